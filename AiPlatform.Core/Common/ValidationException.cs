@@ -1,0 +1,18 @@
+namespace AiPlatform.Core.Common;
+
+/// <summary>Input was rejected; <see cref="Errors"/> maps each field to what is wrong with it.</summary>
+public sealed class ValidationException : PlatformException
+{
+    public ValidationException(string field, string error)
+        : this(new Dictionary<string, string[]> { [field] = [error] })
+    {
+    }
+
+    public ValidationException(IReadOnlyDictionary<string, string[]> errors)
+        : base("validation", "One or more fields are invalid: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")))
+    {
+        Errors = errors;
+    }
+
+    public IReadOnlyDictionary<string, string[]> Errors { get; }
+}

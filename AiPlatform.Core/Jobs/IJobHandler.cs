@@ -1,0 +1,19 @@
+namespace AiPlatform.Core.Jobs;
+
+/// <summary>
+/// Does the work of one job kind. Handlers must be safe to run again on the same record:
+/// a job interrupted by a restart may be executed a second time.
+/// </summary>
+public interface IJobHandler
+{
+    /// <summary>Stable identifier stored in <see cref="JobRecord.Kind"/>, e.g. <c>storage.scan</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>Whether users may start this kind directly from the Jobs page or <c>POST /api/v1/jobs</c>.</summary>
+    bool UserStartable { get; }
+
+    /// <summary>Whether a run interrupted by a crash is queued again (true) or marked failed (false).</summary>
+    bool RestartOnInterrupt { get; }
+
+    Task RunAsync(JobExecutionContext context, CancellationToken ct);
+}

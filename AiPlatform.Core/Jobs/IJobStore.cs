@@ -1,0 +1,41 @@
+using AiPlatform.Core.Common;
+
+namespace AiPlatform.Core.Jobs;
+
+/// <summary>Persistence of job records and their logs. Every state transition is a single atomic update.</summary>
+public interface IJobStore
+{
+    Task AddAsync(JobRecord job, CancellationToken ct);
+
+    Task<JobRecord?> FindAsync(Guid id, CancellationToken ct);
+
+    Task<PagedResult<JobRecord>> ListAsync(JobQuery query, CancellationToken ct);
+
+    /// <summary>Moves a job from Queued to Running; false when another worker (or a cancel) got there first.</summary>
+    Task<bool> TryStartAsync(Guid id, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Records progress and refreshes the heartbeat of a running job.</summary>
+    Task ReportProgressAsync(Guid id, double? progress, string? message, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Moves a non-terminal job to a terminal status; false when it had already ended.</summary>
+    Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Puts a Running job back to Queued (after an interruption, for kinds that can restart).</summary>
+    Task<bool> RequeueAsync(Guid id, CancellationToken ct);
+
+    /// <summary>Marks a job for cancellation: a Queued job is Cancelled at once, a Running one is flagged.</summary>
+    Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct);
+
+    Task<bool> IsCancelRequestedAsync(Guid id, CancellationToken ct);
+
+    Task AppendLogAsync(Guid id, JobLogLevel level, string message, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>Log lines with an id above <paramref name="afterId"/>, oldest first.</summary>
+    Task<IReadOnlyList<JobLogEntry>> GetLogAsync(Guid id, long afterId, int max, CancellationToken ct);
+
+    Task<IReadOnlyDictionary<JobStatus, int>> CountByStatusAsync(CancellationToken ct);
+
+    Task<IReadOnlyList<JobCountByDay>> CountByDayAsync(DateTimeOffset since, CancellationToken ct);
+
+    Task<IReadOnlyList<JobRecord>> ListUnfinishedAsync(CancellationToken ct);
+}

@@ -1,0 +1,3 @@
+namespace AiPlatform.Core.Jobs;
+
+public sealed record JobCountByDay(DateOnly Day, JobStatus Status, int Count);

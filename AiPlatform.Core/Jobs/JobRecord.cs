@@ -1,0 +1,42 @@
+namespace AiPlatform.Core.Jobs;
+
+/// <summary>
+/// The platform's record of one piece of long work. It is the truth about a job: the executor
+/// (Hangfire) only carries the id, and everything a user sees comes from this row.
+/// </summary>
+public sealed class JobRecord
+{
+    public Guid Id { get; set; }
+
+    public required string Kind { get; set; }
+
+    public string? Title { get; set; }
+
+    public string? SubjectType { get; set; }
+
+    public string? SubjectId { get; set; }
+
+    public string? ParametersJson { get; set; }
+
+    public JobStatus Status { get; set; }
+
+    public double Progress { get; set; }
+
+    public string? ProgressMessage { get; set; }
+
+    public string? Error { get; set; }
+
+    public string? CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public DateTimeOffset? HeartbeatAt { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public int Attempts { get; set; }
+}

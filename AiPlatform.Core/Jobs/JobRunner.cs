@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Logging;
+
+namespace AiPlatform.Core.Jobs;
+
+/// <summary>
+/// Executes one job record: claims it, runs its handler with progress, heartbeat and cancellation,
+/// and records the outcome. Running the same id twice is harmless: only one run can claim it.
+/// </summary>
+public sealed class JobRunner(
+    IJobStore store,
+    JobHandlerRegistry handlers,
+    JobCancellationRegistry cancellations,
+    JobSettings settings,
+    JobMetrics metrics,
+    TimeProvider time,
+    ILogger<JobRunner> logger)
+{
+    public async Task RunAsync(Guid jobId, CancellationToken shutdown)
+    {
+        var job = await store.FindAsync(jobId, CancellationToken.None);
+        if (job is null || job.Status != JobStatus.Queued)
+        {
+            logger.LogDebug("Job {JobId} is not queued ({Status}); nothing to run", jobId, job?.Status);
+            return;
+        }
+
+        if (!await store.TryStartAsync(jobId, time.GetUtcNow(), CancellationToken.None))
+        {
+            return;
+        }
+
+        var started = time.GetUtcNow();
+        var handler = handlers.Find(job.Kind);
+        if (handler is null)
+        {
+            await FinishAsync(job, JobStatus.Failed, $"No handler is registered for job kind '{job.Kind}'.", started);
+            return;
+        }
+
+        metrics.Started(job.Kind);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        cancellations.Register(jobId, cts);
+        using var watcherStop = new CancellationTokenSource();
+        var watcher = WatchAsync(jobId, cts, watcherStop.Token);
+        try
+        {
+            await store.AppendLogAsync(jobId, JobLogLevel.Info, $"Started (attempt {job.Attempts + 1}).", started, CancellationToken.None);
+            await handler.RunAsync(new JobExecutionContext(job, store, time), cts.Token);
+            await store.ReportProgressAsync(jobId, 1, null, time.GetUtcNow(), CancellationToken.None);
+            await FinishAsync(job, JobStatus.Succeeded, null, started);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested && !shutdown.IsCancellationRequested)
+        {
+            await FinishAsync(job, JobStatus.Cancelled, null, started);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            await InterruptAsync(job, handler);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Job {JobId} ({Kind}) failed", jobId, job.Kind);
+            await store.AppendLogAsync(jobId, JobLogLevel.Error, ex.Message, time.GetUtcNow(), CancellationToken.None);
+            await FinishAsync(job, JobStatus.Failed, ex.Message, started);
+        }
+        finally
+        {
+            cancellations.Unregister(jobId);
+            await watcherStop.CancelAsync();
+            await watcher;
+        }
+    }
+
+    private async Task InterruptAsync(JobRecord job, IJobHandler handler)
+    {
+        if (handler.RestartOnInterrupt && await store.RequeueAsync(job.Id, CancellationToken.None))
+        {
+            await store.AppendLogAsync(job.Id, JobLogLevel.Warning, "Interrupted by shutdown; queued again.", time.GetUtcNow(), CancellationToken.None);
+            return;
+        }
+
+        await store.AppendLogAsync(job.Id, JobLogLevel.Warning, "Interrupted by shutdown.", time.GetUtcNow(), CancellationToken.None);
+        await store.CompleteAsync(job.Id, JobStatus.Failed, JobRecovery.InterruptedError, time.GetUtcNow(), CancellationToken.None);
+    }
+
+    private async Task FinishAsync(JobRecord job, JobStatus status, string? error, DateTimeOffset started)
+    {
+        var now = time.GetUtcNow();
+        if (await store.CompleteAsync(job.Id, status, error, now, CancellationToken.None))
+        {
+            await store.AppendLogAsync(job.Id, status == JobStatus.Failed ? JobLogLevel.Error : JobLogLevel.Info, $"Finished: {status}.", now, CancellationToken.None);
+            metrics.Finished(job.Kind, status, now - started);
+        }
+    }
+
+    private async Task WatchAsync(Guid jobId, CancellationTokenSource job, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(settings.PollInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                await store.ReportProgressAsync(jobId, null, null, time.GetUtcNow(), stop);
+                if (await store.IsCancelRequestedAsync(jobId, stop))
+                {
+                    await job.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Heartbeat of job {JobId} stopped", jobId);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Storage;
+using AiPlatform.Infrastructure.Health;
+using AiPlatform.Infrastructure.Jobs;
+using AiPlatform.Infrastructure.Persistence;
+using AiPlatform.Infrastructure.Persistence.Stores;
+using AiPlatform.Infrastructure.Storage;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Minio;
+
+namespace AiPlatform.Infrastructure;
+
+public static class DependencyInjection
+{
+    public const string ReadyTag = "ready";
+
+    /// <summary>Registers the adapters chosen by configuration: database, object store, job executor, health checks.</summary>
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section)).ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .Validate(o => o.Provider != DatabaseProvider.Postgres || !string.IsNullOrWhiteSpace(o.ConnectionString), "Database:ConnectionString is required when Database:Provider is Postgres.")
+            .ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section))
+            .Validate(o => o.Provider != StorageProvider.Minio || (!string.IsNullOrWhiteSpace(o.Minio.Endpoint) && !string.IsNullOrWhiteSpace(o.Minio.AccessKey) && !string.IsNullOrWhiteSpace(o.Minio.SecretKey)), "Storage:Minio:Endpoint, AccessKey and SecretKey are required when Storage:Provider is Minio.")
+            .ValidateOnStart();
+        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section))
+            .Validate(o => o.WorkerCount >= 0 && o.PollInterval > TimeSpan.Zero && o.StaleAfter > o.PollInterval, "Jobs: WorkerCount must be >= 0 and StaleAfter longer than PollInterval.")
+            .ValidateOnStart();
+
+        var platform = configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        var dataDirectory = platform.ResolveDataDirectory();
+        Directory.CreateDirectory(dataDirectory);
+
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys"))).SetApplicationName("AiPlatform");
+        AddDatabase(services, database, dataDirectory);
+        AddObjectStore(services, dataDirectory);
+        AddJobs(services, database, jobs);
+
+        services.AddHealthChecks()
+            .AddDbContextCheck<PlatformDbContext>("database", tags: [ReadyTag], customTestQuery: (db, ct) => db.Database.CanConnectAsync(ct))
+            .AddCheck<ObjectStoreHealthCheck>("object-store", tags: [ReadyTag]);
+        return services;
+    }
+
+    /// <summary>Applies pending migrations of the configured provider (embedded default and the migration Job).</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<PlatformDbContext>>();
+        await using var db = await factory.CreateDbContextAsync(ct);
+        await db.Database.MigrateAsync(ct);
+    }
+
+    private static void AddDatabase(IServiceCollection services, DatabaseOptions database, string dataDirectory)
+    {
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddDbContextFactory<PostgresPlatformDbContext>(o => o.UseNpgsql(database.ConnectionString));
+            services.AddSingleton<IDbContextFactory<PlatformDbContext>, PlatformDbContextFactory<PostgresPlatformDbContext>>();
+        }
+        else
+        {
+            var connection = string.IsNullOrWhiteSpace(database.ConnectionString)
+                ? $"Data Source={Path.Combine(dataDirectory, "aiplatform.db")};Cache=Shared;Pooling=True"
+                : database.ConnectionString;
+            services.AddDbContextFactory<SqlitePlatformDbContext>(o => o.UseSqlite(connection));
+            services.AddSingleton<IDbContextFactory<PlatformDbContext>, PlatformDbContextFactory<SqlitePlatformDbContext>>();
+        }
+
+        services.AddScoped<PlatformDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PlatformDbContext>>().CreateDbContext());
+        services.AddSingleton<IJobStore, EfJobStore>();
+        services.AddSingleton<IStorageUsageStore, EfStorageUsageStore>();
+    }
+
+    private static void AddObjectStore(IServiceCollection services, string dataDirectory)
+    {
+        services.AddHttpClient(nameof(MinioObjectStore));
+        services.AddSingleton<IObjectStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            if (options.Provider == StorageProvider.FileSystem)
+            {
+                return new FileSystemObjectStore(options.RootPath is { Length: > 0 } root ? Path.GetFullPath(root) : Path.Combine(dataDirectory, "objects"));
+            }
+
+            var minio = options.Minio;
+            var client = new MinioClient()
+                .WithEndpoint(minio.Endpoint)
+                .WithCredentials(minio.AccessKey, minio.SecretKey)
+                .WithRegion(minio.Region)
+                .WithSSL(minio.UseSsl)
+                .Build();
+            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(MinioObjectStore));
+            return new MinioObjectStore(client, http, minio.Bucket, Path.Combine(dataDirectory, "tmp"));
+        });
+    }
+
+    private static void AddJobs(IServiceCollection services, DatabaseOptions database, JobsOptions jobs)
+    {
+        services.AddSingleton(new JobSettings(jobs.PollInterval, jobs.StaleAfter, SingleNode: database.Provider == DatabaseProvider.Sqlite));
+        services.AddSingleton<IJobDispatcher, HangfireJobDispatcher>();
+        services.AddScoped<RunPlatformJob>();
+        services.AddScoped<EnqueueScheduledJob>();
+        services.AddHangfire(config =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            if (database.Provider == DatabaseProvider.Postgres)
+            {
+                config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(database.ConnectionString), new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = true });
+            }
+            else
+            {
+                config.UseInMemoryStorage();
+            }
+        });
+        if (jobs.WorkerCount > 0)
+        {
+            services.AddHangfireServer(o => o.WorkerCount = jobs.WorkerCount);
+        }
+
+        services.AddHostedService<JobStartupService>();
+    }
+}

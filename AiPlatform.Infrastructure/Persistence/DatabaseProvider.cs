@@ -1,0 +1,7 @@
+namespace AiPlatform.Infrastructure.Persistence;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}

@@ -1,0 +1,153 @@
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Infrastructure.Persistence.Stores;
+
+internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) : IJobStore
+{
+    private static readonly JobStatus[] Unfinished = [JobStatus.Queued, JobStatus.Running];
+
+    public async Task AddAsync(JobRecord job, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<JobRecord?> FindAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+    }
+
+    public async Task<PagedResult<JobRecord>> ListAsync(JobQuery query, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var jobs = db.Jobs.AsNoTracking();
+        if (query.Status is { } status)
+        {
+            jobs = jobs.Where(j => j.Status == status);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Kind))
+        {
+            jobs = jobs.Where(j => j.Kind == query.Kind);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var term = query.Search.Trim().ToLower();
+            jobs = jobs.Where(j => j.Kind.ToLower().Contains(term) || (j.Title != null && j.Title.ToLower().Contains(term)));
+        }
+
+        var page = query.Page ?? new PageRequest();
+        var total = await jobs.CountAsync(ct);
+        var items = await jobs.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Skip(page.Skip).Take(page.Take).ToListAsync(ct);
+        return new PagedResult<JobRecord>(items, total);
+    }
+
+    public async Task<bool> TryStartAsync(Guid id, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Queued && !j.CancelRequested)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running)
+                .SetProperty(j => j.StartedAt, now)
+                .SetProperty(j => j.HeartbeatAt, now)
+                .SetProperty(j => j.Progress, 0d)
+                .SetProperty(j => j.Attempts, j => j.Attempts + 1), ct) == 1;
+    }
+
+    public async Task ReportProgressAsync(Guid id, double? progress, string? message, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var running = db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running);
+        if (progress is { } value)
+        {
+            var text = message is { Length: > 500 } ? message[..500] : message;
+            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now)
+                .SetProperty(j => j.Progress, value)
+                .SetProperty(j => j.ProgressMessage, text), ct);
+        }
+        else
+        {
+            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), ct);
+        }
+    }
+
+    public async Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!status.IsTerminal())
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A job can only be completed with a terminal status.");
+        }
+
+        var text = error is { Length: > 4000 } ? error[..4000] : error;
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.Where(j => j.Id == id && Unfinished.Contains(j.Status))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, status)
+                .SetProperty(j => j.Error, text)
+                .SetProperty(j => j.FinishedAt, now), ct) == 1;
+    }
+
+    public async Task<bool> RequeueAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running && !j.CancelRequested)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued), ct) == 1;
+    }
+
+    public async Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
+                .SetProperty(j => j.CancelRequested, true)
+                .SetProperty(j => j.FinishedAt, now), ct);
+        await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
+        return await db.Jobs.Where(j => j.Id == id).Select(j => (JobStatus?)j.Status).FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, ct);
+    }
+
+    public async Task AppendLogAsync(Guid id, JobLogLevel level, string message, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.JobLogs.Add(new JobLogEntry { JobId = id, Level = level, Message = message.Length > 4000 ? message[..4000] : message, At = at });
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<JobLogEntry>> GetLogAsync(Guid id, long afterId, int max, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.JobLogs.AsNoTracking().Where(l => l.JobId == id && l.Id > afterId).OrderBy(l => l.Id).Take(max).ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyDictionary<JobStatus, int>> CountByStatusAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var counts = await db.Jobs.GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
+        return Enum.GetValues<JobStatus>().ToDictionary(s => s, s => counts.FirstOrDefault(c => c.Status == s)?.Count ?? 0);
+    }
+
+    public async Task<IReadOnlyList<JobCountByDay>> CountByDayAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = await db.Jobs.AsNoTracking().Where(j => j.CreatedAt >= since).Select(j => new { j.CreatedAt, j.Status }).ToListAsync(ct);
+        return rows.GroupBy(r => (Day: DateOnly.FromDateTime(r.CreatedAt.UtcDateTime), r.Status))
+            .Select(g => new JobCountByDay(g.Key.Day, g.Key.Status, g.Count()))
+            .OrderBy(c => c.Day).ThenBy(c => c.Status)
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<JobRecord>> ListUnfinishedAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.AsNoTracking().Where(j => Unfinished.Contains(j.Status)).OrderBy(j => j.CreatedAt).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,7 @@
+namespace AiPlatform.Infrastructure.Storage;
+
+public enum StorageProvider
+{
+    FileSystem,
+    Minio,
+}

@@ -1,0 +1,45 @@
+using AiPlatform.Core.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AiPlatform.Web.Api;
+
+/// <summary>Turns exceptions into RFC 7807 responses: platform errors keep their code and message, others become a 500 without internals.</summary>
+internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, ILogger<PlatformExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title) = exception switch
+        {
+            ValidationException => (StatusCodes.Status400BadRequest, "The request is invalid."),
+            NotFoundException or AiPlatform.Core.Storage.ObjectNotFoundException => (StatusCodes.Status404NotFound, "Not found."),
+            ConflictException => (StatusCodes.Status409Conflict, "Conflict."),
+            BadHttpRequestException bad => (bad.StatusCode, "The request is invalid."),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "Client closed the request."),
+            _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),
+        };
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        var problem = exception is ValidationException validation
+            ? new HttpValidationProblemDetails(validation.Errors.ToDictionary(e => e.Key, e => e.Value))
+            : new ProblemDetails();
+        problem.Status = status;
+        problem.Title = title;
+        problem.Detail = exception switch
+        {
+            PlatformException platform => platform.Message,
+            BadHttpRequestException bad => bad.Message,
+            _ => $"Quote the correlation id {httpContext.TraceIdentifier} when reporting this error.",
+        };
+        if (exception is PlatformException p)
+        {
+            problem.Type = ProblemTypes.For(p.Code);
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+}

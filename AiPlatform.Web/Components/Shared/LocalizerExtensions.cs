@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Localization;
+
+namespace AiPlatform.Web.Components.Shared;
+
+public static class LocalizerExtensions
+{
+    /// <summary>The localized name of a job kind, or the kind itself when it has none.</summary>
+    public static string JobKind(this IStringLocalizer localizer, string kind)
+    {
+        var label = localizer[$"JobKind.{kind}"];
+        return label.ResourceNotFound ? kind : label.Value;
+    }
+
+    /// <summary>Bytes as B, KB, MB, GB or TB with the current culture's number format.</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KB", "MB", "GB", "TB", "PB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? $"{bytes:N0} B" : $"{value:N1} {units[unit]}";
+    }
+}

@@ -1,0 +1,47 @@
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Jobs;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiPlatform.Web.Features.Jobs;
+
+public static class JobEndpoints
+{
+    public static RouteGroupBuilder MapJobEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/jobs").WithTags("Jobs");
+        group.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("Lists jobs, newest first, with optional status, kind and text filters.");
+        group.MapGet("/kinds", ListKinds).WithName("ListJobKinds").WithSummary("Job kinds that may be started directly.");
+        group.MapPost("/", StartAsync).WithName("StartJob").WithSummary("Queues a job of a user-startable kind.");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetJob");
+        group.MapGet("/{id:guid}/log", GetLogAsync).WithName("GetJobLog").WithSummary("Log lines after the given line id (tail with ?after=<last id>).");
+        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancels a queued job, or asks a running one to stop.");
+        return group;
+    }
+
+    static async Task<Ok<JobList>> ListAsync(JobService jobs, CancellationToken ct, JobStatus? status = null, string? kind = null, string? q = null, int page = 0, int pageSize = 25)
+    {
+        var request = new PageRequest(page, pageSize);
+        var result = await jobs.ListAsync(new JobQuery(status, kind, q, request), ct);
+        return TypedResults.Ok(new JobList(result.Items.Select(JobSummary.From).ToList(), result.TotalCount, Math.Max(0, page), request.Take));
+    }
+
+    static Ok<IReadOnlyList<string>> ListKinds(JobService jobs) => TypedResults.Ok(jobs.UserStartableKinds);
+
+    static async Task<Created<JobSummary>> StartAsync(StartJobRequest body, JobService jobs, HttpContext http, CancellationToken ct)
+    {
+        var job = await jobs.StartAsync(new JobRequest(body.Kind ?? string.Empty, body.Title, Parameters: body.Parameters), http.User.Identity?.Name, ct);
+        return TypedResults.Created($"/api/v1/jobs/{job.Id}", JobSummary.From(job));
+    }
+
+    static async Task<Ok<JobSummary>> GetAsync(Guid id, JobService jobs, CancellationToken ct) =>
+        TypedResults.Ok(JobSummary.From(await jobs.GetAsync(id, ct)));
+
+    static async Task<Ok<IReadOnlyList<JobLogLine>>> GetLogAsync(Guid id, JobService jobs, CancellationToken ct, long after = 0, int max = 500)
+    {
+        var lines = await jobs.GetLogAsync(id, after, max, ct);
+        return TypedResults.Ok<IReadOnlyList<JobLogLine>>(lines.Select(JobLogLine.From).ToList());
+    }
+
+    static async Task<Ok<JobSummary>> CancelAsync(Guid id, JobService jobs, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(JobSummary.From(await jobs.CancelAsync(id, http.User.Identity?.Name, ct)));
+}

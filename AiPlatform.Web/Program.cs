@@ -1,0 +1,25 @@
+using AiPlatform.Core;
+using AiPlatform.Infrastructure;
+using AiPlatform.Web;
+using AiPlatform.Web.Api;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddPlatformLogging();
+builder.Services.AddCore();
+builder.Services.AddInfrastructure(builder.Configuration);
+builder.Services.AddWeb(builder.Configuration);
+
+var app = builder.Build();
+if (args.Contains("--migrate-only"))
+{
+    await app.Services.MigrateDatabaseAsync();
+    return;
+}
+
+await app.PrepareDatabaseAsync();
+app.UseWeb();
+app.MapApi();
+app.MapWebPages();
+await app.RunAsync();
+
+public partial class Program;

@@ -1,0 +1,122 @@
+using System.Globalization;
+using AiPlatform.Infrastructure;
+using AiPlatform.Infrastructure.Persistence;
+using AiPlatform.Web.Api;
+using AiPlatform.Web.Components;
+using AiPlatform.Web.Features.Localization;
+using AiPlatform.Web.Observability;
+using Hangfire;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using Prometheus;
+using Scalar.AspNetCore;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace AiPlatform.Web;
+
+public static class WebHostExtensions
+{
+    public static readonly CultureInfo[] SupportedCultures = [new("en"), new("zh-CN")];
+
+    /// <summary>Serilog to the console and a rolling file in the data folder; JSON when <c>Logging:Format</c> is <c>Json</c>.</summary>
+    public static void AddPlatformLogging(this WebApplicationBuilder builder)
+    {
+        var platform = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+        var logFolder = Path.Combine(platform.ResolveDataDirectory(), "logs");
+        var json = string.Equals(builder.Configuration["Logging:Format"], "Json", StringComparison.OrdinalIgnoreCase);
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration)
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.EntityFrameworkCore", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("Hangfire", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+                .Enrich.FromLogContext();
+            const string template = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {CorrelationId}{NewLine}{Exception}";
+            if (json)
+            {
+                logger.WriteTo.Console(new CompactJsonFormatter())
+                    .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "aiplatform-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: template, formatProvider: CultureInfo.InvariantCulture)
+                    .WriteTo.File(Path.Combine(logFolder, "aiplatform-.log"), outputTemplate: "{Timestamp:o} " + template, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, formatProvider: CultureInfo.InvariantCulture);
+            }
+        });
+    }
+
+    public static IServiceCollection AddWeb(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddLocalization();
+        services.AddProblemDetails(ProblemDetailsSetup.Configure);
+        services.AddExceptionHandler<PlatformExceptionHandler>();
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "AiPlatform API";
+            doc.Info.Description = "REST API of AiPlatform. Errors are RFC 7807 problem details.";
+            return Task.CompletedTask;
+        }));
+        services.AddHttpContextAccessor();
+        services.AddOptions<ObservabilityOptions>().Bind(configuration.GetSection(ObservabilityOptions.Section));
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            o.DefaultRequestCulture = new RequestCulture("en");
+            o.SupportedCultures = SupportedCultures;
+            o.SupportedUICultures = SupportedCultures;
+            o.ApplyCurrentCultureToResponseHeaders = true;
+        });
+        return services;
+    }
+
+    /// <summary>Applies migrations in the embedded default (or when configured), before anything reads the database.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        {
+            await app.Services.MigrateDatabaseAsync();
+        }
+    }
+
+    public static void UseWeb(this WebApplication app)
+    {
+        app.UseMiddleware<CorrelationIdMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, ex) =>
+            ex is not null || ctx.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+            : ctx.Request.Path.StartsWithSegments("/_blazor") || ctx.Request.Path.StartsWithSegments("/health") || ctx.Request.Path.StartsWithSegments("/metrics") ? Serilog.Events.LogEventLevel.Verbose
+            : Serilog.Events.LogEventLevel.Information);
+        app.UseRequestLocalization();
+        app.UseHttpMetrics();
+        app.UseAntiforgery();
+    }
+
+    public static void MapWebPages(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapCultureEndpoints();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(DependencyInjection.ReadyTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        });
+        var observability = app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value;
+        if (observability.MetricsEnabled)
+        {
+            app.MapMetrics("/metrics");
+        }
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("AiPlatform API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "AiPlatform jobs", AppPath = "/jobs" });
+    }
+}
