@@ -1,0 +1,99 @@
+using AiPlatform.Core;
+using AiPlatform.Core.Jobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AiPlatform.Infrastructure.Tests.Builders;
+
+/// <summary>The real Core and Infrastructure services on a real database, with a dispatcher that records instead of executing.</summary>
+public abstract class PlatformServicesFixture : IAsyncLifetime
+{
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "aip-tests", Guid.NewGuid().ToString("N"));
+
+    public ServiceProvider Services { get; private set; } = default!;
+
+    public RecordingDispatcher Dispatcher { get; } = new();
+
+    public abstract string Provider { get; }
+
+    public async Task InitializeAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Platform:DataDirectory"] = DataDirectory,
+            ["Jobs:PollInterval"] = "00:00:00.100",
+        };
+        foreach (var (key, value) in await DatabaseSettingsAsync())
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddMetrics();
+        services.AddCore();
+        services.AddInfrastructure(configuration);
+        services.RemoveAll<IJobDispatcher>();
+        services.AddSingleton<IJobDispatcher>(Dispatcher);
+        services.AddScoped<IJobHandler, SucceedingHandler>();
+        services.AddScoped<IJobHandler, FailingHandler>();
+        services.AddScoped<IJobHandler, WaitingHandler>();
+        services.AddScoped<IJobHandler, RestartableHandler>();
+        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        await Services.MigrateDatabaseAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        await DropDatabaseAsync();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    public T Get<T>() where T : notnull => Services.CreateScope().ServiceProvider.GetRequiredService<T>();
+
+    protected abstract Task<IReadOnlyDictionary<string, string?>> DatabaseSettingsAsync();
+
+    protected virtual Task DropDatabaseAsync() => Task.CompletedTask;
+}
+
+public sealed class SqliteServicesFixture : PlatformServicesFixture
+{
+    public override string Provider => "Sqlite";
+
+    protected override Task<IReadOnlyDictionary<string, string?>> DatabaseSettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?> { ["Database:Provider"] = "Sqlite" });
+}
+
+public sealed class PostgresServicesFixture : PlatformServicesFixture
+{
+    private readonly string _database = "aip_test_" + Guid.NewGuid().ToString("N")[..12];
+
+    public override string Provider => "Postgres";
+
+    protected override Task<IReadOnlyDictionary<string, string?>> DatabaseSettingsAsync()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(TestPeers.PostgresConnectionString) { Database = _database };
+        return Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["Database:ConnectionString"] = builder.ConnectionString,
+        });
+    }
+
+    protected override async Task DropDatabaseAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(TestPeers.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

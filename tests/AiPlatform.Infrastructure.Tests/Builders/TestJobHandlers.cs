@@ -1,0 +1,79 @@
+using AiPlatform.Core.Jobs;
+
+namespace AiPlatform.Infrastructure.Tests.Builders;
+
+public sealed class SucceedingHandler : IJobHandler
+{
+    public string Kind => "test.ok";
+
+    public bool UserStartable => true;
+
+    public bool RestartOnInterrupt => false;
+
+    public async Task RunAsync(JobExecutionContext context, CancellationToken ct)
+    {
+        await context.ReportProgressAsync(0.5, "half way", ct);
+        await context.LogAsync("did the work", ct);
+    }
+}
+
+public sealed class FailingHandler : IJobHandler
+{
+    public string Kind => "test.fail";
+
+    public bool UserStartable => false;
+
+    public bool RestartOnInterrupt => false;
+
+    public Task RunAsync(JobExecutionContext context, CancellationToken ct) => throw new InvalidOperationException("disk on fire");
+}
+
+public sealed class WaitingHandler : IJobHandler
+{
+    public string Kind => "test.wait";
+
+    public bool UserStartable => true;
+
+    public bool RestartOnInterrupt => false;
+
+    public async Task RunAsync(JobExecutionContext context, CancellationToken ct)
+    {
+        await context.ReportProgressAsync(0.1, "waiting", ct);
+        await Task.Delay(Timeout.Infinite, ct);
+    }
+}
+
+public sealed class RestartableHandler : IJobHandler
+{
+    public string Kind => "test.restartable";
+
+    public bool UserStartable => false;
+
+    public bool RestartOnInterrupt => true;
+
+    public Task RunAsync(JobExecutionContext context, CancellationToken ct) => Task.CompletedTask;
+}
+
+public sealed class RecordingDispatcher : IJobDispatcher
+{
+    private readonly List<Guid> _dispatched = [];
+
+    public IReadOnlyList<Guid> Dispatched
+    {
+        get
+        {
+            lock (_dispatched)
+            {
+                return _dispatched.ToList();
+            }
+        }
+    }
+
+    public void Dispatch(Guid jobId)
+    {
+        lock (_dispatched)
+        {
+            _dispatched.Add(jobId);
+        }
+    }
+}
