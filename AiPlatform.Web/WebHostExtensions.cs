@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using System.Text.Json.Serialization;
 using AiPlatform.Infrastructure;
 using AiPlatform.Infrastructure.Persistence;
 using AiPlatform.Web.Api;
@@ -54,7 +57,7 @@ public static class WebHostExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddLocalization();
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddProblemDetails(ProblemDetailsSetup.Configure);
         services.AddExceptionHandler<PlatformExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
@@ -64,6 +67,9 @@ public static class WebHostExtensions
             return Task.CompletedTask;
         }));
         services.AddHttpContextAccessor();
+        services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddHostedService<PlatformMeterExporter>();
         services.AddOptions<ObservabilityOptions>().Bind(configuration.GetSection(ObservabilityOptions.Section));
         services.Configure<RequestLocalizationOptions>(o =>
         {

@@ -20,7 +20,9 @@ public sealed class JobMetrics : IDisposable
         _duration = _meter.CreateHistogram<double>("aiplatform_job_duration_seconds", "s", "Run time of finished jobs");
     }
 
-    public void Started(string kind) => _started.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    /// <summary>Every measurement carries the tags <c>kind</c> and <c>status</c>, so exporters can rely on one label set.</summary>
+    public void Started(string kind) =>
+        _started.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("status", JobStatus.Running.ToString()));
 
     public void Finished(string kind, JobStatus status, TimeSpan duration)
     {

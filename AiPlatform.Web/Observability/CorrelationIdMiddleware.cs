@@ -17,7 +17,11 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next)
             ? incoming
             : context.TraceIdentifier;
         context.TraceIdentifier = id;
-        context.Response.Headers[Header] = id;
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[Header] = id;
+            return Task.CompletedTask;
+        });
         using (LogContext.PushProperty("CorrelationId", id))
         {
             await next(context);

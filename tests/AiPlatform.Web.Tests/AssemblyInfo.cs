@@ -1,0 +1,2 @@
+// Hangfire keeps some configuration in statics; hosts in this assembly run one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

@@ -1,0 +1,82 @@
+using System.Net.Http.Json;
+using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Storage;
+using AiPlatform.Infrastructure.Persistence;
+using AiPlatform.Web.Features.Jobs;
+using AiPlatform.Web.Tests.Builders;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Web.Tests.Jobs;
+
+/// <summary>Jobs survive a restart of the app: none is lost, none stays stuck.</summary>
+public sealed class JobRestartTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "aip-restart-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task A_job_running_at_shutdown_is_marked_interrupted_not_left_running()
+    {
+        Guid id;
+        await using (var first = new PlatformWebFactory(_data))
+        {
+            var client = first.CreateClient();
+            var started = await (await client.PostAsJsonAsync("/api/v1/jobs", new { kind = SlowJobHandler.JobKind })).Content.ReadFromJsonAsync<JobSummary>(JsonDefaults.Options);
+            id = started!.Id;
+            await client.WaitForJobAsync(id, j => j.Status == JobStatus.Running && j.Progress > 0);
+        }
+
+        await using var second = new PlatformWebFactory(_data);
+        var job = await second.CreateClient().GetFromJsonAsync<JobSummary>($"/api/v1/jobs/{id}", JsonDefaults.Options);
+
+        job!.Status.ShouldBe(JobStatus.Failed);
+        job.Error.ShouldBe(JobRecovery.InterruptedError);
+    }
+
+    [Fact]
+    public async Task After_a_crash_queued_jobs_run_and_running_ones_are_failed_as_interrupted()
+    {
+        await using (var first = new PlatformWebFactory(_data))
+        {
+            (await first.CreateClient().GetAsync("/health/ready")).EnsureSuccessStatusCode();
+        }
+
+        var queued = NewJob(StorageScanHandler.JobKind, JobStatus.Queued);
+        var running = NewJob(SlowJobHandler.JobKind, JobStatus.Running);
+        var options = new DbContextOptionsBuilder<SqlitePlatformDbContext>().UseSqlite($"Data Source={Path.Combine(_data, "aiplatform.db")}").Options;
+        await using (var db = new SqlitePlatformDbContext(options))
+        {
+            db.Jobs.AddRange(queued, running);
+            await db.SaveChangesAsync();
+        }
+
+        await using var second = new PlatformWebFactory(_data);
+        var client = second.CreateClient();
+
+        var ran = await client.WaitForStatusAsync(queued.Id, JobStatus.Succeeded);
+        var failed = await client.GetFromJsonAsync<JobSummary>($"/api/v1/jobs/{running.Id}", JsonDefaults.Options);
+        ran.Attempts.ShouldBe(1);
+        failed!.Status.ShouldBe(JobStatus.Failed);
+        failed.Error.ShouldBe(JobRecovery.InterruptedError);
+        var log = await client.GetFromJsonAsync<List<JobLogLine>>($"/api/v1/jobs/{running.Id}/log", JsonDefaults.Options);
+        log!.ShouldContain(l => l.Message == "Interrupted by a restart.");
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    private static JobRecord NewJob(string kind, JobStatus status) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        Kind = kind,
+        Status = status,
+        CreatedAt = DateTimeOffset.UtcNow,
+        StartedAt = status == JobStatus.Running ? DateTimeOffset.UtcNow : null,
+        HeartbeatAt = status == JobStatus.Running ? DateTimeOffset.UtcNow : null,
+    };
+}
