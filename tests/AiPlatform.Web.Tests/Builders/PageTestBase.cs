@@ -1,0 +1,47 @@
+using AiPlatform.Core;
+using AiPlatform.Infrastructure;
+using Bunit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace AiPlatform.Web.Tests.Builders;
+
+/// <summary>
+/// bUnit context with MudBlazor, the UI strings and the real Core and Infrastructure services on a temporary
+/// SQLite database. Implements <see cref="IAsyncLifetime"/> so MudBlazor's async-only services dispose cleanly under xunit v2.
+/// </summary>
+public abstract class PageTestBase : BunitContext, IAsyncLifetime
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "aip-bunit-" + Guid.NewGuid().ToString("N"));
+
+    protected PageTestBase()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Platform:DataDirectory"] = _data,
+        }).Build();
+        Services.AddLogging();
+        Services.AddMetrics();
+        Services.AddMudServices();
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Services.AddCore();
+        Services.AddInfrastructure(configuration);
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+    }
+
+    public async Task InitializeAsync() => await Services.MigrateDatabaseAsync();
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    protected T Get<T>() where T : notnull => Services.CreateScope().ServiceProvider.GetRequiredService<T>();
+}
