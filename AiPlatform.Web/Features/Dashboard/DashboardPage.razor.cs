@@ -45,7 +45,7 @@ public partial class DashboardPage : LivePage
 
         var today = DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
         var days = Enumerable.Range(0, DashboardService.Days).Select(i => today.AddDays(i - DashboardService.Days + 1)).ToList();
-        _dayLabels = days.Select(d => d.ToString("M")).ToArray();
+        _dayLabels = days.Select(d => d.ToString("M/d")).ToArray();
         _daySeries = statuses.Select(s => new ChartSeries<double>
         {
             Name = Text[$"JobStatus.{s}"],

@@ -1,0 +1,98 @@
+using AiPlatform.Core.Jobs;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+
+namespace AiPlatform.E2E.Tests;
+
+/// <summary>The app on a real Kestrel port (embedded default, temporary data folder) and Debian's Chromium driven by Playwright.</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "aip-e2e-" + Guid.NewGuid().ToString("N"));
+    private AppFactory? _app;
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public string BaseUrl { get; private set; } = default!;
+
+    /// <summary>Where screenshots go; scripts/test.sh keeps them as test artifacts.</summary>
+    public static string ArtifactDirectory { get; } =
+        Environment.GetEnvironmentVariable("AIP_TEST_ARTIFACTS") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "artifacts");
+
+    public async Task InitializeAsync()
+    {
+        _app = new AppFactory(_data);
+        _app.UseKestrel(0);
+        _app.StartServer();
+        BaseUrl = _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
+        Directory.CreateDirectory(ArtifactDirectory);
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("AIP_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    /// <summary>A new page at <paramref name="path"/>, returned once the Blazor circuit is interactive (clicks before that are lost).</summary>
+    public async Task<IPage> OpenAsync(string path, string? locale = null)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale ?? "en-US", ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
+        var page = await context.NewPageAsync();
+        var problems = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                problems.Add(message.Text);
+            }
+        };
+        page.RequestFailed += (_, request) => problems.Add($"request failed: {request.Url} {request.Failure}");
+        await page.GotoAsync(BaseUrl + path);
+        try
+        {
+            await page.Locator("[data-testid=circuit-ready]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"The Blazor circuit did not start. Browser said: {string.Join(" | ", problems)}", ex);
+        }
+
+        return page;
+    }
+
+    private sealed class AppFactory(string dataDirectory) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseStaticWebAssets();
+            builder.UseSetting("Platform:DataDirectory", dataDirectory);
+            builder.UseSetting("Jobs:StorageScanCron", "");
+            builder.UseSetting("Jobs:StorageCleanupCron", "");
+        }
+    }
+}
