@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The one test command. On a fresh Debian machine (as root) it installs what the tests need, starts the real
+# peers on free loopback ports (PostgreSQL 15, a Ceph RADOS Gateway as the S3 server), builds, runs every test
+# project, stops what it started and prints a final "N passed, N failed" line. Exit code is non-zero on any failure.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+results="$root/TestResults"
+work=$(mktemp -d /tmp/aiplatform-test.XXXXXX)
+chmod 755 "$work"
+pg_bin=/usr/lib/postgresql/15/bin
+started_pg=""
+started_ceph=""
+
+log() { printf '\n== %s\n' "$*"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+cleanup() {
+  set +e
+  [ -n "$started_pg" ] && as_postgres "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1
+  [ -n "$started_ceph" ] && "$root/scripts/peers/ceph-rgw.sh" stop "$work/ceph" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+install_prerequisites() {
+  local missing=()
+  [ -x "$pg_bin/initdb" ] || missing+=(postgresql-15)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v radosgw >/dev/null || missing+=(ceph-mon ceph-osd radosgw ceph-common)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v python3 >/dev/null || missing+=(python3)
+  [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "Installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+start_postgres() {
+  local port; port=$(free_port)
+  mkdir -p "$work/pg"
+  [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
+  as_postgres "$pg_bin/initdb" -D "$work/pg/data" -A trust -U postgres >/dev/null
+  as_postgres "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
+    -o "-p $port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null
+  started_pg=1
+  export AIP_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+  echo "PostgreSQL on 127.0.0.1:$port"
+}
+
+start_s3() {
+  local port; port=$(free_port)
+  export S3_ACCESS_KEY=aiplatformtest S3_SECRET_KEY="s3secret-$RANDOM$RANDOM"
+  started_ceph=1
+  "$root/scripts/peers/ceph-rgw.sh" start "$work/ceph" "$port" >"$work/ceph-start.log" 2>&1 || { cat "$work/ceph-start.log"; exit 1; }
+  export AIP_TEST_S3_ENDPOINT="127.0.0.1:$port" AIP_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" AIP_TEST_S3_SECRET_KEY="$S3_SECRET_KEY"
+  echo "S3 (Ceph RGW) on 127.0.0.1:$port"
+}
+
+start=$(date +%s)
+install_prerequisites
+log "Starting test peers"
+start_postgres
+start_s3
+export AIP_TEST_CHROMIUM=/usr/bin/chromium
+export AIP_TEST_ARTIFACTS="$results/artifacts"
+
+log "Building"
+rm -rf "$results"
+dotnet build AiPlatform.sln -c Release -nologo -clp:ErrorsOnly
+
+log "Running tests"
+status=0
+for project in tests/AiPlatform.Core.Tests tests/AiPlatform.Infrastructure.Tests tests/AiPlatform.Web.Tests tests/AiPlatform.E2E.Tests; do
+  name=$(basename "$project")
+  dotnet test "$project" -c Release --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+done
+
+read -r passed failed skipped < <(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+p = f = s = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    p += int(c.get("passed")); f += int(c.get("failed")) + int(c.get("error")) + int(c.get("timeout")) + int(c.get("aborted"))
+    s += int(c.get("notExecuted"))
+print(p, f, s)
+PY
+)
+trx_count=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+[ "$trx_count" -eq 4 ] || { echo "expected 4 test result files, found $trx_count"; status=1; }
+[ "$passed" -gt 0 ] || status=1
+[ "$failed" -eq 0 ] || status=1
+echo "Test time: $(( $(date +%s) - start )) s; screenshots in $AIP_TEST_ARTIFACTS"
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
