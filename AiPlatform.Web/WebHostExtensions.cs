@@ -10,6 +10,8 @@ using AiPlatform.Web.Features.Localization;
 using AiPlatform.Web.Observability;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -92,6 +94,12 @@ public static class WebHostExtensions
 
     public static void UseWeb(this WebApplication app)
     {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var data = app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value.ResolveDataDirectory();
+            app.Logger.LogInformation("AiPlatform is ready at {Urls} (data folder: {DataDirectory})", string.Join(", ", addresses), data);
+        });
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -5,9 +5,12 @@ set -euo pipefail
 cmd=$1 dir=$2
 
 if [ "$cmd" = stop ]; then
-  for pidfile in "$dir"/run/*.pid; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  pkill -f -- "-c $dir/ceph.conf" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    pgrep -f -- "-c $dir/ceph.conf" >/dev/null || exit 0
+    sleep 0.5
   done
+  pkill -9 -f -- "-c $dir/ceph.conf" 2>/dev/null || true
   exit 0
 fi
 
