@@ -1,4 +1,7 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Dashboard;
+using AiPlatform.Core.Projects;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +23,17 @@ public static class DependencyInjection
         services.AddScoped<JobRunner>();
         services.AddScoped<JobRecovery>();
         services.AddScoped<DashboardService>();
+        services.AddScoped<AccessService>();
+        services.AddScoped<AuditRecorder>();
+        services.AddScoped<AuditService>();
+        services.AddScoped<UserAdminService>();
+        services.AddScoped<RoleService>();
+        services.AddScoped<GroupService>();
+        services.AddScoped<SharingService>();
+        services.AddScoped<PermissionsService>();
+        services.AddScoped<ApiTokenService>();
+        services.AddScoped<ProjectService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<ProjectService>());
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();
         return services;

@@ -1,4 +1,9 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Projects;
+using AiPlatform.Infrastructure.Identity;
+using Microsoft.AspNetCore.Identity;
 using AiPlatform.Core.Storage;
 using AiPlatform.Infrastructure.Health;
 using AiPlatform.Infrastructure.Jobs;
@@ -42,6 +47,7 @@ public static class DependencyInjection
 
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys"))).SetApplicationName("AiPlatform");
         AddDatabase(services, database, dataDirectory);
+        AddIdentity(services, configuration);
         AddObjectStore(services, dataDirectory);
         AddJobs(services, database, jobs);
 
@@ -51,12 +57,51 @@ public static class DependencyInjection
         return services;
     }
 
-    /// <summary>Applies pending migrations of the configured provider (embedded default and the migration Job).</summary>
+    /// <summary>
+    /// Applies pending migrations of the configured provider (embedded default and the migration Job), then
+    /// brings the system roles up to date and creates the administrator on an empty platform.
+    /// </summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         var factory = services.GetRequiredService<IDbContextFactory<PlatformDbContext>>();
-        await using var db = await factory.CreateDbContextAsync(ct);
-        await db.Database.MigrateAsync(ct);
+        await using (var db = await factory.CreateDbContextAsync(ct))
+        {
+            await db.Database.MigrateAsync(ct);
+        }
+
+        await services.GetRequiredService<AccessBootstrapper>().RunAsync(ct);
+    }
+
+    /// <summary>Cookie sign-in for the web host: Identity's sign-in manager and the account service built on it.</summary>
+    public static IServiceCollection AddInfrastructureSignIn(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PlatformSignInOptions>().Bind(configuration.GetSection(PlatformSignInOptions.Section));
+        new IdentityBuilder(typeof(PlatformUser), services).AddSignInManager().AddClaimsPrincipalFactory<PlatformClaimsFactory>();
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddScoped<IAccountService, IdentityAccountService>();
+        return services;
+    }
+
+    private static void AddIdentity(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.UserName), "Admin:UserName must not be empty.")
+            .ValidateOnStart();
+        services.AddIdentityCore<PlatformUser>(o =>
+            {
+                o.Password.RequiredLength = 10;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.Lockout.AllowedForNewUsers = true;
+                o.User.RequireUniqueEmail = false;
+                o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._@+";
+            })
+            .AddEntityFrameworkStores<PlatformDbContext>()
+            .AddDefaultTokenProviders();
+        services.Configure<IdentityOptions>(configuration.GetSection("Identity"));
+        services.AddScoped<IUserDirectory, IdentityUserDirectory>();
+        services.AddSingleton<AccessBootstrapper>();
     }
 
     private static void AddDatabase(IServiceCollection services, DatabaseOptions database, string dataDirectory)
@@ -78,6 +123,10 @@ public static class DependencyInjection
         services.AddScoped<PlatformDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PlatformDbContext>>().CreateDbContext());
         services.AddSingleton<IJobStore, EfJobStore>();
         services.AddSingleton<IStorageUsageStore, EfStorageUsageStore>();
+        services.AddSingleton<IAccessStore, EfAccessStore>();
+        services.AddSingleton<IAuditStore, EfAuditStore>();
+        services.AddSingleton<IApiTokenStore, EfApiTokenStore>();
+        services.AddSingleton<IProjectStore, EfProjectStore>();
     }
 
     private static void AddObjectStore(IServiceCollection services, string dataDirectory)

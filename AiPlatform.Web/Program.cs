@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformLogging();
 builder.Services.AddCore();
 builder.Services.AddInfrastructure(builder.Configuration);
+builder.Services.AddInfrastructureSignIn(builder.Configuration);
 builder.Services.AddWeb(builder.Configuration);
 
 var app = builder.Build();

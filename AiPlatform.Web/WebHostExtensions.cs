@@ -7,7 +7,10 @@ using AiPlatform.Infrastructure.Persistence;
 using AiPlatform.Web.Api;
 using AiPlatform.Web.Components;
 using AiPlatform.Web.Features.Localization;
+using AiPlatform.Core.Access;
+using AiPlatform.Web.Features.Account;
 using AiPlatform.Web.Observability;
+using AiPlatform.Web.Security;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -59,6 +62,7 @@ public static class WebHostExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddPlatformSecurity();
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddProblemDetails(ProblemDetailsSetup.Configure);
         services.AddExceptionHandler<PlatformExceptionHandler>();
@@ -109,28 +113,35 @@ public static class WebHostExtensions
             : Serilog.Events.LogEventLevel.Information);
         app.UseRequestLocalization();
         app.UseHttpMetrics();
+        app.UsePlatformSecurity();
         app.UseAntiforgery();
     }
 
     public static void MapWebPages(this WebApplication app)
     {
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapCultureEndpoints();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapAccountEndpoints();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(DependencyInjection.ReadyTag),
             ResponseWriter = HealthResponseWriter.WriteAsync,
-        });
+        }).AllowAnonymous();
         var observability = app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value;
         if (observability.MetricsEnabled)
         {
-            app.MapMetrics("/metrics");
+            var metrics = app.MapMetrics("/metrics");
+            if (observability.MetricsAnonymous)
+            {
+                metrics.AllowAnonymous();
+            }
         }
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("AiPlatform API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "AiPlatform jobs", AppPath = "/jobs" });
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "AiPlatform jobs", AppPath = "/jobs", Authorization = [] })
+            .RequireAuthorization(CapabilityPolicyProvider.For(Capabilities.JobsManage));
     }
 }

@@ -9,8 +9,11 @@ public interface IJobHandler
     /// <summary>Stable identifier stored in <see cref="JobRecord.Kind"/>, e.g. <c>storage.scan</c>.</summary>
     string Kind { get; }
 
-    /// <summary>Whether users may start this kind directly from the Jobs page or <c>POST /api/v1/jobs</c>.</summary>
-    bool UserStartable { get; }
+    /// <summary>
+    /// The capability a user needs to start this kind directly from the Jobs page or <c>POST /api/v1/jobs</c>;
+    /// null when only the platform starts it.
+    /// </summary>
+    string? StartCapability { get; }
 
     /// <summary>Whether a run interrupted by a crash is queued again (true) or marked failed (false).</summary>
     bool RestartOnInterrupt { get; }

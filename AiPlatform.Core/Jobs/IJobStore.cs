@@ -33,9 +33,10 @@ public interface IJobStore
     /// <summary>Log lines with an id above <paramref name="afterId"/>, oldest first.</summary>
     Task<IReadOnlyList<JobLogEntry>> GetLogAsync(Guid id, long afterId, int max, CancellationToken ct);
 
-    Task<IReadOnlyDictionary<JobStatus, int>> CountByStatusAsync(CancellationToken ct);
+    /// <summary>Counts per status; only the jobs of <paramref name="createdBy"/> when given.</summary>
+    Task<IReadOnlyDictionary<JobStatus, int>> CountByStatusAsync(string? createdBy, CancellationToken ct);
 
-    Task<IReadOnlyList<JobCountByDay>> CountByDayAsync(DateTimeOffset since, CancellationToken ct);
+    Task<IReadOnlyList<JobCountByDay>> CountByDayAsync(DateTimeOffset since, string? createdBy, CancellationToken ct);
 
     Task<IReadOnlyList<JobRecord>> ListUnfinishedAsync(CancellationToken ct);
 }

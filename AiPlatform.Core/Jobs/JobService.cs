@@ -1,26 +1,34 @@
 using System.Text.Json;
+using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Jobs;
 
-/// <summary>Starting, listing, inspecting and cancelling jobs: what pages and endpoints call.</summary>
+/// <summary>
+/// Starting, listing, inspecting and cancelling jobs: what pages and endpoints call. Users see and cancel the
+/// jobs they started; holders of <c>jobs.manage</c> see and cancel all.
+/// </summary>
 public sealed class JobService(
     IJobStore store,
     IJobDispatcher dispatcher,
     JobHandlerRegistry handlers,
     JobCancellationRegistry cancellations,
+    AccessService access,
     TimeProvider time)
 {
     internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     public const int MaxLogPage = 1000;
 
-    /// <summary>Kinds that a user may start directly.</summary>
-    public IReadOnlyList<string> UserStartableKinds =>
-        handlers.All.Where(h => h.UserStartable).Select(h => h.Kind).Order(StringComparer.Ordinal).ToList();
+    /// <summary>Kinds that the caller may start directly.</summary>
+    public async Task<IReadOnlyList<string>> StartableKindsAsync(CancellationToken ct)
+    {
+        var context = await access.FindContextAsync(ct);
+        return handlers.All.Where(h => h.StartCapability is { } c && context?.Has(c) == true).Select(h => h.Kind).Order(StringComparer.Ordinal).ToList();
+    }
 
-    /// <summary>Starts a job on behalf of a user; only user-startable kinds are accepted.</summary>
-    public Task<JobRecord> StartAsync(JobRequest request, string? user, CancellationToken ct)
+    /// <summary>Starts a job on behalf of the caller, who needs the kind's start capability.</summary>
+    public async Task<JobRecord> StartAsync(JobRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.Kind))
@@ -28,15 +36,17 @@ public sealed class JobService(
             throw new ValidationException("kind", "A job kind is required.");
         }
 
-        if (handlers.Find(request.Kind) is not { UserStartable: true })
+        var context = await access.RequireContextAsync(ct);
+        if (handlers.Find(request.Kind) is not { StartCapability: { } capability })
         {
-            throw new ValidationException("kind", $"'{request.Kind}' is not a job kind that can be started here. Known kinds: {string.Join(", ", UserStartableKinds)}.");
+            throw new ValidationException("kind", $"'{request.Kind}' is not a job kind that can be started here. Known kinds: {string.Join(", ", await StartableKindsAsync(ct))}.");
         }
 
-        return EnqueueAsync(request, user, ct);
+        await access.RequireCapabilityAsync(capability, ct);
+        return await EnqueueAsync(request, context.UserName, ct);
     }
 
-    /// <summary>Queues a job of any registered kind; used by platform services.</summary>
+    /// <summary>Queues a job of any registered kind; used by platform services, which check access themselves.</summary>
     public async Task<JobRecord> EnqueueAsync(JobRequest request, string? user, CancellationToken ct)
     {
         if (handlers.Find(request.Kind) is null)
@@ -67,10 +77,23 @@ public sealed class JobService(
         return job;
     }
 
-    public async Task<JobRecord> GetAsync(Guid id, CancellationToken ct) =>
-        await store.FindAsync(id, ct) ?? throw new NotFoundException("Job", id);
+    /// <summary>A job the caller may see; others do not exist for them.</summary>
+    public async Task<JobRecord> GetAsync(Guid id, CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        var job = await store.FindAsync(id, ct);
+        return job is not null && (context.Has(Capabilities.JobsManage) || job.CreatedBy == context.UserName) ? job : throw new NotFoundException("Job", id);
+    }
 
-    public Task<PagedResult<JobRecord>> ListAsync(JobQuery query, CancellationToken ct) => store.ListAsync(query, ct);
+    public async Task<PagedResult<JobRecord>> ListAsync(JobQuery query, CancellationToken ct) =>
+        await store.ListAsync(query with { CreatedBy = await VisibleCreatorAsync(ct) }, ct);
+
+    /// <summary>Null when the caller sees every job, else the caller's user name.</summary>
+    public async Task<string?> VisibleCreatorAsync(CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        return context.Has(Capabilities.JobsManage) ? null : context.UserName;
+    }
 
     public async Task<IReadOnlyList<JobLogEntry>> GetLogAsync(Guid id, long afterId, int max, CancellationToken ct)
     {
@@ -79,15 +102,26 @@ public sealed class JobService(
     }
 
     /// <summary>Cancels a queued job at once and asks a running one to stop; an ended job cannot be cancelled.</summary>
-    public async Task<JobRecord> CancelAsync(Guid id, string? user, CancellationToken ct)
+    public async Task<JobRecord> CancelAsync(Guid id, CancellationToken ct)
     {
+        var job = await GetAsync(id, ct);
+        var context = await access.RequireContextAsync(ct);
+        if (!context.Has(Capabilities.JobsManage) && !context.Has(Capabilities.JobsStart))
+        {
+            throw new ForbiddenException("Cancelling a job needs the capability 'jobs.start'.");
+        }
+
         var status = await store.RequestCancelAsync(id, time.GetUtcNow(), ct) ?? throw new NotFoundException("Job", id);
         if (status.IsTerminal() && status != JobStatus.Cancelled)
         {
             throw new ConflictException($"The job has already ended ({status}).");
         }
 
-        await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {user ?? "system"}.", time.GetUtcNow(), ct);
+        if (job.Status != JobStatus.Cancelled)
+        {
+            await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {context.UserName}.", time.GetUtcNow(), ct);
+        }
+
         cancellations.TryCancel(id);
         return await GetAsync(id, ct);
     }

@@ -14,7 +14,7 @@ public sealed class StagingCleanupHandler(IObjectStore objects, TimeProvider tim
 
     public string Kind => JobKind;
 
-    public bool UserStartable => true;
+    public string? StartCapability => Access.Capabilities.JobsManage;
 
     public bool RestartOnInterrupt => true;
 

@@ -9,7 +9,7 @@ public sealed class StorageScanHandler(IObjectStore objects, IStorageUsageStore 
 
     public string Kind => JobKind;
 
-    public bool UserStartable => true;
+    public string? StartCapability => Access.Capabilities.JobsManage;
 
     public bool RestartOnInterrupt => true;
 

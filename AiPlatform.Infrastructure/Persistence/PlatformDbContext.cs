@@ -1,5 +1,11 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Projects;
 using AiPlatform.Core.Storage;
+using AiPlatform.Infrastructure.Identity;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Infrastructure.Persistence;
@@ -7,8 +13,9 @@ namespace AiPlatform.Infrastructure.Persistence;
 /// <summary>
 /// The platform's metadata database. One model, two providers: each provider has a derived context
 /// that owns its migrations (<see cref="SqlitePlatformDbContext"/>, <see cref="PostgresPlatformDbContext"/>).
+/// User accounts use ASP.NET Core Identity's user tables; roles and grants are the platform's own.
 /// </summary>
-public abstract class PlatformDbContext(DbContextOptions options) : DbContext(options)
+public abstract class PlatformDbContext(DbContextOptions options) : IdentityUserContext<PlatformUser, Guid>(options)
 {
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
 
@@ -16,8 +23,30 @@ public abstract class PlatformDbContext(DbContextOptions options) : DbContext(op
 
     public DbSet<StorageUsageSnapshot> StorageUsage => Set<StorageUsageSnapshot>();
 
+    public DbSet<Role> PlatformRoles => Set<Role>();
+
+    public DbSet<RoleAssignment> RoleAssignments => Set<RoleAssignment>();
+
+    public DbSet<Group> Groups => Set<Group>();
+
+    public DbSet<GroupMember> GroupMembers => Set<GroupMember>();
+
+    public DbSet<ObjectGrant> Grants => Set<ObjectGrant>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<Project> Projects => Set<Project>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<PlatformUser>().ToTable("Users");
+        modelBuilder.Entity<PlatformUser>().Property(u => u.DisplayName).HasMaxLength(200);
+        modelBuilder.Entity<IdentityUserClaim<Guid>>().ToTable("UserClaims");
+        modelBuilder.Entity<IdentityUserLogin<Guid>>().ToTable("UserLogins");
+        modelBuilder.Entity<IdentityUserToken<Guid>>().ToTable("UserTokens");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);
         SnakeCaseNames.Apply(modelBuilder);
     }

@@ -1,4 +1,7 @@
+using AiPlatform.Web.Features.Admin;
 using AiPlatform.Web.Features.Dashboard;
+using AiPlatform.Web.Features.Me;
+using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Features.Jobs;
 
 namespace AiPlatform.Web.Api;
@@ -8,6 +11,9 @@ public static class ApiEndpoints
     /// <summary>Maps every feature's REST endpoints, by name, so a reader finds them all here.</summary>
     public static void MapApi(this IEndpointRouteBuilder app)
     {
+        app.MapMeEndpoints();
+        app.MapAdminEndpoints();
+        app.MapProjectEndpoints();
         app.MapDashboardEndpoints();
         app.MapJobEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))

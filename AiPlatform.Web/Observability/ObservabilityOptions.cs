@@ -6,4 +6,7 @@ public sealed class ObservabilityOptions
 
     /// <summary>Serve Prometheus metrics at <c>/metrics</c>.</summary>
     public bool MetricsEnabled { get; set; } = true;
+
+    /// <summary>Let Prometheus scrape <c>/metrics</c> without credentials (default); false requires a signed-in user or token.</summary>
+    public bool MetricsAnonymous { get; set; } = true;
 }

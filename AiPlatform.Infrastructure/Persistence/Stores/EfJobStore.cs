@@ -30,6 +30,11 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
             jobs = jobs.Where(j => j.Status == status);
         }
 
+        if (query.CreatedBy is { } creator)
+        {
+            jobs = jobs.Where(j => j.CreatedBy == creator);
+        }
+
         if (!string.IsNullOrWhiteSpace(query.Kind))
         {
             jobs = jobs.Where(j => j.Kind == query.Kind);
@@ -128,17 +133,17 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
         return await db.JobLogs.AsNoTracking().Where(l => l.JobId == id && l.Id > afterId).OrderBy(l => l.Id).Take(max).ToListAsync(ct);
     }
 
-    public async Task<IReadOnlyDictionary<JobStatus, int>> CountByStatusAsync(CancellationToken ct)
+    public async Task<IReadOnlyDictionary<JobStatus, int>> CountByStatusAsync(string? createdBy, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var counts = await db.Jobs.GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var counts = await db.Jobs.Where(j => createdBy == null || j.CreatedBy == createdBy).GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
         return Enum.GetValues<JobStatus>().ToDictionary(s => s, s => counts.FirstOrDefault(c => c.Status == s)?.Count ?? 0);
     }
 
-    public async Task<IReadOnlyList<JobCountByDay>> CountByDayAsync(DateTimeOffset since, CancellationToken ct)
+    public async Task<IReadOnlyList<JobCountByDay>> CountByDayAsync(DateTimeOffset since, string? createdBy, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var rows = await db.Jobs.AsNoTracking().Where(j => j.CreatedAt >= since).Select(j => new { j.CreatedAt, j.Status }).ToListAsync(ct);
+        var rows = await db.Jobs.AsNoTracking().Where(j => j.CreatedAt >= since && (createdBy == null || j.CreatedBy == createdBy)).Select(j => new { j.CreatedAt, j.Status }).ToListAsync(ct);
         return rows.GroupBy(r => (Day: DateOnly.FromDateTime(r.CreatedAt.UtcDateTime), r.Status))
             .Select(g => new JobCountByDay(g.Key.Day, g.Key.Status, g.Count()))
             .OrderBy(c => c.Day).ThenBy(c => c.Status)

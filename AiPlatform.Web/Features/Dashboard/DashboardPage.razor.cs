@@ -58,7 +58,7 @@ public partial class DashboardPage : LivePage
     {
         try
         {
-            await Jobs.StartAsync(new JobRequest(StorageScanHandler.JobKind), null, PageToken);
+            await Jobs.StartAsync(new JobRequest(StorageScanHandler.JobKind), PageToken);
             Snackbar.Add(Text["Jobs.Started", Text.JobKind(StorageScanHandler.JobKind)], Severity.Success);
         }
         catch (PlatformException ex)

@@ -66,7 +66,7 @@ public partial class JobDetailPage : LivePage
     {
         try
         {
-            _job = JobSummary.From(await Jobs.CancelAsync(Id, null, PageToken));
+            _job = JobSummary.From(await Jobs.CancelAsync(Id, PageToken));
             Snackbar.Add(Text["Jobs.CancelRequested"], Severity.Info);
         }
         catch (PlatformException ex)

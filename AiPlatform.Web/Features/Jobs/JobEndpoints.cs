@@ -10,7 +10,7 @@ public static class JobEndpoints
     {
         var group = app.MapGroup("/api/v1/jobs").WithTags("Jobs");
         group.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("Lists jobs, newest first, with optional status, kind and text filters.");
-        group.MapGet("/kinds", ListKinds).WithName("ListJobKinds").WithSummary("Job kinds that may be started directly.");
+        group.MapGet("/kinds", ListKindsAsync).WithName("ListJobKinds").WithSummary("Job kinds that may be started directly.");
         group.MapPost("/", StartAsync).WithName("StartJob").WithSummary("Queues a job of a user-startable kind.");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetJob");
         group.MapGet("/{id:guid}/log", GetLogAsync).WithName("GetJobLog").WithSummary("Log lines after the given line id (tail with ?after=<last id>).");
@@ -25,11 +25,11 @@ public static class JobEndpoints
         return TypedResults.Ok(new JobList(result.Items.Select(JobSummary.From).ToList(), result.TotalCount, Math.Max(0, page), request.Take));
     }
 
-    static Ok<IReadOnlyList<string>> ListKinds(JobService jobs) => TypedResults.Ok(jobs.UserStartableKinds);
+    static async Task<Ok<IReadOnlyList<string>>> ListKindsAsync(JobService jobs, CancellationToken ct) => TypedResults.Ok(await jobs.StartableKindsAsync(ct));
 
-    static async Task<Created<JobSummary>> StartAsync(StartJobRequest body, JobService jobs, HttpContext http, CancellationToken ct)
+    static async Task<Created<JobSummary>> StartAsync(StartJobRequest body, JobService jobs, CancellationToken ct)
     {
-        var job = await jobs.StartAsync(new JobRequest(body.Kind ?? string.Empty, body.Title, Parameters: body.Parameters), http.User.Identity?.Name, ct);
+        var job = await jobs.StartAsync(new JobRequest(body.Kind ?? string.Empty, body.Title, Parameters: body.Parameters), ct);
         return TypedResults.Created($"/api/v1/jobs/{job.Id}", JobSummary.From(job));
     }
 
@@ -42,6 +42,6 @@ public static class JobEndpoints
         return TypedResults.Ok<IReadOnlyList<JobLogLine>>(lines.Select(JobLogLine.From).ToList());
     }
 
-    static async Task<Ok<JobSummary>> CancelAsync(Guid id, JobService jobs, HttpContext http, CancellationToken ct) =>
-        TypedResults.Ok(JobSummary.From(await jobs.CancelAsync(id, http.User.Identity?.Name, ct)));
+    static async Task<Ok<JobSummary>> CancelAsync(Guid id, JobService jobs, CancellationToken ct) =>
+        TypedResults.Ok(JobSummary.From(await jobs.CancelAsync(id, ct)));
 }

@@ -28,7 +28,7 @@ public partial class JobsPage : LivePage
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(2);
 
-    protected override void OnInitialized() => _kinds = Jobs.UserStartableKinds;
+    protected override async Task OnInitializedAsync() => _kinds = await Jobs.StartableKindsAsync(PageToken);
 
     protected override Task RefreshAsync(CancellationToken ct) => _grid?.ReloadServerData() ?? Task.CompletedTask;
 
@@ -56,7 +56,7 @@ public partial class JobsPage : LivePage
     {
         try
         {
-            var job = await Jobs.StartAsync(new JobRequest(kind), null, PageToken);
+            var job = await Jobs.StartAsync(new JobRequest(kind), PageToken);
             Snackbar.Add(Text["Jobs.Started", KindLabel(kind)], Severity.Success);
             Navigation.NavigateTo($"/jobs/{job.Id}");
         }
@@ -70,7 +70,7 @@ public partial class JobsPage : LivePage
     {
         try
         {
-            await Jobs.CancelAsync(id, null, PageToken);
+            await Jobs.CancelAsync(id, PageToken);
             Snackbar.Add(Text["Jobs.CancelRequested"], Severity.Info);
         }
         catch (PlatformException ex)

@@ -21,5 +21,5 @@ public static class CultureEndpoints
                 ? "/"
                 : redirectUri;
             return Results.LocalRedirect(target);
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().AllowAnonymous();
 }

@@ -1,4 +1,5 @@
 using AiPlatform.Core;
+using AiPlatform.Core.Access;
 using AiPlatform.Core.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,14 @@ public abstract class PlatformServicesFixture : IAsyncLifetime
 
     public ServiceProvider Services { get; private set; } = default!;
 
+    public const string AdminPassword = "Admin-Passw0rd-Test";
+
     public RecordingDispatcher Dispatcher { get; } = new();
+
+    /// <summary>Who the services think is calling; the administrator unless a test says otherwise.</summary>
+    public TestCurrentUser CurrentUser { get; } = new();
+
+    public CallerIdentity Admin { get; private set; } = default!;
 
     public abstract string Provider { get; }
 
@@ -25,6 +33,7 @@ public abstract class PlatformServicesFixture : IAsyncLifetime
         {
             ["Platform:DataDirectory"] = DataDirectory,
             ["Jobs:PollInterval"] = "00:00:00.100",
+            ["Admin:InitialPassword"] = AdminPassword,
         };
         foreach (var (key, value) in await DatabaseSettingsAsync())
         {
@@ -39,12 +48,32 @@ public abstract class PlatformServicesFixture : IAsyncLifetime
         services.AddInfrastructure(configuration);
         services.RemoveAll<IJobDispatcher>();
         services.AddSingleton<IJobDispatcher>(Dispatcher);
+        services.AddSingleton<ICurrentUser>(CurrentUser);
         services.AddScoped<IJobHandler, SucceedingHandler>();
         services.AddScoped<IJobHandler, FailingHandler>();
         services.AddScoped<IJobHandler, WaitingHandler>();
         services.AddScoped<IJobHandler, RestartableHandler>();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         await Services.MigrateDatabaseAsync();
+        var admin = (await Get<IUserDirectory>().FindByNameAsync("admin", default))!;
+        Admin = new CallerIdentity(admin.Id, admin.UserName);
+        CurrentUser.Caller = Admin;
+    }
+
+    /// <summary>Creates a user with the given system roles (none: no capabilities) as the administrator.</summary>
+    public async Task<CallerIdentity> CreateUserAsync(string userName, params string[] roles)
+    {
+        var previous = CurrentUser.Caller;
+        CurrentUser.Caller = Admin;
+        try
+        {
+            var user = await Get<UserAdminService>().CreateAsync(new NewUser(userName, null, null, "Passw0rd-" + userName), roles.Select(SystemRoles.IdOf).ToList(), default);
+            return new CallerIdentity(user.Id, user.UserName);
+        }
+        finally
+        {
+            CurrentUser.Caller = previous;
+        }
     }
 
     public async Task DisposeAsync()

@@ -6,7 +6,7 @@ public sealed class SucceedingHandler : IJobHandler
 {
     public string Kind => "test.ok";
 
-    public bool UserStartable => true;
+    public string? StartCapability => Core.Access.Capabilities.JobsStart;
 
     public bool RestartOnInterrupt => false;
 
@@ -21,7 +21,7 @@ public sealed class FailingHandler : IJobHandler
 {
     public string Kind => "test.fail";
 
-    public bool UserStartable => false;
+    public string? StartCapability => null;
 
     public bool RestartOnInterrupt => false;
 
@@ -32,7 +32,7 @@ public sealed class WaitingHandler : IJobHandler
 {
     public string Kind => "test.wait";
 
-    public bool UserStartable => true;
+    public string? StartCapability => Core.Access.Capabilities.JobsStart;
 
     public bool RestartOnInterrupt => false;
 
@@ -47,7 +47,7 @@ public sealed class RestartableHandler : IJobHandler
 {
     public string Kind => "test.restartable";
 
-    public bool UserStartable => false;
+    public string? StartCapability => null;
 
     public bool RestartOnInterrupt => true;
 

@@ -23,12 +23,12 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     public async Task Start_queues_a_record_logs_it_and_dispatches_its_id()
     {
         var parameters = JsonDocument.Parse("""{"depth":3}""").RootElement;
-        var job = await Jobs.StartAsync(new JobRequest("test.ok", "  My job  ", Parameters: parameters), "alice", None);
+        var job = await Jobs.StartAsync(new JobRequest("test.ok", "  My job  ", Parameters: parameters), None);
 
         var stored = await Jobs.GetAsync(job.Id, None);
         stored.Status.ShouldBe(JobStatus.Queued);
         stored.Title.ShouldBe("My job");
-        stored.CreatedBy.ShouldBe("alice");
+        stored.CreatedBy.ShouldBe("admin");
         stored.ParametersJson.ShouldBe("""{"depth":3}""");
         fixture.Dispatcher.Dispatched.ShouldContain(job.Id);
         (await Jobs.GetLogAsync(job.Id, 0, 10, None)).Single().Message.ShouldBe("Queued.");
@@ -37,7 +37,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task Runner_runs_a_job_to_success_with_progress_and_log()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.ok"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);
 
         await Runner.RunAsync(job.Id, None);
 
@@ -56,7 +56,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task Log_can_be_tailed_after_the_last_seen_line()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.ok"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);
         var first = await Jobs.GetLogAsync(job.Id, 0, 100, None);
 
         await Runner.RunAsync(job.Id, None);
@@ -82,7 +82,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task Running_the_same_job_twice_runs_it_once()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.ok"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);
 
         await Task.WhenAll(Runner.RunAsync(job.Id, None), Runner.RunAsync(job.Id, None));
         await Runner.RunAsync(job.Id, None);
@@ -93,9 +93,9 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task Cancelling_a_queued_job_ends_it_and_the_runner_skips_it()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.ok"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);
 
-        var cancelled = await Jobs.CancelAsync(job.Id, "bob", None);
+        var cancelled = await Jobs.CancelAsync(job.Id, None);
         await Runner.RunAsync(job.Id, None);
 
         cancelled.Status.ShouldBe(JobStatus.Cancelled);
@@ -107,11 +107,11 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task Cancelling_a_running_job_stops_its_handler()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.wait"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.wait"), None);
         var run = Runner.RunAsync(job.Id, None);
         await WaitForAsync(job.Id, JobStatus.Running);
 
-        await Jobs.CancelAsync(job.Id, "bob", None);
+        await Jobs.CancelAsync(job.Id, None);
         await run.WaitAsync(TimeSpan.FromSeconds(20));
 
         (await Jobs.GetAsync(job.Id, None)).Status.ShouldBe(JobStatus.Cancelled);
@@ -120,7 +120,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task A_cancel_recorded_by_another_node_reaches_the_running_job_through_the_store()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.wait"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.wait"), None);
         var run = Runner.RunAsync(job.Id, None);
         await WaitForAsync(job.Id, JobStatus.Running);
 
@@ -133,7 +133,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task Shutdown_during_a_run_marks_the_job_interrupted()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.wait"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.wait"), None);
         using var shutdown = new CancellationTokenSource();
         var run = Runner.RunAsync(job.Id, shutdown.Token);
         await WaitForAsync(job.Id, JobStatus.Running);
@@ -149,20 +149,20 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     [Fact]
     public async Task An_ended_job_cannot_be_cancelled()
     {
-        var job = await Jobs.StartAsync(new JobRequest("test.ok"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);
         await Runner.RunAsync(job.Id, None);
 
-        await Should.ThrowAsync<ConflictException>(() => Jobs.CancelAsync(job.Id, null, None));
+        await Should.ThrowAsync<ConflictException>(() => Jobs.CancelAsync(job.Id, None));
     }
 
     [Fact]
     public async Task Unknown_or_internal_kinds_cannot_be_started_by_users()
     {
-        (await Should.ThrowAsync<ValidationException>(() => Jobs.StartAsync(new JobRequest("no.such.kind"), null, None))).Errors.ShouldContainKey("kind");
-        await Should.ThrowAsync<ValidationException>(() => Jobs.StartAsync(new JobRequest("test.fail"), null, None));
-        await Should.ThrowAsync<ValidationException>(() => Jobs.StartAsync(new JobRequest(" "), null, None));
+        (await Should.ThrowAsync<ValidationException>(() => Jobs.StartAsync(new JobRequest("no.such.kind"), None))).Errors.ShouldContainKey("kind");
+        await Should.ThrowAsync<ValidationException>(() => Jobs.StartAsync(new JobRequest("test.fail"), None));
+        await Should.ThrowAsync<ValidationException>(() => Jobs.StartAsync(new JobRequest(" "), None));
         await Should.ThrowAsync<NotFoundException>(() => Jobs.GetAsync(Guid.NewGuid(), None));
-        await Should.ThrowAsync<NotFoundException>(() => Jobs.CancelAsync(Guid.NewGuid(), null, None));
+        await Should.ThrowAsync<NotFoundException>(() => Jobs.CancelAsync(Guid.NewGuid(), None));
     }
 
     [Fact]
@@ -198,7 +198,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
         var ids = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add((await Jobs.StartAsync(new JobRequest("test.ok", $"{tag} run {i}"), null, None)).Id);
+            ids.Add((await Jobs.StartAsync(new JobRequest("test.ok", $"{tag} run {i}"), None)).Id);
         }
 
         await Runner.RunAsync(ids[0], None);
@@ -216,11 +216,11 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     public async Task Dashboard_counts_jobs_by_status_and_day_and_shows_the_latest_storage_scan()
     {
         var before = await fixture.Get<DashboardService>().GetAsync(None);
-        var job = await Jobs.StartAsync(new JobRequest("test.ok"), null, None);
+        var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);
         await Runner.RunAsync(job.Id, None);
         var objects = fixture.Get<IObjectStore>();
         await objects.PutAsync(ObjectKey.Create("dash", Guid.NewGuid().ToString("N")), new MemoryStream(new byte[1234]), 1234, null, None);
-        var scan = await Jobs.StartAsync(new JobRequest(StorageScanHandler.JobKind), null, None);
+        var scan = await Jobs.StartAsync(new JobRequest(StorageScanHandler.JobKind), None);
         await Runner.RunAsync(scan.Id, None);
 
         var after = await fixture.Get<DashboardService>().GetAsync(None);

@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text;
+using AiPlatform.Core.Common;
+
+namespace AiPlatform.Core.Access;
+
+/// <summary>Personal access tokens: created and revoked by their owner, checked on every API call.</summary>
+public sealed class ApiTokenService(AccessService access, IApiTokenStore store, IAccessStore accessStore, Audit.AuditRecorder audit, TimeProvider time)
+{
+    public const string Prefix = "aip_";
+    public const int MaxLifetimeDays = 366;
+
+    public static bool LooksLikeToken(string? value) => value is { Length: > 20 } && value.StartsWith(Prefix, StringComparison.Ordinal);
+
+    public async Task<CreatedApiToken> CreateAsync(string name, ApiTokenScope scope, int? expiresInDays, CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        var trimmed = name?.Trim() ?? string.Empty;
+        if (trimmed.Length is 0 or > 100)
+        {
+            throw new ValidationException("name", "A token name has 1 to 100 characters.");
+        }
+
+        if (expiresInDays is < 1 or > MaxLifetimeDays)
+        {
+            throw new ValidationException("expiresInDays", $"A token expires after 1 to {MaxLifetimeDays} days.");
+        }
+
+        if (!Enum.IsDefined(scope))
+        {
+            throw new ValidationException("scope", "The scope must be Read or ReadWrite.");
+        }
+
+        var plain = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var now = time.GetUtcNow();
+        var token = new ApiToken
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = context.UserId,
+            Name = trimmed,
+            Prefix = plain[..12],
+            Hash = HashOf(plain),
+            Scope = scope,
+            CreatedAt = now,
+            ExpiresAt = expiresInDays is { } days ? now.AddDays(days) : null,
+        };
+        await store.AddAsync(token, await audit.EntryAsync("token.create", "api-token", token.Id, new { token.Name, token.Scope, token.ExpiresAt }, ct), ct);
+        return new CreatedApiToken(token, plain);
+    }
+
+    public async Task<IReadOnlyList<ApiToken>> ListMineAsync(CancellationToken ct) =>
+        await store.ListAsync((await access.RequireContextAsync(ct)).UserId, ct);
+
+    public async Task RevokeAsync(Guid tokenId, CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        if (!await store.RevokeAsync(context.UserId, tokenId, time.GetUtcNow(), await audit.EntryAsync("token.revoke", "api-token", tokenId, null, ct), ct))
+        {
+            throw new NotFoundException("Token", tokenId);
+        }
+    }
+
+    /// <summary>The caller a token stands for, or null when it is unknown, revoked, expired or its user is disabled.</summary>
+    public async Task<CallerIdentity?> ValidateAsync(string plainText, CancellationToken ct)
+    {
+        if (!LooksLikeToken(plainText))
+        {
+            return null;
+        }
+
+        var token = await store.FindByHashAsync(HashOf(plainText), ct);
+        var now = time.GetUtcNow();
+        if (token is null || token.RevokedAt is not null || token.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        var context = await accessStore.LoadContextAsync(token.UserId, ct);
+        if (context is null)
+        {
+            return null;
+        }
+
+        if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            await store.TouchAsync(token.Id, now, ct);
+        }
+
+        return new CallerIdentity(token.UserId, context.UserName, ReadOnly: token.Scope == ApiTokenScope.Read);
+    }
+
+    /// <summary>The stored form of a token: hex SHA-256 (tokens are long random strings, so no slow hash is needed).</summary>
+    public static string HashOf(string plain) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(plain)));
+}

@@ -1,0 +1,52 @@
+using AiPlatform.Core.Common;
+
+namespace AiPlatform.Core.Access;
+
+/// <summary>Explains a user's effective permissions: to the user themself, or to holders of <c>users.manage</c>.</summary>
+public sealed class PermissionsService(AccessService access, IAccessStore store, IUserDirectory users)
+{
+    public async Task<EffectivePermissions> DescribeAsync(Guid userId, CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        if (context.UserId != userId && !context.Has(Capabilities.UsersManage))
+        {
+            throw new NotFoundException("User", userId);
+        }
+
+        var user = await users.FindAsync(userId, ct) ?? throw new NotFoundException("User", userId);
+        var groupIds = await store.ListGroupIdsOfUserAsync(userId, ct);
+        var groups = (await store.ListGroupsAsync(ct)).Where(g => groupIds.Contains(g.Id)).ToList();
+        var roles = (await store.ListRolesAsync(ct)).ToDictionary(r => r.Id);
+        var sources = new List<RoleSource>();
+        foreach (var assignment in await store.ListAssignmentsAsync(PrincipalType.User, userId, ct))
+        {
+            if (roles.TryGetValue(assignment.RoleId, out var role))
+            {
+                sources.Add(new RoleSource(role.Id, role.Name, null));
+            }
+        }
+
+        foreach (var group in groups)
+        {
+            foreach (var assignment in await store.ListAssignmentsAsync(PrincipalType.Group, group.Id, ct))
+            {
+                if (roles.TryGetValue(assignment.RoleId, out var role))
+                {
+                    sources.Add(new RoleSource(role.Id, role.Name, group.Name));
+                }
+            }
+        }
+
+        var capabilities = sources
+            .SelectMany(s => roles[s.RoleId].Capabilities.Select(c => (Capability: c, From: s.ViaGroup is null ? s.RoleName : $"{s.RoleName} ({s.ViaGroup})")))
+            .GroupBy(x => x.Capability)
+            .Select(g => new CapabilitySource(g.Key, g.Select(x => x.From).Distinct().ToList()))
+            .OrderBy(c => c.Capability, StringComparer.Ordinal)
+            .ToList();
+        var groupNames = groups.ToDictionary(g => g.Id, g => g.Name);
+        var grants = (await store.ListGrantsOfPrincipalsAsync(userId, groupIds.ToList(), ct))
+            .Select(g => new GrantSource(g.ObjectType, g.ObjectId, g.Level, g.PrincipalType == PrincipalType.Group ? groupNames.GetValueOrDefault(g.PrincipalId) : null))
+            .ToList();
+        return new EffectivePermissions(user, groups, sources, capabilities, grants);
+    }
+}

@@ -1,0 +1,9 @@
+namespace AiPlatform.Core.Access;
+
+/// <summary>The object types that carry an owner and grants. Each module registers its type here.</summary>
+public static class SecurableTypes
+{
+    public const string Project = "project";
+
+    public static IReadOnlyList<string> All { get; } = [Project];
+}

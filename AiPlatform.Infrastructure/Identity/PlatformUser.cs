@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace AiPlatform.Infrastructure.Identity;
+
+/// <summary>A platform account: local (password) or provisioned at first sign-in through OpenID Connect.</summary>
+public sealed class PlatformUser : IdentityUser<Guid>
+{
+    public string? DisplayName { get; set; }
+
+    public bool IsDisabled { get; set; }
+
+    /// <summary>Set for a generated or reset password: the user must choose a new one at the next sign-in.</summary>
+    public bool MustChangePassword { get; set; }
+
+    /// <summary>Provisioned from an identity provider; has no local password.</summary>
+    public bool IsExternal { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

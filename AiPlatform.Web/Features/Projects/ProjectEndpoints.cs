@@ -1,0 +1,71 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Projects;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiPlatform.Web.Features.Projects;
+
+public static class ProjectEndpoints
+{
+    public static RouteGroupBuilder MapProjectEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/projects").WithTags("Projects");
+        group.MapGet("/", ListAsync).WithName("ListProjects").WithSummary("Projects the caller may read.");
+        group.MapPost("/", CreateAsync).WithName("CreateProject");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetProject");
+        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateProject");
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteProject");
+        group.MapGet("/{id:guid}/grants", async (Guid id, SharingService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(SecurableTypes.Project, id, ct))).WithName("ListProjectGrants");
+        group.MapPost("/{id:guid}/grants", async (Guid id, GrantRequest body, SharingService s, CancellationToken ct) =>
+            TypedResults.Ok(await s.GrantAsync(SecurableTypes.Project, id, body.PrincipalType, body.PrincipalId, body.Level, ct))).WithName("GrantProject").WithSummary("Gives a user or group Read, Write or Manage; replaces their earlier grant.");
+        group.MapDelete("/{id:guid}/grants/{grantId:guid}", async (Guid id, Guid grantId, SharingService s, CancellationToken ct) =>
+        {
+            await s.RevokeAsync(SecurableTypes.Project, id, grantId, ct);
+            return TypedResults.NoContent();
+        }).WithName("RevokeProjectGrant");
+        return group;
+    }
+
+    static async Task<Ok<ProjectList>> ListAsync(ProjectService projects, CancellationToken ct, string? q = null, int page = 0, int pageSize = 25)
+    {
+        var request = new PageRequest(page, pageSize);
+        var result = await projects.ListAsync(q, request, ct);
+        return TypedResults.Ok(new ProjectList(result.Items.Select(p => ProjectView.From(p, null)).ToList(), result.TotalCount, Math.Max(0, page), request.Take));
+    }
+
+    static async Task<Created<ProjectView>> CreateAsync(ProjectRequest body, ProjectService projects, CancellationToken ct)
+    {
+        var project = await projects.CreateAsync(body.Name ?? string.Empty, body.Description, ct);
+        return TypedResults.Created($"/api/v1/projects/{project.Id}", ProjectView.From(project, PermissionLevel.Manage));
+    }
+
+    static async Task<Ok<ProjectView>> GetAsync(Guid id, ProjectService projects, CancellationToken ct)
+    {
+        var (project, level) = await projects.GetAsync(id, ct);
+        return TypedResults.Ok(ProjectView.From(project, level));
+    }
+
+    static async Task<Ok<ProjectView>> UpdateAsync(Guid id, ProjectRequest body, ProjectService projects, CancellationToken ct)
+    {
+        var project = await projects.UpdateAsync(id, body.Name ?? string.Empty, body.Description, ct);
+        return TypedResults.Ok(ProjectView.From(project, (await projects.GetAsync(id, ct)).Level));
+    }
+
+    static async Task<NoContent> DeleteAsync(Guid id, ProjectService projects, CancellationToken ct)
+    {
+        await projects.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+}
+
+public sealed record ProjectRequest(string? Name, string? Description);
+
+public sealed record GrantRequest(PrincipalType PrincipalType, Guid PrincipalId, PermissionLevel Level);
+
+public sealed record ProjectList(IReadOnlyList<ProjectView> Items, int TotalCount, int Page, int PageSize);
+
+/// <summary>A project; <see cref="Permission"/> is the caller's level on it (in lists it is left out).</summary>
+public sealed record ProjectView(Guid Id, string Name, string? Description, Guid OwnerId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PermissionLevel? Permission)
+{
+    public static ProjectView From(Project p, PermissionLevel? level) => new(p.Id, p.Name, p.Description, p.OwnerId, p.CreatedAt, p.UpdatedAt, level);
+}

@@ -1,0 +1,92 @@
+using AiPlatform.Core.Access;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Net.Http.Headers;
+
+namespace AiPlatform.Web.Security;
+
+/// <summary>
+/// Who may call what. Browsers use the Identity cookie; scripts send a personal access token (Bearer) or HTTP Basic.
+/// Everything requires an active signed-in user unless it is explicitly anonymous (health, metrics, sign-in pages,
+/// static files); API calls without credentials get 401 problem details instead of a redirect.
+/// </summary>
+public static class SecuritySetup
+{
+    public const string SmartScheme = "Smart";
+
+    public static IServiceCollection AddPlatformSecurity(this IServiceCollection services)
+    {
+        services.AddScoped<ICurrentUser, HttpCurrentUser>();
+        services.AddCascadingAuthenticationState();
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = SmartScheme;
+                o.DefaultChallengeScheme = SmartScheme;
+                o.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
+            })
+            .AddPolicyScheme(SmartScheme, "Cookie or token", o => o.ForwardDefaultSelector = ctx =>
+                ctx.Request.Headers.Authorization.Count > 0 ? TokenAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
+            {
+                o.LoginPath = "/account/login";
+                o.LogoutPath = "/account/logout";
+                o.AccessDeniedPath = "/account/access-denied";
+                o.Cookie.Name = ".AiPlatform.Auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.Events.OnRedirectToLogin = ctx => IsApi(ctx.Request) ? WriteProblemAsync(ctx.HttpContext, 401) : Redirect(ctx);
+                o.Events.OnRedirectToAccessDenied = ctx => IsApi(ctx.Request) ? WriteProblemAsync(ctx.HttpContext, 403) : Redirect(ctx);
+            }));
+        services.AddSingleton<IAuthorizationPolicyProvider, CapabilityPolicyProvider>();
+        services.AddScoped<IAuthorizationHandler, CapabilityHandler>();
+        services.AddAuthorization(o =>
+        {
+            var activeUser = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(new CapabilityRequirement(null)).Build();
+            o.DefaultPolicy = activeUser;
+            o.FallbackPolicy = activeUser;
+        });
+        return services;
+    }
+
+    public static void UsePlatformSecurity(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use((context, next) =>
+        {
+            if (context.User.HasClaim(PlatformClaimTypes.ReadOnly, "true") && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method))
+            {
+                return Results.Problem(statusCode: 403, title: "Forbidden.", detail: "This token may only read.", type: Api.ProblemTypes.For("forbidden")).ExecuteAsync(context);
+            }
+
+            return next(context);
+        });
+        app.UseMiddleware<MustChangePasswordMiddleware>();
+    }
+
+    internal static bool IsApi(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+
+    private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx)
+    {
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    internal static Task WriteProblemAsync(HttpContext context, int status)
+    {
+        if (status == 401)
+        {
+            context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer, Basic realm=\"AiPlatform\"";
+        }
+
+        return Results.Problem(statusCode: status, title: status == 401 ? "Sign in required." : "Forbidden.",
+            detail: status == 401 ? "Send a personal access token (Authorization: Bearer aip_…), HTTP Basic credentials, or sign in." : "You may not do this.",
+            type: Api.ProblemTypes.ForStatus(status)).ExecuteAsync(context);
+    }
+}
