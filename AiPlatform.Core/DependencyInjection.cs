@@ -33,6 +33,7 @@ public static class DependencyInjection
         services.AddScoped<PermissionsService>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<ProjectService>();
+        services.AddScoped<UserDirectoryLookup>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<ProjectService>());
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();

@@ -12,6 +12,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     private AppFactory? _app;
     private IPlaywright? _playwright;
 
+    public const string AdminPassword = "Admin-Passw0rd-E2E";
+
     public IBrowser Browser { get; private set; } = default!;
 
     public string BaseUrl { get; private set; } = default!;
@@ -57,11 +59,28 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A new page at <paramref name="path"/>, returned once the Blazor circuit is interactive (clicks before that are lost).</summary>
-    public async Task<IPage> OpenAsync(string path, string? locale = null)
+    /// <summary>
+    /// A new browser session signed in through the login form, at <paramref name="path"/>, returned once the Blazor
+    /// circuit is interactive (clicks before that are lost).
+    /// </summary>
+    public async Task<IPage> OpenAsync(string path, string userName = "admin", string password = AdminPassword)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale ?? "en-US", ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
-        var page = await context.NewPageAsync();
+        var page = await NewPageAsync();
+        await page.GotoAsync(BaseUrl + path);
+        await page.Locator("#userName").FillAsync(userName);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("[data-testid=login-submit]").ClickAsync();
+        return await WaitForCircuitAsync(page, path);
+    }
+
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1366, Height = 860 } });
+        return await context.NewPageAsync();
+    }
+
+    public static async Task<IPage> WaitForCircuitAsync(IPage page, string path)
+    {
         var problems = new List<string>();
         page.Console += (_, message) =>
         {
@@ -71,14 +90,13 @@ public sealed class BrowserFixture : IAsyncLifetime
             }
         };
         page.RequestFailed += (_, request) => problems.Add($"request failed: {request.Url} {request.Failure}");
-        await page.GotoAsync(BaseUrl + path);
         try
         {
             await page.Locator("[data-testid=circuit-ready]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
         }
         catch (TimeoutException ex)
         {
-            throw new TimeoutException($"The Blazor circuit did not start. Browser said: {string.Join(" | ", problems)}", ex);
+            throw new TimeoutException($"The Blazor circuit did not start at {page.Url} (wanted {path}). Browser said: {string.Join(" | ", problems)}", ex);
         }
 
         return page;
@@ -93,6 +111,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             builder.UseSetting("Platform:DataDirectory", dataDirectory);
             builder.UseSetting("Jobs:StorageScanCron", "");
             builder.UseSetting("Jobs:StorageCleanupCron", "");
+            builder.UseSetting("Admin:InitialPassword", AdminPassword);
         }
     }
 }

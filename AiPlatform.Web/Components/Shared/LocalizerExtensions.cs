@@ -11,6 +11,14 @@ public static class LocalizerExtensions
         return label.ResourceNotFound ? kind : label.Value;
     }
 
+    /// <summary>A readable message for a platform error: the localized kind of problem, then the details.</summary>
+    public static string Describe(this IStringLocalizer localizer, AiPlatform.Core.Common.PlatformException error)
+    {
+        var kind = localizer[$"Problem.{error.Code}"];
+        var detail = error is AiPlatform.Core.Common.ValidationException v ? string.Join(" ", v.Errors.SelectMany(e => e.Value)) : error.Message;
+        return kind.ResourceNotFound ? detail : $"{kind.Value}: {detail}";
+    }
+
     /// <summary>Bytes as B, KB, MB, GB or TB with the current culture's number format.</summary>
     public static string Bytes(long bytes)
     {

@@ -17,7 +17,7 @@ public sealed class PlatformApiTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _client = _factory.CreateClient();
+        _client = _factory.CreateAdminClient();
         return Task.CompletedTask;
     }
 
@@ -56,7 +56,7 @@ public sealed class PlatformApiTests : IAsyncLifetime
     public async Task OpenApi_document_and_browsable_reference_are_served()
     {
         var doc = await _client.GetStringAsync("/openapi/v1.json");
-        var docs = await _client.GetAsync("/api/docs");
+        var docs = await _client.GetAsync("/api/docs/");
 
         doc.ShouldContain("/api/v1/jobs");
         doc.ShouldContain("/api/v1/dashboard");
@@ -171,6 +171,7 @@ public sealed class PlatformApiTests : IAsyncLifetime
     public async Task The_language_switch_sets_a_cookie_and_refuses_unknown_languages_and_foreign_redirects()
     {
         var noRedirect = _factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        noRedirect.DefaultRequestHeaders.Authorization = _client.DefaultRequestHeaders.Authorization;
 
         var ok = await noRedirect.GetAsync("/culture/set?culture=zh-CN&redirectUri=%2Fjobs");
         var foreign = await noRedirect.GetAsync("/culture/set?culture=en&redirectUri=https%3A%2F%2Fevil.example%2F");

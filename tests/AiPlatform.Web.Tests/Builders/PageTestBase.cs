@@ -1,4 +1,8 @@
+using System.Security.Claims;
 using AiPlatform.Core;
+using AiPlatform.Core.Access;
+using AiPlatform.Web.Security;
+using Bunit.TestDoubles;
 using AiPlatform.Infrastructure;
 using Bunit;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +25,7 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Platform:DataDirectory"] = _data,
+            ["Admin:InitialPassword"] = "Admin-Passw0rd-Bunit",
         }).Build();
         Services.AddLogging();
         Services.AddMetrics();
@@ -28,10 +33,29 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
         Services.AddLocalization(o => o.ResourcesPath = "Resources");
         Services.AddCore();
         Services.AddInfrastructure(configuration);
+        Services.AddHttpContextAccessor();
+        Services.AddScoped<ICurrentUser, HttpCurrentUser>();
+        Authorization = AddAuthorization();
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
-    public async Task InitializeAsync() => await Services.MigrateDatabaseAsync();
+    protected BunitAuthorizationContext Authorization { get; }
+
+    /// <summary>The signed-in administrator the pages render for.</summary>
+    protected Guid AdminId { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        await Services.MigrateDatabaseAsync();
+        AdminId = (await Get<IUserDirectory>().FindByNameAsync("admin", default))!.Id;
+        SignIn(AdminId, "admin");
+    }
+
+    protected void SignIn(Guid id, string userName)
+    {
+        Authorization.SetAuthorized(userName);
+        Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, id.ToString()), new Claim(ClaimTypes.Name, userName));
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {

@@ -9,6 +9,8 @@ namespace AiPlatform.Web.Tests.Builders;
 /// <summary>The whole app in the embedded default (SQLite, local objects, in-process jobs) on a temporary data folder.</summary>
 public sealed class PlatformWebFactory(string? dataDirectory = null) : WebApplicationFactory<Program>
 {
+    public const string AdminPassword = "Admin-Passw0rd-Web";
+
     public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), "aip-web-" + Guid.NewGuid().ToString("N"));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -18,7 +20,18 @@ public sealed class PlatformWebFactory(string? dataDirectory = null) : WebApplic
         builder.UseSetting("Jobs:PollInterval", "00:00:00.200");
         builder.UseSetting("Jobs:StorageScanCron", "");
         builder.UseSetting("Jobs:StorageCleanupCron", "");
+        builder.UseSetting("Admin:InitialPassword", AdminPassword);
         builder.ConfigureTestServices(services => services.AddScoped<IJobHandler, SlowJobHandler>());
+    }
+
+    /// <summary>A client that sends the administrator's credentials with HTTP Basic.</summary>
+    public HttpClient CreateAdminClient() => CreateClientAs("admin", AdminPassword);
+
+    public HttpClient CreateClientAs(string userName, string secret)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{userName}:{secret}")));
+        return client;
     }
 
     public void DeleteData()

@@ -9,7 +9,7 @@ public sealed class SlowJobHandler : IJobHandler
 
     public string Kind => JobKind;
 
-    public bool UserStartable => true;
+    public string? StartCapability => Core.Access.Capabilities.JobsStart;
 
     public bool RestartOnInterrupt => false;
 

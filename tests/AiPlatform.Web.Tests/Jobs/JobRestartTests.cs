@@ -19,14 +19,14 @@ public sealed class JobRestartTests : IDisposable
         Guid id;
         await using (var first = new PlatformWebFactory(_data))
         {
-            var client = first.CreateClient();
+            var client = first.CreateAdminClient();
             var started = await (await client.PostAsJsonAsync("/api/v1/jobs", new { kind = SlowJobHandler.JobKind })).Content.ReadFromJsonAsync<JobSummary>(JsonDefaults.Options);
             id = started!.Id;
             await client.WaitForJobAsync(id, j => j.Status == JobStatus.Running && j.Progress > 0);
         }
 
         await using var second = new PlatformWebFactory(_data);
-        var job = await second.CreateClient().GetFromJsonAsync<JobSummary>($"/api/v1/jobs/{id}", JsonDefaults.Options);
+        var job = await second.CreateAdminClient().GetFromJsonAsync<JobSummary>($"/api/v1/jobs/{id}", JsonDefaults.Options);
 
         job!.Status.ShouldBe(JobStatus.Failed);
         job.Error.ShouldBe(JobRecovery.InterruptedError);
@@ -37,7 +37,7 @@ public sealed class JobRestartTests : IDisposable
     {
         await using (var first = new PlatformWebFactory(_data))
         {
-            (await first.CreateClient().GetAsync("/health/ready")).EnsureSuccessStatusCode();
+            (await first.CreateAdminClient().GetAsync("/health/ready")).EnsureSuccessStatusCode();
         }
 
         var queued = NewJob(StorageScanHandler.JobKind, JobStatus.Queued);
@@ -50,7 +50,7 @@ public sealed class JobRestartTests : IDisposable
         }
 
         await using var second = new PlatformWebFactory(_data);
-        var client = second.CreateClient();
+        var client = second.CreateAdminClient();
 
         var ran = await client.WaitForStatusAsync(queued.Id, JobStatus.Succeeded);
         var failed = await client.GetFromJsonAsync<JobSummary>($"/api/v1/jobs/{running.Id}", JsonDefaults.Options);
@@ -74,6 +74,7 @@ public sealed class JobRestartTests : IDisposable
     {
         Id = Guid.CreateVersion7(),
         Kind = kind,
+        CreatedBy = "admin",
         Status = status,
         CreatedAt = DateTimeOffset.UtcNow,
         StartedAt = status == JobStatus.Running ? DateTimeOffset.UtcNow : null,
