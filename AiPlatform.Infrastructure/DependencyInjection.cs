@@ -79,6 +79,7 @@ public static class DependencyInjection
         new IdentityBuilder(typeof(PlatformUser), services).AddSignInManager().AddClaimsPrincipalFactory<PlatformClaimsFactory>();
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         services.AddScoped<IAccountService, IdentityAccountService>();
+        services.AddSingleton<ISignInSettingsProvider, ConfiguredSignInSettings>();
         return services;
     }
 

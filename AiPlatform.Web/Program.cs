@@ -1,7 +1,9 @@
 using AiPlatform.Core;
 using AiPlatform.Infrastructure;
+using AiPlatform.Infrastructure.Identity;
 using AiPlatform.Web;
 using AiPlatform.Web.Api;
+using AiPlatform.Web.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformLogging();
@@ -9,6 +11,7 @@ builder.Services.AddCore();
 builder.Services.AddInfrastructure(builder.Configuration);
 builder.Services.AddInfrastructureSignIn(builder.Configuration);
 builder.Services.AddWeb(builder.Configuration);
+builder.Services.AddPlatformSecurity(builder.Configuration).AddPlatformOidc(builder.Configuration);
 
 var app = builder.Build();
 if (args.Contains("--migrate-only"))

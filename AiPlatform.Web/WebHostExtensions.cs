@@ -62,7 +62,7 @@ public static class WebHostExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddPlatformSecurity();
+
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddProblemDetails(ProblemDetailsSetup.Configure);
         services.AddExceptionHandler<PlatformExceptionHandler>();

@@ -16,18 +16,19 @@ public static class SecuritySetup
 {
     public const string SmartScheme = "Smart";
 
-    public static IServiceCollection AddPlatformSecurity(this IServiceCollection services)
+    public static AuthenticationBuilder AddPlatformSecurity(this IServiceCollection services, IConfiguration configuration)
     {
+        var jwtEnabled = configuration.GetValue<bool>("Authentication:Oidc:Enabled");
         services.AddScoped<ICurrentUser, HttpCurrentUser>();
         services.AddCascadingAuthenticationState();
-        services.AddAuthentication(o =>
+        var authentication = services.AddAuthentication(o =>
             {
                 o.DefaultScheme = SmartScheme;
                 o.DefaultChallengeScheme = SmartScheme;
                 o.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
-            })
-            .AddPolicyScheme(SmartScheme, "Cookie or token", o => o.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.Authorization.Count > 0 ? TokenAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
+            });
+        authentication
+            .AddPolicyScheme(SmartScheme, "Cookie or token", o => o.ForwardDefaultSelector = ctx => SelectScheme(ctx, jwtEnabled))
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
             {
@@ -50,7 +51,20 @@ public static class SecuritySetup
             o.DefaultPolicy = activeUser;
             o.FallbackPolicy = activeUser;
         });
-        return services;
+        return authentication;
+    }
+
+    /// <summary>Personal tokens and Basic go to the token handler, other bearer tokens to the IdP's JWT handler, the rest to the cookie.</summary>
+    private static string SelectScheme(HttpContext context, bool jwtEnabled)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.Length == 0)
+        {
+            return IdentityConstants.ApplicationScheme;
+        }
+
+        var isBearer = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        return isBearer && jwtEnabled && !ApiTokenService.LooksLikeToken(header[7..].Trim()) ? "Bearer" : TokenAuthenticationHandler.SchemeName;
     }
 
     public static void UsePlatformSecurity(this WebApplication app)

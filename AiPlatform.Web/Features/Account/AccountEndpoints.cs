@@ -13,6 +13,10 @@ public static class AccountEndpoints
         group.MapPost("/login", LoginAsync).AllowAnonymous();
         group.MapPost("/login-2fa", TwoFactorAsync).AllowAnonymous();
         group.MapPost("/logout", LogoutAsync);
+        group.MapGet("/login/external", (string? returnUrl, ISignInSettingsProvider settings) =>
+            settings.Current.OidcEnabled
+                ? Results.Challenge(new Microsoft.AspNetCore.Authentication.AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, ["oidc"])
+                : Results.LocalRedirect("/account/login")).AllowAnonymous();
         group.MapPost("/change-password", ChangePasswordAsync);
     }
 

@@ -7,13 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AiPlatform.Web.Tests.Builders;
 
 /// <summary>The whole app in the embedded default (SQLite, local objects, in-process jobs) on a temporary data folder.</summary>
-public sealed class PlatformWebFactory(string? dataDirectory = null) : WebApplicationFactory<Program>
+public class PlatformWebFactoryBase(string? dataDirectory = null) : WebApplicationFactory<Program>
 {
     public const string AdminPassword = "Admin-Passw0rd-Web";
 
     public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), "aip-web-" + Guid.NewGuid().ToString("N"));
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    protected sealed override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Platform:DataDirectory", DataDirectory);
@@ -22,6 +22,12 @@ public sealed class PlatformWebFactory(string? dataDirectory = null) : WebApplic
         builder.UseSetting("Jobs:StorageCleanupCron", "");
         builder.UseSetting("Admin:InitialPassword", AdminPassword);
         builder.ConfigureTestServices(services => services.AddScoped<IJobHandler, SlowJobHandler>());
+        Configure(builder);
+    }
+
+    /// <summary>Extra settings of a derived factory.</summary>
+    protected virtual void Configure(IWebHostBuilder builder)
+    {
     }
 
     /// <summary>A client that sends the administrator's credentials with HTTP Basic.</summary>
@@ -42,3 +48,6 @@ public sealed class PlatformWebFactory(string? dataDirectory = null) : WebApplic
         }
     }
 }
+
+/// <summary>The app in its embedded default on a temporary data folder.</summary>
+public sealed class PlatformWebFactory(string? dataDirectory = null) : PlatformWebFactoryBase(dataDirectory);

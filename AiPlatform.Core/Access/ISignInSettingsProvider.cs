@@ -1,0 +1,6 @@
+namespace AiPlatform.Core.Access;
+
+public interface ISignInSettingsProvider
+{
+    SignInSettings Current { get; }
+}

@@ -1,0 +1,114 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AiPlatform.Infrastructure.Identity;
+
+public static class OidcSetup
+{
+    public const string OidcScheme = "oidc";
+
+    /// <summary>
+    /// When <c>Authentication:Oidc:Enabled</c>: browser sign-in with the standard OpenID Connect handler and API calls
+    /// with the provider's JWT access tokens. Both are mapped to a platform user (provisioned at first sign-in).
+    /// </summary>
+    public static AuthenticationBuilder AddPlatformOidc(this AuthenticationBuilder builder, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+        builder.Services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section))
+            .Validate(o => !o.Enabled || (!string.IsNullOrWhiteSpace(o.Authority) && !string.IsNullOrWhiteSpace(o.ClientId)), "Authentication:Oidc needs Authority and ClientId when enabled.")
+            .ValidateOnStart();
+        builder.Services.AddScoped<ExternalUserProvisioner>();
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
+        builder.AddOpenIdConnect(OidcScheme, options.DisplayName, o =>
+        {
+            o.Authority = options.Authority;
+            o.ClientId = options.ClientId;
+            o.ClientSecret = options.ClientSecret;
+            o.ResponseType = "code";
+            o.UsePkce = true;
+            o.RequireHttpsMetadata = options.RequireHttpsMetadata;
+            o.SignInScheme = IdentityConstants.ApplicationScheme;
+            o.GetClaimsFromUserInfoEndpoint = true;
+            o.MapInboundClaims = false;
+            o.SaveTokens = false;
+            o.Scope.Clear();
+            foreach (var scope in options.Scopes)
+            {
+                o.Scope.Add(scope);
+            }
+
+            o.ClaimActions.MapJsonKey("realm_access", "realm_access", "json");
+            o.Events.OnUserInformationReceived = async ctx =>
+            {
+                if (ctx.Principal?.Identity is ClaimsIdentity identity && ctx.User.RootElement.TryGetProperty("realm_access", out var realm) && !identity.HasClaim(c => c.Type == "realm_access"))
+                {
+                    identity.AddClaim(new Claim("realm_access", realm.GetRawText(), "json"));
+                }
+
+                await Task.CompletedTask;
+            };
+            o.Events.OnTicketReceived = async ctx =>
+            {
+                var services = ctx.HttpContext.RequestServices;
+                var user = await services.GetRequiredService<ExternalUserProvisioner>().ProvisionAsync(ctx.Principal!, interactiveSignIn: true, ctx.HttpContext.RequestAborted);
+                if (user is null)
+                {
+                    ctx.Fail("This account is disabled.");
+                    ctx.Response.Redirect("/account/login?error=Disabled");
+                    ctx.HandleResponse();
+                    return;
+                }
+
+                ctx.Principal = await services.GetRequiredService<SignInManager<PlatformUser>>().CreateUserPrincipalAsync(user);
+            };
+            o.Events.OnRemoteFailure = ctx =>
+            {
+                ctx.Response.Redirect("/account/login?error=Failed");
+                ctx.HandleResponse();
+                return Task.CompletedTask;
+            };
+        });
+
+        builder.AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, o =>
+        {
+            o.Authority = options.Authority;
+            o.RequireHttpsMetadata = options.RequireHttpsMetadata;
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidAudiences = [string.IsNullOrWhiteSpace(options.Audience) ? options.ClientId! : options.Audience!],
+                ValidateAudience = true,
+                ValidateIssuer = true,
+                ValidateLifetime = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+            o.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = async ctx =>
+                {
+                    var user = await ctx.HttpContext.RequestServices.GetRequiredService<ExternalUserProvisioner>().ProvisionAsync(ctx.Principal!, interactiveSignIn: false, ctx.HttpContext.RequestAborted);
+                    if (user is null)
+                    {
+                        ctx.Fail("This account is disabled.");
+                        return;
+                    }
+
+                    ctx.Principal = new ClaimsPrincipal(new ClaimsIdentity(
+                        [new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()), new Claim(ClaimTypes.Name, user.UserName!)],
+                        JwtBearerDefaults.AuthenticationScheme));
+                },
+            };
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Web.Features.Me;
+using AiPlatform.Web.Tests.Builders;
+using Microsoft.AspNetCore.Hosting;
+
+namespace AiPlatform.Web.Tests.Access;
+
+/// <summary>IdP-issued JWT bearer tokens (Keycloak client credentials) against a real OpenID provider.</summary>
+public sealed class OidcBearerTests : IAsyncLifetime
+{
+    private OidcProviderProcess _provider = default!;
+    private OidcFactory _factory = default!;
+
+    public async Task InitializeAsync()
+    {
+        _provider = await OidcProviderProcess.StartAsync(OidcProviderProcess.FreePort(), "http://127.0.0.1:1/signin-oidc");
+        _factory = new OidcFactory(_provider.Authority);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        _factory.DeleteData();
+        await _provider.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_client_credentials_token_is_accepted_and_its_service_account_gets_the_mapped_role()
+    {
+        var token = await GetTokenAsync("aiplatform-cli", "cli-secret");
+        var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var me = await client.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options);
+
+        me!.UserName.ShouldBe("service-account-aiplatform-cli");
+        me.Roles.ShouldBe([SystemRoles.Admin]);
+        (await client.GetAsync("/api/v1/users")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Tampered_or_foreign_tokens_are_refused()
+    {
+        var token = await GetTokenAsync("aiplatform-cli", "cli-secret");
+        var parts = token.Split('.');
+        var tampered = $"{parts[0]}.{parts[1]}x.{parts[2]}";
+        var client = _factory.CreateClient();
+
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tampered);
+        (await client.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-jwt");
+        (await client.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Disabling_the_provisioned_user_refuses_its_tokens()
+    {
+        var token = await GetTokenAsync("aiplatform-cli", "cli-secret");
+        var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var me = (await client.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options))!;
+
+        (await _factory.CreateAdminClient().PostAsync($"/api/v1/users/{me.Id}/disable", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        (await client.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    private async Task<string> GetTokenAsync(string clientId, string secret)
+    {
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{clientId}:{secret}")));
+        var response = await http.PostAsync($"{_provider.Authority}/token", new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }));
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    private sealed class OidcFactory(string authority) : PlatformWebFactoryBase
+    {
+        protected override void Configure(IWebHostBuilder builder)
+        {
+            builder.UseSetting("Authentication:Oidc:Enabled", "true");
+            builder.UseSetting("Authentication:Oidc:Authority", authority);
+            builder.UseSetting("Authentication:Oidc:ClientId", "aiplatform-web");
+            builder.UseSetting("Authentication:Oidc:ClientSecret", "web-secret");
+            builder.UseSetting("Authentication:Oidc:Audience", "api://aiplatform");
+            builder.UseSetting("Authentication:Oidc:RequireHttpsMetadata", "false");
+            builder.UseSetting("Authentication:Oidc:RoleMapping:platform-admin", SystemRoles.Admin);
+            builder.UseSetting("Authentication:Oidc:RoleMapping:data-scientist", SystemRoles.ModelDeveloper);
+        }
+    }
+}
