@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine (as root) it installs what the tests need, starts the real
-# peers on free loopback ports (PostgreSQL 15, a Ceph RADOS Gateway as the S3 server), builds, runs every test
+# peers on free loopback ports (PostgreSQL 15, a Ceph RADOS Gateway as the S3 server; the tests start the
+# OpenID provider from scripts/peers/oidc themselves), builds, runs every test
 # project, stops what it started and prints a final "N passed, N failed" line. Exit code is non-zero on any failure.
 set -euo pipefail
 
@@ -36,6 +37,7 @@ install_prerequisites() {
   command -v radosgw >/dev/null || missing+=(ceph-mon ceph-osd radosgw ceph-common)
   command -v curl >/dev/null || missing+=(curl)
   command -v python3 >/dev/null || missing+=(python3)
+  command -v node >/dev/null || missing+=(nodejs npm)
   [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
   if [ ${#missing[@]} -gt 0 ]; then
     log "Installing ${missing[*]}"
@@ -71,6 +73,8 @@ install_prerequisites
 log "Starting test peers"
 start_postgres
 start_s3
+log "Installing the OpenID provider used as Keycloak stand-in"
+(cd "$root/scripts/peers/oidc" && npm ci --silent --no-audit --no-fund)
 export AIP_TEST_CHROMIUM=/usr/bin/chromium
 export AIP_TEST_ARTIFACTS="$results/artifacts"
 

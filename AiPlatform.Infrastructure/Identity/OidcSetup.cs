@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AiPlatform.Infrastructure.Identity;
@@ -73,6 +74,8 @@ public static class OidcSetup
             };
             o.Events.OnRemoteFailure = ctx =>
             {
+                ctx.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()
+                    .CreateLogger(typeof(OidcSetup)).LogWarning(ctx.Failure, "Single sign-on failed");
                 ctx.Response.Redirect("/account/login?error=Failed");
                 ctx.HandleResponse();
                 return Task.CompletedTask;

@@ -6,7 +6,7 @@ using Microsoft.Playwright;
 namespace AiPlatform.E2E.Tests;
 
 /// <summary>The app on a real Kestrel port (embedded default, temporary data folder) and Debian's Chromium driven by Playwright.</summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "aip-e2e-" + Guid.NewGuid().ToString("N"));
     private AppFactory? _app;
@@ -24,11 +24,12 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = new AppFactory(_data);
+        _app = new AppFactory(_data, ConfigureApp);
         _app.UseKestrel(0);
         _app.StartServer();
         BaseUrl = _app.ClientOptions.BaseAddress.ToString().TrimEnd('/');
         Directory.CreateDirectory(ArtifactDirectory);
+        await AfterStartAsync();
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -39,7 +40,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Extra settings for the app under test.</summary>
+    protected virtual void ConfigureApp(IWebHostBuilder builder)
+    {
+    }
+
+    protected virtual Task AfterStartAsync() => Task.CompletedTask;
+
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {
@@ -53,6 +61,15 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var logs = Path.Combine(_data, "logs");
+        if (Directory.Exists(logs))
+        {
+            foreach (var log in Directory.EnumerateFiles(logs))
+            {
+                File.Copy(log, Path.Combine(ArtifactDirectory, $"{GetType().Name}-{Path.GetFileName(log)}"), overwrite: true);
+            }
+        }
+
         if (Directory.Exists(_data))
         {
             Directory.Delete(_data, recursive: true);
@@ -102,7 +119,15 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
-    private sealed class AppFactory(string dataDirectory) : WebApplicationFactory<Program>
+    /// <summary>Calls the app's REST API as the administrator (HTTP Basic).</summary>
+    public HttpClient CreateAdminApiClient()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"admin:{AdminPassword}")));
+        return client;
+    }
+
+    private sealed class AppFactory(string dataDirectory, Action<IWebHostBuilder> configure) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -112,6 +137,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             builder.UseSetting("Jobs:StorageScanCron", "");
             builder.UseSetting("Jobs:StorageCleanupCron", "");
             builder.UseSetting("Admin:InitialPassword", AdminPassword);
+            configure(builder);
         }
     }
 }

@@ -16,7 +16,7 @@ const rolesOf = (name) => (name.startsWith('admin') ? ['platform-admin', 'offlin
 
 const provider = new Provider(issuer, {
   clients: [
-    { client_id: 'aiplatform-web', client_secret: 'web-secret', redirect_uris: [redirectUri], post_logout_redirect_uris: [redirectUri.replace('/signin-oidc', '/')], grant_types: ['authorization_code'], response_types: ['code'] },
+    { client_id: 'aiplatform-web', client_secret: 'web-secret', token_endpoint_auth_method: 'client_secret_post', redirect_uris: [redirectUri], post_logout_redirect_uris: [redirectUri.replace('/signin-oidc', '/')], grant_types: ['authorization_code'], response_types: ['code'] },
     { client_id: 'aiplatform-cli', client_secret: 'cli-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
   ],
   claims: { openid: ['sub'], profile: ['preferred_username', 'name', 'realm_access'], email: ['email', 'email_verified'] },
@@ -28,7 +28,8 @@ const provider = new Provider(issuer, {
     revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => 'api://aiplatform',
+      // The web client gets an opaque token for the userinfo endpoint (as from Keycloak); the CLI client a JWT for the API.
+      defaultResource: (ctx, client) => (client.clientId === 'aiplatform-cli' ? 'api://aiplatform' : undefined),
       getResourceServerInfo: () => ({ scope: 'api', audience: 'api://aiplatform', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
       useGrantedResource: () => true,
     },
