@@ -27,6 +27,7 @@ public class PermissionFilterBenchmarks
     private readonly string _data = Path.Combine(Path.GetTempPath(), "aip-bench-" + Guid.NewGuid().ToString("N"));
     private ServiceProvider _services = default!;
     private AccessContext _context = default!;
+    private string? _postgres;
 
     [GlobalSetup]
     public async Task SetupAsync()
@@ -35,7 +36,9 @@ public class PermissionFilterBenchmarks
         if (Environment.GetEnvironmentVariable("AIP_BENCH_POSTGRES") is { Length: > 0 } postgres)
         {
             settings["Database:Provider"] = "Postgres";
-            settings["Database:ConnectionString"] = postgres;
+            // A fresh database per benchmark process (BenchmarkDotNet runs each benchmark in its own process).
+            settings["Database:ConnectionString"] = new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Database = "aip_bench_" + Guid.NewGuid().ToString("N")[..10] }.ConnectionString;
+            _postgres = settings["Database:ConnectionString"];
         }
 
         var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddMetrics().AddCore();
@@ -91,6 +94,17 @@ public class PermissionFilterBenchmarks
         await _services.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_data, recursive: true);
+        if (_postgres is not null)
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(_postgres);
+            var database = builder.Database;
+            builder.Database = "postgres";
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     [Benchmark(Baseline = true, Description = "all projects, no permission filter")]

@@ -18,6 +18,7 @@ public sealed partial class AccessJourneyTests(BrowserFixture fixture) : IClassF
 
         await Assertions.Expect(page.Locator("[data-testid=login-error]")).ToHaveTextAsync("The user name or password is not correct.");
         await Assertions.Expect(page.Locator("#userName")).ToHaveValueAsync("admin");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "login.png") });
     }
 
     [Fact]
@@ -81,6 +82,11 @@ public sealed partial class AccessJourneyTests(BrowserFixture fixture) : IClassF
         await page.Locator("[data-testid=share-submit]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=grant-list]")).ToContainTextAsync("colleague");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "share-dialog.png"), FullPage = true });
+
+        await page.GotoAsync(fixture.BaseUrl + "/admin/audit");
+        await BrowserFixture.WaitForCircuitAsync(page, "/admin/audit");
+        await Assertions.Expect(page.Locator("[data-testid=audit-grid]")).ToContainTextAsync("grant.set");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "audit.png"), FullPage = true });
 
         var colleague = await fixture.OpenAsync("/projects", "colleague", "Passw0rd-colleague");
         await Assertions.Expect(colleague.Locator("[data-testid=project-link]")).ToHaveTextAsync("Demand forecast");
