@@ -12,7 +12,7 @@ public static class AccountEndpoints
         var group = app.MapGroup("/account").ExcludeFromDescription();
         group.MapPost("/login", LoginAsync).AllowAnonymous();
         group.MapPost("/login-2fa", TwoFactorAsync).AllowAnonymous();
-        group.MapPost("/logout", LogoutAsync);
+        group.MapPost("/logout", LogoutAsync).WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
         group.MapGet("/login/external", (string? returnUrl, ISignInSettingsProvider settings) =>
             settings.Current.OidcEnabled
                 ? Results.Challenge(new Microsoft.AspNetCore.Authentication.AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, ["oidc"])

@@ -34,6 +34,8 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
         Services.AddCore();
         Services.AddInfrastructure(configuration);
         Services.AddHttpContextAccessor();
+        Services.AddAuthentication();
+        Services.AddInfrastructureSignIn(configuration);
         Services.AddScoped<ICurrentUser, HttpCurrentUser>();
         Authorization = AddAuthorization();
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
