@@ -27,4 +27,9 @@ public interface IAccountService
     Task DisableMfaAsync(Guid userId, CancellationToken ct);
 
     Task<IReadOnlyList<string>> RegenerateRecoveryCodesAsync(Guid userId, CancellationToken ct);
+
+    /// <summary>Remembers the user's UI language, so that it follows them to every browser they sign in from.</summary>
+    Task SetPreferredCultureAsync(Guid userId, string culture, CancellationToken ct);
+
+    Task<string?> GetPreferredCultureAsync(string userName, CancellationToken ct);
 }

@@ -158,6 +158,16 @@ internal sealed class IdentityAccountService(
         return codes;
     }
 
+    public async Task SetPreferredCultureAsync(Guid userId, string culture, CancellationToken ct)
+    {
+        var user = await RequireAsync(userId);
+        user.PreferredCulture = culture;
+        IdentityUserDirectory.Check(await users.UpdateAsync(user));
+    }
+
+    public async Task<string?> GetPreferredCultureAsync(string userName, CancellationToken ct) =>
+        (await users.FindByNameAsync(userName ?? string.Empty))?.PreferredCulture;
+
     private static SignInStatus Map(Microsoft.AspNetCore.Identity.SignInResult result, PlatformUser user) =>
         result.Succeeded ? (user.MustChangePassword ? SignInStatus.MustChangePassword : SignInStatus.Succeeded)
         : result.RequiresTwoFactor ? SignInStatus.RequiresTwoFactor

@@ -16,4 +16,7 @@ public sealed class PlatformUser : IdentityUser<Guid>
     public bool IsExternal { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The UI language the user chose last (e.g. <c>zh-CN</c>), restored at every sign-in.</summary>
+    public string? PreferredCulture { get; set; }
 }

@@ -44,6 +44,7 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
         base.OnModelCreating(modelBuilder);
         modelBuilder.Entity<PlatformUser>().ToTable("Users");
         modelBuilder.Entity<PlatformUser>().Property(u => u.DisplayName).HasMaxLength(200);
+        modelBuilder.Entity<PlatformUser>().Property(u => u.PreferredCulture).HasMaxLength(16);
         modelBuilder.Entity<IdentityUserClaim<Guid>>().ToTable("UserClaims");
         modelBuilder.Entity<IdentityUserLogin<Guid>>().ToTable("UserLogins");
         modelBuilder.Entity<IdentityUserToken<Guid>>().ToTable("UserTokens");

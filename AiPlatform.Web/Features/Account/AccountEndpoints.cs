@@ -20,9 +20,16 @@ public static class AccountEndpoints
         group.MapPost("/change-password", ChangePasswordAsync);
     }
 
-    static async Task<IResult> LoginAsync([FromForm] string? userName, [FromForm] string? password, [FromForm] bool? remember, [FromForm] string? returnUrl, IAccountService accounts, CancellationToken ct)
+    static async Task<IResult> LoginAsync([FromForm] string? userName, [FromForm] string? password, [FromForm] bool? remember, [FromForm] string? returnUrl, IAccountService accounts, HttpContext http, CancellationToken ct)
     {
         var status = await accounts.PasswordSignInAsync(userName ?? string.Empty, password ?? string.Empty, remember == true, ct);
+        if (status is SignInStatus.Succeeded or SignInStatus.MustChangePassword or SignInStatus.RequiresTwoFactor
+            && await accounts.GetPreferredCultureAsync(userName ?? string.Empty, ct) is { } culture
+            && WebHostExtensions.SupportedCultures.Any(c => c.Name == culture))
+        {
+            Localization.CultureEndpoints.SetCookie(http, culture);
+        }
+
         var back = SafeReturnUrl(returnUrl);
         return status switch
         {
