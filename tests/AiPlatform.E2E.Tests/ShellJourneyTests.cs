@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
@@ -34,9 +35,11 @@ public sealed partial class ShellJourneyTests(BrowserFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task The_language_switch_turns_the_shell_chinese_and_is_remembered()
+    public async Task The_language_switch_turns_the_shell_chinese_and_is_remembered_for_the_user()
     {
-        var page = await fixture.OpenAsync("/jobs");
+        var api = fixture.CreateAdminApiClient();
+        (await api.PostAsJsonAsync("/api/v1/users", new { userName = "polyglot", password = "Passw0rd-polyglot", mustChangePassword = false })).EnsureSuccessStatusCode();
+        var page = await fixture.OpenAsync("/jobs", "polyglot", "Passw0rd-polyglot");
 
         await page.Locator("[data-testid=language-menu] button").First.ClickAsync();
         await page.Locator("[data-testid=language-zh-CN]").ClickAsync();
@@ -49,6 +52,9 @@ public sealed partial class ShellJourneyTests(BrowserFixture fixture) : IClassFi
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("h4")).ToHaveTextAsync("仪表盘");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "dashboard-zh-CN.png"), FullPage = true });
+
+        var otherBrowser = await fixture.OpenAsync("/", "polyglot", "Passw0rd-polyglot");
+        await Assertions.Expect(otherBrowser.Locator("h4")).ToHaveTextAsync("仪表盘");
     }
 
     [Fact]
