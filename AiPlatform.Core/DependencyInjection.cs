@@ -1,6 +1,7 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Audit;
 using AiPlatform.Core.Dashboard;
+using AiPlatform.Core.Data;
 using AiPlatform.Core.Projects;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Storage;
@@ -35,6 +36,9 @@ public static class DependencyInjection
         services.AddScoped<ProjectService>();
         services.AddScoped<UserDirectoryLookup>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<ProjectService>());
+        services.TryAddSingleton(DatasetSettings.Default);
+        services.AddScoped<DatasetService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<DatasetService>());
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();
         return services;

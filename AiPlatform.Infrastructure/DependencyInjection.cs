@@ -1,5 +1,6 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Audit;
+using AiPlatform.Core.Data;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Projects;
 using AiPlatform.Infrastructure.Identity;
@@ -49,6 +50,11 @@ public static class DependencyInjection
         AddDatabase(services, database, dataDirectory);
         AddIdentity(services, configuration);
         AddObjectStore(services, dataDirectory);
+        services.AddSingleton<IScratchSpace>(new FileScratchSpace(dataDirectory));
+        services.AddSingleton<IDatasetEngine, DuckDb.DuckDbDatasetEngine>();
+        var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
+        services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).Validate(o => o.MaxUploadBytes > 0, "Data:MaxUploadBytes must be positive.").ValidateOnStart();
+        services.AddSingleton(new DatasetSettings(data.MaxUploadBytes));
         AddJobs(services, database, jobs);
 
         services.AddHealthChecks()
@@ -128,6 +134,7 @@ public static class DependencyInjection
         services.AddSingleton<IAuditStore, EfAuditStore>();
         services.AddSingleton<IApiTokenStore, EfApiTokenStore>();
         services.AddSingleton<IProjectStore, EfProjectStore>();
+        services.AddSingleton<IDatasetStore, EfDatasetStore>();
     }
 
     private static void AddObjectStore(IServiceCollection services, string dataDirectory)

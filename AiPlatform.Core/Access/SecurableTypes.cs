@@ -4,6 +4,7 @@ namespace AiPlatform.Core.Access;
 public static class SecurableTypes
 {
     public const string Project = "project";
+    public const string Dataset = "dataset";
 
-    public static IReadOnlyList<string> All { get; } = [Project];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset];
 }

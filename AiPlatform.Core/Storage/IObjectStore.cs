@@ -30,6 +30,9 @@ public interface IObjectStore
     /// <summary>Deletes an object; false when there was none.</summary>
     Task<bool> DeleteAsync(ObjectKey key, CancellationToken ct);
 
+    /// <summary>The object's file when the store keeps objects on the local disk (so engines can read it in place); otherwise null.</summary>
+    string? GetLocalPath(ObjectKey key);
+
     /// <summary>Throws when the store cannot be reached or written.</summary>
     Task CheckHealthAsync(CancellationToken ct);
 }

@@ -1,5 +1,6 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Audit;
+using AiPlatform.Core.Data;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Projects;
 using AiPlatform.Core.Storage;
@@ -38,6 +39,10 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     public DbSet<Project> Projects => Set<Project>();
+
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+
+    public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

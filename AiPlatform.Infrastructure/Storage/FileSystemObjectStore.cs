@@ -123,6 +123,8 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return Task.FromResult(true);
     }
 
+    public string? GetLocalPath(ObjectKey key) => PathOf(key);
+
     public async Task CheckHealthAsync(CancellationToken ct)
     {
         var probe = Path.Combine(_root, ObjectStoreExtensions.StagingPrefix, $"health-{Guid.NewGuid():N}");

@@ -138,6 +138,8 @@ internal sealed class MinioObjectStore(IMinioClient client, HttpClient http, str
         return true;
     }
 
+    public string? GetLocalPath(ObjectKey key) => null;
+
     public async Task CheckHealthAsync(CancellationToken ct)
     {
         _bucketReady = false;

@@ -1,0 +1,9 @@
+namespace AiPlatform.Core.Data;
+
+public enum DatasetFormat
+{
+    Csv,
+    Tsv,
+    Parquet,
+    JsonLines,
+}

@@ -1,0 +1,262 @@
+using System.Security.Cryptography;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Storage;
+
+namespace AiPlatform.Core.Data;
+
+/// <summary>Datasets and their immutable, content-addressed versions.</summary>
+public sealed class DatasetService(
+    AccessService access,
+    IDatasetStore store,
+    IObjectStore objects,
+    IDatasetEngine engine,
+    IScratchSpace scratch,
+    DatasetSettings settings,
+    AuditRecorder audit,
+    TimeProvider time) : ISecurableLookup
+{
+    public const int MaxPreviewRows = 1000;
+
+    public string ObjectType => SecurableTypes.Dataset;
+
+    public async Task<PagedResult<Dataset>> ListAsync(string? search, string? tag, PageRequest page, CancellationToken ct) =>
+        await store.ListReadableAsync(await access.RequireContextAsync(ct), search, tag, page, ct);
+
+    public async Task<(Dataset Dataset, PermissionLevel Level)> GetAsync(Guid id, CancellationToken ct)
+    {
+        var dataset = await store.FindAsync(id, ct);
+        var level = dataset is null ? null : await access.GetLevelAsync(ObjectType, id, dataset.OwnerId, ct);
+        return dataset is not null && level is { } l ? (dataset, l) : throw new NotFoundException("Dataset", id);
+    }
+
+    public async Task<Dataset> CreateAsync(string name, string? description, IReadOnlyCollection<string>? tags, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.DatasetsCreate, ct);
+        var now = time.GetUtcNow();
+        var dataset = new Dataset
+        {
+            Id = Guid.CreateVersion7(now),
+            Name = await ValidNameAsync(context.UserId, name, null, ct),
+            Description = ValidDescription(description),
+            Tags = ValidTags(tags),
+            OwnerId = context.UserId,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.AddAsync(dataset, await audit.EntryAsync("dataset.create", ObjectType, dataset.Id, new { dataset.Name, dataset.Tags }, ct), ct);
+        return dataset;
+    }
+
+    public async Task<Dataset> UpdateAsync(Guid id, string name, string? description, IReadOnlyCollection<string>? tags, CancellationToken ct)
+    {
+        var (dataset, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, dataset.OwnerId, PermissionLevel.Write, ct);
+        var before = new { dataset.Name, dataset.Tags };
+        dataset.Name = await ValidNameAsync(dataset.OwnerId, name, id, ct);
+        dataset.Description = ValidDescription(description);
+        dataset.Tags = ValidTags(tags);
+        dataset.UpdatedAt = time.GetUtcNow();
+        await store.UpdateAsync(dataset, await audit.EntryAsync("dataset.update", ObjectType, id, new { before, after = new { dataset.Name, dataset.Tags } }, ct), ct);
+        return dataset;
+    }
+
+    /// <summary>Deletes the dataset and its versions; their content is deleted after the rows are gone.</summary>
+    public async Task DeleteAsync(Guid id, CancellationToken ct)
+    {
+        var (dataset, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, dataset.OwnerId, PermissionLevel.Manage, ct);
+        var keys = await store.DeleteAsync(id, await audit.EntryAsync("dataset.delete", ObjectType, id, new { dataset.Name }, ct), ct);
+        foreach (var key in keys)
+        {
+            await objects.DeleteAsync(Storage.ObjectKey.Parse(key), CancellationToken.None);
+        }
+    }
+
+    public async Task<IReadOnlyList<DatasetVersion>> ListVersionsAsync(Guid id, CancellationToken ct)
+    {
+        await GetAsync(id, ct);
+        return await store.ListVersionsAsync(id, ct);
+    }
+
+    public async Task<DatasetVersion> GetVersionAsync(Guid id, Guid versionId, CancellationToken ct)
+    {
+        await GetAsync(id, ct);
+        return await store.FindVersionAsync(id, versionId, ct) ?? throw new NotFoundException("Dataset version", versionId);
+    }
+
+    /// <summary>
+    /// Adds a version from a file: streamed to a scratch file (hashing on the way, never held in memory), read by the
+    /// engine (malformed content fails here, naming the line), then stored under a key derived from its hash.
+    /// The same content as an existing version makes no new version.
+    /// </summary>
+    public async Task<UploadResult> UploadAsync(Guid id, Stream content, string fileName, string? message, CancellationToken ct)
+    {
+        var (dataset, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, dataset.OwnerId, PermissionLevel.Write, ct);
+        var format = DatasetFormats.FromFileName(fileName);
+        if (message is { Length: > 1000 })
+        {
+            throw new ValidationException("message", "A version message has at most 1000 characters.");
+        }
+
+        var path = scratch.NewFilePath(format.Extension());
+        try
+        {
+            var (hash, size) = await SpoolAsync(content, path, ct);
+            if (size == 0)
+            {
+                throw new ValidationException("file", "The file is empty.");
+            }
+
+            if (await store.FindVersionByHashAsync(id, hash, ct) is { } existing)
+            {
+                return new UploadResult(existing, Created: false);
+            }
+
+            var inspection = await engine.InspectAsync(path, format, ct);
+            var key = Storage.ObjectKey.Create("datasets", id.ToString("N"), $"{hash}.{format.Extension()}");
+            await using (var file = File.OpenRead(path))
+            {
+                await objects.PutAsync(key, file, size, ContentType(format), ct);
+            }
+
+            var latest = (await store.ListVersionsAsync(id, ct)).FirstOrDefault();
+            var caller = await access.RequireContextAsync(ct);
+            var version = new DatasetVersion
+            {
+                Id = Guid.CreateVersion7(time.GetUtcNow()),
+                DatasetId = id,
+                ContentHash = hash,
+                ObjectKey = key.Value,
+                Format = format,
+                SizeBytes = size,
+                RowCount = inspection.RowCount,
+                Columns = inspection.Columns.ToList(),
+                ParentId = latest?.Id,
+                Message = string.IsNullOrWhiteSpace(message) ? null : message.Trim(),
+                OriginalFileName = Storage.ObjectKey.SafeSegment(fileName),
+                Source = "upload",
+                CreatedBy = caller.UserName,
+                CreatedAt = time.GetUtcNow(),
+            };
+            try
+            {
+                version = await store.AddVersionAsync(version, await audit.EntryAsync("dataset.version.create", ObjectType, id, new { hash, size, inspection.RowCount, fileName = version.OriginalFileName }, ct), ct);
+            }
+            catch
+            {
+                // Two uploads of the same content may race; the blob belongs to whichever version was saved.
+                if (await store.FindVersionByHashAsync(id, hash, CancellationToken.None) is null)
+                {
+                    await objects.DeleteAsync(key, CancellationToken.None);
+                }
+
+                throw;
+            }
+
+            return new UploadResult(version, Created: true);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A page of a version's rows, optionally sorted by a column.</summary>
+    public async Task<DatasetRows> ReadRowsAsync(Guid id, Guid versionId, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)
+    {
+        var version = await GetVersionAsync(id, versionId, ct);
+        if (sortColumn is not null && version.Columns.All(c => c.Name != sortColumn))
+        {
+            throw new ValidationException("sort", $"'{sortColumn}' is not a column of this version.");
+        }
+
+        var key = Storage.ObjectKey.Parse(version.ObjectKey);
+        var local = objects.GetLocalPath(key);
+        if (local is not null)
+        {
+            return await engine.ReadAsync(local, version.Format, Math.Max(0, offset), Math.Clamp(limit, 1, MaxPreviewRows), sortColumn, descending, ct);
+        }
+
+        var path = scratch.NewFilePath(version.Format.Extension());
+        try
+        {
+            await using (var source = await objects.OpenReadAsync(key, ct))
+            await using (var target = File.Create(path))
+            {
+                await source.CopyToAsync(target, ct);
+            }
+
+            return await engine.ReadAsync(path, version.Format, Math.Max(0, offset), Math.Clamp(limit, 1, MaxPreviewRows), sortColumn, descending, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
+        await store.FindAsync(id, ct) is { } d ? new SecurableObject(ObjectType, d.Id, d.Name, d.OwnerId) : null;
+
+    private async Task<(string Hash, long Size)> SpoolAsync(Stream content, string path, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        long size = 0;
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        int read;
+        while ((read = await content.ReadAsync(buffer, ct)) > 0)
+        {
+            size += read;
+            if (size > settings.MaxUploadBytes)
+            {
+                throw new ValidationException("file", $"The file is larger than the limit of {settings.MaxUploadBytes:N0} bytes.");
+            }
+
+            hash.AppendData(buffer, 0, read);
+            await file.WriteAsync(buffer.AsMemory(0, read), ct);
+        }
+
+        return (Convert.ToHexStringLower(hash.GetHashAndReset()), size);
+    }
+
+    private static string ContentType(DatasetFormat format) => format switch
+    {
+        DatasetFormat.Csv => "text/csv",
+        DatasetFormat.Tsv => "text/tab-separated-values",
+        DatasetFormat.JsonLines => "application/x-ndjson",
+        _ => "application/octet-stream",
+    };
+
+    private static string? ValidDescription(string? description) =>
+        description is { Length: > 20000 } ? throw new ValidationException("description", "A description has at most 20000 characters.") : description?.Trim();
+
+    private static List<string> ValidTags(IReadOnlyCollection<string>? tags)
+    {
+        var clean = (tags ?? []).Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToList();
+        if (clean.Count > 20 || clean.Any(t => t.Length > 40 || t.Contains(' ', StringComparison.Ordinal) || t.Contains(',', StringComparison.Ordinal)))
+        {
+            throw new ValidationException("tags", "Up to 20 tags of at most 40 characters, without spaces or commas.");
+        }
+
+        return clean;
+    }
+
+    private async Task<string> ValidNameAsync(Guid ownerId, string name, Guid? except, CancellationToken ct)
+    {
+        var trimmed = name?.Trim() ?? string.Empty;
+        if (trimmed.Length is 0 or > 100)
+        {
+            throw new ValidationException("name", "A dataset name has 1 to 100 characters.");
+        }
+
+        if (await store.NameTakenAsync(ownerId, trimmed, except, ct))
+        {
+            throw new ValidationException("name", $"You already have a dataset named '{trimmed}'.");
+        }
+
+        return trimmed;
+    }
+}

@@ -1,0 +1,13 @@
+namespace AiPlatform.Core.Data;
+
+/// <summary>
+/// Reads data files (DuckDB in-process). Malformed content is reported as a validation error that names the line
+/// and the reason.
+/// </summary>
+public interface IDatasetEngine
+{
+    Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, CancellationToken ct);
+
+    /// <summary>Rows <paramref name="offset"/> … offset+limit, sorted by a column when given.</summary>
+    Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct);
+}

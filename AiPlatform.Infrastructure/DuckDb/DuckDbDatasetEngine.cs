@@ -1,0 +1,147 @@
+using System.Data.Common;
+using System.Globalization;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using DuckDB.NET.Data;
+
+namespace AiPlatform.Infrastructure.DuckDb;
+
+/// <summary>
+/// Reads dataset files with an in-memory DuckDB per call. Parse errors (ragged rows, broken quoting, bad encoding)
+/// become validation errors that keep DuckDB's line number and reason but not the server's file path.
+/// </summary>
+internal sealed class DuckDbDatasetEngine : IDatasetEngine
+{
+    public async Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(path, format, ct);
+        var columns = await DescribeAsync(connection, path, ct);
+        var count = Convert.ToInt64(await ScalarAsync(connection, "SELECT COUNT(*) FROM src", path, ct), CultureInfo.InvariantCulture);
+        if (format is DatasetFormat.Csv or DatasetFormat.Tsv)
+        {
+            // Rows DuckDB could not parse (ragged rows, bad quoting, invalid UTF-8) are recorded instead of read.
+            string? rejected = null;
+            await RunAsync(connection, "SELECT line, error_type, error_message FROM reject_errors ORDER BY line LIMIT 1", path, ct, async reader =>
+            {
+                if (await reader.ReadAsync(ct))
+                {
+                    rejected = $"Line {reader.GetValue(0)}: {reader.GetValue(2)} ({reader.GetValue(1)}).";
+                }
+            });
+            if (rejected is not null)
+            {
+                throw new ValidationException("file", "The file could not be read: " + rejected);
+            }
+        }
+
+        return new DatasetInspection(count, columns);
+    }
+
+    public async Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(path, format, ct);
+        var columns = await DescribeAsync(connection, path, ct);
+        var total = Convert.ToInt64(await ScalarAsync(connection, "SELECT COUNT(*) FROM src", path, ct), CultureInfo.InvariantCulture);
+        var order = sortColumn is null ? string.Empty : $" ORDER BY {Identifier(sortColumn)}{(descending ? " DESC" : string.Empty)} NULLS LAST";
+        var rows = new List<IReadOnlyList<string?>>();
+        await RunAsync(connection, $"SELECT * FROM src{order} LIMIT {limit} OFFSET {offset}", path, ct, async reader =>
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var row = new string?[reader.FieldCount];
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : Text(reader.GetValue(i));
+                }
+
+                rows.Add(row);
+            }
+        });
+        return new DatasetRows(columns, rows, total, offset);
+    }
+
+    internal static string Source(string path, DatasetFormat format)
+    {
+        var literal = "'" + path.Replace("'", "''", StringComparison.Ordinal) + "'";
+        return format switch
+        {
+            DatasetFormat.Csv => $"read_csv({literal}, header = true, delim = ',', store_rejects = true)",
+            DatasetFormat.Tsv => $"read_csv({literal}, header = true, delim = '\t', store_rejects = true)",
+            DatasetFormat.Parquet => $"read_parquet({literal})",
+            DatasetFormat.JsonLines => $"read_json({literal}, format = 'newline_delimited')",
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+    }
+
+    internal static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static async Task<DuckDBConnection> OpenAsync(string path, DatasetFormat format, CancellationToken ct)
+    {
+        var connection = new DuckDBConnection("Data Source=:memory:");
+        await connection.OpenAsync(ct);
+        await RunAsync(connection, $"CREATE VIEW src AS SELECT * FROM {Source(path, format)}", path, ct);
+        return connection;
+    }
+
+    private static async Task<IReadOnlyList<DatasetColumn>> DescribeAsync(DuckDBConnection connection, string path, CancellationToken ct)
+    {
+        var columns = new List<DatasetColumn>();
+        await RunAsync(connection, "DESCRIBE SELECT * FROM src", path, ct, async reader =>
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                columns.Add(new DatasetColumn(reader.GetString(0), reader.GetString(1)));
+            }
+        });
+        return columns;
+    }
+
+    private static async Task<object?> ScalarAsync(DuckDBConnection connection, string sql, string path, CancellationToken ct)
+    {
+        object? value = null;
+        await RunAsync(connection, sql, path, ct, async reader =>
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                value = reader.GetValue(0);
+            }
+        });
+        return value;
+    }
+
+    private static async Task RunAsync(DuckDBConnection connection, string sql, string path, CancellationToken ct, Func<DbDataReader, Task>? read = null)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var registration = ct.Register(command.Cancel);
+        try
+        {
+            if (read is null)
+            {
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            else
+            {
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                await read(reader);
+            }
+        }
+        catch (DuckDBException ex) when (!ct.IsCancellationRequested)
+        {
+            var message = ex.Message.Replace(path, Path.GetFileName(path), StringComparison.Ordinal);
+            var end = message.IndexOf("\n\nPossible fixes", StringComparison.Ordinal);
+            throw new ValidationException("file", "The file could not be read: " + (end > 0 ? message[..end] : message).Trim());
+        }
+    }
+
+    private static string Text(object value) => value switch
+    {
+        DateTime d => d.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.'),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        decimal m => m.ToString(CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+}

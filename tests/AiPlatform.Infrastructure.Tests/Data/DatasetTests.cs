@@ -1,0 +1,148 @@
+using System.Text;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Core.Storage;
+using AiPlatform.Infrastructure.Tests.Builders;
+using DuckDB.NET.Data;
+
+namespace AiPlatform.Infrastructure.Tests.Data;
+
+/// <summary>Datasets and versions with real DuckDB on a real database; once per provider.</summary>
+public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PlatformServicesFixture
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private DatasetService Datasets => fixture.Get<DatasetService>();
+
+    [Fact]
+    public async Task Uploading_a_csv_makes_an_immutable_version_with_rows_and_schema_and_the_same_content_makes_none()
+    {
+        var dataset = await Datasets.CreateAsync(Name("churn"), "Customer *churn*", ["crm", "Tabular"], None);
+        const string csv = "id,name,score\n1,ann,0.5\n2,bob,0.75\n3,cid,\n";
+
+        var first = await Datasets.UploadAsync(dataset.Id, Stream(csv), "customers.csv", "first cut", None);
+        var again = await Datasets.UploadAsync(dataset.Id, Stream(csv), "copy.csv", null, None);
+
+        first.Created.ShouldBeTrue();
+        first.Version.Number.ShouldBe(1);
+        first.Version.RowCount.ShouldBe(3);
+        first.Version.Columns.Select(c => c.Name).ShouldBe(["id", "name", "score"]);
+        first.Version.Columns[0].Type.ShouldBe("BIGINT");
+        first.Version.ContentHash.Length.ShouldBe(64);
+        first.Version.Message.ShouldBe("first cut");
+        again.Created.ShouldBeFalse();
+        again.Version.Id.ShouldBe(first.Version.Id);
+        (await Datasets.ListVersionsAsync(dataset.Id, None)).Count.ShouldBe(1);
+        (await fixture.Get<IObjectStore>().StatAsync(ObjectKey.Parse(first.Version.ObjectKey), None))!.Size.ShouldBe(Encoding.UTF8.GetByteCount(csv));
+        (await Datasets.GetAsync(dataset.Id, None)).Dataset.Tags.ShouldBe(["crm", "tabular"]);
+    }
+
+    [Fact]
+    public async Task New_content_makes_the_next_version_with_its_parent_and_rows_can_be_paged_and_sorted()
+    {
+        var dataset = await Datasets.CreateAsync(Name("sales"), null, null, None);
+        var v1 = await Datasets.UploadAsync(dataset.Id, Stream("region\tamount\nnorth\t10\nsouth\t30\neast\t20\n"), "sales.tsv", null, None);
+        var v2 = await Datasets.UploadAsync(dataset.Id, Stream("{\"region\":\"north\",\"amount\":11}\n{\"region\":\"west\",\"amount\":5}\n"), "sales.jsonl", "json now", None);
+
+        v2.Version.Number.ShouldBe(2);
+        v2.Version.ParentId.ShouldBe(v1.Version.Id);
+        v2.Version.Format.ShouldBe(DatasetFormat.JsonLines);
+        var sorted = await Datasets.ReadRowsAsync(dataset.Id, v1.Version.Id, 0, 2, "amount", descending: true, None);
+        sorted.TotalRows.ShouldBe(3);
+        sorted.Rows.Select(r => r[0]).ShouldBe(["south", "east"]);
+        var next = await Datasets.ReadRowsAsync(dataset.Id, v1.Version.Id, 2, 2, "amount", descending: true, None);
+        next.Rows.Single()[0].ShouldBe("north");
+        await Should.ThrowAsync<ValidationException>(() => Datasets.ReadRowsAsync(dataset.Id, v1.Version.Id, 0, 10, "no_such; DROP", false, None));
+    }
+
+    [Fact]
+    public async Task Parquet_files_are_read_too()
+    {
+        var dataset = await Datasets.CreateAsync(Name("parquet"), null, null, None);
+        var path = Path.Combine(fixture.DataDirectory, $"{Guid.NewGuid():N}.parquet");
+        await using (var duck = new DuckDBConnection("Data Source=:memory:"))
+        {
+            await duck.OpenAsync();
+            await using var command = duck.CreateCommand();
+            command.CommandText = $"COPY (SELECT range AS n, range * 2 AS twice FROM range(1000)) TO '{path}' (FORMAT parquet)";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var file = File.OpenRead(path);
+        var version = (await Datasets.UploadAsync(dataset.Id, file, "numbers.parquet", null, None)).Version;
+
+        version.RowCount.ShouldBe(1000);
+        version.Columns.Select(c => c.Name).ShouldBe(["n", "twice"]);
+    }
+
+    [Fact]
+    public async Task A_malformed_file_fails_with_its_line_and_leaves_no_version_blob_or_scratch_file()
+    {
+        var dataset = await Datasets.CreateAsync(Name("broken"), null, null, None);
+        var before = await CountObjectsAsync();
+
+        var error = await Should.ThrowAsync<ValidationException>(() => Datasets.UploadAsync(dataset.Id, Stream("a,b\n1,2\n3,4,5\n6,7\n"), "ragged.csv", null, None));
+
+        error.Errors["file"].Single().ShouldContain("Line");
+        error.Errors["file"].Single().ShouldNotContain(fixture.DataDirectory);
+        (await Datasets.ListVersionsAsync(dataset.Id, None)).ShouldBeEmpty();
+        (await CountObjectsAsync()).ShouldBe(before);
+        Directory.EnumerateFiles(Path.Combine(fixture.DataDirectory, "tmp", "scratch")).ShouldBeEmpty();
+        await Should.ThrowAsync<ValidationException>(() => Datasets.UploadAsync(dataset.Id, Stream("x"), "notes.txt", null, None));
+        await Should.ThrowAsync<ValidationException>(() => Datasets.UploadAsync(dataset.Id, Stream(string.Empty), "empty.csv", null, None));
+    }
+
+    [Fact]
+    public async Task Datasets_are_private_to_their_owner_until_shared_and_deleting_removes_their_content()
+    {
+        var owner = await fixture.CreateUserAsync(Name("owner"), SystemRoles.DataEngineer);
+        var other = await fixture.CreateUserAsync(Name("other"), SystemRoles.DataEngineer);
+        fixture.CurrentUser.Caller = owner;
+        try
+        {
+            var dataset = await Datasets.CreateAsync(Name("private"), null, ["secret"], None);
+            var version = (await Datasets.UploadAsync(dataset.Id, Stream("a\n1\n"), "a.csv", null, None)).Version;
+            (await Datasets.ListAsync(null, "secret", new PageRequest(), None)).Items.Single().Id.ShouldBe(dataset.Id);
+
+            fixture.CurrentUser.Caller = other;
+            (await Datasets.ListAsync(null, "secret", new PageRequest(), None)).Items.ShouldBeEmpty();
+            await Should.ThrowAsync<NotFoundException>(() => Datasets.ReadRowsAsync(dataset.Id, version.Id, 0, 10, null, false, None));
+            await Should.ThrowAsync<NotFoundException>(() => Datasets.UploadAsync(dataset.Id, Stream("a\n2\n"), "a.csv", null, None));
+
+            fixture.CurrentUser.Caller = owner;
+            await fixture.Get<SharingService>().GrantAsync(SecurableTypes.Dataset, dataset.Id, PrincipalType.User, other.Id, PermissionLevel.Read, None);
+            fixture.CurrentUser.Caller = other;
+            (await Datasets.ReadRowsAsync(dataset.Id, version.Id, 0, 10, null, false, None)).Rows.Single()[0].ShouldBe("1");
+            await Should.ThrowAsync<ForbiddenException>(() => Datasets.UploadAsync(dataset.Id, Stream("a\n2\n"), "a.csv", null, None));
+
+            fixture.CurrentUser.Caller = owner;
+            await Datasets.DeleteAsync(dataset.Id, None);
+            (await fixture.Get<IObjectStore>().StatAsync(ObjectKey.Parse(version.ObjectKey), None)).ShouldBeNull();
+        }
+        finally
+        {
+            fixture.CurrentUser.Caller = fixture.Admin;
+        }
+    }
+
+    private static string Name(string prefix) => $"{prefix}{Guid.NewGuid().ToString("N")[..6]}";
+
+    private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    private async Task<int> CountObjectsAsync()
+    {
+        var count = 0;
+        await foreach (var _ in fixture.Get<IObjectStore>().ListAsync("datasets/", None))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
+
+public sealed class SqliteDatasetTests(SqliteServicesFixture fixture) : DatasetTests<SqliteServicesFixture>(fixture);
+
+public sealed class PostgresDatasetTests(PostgresServicesFixture fixture) : DatasetTests<PostgresServicesFixture>(fixture);
