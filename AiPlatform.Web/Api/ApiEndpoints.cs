@@ -1,5 +1,6 @@
 using AiPlatform.Web.Features.Admin;
 using AiPlatform.Web.Features.Dashboard;
+using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Features.Jobs;
@@ -14,6 +15,7 @@ public static class ApiEndpoints
         app.MapMeEndpoints();
         app.MapAdminEndpoints();
         app.MapProjectEndpoints();
+        app.MapDatasetEndpoints();
         app.MapDashboardEndpoints();
         app.MapJobEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))

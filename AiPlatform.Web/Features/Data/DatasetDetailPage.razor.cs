@@ -1,0 +1,156 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using MudBlazor;
+
+namespace AiPlatform.Web.Features.Data;
+
+public partial class DatasetDetailPage : IDisposable
+{
+    private const int PageSize = 50;
+    private Dataset? _dataset;
+    private PermissionLevel _level;
+    private bool _notFound;
+    private bool _sharing;
+    private IReadOnlyList<DatasetVersion> _versions = [];
+    private DatasetVersion? _version;
+    private DatasetRows? _rows;
+    private int _offset;
+    private string? _sort;
+    private bool _desc;
+    private string? _message;
+    private bool _uploading;
+    private long _uploaded;
+    private long _uploadSize;
+    private double _progress;
+    private CancellationTokenSource? _uploadCancel;
+
+    [Parameter]
+    public Guid Id { get; set; }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        try
+        {
+            (_dataset, _level) = await Datasets.GetAsync(Id, default);
+            _versions = await Datasets.ListVersionsAsync(Id, default);
+            await SelectVersionAsync(_versions.FirstOrDefault());
+        }
+        catch (NotFoundException)
+        {
+            _notFound = true;
+        }
+    }
+
+    public void Dispose()
+    {
+        _uploadCancel?.Cancel();
+        _uploadCancel?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task SelectVersionAsync(DatasetVersion? version)
+    {
+        _version = version;
+        _offset = 0;
+        _sort = null;
+        await LoadRowsAsync();
+    }
+
+    private async Task LoadRowsAsync()
+    {
+        if (_version is null)
+        {
+            _rows = null;
+            return;
+        }
+
+        try
+        {
+            _rows = await Datasets.ReadRowsAsync(Id, _version.Id, _offset, PageSize, _sort, _desc, default);
+        }
+        catch (PlatformException ex)
+        {
+            Snackbar.Add(L.Describe(ex), Severity.Error);
+        }
+    }
+
+    private async Task SortAsync(string column)
+    {
+        _desc = _sort == column && !_desc;
+        _sort = column;
+        _offset = 0;
+        await LoadRowsAsync();
+    }
+
+    private async Task PageAsync(int direction)
+    {
+        _offset = Math.Max(0, _offset + (direction * PageSize));
+        await LoadRowsAsync();
+    }
+
+    private async Task UploadAsync(IBrowserFile? file)
+    {
+        if (file is null)
+        {
+            return;
+        }
+
+        _uploadCancel = new CancellationTokenSource();
+        _uploading = true;
+        _uploaded = 0;
+        _uploadSize = file.Size;
+        try
+        {
+            await using var source = file.OpenReadStream(Settings.MaxUploadBytes, _uploadCancel.Token);
+            await using var counting = new ProgressStream(source, read =>
+            {
+                _uploaded = read;
+                var progress = _uploadSize == 0 ? 100 : read * 100.0 / _uploadSize;
+                if (progress - _progress >= 1 || read == _uploadSize)
+                {
+                    _progress = progress;
+                    _ = InvokeAsync(StateHasChanged);
+                }
+            });
+            var result = await Datasets.UploadAsync(Id, counting, file.Name, _message, _uploadCancel.Token);
+            Snackbar.Add(result.Created ? L["Datasets.VersionCreated", result.Version.Number] : L["Datasets.SameContent", result.Version.Number], result.Created ? Severity.Success : Severity.Info);
+            _message = null;
+            _versions = await Datasets.ListVersionsAsync(Id, default);
+            await SelectVersionAsync(_versions.First(v => v.Id == result.Version.Id));
+        }
+        catch (OperationCanceledException)
+        {
+            Snackbar.Add(L["Datasets.UploadCancelled"], Severity.Warning);
+        }
+        catch (PlatformException ex)
+        {
+            Snackbar.Add(L.Describe(ex), Severity.Error);
+        }
+        catch (IOException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Error);
+        }
+        finally
+        {
+            _uploading = false;
+            _progress = 0;
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        try
+        {
+            await Datasets.DeleteAsync(Id, default);
+            Navigation.NavigateTo("/datasets");
+        }
+        catch (PlatformException ex)
+        {
+            Snackbar.Add(L.Describe(ex), Severity.Error);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Web.Features.Projects;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiPlatform.Web.Features.Data;
+
+public static class DatasetEndpoints
+{
+    public static RouteGroupBuilder MapDatasetEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/datasets").WithTags("Datasets");
+        group.MapGet("/", ListAsync).WithName("ListDatasets").WithSummary("Datasets the caller may read; filter by text (q) or tag.");
+        group.MapPost("/", CreateAsync).WithName("CreateDataset");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset");
+        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateDataset");
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDataset");
+        group.MapGet("/{id:guid}/versions", async (Guid id, DatasetService s, CancellationToken ct) => TypedResults.Ok(await s.ListVersionsAsync(id, ct))).WithName("ListDatasetVersions");
+        group.MapPost("/{id:guid}/versions", UploadAsync).WithName("UploadDatasetVersion")
+            .WithSummary("Adds a version from the raw request body (the file itself, any content type); ?fileName=data.csv names its format. 201 for a new version, 200 when the same content already is one.")
+            .DisableAntiforgery();
+        group.MapGet("/{id:guid}/versions/{versionId:guid}", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) => TypedResults.Ok(await s.GetVersionAsync(id, versionId, ct))).WithName("GetDatasetVersion");
+        group.MapGet("/{id:guid}/versions/{versionId:guid}/rows", ReadRowsAsync).WithName("ReadDatasetRows").WithSummary("A page of rows (offset, limit ≤ 1000), optionally sorted by a column.");
+        group.MapGet("/{id:guid}/grants", async (Guid id, SharingService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(SecurableTypes.Dataset, id, ct))).WithName("ListDatasetGrants");
+        group.MapPost("/{id:guid}/grants", async (Guid id, GrantRequest body, SharingService s, CancellationToken ct) =>
+            TypedResults.Ok(await s.GrantAsync(SecurableTypes.Dataset, id, body.PrincipalType, body.PrincipalId, body.Level, ct))).WithName("GrantDataset");
+        group.MapDelete("/{id:guid}/grants/{grantId:guid}", async (Guid id, Guid grantId, SharingService s, CancellationToken ct) =>
+        {
+            await s.RevokeAsync(SecurableTypes.Dataset, id, grantId, ct);
+            return TypedResults.NoContent();
+        }).WithName("RevokeDatasetGrant");
+        return group;
+    }
+
+    static async Task<Ok<DatasetList>> ListAsync(DatasetService datasets, CancellationToken ct, string? q = null, string? tag = null, int page = 0, int pageSize = 25)
+    {
+        var request = new PageRequest(page, pageSize);
+        var result = await datasets.ListAsync(q, tag, request, ct);
+        return TypedResults.Ok(new DatasetList(result.Items.Select(d => DatasetView.From(d, null)).ToList(), result.TotalCount, Math.Max(0, page), request.Take));
+    }
+
+    static async Task<Created<DatasetView>> CreateAsync(DatasetRequest body, DatasetService datasets, CancellationToken ct)
+    {
+        var dataset = await datasets.CreateAsync(body.Name ?? string.Empty, body.Description, body.Tags, ct);
+        return TypedResults.Created($"/api/v1/datasets/{dataset.Id}", DatasetView.From(dataset, PermissionLevel.Manage));
+    }
+
+    static async Task<Ok<DatasetView>> GetAsync(Guid id, DatasetService datasets, CancellationToken ct)
+    {
+        var (dataset, level) = await datasets.GetAsync(id, ct);
+        return TypedResults.Ok(DatasetView.From(dataset, level));
+    }
+
+    static async Task<Ok<DatasetView>> UpdateAsync(Guid id, DatasetRequest body, DatasetService datasets, CancellationToken ct)
+    {
+        var dataset = await datasets.UpdateAsync(id, body.Name ?? string.Empty, body.Description, body.Tags, ct);
+        return TypedResults.Ok(DatasetView.From(dataset, (await datasets.GetAsync(id, ct)).Level));
+    }
+
+    static async Task<NoContent> DeleteAsync(Guid id, DatasetService datasets, CancellationToken ct)
+    {
+        await datasets.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    static async Task<Results<Created<DatasetVersion>, Ok<DatasetVersion>>> UploadAsync(Guid id, HttpContext http, DatasetService datasets, DatasetSettings settings, CancellationToken ct, string? fileName = null, string? message = null)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = settings.MaxUploadBytes;
+        }
+
+        var result = await datasets.UploadAsync(id, http.Request.Body, fileName ?? string.Empty, message, ct);
+        return result.Created
+            ? TypedResults.Created($"/api/v1/datasets/{id}/versions/{result.Version.Id}", result.Version)
+            : TypedResults.Ok(result.Version);
+    }
+
+    static async Task<Ok<DatasetRows>> ReadRowsAsync(Guid id, Guid versionId, DatasetService datasets, CancellationToken ct, int offset = 0, int limit = 50, string? sort = null, bool desc = false) =>
+        TypedResults.Ok(await datasets.ReadRowsAsync(id, versionId, offset, limit, sort, desc, ct));
+}
+
+public sealed record DatasetRequest(string? Name, string? Description, IReadOnlyList<string>? Tags);
+
+public sealed record DatasetList(IReadOnlyList<DatasetView> Items, int TotalCount, int Page, int PageSize);
+
+/// <summary>A dataset; <see cref="Permission"/> is the caller's level on it (left out in lists).</summary>
+public sealed record DatasetView(Guid Id, string Name, string? Description, IReadOnlyList<string> Tags, Guid OwnerId, int VersionCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PermissionLevel? Permission)
+{
+    public static DatasetView From(Dataset d, PermissionLevel? level) => new(d.Id, d.Name, d.Description, d.Tags, d.OwnerId, d.VersionCount, d.CreatedAt, d.UpdatedAt, level);
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Data;
+using AiPlatform.Web.Features.Data;
+using AiPlatform.Web.Tests.Builders;
+using Microsoft.AspNetCore.Hosting;
+
+namespace AiPlatform.Web.Tests.Data;
+
+public sealed class DatasetApiTests : IAsyncLifetime
+{
+    private readonly SmallUploadFactory _factory = new();
+    private HttpClient _admin = default!;
+
+    public Task InitializeAsync()
+    {
+        _admin = _factory.CreateAdminClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        _factory.DeleteData();
+    }
+
+    [Fact]
+    public async Task A_file_streamed_as_the_request_body_becomes_a_version_once()
+    {
+        var dataset = await CreateAsync("iris");
+        var csv = "sepal,petal,species\n5.1,1.4,setosa\n7.0,4.7,versicolor\n6.3,6.0,virginica\n";
+
+        var first = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=iris.csv&message=initial", Body(csv));
+        var again = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=iris-copy.csv", Body(csv));
+
+        first.StatusCode.ShouldBe(HttpStatusCode.Created);
+        again.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var version = (await first.Content.ReadFromJsonAsync<DatasetVersion>(JsonDefaults.Options))!;
+        version.RowCount.ShouldBe(3);
+        version.Message.ShouldBe("initial");
+        (await again.Content.ReadFromJsonAsync<DatasetVersion>(JsonDefaults.Options))!.Id.ShouldBe(version.Id);
+        var rows = await _admin.GetFromJsonAsync<DatasetRows>($"/api/v1/datasets/{dataset.Id}/versions/{version.Id}/rows?sort=sepal&desc=true&limit=2", JsonDefaults.Options);
+        rows!.TotalRows.ShouldBe(3);
+        rows.Rows.Select(r => r[2]).ShouldBe(["versicolor", "virginica"]);
+        (await _admin.GetFromJsonAsync<DatasetView>($"/api/v1/datasets/{dataset.Id}", JsonDefaults.Options))!.VersionCount.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Bad_files_get_problem_details_and_make_no_version()
+    {
+        var dataset = await CreateAsync("bad");
+
+        var ragged = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=x.csv", Body("a,b\n1,2\n3,4,5\n"));
+        var unknown = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=x.xlsx", Body("a,b\n1,2\n"));
+        var tooLarge = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=big.csv", Body("a\n" + new string('1', 5000) + "\n"));
+
+        (await ProblemAsync(ragged)).GetProperty("errors").GetProperty("file")[0].GetString()!.ShouldContain("Line 3");
+        (await ProblemAsync(unknown)).GetProperty("errors").GetProperty("fileName")[0].GetString()!.ShouldContain(".csv");
+        (await ProblemAsync(tooLarge)).GetProperty("errors").GetProperty("file")[0].GetString()!.ShouldContain("limit");
+        (await _admin.GetFromJsonAsync<List<DatasetVersion>>($"/api/v1/datasets/{dataset.Id}/versions", JsonDefaults.Options)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Another_user_cannot_see_read_or_write_a_private_dataset()
+    {
+        var dataset = await CreateAsync("private");
+        (await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=a.csv", Body("a\n1\n"))).EnsureSuccessStatusCode();
+        (await _admin.PostAsJsonAsync("/api/v1/users", new { userName = "eve", password = "Passw0rd-eve", mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(SystemRoles.DataEngineer) } })).EnsureSuccessStatusCode();
+        var eve = _factory.CreateClientAs("eve", "Passw0rd-eve");
+
+        (await eve.GetFromJsonAsync<DatasetList>("/api/v1/datasets", JsonDefaults.Options))!.Items.ShouldBeEmpty();
+        (await eve.GetAsync($"/api/v1/datasets/{dataset.Id}/versions")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await eve.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=a.csv", Body("a\n2\n"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await eve.DeleteAsync($"/api/v1/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    private async Task<DatasetView> CreateAsync(string name)
+    {
+        var response = await _admin.PostAsJsonAsync("/api/v1/datasets", new { name, tags = new[] { "test" } });
+        response.StatusCode.ShouldBe(HttpStatusCode.Created);
+        return (await response.Content.ReadFromJsonAsync<DatasetView>(JsonDefaults.Options))!;
+    }
+
+    private static StreamContent Body(string text) => new(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        problem.GetProperty("type").GetString().ShouldBe("urn:aiplatform:problem:validation");
+        return problem;
+    }
+
+    private sealed class SmallUploadFactory : PlatformWebFactoryBase
+    {
+        protected override void Configure(IWebHostBuilder builder) => builder.UseSetting("Data:MaxUploadBytes", "4096");
+    }
+}
