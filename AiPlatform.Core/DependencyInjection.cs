@@ -41,6 +41,7 @@ public static class DependencyInjection
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<DatasetService>());
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();
+        services.AddScoped<IJobHandler, ProfileDatasetHandler>();
         return services;
     }
 }

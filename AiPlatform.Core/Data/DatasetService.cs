@@ -12,6 +12,7 @@ public sealed class DatasetService(
     IDatasetStore store,
     IObjectStore objects,
     IDatasetEngine engine,
+    Jobs.JobService jobs,
     IScratchSpace scratch,
     DatasetSettings settings,
     AuditRecorder audit,
@@ -156,6 +157,7 @@ public sealed class DatasetService(
                 throw;
             }
 
+            await EnqueueProfileAsync(dataset, version, caller.UserName, ct);
             return new UploadResult(version, Created: true);
         }
         finally
@@ -163,6 +165,33 @@ public sealed class DatasetService(
             File.Delete(path);
         }
     }
+
+    /// <summary>The version's profile, or null while the profiling job has not finished.</summary>
+    public async Task<DatasetProfile?> GetProfileAsync(Guid id, Guid versionId, CancellationToken ct)
+    {
+        var version = await GetVersionAsync(id, versionId, ct);
+        return await store.FindProfileAsync(version.Id, ct);
+    }
+
+    /// <summary>Profiles the version again (a job); needs Write.</summary>
+    public async Task<Jobs.JobRecord> RequestProfileAsync(Guid id, Guid versionId, CancellationToken ct)
+    {
+        var (dataset, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, dataset.OwnerId, PermissionLevel.Write, ct);
+        var version = await GetVersionAsync(id, versionId, ct);
+        return await EnqueueProfileAsync(dataset, version, (await access.RequireContextAsync(ct)).UserName, ct);
+    }
+
+    private Task<Jobs.JobRecord> EnqueueProfileAsync(Dataset dataset, DatasetVersion version, string user, CancellationToken ct) =>
+        jobs.EnqueueAsync(
+            new Jobs.JobRequest(
+                ProfileDatasetHandler.JobKind,
+                $"{dataset.Name} v{version.Number}",
+                "dataset-version",
+                version.Id.ToString(),
+                System.Text.Json.JsonSerializer.SerializeToElement(new ProfileDatasetHandler.ProfileParameters(dataset.Id, version.Id))),
+            user,
+            ct);
 
     /// <summary>A page of a version's rows, optionally sorted by a column.</summary>
     public async Task<DatasetRows> ReadRowsAsync(Guid id, Guid versionId, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)

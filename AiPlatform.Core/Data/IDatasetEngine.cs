@@ -8,6 +8,9 @@ public interface IDatasetEngine
 {
     Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, CancellationToken ct);
 
+    /// <summary>Per column: counts, nulls, approximate distinct values, min/max, mean/std and quartiles for numbers, top values, histogram.</summary>
+    Task<IReadOnlyList<ColumnProfile>> ProfileAsync(string path, DatasetFormat format, CancellationToken ct);
+
     /// <summary>Rows <paramref name="offset"/> … offset+limit, sorted by a column when given.</summary>
     Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct);
 }

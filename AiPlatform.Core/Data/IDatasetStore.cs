@@ -26,6 +26,11 @@ public interface IDatasetStore
 
     Task<DatasetVersion?> FindVersionByHashAsync(Guid datasetId, string contentHash, CancellationToken ct);
 
+    Task<DatasetProfile?> FindProfileAsync(Guid versionId, CancellationToken ct);
+
+    /// <summary>Stores (or replaces) a version's profile.</summary>
+    Task SaveProfileAsync(DatasetProfile profile, CancellationToken ct);
+
     /// <summary>Adds the version with the next number, bumps the dataset's count; one transaction with the audit entry.</summary>
     Task<DatasetVersion> AddVersionAsync(DatasetVersion version, AuditEntry audit, CancellationToken ct);
 }

@@ -37,6 +37,77 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         return new DatasetInspection(count, columns);
     }
 
+    public async Task<IReadOnlyList<ColumnProfile>> ProfileAsync(string path, DatasetFormat format, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(path, format, ct);
+        var columns = await DescribeAsync(connection, path, ct);
+        var summary = new Dictionary<string, Dictionary<string, object?>>(StringComparer.Ordinal);
+        await RunAsync(connection, "SUMMARIZE SELECT * FROM src", path, ct, async reader =>
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+
+                summary[(string)row["column_name"]!] = row;
+            }
+        });
+
+        var counts = columns.Select(c => $"COUNT({Identifier(c.Name)})").Prepend("COUNT(*)");
+        var nonNull = new long[columns.Count + 1];
+        await RunAsync(connection, $"SELECT {string.Join(", ", counts)} FROM src", path, ct, async reader =>
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                for (var i = 0; i < nonNull.Length; i++)
+                {
+                    nonNull[i] = Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
+                }
+            }
+        });
+
+        var profiles = new List<ColumnProfile>();
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var column = columns[i];
+            var s = summary.GetValueOrDefault(column.Name) ?? [];
+            var top = new List<ValueCount>();
+            await RunAsync(connection, $"SELECT CAST({Identifier(column.Name)} AS VARCHAR) AS v, COUNT(*) AS c FROM src GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT 5", path, ct, async reader =>
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    top.Add(new ValueCount(reader.IsDBNull(0) ? null : reader.GetString(0), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
+                }
+            });
+            var numeric = IsNumeric(column.Type);
+            var min = Number(s.GetValueOrDefault("min"));
+            var max = Number(s.GetValueOrDefault("max"));
+            var histogram = numeric && min is { } lo && max is { } hi && hi > lo
+                ? await HistogramAsync(connection, path, column.Name, lo, hi, ct)
+                : [];
+            profiles.Add(new ColumnProfile(
+                column.Name,
+                column.Type,
+                nonNull[0],
+                nonNull[0] - nonNull[i + 1],
+                Convert.ToInt64(s.GetValueOrDefault("approx_unique") ?? 0L, CultureInfo.InvariantCulture),
+                s.GetValueOrDefault("min") is { } mn ? Text(mn) : null,
+                s.GetValueOrDefault("max") is { } mx ? Text(mx) : null,
+                numeric ? Number(s.GetValueOrDefault("avg")) : null,
+                numeric ? Number(s.GetValueOrDefault("std")) : null,
+                numeric ? Number(s.GetValueOrDefault("q25")) : null,
+                numeric ? Number(s.GetValueOrDefault("q50")) : null,
+                numeric ? Number(s.GetValueOrDefault("q75")) : null,
+                top,
+                histogram));
+        }
+
+        return profiles;
+    }
+
     public async Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)
     {
         await using var connection = await OpenAsync(path, format, ct);
@@ -59,6 +130,38 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         });
         return new DatasetRows(columns, rows, total, offset);
     }
+
+    private static async Task<IReadOnlyList<HistogramBin>> HistogramAsync(DuckDBConnection connection, string path, string column, double min, double max, CancellationToken ct)
+    {
+        const int bins = 10;
+        var width = (max - min) / bins;
+        var counts = new long[bins];
+        var value = $"CAST({Identifier(column)} AS DOUBLE)";
+        var sql = string.Create(CultureInfo.InvariantCulture, $"SELECT LEAST(CAST(FLOOR(({value} - {min:R}) / {width:R}) AS BIGINT), {bins - 1}) AS b, COUNT(*) FROM src WHERE {Identifier(column)} IS NOT NULL GROUP BY 1");
+        await RunAsync(connection, sql, path, ct, async reader =>
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var bin = Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+                counts[Math.Clamp(bin, 0, bins - 1)] += Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            }
+        });
+        return Enumerable.Range(0, bins).Select(i => new HistogramBin(min + (i * width), min + ((i + 1) * width), counts[i])).ToList();
+    }
+
+    private static bool IsNumeric(string type) =>
+        type.StartsWith("DECIMAL", StringComparison.Ordinal) || type is "TINYINT" or "SMALLINT" or "INTEGER" or "BIGINT" or "HUGEINT" or "UTINYINT" or "USMALLINT" or "UINTEGER" or "UBIGINT" or "FLOAT" or "DOUBLE";
+
+    private static double? Number(object? value) =>
+        value switch
+        {
+            null => null,
+            double d => d,
+            float f => f,
+            decimal m => (double)m,
+            IConvertible c when double.TryParse(c.ToString(CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
 
     internal static string Source(string path, DatasetFormat format)
     {

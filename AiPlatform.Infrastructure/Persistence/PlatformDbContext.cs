@@ -44,6 +44,8 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
 
+    public DbSet<DatasetProfile> DatasetProfiles => Set<DatasetProfile>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

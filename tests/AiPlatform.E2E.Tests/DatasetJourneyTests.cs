@@ -29,6 +29,11 @@ public sealed class DatasetJourneyTests(BrowserFixture fixture) : IClassFixture<
         await Assertions.Expect(page.Locator("[data-testid=preview] tbody tr").First.Locator("td").Nth(2)).ToHaveTextAsync("70000");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "dataset.png") });
 
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Profile" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=profile-column]")).ToHaveCountAsync(3, new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-testid=profile]")).ToContainTextAsync("Nantes");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "dataset-profile.png") });
+
         var copy = Path.Combine(BrowserFixture.ArtifactDirectory, "houses-copy.csv");
         File.Copy(csv, copy, overwrite: true);
         await page.Locator("input[type=file]").First.SetInputFilesAsync(copy);

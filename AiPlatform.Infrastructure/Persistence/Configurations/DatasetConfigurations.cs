@@ -47,3 +47,18 @@ internal sealed class DatasetVersionConfiguration : IEntityTypeConfiguration<Dat
         builder.HasOne<Dataset>().WithMany().HasForeignKey(v => v.DatasetId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class DatasetProfileConfiguration : IEntityTypeConfiguration<DatasetProfile>
+{
+    public void Configure(EntityTypeBuilder<DatasetProfile> builder)
+    {
+        builder.ToTable("DatasetProfiles");
+        builder.HasKey(p => p.VersionId);
+        builder.Property(p => p.VersionId).ValueGeneratedNever();
+        builder.Property(p => p.Columns)
+            .HasConversion(v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web), v => JsonSerializer.Deserialize<List<ColumnProfile>>(v, JsonSerializerOptions.Web) ?? new List<ColumnProfile>())
+            .Metadata.SetValueComparer(new ValueComparer<List<ColumnProfile>>((a, b) => ReferenceEquals(a, b), v => v.Count, v => v.ToList()));
+        builder.HasOne<DatasetVersion>().WithOne().HasForeignKey<DatasetProfile>(p => p.VersionId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(p => p.DatasetId);
+    }
+}

@@ -64,6 +64,7 @@ internal sealed class EfDatasetStore(IDbContextFactory<PlatformDbContext> contex
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var keys = await db.DatasetVersions.Where(v => v.DatasetId == id).Select(v => v.ObjectKey).ToListAsync(ct);
         await db.Grants.Where(g => g.ObjectType == SecurableTypes.Dataset && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        await db.DatasetProfiles.Where(p => p.DatasetId == id).ExecuteDeleteAsync(ct);
         await db.DatasetVersions.Where(v => v.DatasetId == id).ExecuteDeleteAsync(ct);
         await db.Datasets.Where(d => d.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);
@@ -88,6 +89,20 @@ internal sealed class EfDatasetStore(IDbContextFactory<PlatformDbContext> contex
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.DatasetId == datasetId && v.ContentHash == contentHash, ct);
+    }
+
+    public async Task<DatasetProfile?> FindProfileAsync(Guid versionId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.DatasetProfiles.AsNoTracking().FirstOrDefaultAsync(p => p.VersionId == versionId, ct);
+    }
+
+    public async Task SaveProfileAsync(DatasetProfile profile, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.DatasetProfiles.Where(p => p.VersionId == profile.VersionId).ExecuteDeleteAsync(ct);
+        db.DatasetProfiles.Add(profile);
+        await db.SaveChangesAsync(ct);
     }
 
     public async Task<DatasetVersion> AddVersionAsync(DatasetVersion version, AuditEntry audit, CancellationToken ct)

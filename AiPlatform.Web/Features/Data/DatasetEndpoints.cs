@@ -23,6 +23,11 @@ public static class DatasetEndpoints
             .DisableAntiforgery();
         group.MapGet("/{id:guid}/versions/{versionId:guid}", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) => TypedResults.Ok(await s.GetVersionAsync(id, versionId, ct))).WithName("GetDatasetVersion");
         group.MapGet("/{id:guid}/versions/{versionId:guid}/rows", ReadRowsAsync).WithName("ReadDatasetRows").WithSummary("A page of rows (offset, limit ≤ 1000), optionally sorted by a column.");
+        group.MapGet("/{id:guid}/versions/{versionId:guid}/profile", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) =>
+            TypedResults.Ok(new ProfileResponse(await s.GetProfileAsync(id, versionId, ct) is { } p ? p : null))).WithName("GetDatasetProfile")
+            .WithSummary("The version's column profile; profile is null (pending) until the dataset.profile job has run.");
+        group.MapPost("/{id:guid}/versions/{versionId:guid}/profile", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) =>
+            TypedResults.Accepted($"/api/v1/jobs/{(await s.RequestProfileAsync(id, versionId, ct)).Id}")).WithName("ProfileDatasetVersion").WithSummary("Profiles the version again (a job).");
         group.MapGet("/{id:guid}/grants", async (Guid id, SharingService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(SecurableTypes.Dataset, id, ct))).WithName("ListDatasetGrants");
         group.MapPost("/{id:guid}/grants", async (Guid id, GrantRequest body, SharingService s, CancellationToken ct) =>
             TypedResults.Ok(await s.GrantAsync(SecurableTypes.Dataset, id, body.PrincipalType, body.PrincipalId, body.Level, ct))).WithName("GrantDataset");
@@ -90,4 +95,10 @@ public sealed record DatasetList(IReadOnlyList<DatasetView> Items, int TotalCoun
 public sealed record DatasetView(Guid Id, string Name, string? Description, IReadOnlyList<string> Tags, Guid OwnerId, int VersionCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PermissionLevel? Permission)
 {
     public static DatasetView From(Dataset d, PermissionLevel? level) => new(d.Id, d.Name, d.Description, d.Tags, d.OwnerId, d.VersionCount, d.CreatedAt, d.UpdatedAt, level);
+}
+
+/// <summary>A version's profile; <see cref="Pending"/> while the profiling job has not finished.</summary>
+public sealed record ProfileResponse(DatasetProfile? Profile)
+{
+    public bool Pending => Profile is null;
 }

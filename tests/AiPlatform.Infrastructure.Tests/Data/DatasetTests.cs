@@ -58,6 +58,33 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task A_new_version_is_profiled_by_a_job_with_counts_nulls_quartiles_top_values_and_a_histogram()
+    {
+        var dataset = await Datasets.CreateAsync(Name("profiled"), null, null, None);
+        var csv = "city,price\n" + string.Join("\n", Enumerable.Range(1, 100).Select(i => $"{(i % 4 == 0 ? "Lyon" : "Nantes")},{(i == 50 ? "" : (i * 10).ToString())}")) + "\n";
+        var version = (await Datasets.UploadAsync(dataset.Id, Stream(csv), "prices.csv", null, None)).Version;
+        (await Datasets.GetProfileAsync(dataset.Id, version.Id, None)).ShouldBeNull();
+
+        var job = (await fixture.Get<AiPlatform.Core.Jobs.JobService>().ListAsync(new AiPlatform.Core.Jobs.JobQuery(Kind: ProfileDatasetHandler.JobKind, Search: dataset.Name), None)).Items.Single();
+        fixture.Dispatcher.Dispatched.ShouldContain(job.Id);
+        await fixture.Get<AiPlatform.Core.Jobs.JobRunner>().RunAsync(job.Id, None);
+
+        var profile = (await Datasets.GetProfileAsync(dataset.Id, version.Id, None))!;
+        var city = profile.Columns.Single(c => c.Name == "city");
+        var price = profile.Columns.Single(c => c.Name == "price");
+        city.TopValues[0].ShouldBe(new ValueCount("Nantes", 75));
+        city.ApproxDistinct.ShouldBe(2);
+        price.Count.ShouldBe(100);
+        price.Nulls.ShouldBe(1);
+        price.Mean!.Value.ShouldBe(50000.0 / 99, 0.01);
+        price.Median!.Value.ShouldBe(510, 20);
+        price.Histogram.Count.ShouldBe(10);
+        price.Histogram.Sum(b => b.Count).ShouldBe(99);
+        price.Min.ShouldBe("10");
+        price.Max.ShouldBe("1000");
+    }
+
+    [Fact]
     public async Task Parquet_files_are_read_too()
     {
         var dataset = await Datasets.CreateAsync(Name("parquet"), null, null, None);

@@ -46,6 +46,19 @@ public sealed class DatasetApiTests : IAsyncLifetime
         rows!.TotalRows.ShouldBe(3);
         rows.Rows.Select(r => r[2]).ShouldBe(["versicolor", "virginica"]);
         (await _admin.GetFromJsonAsync<DatasetView>($"/api/v1/datasets/{dataset.Id}", JsonDefaults.Options))!.VersionCount.ShouldBe(1);
+
+        DatasetProfile? profile = null;
+        for (var i = 0; i < 100 && profile is null; i++)
+        {
+            profile = (await _admin.GetFromJsonAsync<ProfileResponse>($"/api/v1/datasets/{dataset.Id}/versions/{version.Id}/profile", JsonDefaults.Options))!.Profile;
+            await Task.Delay(100);
+        }
+
+        profile.ShouldNotBeNull();
+        profile.Columns.Single(c => c.Name == "species").TopValues.Count.ShouldBe(3);
+        var reprofile = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions/{version.Id}/profile", null);
+        reprofile.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        reprofile.Headers.Location!.ToString().ShouldStartWith("/api/v1/jobs/");
     }
 
     [Fact]

@@ -363,6 +363,38 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("datasets", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Data.DatasetProfile", b =>
+                {
+                    b.Property<Guid>("VersionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("version_id");
+
+                    b.Property<string>("Columns")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("columns");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<long>("RowCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_count");
+
+                    b.HasKey("VersionId")
+                        .HasName("pk_dataset_profiles");
+
+                    b.HasIndex("DatasetId")
+                        .HasDatabaseName("ix_dataset_profiles_dataset_id");
+
+                    b.ToTable("dataset_profiles", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Data.DatasetVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -898,6 +930,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_datasets_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Data.DatasetProfile", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Data.DatasetVersion", null)
+                        .WithOne()
+                        .HasForeignKey("AiPlatform.Core.Data.DatasetProfile", "VersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_dataset_profiles_dataset_versions_version_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Data.DatasetVersion", b =>

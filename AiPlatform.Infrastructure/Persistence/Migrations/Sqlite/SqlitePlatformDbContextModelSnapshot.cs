@@ -356,6 +356,38 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("datasets", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Data.DatasetProfile", b =>
+                {
+                    b.Property<Guid>("VersionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version_id");
+
+                    b.Property<string>("Columns")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("columns");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<long>("RowCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_count");
+
+                    b.HasKey("VersionId")
+                        .HasName("pk_dataset_profiles");
+
+                    b.HasIndex("DatasetId")
+                        .HasDatabaseName("ix_dataset_profiles_dataset_id");
+
+                    b.ToTable("dataset_profiles", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Data.DatasetVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -887,6 +919,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_datasets_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Data.DatasetProfile", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Data.DatasetVersion", null)
+                        .WithOne()
+                        .HasForeignKey("AiPlatform.Core.Data.DatasetProfile", "VersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_dataset_profiles_dataset_versions_version_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Data.DatasetVersion", b =>

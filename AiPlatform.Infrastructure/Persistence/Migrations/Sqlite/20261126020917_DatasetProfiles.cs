@@ -1,0 +1,48 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class DatasetProfiles : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "dataset_profiles",
+                columns: table => new
+                {
+                    version_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    dataset_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    row_count = table.Column<long>(type: "INTEGER", nullable: false),
+                    columns = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_dataset_profiles", x => x.version_id);
+                    table.ForeignKey(
+                        name: "fk_dataset_profiles_dataset_versions_version_id",
+                        column: x => x.version_id,
+                        principalTable: "dataset_versions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_dataset_profiles_dataset_id",
+                table: "dataset_profiles",
+                column: "dataset_id");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "dataset_profiles");
+        }
+    }
+}
