@@ -166,6 +166,42 @@ public sealed class DatasetService(
         }
     }
 
+    /// <summary>Compares two versions of a dataset: schema, row counts and, with a key column present in both, rows.</summary>
+    public async Task<DatasetDiff> DiffAsync(Guid id, Guid fromVersionId, Guid toVersionId, string? key, CancellationToken ct)
+    {
+        var from = await GetVersionAsync(id, fromVersionId, ct);
+        var to = await GetVersionAsync(id, toVersionId, ct);
+        var fromColumns = from.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+        var toColumns = to.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+        var shared = from.Columns.Select(c => c.Name).Where(toColumns.ContainsKey).ToList();
+        RowDiff? rows = null;
+        if (!string.IsNullOrEmpty(key))
+        {
+            if (!shared.Contains(key))
+            {
+                throw new ValidationException("key", $"'{key}' is not a column of both versions.");
+            }
+
+            await using var fromFile = await LocalCopyAsync(from, ct);
+            await using var toFile = await LocalCopyAsync(to, ct);
+            rows = await engine.DiffRowsAsync(fromFile.Path, from.Format, toFile.Path, to.Format, key, shared, ct);
+        }
+
+        return new DatasetDiff(
+            from.Number,
+            to.Number,
+            to.Columns.Select(c => c.Name).Where(c => !fromColumns.ContainsKey(c)).ToList(),
+            from.Columns.Select(c => c.Name).Where(c => !toColumns.ContainsKey(c)).ToList(),
+            shared.Where(c => fromColumns[c] != toColumns[c]).Select(c => new ColumnTypeChange(c, fromColumns[c], toColumns[c])).ToList(),
+            from.RowCount,
+            to.RowCount,
+            string.IsNullOrEmpty(key) ? null : key,
+            rows?.Added,
+            rows?.Removed,
+            rows?.Changed,
+            rows?.SampleChangedKeys ?? []);
+    }
+
     /// <summary>The version's profile, or null while the profiling job has not finished.</summary>
     public async Task<DatasetProfile?> GetProfileAsync(Guid id, Guid versionId, CancellationToken ct)
     {
@@ -228,6 +264,35 @@ public sealed class DatasetService(
 
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } d ? new SecurableObject(ObjectType, d.Id, d.Name, d.OwnerId) : null;
+
+    /// <summary>The version's file on local disk: in place for a local object store, else a scratch copy deleted on dispose.</summary>
+    private async Task<LocalFile> LocalCopyAsync(DatasetVersion version, CancellationToken ct)
+    {
+        var key = Storage.ObjectKey.Parse(version.ObjectKey);
+        if (objects.GetLocalPath(key) is { } local)
+        {
+            return new LocalFile(local, Temporary: false);
+        }
+
+        var path = scratch.NewFilePath(version.Format.Extension());
+        await using var source = await objects.OpenReadAsync(key, ct);
+        await using var target = File.Create(path);
+        await source.CopyToAsync(target, ct);
+        return new LocalFile(path, Temporary: true);
+    }
+
+    private sealed record LocalFile(string Path, bool Temporary) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            if (Temporary)
+            {
+                File.Delete(Path);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
 
     private async Task<(string Hash, long Size)> SpoolAsync(Stream content, string path, CancellationToken ct)
     {

@@ -108,6 +108,29 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         return profiles;
     }
 
+    public async Task<RowDiff> DiffRowsAsync(string fromPath, DatasetFormat fromFormat, string toPath, DatasetFormat toFormat, string key, IReadOnlyList<string> sharedColumns, CancellationToken ct)
+    {
+        await using var connection = new DuckDBConnection("Data Source=:memory:");
+        await connection.OpenAsync(ct);
+        await RunAsync(connection, $"CREATE VIEW a AS SELECT * FROM {Source(fromPath, fromFormat)}", fromPath, ct);
+        await RunAsync(connection, $"CREATE VIEW b AS SELECT * FROM {Source(toPath, toFormat)}", toPath, ct);
+        var k = Identifier(key);
+        var added = Convert.ToInt64(await ScalarAsync(connection, $"SELECT COUNT(*) FROM b WHERE {k} NOT IN (SELECT {k} FROM a WHERE {k} IS NOT NULL)", toPath, ct), CultureInfo.InvariantCulture);
+        var removed = Convert.ToInt64(await ScalarAsync(connection, $"SELECT COUNT(*) FROM a WHERE {k} NOT IN (SELECT {k} FROM b WHERE {k} IS NOT NULL)", fromPath, ct), CultureInfo.InvariantCulture);
+        var differs = string.Join(" OR ", sharedColumns.Where(c => c != key).Select(c => $"CAST(a.{Identifier(c)} AS VARCHAR) IS DISTINCT FROM CAST(b.{Identifier(c)} AS VARCHAR)").DefaultIfEmpty("FALSE"));
+        var changedRows = $"FROM a JOIN b ON a.{k} = b.{k} WHERE {differs}";
+        var changed = Convert.ToInt64(await ScalarAsync(connection, $"SELECT COUNT(*) {changedRows}", fromPath, ct), CultureInfo.InvariantCulture);
+        var sample = new List<string>();
+        await RunAsync(connection, $"SELECT CAST(a.{k} AS VARCHAR) {changedRows} ORDER BY 1 LIMIT 10", fromPath, ct, async reader =>
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                sample.Add(reader.GetString(0));
+            }
+        });
+        return new RowDiff(added, removed, changed, sample);
+    }
+
     public async Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)
     {
         await using var connection = await OpenAsync(path, format, ct);

@@ -85,6 +85,28 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task Two_versions_are_compared_by_schema_row_count_and_rows_by_key()
+    {
+        var dataset = await Datasets.CreateAsync(Name("diff"), null, null, None);
+        var v1 = (await Datasets.UploadAsync(dataset.Id, Stream("id,name,score\n1,ann,5\n2,bob,6\n3,cid,7\n"), "a.csv", null, None)).Version;
+        var v2 = (await Datasets.UploadAsync(dataset.Id, Stream("id,name,city\n1,ann,Lyon\n2,bea,Lyon\n4,dan,Metz\n5,eve,Nice\n"), "b.csv", null, None)).Version;
+
+        var diff = await Datasets.DiffAsync(dataset.Id, v1.Id, v2.Id, "id", None);
+        var schemaOnly = await Datasets.DiffAsync(dataset.Id, v1.Id, v2.Id, null, None);
+
+        diff.AddedColumns.ShouldBe(["city"]);
+        diff.RemovedColumns.ShouldBe(["score"]);
+        diff.RowsBefore.ShouldBe(3);
+        diff.RowsAfter.ShouldBe(4);
+        diff.AddedRows.ShouldBe(2);
+        diff.RemovedRows.ShouldBe(1);
+        diff.ChangedRows.ShouldBe(1);
+        diff.SampleChangedKeys.ShouldBe(["2"]);
+        schemaOnly.AddedRows.ShouldBeNull();
+        await Should.ThrowAsync<ValidationException>(() => Datasets.DiffAsync(dataset.Id, v1.Id, v2.Id, "score", None));
+    }
+
+    [Fact]
     public async Task Parquet_files_are_read_too()
     {
         var dataset = await Datasets.CreateAsync(Name("parquet"), null, null, None);

@@ -62,6 +62,21 @@ public sealed class DatasetApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Versions_can_be_compared_through_the_api()
+    {
+        var dataset = await CreateAsync("diffed");
+        var v1 = (await (await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=a.csv", Body("k,v\n1,a\n2,b\n"))).Content.ReadFromJsonAsync<DatasetVersion>(JsonDefaults.Options))!;
+        var v2 = (await (await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=b.csv", Body("k,v\n1,a\n2,c\n3,d\n"))).Content.ReadFromJsonAsync<DatasetVersion>(JsonDefaults.Options))!;
+
+        var diff = await _admin.GetFromJsonAsync<DatasetDiff>($"/api/v1/datasets/{dataset.Id}/diff?from={v1.Id}&to={v2.Id}&key=k", JsonDefaults.Options);
+
+        diff!.FromNumber.ShouldBe(1);
+        diff.ToNumber.ShouldBe(2);
+        (diff.AddedRows, diff.RemovedRows, diff.ChangedRows).ShouldBe((3 - 2, 0, 1));
+        (await _admin.GetAsync($"/api/v1/datasets/{dataset.Id}/diff?from={v1.Id}&to={v2.Id}&key=nope")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Bad_files_get_problem_details_and_make_no_version()
     {
         var dataset = await CreateAsync("bad");
