@@ -38,6 +38,8 @@ public static class DependencyInjection
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<ProjectService>());
         services.TryAddSingleton(DatasetSettings.Default);
         services.AddScoped<DatasetService>();
+        services.TryAddSingleton(SqlSettings.Default);
+        services.AddScoped<SqlConsoleService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<DatasetService>());
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();

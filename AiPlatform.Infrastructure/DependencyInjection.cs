@@ -55,6 +55,7 @@ public static class DependencyInjection
         var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
         services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).Validate(o => o.MaxUploadBytes > 0, "Data:MaxUploadBytes must be positive.").ValidateOnStart();
         services.AddSingleton(new DatasetSettings(data.MaxUploadBytes));
+        services.AddSingleton(new SqlSettings(data.SqlMaxRows, data.SqlTimeout, data.SqlMemoryLimit));
         AddJobs(services, database, jobs);
 
         services.AddHealthChecks()

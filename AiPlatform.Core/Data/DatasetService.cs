@@ -13,6 +13,7 @@ public sealed class DatasetService(
     IObjectStore objects,
     IDatasetEngine engine,
     Jobs.JobService jobs,
+    SqlConsoleService sql,
     IScratchSpace scratch,
     DatasetSettings settings,
     AuditRecorder audit,
@@ -111,6 +112,43 @@ public sealed class DatasetService(
                 throw new ValidationException("file", "The file is empty.");
             }
 
+            return await AddVersionFromFileAsync(dataset, path, hash, size, format, fileName, message, "upload", null, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Saves the result of a console query as a new version (Parquet) of a dataset the caller may write; records the query as lineage.</summary>
+    public async Task<UploadResult> SaveQueryResultAsync(Guid id, string query, string? message, CancellationToken ct)
+    {
+        var (dataset, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, dataset.OwnerId, PermissionLevel.Write, ct);
+        var (path, sources) = await sql.ExportAsync(query, ct);
+        try
+        {
+            string hash;
+            long size;
+            await using (var file = File.OpenRead(path))
+            {
+                hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
+                size = file.Length;
+            }
+
+            var detail = System.Text.Json.JsonSerializer.Serialize(new { sql = query, datasets = sources.Select(s => s.ViewName) });
+            return await AddVersionFromFileAsync(dataset, path, hash, size, DatasetFormat.Parquet, "query.parquet", message, "query", detail, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private async Task<UploadResult> AddVersionFromFileAsync(Dataset dataset, string path, string hash, long size, DatasetFormat format, string fileName, string? message, string source, string? sourceDetail, CancellationToken ct)
+    {
+        var id = dataset.Id;
+        {
             if (await store.FindVersionByHashAsync(id, hash, ct) is { } existing)
             {
                 return new UploadResult(existing, Created: false);
@@ -138,7 +176,8 @@ public sealed class DatasetService(
                 ParentId = latest?.Id,
                 Message = string.IsNullOrWhiteSpace(message) ? null : message.Trim(),
                 OriginalFileName = Storage.ObjectKey.SafeSegment(fileName),
-                Source = "upload",
+                Source = source,
+                SourceDetail = sourceDetail,
                 CreatedBy = caller.UserName,
                 CreatedAt = time.GetUtcNow(),
             };
@@ -159,10 +198,6 @@ public sealed class DatasetService(
 
             await EnqueueProfileAsync(dataset, version, caller.UserName, ct);
             return new UploadResult(version, Created: true);
-        }
-        finally
-        {
-            File.Delete(path);
         }
     }
 

@@ -31,8 +31,11 @@ public sealed class DatasetVersion
 
     public string? OriginalFileName { get; set; }
 
-    /// <summary>What produced it: <c>upload</c> now; imports and queries later.</summary>
+    /// <summary>What produced it: <c>upload</c> or <c>query</c> (later also imports).</summary>
     public required string Source { get; set; }
+
+    /// <summary>Lineage detail as JSON: for a query, its SQL and the dataset versions it read.</summary>
+    public string? SourceDetail { get; set; }
 
     public required string CreatedBy { get; set; }
 

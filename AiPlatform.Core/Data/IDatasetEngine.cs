@@ -14,6 +14,15 @@ public interface IDatasetEngine
     /// <summary>Rows added, removed and changed (in the columns both share) between two files, matched by a key column.</summary>
     Task<RowDiff> DiffRowsAsync(string fromPath, DatasetFormat fromFormat, string toPath, DatasetFormat toFormat, string key, IReadOnlyList<string> sharedColumns, CancellationToken ct);
 
+    /// <summary>
+    /// Runs a read-only query over the given sources (one view each) with file-system, network, extension and ATTACH
+    /// access switched off and locked, under a row, time and memory limit.
+    /// </summary>
+    Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct);
+
+    /// <summary>Runs the query like <see cref="QueryAsync"/> and writes all its rows to a Parquet file at <paramref name="outputPath"/>.</summary>
+    Task ExportParquetAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct);
+
     /// <summary>Rows <paramref name="offset"/> … offset+limit, sorted by a column when given.</summary>
     Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct);
 }

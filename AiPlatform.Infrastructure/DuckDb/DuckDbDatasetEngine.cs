@@ -131,6 +131,109 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         return new RowDiff(added, removed, changed, sample);
     }
 
+    public async Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(settings.Timeout);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await using var connection = await OpenLockedAsync(sources, null, settings, limit.Token);
+            var columns = new List<DatasetColumn>();
+            var rows = new List<IReadOnlyList<string?>>();
+            var truncated = false;
+            await RunQueryAsync(connection, sql, sources, limit.Token, async reader =>
+            {
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    columns.Add(new DatasetColumn(reader.GetName(i), reader.GetDataTypeName(i)));
+                }
+
+                while (await reader.ReadAsync(limit.Token))
+                {
+                    if (rows.Count == settings.MaxRows)
+                    {
+                        truncated = true;
+                        break;
+                    }
+
+                    var row = new string?[reader.FieldCount];
+                    for (var i = 0; i < reader.FieldCount; i++)
+                    {
+                        row[i] = reader.IsDBNull(i) ? null : Text(reader.GetValue(i));
+                    }
+
+                    rows.Add(row);
+                }
+            });
+            return new SqlResult(columns, rows, truncated, watch.ElapsedMilliseconds, sources.Select(s => s.ViewName).ToList());
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new ValidationException("sql", $"The query ran longer than {settings.Timeout.TotalSeconds:N0} s and was stopped.");
+        }
+    }
+
+    public async Task ExportParquetAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(settings.Timeout * 4);
+        try
+        {
+            await using var connection = await OpenLockedAsync(sources, outputPath, settings, limit.Token);
+            await RunQueryAsync(connection, $"COPY ({sql}) TO '{outputPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", sources, limit.Token, null);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new ValidationException("sql", "The query ran too long and was stopped.");
+        }
+    }
+
+    /// <summary>One view per source, then file-system, network and extension access off, limited to the sources' files, and locked.</summary>
+    private static async Task<DuckDBConnection> OpenLockedAsync(IReadOnlyList<SqlSource> sources, string? outputPath, SqlSettings settings, CancellationToken ct)
+    {
+        var connection = new DuckDBConnection("Data Source=:memory:");
+        await connection.OpenAsync(ct);
+        foreach (var source in sources)
+        {
+            await RunAsync(connection, $"CREATE VIEW {Identifier(source.ViewName)} AS SELECT * FROM {Source(source.Path, source.Format)}", source.Path, ct);
+        }
+
+        var allowed = sources.Select(s => s.Path).Append(outputPath).OfType<string>().Select(p => "'" + p.Replace("'", "''", StringComparison.Ordinal) + "'");
+        foreach (var setting in new[]
+        {
+            $"SET memory_limit = '{settings.MemoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'",
+            "SET autoinstall_known_extensions = false",
+            "SET autoload_known_extensions = false",
+            $"SET allowed_paths = [{string.Join(", ", allowed)}]",
+            "SET enable_external_access = false",
+            "SET lock_configuration = true",
+        })
+        {
+            await RunAsync(connection, setting, string.Empty, ct);
+        }
+
+        return connection;
+    }
+
+    private static async Task RunQueryAsync(DuckDBConnection connection, string sql, IReadOnlyList<SqlSource> sources, CancellationToken ct, Func<DbDataReader, Task>? read)
+    {
+        try
+        {
+            await RunAsync(connection, sql, string.Empty, ct, read, "sql");
+        }
+        catch (ValidationException ex)
+        {
+            var message = ex.Errors["sql"][0];
+            foreach (var source in sources)
+            {
+                message = message.Replace(source.Path, source.ViewName, StringComparison.Ordinal);
+            }
+
+            throw new ValidationException("sql", message.Replace("The file could not be read: ", string.Empty, StringComparison.Ordinal));
+        }
+    }
+
     public async Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)
     {
         await using var connection = await OpenAsync(path, format, ct);
@@ -235,7 +338,7 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         return value;
     }
 
-    private static async Task RunAsync(DuckDBConnection connection, string sql, string path, CancellationToken ct, Func<DbDataReader, Task>? read = null)
+    private static async Task RunAsync(DuckDBConnection connection, string sql, string path, CancellationToken ct, Func<DbDataReader, Task>? read = null, string field = "file")
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -254,9 +357,10 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         }
         catch (DuckDBException ex) when (!ct.IsCancellationRequested)
         {
-            var message = ex.Message.Replace(path, Path.GetFileName(path), StringComparison.Ordinal);
+            var message = path.Length == 0 ? ex.Message : ex.Message.Replace(path, Path.GetFileName(path), StringComparison.Ordinal);
             var end = message.IndexOf("\n\nPossible fixes", StringComparison.Ordinal);
-            throw new ValidationException("file", "The file could not be read: " + (end > 0 ? message[..end] : message).Trim());
+            var text = (end > 0 ? message[..end] : message).Trim();
+            throw new ValidationException(field, field == "file" ? "The file could not be read: " + text : text);
         }
     }
 

@@ -16,6 +16,7 @@ public static class ApiEndpoints
         app.MapAdminEndpoints();
         app.MapProjectEndpoints();
         app.MapDatasetEndpoints();
+        app.MapSqlEndpoints();
         app.MapDashboardEndpoints();
         app.MapJobEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))

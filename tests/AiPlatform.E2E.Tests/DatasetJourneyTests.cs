@@ -39,5 +39,15 @@ public sealed class DatasetJourneyTests(BrowserFixture fixture) : IClassFixture<
         await page.Locator("input[type=file]").First.SetInputFilesAsync(copy);
         await Assertions.Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("already version 1");
         await Assertions.Expect(page.Locator("[data-testid=version-list]")).Not.ToContainTextAsync("v2");
+
+        await page.Locator("[data-testid=nav-sql]").ClickAsync();
+        await page.Locator("textarea[data-testid=sql-input], [data-testid=sql-input] textarea").FillAsync("SELECT city, AVG(price) AS avg_price FROM \"Houses\" GROUP BY city ORDER BY city");
+        await page.Locator("[data-testid=sql-run]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=sql-result] tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=sql-result] tbody tr").First).ToContainTextAsync("Lyon");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "sql-console.png") });
+        await page.Locator("textarea[data-testid=sql-input], [data-testid=sql-input] textarea").FillAsync("SELECT * FROM read_csv('/etc/passwd')");
+        await page.Locator("[data-testid=sql-run]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=sql-error]")).ToContainTextAsync("disabled");
     }
 }

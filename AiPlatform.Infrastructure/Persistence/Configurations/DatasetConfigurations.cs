@@ -39,6 +39,7 @@ internal sealed class DatasetVersionConfiguration : IEntityTypeConfiguration<Dat
         builder.Property(v => v.OriginalFileName).HasMaxLength(200);
         builder.Property(v => v.Source).HasMaxLength(40);
         builder.Property(v => v.CreatedBy).HasMaxLength(256);
+        builder.Property(v => v.SourceDetail).HasMaxLength(30000);
         builder.Property(v => v.Columns)
             .HasConversion(v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web), v => JsonSerializer.Deserialize<List<DatasetColumn>>(v, JsonSerializerOptions.Web) ?? new List<DatasetColumn>())
             .Metadata.SetValueComparer(new ValueComparer<List<DatasetColumn>>((a, b) => a!.SequenceEqual(b!), v => v.Aggregate(0, (h, c) => HashCode.Combine(h, c.GetHashCode())), v => v.ToList()));

@@ -107,6 +107,68 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task The_sql_console_queries_readable_datasets_by_name_and_saves_results_as_versions_with_lineage()
+    {
+        var name = Name("orders");
+        var dataset = await Datasets.CreateAsync(name, null, null, None);
+        await Datasets.UploadAsync(dataset.Id, Stream("id,amount\n1,10\n2,20\n3,30\n"), "orders.csv", null, None);
+        var console = fixture.Get<SqlConsoleService>();
+
+        var result = await console.RunAsync($"SELECT SUM(amount) AS total, COUNT(*) AS n FROM \"{name}\" WHERE amount > 10;", None);
+        var big = await console.RunAsync("SELECT * FROM range(20000)", None);
+
+        result.Columns.Select(c => c.Name).ShouldBe(["total", "n"]);
+        result.Rows.Single().ShouldBe(["50", "2"]);
+        result.Datasets.ShouldBe([name]);
+        big.Rows.Count.ShouldBe(SqlSettings.Default.MaxRows);
+        big.Truncated.ShouldBeTrue();
+
+        var target = await Datasets.CreateAsync(Name("big-orders"), null, null, None);
+        var saved = await Datasets.SaveQueryResultAsync(target.Id, $"SELECT * FROM \"{name}\" WHERE amount >= 20", "big ones", None);
+        saved.Version.Source.ShouldBe("query");
+        saved.Version.Format.ShouldBe(DatasetFormat.Parquet);
+        saved.Version.RowCount.ShouldBe(2);
+        saved.Version.SourceDetail!.ShouldContain(name);
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM read_csv('/etc/passwd')", "disabled")]
+    [InlineData("SELECT * FROM read_text('/etc/hostname')", "disabled")]
+    [InlineData("SELECT * FROM glob('/etc/*')", "disabled")]
+    [InlineData("COPY (SELECT 1) TO '/tmp/aip-leak.csv'", "read-only")]
+    [InlineData("ATTACH '/tmp/aip.db'", "read-only")]
+    [InlineData("INSTALL httpfs", "read-only")]
+    [InlineData("SELECT 1; SELECT 2", "one statement")]
+    [InlineData("SELECT * FROM \"no-such-dataset\"", "does not exist")]
+    [InlineData("   ", "Write a query")]
+    public async Task The_sql_console_refuses_files_network_extensions_and_writes_with_a_clear_error(string sql, string expected)
+    {
+        var error = await Should.ThrowAsync<ValidationException>(() => fixture.Get<SqlConsoleService>().RunAsync(sql, None));
+
+        error.Errors["sql"].Single().ShouldContain(expected, Case.Insensitive);
+        File.Exists("/tmp/aip-leak.csv").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Another_users_datasets_are_not_addressable_from_the_console()
+    {
+        var name = Name("hidden");
+        await Datasets.CreateAsync(name, null, null, None);
+        await Datasets.UploadAsync((await Datasets.ListAsync(name, null, new PageRequest(), None)).Items.Single().Id, Stream("a\n1\n"), "a.csv", null, None);
+        var other = await fixture.CreateUserAsync(Name("snoop"), SystemRoles.DataAnalyst);
+        fixture.CurrentUser.Caller = other;
+        try
+        {
+            var error = await Should.ThrowAsync<ValidationException>(() => fixture.Get<SqlConsoleService>().RunAsync($"SELECT * FROM \"{name}\"", None));
+            error.Errors["sql"].Single().ShouldContain("does not exist");
+        }
+        finally
+        {
+            fixture.CurrentUser.Caller = fixture.Admin;
+        }
+    }
+
+    [Fact]
     public async Task Parquet_files_are_read_too()
     {
         var dataset = await Datasets.CreateAsync(Name("parquet"), null, null, None);

@@ -77,6 +77,24 @@ public sealed class DatasetApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_sql_console_answers_queries_exports_csv_and_refuses_file_access()
+    {
+        var dataset = await CreateAsync("cities");
+        (await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=c.csv", Body("name,pop\nLyon,500\nNice,340\n"))).EnsureSuccessStatusCode();
+
+        var result = await _admin.PostAsJsonAsync("/api/v1/sql", new { sql = "SELECT name FROM \"cities\" ORDER BY pop DESC" });
+        var csv = await _admin.PostAsJsonAsync("/api/v1/sql/export.csv", new { sql = "SELECT name, pop FROM \"cities\" ORDER BY name" });
+        var blocked = await _admin.PostAsJsonAsync("/api/v1/sql", new { sql = "SELECT * FROM read_csv('/etc/passwd')" });
+        var saved = await _admin.PostAsJsonAsync($"/api/v1/datasets/{dataset.Id}/versions/from-query", new { sql = "SELECT * FROM \"cities\" WHERE pop > 400", message = "big" });
+
+        (await result.Content.ReadFromJsonAsync<SqlResult>(JsonDefaults.Options))!.Rows.Select(r => r[0]).ShouldBe(["Lyon", "Nice"]);
+        (await csv.Content.ReadAsStringAsync()).ShouldContain("name,pop\r\nLyon,500\r\nNice,340".Replace("\r\n", Environment.NewLine));
+        (await ProblemAsync(blocked)).GetProperty("errors").GetProperty("sql")[0].GetString()!.ShouldContain("disabled");
+        saved.StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await saved.Content.ReadFromJsonAsync<DatasetVersion>(JsonDefaults.Options))!.Source.ShouldBe("query");
+    }
+
+    [Fact]
     public async Task Bad_files_get_problem_details_and_make_no_version()
     {
         var dataset = await CreateAsync("bad");

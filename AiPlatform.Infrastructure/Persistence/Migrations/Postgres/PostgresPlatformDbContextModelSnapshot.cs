@@ -470,6 +470,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("source");
 
+                    b.Property<string>("SourceDetail")
+                        .HasMaxLength(30000)
+                        .HasColumnType("character varying(30000)")
+                        .HasColumnName("source_detail");
+
                     b.HasKey("Id")
                         .HasName("pk_dataset_versions");
 

@@ -463,6 +463,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("source");
 
+                    b.Property<string>("SourceDetail")
+                        .HasMaxLength(30000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_detail");
+
                     b.HasKey("Id")
                         .HasName("pk_dataset_versions");
 
