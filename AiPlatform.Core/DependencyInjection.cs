@@ -40,6 +40,9 @@ public static class DependencyInjection
         services.AddScoped<DatasetService>();
         services.TryAddSingleton(SqlSettings.Default);
         services.AddScoped<SqlConsoleService>();
+        services.AddScoped<DataSourceService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<DataSourceService>());
+        services.AddScoped<IJobHandler, ImportDatasetHandler>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<DatasetService>());
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();

@@ -136,6 +136,9 @@ public static class DependencyInjection
         services.AddSingleton<IApiTokenStore, EfApiTokenStore>();
         services.AddSingleton<IProjectStore, EfProjectStore>();
         services.AddSingleton<IDatasetStore, EfDatasetStore>();
+        services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
+        services.AddSingleton<IDatabaseConnector, DataSources.NpgsqlDatabaseConnector>();
+        services.AddSingleton<ISecretProtector, DataSources.DataProtectionSecretProtector>();
     }
 
     private static void AddObjectStore(IServiceCollection services, string dataDirectory)

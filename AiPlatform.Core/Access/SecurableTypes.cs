@@ -5,6 +5,7 @@ public static class SecurableTypes
 {
     public const string Project = "project";
     public const string Dataset = "dataset";
+    public const string DataSource = "data-source";
 
-    public static IReadOnlyList<string> All { get; } = [Project, Dataset];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource];
 }

@@ -112,7 +112,7 @@ public sealed class DatasetService(
                 throw new ValidationException("file", "The file is empty.");
             }
 
-            return await AddVersionFromFileAsync(dataset, path, hash, size, format, fileName, message, "upload", null, ct);
+            return await AddVersionFromFileAsync(dataset, path, hash, size, format, fileName, message, "upload", null, (await access.RequireContextAsync(ct)).UserName, ct);
         }
         finally
         {
@@ -137,7 +137,7 @@ public sealed class DatasetService(
             }
 
             var detail = System.Text.Json.JsonSerializer.Serialize(new { sql = query, datasets = sources.Select(s => s.ViewName) });
-            return await AddVersionFromFileAsync(dataset, path, hash, size, DatasetFormat.Parquet, "query.parquet", message, "query", detail, ct);
+            return await AddVersionFromFileAsync(dataset, path, hash, size, DatasetFormat.Parquet, "query.parquet", message, "query", detail, (await access.RequireContextAsync(ct)).UserName, ct);
         }
         finally
         {
@@ -145,7 +145,22 @@ public sealed class DatasetService(
         }
     }
 
-    private async Task<UploadResult> AddVersionFromFileAsync(Dataset dataset, string path, string hash, long size, DatasetFormat format, string fileName, string? message, string source, string? sourceDetail, CancellationToken ct)
+    /// <summary>Adds a version from a file an import job produced; the job checked access when it was requested.</summary>
+    internal async Task<UploadResult> ImportFileAsync(Guid datasetId, string path, DatasetFormat format, string fileName, string? message, string source, string? sourceDetail, string createdBy, CancellationToken ct)
+    {
+        var dataset = await store.FindAsync(datasetId, ct) ?? throw new NotFoundException("Dataset", datasetId);
+        string hash;
+        long size;
+        await using (var file = File.OpenRead(path))
+        {
+            hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
+            size = file.Length;
+        }
+
+        return await AddVersionFromFileAsync(dataset, path, hash, size, format, fileName, message, source, sourceDetail, createdBy, ct);
+    }
+
+    private async Task<UploadResult> AddVersionFromFileAsync(Dataset dataset, string path, string hash, long size, DatasetFormat format, string fileName, string? message, string source, string? sourceDetail, string createdBy, CancellationToken ct)
     {
         var id = dataset.Id;
         {
@@ -162,7 +177,6 @@ public sealed class DatasetService(
             }
 
             var latest = (await store.ListVersionsAsync(id, ct)).FirstOrDefault();
-            var caller = await access.RequireContextAsync(ct);
             var version = new DatasetVersion
             {
                 Id = Guid.CreateVersion7(time.GetUtcNow()),
@@ -178,7 +192,7 @@ public sealed class DatasetService(
                 OriginalFileName = Storage.ObjectKey.SafeSegment(fileName),
                 Source = source,
                 SourceDetail = sourceDetail,
-                CreatedBy = caller.UserName,
+                CreatedBy = createdBy,
                 CreatedAt = time.GetUtcNow(),
             };
             try
@@ -196,7 +210,7 @@ public sealed class DatasetService(
                 throw;
             }
 
-            await EnqueueProfileAsync(dataset, version, caller.UserName, ct);
+            await EnqueueProfileAsync(dataset, version, createdBy, ct);
             return new UploadResult(version, Created: true);
         }
     }

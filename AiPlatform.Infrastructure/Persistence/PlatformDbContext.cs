@@ -46,6 +46,8 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<DatasetProfile> DatasetProfiles => Set<DatasetProfile>();
 
+    public DbSet<DataSource> DataSources => Set<DataSource>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -57,6 +57,8 @@ public sealed partial class AccessJourneyTests(BrowserFixture fixture) : IClassF
         await third.Locator("#password").FillAsync("Passw0rd-mfa");
         await third.Locator("[data-testid=login-submit]").ClickAsync();
         await third.GetByText("Use a recovery code instead").ClickAsync();
+        await Assertions.Expect(third).ToHaveURLAsync(RecoveryUrl());
+        await Assertions.Expect(third.Locator("label[for=code]")).ToHaveTextAsync("Recovery code");
         await third.Locator("#code").FillAsync(recoveryCode);
         await third.Locator("[data-testid=code-submit]").ClickAsync();
         await BrowserFixture.WaitForCircuitAsync(third, "/");
@@ -97,4 +99,7 @@ public sealed partial class AccessJourneyTests(BrowserFixture fixture) : IClassF
 
     [GeneratedRegex("/account/login-2fa")]
     private static partial Regex TwoFactorUrl();
+
+    [GeneratedRegex("recovery=true")]
+    private static partial Regex RecoveryUrl();
 }

@@ -1,0 +1,6 @@
+namespace AiPlatform.Core.Data;
+
+public enum DataSourceKind
+{
+    Postgres,
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Jobs;
+
+namespace AiPlatform.Core.Data;
+
+/// <summary>External databases to import datasets from. Passwords are encrypted at rest and never returned or logged.</summary>
+public sealed class DataSourceService(
+    AccessService access,
+    IDataSourceStore store,
+    IDatabaseConnector connector,
+    ISecretProtector secrets,
+    DatasetService datasets,
+    JobService jobs,
+    AuditRecorder audit,
+    TimeProvider time) : ISecurableLookup
+{
+    public string ObjectType => SecurableTypes.DataSource;
+
+    public async Task<IReadOnlyList<DataSource>> ListAsync(CancellationToken ct) =>
+        await store.ListReadableAsync(await access.RequireContextAsync(ct), ct);
+
+    public async Task<(DataSource Source, PermissionLevel Level)> GetAsync(Guid id, CancellationToken ct)
+    {
+        var source = await store.FindAsync(id, ct);
+        var level = source is null ? null : await access.GetLevelAsync(ObjectType, id, source.OwnerId, ct);
+        return source is not null && level is { } l ? (source, l) : throw new NotFoundException("Data source", id);
+    }
+
+    public async Task<DataSource> CreateAsync(DataSourceInput input, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.DatasetsCreate, ct);
+        var source = new DataSource
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            Name = Required(input.Name, "name", 100),
+            Kind = input.Kind,
+            Host = Required(input.Host, "host", 255),
+            Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535."),
+            Database = Required(input.Database, "database", 128),
+            UserName = Required(input.UserName, "userName", 128),
+            ProtectedPassword = string.IsNullOrEmpty(input.Password) ? null : secrets.Protect(input.Password),
+            OwnerId = context.UserId,
+            CreatedAt = time.GetUtcNow(),
+        };
+        await store.AddAsync(source, await audit.EntryAsync("datasource.create", ObjectType, source.Id, Describe(source), ct), ct);
+        return source;
+    }
+
+    public async Task<DataSource> UpdateAsync(Guid id, DataSourceInput input, CancellationToken ct)
+    {
+        var (source, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, source.OwnerId, PermissionLevel.Write, ct);
+        source.Name = Required(input.Name, "name", 100);
+        source.Host = Required(input.Host, "host", 255);
+        source.Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535.");
+        source.Database = Required(input.Database, "database", 128);
+        source.UserName = Required(input.UserName, "userName", 128);
+        if (input.Password is not null)
+        {
+            source.ProtectedPassword = input.Password.Length == 0 ? null : secrets.Protect(input.Password);
+        }
+
+        await store.UpdateAsync(source, await audit.EntryAsync("datasource.update", ObjectType, id, new { after = Describe(source), passwordChanged = input.Password is not null }, ct), ct);
+        return source;
+    }
+
+    public async Task DeleteAsync(Guid id, CancellationToken ct)
+    {
+        var (source, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, source.OwnerId, PermissionLevel.Manage, ct);
+        await store.DeleteAsync(id, await audit.EntryAsync("datasource.delete", ObjectType, id, new { source.Name }, ct), ct);
+    }
+
+    public async Task TestAsync(Guid id, CancellationToken ct) => await connector.TestAsync(Connection((await GetAsync(id, ct)).Source), ct);
+
+    public async Task<IReadOnlyList<string>> ListTablesAsync(Guid id, CancellationToken ct) =>
+        await connector.ListTablesAsync(Connection((await GetAsync(id, ct)).Source), ct);
+
+    /// <summary>Queues an import of a table or a read-only query into a new version of a dataset the caller may write.</summary>
+    public async Task<JobRecord> ImportAsync(Guid id, Guid datasetId, string? table, string? query, string? message, CancellationToken ct)
+    {
+        var (source, _) = await GetAsync(id, ct);
+        var (dataset, _) = await datasets.GetAsync(datasetId, ct);
+        await access.RequireLevelAsync(SecurableTypes.Dataset, datasetId, dataset.OwnerId, PermissionLevel.Write, ct);
+        if (string.IsNullOrWhiteSpace(table) == string.IsNullOrWhiteSpace(query))
+        {
+            throw new ValidationException("table", "Give either a table or a query.");
+        }
+
+        var context = await access.RequireContextAsync(ct);
+        var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, table?.Trim(), query?.Trim(), message);
+        return await jobs.EnqueueAsync(
+            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name}", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
+            context.UserName,
+            ct);
+    }
+
+    /// <summary>The connection with the decrypted password, for this call only.</summary>
+    internal DatabaseConnection Connection(DataSource source) =>
+        new(source.Kind, source.Host, source.Port, source.Database, source.UserName, source.ProtectedPassword is null ? null : secrets.Unprotect(source.ProtectedPassword));
+
+    async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
+        await store.FindAsync(id, ct) is { } s ? new SecurableObject(ObjectType, s.Id, s.Name, s.OwnerId) : null;
+
+    private static object Describe(DataSource s) => new { s.Name, s.Kind, s.Host, s.Port, s.Database, s.UserName };
+
+    private static string Required(string? value, string field, int max)
+    {
+        var trimmed = value?.Trim() ?? string.Empty;
+        return trimmed.Length is > 0 && trimmed.Length <= max ? trimmed : throw new ValidationException(field, $"Required, at most {max} characters.");
+    }
+}
+
+public sealed record DataSourceInput(string? Name, DataSourceKind Kind, string? Host, int Port, string? Database, string? UserName, string? Password);
