@@ -51,11 +51,14 @@ start_postgres() {
   local port; port=$(free_port)
   mkdir -p "$work/pg"
   [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
-  as_postgres "$pg_bin/initdb" -D "$work/pg/data" -A trust -U postgres >/dev/null
+  # Password authentication over TCP, so that tests can check how wrong passwords are reported.
+  echo "aip-test-pg" > "$work/pg/pw"
+  [ "$(id -u)" = 0 ] && chown postgres "$work/pg/pw"
+  as_postgres "$pg_bin/initdb" -D "$work/pg/data" --auth-local=trust --auth-host=scram-sha-256 --pwfile="$work/pg/pw" -U postgres >/dev/null
   as_postgres "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
     -o "-p $port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null
   started_pg=1
-  export AIP_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+  export AIP_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Password=aip-test-pg;Database=postgres"
   echo "PostgreSQL on 127.0.0.1:$port"
 }
 

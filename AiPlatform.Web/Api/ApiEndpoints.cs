@@ -17,6 +17,7 @@ public static class ApiEndpoints
         app.MapProjectEndpoints();
         app.MapDatasetEndpoints();
         app.MapSqlEndpoints();
+        app.MapDataSourceEndpoints();
         app.MapDashboardEndpoints();
         app.MapJobEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))

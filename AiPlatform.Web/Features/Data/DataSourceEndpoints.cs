@@ -1,0 +1,61 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Data;
+using AiPlatform.Web.Features.Projects;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AiPlatform.Web.Features.Data;
+
+public static class DataSourceEndpoints
+{
+    public static RouteGroupBuilder MapDataSourceEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/data-sources").WithTags("Data sources");
+        group.MapGet("/", async (DataSourceService s, CancellationToken ct) => TypedResults.Ok((await s.ListAsync(ct)).Select(d => DataSourceView.From(d, null)).ToList())).WithName("ListDataSources");
+        group.MapPost("/", async (DataSourceInput body, DataSourceService s, CancellationToken ct) =>
+        {
+            var source = await s.CreateAsync(body, ct);
+            return TypedResults.Created($"/api/v1/data-sources/{source.Id}", DataSourceView.From(source, PermissionLevel.Manage));
+        }).WithName("CreateDataSource").WithSummary("The password is stored encrypted and never returned.");
+        group.MapGet("/{id:guid}", async (Guid id, DataSourceService s, CancellationToken ct) =>
+        {
+            var (source, level) = await s.GetAsync(id, ct);
+            return TypedResults.Ok(DataSourceView.From(source, level));
+        }).WithName("GetDataSource");
+        group.MapPut("/{id:guid}", async (Guid id, DataSourceInput body, DataSourceService s, CancellationToken ct) =>
+            TypedResults.Ok(DataSourceView.From(await s.UpdateAsync(id, body, ct), null))).WithName("UpdateDataSource").WithSummary("A null password keeps the stored one; an empty one removes it.");
+        group.MapDelete("/{id:guid}", async (Guid id, DataSourceService s, CancellationToken ct) =>
+        {
+            await s.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithName("DeleteDataSource");
+        group.MapPost("/{id:guid}/test", async (Guid id, DataSourceService s, CancellationToken ct) =>
+        {
+            await s.TestAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithName("TestDataSource").WithSummary("204 when the platform can connect; otherwise a validation problem saying why (without the password).");
+        group.MapGet("/{id:guid}/tables", async (Guid id, DataSourceService s, CancellationToken ct) => TypedResults.Ok(await s.ListTablesAsync(id, ct))).WithName("ListDataSourceTables");
+        group.MapPost("/{id:guid}/import", async (Guid id, ImportRequest body, DataSourceService s, CancellationToken ct) =>
+        {
+            var job = await s.ImportAsync(id, body.DatasetId, body.Table, body.Query, body.Message, ct);
+            return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new { jobId = job.Id });
+        }).WithName("ImportFromDataSource").WithSummary("Queues a dataset.import job: a table or a read-only query becomes a new version of the dataset (none if unchanged).");
+        group.MapGet("/{id:guid}/grants", async (Guid id, SharingService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(SecurableTypes.DataSource, id, ct))).WithName("ListDataSourceGrants");
+        group.MapPost("/{id:guid}/grants", async (Guid id, GrantRequest body, SharingService s, CancellationToken ct) =>
+            TypedResults.Ok(await s.GrantAsync(SecurableTypes.DataSource, id, body.PrincipalType, body.PrincipalId, body.Level, ct))).WithName("GrantDataSource");
+        group.MapDelete("/{id:guid}/grants/{grantId:guid}", async (Guid id, Guid grantId, SharingService s, CancellationToken ct) =>
+        {
+            await s.RevokeAsync(SecurableTypes.DataSource, id, grantId, ct);
+            return TypedResults.NoContent();
+        }).WithName("RevokeDataSourceGrant");
+        return group;
+    }
+}
+
+public sealed record ImportRequest(Guid DatasetId, string? Table, string? Query, string? Message);
+
+/// <summary>A data source as the API shows it: never the password, only whether one is stored.</summary>
+public sealed record DataSourceView(Guid Id, string Name, DataSourceKind Kind, string Host, int Port, string Database, string UserName, bool HasPassword, Guid OwnerId, DateTimeOffset CreatedAt, PermissionLevel? Permission)
+{
+    public static DataSourceView From(DataSource s, PermissionLevel? level) =>
+        new(s.Id, s.Name, s.Kind, s.Host, s.Port, s.Database, s.UserName, s.ProtectedPassword is not null, s.OwnerId, s.CreatedAt, level);
+}

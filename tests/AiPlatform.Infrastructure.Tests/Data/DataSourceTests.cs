@@ -1,0 +1,114 @@
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Core.Jobs;
+using AiPlatform.Infrastructure.Tests.Builders;
+using Npgsql;
+
+namespace AiPlatform.Infrastructure.Tests.Data;
+
+/// <summary>PostgreSQL data sources against the real PostgreSQL server; the platform itself runs on each provider.</summary>
+public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IAsyncLifetime
+    where TFixture : PlatformServicesFixture
+{
+    private const string Password = "s3cret-Source-pw";
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly string _database = "aip_src_" + Guid.NewGuid().ToString("N")[..10];
+    private readonly string _role = "aip_reader_" + Guid.NewGuid().ToString("N")[..8];
+
+    private DataSourceService Sources => fixture.Get<DataSourceService>();
+
+    public async Task InitializeAsync()
+    {
+        await ExecuteAsync(TestPeers.PostgresConnectionString, $"CREATE DATABASE {_database}", $"CREATE ROLE {_role} LOGIN PASSWORD '{Password}'");
+        var builder = new NpgsqlConnectionStringBuilder(TestPeers.PostgresConnectionString) { Database = _database };
+        await ExecuteAsync(
+            builder.ConnectionString,
+            "CREATE TABLE public.customers (id int PRIMARY KEY, name text, spend numeric)",
+            "INSERT INTO public.customers SELECT g, 'customer ' || g, g * 1.5 FROM generate_series(1, 250) g",
+            $"GRANT SELECT ON public.customers TO {_role}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync(TestPeers.PostgresConnectionString, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", $"DROP ROLE IF EXISTS {_role}");
+    }
+
+    [Fact]
+    public async Task A_table_is_imported_by_a_job_into_a_new_version_and_an_unchanged_table_makes_none()
+    {
+        var source = await CreateSourceAsync(Password);
+        var dataset = await fixture.Get<DatasetService>().CreateAsync("customers-" + _database, null, null, None);
+
+        await Sources.TestAsync(source.Id, None);
+        (await Sources.ListTablesAsync(source.Id, None)).ShouldContain("public.customers");
+        await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "public.customers", null, "nightly", None));
+        await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "public.customers", null, "again", None));
+
+        var versions = await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None);
+        var version = versions.Single();
+        version.RowCount.ShouldBe(250);
+        version.Source.ShouldBe("import");
+        version.SourceDetail!.ShouldContain("public.customers");
+        version.Columns.Select(c => c.Name).ShouldBe(["id", "name", "spend"]);
+    }
+
+    [Fact]
+    public async Task A_query_is_imported_read_only_and_a_writing_query_fails_the_job_without_changing_the_source()
+    {
+        var source = await CreateSourceAsync(Password);
+        var dataset = await fixture.Get<DatasetService>().CreateAsync("top-" + _database, null, null, None);
+
+        var good = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, null, "SELECT id, spend FROM public.customers WHERE spend > 300", null, None));
+        var bad = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, null, "DELETE FROM public.customers RETURNING *", null, None));
+
+        good.Status.ShouldBe(JobStatus.Succeeded);
+        (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None)).Single().RowCount.ShouldBe(50);
+        bad.Status.ShouldBe(JobStatus.Failed);
+        await Should.ThrowAsync<ValidationException>(() => Sources.ImportAsync(source.Id, dataset.Id, "public.customers", "SELECT 1", null, None));
+    }
+
+    [Fact]
+    public async Task The_password_is_encrypted_at_rest_and_never_echoed_or_audited()
+    {
+        var source = await CreateSourceAsync(Password);
+        var wrong = await CreateSourceAsync("wrong-" + Password);
+
+        source.ProtectedPassword.ShouldNotBeNull();
+        source.ProtectedPassword.ShouldNotContain(Password);
+        var error = await Should.ThrowAsync<ValidationException>(() => Sources.TestAsync(wrong.Id, None));
+        error.Errors["connection"].Single().ShouldContain("password authentication failed");
+        error.Errors["connection"].Single().ShouldNotContain(Password);
+        var audit = await fixture.Get<AuditService>().QueryAsync(new AuditQuery(ObjectId: source.Id.ToString()), None);
+        audit.Items.ShouldNotBeEmpty();
+        audit.Items.ShouldAllBe(e => e.Summary == null || !e.Summary.Contains(Password));
+    }
+
+    private Task<DataSource> CreateSourceAsync(string password)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(TestPeers.PostgresConnectionString);
+        return Sources.CreateAsync(new DataSourceInput("src-" + Guid.NewGuid().ToString("N")[..6], DataSourceKind.Postgres, builder.Host, builder.Port, _database, _role, password), None);
+    }
+
+    private async Task<JobRecord> RunAsync(JobRecord job)
+    {
+        await fixture.Get<JobRunner>().RunAsync(job.Id, None);
+        return await fixture.Get<JobService>().GetAsync(job.Id, None);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, params string[] statements)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in statements)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
+
+public sealed class SqliteDataSourceTests(SqliteServicesFixture fixture) : DataSourceTests<SqliteServicesFixture>(fixture);
+
+public sealed class PostgresDataSourceTests(PostgresServicesFixture fixture) : DataSourceTests<PostgresServicesFixture>(fixture);
