@@ -10,7 +10,7 @@ namespace AiPlatform.Infrastructure.DuckDb;
 /// Reads dataset files with an in-memory DuckDB per call. Parse errors (ragged rows, broken quoting, bad encoding)
 /// become validation errors that keep DuckDB's line number and reason but not the server's file path.
 /// </summary>
-internal sealed class DuckDbDatasetEngine : IDatasetEngine
+internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
 {
     public async Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, CancellationToken ct)
     {
@@ -41,8 +41,14 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
     {
         await using var connection = await OpenAsync(path, format, ct);
         var columns = await DescribeAsync(connection, path, ct);
+
+        // Parse the file once into DuckDB's columnar memory (spilling to the scratch folder when large); every
+        // statistic below then scans columns instead of re-parsing text.
+        await RunAsync(connection, $"SET temp_directory = '{Path.GetDirectoryName(path)!.Replace("'", "''", StringComparison.Ordinal)}'", path, ct);
+        await RunAsync(connection, $"SET memory_limit = '{settings.MemoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'", path, ct);
+        await RunAsync(connection, $"CREATE TABLE profiled AS SELECT * FROM {Source(path, format, recordRejects: false)}", path, ct);
         var summary = new Dictionary<string, Dictionary<string, object?>>(StringComparer.Ordinal);
-        await RunAsync(connection, "SUMMARIZE SELECT * FROM src", path, ct, async reader =>
+        await RunAsync(connection, "SUMMARIZE profiled", path, ct, async reader =>
         {
             while (await reader.ReadAsync(ct))
             {
@@ -58,7 +64,7 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
 
         var counts = columns.Select(c => $"COUNT({Identifier(c.Name)})").Prepend("COUNT(*)");
         var nonNull = new long[columns.Count + 1];
-        await RunAsync(connection, $"SELECT {string.Join(", ", counts)} FROM src", path, ct, async reader =>
+        await RunAsync(connection, $"SELECT {string.Join(", ", counts)} FROM profiled", path, ct, async reader =>
         {
             if (await reader.ReadAsync(ct))
             {
@@ -74,15 +80,18 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         {
             var column = columns[i];
             var s = summary.GetValueOrDefault(column.Name) ?? [];
+            var numeric = IsNumeric(column.Type);
             var top = new List<ValueCount>();
-            await RunAsync(connection, $"SELECT CAST({Identifier(column.Name)} AS VARCHAR) AS v, COUNT(*) AS c FROM src GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT 5", path, ct, async reader =>
+            // Top values mean nothing for numbers (they get a histogram) or for nearly unique columns: skip the scan.
+            var approxUnique = Convert.ToInt64(s.GetValueOrDefault("approx_unique") ?? 0L, CultureInfo.InvariantCulture);
+            var skipTop = numeric || approxUnique > nonNull[0] / 2;
+            await RunAsync(connection, skipTop ? "SELECT NULL, 0 WHERE FALSE" : $"SELECT CAST({Identifier(column.Name)} AS VARCHAR) AS v, COUNT(*) AS c FROM profiled GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT 5", path, ct, async reader =>
             {
                 while (await reader.ReadAsync(ct))
                 {
                     top.Add(new ValueCount(reader.IsDBNull(0) ? null : reader.GetString(0), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
                 }
             });
-            var numeric = IsNumeric(column.Type);
             var min = Number(s.GetValueOrDefault("min"));
             var max = Number(s.GetValueOrDefault("max"));
             var histogram = numeric && min is { } lo && max is { } hi && hi > lo
@@ -93,7 +102,7 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
                 column.Type,
                 nonNull[0],
                 nonNull[0] - nonNull[i + 1],
-                Convert.ToInt64(s.GetValueOrDefault("approx_unique") ?? 0L, CultureInfo.InvariantCulture),
+                approxUnique,
                 s.GetValueOrDefault("min") is { } mn ? Text(mn) : null,
                 s.GetValueOrDefault("max") is { } mx ? Text(mx) : null,
                 numeric ? Number(s.GetValueOrDefault("avg")) : null,
@@ -263,7 +272,7 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
         var width = (max - min) / bins;
         var counts = new long[bins];
         var value = $"CAST({Identifier(column)} AS DOUBLE)";
-        var sql = string.Create(CultureInfo.InvariantCulture, $"SELECT LEAST(CAST(FLOOR(({value} - {min:R}) / {width:R}) AS BIGINT), {bins - 1}) AS b, COUNT(*) FROM src WHERE {Identifier(column)} IS NOT NULL GROUP BY 1");
+        var sql = string.Create(CultureInfo.InvariantCulture, $"SELECT LEAST(CAST(FLOOR(({value} - {min:R}) / {width:R}) AS BIGINT), {bins - 1}) AS b, COUNT(*) FROM profiled WHERE {Identifier(column)} IS NOT NULL GROUP BY 1");
         await RunAsync(connection, sql, path, ct, async reader =>
         {
             while (await reader.ReadAsync(ct))
@@ -289,13 +298,15 @@ internal sealed class DuckDbDatasetEngine : IDatasetEngine
             _ => null,
         };
 
-    internal static string Source(string path, DatasetFormat format)
+    /// <param name="recordRejects">Record unparsable CSV rows (with their line) instead of failing; off once a file has been validated.</param>
+    internal static string Source(string path, DatasetFormat format, bool recordRejects = true)
     {
         var literal = "'" + path.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var rejects = recordRejects ? ", store_rejects = true" : string.Empty;
         return format switch
         {
-            DatasetFormat.Csv => $"read_csv({literal}, header = true, delim = ',', store_rejects = true)",
-            DatasetFormat.Tsv => $"read_csv({literal}, header = true, delim = '\t', store_rejects = true)",
+            DatasetFormat.Csv => $"read_csv({literal}, header = true, delim = ','{rejects})",
+            DatasetFormat.Tsv => $"read_csv({literal}, header = true, delim = '\t'{rejects})",
             DatasetFormat.Parquet => $"read_parquet({literal})",
             DatasetFormat.JsonLines => $"read_json({literal}, format = 'newline_delimited')",
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
