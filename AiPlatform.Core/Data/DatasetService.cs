@@ -251,6 +251,32 @@ public sealed class DatasetService(
             rows?.SampleChangedKeys ?? []);
     }
 
+    /// <summary>The version's lineage, showing only datasets the caller may read.</summary>
+    public async Task<DatasetLineage> GetLineageAsync(Guid id, Guid versionId, CancellationToken ct)
+    {
+        var (dataset, _) = await GetAsync(id, ct);
+        var version = await GetVersionAsync(id, versionId, ct);
+        var parent = version.ParentId is { } parentId ? await store.FindVersionAsync(id, parentId, ct) : null;
+        var readable = (await store.ListReadableAsync(await access.RequireContextAsync(ct), null, null, new PageRequest(0, PageRequest.MaxPageSize), ct)).Items;
+        var inputs = new List<LineageLink>();
+        if (version.Source == "query" && version.SourceDetail is { } detail)
+        {
+            var names = System.Text.Json.JsonDocument.Parse(detail).RootElement.GetProperty("datasets").EnumerateArray().Select(e => e.GetString()).ToHashSet();
+            inputs.AddRange(readable.Where(d => names.Contains(d.Name)).Select(d => new LineageLink(d.Id, d.Name, null, null, "query input")));
+        }
+
+        var usedBy = new List<LineageLink>();
+        foreach (var derived in await store.FindVersionsMentioningAsync($"\"{dataset.Name}\"", ct))
+        {
+            if (derived.DatasetId != id && readable.FirstOrDefault(d => d.Id == derived.DatasetId) is { } target && derived.CreatedAt >= version.CreatedAt)
+            {
+                usedBy.Add(new LineageLink(target.Id, target.Name, derived.Id, derived.Number, derived.Source));
+            }
+        }
+
+        return new DatasetLineage(version, parent, inputs, usedBy);
+    }
+
     /// <summary>The version's profile, or null while the profiling job has not finished.</summary>
     public async Task<DatasetProfile?> GetProfileAsync(Guid id, Guid versionId, CancellationToken ct)
     {

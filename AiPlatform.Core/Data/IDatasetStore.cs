@@ -26,6 +26,9 @@ public interface IDatasetStore
 
     Task<DatasetVersion?> FindVersionByHashAsync(Guid datasetId, string contentHash, CancellationToken ct);
 
+    /// <summary>Versions whose lineage detail mentions the text (e.g. a dataset name in a query).</summary>
+    Task<IReadOnlyList<DatasetVersion>> FindVersionsMentioningAsync(string text, CancellationToken ct);
+
     Task<DatasetProfile?> FindProfileAsync(Guid versionId, CancellationToken ct);
 
     /// <summary>Stores (or replaces) a version's profile.</summary>

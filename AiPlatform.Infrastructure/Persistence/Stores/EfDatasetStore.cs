@@ -91,6 +91,12 @@ internal sealed class EfDatasetStore(IDbContextFactory<PlatformDbContext> contex
         return await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.DatasetId == datasetId && v.ContentHash == contentHash, ct);
     }
 
+    public async Task<IReadOnlyList<DatasetVersion>> FindVersionsMentioningAsync(string text, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.DatasetVersions.AsNoTracking().Where(v => v.SourceDetail != null && v.SourceDetail.Contains(text)).OrderBy(v => v.CreatedAt).Take(200).ToListAsync(ct);
+    }
+
     public async Task<DatasetProfile?> FindProfileAsync(Guid versionId, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -28,6 +28,8 @@ public static class DatasetEndpoints
             .WithSummary("The version's column profile; profile is null (pending) until the dataset.profile job has run.");
         group.MapPost("/{id:guid}/versions/{versionId:guid}/profile", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) =>
             TypedResults.Accepted($"/api/v1/jobs/{(await s.RequestProfileAsync(id, versionId, ct)).Id}")).WithName("ProfileDatasetVersion").WithSummary("Profiles the version again (a job).");
+        group.MapGet("/{id:guid}/versions/{versionId:guid}/lineage", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) =>
+            TypedResults.Ok(await s.GetLineageAsync(id, versionId, ct))).WithName("GetDatasetLineage").WithSummary("Parent, producing upload/query/import with its inputs, and the versions derived from this dataset.");
         group.MapGet("/{id:guid}/diff", async (Guid id, Guid from, Guid to, DatasetService s, CancellationToken ct, string? key = null) =>
             TypedResults.Ok(await s.DiffAsync(id, from, to, key, ct))).WithName("DiffDatasetVersions")
             .WithSummary("Schema changes, row-count change and, with ?key=<column>, added/removed/changed rows between two versions.");

@@ -129,6 +129,11 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
         saved.Version.Format.ShouldBe(DatasetFormat.Parquet);
         saved.Version.RowCount.ShouldBe(2);
         saved.Version.SourceDetail!.ShouldContain(name);
+        var sourceVersion = (await Datasets.ListVersionsAsync(dataset.Id, None)).Single();
+        (await Datasets.GetLineageAsync(dataset.Id, sourceVersion.Id, None)).UsedBy.Single().DatasetId.ShouldBe(target.Id);
+        var savedLineage = await Datasets.GetLineageAsync(target.Id, saved.Version.Id, None);
+        savedLineage.Inputs.Single().DatasetName.ShouldBe(name);
+        savedLineage.Parent.ShouldBeNull();
     }
 
     [Theory]
