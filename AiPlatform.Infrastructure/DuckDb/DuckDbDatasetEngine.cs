@@ -84,7 +84,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
             var top = new List<ValueCount>();
             // Top values mean nothing for numbers (they get a histogram) or for nearly unique columns: skip the scan.
             var approxUnique = Convert.ToInt64(s.GetValueOrDefault("approx_unique") ?? 0L, CultureInfo.InvariantCulture);
-            var skipTop = numeric || approxUnique > nonNull[0] / 2;
+            var skipTop = numeric || (approxUnique > 1000 && approxUnique > nonNull[0] / 2);
             await RunAsync(connection, skipTop ? "SELECT NULL, 0 WHERE FALSE" : $"SELECT CAST({Identifier(column.Name)} AS VARCHAR) AS v, COUNT(*) AS c FROM profiled GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT 5", path, ct, async reader =>
             {
                 while (await reader.ReadAsync(ct))
