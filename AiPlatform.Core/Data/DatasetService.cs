@@ -313,61 +313,15 @@ public sealed class DatasetService(
             throw new ValidationException("sort", $"'{sortColumn}' is not a column of this version.");
         }
 
-        var key = Storage.ObjectKey.Parse(version.ObjectKey);
-        var local = objects.GetLocalPath(key);
-        if (local is not null)
-        {
-            return await engine.ReadAsync(local, version.Format, Math.Max(0, offset), Math.Clamp(limit, 1, MaxPreviewRows), sortColumn, descending, ct);
-        }
-
-        var path = scratch.NewFilePath(version.Format.Extension());
-        try
-        {
-            await using (var source = await objects.OpenReadAsync(key, ct))
-            await using (var target = File.Create(path))
-            {
-                await source.CopyToAsync(target, ct);
-            }
-
-            return await engine.ReadAsync(path, version.Format, Math.Max(0, offset), Math.Clamp(limit, 1, MaxPreviewRows), sortColumn, descending, ct);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        await using var file = await LocalCopyAsync(version, ct);
+        return await engine.ReadAsync(file.Path, version.Format, Math.Max(0, offset), Math.Clamp(limit, 1, MaxPreviewRows), sortColumn, descending, ct);
     }
 
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } d ? new SecurableObject(ObjectType, d.Id, d.Name, d.OwnerId) : null;
 
-    /// <summary>The version's file on local disk: in place for a local object store, else a scratch copy deleted on dispose.</summary>
-    private async Task<LocalFile> LocalCopyAsync(DatasetVersion version, CancellationToken ct)
-    {
-        var key = Storage.ObjectKey.Parse(version.ObjectKey);
-        if (objects.GetLocalPath(key) is { } local)
-        {
-            return new LocalFile(local, Temporary: false);
-        }
-
-        var path = scratch.NewFilePath(version.Format.Extension());
-        await using var source = await objects.OpenReadAsync(key, ct);
-        await using var target = File.Create(path);
-        await source.CopyToAsync(target, ct);
-        return new LocalFile(path, Temporary: true);
-    }
-
-    private sealed record LocalFile(string Path, bool Temporary) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            if (Temporary)
-            {
-                File.Delete(Path);
-            }
-
-            return ValueTask.CompletedTask;
-        }
-    }
+    private Task<LocalObjectFile> LocalCopyAsync(DatasetVersion version, CancellationToken ct) =>
+        LocalObjectFile.OpenAsync(objects, scratch, Storage.ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);
 
     private async Task<(string Hash, long Size)> SpoolAsync(Stream content, string path, CancellationToken ct)
     {

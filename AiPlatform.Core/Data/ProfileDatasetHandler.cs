@@ -20,31 +20,11 @@ public sealed class ProfileDatasetHandler(IDatasetStore store, IObjectStore obje
         var version = await store.FindVersionAsync(parameters.DatasetId, parameters.VersionId, ct)
             ?? throw new InvalidOperationException($"Version {parameters.VersionId} no longer exists.");
         await context.ReportProgressAsync(0.1, "Reading the version", ct);
-        var key = ObjectKey.Parse(version.ObjectKey);
-        var path = objects.GetLocalPath(key);
-        string? copy = null;
-        try
-        {
-            if (path is null)
-            {
-                copy = path = scratch.NewFilePath(version.Format.Extension());
-                await using var source = await objects.OpenReadAsync(key, ct);
-                await using var target = File.Create(copy);
-                await source.CopyToAsync(target, ct);
-            }
-
-            await context.ReportProgressAsync(0.3, "Profiling columns", ct);
-            var columns = await engine.ProfileAsync(path, version.Format, ct);
-            await store.SaveProfileAsync(new DatasetProfile { VersionId = version.Id, DatasetId = version.DatasetId, RowCount = version.RowCount, Columns = columns.ToList(), CreatedAt = time.GetUtcNow() }, ct);
-            await context.LogAsync($"Profiled {columns.Count} columns of version {version.Number}.", ct);
-        }
-        finally
-        {
-            if (copy is not null)
-            {
-                File.Delete(copy);
-            }
-        }
+        await using var file = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);
+        await context.ReportProgressAsync(0.3, "Profiling columns", ct);
+        var columns = await engine.ProfileAsync(file.Path, version.Format, ct);
+        await store.SaveProfileAsync(new DatasetProfile { VersionId = version.Id, DatasetId = version.DatasetId, RowCount = version.RowCount, Columns = columns.ToList(), CreatedAt = time.GetUtcNow() }, ct);
+        await context.LogAsync($"Profiled {columns.Count} columns of version {version.Number}.", ct);
     }
 
     public sealed record ProfileParameters(Guid DatasetId, Guid VersionId);

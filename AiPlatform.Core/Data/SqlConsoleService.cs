@@ -32,7 +32,7 @@ public sealed partial class SqlConsoleService(
         }
         finally
         {
-            cleanup();
+            await cleanup();
         }
     }
 
@@ -54,7 +54,7 @@ public sealed partial class SqlConsoleService(
         }
         finally
         {
-            cleanup();
+            await cleanup();
         }
     }
 
@@ -86,35 +86,31 @@ public sealed partial class SqlConsoleService(
         return text;
     }
 
-    private async Task<(IReadOnlyList<SqlSource> Sources, Action Cleanup)> ResolveAsync(string sql, CancellationToken ct)
+    private async Task<(IReadOnlyList<SqlSource> Sources, Func<Task> Cleanup)> ResolveAsync(string sql, CancellationToken ct)
     {
         var context = await access.RequireContextAsync(ct);
         var readable = await store.ListReadableAsync(context, null, null, new PageRequest(0, PageRequest.MaxPageSize), ct);
         var sources = new List<SqlSource>();
-        var copies = new List<string>();
+        var files = new List<LocalObjectFile>();
         foreach (var dataset in readable.Items.Where(d => Mentions(sql, d.Name)))
         {
-            var latest = (await store.ListVersionsAsync(dataset.Id, ct)).FirstOrDefault();
-            if (latest is null)
+            if ((await store.ListVersionsAsync(dataset.Id, ct)).FirstOrDefault() is not { } latest)
             {
                 continue;
             }
 
-            var key = ObjectKey.Parse(latest.ObjectKey);
-            var path = objects.GetLocalPath(key);
-            if (path is null)
-            {
-                path = scratch.NewFilePath(latest.Format.Extension());
-                copies.Add(path);
-                await using var source = await objects.OpenReadAsync(key, ct);
-                await using var target = File.Create(path);
-                await source.CopyToAsync(target, ct);
-            }
-
-            sources.Add(new SqlSource(dataset.Name, path, latest.Format));
+            var file = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(latest.ObjectKey), latest.Format.Extension(), ct);
+            files.Add(file);
+            sources.Add(new SqlSource(dataset.Name, file.Path, latest.Format));
         }
 
-        return (sources, () => copies.ForEach(File.Delete));
+        return (sources, async () =>
+        {
+            foreach (var file in files)
+            {
+                await file.DisposeAsync();
+            }
+        });
     }
 
     private static bool Mentions(string sql, string name) =>

@@ -3,6 +3,8 @@ using AiPlatform.Core.Data;
 using AiPlatform.Web.Features.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
 
+using AiPlatform.Web.Features.Access;
+
 namespace AiPlatform.Web.Features.Data;
 
 public static class DataSourceEndpoints
@@ -39,14 +41,7 @@ public static class DataSourceEndpoints
             var job = await s.ImportAsync(id, body.DatasetId, body.Table, body.Query, body.Message, ct);
             return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new { jobId = job.Id });
         }).WithName("ImportFromDataSource").WithSummary("Queues a dataset.import job: a table or a read-only query becomes a new version of the dataset (none if unchanged).");
-        group.MapGet("/{id:guid}/grants", async (Guid id, SharingService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(SecurableTypes.DataSource, id, ct))).WithName("ListDataSourceGrants");
-        group.MapPost("/{id:guid}/grants", async (Guid id, GrantRequest body, SharingService s, CancellationToken ct) =>
-            TypedResults.Ok(await s.GrantAsync(SecurableTypes.DataSource, id, body.PrincipalType, body.PrincipalId, body.Level, ct))).WithName("GrantDataSource");
-        group.MapDelete("/{id:guid}/grants/{grantId:guid}", async (Guid id, Guid grantId, SharingService s, CancellationToken ct) =>
-        {
-            await s.RevokeAsync(SecurableTypes.DataSource, id, grantId, ct);
-            return TypedResults.NoContent();
-        }).WithName("RevokeDataSourceGrant");
+        group.MapGrantEndpoints(SecurableTypes.DataSource, "DataSource");
         return group;
     }
 }

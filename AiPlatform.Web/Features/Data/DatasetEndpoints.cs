@@ -5,6 +5,8 @@ using AiPlatform.Web.Features.Projects;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
+using AiPlatform.Web.Features.Access;
+
 namespace AiPlatform.Web.Features.Data;
 
 public static class DatasetEndpoints
@@ -33,14 +35,7 @@ public static class DatasetEndpoints
         group.MapGet("/{id:guid}/diff", async (Guid id, Guid from, Guid to, DatasetService s, CancellationToken ct, string? key = null) =>
             TypedResults.Ok(await s.DiffAsync(id, from, to, key, ct))).WithName("DiffDatasetVersions")
             .WithSummary("Schema changes, row-count change and, with ?key=<column>, added/removed/changed rows between two versions.");
-        group.MapGet("/{id:guid}/grants", async (Guid id, SharingService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(SecurableTypes.Dataset, id, ct))).WithName("ListDatasetGrants");
-        group.MapPost("/{id:guid}/grants", async (Guid id, GrantRequest body, SharingService s, CancellationToken ct) =>
-            TypedResults.Ok(await s.GrantAsync(SecurableTypes.Dataset, id, body.PrincipalType, body.PrincipalId, body.Level, ct))).WithName("GrantDataset");
-        group.MapDelete("/{id:guid}/grants/{grantId:guid}", async (Guid id, Guid grantId, SharingService s, CancellationToken ct) =>
-        {
-            await s.RevokeAsync(SecurableTypes.Dataset, id, grantId, ct);
-            return TypedResults.NoContent();
-        }).WithName("RevokeDatasetGrant");
+        group.MapGrantEndpoints(SecurableTypes.Dataset, "Dataset");
         return group;
     }
 

@@ -3,6 +3,8 @@ using AiPlatform.Core.Common;
 using AiPlatform.Core.Projects;
 using Microsoft.AspNetCore.Http.HttpResults;
 
+using AiPlatform.Web.Features.Access;
+
 namespace AiPlatform.Web.Features.Projects;
 
 public static class ProjectEndpoints
@@ -15,14 +17,7 @@ public static class ProjectEndpoints
         group.MapGet("/{id:guid}", GetAsync).WithName("GetProject");
         group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateProject");
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteProject");
-        group.MapGet("/{id:guid}/grants", async (Guid id, SharingService s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(SecurableTypes.Project, id, ct))).WithName("ListProjectGrants");
-        group.MapPost("/{id:guid}/grants", async (Guid id, GrantRequest body, SharingService s, CancellationToken ct) =>
-            TypedResults.Ok(await s.GrantAsync(SecurableTypes.Project, id, body.PrincipalType, body.PrincipalId, body.Level, ct))).WithName("GrantProject").WithSummary("Gives a user or group Read, Write or Manage; replaces their earlier grant.");
-        group.MapDelete("/{id:guid}/grants/{grantId:guid}", async (Guid id, Guid grantId, SharingService s, CancellationToken ct) =>
-        {
-            await s.RevokeAsync(SecurableTypes.Project, id, grantId, ct);
-            return TypedResults.NoContent();
-        }).WithName("RevokeProjectGrant");
+        group.MapGrantEndpoints(SecurableTypes.Project, "Project");
         return group;
     }
 

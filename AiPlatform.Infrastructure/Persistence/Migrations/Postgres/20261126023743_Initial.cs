@@ -7,7 +7,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class Access : Migration
+    public partial class Initial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -48,6 +48,33 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "jobs",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    kind = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    subject_type = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    subject_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    parameters_json = table.Column<string>(type: "text", nullable: true),
+                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    progress = table.Column<double>(type: "double precision", nullable: false),
+                    progress_message = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    error = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
+                    created_by = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    started_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    heartbeat_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    cancel_requested = table.Column<bool>(type: "boolean", nullable: false),
+                    attempts = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_jobs", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "object_grants",
                 columns: table => new
                 {
@@ -81,6 +108,23 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "storage_usage_snapshots",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    taken_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    provider = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    object_count = table.Column<long>(type: "bigint", nullable: false),
+                    total_bytes = table.Column<long>(type: "bigint", nullable: false),
+                    staging_object_count = table.Column<long>(type: "bigint", nullable: false),
+                    staging_bytes = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_storage_usage_snapshots", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "users",
                 columns: table => new
                 {
@@ -90,6 +134,7 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     must_change_password = table.Column<bool>(type: "boolean", nullable: false),
                     is_external = table.Column<bool>(type: "boolean", nullable: false),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    preferred_culture = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
                     user_name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
                     normalized_user_name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
                     email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
@@ -108,6 +153,28 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "job_logs",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    job_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    level = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
+                    message = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_job_logs", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_job_logs_jobs_job_id",
+                        column: x => x.job_id,
+                        principalTable: "jobs",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -153,6 +220,56 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         principalTable: "users",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "data_sources",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    kind = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    host = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    port = table.Column<int>(type: "integer", nullable: false),
+                    database = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    user_name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    protected_password = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    owner_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_sources", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_data_sources_users_owner_id",
+                        column: x => x.owner_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "datasets",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    description = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: true),
+                    tags = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    owner_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    version_count = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_datasets", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_datasets_users_owner_id",
+                        column: x => x.owner_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateTable(
@@ -262,6 +379,59 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "dataset_versions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    dataset_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    number = table.Column<int>(type: "integer", nullable: false),
+                    content_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    object_key = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    format = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    size_bytes = table.Column<long>(type: "bigint", nullable: false),
+                    row_count = table.Column<long>(type: "bigint", nullable: false),
+                    columns = table.Column<string>(type: "text", nullable: false),
+                    parent_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    message = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    original_file_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    source = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    source_detail = table.Column<string>(type: "character varying(30000)", maxLength: 30000, nullable: true),
+                    created_by = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_dataset_versions", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_dataset_versions_datasets_dataset_id",
+                        column: x => x.dataset_id,
+                        principalTable: "datasets",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "dataset_profiles",
+                columns: table => new
+                {
+                    version_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    dataset_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    row_count = table.Column<long>(type: "bigint", nullable: false),
+                    columns = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_dataset_profiles", x => x.version_id);
+                    table.ForeignKey(
+                        name: "fk_dataset_profiles_dataset_versions_version_id",
+                        column: x => x.version_id,
+                        principalTable: "dataset_versions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "ix_api_tokens_hash",
                 table: "api_tokens",
@@ -289,6 +459,34 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 columns: new[] { "object_type", "object_id" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_data_sources_owner_id",
+                table: "data_sources",
+                column: "owner_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_dataset_profiles_dataset_id",
+                table: "dataset_profiles",
+                column: "dataset_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_dataset_versions_dataset_id_content_hash",
+                table: "dataset_versions",
+                columns: new[] { "dataset_id", "content_hash" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_dataset_versions_dataset_id_number",
+                table: "dataset_versions",
+                columns: new[] { "dataset_id", "number" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_datasets_owner_id_name",
+                table: "datasets",
+                columns: new[] { "owner_id", "name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_group_members_user_id",
                 table: "group_members",
                 column: "user_id");
@@ -298,6 +496,26 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 table: "groups",
                 column: "name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_job_logs_job_id_id",
+                table: "job_logs",
+                columns: new[] { "job_id", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_jobs_created_at",
+                table: "jobs",
+                column: "created_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_jobs_status_created_at",
+                table: "jobs",
+                columns: new[] { "status", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_jobs_subject_type_subject_id",
+                table: "jobs",
+                columns: new[] { "subject_type", "subject_id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_object_grants_object_type_object_id_principal_type_principa~",
@@ -326,6 +544,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 table: "roles",
                 column: "name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_storage_usage_snapshots_taken_at",
+                table: "storage_usage_snapshots",
+                column: "taken_at");
 
             migrationBuilder.CreateIndex(
                 name: "ix_user_claims_user_id",
@@ -359,7 +582,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
+                name: "data_sources");
+
+            migrationBuilder.DropTable(
+                name: "dataset_profiles");
+
+            migrationBuilder.DropTable(
                 name: "group_members");
+
+            migrationBuilder.DropTable(
+                name: "job_logs");
 
             migrationBuilder.DropTable(
                 name: "object_grants");
@@ -371,6 +603,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 name: "role_assignments");
 
             migrationBuilder.DropTable(
+                name: "storage_usage_snapshots");
+
+            migrationBuilder.DropTable(
                 name: "user_claims");
 
             migrationBuilder.DropTable(
@@ -380,10 +615,19 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 name: "user_tokens");
 
             migrationBuilder.DropTable(
+                name: "dataset_versions");
+
+            migrationBuilder.DropTable(
                 name: "groups");
 
             migrationBuilder.DropTable(
+                name: "jobs");
+
+            migrationBuilder.DropTable(
                 name: "roles");
+
+            migrationBuilder.DropTable(
+                name: "datasets");
 
             migrationBuilder.DropTable(
                 name: "users");

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPlatformDbContext))]
-    [Migration("20261126020259_Datasets")]
-    partial class Datasets
+    [Migration("20261126023743_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -317,6 +317,68 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("audit_entries", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Data.DataSource", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Database")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("database");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("host");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("integer")
+                        .HasColumnName("port");
+
+                    b.Property<string>("ProtectedPassword")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("protected_password");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_sources");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_data_sources_owner_id");
+
+                    b.ToTable("data_sources", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Data.Dataset", b =>
                 {
                     b.Property<Guid>("Id")
@@ -364,6 +426,38 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_datasets_owner_id_name");
 
                     b.ToTable("datasets", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Data.DatasetProfile", b =>
+                {
+                    b.Property<Guid>("VersionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("version_id");
+
+                    b.Property<string>("Columns")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("columns");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<long>("RowCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("row_count");
+
+                    b.HasKey("VersionId")
+                        .HasName("pk_dataset_profiles");
+
+                    b.HasIndex("DatasetId")
+                        .HasDatabaseName("ix_dataset_profiles_dataset_id");
+
+                    b.ToTable("dataset_profiles", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Data.DatasetVersion", b =>
@@ -440,6 +534,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)")
                         .HasColumnName("source");
+
+                    b.Property<string>("SourceDetail")
+                        .HasMaxLength(30000)
+                        .HasColumnType("character varying(30000)")
+                        .HasColumnName("source_detail");
 
                     b.HasKey("Id")
                         .HasName("pk_dataset_versions");
@@ -893,6 +992,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasConstraintName("fk_role_assignments_roles_role_id");
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Data.DataSource", b =>
+                {
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_data_sources_users_owner_id");
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Data.Dataset", b =>
                 {
                     b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
@@ -901,6 +1010,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_datasets_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Data.DatasetProfile", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Data.DatasetVersion", null)
+                        .WithOne()
+                        .HasForeignKey("AiPlatform.Core.Data.DatasetProfile", "VersionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_dataset_profiles_dataset_versions_version_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Data.DatasetVersion", b =>
