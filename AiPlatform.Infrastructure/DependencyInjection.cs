@@ -170,6 +170,8 @@ public static class DependencyInjection
         services.AddSingleton<IJobDispatcher, HangfireJobDispatcher>();
         services.AddScoped<RunPlatformJob>();
         services.AddScoped<EnqueueScheduledJob>();
+        services.AddScoped<RunScheduledImport>();
+        services.AddSingleton<IRecurringScheduler, HangfireRecurringScheduler>();
         services.AddHangfire(config =>
         {
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();

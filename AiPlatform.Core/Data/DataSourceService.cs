@@ -14,6 +14,8 @@ public sealed class DataSourceService(
     ISecretProtector secrets,
     DatasetService datasets,
     JobService jobs,
+    IRecurringScheduler scheduler,
+    IAccessStore accessStore,
     AuditRecorder audit,
     TimeProvider time) : ISecurableLookup
 {
@@ -96,6 +98,100 @@ public sealed class DataSourceService(
             new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name}", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
             context.UserName,
             ct);
+    }
+
+    public async Task<IReadOnlyList<ScheduledImport>> ListSchedulesAsync(Guid id, CancellationToken ct)
+    {
+        await GetAsync(id, ct);
+        return await store.ListSchedulesAsync(id, ct);
+    }
+
+    /// <summary>Re-imports a table or query on a cron schedule (UTC); each run makes a version only when the content changed.</summary>
+    public async Task<ScheduledImport> ScheduleAsync(Guid id, Guid datasetId, string? table, string? query, string cron, CancellationToken ct)
+    {
+        var (source, _) = await GetAsync(id, ct);
+        var (dataset, _) = await datasets.GetAsync(datasetId, ct);
+        await access.RequireLevelAsync(SecurableTypes.Dataset, datasetId, dataset.OwnerId, PermissionLevel.Write, ct);
+        if (string.IsNullOrWhiteSpace(table) == string.IsNullOrWhiteSpace(query))
+        {
+            throw new ValidationException("table", "Give either a table or a query.");
+        }
+
+        var context = await access.RequireContextAsync(ct);
+        var schedule = new ScheduledImport
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            SourceId = source.Id,
+            DatasetId = dataset.Id,
+            Table = table?.Trim(),
+            Query = query?.Trim(),
+            Cron = (cron ?? string.Empty).Trim(),
+            CreatedById = context.UserId,
+            CreatedBy = context.UserName,
+            CreatedAt = time.GetUtcNow(),
+        };
+        scheduler.ScheduleImport(schedule.Id, schedule.Cron);
+        try
+        {
+            await store.AddScheduleAsync(schedule, await audit.EntryAsync("datasource.schedule.create", ObjectType, id, new { dataset = dataset.Name, schedule.Table, schedule.Cron }, ct), ct);
+        }
+        catch
+        {
+            scheduler.Remove(schedule.Id);
+            throw;
+        }
+
+        return schedule;
+    }
+
+    public async Task DeleteScheduleAsync(Guid id, Guid scheduleId, CancellationToken ct)
+    {
+        var (source, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, source.OwnerId, PermissionLevel.Write, ct);
+        if (await store.FindScheduleAsync(scheduleId, ct) is not { } schedule || schedule.SourceId != id)
+        {
+            throw new NotFoundException("Schedule", scheduleId);
+        }
+
+        await store.DeleteScheduleAsync(scheduleId, await audit.EntryAsync("datasource.schedule.delete", ObjectType, id, new { scheduleId }, ct), ct);
+        scheduler.Remove(scheduleId);
+    }
+
+    /// <summary>
+    /// One tick of a schedule (called by the executor): queues an import with the rights of the schedule's creator,
+    /// checked again now; a creator who lost access (or a deleted dataset or source) ends nothing but this run.
+    /// </summary>
+    public async Task<JobRecord?> RunScheduleAsync(Guid scheduleId, CancellationToken ct)
+    {
+        if (await store.FindScheduleAsync(scheduleId, ct) is not { } schedule)
+        {
+            scheduler.Remove(scheduleId);
+            return null;
+        }
+
+        var context = await accessStore.LoadContextAsync(schedule.CreatedById, ct);
+        var dataset = await datasets.FindForScheduleAsync(schedule.DatasetId, ct);
+        var source = await store.FindAsync(schedule.SourceId, ct);
+        if (context is null || dataset is null || source is null
+            || !(context.SeesEverything || dataset.OwnerId == context.UserId || await accessStore.GetGrantedLevelAsync(context, SecurableTypes.Dataset, dataset.Id, ct) >= PermissionLevel.Write))
+        {
+            return null;
+        }
+
+        var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, schedule.Table, schedule.Query, $"Scheduled import ({schedule.Cron})");
+        return await jobs.EnqueueAsync(
+            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name} (scheduled)", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
+            schedule.CreatedBy,
+            ct);
+    }
+
+    /// <summary>Registers every stored schedule with the executor (at start: in-memory executors forget them).</summary>
+    public async Task RegisterSchedulesAsync(CancellationToken ct)
+    {
+        foreach (var schedule in await store.ListSchedulesAsync(null, ct))
+        {
+            scheduler.ScheduleImport(schedule.Id, schedule.Cron);
+        }
     }
 
     /// <summary>The connection with the decrypted password, for this call only.</summary>

@@ -145,6 +145,9 @@ public sealed class DatasetService(
         }
     }
 
+    /// <summary>The dataset without an access check, for a schedule that checks its creator's rights itself.</summary>
+    internal Task<Dataset?> FindForScheduleAsync(Guid id, CancellationToken ct) => store.FindAsync(id, ct);
+
     /// <summary>Adds a version from a file an import job produced; the job checked access when it was requested.</summary>
     internal async Task<UploadResult> ImportFileAsync(Guid datasetId, string path, DatasetFormat format, string fileName, string? message, string source, string? sourceDetail, string createdBy, CancellationToken ct)
     {

@@ -14,4 +14,12 @@ public interface IDataSourceStore
     Task UpdateAsync(DataSource source, AuditEntry audit, CancellationToken ct);
 
     Task DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct);
+
+    Task<IReadOnlyList<ScheduledImport>> ListSchedulesAsync(Guid? sourceId, CancellationToken ct);
+
+    Task<ScheduledImport?> FindScheduleAsync(Guid id, CancellationToken ct);
+
+    Task AddScheduleAsync(ScheduledImport schedule, AuditEntry audit, CancellationToken ct);
+
+    Task<bool> DeleteScheduleAsync(Guid id, AuditEntry audit, CancellationToken ct);
 }

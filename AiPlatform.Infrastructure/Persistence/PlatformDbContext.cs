@@ -48,6 +48,8 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<DataSource> DataSources => Set<DataSource>();
 
+    public DbSet<ScheduledImport> ScheduledImports => Set<ScheduledImport>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

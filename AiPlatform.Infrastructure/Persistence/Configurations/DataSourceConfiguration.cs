@@ -21,3 +21,19 @@ internal sealed class DataSourceConfiguration : IEntityTypeConfiguration<DataSou
         builder.HasOne<PlatformUser>().WithMany().HasForeignKey(s => s.OwnerId).OnDelete(DeleteBehavior.Restrict);
     }
 }
+
+internal sealed class ScheduledImportConfiguration : IEntityTypeConfiguration<ScheduledImport>
+{
+    public void Configure(EntityTypeBuilder<ScheduledImport> builder)
+    {
+        builder.ToTable("ScheduledImports");
+        builder.HasKey(s => s.Id);
+        builder.Property(s => s.Id).ValueGeneratedNever();
+        builder.Property(s => s.Table).HasMaxLength(300);
+        builder.Property(s => s.Query).HasMaxLength(20000);
+        builder.Property(s => s.Cron).HasMaxLength(100);
+        builder.Property(s => s.CreatedBy).HasMaxLength(256);
+        builder.HasOne<DataSource>().WithMany().HasForeignKey(s => s.SourceId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Dataset>().WithMany().HasForeignKey(s => s.DatasetId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

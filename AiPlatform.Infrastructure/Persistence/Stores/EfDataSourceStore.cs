@@ -35,11 +35,47 @@ internal sealed class EfDataSourceStore(IDbContextFactory<PlatformDbContext> con
         await db.SaveChangesAsync(ct);
     }
 
+    public async Task<IReadOnlyList<ScheduledImport>> ListSchedulesAsync(Guid? sourceId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ScheduledImports.AsNoTracking().Where(s => sourceId == null || s.SourceId == sourceId).OrderBy(s => s.CreatedAt).ToListAsync(ct);
+    }
+
+    public async Task<ScheduledImport?> FindScheduleAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ScheduledImports.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
+    }
+
+    public async Task AddScheduleAsync(ScheduledImport schedule, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.ScheduledImports.Add(schedule);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<bool> DeleteScheduleAsync(Guid id, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var schedule = await db.ScheduledImports.FirstOrDefaultAsync(s => s.Id == id, ct);
+        if (schedule is null)
+        {
+            return false;
+        }
+
+        db.ScheduledImports.Remove(schedule);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
     public async Task DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Grants.Where(g => g.ObjectType == SecurableTypes.DataSource && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        await db.ScheduledImports.Where(s => s.SourceId == id).ExecuteDeleteAsync(ct);
         await db.DataSources.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);

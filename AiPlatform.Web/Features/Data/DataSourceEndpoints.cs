@@ -41,10 +41,23 @@ public static class DataSourceEndpoints
             var job = await s.ImportAsync(id, body.DatasetId, body.Table, body.Query, body.Message, ct);
             return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new { jobId = job.Id });
         }).WithName("ImportFromDataSource").WithSummary("Queues a dataset.import job: a table or a read-only query becomes a new version of the dataset (none if unchanged).");
+        group.MapGet("/{id:guid}/schedules", async (Guid id, DataSourceService s, CancellationToken ct) => TypedResults.Ok(await s.ListSchedulesAsync(id, ct))).WithName("ListImportSchedules");
+        group.MapPost("/{id:guid}/schedules", async (Guid id, ScheduleRequest body, DataSourceService s, CancellationToken ct) =>
+        {
+            var schedule = await s.ScheduleAsync(id, body.DatasetId, body.Table, body.Query, body.Cron ?? string.Empty, ct);
+            return TypedResults.Created($"/api/v1/data-sources/{id}/schedules/{schedule.Id}", schedule);
+        }).WithName("CreateImportSchedule").WithSummary("Re-imports on a cron schedule (UTC); a run makes a version only when the content changed.");
+        group.MapDelete("/{id:guid}/schedules/{scheduleId:guid}", async (Guid id, Guid scheduleId, DataSourceService s, CancellationToken ct) =>
+        {
+            await s.DeleteScheduleAsync(id, scheduleId, ct);
+            return TypedResults.NoContent();
+        }).WithName("DeleteImportSchedule");
         group.MapGrantEndpoints(SecurableTypes.DataSource, "DataSource");
         return group;
     }
 }
+
+public sealed record ScheduleRequest(Guid DatasetId, string? Table, string? Query, string? Cron);
 
 public sealed record ImportRequest(Guid DatasetId, string? Table, string? Query, string? Message);
 

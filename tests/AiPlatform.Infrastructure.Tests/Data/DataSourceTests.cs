@@ -70,6 +70,30 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_scheduled_import_makes_a_version_only_when_the_source_changed()
+    {
+        var source = await CreateSourceAsync(Password);
+        var dataset = await fixture.Get<DatasetService>().CreateAsync("scheduled-" + _database, null, null, None);
+
+        await Should.ThrowAsync<ValidationException>(() => Sources.ScheduleAsync(source.Id, dataset.Id, "public.customers", null, "every day", None));
+        var schedule = await Sources.ScheduleAsync(source.Id, dataset.Id, "public.customers", null, "0 2 * * *", None);
+        (await Sources.ListSchedulesAsync(source.Id, None)).Single().Id.ShouldBe(schedule.Id);
+
+        await RunAsync((await Sources.RunScheduleAsync(schedule.Id, None))!);
+        await RunAsync((await Sources.RunScheduleAsync(schedule.Id, None))!);
+        var builder = new NpgsqlConnectionStringBuilder(TestPeers.PostgresConnectionString) { Database = _database };
+        await ExecuteAsync(builder.ConnectionString, "INSERT INTO public.customers VALUES (999, 'new', 1)");
+        await RunAsync((await Sources.RunScheduleAsync(schedule.Id, None))!);
+
+        var versions = await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None);
+        versions.Select(v => v.RowCount).ShouldBe([251L, 250L]);
+        versions[0].Message.ShouldBe("Scheduled import (0 2 * * *)");
+
+        await Sources.DeleteScheduleAsync(source.Id, schedule.Id, None);
+        (await Sources.RunScheduleAsync(schedule.Id, None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task The_password_is_encrypted_at_rest_and_never_echoed_or_audited()
     {
         var source = await CreateSourceAsync(Password);

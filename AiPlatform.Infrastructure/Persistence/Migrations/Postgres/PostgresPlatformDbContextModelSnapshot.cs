@@ -551,6 +551,62 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("dataset_versions", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Data.ScheduledImport", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid>("CreatedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("cron");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<string>("Query")
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)")
+                        .HasColumnName("query");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("source_id");
+
+                    b.Property<string>("Table")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("table");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_imports");
+
+                    b.HasIndex("DatasetId")
+                        .HasDatabaseName("ix_scheduled_imports_dataset_id");
+
+                    b.HasIndex("SourceId")
+                        .HasDatabaseName("ix_scheduled_imports_source_id");
+
+                    b.ToTable("scheduled_imports", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Jobs.JobLogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -1027,6 +1083,23 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_dataset_versions_datasets_dataset_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Data.ScheduledImport", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Data.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scheduled_imports_datasets_dataset_id");
+
+                    b.HasOne("AiPlatform.Core.Data.DataSource", null)
+                        .WithMany()
+                        .HasForeignKey("SourceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scheduled_imports_data_sources_source_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Jobs.JobLogEntry", b =>

@@ -544,6 +544,62 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("dataset_versions", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Data.ScheduledImport", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid>("CreatedById")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cron");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<string>("Query")
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("query");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_id");
+
+                    b.Property<string>("Table")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("table");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_imports");
+
+                    b.HasIndex("DatasetId")
+                        .HasDatabaseName("ix_scheduled_imports_dataset_id");
+
+                    b.HasIndex("SourceId")
+                        .HasDatabaseName("ix_scheduled_imports_source_id");
+
+                    b.ToTable("scheduled_imports", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Jobs.JobLogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -1016,6 +1072,23 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_dataset_versions_datasets_dataset_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Data.ScheduledImport", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Data.Dataset", null)
+                        .WithMany()
+                        .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scheduled_imports_datasets_dataset_id");
+
+                    b.HasOne("AiPlatform.Core.Data.DataSource", null)
+                        .WithMany()
+                        .HasForeignKey("SourceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scheduled_imports_data_sources_source_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Jobs.JobLogEntry", b =>
