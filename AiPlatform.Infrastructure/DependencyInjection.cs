@@ -137,7 +137,8 @@ public static class DependencyInjection
         services.AddSingleton<IProjectStore, EfProjectStore>();
         services.AddSingleton<IDatasetStore, EfDatasetStore>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
-        services.AddSingleton<IDatabaseConnector, DataSources.NpgsqlDatabaseConnector>();
+        services.AddSingleton<DataSources.S3SourceConnector>();
+        services.AddSingleton<IDatabaseConnector, DataSources.SourceConnector>();
         services.AddSingleton<ISecretProtector, DataSources.DataProtectionSecretProtector>();
     }
 

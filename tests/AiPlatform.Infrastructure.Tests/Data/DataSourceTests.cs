@@ -1,4 +1,5 @@
 using AiPlatform.Core.Audit;
+using Minio;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
 using AiPlatform.Core.Jobs;
@@ -91,6 +92,35 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
 
         await Sources.DeleteScheduleAsync(source.Id, schedule.Id, None);
         (await Sources.RunScheduleAsync(schedule.Id, None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task The_objects_under_an_s3_prefix_are_imported_as_one_version()
+    {
+        var bucket = "aip-src-" + Guid.NewGuid().ToString("N")[..8];
+        var endpoint = TestPeers.S3Endpoint.Split(':');
+        var client = new Minio.MinioClient().WithEndpoint(TestPeers.S3Endpoint).WithCredentials(TestPeers.S3AccessKey, TestPeers.S3SecretKey).Build();
+        await client.MakeBucketAsync(new Minio.DataModel.Args.MakeBucketArgs().WithBucket(bucket));
+        foreach (var (key, body) in new[] { ("sales/2024/q1.csv", "region,amount\nnorth,1\nsouth,2\n"), ("sales/2024/q2.csv", "region,amount,channel\neast,3,web\n"), ("other/x.csv", "a\n1\n") })
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+            await client.PutObjectAsync(new Minio.DataModel.Args.PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(new MemoryStream(bytes)).WithObjectSize(bytes.Length));
+        }
+
+        var source = await Sources.CreateAsync(new DataSourceInput("bucket-" + bucket, DataSourceKind.S3, endpoint[0], int.Parse(endpoint[1], System.Globalization.CultureInfo.InvariantCulture), bucket, TestPeers.S3AccessKey, TestPeers.S3SecretKey), None);
+        var wrong = await Sources.CreateAsync(new DataSourceInput("bad-" + bucket, DataSourceKind.S3, endpoint[0], int.Parse(endpoint[1], System.Globalization.CultureInfo.InvariantCulture), bucket, TestPeers.S3AccessKey, "wrong-secret-value"), None);
+        var dataset = await fixture.Get<DatasetService>().CreateAsync("s3-" + bucket, null, null, None);
+
+        await Sources.TestAsync(source.Id, None);
+        (await Sources.ListTablesAsync(source.Id, None)).ShouldBe(["other/x.csv", "sales/2024/q1.csv", "sales/2024/q2.csv"], ignoreOrder: true);
+        var error = await Should.ThrowAsync<ValidationException>(() => Sources.TestAsync(wrong.Id, None));
+        error.Errors["connection"].Single().ShouldNotContain("wrong-secret-value");
+        var job = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "sales/", null, "quarters", None));
+
+        job.Status.ShouldBe(JobStatus.Succeeded, job.Error);
+        var version = (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None)).Single();
+        version.RowCount.ShouldBe(3);
+        version.Columns.Select(c => c.Name).ShouldBe(["region", "amount", "channel"]);
     }
 
     [Fact]

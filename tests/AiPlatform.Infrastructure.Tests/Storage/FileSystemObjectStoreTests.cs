@@ -3,6 +3,8 @@ using AiPlatform.Infrastructure.Storage;
 
 namespace AiPlatform.Infrastructure.Tests.Storage;
 
+/// <summary>Runs alone: the streaming test counts the allocations of the whole process.</summary>
+[Collection(nameof(AllocationSensitive))]
 public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "aip-fs-" + Guid.NewGuid().ToString("N"));
@@ -95,3 +97,6 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
+
+[CollectionDefinition(nameof(AllocationSensitive), DisableParallelization = true)]
+public sealed class AllocationSensitive;

@@ -5,13 +5,19 @@ using Npgsql;
 namespace AiPlatform.Infrastructure.DataSources;
 
 /// <summary>
-/// PostgreSQL sources through Npgsql: tables and read-only queries streamed with <c>COPY … TO STDOUT (FORMAT csv)</c>
+/// External sources: S3/MinIO prefixes go to <see cref="S3SourceConnector"/>; PostgreSQL sources go through Npgsql: tables and read-only queries streamed with <c>COPY … TO STDOUT (FORMAT csv)</c>
 /// inside a READ ONLY transaction, so an import can never change the source.
 /// </summary>
-internal sealed class NpgsqlDatabaseConnector : IDatabaseConnector
+internal sealed class SourceConnector(S3SourceConnector s3) : IDatabaseConnector
 {
     public async Task TestAsync(DatabaseConnection connection, CancellationToken ct)
     {
+        if (connection.Kind == DataSourceKind.S3)
+        {
+            await s3.TestAsync(connection, ct);
+            return;
+        }
+
         await using var db = await OpenAsync(connection, ct);
         await using var command = new NpgsqlCommand("SELECT 1", db);
         await command.ExecuteScalarAsync(ct);
@@ -19,6 +25,11 @@ internal sealed class NpgsqlDatabaseConnector : IDatabaseConnector
 
     public async Task<IReadOnlyList<string>> ListTablesAsync(DatabaseConnection connection, CancellationToken ct)
     {
+        if (connection.Kind == DataSourceKind.S3)
+        {
+            return await s3.ListTablesAsync(connection, ct);
+        }
+
         await using var db = await OpenAsync(connection, ct);
         await using var command = new NpgsqlCommand(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
@@ -35,6 +46,11 @@ internal sealed class NpgsqlDatabaseConnector : IDatabaseConnector
 
     public async Task<long> ExportCsvAsync(DatabaseConnection connection, string? table, string? query, string path, IProgress<long> rows, CancellationToken ct)
     {
+        if (connection.Kind == DataSourceKind.S3)
+        {
+            return query is null ? await s3.ExportCsvAsync(connection, table, path, rows, ct) : throw new ValidationException("query", "An S3 source imports the objects under a prefix, not a query.");
+        }
+
         string select;
         if (!string.IsNullOrWhiteSpace(table))
         {

@@ -1,0 +1,143 @@
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Core.Storage;
+using DuckDB.NET.Data;
+using Minio;
+using Minio.DataModel.Args;
+
+namespace AiPlatform.Infrastructure.DataSources;
+
+/// <summary>
+/// S3/MinIO sources: the "table" is a key prefix; every CSV/TSV/Parquet/JSON Lines object under it (one format) is
+/// downloaded to the scratch folder and combined by column name into one CSV with DuckDB.
+/// </summary>
+internal sealed class S3SourceConnector(IScratchSpace scratch)
+{
+    private const int MaxObjects = 1000;
+
+    public async Task TestAsync(DatabaseConnection connection, CancellationToken ct)
+    {
+        var client = Client(connection);
+        bool exists;
+        try
+        {
+            exists = await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(connection.Database), ct);
+        }
+        catch (Exception ex) when (ex is Minio.Exceptions.MinioException or HttpRequestException)
+        {
+            throw Fail(connection, ex.Message);
+        }
+
+        if (!exists)
+        {
+            throw Fail(connection, $"the bucket '{connection.Database}' does not exist");
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListTablesAsync(DatabaseConnection connection, CancellationToken ct)
+    {
+        await TestAsync(connection, ct);
+        var keys = new List<string>();
+        await foreach (var item in Client(connection).ListObjectsEnumAsync(new ListObjectsArgs().WithBucket(connection.Database).WithRecursive(true), ct))
+        {
+            if (!item.IsDir && TryFormat(item.Key, out _))
+            {
+                keys.Add(item.Key);
+                if (keys.Count == MaxObjects)
+                {
+                    break;
+                }
+            }
+        }
+
+        return keys;
+    }
+
+    public async Task<long> ExportCsvAsync(DatabaseConnection connection, string? prefix, string path, IProgress<long> rows, CancellationToken ct)
+    {
+        var client = Client(connection);
+        var objects = (await ListTablesAsync(connection, ct)).Where(k => k.StartsWith(prefix ?? string.Empty, StringComparison.Ordinal)).ToList();
+        if (objects.Count == 0)
+        {
+            throw new ValidationException("table", $"No CSV, TSV, Parquet or JSON Lines object starts with '{prefix}'.");
+        }
+
+        var formats = objects.Select(k => { TryFormat(k, out var f); return f; }).Distinct().ToList();
+        if (formats.Count > 1)
+        {
+            throw new ValidationException("table", "The objects under this prefix have different formats; choose a narrower prefix.");
+        }
+
+        var files = new List<string>();
+        try
+        {
+            foreach (var key in objects)
+            {
+                var file = scratch.NewFilePath(formats[0].Extension());
+                files.Add(file);
+                await client.GetObjectAsync(new GetObjectArgs().WithBucket(connection.Database).WithObject(key).WithFile(file), ct);
+            }
+
+            await using var duck = new DuckDBConnection("Data Source=:memory:");
+            await duck.OpenAsync(ct);
+            var list = "[" + string.Join(", ", files.Select(f => "'" + f.Replace("'", "''", StringComparison.Ordinal) + "'")) + "]";
+            var source = formats[0] switch
+            {
+                DatasetFormat.Csv => $"read_csv({list}, header = true, union_by_name = true)",
+                DatasetFormat.Tsv => $"read_csv({list}, header = true, delim = '\\t', union_by_name = true)",
+                DatasetFormat.Parquet => $"read_parquet({list}, union_by_name = true)",
+                _ => $"read_json({list}, format = 'newline_delimited', union_by_name = true)",
+            };
+            await using var command = duck.CreateCommand();
+            command.CommandText = $"COPY (SELECT * FROM {source}) TO '{path.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT csv, HEADER true)";
+            long written;
+            try
+            {
+                written = Convert.ToInt64(await command.ExecuteScalarAsync(ct) ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (DuckDBException ex)
+            {
+                var message = files.Aggregate(ex.Message, (m, f) => m.Replace(f, Path.GetFileName(f), StringComparison.Ordinal));
+                throw new ValidationException("table", "The objects could not be read: " + message.Split("\n\n")[0]);
+            }
+
+            rows.Report(written);
+            return written;
+        }
+        finally
+        {
+            files.ForEach(File.Delete);
+        }
+    }
+
+    private static bool TryFormat(string key, out DatasetFormat format)
+    {
+        try
+        {
+            format = DatasetFormats.FromFileName(key);
+            return true;
+        }
+        catch (ValidationException)
+        {
+            format = default;
+            return false;
+        }
+    }
+
+    private static IMinioClient Client(DatabaseConnection connection) =>
+        new MinioClient()
+            .WithEndpoint(connection.Host, connection.Port)
+            .WithCredentials(connection.UserName, connection.Password)
+            .WithSSL(connection.Port == 443)
+            .Build();
+
+    private static ValidationException Fail(DatabaseConnection connection, string reason)
+    {
+        if (connection.Password is { Length: > 0 } secret)
+        {
+            reason = reason.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        return new ValidationException("connection", $"Cannot reach {connection}: {reason}");
+    }
+}
