@@ -138,6 +138,7 @@ public static class DependencyInjection
         services.AddSingleton<IDatasetStore, EfDatasetStore>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
         services.AddSingleton<DataSources.S3SourceConnector>();
+        services.AddSingleton<DataSources.KafkaSourceConnector>();
         services.AddSingleton<IDatabaseConnector, DataSources.SourceConnector>();
         services.AddSingleton<ISecretProtector, DataSources.DataProtectionSecretProtector>();
     }

@@ -41,8 +41,8 @@ public sealed class DataSourceService(
             Kind = input.Kind,
             Host = Required(input.Host, "host", 255),
             Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535."),
-            Database = Required(input.Database, "database", 128),
-            UserName = Required(input.UserName, "userName", 128),
+            Database = input.Kind == DataSourceKind.Kafka ? (input.Database ?? string.Empty).Trim() : Required(input.Database, "database", 128),
+            UserName = Optional(input.Kind, input.UserName),
             ProtectedPassword = string.IsNullOrEmpty(input.Password) ? null : secrets.Protect(input.Password),
             OwnerId = context.UserId,
             CreatedAt = time.GetUtcNow(),
@@ -58,8 +58,8 @@ public sealed class DataSourceService(
         source.Name = Required(input.Name, "name", 100);
         source.Host = Required(input.Host, "host", 255);
         source.Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535.");
-        source.Database = Required(input.Database, "database", 128);
-        source.UserName = Required(input.UserName, "userName", 128);
+        source.Database = source.Kind == DataSourceKind.Kafka ? (input.Database ?? string.Empty).Trim() : Required(input.Database, "database", 128);
+        source.UserName = Optional(source.Kind, input.UserName);
         if (input.Password is not null)
         {
             source.ProtectedPassword = input.Password.Length == 0 ? null : secrets.Protect(input.Password);
@@ -87,10 +87,7 @@ public sealed class DataSourceService(
         var (source, _) = await GetAsync(id, ct);
         var (dataset, _) = await datasets.GetAsync(datasetId, ct);
         await access.RequireLevelAsync(SecurableTypes.Dataset, datasetId, dataset.OwnerId, PermissionLevel.Write, ct);
-        if (string.IsNullOrWhiteSpace(table) == string.IsNullOrWhiteSpace(query))
-        {
-            throw new ValidationException("table", "Give either a table or a query.");
-        }
+        RequireTarget(source.Kind, table, query);
 
         var context = await access.RequireContextAsync(ct);
         var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, table?.Trim(), query?.Trim(), message);
@@ -112,10 +109,7 @@ public sealed class DataSourceService(
         var (source, _) = await GetAsync(id, ct);
         var (dataset, _) = await datasets.GetAsync(datasetId, ct);
         await access.RequireLevelAsync(SecurableTypes.Dataset, datasetId, dataset.OwnerId, PermissionLevel.Write, ct);
-        if (string.IsNullOrWhiteSpace(table) == string.IsNullOrWhiteSpace(query))
-        {
-            throw new ValidationException("table", "Give either a table or a query.");
-        }
+        RequireTarget(source.Kind, table, query);
 
         var context = await access.RequireContextAsync(ct);
         var schedule = new ScheduledImport
@@ -202,6 +196,19 @@ public sealed class DataSourceService(
         await store.FindAsync(id, ct) is { } s ? new SecurableObject(ObjectType, s.Id, s.Name, s.OwnerId) : null;
 
     private static object Describe(DataSource s) => new { s.Name, s.Kind, s.Host, s.Port, s.Database, s.UserName };
+
+    /// <summary>A table (or query) for databases; an object or prefix for S3; a topic (and optionally a start time) for Kafka.</summary>
+    private static void RequireTarget(DataSourceKind kind, string? table, string? query)
+    {
+        if (kind == DataSourceKind.Kafka ? string.IsNullOrWhiteSpace(table) : string.IsNullOrWhiteSpace(table) == string.IsNullOrWhiteSpace(query))
+        {
+            throw new ValidationException("table", kind == DataSourceKind.Kafka ? "Choose a topic." : "Give either a table or a query.");
+        }
+    }
+
+    /// <summary>Kafka may run without SASL credentials; databases and buckets need a user (access key).</summary>
+    private static string Optional(DataSourceKind kind, string? userName) =>
+        kind == DataSourceKind.Kafka ? (userName ?? string.Empty).Trim() : Required(userName, "userName", 128);
 
     private static string Required(string? value, string field, int max)
     {

@@ -20,15 +20,16 @@ public sealed class ImportDatasetHandler(IDataSourceStore sources, IDatabaseConn
         var p = context.GetParameters<ImportParameters>() ?? throw new InvalidOperationException("The job has no import parameters.");
         var source = await sources.FindAsync(p.SourceId, ct) ?? throw new InvalidOperationException("The data source no longer exists.");
         var connection = new DatabaseConnection(source.Kind, source.Host, source.Port, source.Database, source.UserName, source.ProtectedPassword is null ? null : secrets.Unprotect(source.ProtectedPassword));
-        var path = scratch.NewFilePath("csv");
+        var format = connector.ExportFormat(source.Kind);
+        var path = scratch.NewFilePath(format.Extension());
         try
         {
             await context.LogAsync($"Reading {(p.Table is not null ? $"table {p.Table}" : "the query")} from {source.Name}.", ct);
             var progress = new Progress<long>(rows => _ = context.ReportProgressAsync(0.5, $"{rows:N0} rows read", CancellationToken.None));
-            var rows = await connector.ExportCsvAsync(connection, p.Table, p.Query, path, progress, ct);
+            var rows = await connector.ExportAsync(connection, p.Table, p.Query, path, progress, ct);
             await context.ReportProgressAsync(0.8, $"{rows:N0} rows read; storing the version", ct);
             var detail = JsonSerializer.Serialize(new { source = source.Name, sourceId = source.Id, table = p.Table, query = p.Query });
-            var result = await datasets.ImportFileAsync(p.DatasetId, path, DatasetFormat.Csv, $"{source.Name}.csv", p.Message, "import", detail, context.Job.CreatedBy ?? "system", ct);
+            var result = await datasets.ImportFileAsync(p.DatasetId, path, format, $"{source.Name}.{format.Extension()}", p.Message, "import", detail, context.Job.CreatedBy ?? "system", ct);
             await context.LogAsync(result.Created ? $"Created version {result.Version.Number} with {rows:N0} rows." : $"The content is unchanged: version {result.Version.Number} already holds it.", ct);
         }
         finally

@@ -8,13 +8,19 @@ namespace AiPlatform.Infrastructure.DataSources;
 /// External sources: S3/MinIO prefixes go to <see cref="S3SourceConnector"/>; PostgreSQL sources go through Npgsql: tables and read-only queries streamed with <c>COPY … TO STDOUT (FORMAT csv)</c>
 /// inside a READ ONLY transaction, so an import can never change the source.
 /// </summary>
-internal sealed class SourceConnector(S3SourceConnector s3) : IDatabaseConnector
+internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector kafka) : IDatabaseConnector
 {
     public async Task TestAsync(DatabaseConnection connection, CancellationToken ct)
     {
         if (connection.Kind == DataSourceKind.S3)
         {
             await s3.TestAsync(connection, ct);
+            return;
+        }
+
+        if (connection.Kind == DataSourceKind.Kafka)
+        {
+            await kafka.TestAsync(connection, ct);
             return;
         }
 
@@ -28,6 +34,11 @@ internal sealed class SourceConnector(S3SourceConnector s3) : IDatabaseConnector
         if (connection.Kind == DataSourceKind.S3)
         {
             return await s3.ListTablesAsync(connection, ct);
+        }
+
+        if (connection.Kind == DataSourceKind.Kafka)
+        {
+            return await kafka.ListTablesAsync(connection, ct);
         }
 
         await using var db = await OpenAsync(connection, ct);
@@ -44,8 +55,15 @@ internal sealed class SourceConnector(S3SourceConnector s3) : IDatabaseConnector
         return tables;
     }
 
-    public async Task<long> ExportCsvAsync(DatabaseConnection connection, string? table, string? query, string path, IProgress<long> rows, CancellationToken ct)
+    public DatasetFormat ExportFormat(DataSourceKind kind) => kind == DataSourceKind.Kafka ? DatasetFormat.JsonLines : DatasetFormat.Csv;
+
+    public async Task<long> ExportAsync(DatabaseConnection connection, string? table, string? query, string path, IProgress<long> rows, CancellationToken ct)
     {
+        if (connection.Kind == DataSourceKind.Kafka)
+        {
+            return await kafka.ExportJsonLinesAsync(connection, table ?? throw new ValidationException("table", "Choose a topic."), query, path, rows, ct);
+        }
+
         if (connection.Kind == DataSourceKind.S3)
         {
             return query is null ? await s3.ExportCsvAsync(connection, table, path, rows, ct) : throw new ValidationException("query", "An S3 source imports the objects under a prefix, not a query.");

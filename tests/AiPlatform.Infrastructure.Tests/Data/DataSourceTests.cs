@@ -124,6 +124,39 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_kafka_topic_is_imported_up_to_its_current_end_as_json_lines()
+    {
+        // librdkafka's mock cluster speaks the real Kafka protocol on loopback for as long as this producer lives.
+        var config = new Confluent.Kafka.ProducerConfig { BootstrapServers = "localhost" };
+        config.Set("test.mock.num.brokers", "1");
+        using var producer = new Confluent.Kafka.ProducerBuilder<string, string>(config).Build();
+        const string topic = "orders";
+        for (var i = 0; i < 5; i++)
+        {
+            await producer.ProduceAsync(topic, new Confluent.Kafka.Message<string, string> { Key = $"k{i}", Value = $$"""{"order":{{i}},"amount":{{i * 10}}}""" });
+        }
+
+        await producer.ProduceAsync(topic, new Confluent.Kafka.Message<string, string> { Key = "raw", Value = "not json" });
+        using var admin = new Confluent.Kafka.DependentAdminClientBuilder(producer.Handle).Build();
+        var broker = admin.GetMetadata(TimeSpan.FromSeconds(5)).Brokers.Single();
+        var source = await Sources.CreateAsync(new DataSourceInput("kafka-" + _database, DataSourceKind.Kafka, broker.Host, broker.Port, "-", "", null), None);
+        var dataset = await fixture.Get<DatasetService>().CreateAsync("events-" + _database, null, null, None);
+
+        await Sources.TestAsync(source.Id, None);
+        (await Sources.ListTablesAsync(source.Id, None)).ShouldContain(topic);
+        var job = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, null, null, None));
+        await producer.ProduceAsync(topic, new Confluent.Kafka.Message<string, string> { Key = "late", Value = "{}" });
+
+        job.Status.ShouldBe(JobStatus.Succeeded, job.Error);
+        var version = (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None)).Single();
+        version.Format.ShouldBe(DatasetFormat.JsonLines);
+        version.RowCount.ShouldBe(6);
+        version.Columns.Select(c => c.Name).ShouldBe(["partition", "offset", "timestamp", "key", "value"]);
+        var bad = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "no-such-topic", null, null, None));
+        bad.Status.ShouldBe(JobStatus.Failed);
+    }
+
+    [Fact]
     public async Task The_password_is_encrypted_at_rest_and_never_echoed_or_audited()
     {
         var source = await CreateSourceAsync(Password);

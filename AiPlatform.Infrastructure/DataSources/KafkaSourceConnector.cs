@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using Confluent.Kafka;
+
+namespace AiPlatform.Infrastructure.DataSources;
+
+/// <summary>
+/// Kafka sources: a topic is read from its start (or from a time) up to the end offsets it had when the import began
+/// — a bounded snapshot — and written as JSON Lines (partition, offset, timestamp, key, value; JSON values kept as JSON).
+/// </summary>
+internal sealed class KafkaSourceConnector
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    public Task TestAsync(DatabaseConnection connection, CancellationToken ct) => Task.Run(() => { _ = Topics(connection); }, ct);
+
+    public Task<IReadOnlyList<string>> ListTablesAsync(DatabaseConnection connection, CancellationToken ct) => Task.Run(() => Topics(connection), ct);
+
+    /// <param name="query">Empty, or an ISO-8601 time: only messages from then on.</param>
+    public Task<long> ExportJsonLinesAsync(DatabaseConnection connection, string topic, string? query, string path, IProgress<long> rows, CancellationToken ct) => Task.Run(() =>
+    {
+        DateTimeOffset? since = null;
+        if (!string.IsNullOrWhiteSpace(query))
+        {
+            since = DateTimeOffset.TryParse(query, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+                ? t
+                : throw new ValidationException("query", "For a Kafka source, give an ISO time (e.g. 2026-01-31T00:00:00Z) to import messages from then on, or nothing for the whole topic.");
+        }
+
+        if (!Topics(connection).Contains(topic))
+        {
+            throw new ValidationException("table", $"The cluster has no topic '{topic}'.");
+        }
+
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(Config(connection, new ConsumerConfig
+        {
+            GroupId = "aiplatform-import-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        })).Build();
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var partitions = admin.GetMetadata(topic, Timeout).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+        var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, Timeout).High.Value);
+        var starts = since is { } from
+            ? consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, new Timestamp(from.UtcDateTime))), Timeout)
+                .Select(o => new TopicPartitionOffset(o.TopicPartition, o.Offset.Value < 0 ? new Offset(ends[o.Partition.Value]) : o.Offset)).ToList()
+            : partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)).ToList();
+        var pending = starts.Where(s => ends[s.Partition.Value] > 0 && (s.Offset == Offset.Beginning || s.Offset.Value < ends[s.Partition.Value])).Select(s => s.Partition.Value).ToHashSet();
+        consumer.Assign(starts);
+
+        long written = 0;
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
+        while (pending.Count > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            var result = consumer.Consume(TimeSpan.FromSeconds(1));
+            if (result is null || result.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            var partition = result.Partition.Value;
+            if (result.Offset.Value < ends[partition])
+            {
+                writer.WriteLine(Line(result));
+                written++;
+                if (written % 10_000 == 0)
+                {
+                    rows.Report(written);
+                }
+            }
+
+            if (result.Offset.Value >= ends[partition] - 1)
+            {
+                pending.Remove(partition);
+            }
+        }
+
+        rows.Report(written);
+        if (written == 0)
+        {
+            throw new ValidationException("table", $"The topic '{topic}' has no messages{(since is null ? string.Empty : " since " + since.Value.ToString("o", CultureInfo.InvariantCulture))}.");
+        }
+
+        return written;
+    }, ct);
+
+    private static string Line(ConsumeResult<byte[]?, byte[]?> message)
+    {
+        var value = message.Message.Value is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+        string valueJson;
+        try
+        {
+            valueJson = value is null ? "null" : JsonDocument.Parse(value).RootElement.GetRawText();
+        }
+        catch (JsonException)
+        {
+            valueJson = JsonSerializer.Serialize(value);
+        }
+
+        var key = message.Message.Key is { } k ? Encoding.UTF8.GetString(k) : null;
+        return $"{{\"partition\":{message.Partition.Value},\"offset\":{message.Offset.Value},\"timestamp\":{JsonSerializer.Serialize(message.Message.Timestamp.UtcDateTime)},\"key\":{JsonSerializer.Serialize(key)},\"value\":{valueJson}}}";
+    }
+
+    private static IReadOnlyList<string> Topics(DatabaseConnection connection)
+    {
+        try
+        {
+            using var admin = new AdminClientBuilder(Config(connection, new AdminClientConfig())).Build();
+            return admin.GetMetadata(Timeout).Topics.Where(t => t.Error.Code == ErrorCode.NoError && !t.Topic.StartsWith("__", StringComparison.Ordinal)).Select(t => t.Topic).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (KafkaException ex)
+        {
+            var reason = connection.Password is { Length: > 0 } secret ? ex.Message.Replace(secret, "***", StringComparison.Ordinal) : ex.Message;
+            throw new ValidationException("connection", $"Cannot reach {connection}: {reason}");
+        }
+    }
+
+    private static T Config<T>(DatabaseConnection connection, T config)
+        where T : ClientConfig
+    {
+        config.BootstrapServers = $"{connection.Host}:{connection.Port}";
+        config.SocketTimeoutMs = 10_000;
+        if (!string.IsNullOrEmpty(connection.UserName))
+        {
+            config.SecurityProtocol = SecurityProtocol.SaslPlaintext;
+            config.SaslMechanism = SaslMechanism.Plain;
+            config.SaslUsername = connection.UserName;
+            config.SaslPassword = connection.Password;
+        }
+
+        return config;
+    }
+}
