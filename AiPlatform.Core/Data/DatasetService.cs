@@ -172,11 +172,31 @@ public sealed class DatasetService(
                 return new UploadResult(existing, Created: false);
             }
 
-            var inspection = await engine.InspectAsync(path, format, ct);
+            var columnarPath = format == DatasetFormat.Parquet ? null : scratch.NewFilePath("parquet");
+            Storage.ObjectKey? columnarKey = null;
             var key = Storage.ObjectKey.Create("datasets", id.ToString("N"), $"{hash}.{format.Extension()}");
-            await using (var file = File.OpenRead(path))
+            DatasetInspection inspection;
+            try
             {
-                await objects.PutAsync(key, file, size, ContentType(format), ct);
+                inspection = await engine.InspectAsync(path, format, columnarPath, ct);
+                await using (var file = File.OpenRead(path))
+                {
+                    await objects.PutAsync(key, file, size, ContentType(format), ct);
+                }
+
+                if (columnarPath is not null)
+                {
+                    columnarKey = Storage.ObjectKey.Create("datasets", id.ToString("N"), $"{hash}.columnar.parquet");
+                    await using var columnar = File.OpenRead(columnarPath);
+                    await objects.PutAsync(columnarKey.Value, columnar, columnar.Length, "application/vnd.apache.parquet", ct);
+                }
+            }
+            finally
+            {
+                if (columnarPath is not null)
+                {
+                    File.Delete(columnarPath);
+                }
             }
 
             var latest = (await store.ListVersionsAsync(id, ct)).FirstOrDefault();
@@ -186,6 +206,7 @@ public sealed class DatasetService(
                 DatasetId = id,
                 ContentHash = hash,
                 ObjectKey = key.Value,
+                ColumnarKey = columnarKey?.Value,
                 Format = format,
                 SizeBytes = size,
                 RowCount = inspection.RowCount,
@@ -208,6 +229,10 @@ public sealed class DatasetService(
                 if (await store.FindVersionByHashAsync(id, hash, CancellationToken.None) is null)
                 {
                     await objects.DeleteAsync(key, CancellationToken.None);
+                    if (columnarKey is { } ck)
+                    {
+                        await objects.DeleteAsync(ck, CancellationToken.None);
+                    }
                 }
 
                 throw;
@@ -316,12 +341,18 @@ public sealed class DatasetService(
             throw new ValidationException("sort", $"'{sortColumn}' is not a column of this version.");
         }
 
-        await using var file = await LocalCopyAsync(version, ct);
-        return await engine.ReadAsync(file.Path, version.Format, Math.Max(0, offset), Math.Clamp(limit, 1, MaxPreviewRows), sortColumn, descending, ct);
+        await using var file = await ColumnarCopyAsync(version, ct);
+        return await engine.ReadAsync(file.Path, DatasetFormat.Parquet == version.Format || version.ColumnarKey is not null ? DatasetFormat.Parquet : version.Format, Math.Max(0, offset), Math.Clamp(limit, 1, MaxPreviewRows), sortColumn, descending, ct);
     }
 
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } d ? new SecurableObject(ObjectType, d.Id, d.Name, d.OwnerId) : null;
+
+    /// <summary>The columnar copy when there is one (faster to read), else the content itself.</summary>
+    internal Task<LocalObjectFile> ColumnarCopyAsync(DatasetVersion version, CancellationToken ct) =>
+        version.ColumnarKey is { } columnar
+            ? LocalObjectFile.OpenAsync(objects, scratch, Storage.ObjectKey.Parse(columnar), "parquet", ct)
+            : LocalCopyAsync(version, ct);
 
     private Task<LocalObjectFile> LocalCopyAsync(DatasetVersion version, CancellationToken ct) =>
         LocalObjectFile.OpenAsync(objects, scratch, Storage.ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);

@@ -17,6 +17,9 @@ public sealed class DatasetVersion
 
     public required string ObjectKey { get; set; }
 
+    /// <summary>Key of the columnar (Parquet) copy used for profile, preview and SQL; null when the content is Parquet already.</summary>
+    public string? ColumnarKey { get; set; }
+
     public DatasetFormat Format { get; set; }
 
     public long SizeBytes { get; set; }

@@ -6,7 +6,11 @@ namespace AiPlatform.Core.Data;
 /// </summary>
 public interface IDatasetEngine
 {
-    Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, CancellationToken ct);
+    /// <summary>
+    /// Reads the file once: validates it, counts rows, infers columns, and — when <paramref name="parquetCopyPath"/>
+    /// is given — writes a columnar Parquet copy there that later reads (profile, preview, SQL) use instead of re-parsing text.
+    /// </summary>
+    Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, string? parquetCopyPath, CancellationToken ct);
 
     /// <summary>Per column: counts, nulls, approximate distinct values, min/max, mean/std and quartiles for numbers, top values, histogram.</summary>
     Task<IReadOnlyList<ColumnProfile>> ProfileAsync(string path, DatasetFormat format, CancellationToken ct);

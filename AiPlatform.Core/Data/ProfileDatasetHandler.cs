@@ -20,9 +20,10 @@ public sealed class ProfileDatasetHandler(IDatasetStore store, IObjectStore obje
         var version = await store.FindVersionAsync(parameters.DatasetId, parameters.VersionId, ct)
             ?? throw new InvalidOperationException($"Version {parameters.VersionId} no longer exists.");
         await context.ReportProgressAsync(0.1, "Reading the version", ct);
-        await using var file = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);
+        var (key, format) = version.ColumnarKey is { } columnar ? (columnar, DatasetFormat.Parquet) : (version.ObjectKey, version.Format);
+        await using var file = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(key), format.Extension(), ct);
         await context.ReportProgressAsync(0.3, "Profiling columns", ct);
-        var columns = await engine.ProfileAsync(file.Path, version.Format, ct);
+        var columns = await engine.ProfileAsync(file.Path, format, ct);
         await store.SaveProfileAsync(new DatasetProfile { VersionId = version.Id, DatasetId = version.DatasetId, RowCount = version.RowCount, Columns = columns.ToList(), CreatedAt = time.GetUtcNow() }, ct);
         await context.LogAsync($"Profiled {columns.Count} columns of version {version.Number}.", ct);
     }

@@ -99,9 +99,10 @@ public sealed partial class SqlConsoleService(
                 continue;
             }
 
-            var file = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(latest.ObjectKey), latest.Format.Extension(), ct);
+            var (key, format) = latest.ColumnarKey is { } columnar ? (columnar, DatasetFormat.Parquet) : (latest.ObjectKey, latest.Format);
+            var file = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(key), format.Extension(), ct);
             files.Add(file);
-            sources.Add(new SqlSource(dataset.Name, file.Path, latest.Format));
+            sources.Add(new SqlSource(dataset.Name, file.Path, format));
         }
 
         return (sources, async () =>

@@ -12,11 +12,23 @@ namespace AiPlatform.Infrastructure.DuckDb;
 /// </summary>
 internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
 {
-    public async Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, CancellationToken ct)
+    public async Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, string? parquetCopyPath, CancellationToken ct)
     {
         await using var connection = await OpenAsync(path, format, ct);
         var columns = await DescribeAsync(connection, path, ct);
-        var count = Convert.ToInt64(await ScalarAsync(connection, "SELECT COUNT(*) FROM src", path, ct), CultureInfo.InvariantCulture);
+        long count;
+        if (parquetCopyPath is not null)
+        {
+            // One parse of the text: write the columnar copy, then count from its metadata.
+            await RunAsync(connection, $"SET memory_limit = '{settings.MemoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'", path, ct);
+            await RunAsync(connection, $"COPY (SELECT * FROM src) TO '{parquetCopyPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", path, ct);
+            count = Convert.ToInt64(await ScalarAsync(connection, $"SELECT COUNT(*) FROM read_parquet('{parquetCopyPath.Replace("'", "''", StringComparison.Ordinal)}')", path, ct), CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            count = Convert.ToInt64(await ScalarAsync(connection, "SELECT COUNT(*) FROM src", path, ct), CultureInfo.InvariantCulture);
+        }
+
         if (format is DatasetFormat.Csv or DatasetFormat.Tsv)
         {
             // Rows DuckDB could not parse (ragged rows, bad quoting, invalid UTF-8) are recorded instead of read.
@@ -42,11 +54,13 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
         await using var connection = await OpenAsync(path, format, ct);
         var columns = await DescribeAsync(connection, path, ct);
 
-        // Parse the file once into DuckDB's columnar memory (spilling to the scratch folder when large); every
-        // statistic below then scans columns instead of re-parsing text.
+        // Parquet is read in place; text is parsed once into DuckDB's columnar memory (spilling to the scratch folder
+        // when large), so every statistic below scans columns instead of re-parsing text.
         await RunAsync(connection, $"SET temp_directory = '{Path.GetDirectoryName(path)!.Replace("'", "''", StringComparison.Ordinal)}'", path, ct);
         await RunAsync(connection, $"SET memory_limit = '{settings.MemoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'", path, ct);
-        await RunAsync(connection, $"CREATE TABLE profiled AS SELECT * FROM {Source(path, format, recordRejects: false)}", path, ct);
+        await RunAsync(connection, format == DatasetFormat.Parquet
+            ? $"CREATE VIEW profiled AS SELECT * FROM {Source(path, format)}"
+            : $"CREATE TABLE profiled AS SELECT * FROM {Source(path, format, recordRejects: false)}", path, ct);
         var summary = new Dictionary<string, Dictionary<string, object?>>(StringComparer.Ordinal);
         await RunAsync(connection, "SUMMARIZE profiled", path, ct, async reader =>
         {

@@ -34,6 +34,7 @@ internal sealed class DatasetVersionConfiguration : IEntityTypeConfiguration<Dat
         builder.Property(v => v.Id).ValueGeneratedNever();
         builder.Property(v => v.ContentHash).HasMaxLength(64);
         builder.Property(v => v.ObjectKey).HasMaxLength(400);
+        builder.Property(v => v.ColumnarKey).HasMaxLength(400);
         builder.Property(v => v.Format).HasConversion<string>().HasMaxLength(16);
         builder.Property(v => v.Message).HasMaxLength(1000);
         builder.Property(v => v.OriginalFileName).HasMaxLength(200);

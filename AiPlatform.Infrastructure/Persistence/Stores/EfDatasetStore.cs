@@ -62,7 +62,8 @@ internal sealed class EfDatasetStore(IDbContextFactory<PlatformDbContext> contex
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var keys = await db.DatasetVersions.Where(v => v.DatasetId == id).Select(v => v.ObjectKey).ToListAsync(ct);
+        var versions = await db.DatasetVersions.Where(v => v.DatasetId == id).Select(v => new { v.ObjectKey, v.ColumnarKey }).ToListAsync(ct);
+        var keys = versions.SelectMany(v => new[] { v.ObjectKey, v.ColumnarKey }).OfType<string>().ToList();
         await db.Grants.Where(g => g.ObjectType == SecurableTypes.Dataset && g.ObjectId == id).ExecuteDeleteAsync(ct);
         await db.DatasetProfiles.Where(p => p.DatasetId == id).ExecuteDeleteAsync(ct);
         await db.DatasetVersions.Where(v => v.DatasetId == id).ExecuteDeleteAsync(ct);

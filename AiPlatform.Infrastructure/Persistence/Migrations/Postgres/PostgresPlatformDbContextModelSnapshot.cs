@@ -463,6 +463,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("ColumnarKey")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("columnar_key");
+
                     b.Property<string>("Columns")
                         .IsRequired()
                         .HasColumnType("text")

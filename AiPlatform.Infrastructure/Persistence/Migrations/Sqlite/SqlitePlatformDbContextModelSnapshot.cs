@@ -456,6 +456,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("ColumnarKey")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("columnar_key");
+
                     b.Property<string>("Columns")
                         .IsRequired()
                         .HasColumnType("TEXT")
