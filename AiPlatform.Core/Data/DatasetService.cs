@@ -179,16 +179,13 @@ public sealed class DatasetService(
             try
             {
                 inspection = await engine.InspectAsync(path, format, columnarPath, ct);
-                await using (var file = File.OpenRead(path))
-                {
-                    await objects.PutAsync(key, file, size, ContentType(format), ct);
-                }
 
+                // The scratch files are handed to the store: a local store renames them instead of copying gigabytes.
+                await objects.PutFileAsync(key, path, hash, ContentType(format), ct);
                 if (columnarPath is not null)
                 {
                     columnarKey = Storage.ObjectKey.Create("datasets", id.ToString("N"), $"{hash}.columnar.parquet");
-                    await using var columnar = File.OpenRead(columnarPath);
-                    await objects.PutAsync(columnarKey.Value, columnar, columnar.Length, "application/vnd.apache.parquet", ct);
+                    await objects.PutFileAsync(columnarKey.Value, columnarPath, string.Empty, "application/vnd.apache.parquet", ct);
                 }
             }
             finally

@@ -13,6 +13,12 @@ public interface IObjectStore
     /// <param name="length">The content length when known; lets S3 upload in small parts.</param>
     Task<StagedObject> StageAsync(Stream content, long? length, string? contentType, CancellationToken ct);
 
+    /// <summary>
+    /// Stages a local file the caller hands over (it is moved or deleted): a local store renames it instead of copying.
+    /// <paramref name="sha256"/> is the content hash the caller already computed.
+    /// </summary>
+    Task<StagedObject> StageFileAsync(string path, string sha256, string? contentType, CancellationToken ct);
+
     /// <summary>Moves staged content to its final key, replacing any object there, in one step.</summary>
     Task<StoredObject> CommitAsync(StagedObject staged, ObjectKey key, CancellationToken ct);
 

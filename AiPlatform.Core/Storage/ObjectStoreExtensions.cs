@@ -20,5 +20,20 @@ public static class ObjectStoreExtensions
         }
     }
 
+    /// <summary>Stages a local file (handing it over to the store) then commits it under the key.</summary>
+    public static async Task<StoredObject> PutFileAsync(this IObjectStore store, ObjectKey key, string path, string sha256, string? contentType, CancellationToken ct)
+    {
+        var staged = await store.StageFileAsync(path, sha256, contentType, ct);
+        try
+        {
+            return await store.CommitAsync(staged, key, ct);
+        }
+        catch
+        {
+            await store.DiscardAsync(staged, CancellationToken.None);
+            throw;
+        }
+    }
+
     public static ObjectKey NewStagingKey() => ObjectKey.Create(StagingPrefix, Guid.NewGuid().ToString("N"));
 }

@@ -48,6 +48,14 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
+    public Task<StagedObject> StageFileAsync(string path, string sha256, string? contentType, CancellationToken ct)
+    {
+        var key = ObjectStoreExtensions.NewStagingKey();
+        var length = new FileInfo(path).Length;
+        File.Move(path, PathOf(key));
+        return Task.FromResult(new StagedObject(key, length, sha256, contentType));
+    }
+
     public Task<StoredObject> CommitAsync(StagedObject staged, ObjectKey key, CancellationToken ct)
     {
         var source = PathOf(staged.TemporaryKey);

@@ -61,6 +61,19 @@ internal sealed class MinioObjectStore(IMinioClient client, HttpClient http, str
         }
     }
 
+    public async Task<StagedObject> StageFileAsync(string path, string sha256, string? contentType, CancellationToken ct)
+    {
+        try
+        {
+            await using var file = File.OpenRead(path);
+            return await StageAsync(file, file.Length, contentType, ct);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     public async Task<StoredObject> CommitAsync(StagedObject staged, ObjectKey key, CancellationToken ct)
     {
         await client.CopyObjectAsync(

@@ -78,6 +78,24 @@ public abstract class ObjectStoreContractTests
     }
 
     [Fact]
+    public async Task A_handed_over_local_file_is_stored_and_no_longer_left_behind()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"aip-handover-{Guid.NewGuid():N}.bin");
+        await File.WriteAllBytesAsync(path, RandomNumberGenerator.GetBytes(4096));
+        var expected = await File.ReadAllBytesAsync(path);
+        var key = ObjectKey.Create(Area, "handed.bin");
+
+        var stored = await Store.PutFileAsync(key, path, Convert.ToHexStringLower(SHA256.HashData(expected)), null, None);
+
+        stored.Size.ShouldBe(4096);
+        File.Exists(path).ShouldBeFalse();
+        await using var read = await Store.OpenReadAsync(key, None);
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        copy.ToArray().ShouldBe(expected);
+    }
+
+    [Fact]
     public async Task Discard_removes_staged_content()
     {
         var staged = await Store.StageAsync(new MemoryStream(new byte[5]), 5, null, None);
