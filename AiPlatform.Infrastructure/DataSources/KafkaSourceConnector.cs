@@ -19,16 +19,14 @@ internal sealed class KafkaSourceConnector
 
     public Task<IReadOnlyList<string>> ListTablesAsync(DatabaseConnection connection, CancellationToken ct) => Task.Run(() => Topics(connection), ct);
 
-    /// <param name="query">Empty, or an ISO-8601 time: only messages from then on.</param>
+    /// <param name="query">
+    /// Which messages: empty for the whole topic up to its current end; an ISO time (<c>2026-01-31T00:00:00Z</c>) for
+    /// messages from then on; a time window <c>FROM..TO</c> (either side may be empty); or an offset range
+    /// <c>offsets:START-END</c> (end exclusive, on every partition).
+    /// </param>
     public Task<long> ExportJsonLinesAsync(DatabaseConnection connection, string topic, string? query, string path, IProgress<long> rows, CancellationToken ct) => Task.Run(() =>
     {
-        DateTimeOffset? since = null;
-        if (!string.IsNullOrWhiteSpace(query))
-        {
-            since = DateTimeOffset.TryParse(query, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
-                ? t
-                : throw new ValidationException("query", "For a Kafka source, give an ISO time (e.g. 2026-01-31T00:00:00Z) to import messages from then on, or nothing for the whole topic.");
-        }
+        var (since, until, offsetRange) = ParseWindow(query);
 
         if (!Topics(connection).Contains(topic))
         {
@@ -43,12 +41,35 @@ internal sealed class KafkaSourceConnector
         })).Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var partitions = admin.GetMetadata(topic, Timeout).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-        var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, Timeout).High.Value);
-        var starts = since is { } from
+        var watermarks = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, Timeout));
+        var ends = watermarks.ToDictionary(w => w.Key, w => w.Value.High.Value);
+        if (until is { } to)
+        {
+            foreach (var o in consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, new Timestamp(to.UtcDateTime))), Timeout))
+            {
+                if (o.Offset.Value >= 0)
+                {
+                    ends[o.Partition.Value] = Math.Min(ends[o.Partition.Value], o.Offset.Value);
+                }
+            }
+        }
+
+        if (offsetRange is var (first, last))
+        {
+            foreach (var partition in ends.Keys.ToList())
+            {
+                ends[partition] = Math.Min(ends[partition], last);
+            }
+        }
+
+        var starts = offsetRange is var (low, _)
+            ? partitions.Select(p => new TopicPartitionOffset(p, new Offset(Math.Max(low, watermarks[p.Partition.Value].Low.Value)))).ToList()
+            : since is { } from
             ? consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, new Timestamp(from.UtcDateTime))), Timeout)
                 .Select(o => new TopicPartitionOffset(o.TopicPartition, o.Offset.Value < 0 ? new Offset(ends[o.Partition.Value]) : o.Offset)).ToList()
-            : partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)).ToList();
-        var pending = starts.Where(s => ends[s.Partition.Value] > 0 && (s.Offset == Offset.Beginning || s.Offset.Value < ends[s.Partition.Value])).Select(s => s.Partition.Value).ToHashSet();
+            : partitions.Select(p => new TopicPartitionOffset(p, new Offset(watermarks[p.Partition.Value].Low.Value))).ToList();
+        var pending = starts.Where(s => s.Offset.Value < ends[s.Partition.Value]).Select(s => s.Partition.Value).ToHashSet();
+        var lastProgress = DateTime.UtcNow;
         consumer.Assign(starts);
 
         long written = 0;
@@ -59,9 +80,15 @@ internal sealed class KafkaSourceConnector
             var result = consumer.Consume(TimeSpan.FromSeconds(1));
             if (result is null || result.IsPartitionEOF)
             {
+                if (DateTime.UtcNow - lastProgress > TimeSpan.FromSeconds(30))
+                {
+                    throw new ValidationException("table", $"The topic '{topic}' stopped delivering messages before the end of the range.");
+                }
+
                 continue;
             }
 
+            lastProgress = DateTime.UtcNow;
             var partition = result.Partition.Value;
             if (result.Offset.Value < ends[partition])
             {
@@ -82,11 +109,39 @@ internal sealed class KafkaSourceConnector
         rows.Report(written);
         if (written == 0)
         {
-            throw new ValidationException("table", $"The topic '{topic}' has no messages{(since is null ? string.Empty : " since " + since.Value.ToString("o", CultureInfo.InvariantCulture))}.");
+            throw new ValidationException("table", $"The topic '{topic}' has no messages in the chosen range.");
         }
 
         return written;
     }, ct);
+
+    private static (DateTimeOffset? Since, DateTimeOffset? Until, (long First, long Last)? Offsets) ParseWindow(string? query)
+    {
+        var text = query?.Trim() ?? string.Empty;
+        if (text.Length == 0)
+        {
+            return (null, null, null);
+        }
+
+        if (text.StartsWith("offsets:", StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = text[8..].Split('-', 2);
+            if (parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var first) && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var last) && first >= 0 && last > first)
+            {
+                return (null, null, (first, last));
+            }
+
+            throw new ValidationException("query", "An offset range is written offsets:START-END, e.g. offsets:0-1000 (END exclusive).");
+        }
+
+        var window = text.Split("..", 2);
+        return (Time(window[0]), window.Length == 2 ? Time(window[1]) : null, null);
+
+        static DateTimeOffset? Time(string value) =>
+            value.Trim().Length == 0 ? null
+            : DateTimeOffset.TryParse(value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t
+            : throw new ValidationException("query", "For a Kafka source give an ISO time (2026-01-31T00:00:00Z), a window FROM..TO, an offset range offsets:START-END, or nothing for the whole topic.");
+    }
 
     private static string Line(ConsumeResult<byte[]?, byte[]?> message)
     {

@@ -133,10 +133,10 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         const string topic = "orders";
         for (var i = 0; i < 5; i++)
         {
-            await producer.ProduceAsync(topic, new Confluent.Kafka.Message<string, string> { Key = $"k{i}", Value = $$"""{"order":{{i}},"amount":{{i * 10}}}""" });
+            await producer.ProduceAsync(new Confluent.Kafka.TopicPartition(topic, new Confluent.Kafka.Partition(0)), new Confluent.Kafka.Message<string, string> { Key = $"k{i}", Value = $$"""{"order":{{i}},"amount":{{i * 10}}}""" });
         }
 
-        await producer.ProduceAsync(topic, new Confluent.Kafka.Message<string, string> { Key = "raw", Value = "not json" });
+        await producer.ProduceAsync(new Confluent.Kafka.TopicPartition(topic, new Confluent.Kafka.Partition(0)), new Confluent.Kafka.Message<string, string> { Key = "raw", Value = "not json" });
         using var admin = new Confluent.Kafka.DependentAdminClientBuilder(producer.Handle).Build();
         var broker = admin.GetMetadata(TimeSpan.FromSeconds(5)).Brokers.Single();
         var source = await Sources.CreateAsync(new DataSourceInput("kafka-" + _database, DataSourceKind.Kafka, broker.Host, broker.Port, "-", "", null), None);
@@ -145,7 +145,7 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         await Sources.TestAsync(source.Id, None);
         (await Sources.ListTablesAsync(source.Id, None)).ShouldContain(topic);
         var job = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, null, null, None));
-        await producer.ProduceAsync(topic, new Confluent.Kafka.Message<string, string> { Key = "late", Value = "{}" });
+        await producer.ProduceAsync(new Confluent.Kafka.TopicPartition(topic, new Confluent.Kafka.Partition(0)), new Confluent.Kafka.Message<string, string> { Key = "late", Value = "{}" });
 
         job.Status.ShouldBe(JobStatus.Succeeded, job.Error);
         var version = (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None)).Single();
@@ -154,6 +154,16 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         version.Columns.Select(c => c.Name).ShouldBe(["partition", "offset", "timestamp", "key", "value"]);
         var bad = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "no-such-topic", null, null, None));
         bad.Status.ShouldBe(JobStatus.Failed);
+
+        var range = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, "offsets:1-3", "two messages", None));
+        range.Status.ShouldBe(JobStatus.Succeeded, range.Error);
+        (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None))[0].RowCount.ShouldBe(2);
+        var future = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, "2999-01-01T00:00:00Z..", null, None));
+        future.Status.ShouldBe(JobStatus.Failed);
+        future.Error!.ShouldContain("no messages");
+        var invalid = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, "offsets:9-1", null, None));
+        invalid.Status.ShouldBe(JobStatus.Failed);
+        invalid.Error!.ShouldContain("offsets:START-END");
     }
 
     [Fact]
