@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPlatformDbContext))]
-    [Migration("20261126024330_ScheduledImports")]
-    partial class ScheduledImports
+    [Migration("20261126031240_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -465,6 +465,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<string>("ColumnarKey")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("columnar_key");
 
                     b.Property<string>("Columns")
                         .IsRequired()

@@ -388,6 +388,7 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     number = table.Column<int>(type: "integer", nullable: false),
                     content_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     object_key = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    columnar_key = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: true),
                     format = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     size_bytes = table.Column<long>(type: "bigint", nullable: false),
                     row_count = table.Column<long>(type: "bigint", nullable: false),
@@ -405,6 +406,37 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     table.PrimaryKey("pk_dataset_versions", x => x.id);
                     table.ForeignKey(
                         name: "fk_dataset_versions_datasets_dataset_id",
+                        column: x => x.dataset_id,
+                        principalTable: "datasets",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "scheduled_imports",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    source_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    dataset_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    table = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
+                    query = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: true),
+                    cron = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    created_by_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    created_by = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_scheduled_imports", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_scheduled_imports_data_sources_source_id",
+                        column: x => x.source_id,
+                        principalTable: "data_sources",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_scheduled_imports_datasets_dataset_id",
                         column: x => x.dataset_id,
                         principalTable: "datasets",
                         principalColumn: "id",
@@ -546,6 +578,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_scheduled_imports_dataset_id",
+                table: "scheduled_imports",
+                column: "dataset_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_scheduled_imports_source_id",
+                table: "scheduled_imports",
+                column: "source_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_storage_usage_snapshots_taken_at",
                 table: "storage_usage_snapshots",
                 column: "taken_at");
@@ -582,9 +624,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
-                name: "data_sources");
-
-            migrationBuilder.DropTable(
                 name: "dataset_profiles");
 
             migrationBuilder.DropTable(
@@ -601,6 +640,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "role_assignments");
+
+            migrationBuilder.DropTable(
+                name: "scheduled_imports");
 
             migrationBuilder.DropTable(
                 name: "storage_usage_snapshots");
@@ -625,6 +667,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "roles");
+
+            migrationBuilder.DropTable(
+                name: "data_sources");
 
             migrationBuilder.DropTable(
                 name: "datasets");
