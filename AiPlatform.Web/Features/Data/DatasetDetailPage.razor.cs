@@ -27,6 +27,9 @@ public partial class DatasetDetailPage : IDisposable
     private long _uploadSize;
     private double _progress;
     private CancellationTokenSource? _uploadCancel;
+    private string? _name;
+    private string? _description;
+    private string? _tags;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -36,6 +39,7 @@ public partial class DatasetDetailPage : IDisposable
         try
         {
             (_dataset, _level) = await Datasets.GetAsync(Id, default);
+            (_name, _description, _tags) = (_dataset.Name, _dataset.Description, string.Join(", ", _dataset.Tags));
             _versions = await Datasets.ListVersionsAsync(Id, default);
             await SelectVersionAsync(_versions.FirstOrDefault());
         }
@@ -138,6 +142,19 @@ public partial class DatasetDetailPage : IDisposable
         {
             _uploading = false;
             _progress = 0;
+        }
+    }
+
+    private async Task SaveAsync()
+    {
+        try
+        {
+            _dataset = await Datasets.UpdateAsync(Id, _name ?? string.Empty, _description, (_tags ?? string.Empty).Split([',', ' '], StringSplitOptions.RemoveEmptyEntries), default);
+            Snackbar.Add(L["Common.Saved"], Severity.Success);
+        }
+        catch (PlatformException ex)
+        {
+            Snackbar.Add(L.Describe(ex), Severity.Error);
         }
     }
 

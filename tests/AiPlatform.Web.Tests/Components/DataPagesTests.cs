@@ -30,4 +30,22 @@ public sealed class DataPagesTests : PageTestBase
         page.WaitForAssertion(() => page.Find("[data-testid=dataset-link]").TextContent.ShouldBe("sales"));
         page.Markup.ShouldContain("finance");
     }
+
+    [Fact]
+    public async Task Dataset_page_offers_editing_to_writers_only()
+    {
+        var dataset = await Get<DatasetService>().CreateAsync("editable", "first", null, default);
+
+        var owner = Render<DatasetDetailPage>(p => p.Add(x => x.Id, dataset.Id));
+        owner.WaitForAssertion(() => owner.Find("[data-testid=dataset-title]").TextContent.ShouldBe("editable"));
+        owner.FindAll("[data-testid=dataset-edit]").Count.ShouldBe(1);
+
+        var reader = await Get<AiPlatform.Core.Access.UserAdminService>().CreateAsync(new AiPlatform.Core.Access.NewUser("reader", null, null, "Passw0rd-reader"), [], default);
+        await Get<AiPlatform.Core.Access.SharingService>().GrantAsync(AiPlatform.Core.Access.SecurableTypes.Dataset, dataset.Id, AiPlatform.Core.Access.PrincipalType.User, reader.Id, AiPlatform.Core.Access.PermissionLevel.Read, default);
+        SignIn(reader.Id, "reader");
+        var readOnly = Render<DatasetDetailPage>(p => p.Add(x => x.Id, dataset.Id));
+        readOnly.WaitForAssertion(() => readOnly.Find("[data-testid=dataset-title]").TextContent.ShouldBe("editable"));
+        readOnly.FindAll("[data-testid=dataset-edit]").ShouldBeEmpty();
+        readOnly.FindAll("[data-testid=delete-dataset]").ShouldBeEmpty();
+    }
 }
