@@ -47,6 +47,9 @@ public static class DependencyInjection
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();
         services.AddScoped<IJobHandler, ProfileDatasetHandler>();
+        services.AddScoped<Tracking.TrackingService>();
+        services.AddScoped<Tracking.ArtifactService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Tracking.TrackingService>());
         return services;
     }
 }

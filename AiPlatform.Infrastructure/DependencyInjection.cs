@@ -136,6 +136,7 @@ public static class DependencyInjection
         services.AddSingleton<IApiTokenStore, EfApiTokenStore>();
         services.AddSingleton<IProjectStore, EfProjectStore>();
         services.AddSingleton<IDatasetStore, EfDatasetStore>();
+        services.AddSingleton<Core.Tracking.ITrackingStore, EfTrackingStore>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
         services.AddSingleton<DataSources.S3SourceConnector>();
         services.AddSingleton<DataSources.KafkaSourceConnector>();

@@ -73,9 +73,30 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
     /// Throws <see cref="Common.NotFoundException"/> when the caller may not read the object (it does not exist for them)
     /// and <see cref="ForbiddenException"/> when they may read it but not at <paramref name="required"/>.
     /// </summary>
-    public async Task<PermissionLevel> RequireLevelAsync(string objectType, Guid objectId, Guid ownerId, PermissionLevel required, CancellationToken ct)
+    public async Task<PermissionLevel> RequireLevelAsync(string objectType, Guid objectId, Guid ownerId, PermissionLevel required, CancellationToken ct) =>
+        await RequireFoundLevelAsync(objectType, objectId, await GetLevelAsync(objectType, objectId, ownerId, ct), required, ct);
+
+    /// <summary>The caller's level on an object that may inherit from a parent: the better of its own and the parent's.</summary>
+    public async Task<PermissionLevel?> GetLevelAsync(SecurableObject target, CancellationToken ct)
     {
-        var level = await GetLevelAsync(objectType, objectId, ownerId, ct) ?? throw new Common.NotFoundException(objectType, objectId);
+        var own = await GetLevelAsync(target.ObjectType, target.Id, target.OwnerId, ct);
+        if (own == PermissionLevel.Manage || target.Parent is null)
+        {
+            return own;
+        }
+
+        var inherited = await GetLevelAsync(target.Parent, ct);
+        return own is null ? inherited : inherited is null ? own : (PermissionLevel)Math.Max((int)own, (int)inherited);
+    }
+
+    /// <inheritdoc cref="RequireLevelAsync(string, Guid, Guid, PermissionLevel, CancellationToken)"/>
+    public async Task<PermissionLevel> RequireLevelAsync(SecurableObject target, PermissionLevel required, CancellationToken ct) =>
+        await RequireFoundLevelAsync(target.ObjectType, target.Id, await GetLevelAsync(target, ct), required, ct);
+
+    /// <summary>Checks a level the caller already computed (null: the object is invisible to the caller).</summary>
+    public async Task<PermissionLevel> RequireFoundLevelAsync(string objectType, Guid objectId, PermissionLevel? found, PermissionLevel required, CancellationToken ct)
+    {
+        var level = found ?? throw new Common.NotFoundException(objectType, objectId);
         if (level < required)
         {
             throw new ForbiddenException($"This needs {required} permission on the {objectType}.");

@@ -6,6 +6,7 @@ public static class SecurableTypes
     public const string Project = "project";
     public const string Dataset = "dataset";
     public const string DataSource = "data-source";
+    public const string Experiment = "experiment";
 
-    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment];
 }

@@ -9,7 +9,7 @@ public sealed class SharingService(AccessService access, IAccessStore store, IUs
     {
         var lookup = lookups.FirstOrDefault(l => l.ObjectType == objectType) ?? throw new NotFoundException(objectType, objectId);
         var target = await lookup.FindAsync(objectId, ct) ?? throw new NotFoundException(objectType, objectId);
-        await access.RequireLevelAsync(objectType, objectId, target.OwnerId, required, ct);
+        await access.RequireLevelAsync(target, required, ct);
         return target;
     }
 

@@ -1,6 +1,6 @@
 namespace AiPlatform.Core.Projects;
 
-/// <summary>A workspace that later holds datasets, experiments and models; the first securable object type.</summary>
+/// <summary>A workspace that holds experiments, training runs and studies; the first securable object type.</summary>
 public sealed class Project : Access.IOwnedObject
 {
     public Guid Id { get; set; }
@@ -8,6 +8,9 @@ public sealed class Project : Access.IOwnedObject
     public required string Name { get; set; }
 
     public string? Description { get; set; }
+
+    /// <summary>Where the project's code lives (https, ssh or git@ form); optional.</summary>
+    public string? GitRepositoryUrl { get; set; }
 
     public Guid OwnerId { get; set; }
 

@@ -18,22 +18,25 @@ public sealed class ProjectService(AccessService access, IProjectStore store, Au
         return project is not null && level is { } l ? (project, l) : throw new NotFoundException("Project", id);
     }
 
-    public async Task<Project> CreateAsync(string name, string? description, CancellationToken ct)
+    public Task<Project> CreateAsync(string name, string? description, CancellationToken ct) => CreateAsync(name, description, null, ct);
+
+    public async Task<Project> CreateAsync(string name, string? description, string? gitRepositoryUrl, CancellationToken ct)
     {
         var context = await access.RequireCapabilityAsync(Capabilities.ProjectsCreate, ct);
         var now = time.GetUtcNow();
-        var project = new Project { Id = Guid.CreateVersion7(now), Name = await ValidNameAsync(context.UserId, name, null, ct), Description = ValidDescription(description), OwnerId = context.UserId, CreatedAt = now, UpdatedAt = now };
-        await store.AddAsync(project, await audit.EntryAsync("project.create", ObjectType, project.Id, new { project.Name, project.Description }, ct), ct);
+        var project = new Project { Id = Guid.CreateVersion7(now), Name = await ValidNameAsync(context.UserId, name, null, ct), Description = ValidDescription(description), GitRepositoryUrl = ValidGitUrl(gitRepositoryUrl), OwnerId = context.UserId, CreatedAt = now, UpdatedAt = now };
+        await store.AddAsync(project, await audit.EntryAsync("project.create", ObjectType, project.Id, new { project.Name, project.Description, project.GitRepositoryUrl }, ct), ct);
         return project;
     }
 
-    public async Task<Project> UpdateAsync(Guid id, string name, string? description, CancellationToken ct)
+    public async Task<Project> UpdateAsync(Guid id, string name, string? description, string? gitRepositoryUrl, CancellationToken ct)
     {
         var (project, _) = await GetAsync(id, ct);
         await access.RequireLevelAsync(ObjectType, id, project.OwnerId, PermissionLevel.Write, ct);
         var before = new { project.Name, project.Description };
         project.Name = await ValidNameAsync(project.OwnerId, name, id, ct);
         project.Description = ValidDescription(description);
+        project.GitRepositoryUrl = ValidGitUrl(gitRepositoryUrl);
         project.UpdatedAt = time.GetUtcNow();
         await store.UpdateAsync(project, await audit.EntryAsync("project.update", ObjectType, id, new { before, after = new { project.Name, project.Description } }, ct), ct);
         return project;
@@ -51,6 +54,20 @@ public sealed class ProjectService(AccessService access, IProjectStore store, Au
 
     private static string? ValidDescription(string? description) =>
         description is { Length: > 2000 } ? throw new ValidationException("description", "A description has at most 2000 characters.") : description?.Trim();
+
+    private static string? ValidGitUrl(string? url)
+    {
+        var trimmed = url?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return null;
+        }
+
+        var ok = trimmed.Length <= 500
+            && ((Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh" or "git" && !string.IsNullOrEmpty(uri.Host))
+                || System.Text.RegularExpressions.Regex.IsMatch(trimmed, @"^[\w.-]+@[\w.-]+:[\w./~-]+$"));
+        return ok ? trimmed : throw new ValidationException("gitRepositoryUrl", "A Git repository URL looks like https://host/group/repo.git or git@host:group/repo.git.");
+    }
 
     private async Task<string> ValidNameAsync(Guid ownerId, string name, Guid? except, CancellationToken ct)
     {

@@ -4,6 +4,7 @@ using AiPlatform.Core.Data;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Projects;
 using AiPlatform.Core.Storage;
+using AiPlatform.Core.Tracking;
 using AiPlatform.Infrastructure.Identity;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -49,6 +50,24 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
     public DbSet<DataSource> DataSources => Set<DataSource>();
 
     public DbSet<ScheduledImport> ScheduledImports => Set<ScheduledImport>();
+
+    public DbSet<Experiment> Experiments => Set<Experiment>();
+
+    public DbSet<ExperimentTag> ExperimentTags => Set<ExperimentTag>();
+
+    public DbSet<Run> Runs => Set<Run>();
+
+    public DbSet<RunParam> RunParams => Set<RunParam>();
+
+    public DbSet<RunTag> RunTags => Set<RunTag>();
+
+    public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
+
+    public DbSet<RunLatestMetric> RunLatestMetrics => Set<RunLatestMetric>();
+
+    public DbSet<RunInput> RunInputs => Set<RunInput>();
+
+    public DbSet<RunArtifact> RunArtifacts => Set<RunArtifact>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

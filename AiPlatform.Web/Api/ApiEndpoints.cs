@@ -1,5 +1,6 @@
 using AiPlatform.Web.Features.Admin;
 using AiPlatform.Web.Features.Dashboard;
+using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Features.Projects;
@@ -20,6 +21,8 @@ public static class ApiEndpoints
         app.MapDataSourceEndpoints();
         app.MapDashboardEndpoints();
         app.MapJobEndpoints();
+        app.MapExperimentEndpoints();
+        app.MapMlflowEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

@@ -13,7 +13,7 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
         {
             ValidationException => (StatusCodes.Status400BadRequest, "The request is invalid."),
             NotFoundException or AiPlatform.Core.Storage.ObjectNotFoundException => (StatusCodes.Status404NotFound, "Not found."),
-            ConflictException => (StatusCodes.Status409Conflict, "Conflict."),
+            ConflictException or AlreadyExistsException => (StatusCodes.Status409Conflict, "Conflict."),
             AiPlatform.Core.Access.ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden."),
             BadHttpRequestException bad => (bad.StatusCode, "The request is invalid."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "Client closed the request."),

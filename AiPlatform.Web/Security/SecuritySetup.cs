@@ -73,7 +73,8 @@ public static class SecuritySetup
         app.UseAuthorization();
         app.Use((context, next) =>
         {
-            if (context.User.HasClaim(PlatformClaimTypes.ReadOnly, "true") && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method))
+            if (context.User.HasClaim(PlatformClaimTypes.ReadOnly, "true") && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+                && !IsReadOnlyPost(context.Request))
             {
                 return Results.Problem(statusCode: 403, title: "Forbidden.", detail: "This token may only read.", type: Api.ProblemTypes.For("forbidden")).ExecuteAsync(context);
             }
@@ -83,8 +84,14 @@ public static class SecuritySetup
         app.UseMiddleware<MustChangePasswordMiddleware>();
     }
 
+    /// <summary>MLflow's searches are POSTs that only read; read-only tokens may make them.</summary>
+    private static bool IsReadOnlyPost(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.Value is { } path
+        && (path.EndsWith("/mlflow/runs/search", StringComparison.Ordinal) || path.EndsWith("/mlflow/experiments/search", StringComparison.Ordinal))
+        && (path.StartsWith("/api/2.0/", StringComparison.Ordinal) || path.StartsWith("/ajax-api/2.0/", StringComparison.Ordinal));
+
     internal static bool IsApi(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/ajax-api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
 
     private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx)
     {

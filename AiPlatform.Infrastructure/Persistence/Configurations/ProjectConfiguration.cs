@@ -14,6 +14,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         builder.Property(p => p.Id).ValueGeneratedNever();
         builder.Property(p => p.Name).HasMaxLength(100);
         builder.Property(p => p.Description).HasMaxLength(2000);
+        builder.Property(p => p.GitRepositoryUrl).HasMaxLength(500);
         builder.HasIndex(p => new { p.OwnerId, p.Name }).IsUnique();
         builder.HasOne<PlatformUser>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Restrict);
     }

@@ -56,6 +56,11 @@ internal sealed class EfProjectStore(IDbContextFactory<PlatformDbContext> contex
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await db.Experiments.AnyAsync(e => e.ProjectId == id, ct))
+        {
+            throw new ConflictException("The project still has experiments (deleted ones included); remove them first.");
+        }
+
         await db.Grants.Where(g => g.ObjectType == SecurableTypes.Project && g.ObjectId == id).ExecuteDeleteAsync(ct);
         await db.Projects.Where(p => p.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);

@@ -30,7 +30,7 @@ public static class ProjectEndpoints
 
     static async Task<Created<ProjectView>> CreateAsync(ProjectRequest body, ProjectService projects, CancellationToken ct)
     {
-        var project = await projects.CreateAsync(body.Name ?? string.Empty, body.Description, ct);
+        var project = await projects.CreateAsync(body.Name ?? string.Empty, body.Description, body.GitRepositoryUrl, ct);
         return TypedResults.Created($"/api/v1/projects/{project.Id}", ProjectView.From(project, PermissionLevel.Manage));
     }
 
@@ -42,7 +42,7 @@ public static class ProjectEndpoints
 
     static async Task<Ok<ProjectView>> UpdateAsync(Guid id, ProjectRequest body, ProjectService projects, CancellationToken ct)
     {
-        var project = await projects.UpdateAsync(id, body.Name ?? string.Empty, body.Description, ct);
+        var project = await projects.UpdateAsync(id, body.Name ?? string.Empty, body.Description, body.GitRepositoryUrl, ct);
         return TypedResults.Ok(ProjectView.From(project, (await projects.GetAsync(id, ct)).Level));
     }
 
@@ -53,14 +53,14 @@ public static class ProjectEndpoints
     }
 }
 
-public sealed record ProjectRequest(string? Name, string? Description);
+public sealed record ProjectRequest(string? Name, string? Description, string? GitRepositoryUrl = null);
 
 public sealed record GrantRequest(PrincipalType PrincipalType, Guid PrincipalId, PermissionLevel Level);
 
 public sealed record ProjectList(IReadOnlyList<ProjectView> Items, int TotalCount, int Page, int PageSize);
 
 /// <summary>A project; <see cref="Permission"/> is the caller's level on it (in lists it is left out).</summary>
-public sealed record ProjectView(Guid Id, string Name, string? Description, Guid OwnerId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PermissionLevel? Permission)
+public sealed record ProjectView(Guid Id, string Name, string? Description, string? GitRepositoryUrl, Guid OwnerId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PermissionLevel? Permission)
 {
-    public static ProjectView From(Project p, PermissionLevel? level) => new(p.Id, p.Name, p.Description, p.OwnerId, p.CreatedAt, p.UpdatedAt, level);
+    public static ProjectView From(Project p, PermissionLevel? level) => new(p.Id, p.Name, p.Description, p.GitRepositoryUrl, p.OwnerId, p.CreatedAt, p.UpdatedAt, level);
 }

@@ -28,7 +28,7 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
         {
             (await Projects.ListAsync(null, new PageRequest(), None)).Items.ShouldNotContain(p => p.Id == project.Id);
             await Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None));
-            await Should.ThrowAsync<NotFoundException>(() => Projects.UpdateAsync(project.Id, "hijacked", null, None));
+            await Should.ThrowAsync<NotFoundException>(() => Projects.UpdateAsync(project.Id, "hijacked", null, null, None));
             await Should.ThrowAsync<NotFoundException>(() => Sharing.ListAsync(SecurableTypes.Project, project.Id, None));
         });
 
@@ -38,7 +38,7 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
         {
             (await Projects.ListAsync(null, new PageRequest(), None)).Items.ShouldContain(p => p.Id == project.Id);
             (await Projects.GetAsync(project.Id, None)).Level.ShouldBe(PermissionLevel.Read);
-            await Should.ThrowAsync<ForbiddenException>(() => Projects.UpdateAsync(project.Id, "hijacked", null, None));
+            await Should.ThrowAsync<ForbiddenException>(() => Projects.UpdateAsync(project.Id, "hijacked", null, null, None));
             await Should.ThrowAsync<ForbiddenException>(() => Sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, bob.Id, PermissionLevel.Manage, None));
         });
 
@@ -61,7 +61,7 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
 
         await As(member, async () =>
         {
-            var updated = await Projects.UpdateAsync(project.Id, "Shared (edited)", "by a member", None);
+            var updated = await Projects.UpdateAsync(project.Id, "Shared (edited)", "by a member", null, None);
             updated.Name.ShouldBe("Shared (edited)");
             await Should.ThrowAsync<ForbiddenException>(() => Projects.DeleteAsync(project.Id, None));
         });

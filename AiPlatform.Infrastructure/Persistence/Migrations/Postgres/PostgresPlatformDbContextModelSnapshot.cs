@@ -760,6 +760,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("description");
 
+                    b.Property<string>("GitRepositoryUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("git_repository_url");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -823,6 +828,375 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_storage_usage_snapshots_taken_at");
 
                     b.ToTable("storage_usage_snapshots", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("LifecycleStage")
+                        .HasColumnType("integer")
+                        .HasColumnName("lifecycle_stage");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("bigint")
+                        .HasColumnName("number");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_experiments");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_experiments_name");
+
+                    b.HasIndex("Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_experiments_number");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_experiments_owner_id");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_experiments_project_id");
+
+                    b.ToTable("experiments", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.ExperimentTag", b =>
+                {
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("ExperimentId", "Key")
+                        .HasName("pk_experiment_tags");
+
+                    b.ToTable("experiment_tags", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.Run", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("EndTime")
+                        .HasColumnType("bigint")
+                        .HasColumnName("end_time");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<int>("LifecycleStage")
+                        .HasColumnType("integer")
+                        .HasColumnName("lifecycle_stage");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("ParentRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("parent_run_id");
+
+                    b.Property<long>("StartTime")
+                        .HasColumnType("bigint")
+                        .HasColumnName("start_time");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_runs");
+
+                    b.HasIndex("ParentRunId")
+                        .HasDatabaseName("ix_runs_parent_run_id");
+
+                    b.HasIndex("ExperimentId", "LifecycleStage", "StartTime")
+                        .HasDatabaseName("ix_runs_experiment_id_lifecycle_stage_start_time");
+
+                    b.ToTable("runs", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunArtifact", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("path");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("ObjectKey")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("object_key");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("RunId", "Path")
+                        .HasName("pk_run_artifacts");
+
+                    b.ToTable("run_artifacts", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunInput", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Context")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("context");
+
+                    b.Property<Guid?>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<Guid?>("DatasetVersionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_version_id");
+
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("digest");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Profile")
+                        .HasColumnType("text")
+                        .HasColumnName("profile");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Schema")
+                        .HasColumnType("text")
+                        .HasColumnName("schema");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("source");
+
+                    b.Property<string>("SourceType")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("source_type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_run_inputs");
+
+                    b.HasIndex("DatasetVersionId")
+                        .HasDatabaseName("ix_run_inputs_dataset_version_id");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_run_inputs_run_id");
+
+                    b.ToTable("run_inputs", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunLatestMetric", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<bool>("IsNan")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_nan");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<long>("Timestamp")
+                        .HasColumnType("bigint")
+                        .HasColumnName("timestamp");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasKey("RunId", "Key")
+                        .HasName("pk_run_latest_metrics");
+
+                    b.HasIndex("ExperimentId", "Key", "Value")
+                        .HasDatabaseName("ix_run_latest_metrics_experiment_id_key_value");
+
+                    b.ToTable("run_latest_metrics", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunMetric", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("IsNan")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_nan");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<long>("Timestamp")
+                        .HasColumnType("bigint")
+                        .HasColumnName("timestamp");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_run_metrics");
+
+                    b.HasIndex("RunId", "Key", "Step")
+                        .HasDatabaseName("ix_run_metrics_run_id_key_step");
+
+                    b.ToTable("run_metrics", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunParam", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(6000)
+                        .HasColumnType("character varying(6000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("RunId", "Key")
+                        .HasName("pk_run_params");
+
+                    b.ToTable("run_params", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunTag", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("character varying(5000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("RunId", "Key")
+                        .HasName("pk_run_tags");
+
+                    b.ToTable("run_tags", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Infrastructure.Identity.PlatformUser", b =>
@@ -1125,6 +1499,103 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_projects_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>
+                {
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_experiments_users_owner_id");
+
+                    b.HasOne("AiPlatform.Core.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_experiments_projects_project_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.ExperimentTag", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_experiment_tags_experiments_experiment_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.Run", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_runs_experiments_experiment_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunArtifact", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_artifacts_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunInput", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_inputs_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunLatestMetric", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_latest_metrics_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunMetric", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_metrics_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunParam", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_params_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunTag", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_tags_runs_run_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>

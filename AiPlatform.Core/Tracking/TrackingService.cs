@@ -1,0 +1,667 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Projects;
+
+namespace AiPlatform.Core.Tracking;
+
+/// <summary>
+/// Experiments and runs with MLflow's semantics: params are immutable, tags overwrite, metrics append, deleting is
+/// soft. Rights are checked per experiment (its own grants or its project's); runs take their experiment's rights.
+/// </summary>
+public sealed partial class TrackingService(
+    AccessService access,
+    ITrackingStore store,
+    IProjectStore projects,
+    ProjectService projectService,
+    Data.DatasetService datasets,
+    AuditRecorder audit,
+    TimeProvider time) : ISecurableLookup
+{
+    public const string DefaultProjectName = "Default";
+
+    public string ObjectType => SecurableTypes.Experiment;
+
+    public static string ArtifactUri(Experiment experiment, Run run) => $"mlflow-artifacts:/{experiment.MlflowId}/{run.MlflowId}/artifacts";
+
+    public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- experiments ----
+
+    public async Task<ExperimentPage> ListExperimentsAsync(ExperimentQuery query, CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        var (items, total) = await store.ListReadableExperimentsAsync(context, query with { Limit = Math.Clamp(query.Limit, 1, TrackingLimits.MaxSearchResults), Offset = Math.Max(0, query.Offset) }, ct);
+        var ids = items.Select(e => e.Id).ToList();
+        var tags = (await store.ListExperimentTagsAsync(ids, ct)).ToLookup(t => t.ExperimentId);
+        var counts = await store.CountRunsAsync(ids, ct);
+        var projectNames = new Dictionary<Guid, string>();
+        foreach (var projectId in items.Select(e => e.ProjectId).Distinct())
+        {
+            projectNames[projectId] = (await projects.FindAsync(projectId, ct))?.Name ?? string.Empty;
+        }
+
+        return new ExperimentPage(items.Select(e => new ExperimentSummary(e, projectNames[e.ProjectId], tags[e.Id].ToList(), counts.GetValueOrDefault(e.Id))).ToList(), total, query.Offset);
+    }
+
+    public async Task<(Experiment Experiment, PermissionLevel Level)> GetExperimentAsync(Guid id, CancellationToken ct)
+    {
+        var experiment = await store.FindExperimentAsync(id, ct) ?? throw new NotFoundException("Experiment", id);
+        return (experiment, await LevelAsync(experiment, ct) ?? throw new NotFoundException("Experiment", id));
+    }
+
+    /// <summary>Finds an experiment by its MLflow id (a number).</summary>
+    public async Task<Experiment> GetExperimentByMlflowIdAsync(string? mlflowId, CancellationToken ct)
+    {
+        if (!long.TryParse(mlflowId, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            throw new NotFoundException("Experiment", mlflowId ?? string.Empty);
+        }
+
+        var experiment = await store.FindExperimentByNumberAsync(number, ct) ?? throw new NotFoundException("Experiment", mlflowId);
+        return await LevelAsync(experiment, ct) is null ? throw new NotFoundException("Experiment", mlflowId) : experiment;
+    }
+
+    public async Task<Experiment> GetExperimentByNameAsync(string? name, CancellationToken ct)
+    {
+        var experiment = await store.FindExperimentByNameAsync(name ?? string.Empty, ct);
+        return experiment is not null && await LevelAsync(experiment, ct) is not null
+            ? experiment
+            : throw new NotFoundException("Experiment", name ?? string.Empty);
+    }
+
+    public async Task<IReadOnlyList<ExperimentTag>> GetExperimentTagsAsync(Guid experimentId, CancellationToken ct)
+    {
+        await GetExperimentAsync(experimentId, ct);
+        return await store.ListExperimentTagsAsync([experimentId], ct);
+    }
+
+    public async Task<string?> GetProjectNameAsync(Guid projectId, CancellationToken ct) => (await projects.FindAsync(projectId, ct))?.Name;
+
+    /// <summary>
+    /// Creates an experiment in a project the caller may write. Without a project (MLflow clients), the
+    /// <c>aiplatform.project</c> tag names one by id or name, else the caller's "Default" project is used (made on demand).
+    /// </summary>
+    public async Task<Experiment> CreateExperimentAsync(Guid? projectId, string? name, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.ExperimentsCreate, ct);
+        var trimmed = ValidExperimentName(name);
+        var tagList = (tags ?? new Dictionary<string, string>()).Select(t => new ExperimentTag
+        {
+            Key = TrackingLimits.ValidKey(t.Key, "Tag"),
+            Value = TrackingLimits.ValidValue(t.Value, TrackingLimits.MaxExperimentTagValueLength, "Tag", t.Key),
+        }).ToList();
+        var project = await ResolveProjectAsync(context, projectId, tags?.GetValueOrDefault(TrackingLimits.ProjectTag), ct);
+        await access.RequireLevelAsync(SecurableTypes.Project, project.Id, project.OwnerId, PermissionLevel.Write, ct);
+        if (await store.FindExperimentByNameAsync(trimmed, ct) is { } existing)
+        {
+            throw new AlreadyExistsException(existing.LifecycleStage == LifecycleStage.Deleted
+                ? $"Experiment '{trimmed}' already exists in deleted state. You can restore the experiment, or permanently delete it before creating a new one."
+                : $"Experiment '{trimmed}' already exists.");
+        }
+
+        var now = time.GetUtcNow();
+        var experiment = new Experiment { Id = Guid.CreateVersion7(now), Name = trimmed, ProjectId = project.Id, OwnerId = context.UserId, CreatedAt = now, UpdatedAt = now };
+        tagList.ForEach(t => t.ExperimentId = experiment.Id);
+        await store.AddExperimentAsync(experiment, tagList, await audit.EntryAsync("experiment.create", ObjectType, experiment.Id, new { experiment.Name, project = project.Name }, ct), ct);
+        return experiment;
+    }
+
+    public async Task<Experiment> RenameExperimentAsync(Guid id, string? newName, CancellationToken ct)
+    {
+        var experiment = await RequireExperimentAsync(id, PermissionLevel.Write, ct);
+        var trimmed = ValidExperimentName(newName);
+        if (trimmed == experiment.Name)
+        {
+            return experiment;
+        }
+
+        if (await store.FindExperimentByNameAsync(trimmed, ct) is not null)
+        {
+            throw new AlreadyExistsException($"Experiment '{trimmed}' already exists.");
+        }
+
+        var before = experiment.Name;
+        experiment.Name = trimmed;
+        experiment.UpdatedAt = time.GetUtcNow();
+        await store.UpdateExperimentAsync(experiment, await audit.EntryAsync("experiment.rename", ObjectType, id, new { before, after = trimmed }, ct), ct);
+        return experiment;
+    }
+
+    public async Task SetExperimentLifecycleAsync(Guid id, LifecycleStage stage, CancellationToken ct)
+    {
+        var experiment = await RequireExperimentAsync(id, PermissionLevel.Manage, ct);
+        if (experiment.LifecycleStage == stage)
+        {
+            throw new ValidationException("experiment_id", stage == LifecycleStage.Deleted
+                ? $"Cannot delete an already deleted experiment: {experiment.MlflowId}."
+                : $"Cannot restore an active experiment: {experiment.MlflowId}.");
+        }
+
+        experiment.LifecycleStage = stage;
+        experiment.UpdatedAt = time.GetUtcNow();
+        await store.UpdateExperimentAsync(experiment, await audit.EntryAsync(stage == LifecycleStage.Deleted ? "experiment.delete" : "experiment.restore", ObjectType, id, new { experiment.Name }, ct), ct);
+    }
+
+    public async Task SetExperimentTagAsync(Guid id, string? key, string? value, CancellationToken ct)
+    {
+        var experiment = await RequireExperimentAsync(id, PermissionLevel.Write, ct);
+        RequireActive(experiment);
+        var tag = new ExperimentTag
+        {
+            ExperimentId = id,
+            Key = TrackingLimits.ValidKey(key, "Tag"),
+            Value = TrackingLimits.ValidValue(value, TrackingLimits.MaxExperimentTagValueLength, "Tag", key!),
+        };
+        await store.SetExperimentTagAsync(tag, time.GetUtcNow(), ct);
+    }
+
+    public async Task DeleteExperimentTagAsync(Guid id, string? key, CancellationToken ct)
+    {
+        var experiment = await RequireExperimentAsync(id, PermissionLevel.Write, ct);
+        RequireActive(experiment);
+        if (!await store.DeleteExperimentTagAsync(id, key ?? string.Empty, ct))
+        {
+            throw new NotFoundException("Experiment tag", key ?? string.Empty);
+        }
+    }
+
+    public async Task<ExperimentKeys> ListKeysAsync(Guid experimentId, CancellationToken ct)
+    {
+        await GetExperimentAsync(experimentId, ct);
+        var (metrics, parameters, tags) = await store.ListKeysAsync(experimentId, ct);
+        return new ExperimentKeys(metrics, parameters, tags);
+    }
+
+    // ---- runs ----
+
+    public async Task<RunDetails> CreateRunAsync(Guid experimentId, string? runName, long? startTime, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
+    {
+        var experiment = await RequireExperimentAsync(experimentId, PermissionLevel.Write, ct);
+        if (experiment.LifecycleStage != LifecycleStage.Active)
+        {
+            throw new ValidationException("experiment_id", $"The experiment {experiment.MlflowId} must be in the 'active' state. Current state is deleted.");
+        }
+
+        var context = await access.RequireContextAsync(ct);
+        var tagList = (tags ?? new Dictionary<string, string>()).Select(t => ValidRunTag(t.Key, t.Value)).ToList();
+        var name = string.IsNullOrWhiteSpace(runName) ? tags?.GetValueOrDefault(TrackingLimits.RunNameTag) : runName;
+        name = string.IsNullOrWhiteSpace(name) ? GenerateRunName() : name.Trim();
+        if (name.Length > TrackingLimits.MaxRunNameLength)
+        {
+            throw new ValidationException("run_name", $"A run name has at most {TrackingLimits.MaxRunNameLength} characters.");
+        }
+
+        if (runName is not null && tags?.GetValueOrDefault(TrackingLimits.RunNameTag) is { } tagged && tagged != runName)
+        {
+            throw new ValidationException("run_name", $"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='{runName}', mlflow.runName='{tagged}').");
+        }
+
+        var now = time.GetUtcNow();
+        var run = new Run
+        {
+            Id = Guid.CreateVersion7(now),
+            ExperimentId = experiment.Id,
+            Name = name,
+            UserId = context.UserId,
+            UserName = context.UserName,
+            Status = RunStatus.Running,
+            StartTime = startTime is > 0 ? startTime.Value : now.ToUnixTimeMilliseconds(),
+            LifecycleStage = LifecycleStage.Active,
+            ParentRunId = await ParentOfAsync(tags?.GetValueOrDefault(TrackingLimits.ParentRunTag), ct),
+        };
+        tagList.RemoveAll(t => t.Key == TrackingLimits.RunNameTag);
+        tagList.Add(new RunTag { Key = TrackingLimits.RunNameTag, Value = name });
+        tagList.ForEach(t => t.RunId = run.Id);
+        await store.AddRunAsync(run, tagList, ct);
+        return await DetailsAsync(run, experiment, ct);
+    }
+
+    public async Task<RunDetails> GetRunAsync(Guid runId, CancellationToken ct)
+    {
+        var (run, experiment, _) = await RequireRunAsync(runId, PermissionLevel.Read, ct);
+        return await DetailsAsync(run, experiment, ct);
+    }
+
+    /// <summary>Parses an MLflow run id (32 hex digits, or a GUID in any form).</summary>
+    public static Guid ParseRunId(string? runId) =>
+        Guid.TryParse(runId, out var id) ? id : throw new NotFoundException("Run", runId ?? string.Empty);
+
+    public async Task<(RunDetails Details, PermissionLevel Level)> GetRunWithLevelAsync(Guid runId, CancellationToken ct)
+    {
+        var (run, experiment, level) = await RequireRunAsync(runId, PermissionLevel.Read, ct);
+        return (await DetailsAsync(run, experiment, ct), level);
+    }
+
+    public async Task<Run> UpdateRunAsync(Guid runId, RunStatus? status, long? endTime, string? runName, CancellationToken ct)
+    {
+        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
+        RequireActive(run);
+        if (status is { } s)
+        {
+            run.Status = Enum.IsDefined(s) ? s : throw new ValidationException("status", "Unknown run status.");
+        }
+
+        if (endTime is { } end)
+        {
+            run.EndTime = end;
+        }
+        else if (status is RunStatus.Finished or RunStatus.Failed or RunStatus.Killed && run.EndTime is null)
+        {
+            run.EndTime = NowMs;
+        }
+
+        if (!string.IsNullOrWhiteSpace(runName) && runName.Trim() != run.Name)
+        {
+            run.Name = runName.Trim().Length <= TrackingLimits.MaxRunNameLength ? runName.Trim() : throw new ValidationException("run_name", $"A run name has at most {TrackingLimits.MaxRunNameLength} characters.");
+            await store.LogBatchAsync(run, [], [], [new RunTag { RunId = run.Id, Key = TrackingLimits.RunNameTag, Value = run.Name }], ct);
+        }
+
+        await store.UpdateRunAsync(run, ct);
+        return run;
+    }
+
+    public async Task SetRunLifecycleAsync(Guid runId, LifecycleStage stage, CancellationToken ct)
+    {
+        var (run, experiment, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
+        if (stage == LifecycleStage.Active && experiment.LifecycleStage != LifecycleStage.Active)
+        {
+            throw new ValidationException("run_id", "Restore the experiment before restoring its runs.");
+        }
+
+        run.LifecycleStage = stage;
+        await store.UpdateRunAsync(run, ct);
+    }
+
+    /// <summary>MLflow's log-batch: all of it is stored or none of it.</summary>
+    public async Task LogBatchAsync(Guid runId, IReadOnlyList<MetricInput>? metrics, IReadOnlyDictionary<string, string>? parameters, IReadOnlyList<KeyValuePair<string, string>>? tags, CancellationToken ct)
+    {
+        metrics ??= [];
+        var paramList = parameters?.ToList() ?? [];
+        tags ??= [];
+        if (metrics.Count > TrackingLimits.MaxBatchMetrics || paramList.Count > TrackingLimits.MaxBatchParams || tags.Count > TrackingLimits.MaxBatchTags
+            || metrics.Count + paramList.Count + tags.Count > TrackingLimits.MaxBatchEntities)
+        {
+            throw new ValidationException("batch", $"A batch logging request can contain at most {TrackingLimits.MaxBatchMetrics} metrics, {TrackingLimits.MaxBatchParams} params and {TrackingLimits.MaxBatchTags} tags, and at most {TrackingLimits.MaxBatchEntities} entities in total. Got {metrics.Count} metrics, {paramList.Count} params and {tags.Count} tags.");
+        }
+
+        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
+        RequireActive(run);
+        var now = NowMs;
+        var metricRows = metrics.Select(m => new RunMetric
+        {
+            RunId = run.Id,
+            Key = TrackingLimits.ValidKey(m.Key, "Metric"),
+            Value = double.IsNaN(m.Value) ? 0 : m.Value,
+            IsNan = double.IsNaN(m.Value),
+            Timestamp = m.Timestamp ?? now,
+            Step = m.Step,
+        }).ToList();
+        var paramRows = paramList.Select(p => new RunParam
+        {
+            RunId = run.Id,
+            Key = TrackingLimits.ValidKey(p.Key, "Param"),
+            Value = TrackingLimits.ValidValue(p.Value, TrackingLimits.MaxParamValueLength, "Param", p.Key),
+        }).ToList();
+        var tagRows = tags.Select(t => ValidRunTag(t.Key, t.Value)).ToList();
+        tagRows.ForEach(t => t.RunId = run.Id);
+        var renamed = tagRows.LastOrDefault(t => t.Key == TrackingLimits.RunNameTag)?.Value;
+        var parent = tagRows.LastOrDefault(t => t.Key == TrackingLimits.ParentRunTag)?.Value;
+        if (renamed is not null && renamed != run.Name)
+        {
+            run.Name = renamed.Length is > 0 and <= TrackingLimits.MaxRunNameLength ? renamed : throw new ValidationException("value", "The run name tag must have 1 to 250 characters.");
+        }
+
+        if (parent is not null)
+        {
+            run.ParentRunId = await ParentOfAsync(parent, ct);
+        }
+
+        await store.LogBatchAsync(run, metricRows, paramRows, tagRows, ct);
+        if (renamed is not null || parent is not null)
+        {
+            await store.UpdateRunAsync(run, ct);
+        }
+    }
+
+    public Task LogMetricAsync(Guid runId, string? key, double value, long? timestamp, long step, CancellationToken ct) =>
+        LogBatchAsync(runId, [new MetricInput(key!, value, timestamp, step)], null, null, ct);
+
+    public Task LogParamAsync(Guid runId, string? key, string? value, CancellationToken ct) =>
+        LogBatchAsync(runId, null, new Dictionary<string, string> { [TrackingLimits.ValidKey(key, "Param")] = value ?? string.Empty }, null, ct);
+
+    public Task SetRunTagAsync(Guid runId, string? key, string? value, CancellationToken ct) =>
+        LogBatchAsync(runId, null, null, [new(key!, value ?? string.Empty)], ct);
+
+    /// <summary>Saves the run's Markdown notes (MLflow's <c>mlflow.note.content</c> tag).</summary>
+    public Task SetRunNoteAsync(Guid runId, string? markdown, CancellationToken ct) => SetRunTagAsync(runId, TrackingLimits.NoteTag, markdown ?? string.Empty, ct);
+
+    public async Task DeleteRunTagAsync(Guid runId, string? key, CancellationToken ct)
+    {
+        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
+        RequireActive(run);
+        if (!await store.DeleteRunTagAsync(run.Id, key ?? string.Empty, ct))
+        {
+            throw new NotFoundException("Run tag", $"No tag with name: {key} in run with id {run.MlflowId}");
+        }
+    }
+
+    public async Task<IReadOnlyList<RunMetric>> GetMetricHistoryAsync(Guid runId, string? key, int offset, int limit, CancellationToken ct)
+    {
+        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Read, ct);
+        return await store.GetMetricHistoryAsync([run.Id], key ?? string.Empty, Math.Max(0, offset), Math.Clamp(limit, 1, 1_000_000), ct);
+    }
+
+    /// <summary>Histories of one metric for several runs (charts, compare); unreadable runs are left out.</summary>
+    public async Task<IReadOnlyDictionary<Guid, IReadOnlyList<RunMetric>>> GetMetricHistoriesAsync(IReadOnlyCollection<Guid> runIds, string key, CancellationToken ct)
+    {
+        var readable = new List<Guid>();
+        foreach (var id in runIds.Distinct())
+        {
+            try
+            {
+                readable.Add((await RequireRunAsync(id, PermissionLevel.Read, ct)).Run.Id);
+            }
+            catch (NotFoundException)
+            {
+            }
+        }
+
+        var rows = await store.GetMetricHistoryAsync(readable, key, 0, 1_000_000, ct);
+        return readable.ToDictionary(id => id, id => (IReadOnlyList<RunMetric>)rows.Where(r => r.RunId == id).ToList());
+    }
+
+    /// <summary>Search in the experiments the caller may read (others are skipped, as MLflow skips unknown ids).</summary>
+    public async Task<RunPage> SearchRunsAsync(IReadOnlyCollection<Guid> experimentIds, string? filter, IEnumerable<string>? orderBy, ViewType view, int offset, int maxResults, CancellationToken ct)
+    {
+        if (maxResults is < 1 or > TrackingLimits.MaxSearchResults)
+        {
+            throw new ValidationException("max_results", $"Invalid value {maxResults} for parameter 'max_results' supplied. It must be at most {TrackingLimits.MaxSearchResults}.");
+        }
+
+        var query = new RunQuery(await ReadableExperimentIdsAsync(experimentIds, ct), SearchFilter.ParseRunFilter(filter), SearchFilter.ParseOrderBy(orderBy), view, Math.Max(0, offset), maxResults + 1);
+        if (query.ExperimentIds.Count == 0)
+        {
+            return new RunPage([], offset, false);
+        }
+
+        var runs = await store.SearchRunsAsync(query, ct);
+        var page = runs.Take(maxResults).ToList();
+        return new RunPage(await DetailsAsync(page, ct), offset, runs.Count > maxResults);
+    }
+
+    public async Task<int> CountRunsAsync(IReadOnlyCollection<Guid> experimentIds, string? filter, ViewType view, CancellationToken ct)
+    {
+        var ids = await ReadableExperimentIdsAsync(experimentIds, ct);
+        return ids.Count == 0 ? 0 : await store.CountRunsAsync(new RunQuery(ids, SearchFilter.ParseRunFilter(filter), [], view, 0, 0), ct);
+    }
+
+    public async Task<IReadOnlyList<Run>> ListChildRunsAsync(Guid runId, CancellationToken ct)
+    {
+        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Read, ct);
+        var children = await store.ListChildRunsAsync(run.Id, ct);
+        var result = new List<Run>();
+        foreach (var child in children)
+        {
+            if (child.ExperimentId == run.ExperimentId || await store.FindExperimentAsync(child.ExperimentId, ct) is { } e && await LevelAsync(e, ct) is not null)
+            {
+                result.Add(child);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// MLflow's log-inputs. A source that names a platform dataset version (<c>…/datasets/{id}/versions/{versionId}</c>)
+    /// that the caller may read is linked, so the run shows in the dataset's lineage.
+    /// </summary>
+    public async Task LogInputsAsync(Guid runId, IReadOnlyList<DatasetInputRequest> inputs, CancellationToken ct)
+    {
+        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
+        RequireActive(run);
+        var rows = new List<RunInput>();
+        foreach (var d in inputs)
+        {
+            if (string.IsNullOrEmpty(d.Name) || string.IsNullOrEmpty(d.Digest) || string.IsNullOrEmpty(d.SourceType) || d.Source is null)
+            {
+                throw new ValidationException("datasets", "Each dataset needs name, digest, source_type and source.");
+            }
+
+            var context = d.Tags?.GetValueOrDefault("mlflow.data.context");
+            Guid? datasetId = null, versionId = null;
+            if (DatasetReference().Match(d.Source + " " + (d.Tags?.GetValueOrDefault("aiplatform.dataset") ?? string.Empty)) is { Success: true } m
+                && Guid.TryParse(m.Groups["d"].Value, out var did) && Guid.TryParse(m.Groups["v"].Value, out var vid)
+                && await CanReadDatasetVersionAsync(did, vid, ct))
+            {
+                (datasetId, versionId) = (did, vid);
+            }
+
+            rows.Add(new RunInput
+            {
+                Id = Guid.CreateVersion7(time.GetUtcNow()),
+                RunId = run.Id,
+                Name = Limit(d.Name, 500),
+                Digest = Limit(d.Digest, 36),
+                SourceType = Limit(d.SourceType, 36),
+                Source = Limit(d.Source, 65535),
+                Schema = d.Schema,
+                Profile = d.Profile,
+                Context = context,
+                DatasetId = datasetId,
+                DatasetVersionId = versionId,
+            });
+        }
+
+        await store.AddInputsAsync(rows, ct);
+    }
+
+    /// <summary>Records that the run read a platform dataset version (the caller must be able to read it).</summary>
+    public async Task LinkDatasetVersionAsync(Guid runId, Guid datasetId, Guid versionId, string? context, CancellationToken ct)
+    {
+        var (dataset, _) = await datasets.GetAsync(datasetId, ct);
+        var version = await datasets.GetVersionAsync(datasetId, versionId, ct);
+        var tags = string.IsNullOrWhiteSpace(context) ? null : new Dictionary<string, string> { ["mlflow.data.context"] = context.Trim() };
+        await LogInputsAsync(runId, [new DatasetInputRequest($"{dataset.Name}@v{version.Number}", version.ContentHash[..8], "aiplatform", $"aiplatform:/datasets/{datasetId}/versions/{versionId}", null, null, tags)], ct);
+    }
+
+    /// <summary>The runs the caller may read that logged this dataset version as an input.</summary>
+    public async Task<IReadOnlyList<DatasetRunUse>> ListRunsUsingDatasetVersionAsync(Guid datasetVersionId, CancellationToken ct)
+    {
+        var result = new List<DatasetRunUse>();
+        foreach (var (run, experiment, input) in await store.ListRunsUsingDatasetVersionAsync(datasetVersionId, ct))
+        {
+            if (await LevelAsync(experiment, ct) is not null)
+            {
+                result.Add(new DatasetRunUse(run.Id, run.Name, experiment.Id, experiment.Name, input.Context));
+            }
+        }
+
+        return result;
+    }
+
+    async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
+        await store.FindExperimentAsync(id, ct) is { } e ? await SecurableAsync(e, ct) : null;
+
+    // ---- internals ----
+
+    /// <summary>The caller's level on the experiment: its own grants or its project's, whichever is better.</summary>
+    public async Task<PermissionLevel?> LevelAsync(Experiment experiment, CancellationToken ct) => await access.GetLevelAsync(await SecurableAsync(experiment, ct), ct);
+
+    internal async Task<(Run Run, Experiment Experiment, PermissionLevel Level)> RequireRunAsync(Guid runId, PermissionLevel required, CancellationToken ct)
+    {
+        var run = await store.FindRunAsync(runId, ct) ?? throw new NotFoundException("Run", runId.ToString("N"));
+        var experiment = await store.FindExperimentAsync(run.ExperimentId, ct) ?? throw new NotFoundException("Run", runId.ToString("N"));
+        var level = await LevelAsync(experiment, ct) ?? throw new NotFoundException("Run", runId.ToString("N"));
+        await access.RequireFoundLevelAsync(ObjectType, experiment.Id, level, required, ct);
+        return (run, experiment, level);
+    }
+
+    private async Task<Experiment> RequireExperimentAsync(Guid id, PermissionLevel required, CancellationToken ct)
+    {
+        var experiment = await store.FindExperimentAsync(id, ct) ?? throw new NotFoundException("Experiment", id);
+        await access.RequireLevelAsync(await SecurableAsync(experiment, ct), required, ct);
+        return experiment;
+    }
+
+    private async Task<SecurableObject> SecurableAsync(Experiment experiment, CancellationToken ct)
+    {
+        var project = await projects.FindAsync(experiment.ProjectId, ct);
+        return new SecurableObject(ObjectType, experiment.Id, experiment.Name, experiment.OwnerId,
+            project is null ? null : new SecurableObject(SecurableTypes.Project, project.Id, project.Name, project.OwnerId));
+    }
+
+    private async Task<IReadOnlyCollection<Guid>> ReadableExperimentIdsAsync(IReadOnlyCollection<Guid> experimentIds, CancellationToken ct)
+    {
+        var ids = new List<Guid>();
+        foreach (var id in experimentIds.Distinct())
+        {
+            if (await store.FindExperimentAsync(id, ct) is { } e && await LevelAsync(e, ct) is not null)
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
+    private async Task<RunDetails> DetailsAsync(Run run, Experiment experiment, CancellationToken ct)
+    {
+        var data = await store.LoadRunDataAsync([run.Id], ct);
+        return new RunDetails(run, experiment, data.Params, data.Tags, data.Metrics, data.Inputs);
+    }
+
+    private async Task<IReadOnlyList<RunDetails>> DetailsAsync(IReadOnlyList<Run> runs, CancellationToken ct)
+    {
+        var data = await store.LoadRunDataAsync(runs.Select(r => r.Id).ToList(), ct);
+        var parameters = data.Params.ToLookup(p => p.RunId);
+        var tags = data.Tags.ToLookup(t => t.RunId);
+        var metrics = data.Metrics.ToLookup(m => m.RunId);
+        var inputs = data.Inputs.ToLookup(i => i.RunId);
+        var experiments = new Dictionary<Guid, Experiment>();
+        foreach (var id in runs.Select(r => r.ExperimentId).Distinct())
+        {
+            experiments[id] = (await store.FindExperimentAsync(id, ct))!;
+        }
+
+        return runs.Select(r => new RunDetails(r, experiments[r.ExperimentId], parameters[r.Id].ToList(), tags[r.Id].ToList(), metrics[r.Id].ToList(), inputs[r.Id].ToList())).ToList();
+    }
+
+    private async Task<Project> ResolveProjectAsync(AccessContext context, Guid? projectId, string? projectTag, CancellationToken ct)
+    {
+        if (projectId is { } id)
+        {
+            return (await projectService.GetAsync(id, ct)).Project;
+        }
+
+        if (!string.IsNullOrWhiteSpace(projectTag))
+        {
+            if (Guid.TryParse(projectTag, out var tagged))
+            {
+                return (await projectService.GetAsync(tagged, ct)).Project;
+            }
+
+            var byName = await projectService.ListAsync(projectTag.Trim(), new PageRequest(0, PageRequest.MaxPageSize), ct);
+            return byName.Items.FirstOrDefault(p => string.Equals(p.Name, projectTag.Trim(), StringComparison.OrdinalIgnoreCase))
+                ?? throw new ValidationException("tags", $"No project named '{projectTag}' that you may see (the {TrackingLimits.ProjectTag} tag).");
+        }
+
+        var mine = await projectService.ListAsync(DefaultProjectName, new PageRequest(0, PageRequest.MaxPageSize), ct);
+        if (mine.Items.FirstOrDefault(p => p.OwnerId == context.UserId && p.Name == DefaultProjectName) is { } own)
+        {
+            return own;
+        }
+
+        if (!context.Has(Capabilities.ProjectsCreate))
+        {
+            throw new ValidationException("tags", $"Name a project you may write with the {TrackingLimits.ProjectTag} tag; you have no '{DefaultProjectName}' project and may not create one.");
+        }
+
+        return await projectService.CreateAsync(DefaultProjectName, "Experiments created by MLflow clients without a project.", ct);
+    }
+
+    private async Task<bool> CanReadDatasetVersionAsync(Guid datasetId, Guid versionId, CancellationToken ct)
+    {
+        try
+        {
+            return await datasets.GetVersionAsync(datasetId, versionId, ct) is not null;
+        }
+        catch (NotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<Guid?> ParentOfAsync(string? parentRunId, CancellationToken ct) =>
+        Guid.TryParse(parentRunId, out var parent) && await store.FindRunAsync(parent, ct) is not null ? parent : null;
+
+    private static RunTag ValidRunTag(string? key, string? value) => new()
+    {
+        Key = TrackingLimits.ValidKey(key, "Tag"),
+        Value = TrackingLimits.ValidValue(value, TrackingLimits.MaxRunTagValueLength, "Tag", key!),
+    };
+
+    private static string ValidExperimentName(string? name)
+    {
+        var trimmed = name?.Trim() ?? string.Empty;
+        return trimmed.Length switch
+        {
+            0 => throw new ValidationException("name", "Invalid experiment name: ''. An experiment name has 1 to 500 characters."),
+            > TrackingLimits.MaxExperimentNameLength => throw new ValidationException("name", "An experiment name has 1 to 500 characters."),
+            _ => trimmed,
+        };
+    }
+
+    private static void RequireActive(Run run)
+    {
+        if (run.LifecycleStage != LifecycleStage.Active)
+        {
+            throw new ValidationException("run_id", $"The run {run.MlflowId} must be in the 'active' state. Current state is deleted.");
+        }
+    }
+
+    private static void RequireActive(Experiment experiment)
+    {
+        if (experiment.LifecycleStage != LifecycleStage.Active)
+        {
+            throw new ValidationException("experiment_id", $"The experiment {experiment.MlflowId} must be in the 'active' state. Current state is deleted.");
+        }
+    }
+
+    private static string Limit(string value, int max) => value.Length <= max ? value : throw new ValidationException("datasets", $"A dataset field has at most {max} characters.");
+
+    private static readonly string[] Adjectives = ["bold", "calm", "clever", "crisp", "eager", "gentle", "keen", "lucky", "merry", "nimble", "quiet", "rapid", "sharp", "silent", "sunny", "swift", "vivid", "wise"];
+    private static readonly string[] Nouns = ["badger", "crane", "dolphin", "falcon", "fox", "heron", "lynx", "otter", "owl", "panda", "robin", "seal", "sparrow", "tiger", "whale", "wolf", "yak", "zebra"];
+
+    /// <summary>A readable name like MLflow's (<c>swift-otter-417</c>) for runs created without one.</summary>
+    public static string GenerateRunName() =>
+        $"{Adjectives[Random.Shared.Next(Adjectives.Length)]}-{Nouns[Random.Shared.Next(Nouns.Length)]}-{Random.Shared.Next(100, 1000)}";
+
+    /// <summary>Page tokens are MLflow's: base64 of <c>{"offset": n}</c>.</summary>
+    public static string? PageToken(int offset) => Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { offset })));
+
+    public static int ParsePageToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return 0;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(Convert.FromBase64String(token));
+            return doc.RootElement.GetProperty("offset").GetInt32() is var offset and >= 0 ? offset : throw new FormatException();
+        }
+        catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ValidationException("page_token", "Invalid page token, could not base64-decode.");
+        }
+    }
+
+    [GeneratedRegex(@"datasets/(?<d>[0-9a-fA-F-]{32,36})/versions/(?<v>[0-9a-fA-F-]{32,36})", RegexOptions.CultureInvariant)]
+    private static partial Regex DatasetReference();
+}
