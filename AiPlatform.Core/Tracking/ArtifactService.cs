@@ -19,7 +19,12 @@ public sealed class ArtifactService(TrackingService tracking, ITrackingStore sto
 
     public static string NormalizePath(string? path, bool allowEmpty)
     {
-        var trimmed = (path ?? string.Empty).Trim('/');
+        if (path is { Length: > 0 } && (path[0] == '/' || path[0] == '\\'))
+        {
+            throw new ValidationException("path", $"Invalid artifact path '{path}': absolute paths are not allowed.");
+        }
+
+        var trimmed = (path ?? string.Empty).TrimEnd('/');
         if (trimmed.Length == 0)
         {
             return allowEmpty ? string.Empty : throw new ValidationException("path", "An artifact path is required.");
