@@ -325,7 +325,8 @@ public static class MlflowEndpoints
     /// <summary>Checks that the run exists, is visible and belongs to the named experiment; returns the path inside its artifacts.</summary>
     private static async Task<(Guid RunId, string Relative)> ResolveArtifactPathAsync(TrackingService tracking, string path, CancellationToken ct)
     {
-        var parts = path.Trim('/').Split('/', 4);
+        // Routing leaves %2F encoded in catch-all values; decode it so "..%2F" is seen (and refused) as "../".
+        var parts = Uri.UnescapeDataString(path).Trim('/').Split('/', 4);
         if (parts.Length < 3 || parts[2] != "artifacts")
         {
             throw new ValidationException("path", $"An artifact path looks like <experiment id>/<run id>/artifacts/<file>; got '{path}'.");
