@@ -1,10 +1,29 @@
-using AiPlatform.Benchmarks;
+using System.Globalization;
 using BenchmarkDotNet.Running;
 
-if (args is ["throughput", ..])
-{
-    await DatasetThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1024);
-    return;
-}
+namespace AiPlatform.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+/// <summary>
+/// <c>-- throughput [MB]</c> dataset ingestion, <c>-- tracking [requests per client] [runs]</c> MLflow ingestion and
+/// search; anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
+/// </summary>
+public static class BenchmarkEntry
+{
+    public static async Task Main(string[] args)
+    {
+        switch (args)
+        {
+            case ["throughput", ..]:
+                await DatasetThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1024);
+                break;
+            case ["tracking", ..]:
+                await TrackingBenchmark.RunAsync(
+                    args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50,
+                    args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000);
+                break;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args);
+                break;
+        }
+    }
+}
