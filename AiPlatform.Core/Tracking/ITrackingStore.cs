@@ -36,6 +36,9 @@ public interface ITrackingStore
 
     Task UpdateExperimentAsync(Experiment experiment, AuditEntry audit, CancellationToken ct);
 
+    /// <summary>Deletes the experiment with its runs, their data and its grants; returns the artifact object keys to delete.</summary>
+    Task<IReadOnlyList<string>> PurgeExperimentAsync(Guid id, AuditEntry audit, CancellationToken ct);
+
     Task<IReadOnlyList<ExperimentTag>> ListExperimentTagsAsync(IReadOnlyCollection<Guid> experimentIds, CancellationToken ct);
 
     Task SetExperimentTagAsync(ExperimentTag tag, DateTimeOffset now, CancellationToken ct);

@@ -19,6 +19,7 @@ public sealed partial class TrackingService(
     IProjectStore projects,
     ProjectService projectService,
     Data.DatasetService datasets,
+    Storage.IObjectStore objects,
     AuditRecorder audit,
     TimeProvider time) : ISecurableLookup
 {
@@ -145,6 +146,22 @@ public sealed partial class TrackingService(
         experiment.LifecycleStage = stage;
         experiment.UpdatedAt = time.GetUtcNow();
         await store.UpdateExperimentAsync(experiment, await audit.EntryAsync(stage == LifecycleStage.Deleted ? "experiment.delete" : "experiment.restore", ObjectType, id, new { experiment.Name }, ct), ct);
+    }
+
+    /// <summary>Removes a deleted experiment for good: its runs, metrics, artifacts and grants (MLflow's <c>gc</c>).</summary>
+    public async Task PurgeExperimentAsync(Guid id, CancellationToken ct)
+    {
+        var experiment = await RequireExperimentAsync(id, PermissionLevel.Manage, ct);
+        if (experiment.LifecycleStage != LifecycleStage.Deleted)
+        {
+            throw new ValidationException("experiment_id", "Delete the experiment first; only deleted experiments can be removed permanently.");
+        }
+
+        var keys = await store.PurgeExperimentAsync(id, await audit.EntryAsync("experiment.purge", ObjectType, id, new { experiment.Name }, ct), ct);
+        foreach (var key in keys)
+        {
+            await objects.DeleteAsync(Storage.ObjectKey.Parse(key), CancellationToken.None);
+        }
     }
 
     public async Task SetExperimentTagAsync(Guid id, string? key, string? value, CancellationToken ct)

@@ -184,6 +184,28 @@ internal sealed class EfTrackingStore(IDbContextFactory<PlatformDbContext> conte
         }
     }
 
+    public async Task<IReadOnlyList<string>> PurgeExperimentAsync(Guid id, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var runs = db.Runs.Where(r => r.ExperimentId == id).Select(r => r.Id);
+        var keys = await db.RunArtifacts.Where(a => runs.Contains(a.RunId)).Select(a => a.ObjectKey).ToListAsync(ct);
+        await db.RunMetrics.Where(m => runs.Contains(m.RunId)).ExecuteDeleteAsync(ct);
+        await db.RunLatestMetrics.Where(m => m.ExperimentId == id).ExecuteDeleteAsync(ct);
+        await db.RunParams.Where(p => runs.Contains(p.RunId)).ExecuteDeleteAsync(ct);
+        await db.RunTags.Where(t => runs.Contains(t.RunId)).ExecuteDeleteAsync(ct);
+        await db.RunInputs.Where(i => runs.Contains(i.RunId)).ExecuteDeleteAsync(ct);
+        await db.RunArtifacts.Where(a => runs.Contains(a.RunId)).ExecuteDeleteAsync(ct);
+        await db.Runs.Where(r => r.ExperimentId == id).ExecuteDeleteAsync(ct);
+        await db.ExperimentTags.Where(t => t.ExperimentId == id).ExecuteDeleteAsync(ct);
+        await db.Grants.Where(g => g.ObjectType == SecurableTypes.Experiment && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        await db.Experiments.Where(e => e.Id == id).ExecuteDeleteAsync(ct);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return keys;
+    }
+
     public async Task<IReadOnlyList<ExperimentTag>> ListExperimentTagsAsync(IReadOnlyCollection<Guid> experimentIds, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -16,11 +16,19 @@ public static class ExperimentEndpoints
         experiments.MapPost("/", CreateAsync).WithName("CreateExperiment").WithSummary("Creates an experiment in a project the caller may write.");
         experiments.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment");
         experiments.MapPut("/{id:guid}", RenameAsync).WithName("RenameExperiment");
-        experiments.MapDelete("/{id:guid}", async (Guid id, TrackingService t, CancellationToken ct) =>
+        experiments.MapDelete("/{id:guid}", async (Guid id, TrackingService t, CancellationToken ct, bool permanent = false) =>
         {
-            await t.SetExperimentLifecycleAsync(id, LifecycleStage.Deleted, ct);
+            if (permanent)
+            {
+                await t.PurgeExperimentAsync(id, ct);
+            }
+            else
+            {
+                await t.SetExperimentLifecycleAsync(id, LifecycleStage.Deleted, ct);
+            }
+
             return TypedResults.NoContent();
-        }).WithName("DeleteExperiment").WithSummary("Moves the experiment to the deleted state (restore undoes it).");
+        }).WithName("DeleteExperiment").WithSummary("Moves the experiment to the deleted state (restore undoes it); ?permanent=true then removes a deleted one with its runs and artifacts.");
         experiments.MapPost("/{id:guid}/restore", async (Guid id, TrackingService t, CancellationToken ct) =>
         {
             await t.SetExperimentLifecycleAsync(id, LifecycleStage.Active, ct);

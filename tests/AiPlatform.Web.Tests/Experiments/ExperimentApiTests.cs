@@ -82,11 +82,27 @@ public sealed class ExperimentApiTests : IAsyncLifetime
         uses!.Single().GetProperty("runName").GetString().ShouldBe("epoch-sweep");
         (await _admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{run.Id}", JsonDefaults.Options))!.Inputs.Single().DatasetVersionId.ShouldBe(version);
 
+        // mlflow.log_input(MetaDataset(HTTPDatasetSource(url=...)), context="eval") as the Python client sends it.
+        var source = JsonSerializer.Serialize(new { url = $"http://localhost:5080/api/v1/datasets/{dataset.Id}/versions/{version}/rows" });
+        var logInputs = await _admin.PostAsJsonAsync("/api/2.0/mlflow/runs/log-inputs", new
+        {
+            run_id = run.MlflowId,
+            datasets = new[] { new { tags = new[] { new { key = "mlflow.data.context", value = "eval" } }, dataset = new { name = "holdout", digest = "a1b2c3d4", source_type = "http", source } } },
+        });
+        logInputs.StatusCode.ShouldBe(HttpStatusCode.OK, await logInputs.Content.ReadAsStringAsync());
+        var inputs = (await _admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{run.Id}", JsonDefaults.Options))!.Inputs;
+        inputs.Single(i => i.Context == "eval").DatasetVersionId.ShouldBe(version);
+
         (await _admin.DeleteAsync($"/api/v1/experiments/{experiment.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await _admin.GetFromJsonAsync<ExperimentList>("/api/v1/experiments", JsonDefaults.Options))!.Items.ShouldNotContain(e => e.Id == experiment.Id);
         (await _admin.GetFromJsonAsync<ExperimentList>("/api/v1/experiments?view=deleted", JsonDefaults.Options))!.Items.Single().Id.ShouldBe(experiment.Id);
         (await _admin.PostAsync($"/api/v1/experiments/{experiment.Id}/restore", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await ShouldBeProblemAsync(await _admin.DeleteAsync($"/api/v1/projects/{project.Id}"), 409, "conflict");
+        await ShouldBeProblemAsync(await _admin.DeleteAsync($"/api/v1/experiments/{experiment.Id}?permanent=true"), 400, "validation");
+        (await _admin.DeleteAsync($"/api/v1/experiments/{experiment.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await _admin.DeleteAsync($"/api/v1/experiments/{experiment.Id}?permanent=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await _admin.GetAsync($"/api/v1/runs/{run.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await _admin.DeleteAsync($"/api/v1/projects/{project.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await ShouldBeProblemAsync(await _admin.GetAsync($"/api/v1/runs/{Guid.NewGuid()}"), 404, "not-found");
     }
 
