@@ -51,6 +51,44 @@ public static class ChartMath
         return result;
     }
 
+    /// <summary>
+    /// At most <paramref name="max"/> points for drawing: every n-th point plus, in each stride, the minimum and maximum,
+    /// so spikes stay visible; the first and last points are always kept.
+    /// </summary>
+    public static IReadOnlyList<Core.Tracking.RunMetric> Downsample(IReadOnlyList<Core.Tracking.RunMetric> points, int max)
+    {
+        if (points.Count <= max || max < 4)
+        {
+            return points;
+        }
+
+        var buckets = max / 2;
+        var size = (double)points.Count / buckets;
+        var result = new List<Core.Tracking.RunMetric>(max + 2) { points[0] };
+        for (var b = 0; b < buckets; b++)
+        {
+            var start = (int)(b * size);
+            var end = Math.Min(points.Count, (int)((b + 1) * size));
+            if (end <= start)
+            {
+                continue;
+            }
+
+            var slice = Enumerable.Range(start, end - start).Select(i => points[i]).Where(p => double.IsFinite(p.RealValue)).ToList();
+            if (slice.Count == 0)
+            {
+                continue;
+            }
+
+            var low = slice.MinBy(p => p.RealValue)!;
+            var high = slice.MaxBy(p => p.RealValue)!;
+            result.AddRange(low.Step <= high.Step ? [low, high] : [high, low]);
+        }
+
+        result.Add(points[^1]);
+        return result.Distinct().ToList();
+    }
+
     /// <summary>The x value of a point on the chosen axis (relative seconds count from the run's first point).</summary>
     public static object X(Core.Tracking.RunMetric point, ChartAxis axis, long firstTimestamp) => axis switch
     {

@@ -22,9 +22,9 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
     {
         var alice = await fixture.CreateUserAsync(Name("alice"), SystemRoles.ModelDeveloper);
         var bob = await fixture.CreateUserAsync(Name("bob"), SystemRoles.ModelDeveloper);
-        var project = await As(alice, () => Projects.CreateAsync("Churn model", "secret plans", None));
+        var project = await fixture.As(alice, () => Projects.CreateAsync("Churn model", "secret plans", None));
 
-        await As(bob, async () =>
+        await fixture.As(bob, async () =>
         {
             (await Projects.ListAsync(null, new PageRequest(), None)).Items.ShouldNotContain(p => p.Id == project.Id);
             await Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None));
@@ -32,9 +32,9 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
             await Should.ThrowAsync<NotFoundException>(() => Sharing.ListAsync(SecurableTypes.Project, project.Id, None));
         });
 
-        var grant = await As(alice, () => Sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, bob.Id, PermissionLevel.Read, None));
+        var grant = await fixture.As(alice, () => Sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, bob.Id, PermissionLevel.Read, None));
 
-        await As(bob, async () =>
+        await fixture.As(bob, async () =>
         {
             (await Projects.ListAsync(null, new PageRequest(), None)).Items.ShouldContain(p => p.Id == project.Id);
             (await Projects.GetAsync(project.Id, None)).Level.ShouldBe(PermissionLevel.Read);
@@ -42,9 +42,9 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
             await Should.ThrowAsync<ForbiddenException>(() => Sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, bob.Id, PermissionLevel.Manage, None));
         });
 
-        await As(alice, () => Sharing.RevokeAsync(SecurableTypes.Project, project.Id, grant.Id, None));
+        await fixture.As(alice, () => Sharing.RevokeAsync(SecurableTypes.Project, project.Id, grant.Id, None));
 
-        await As(bob, () => Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None)));
+        await fixture.As(bob, () => Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None)));
     }
 
     [Fact]
@@ -56,26 +56,26 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
         var groups = fixture.Get<GroupService>();
         var team = await groups.CreateAsync(Name("team"), null, None);
         await groups.AddMemberAsync(team.Id, member.Id, None);
-        var project = await As(owner, () => Projects.CreateAsync("Shared", null, None));
-        await As(owner, () => Sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.Group, team.Id, PermissionLevel.Write, None));
+        var project = await fixture.As(owner, () => Projects.CreateAsync("Shared", null, None));
+        await fixture.As(owner, () => Sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.Group, team.Id, PermissionLevel.Write, None));
 
-        await As(member, async () =>
+        await fixture.As(member, async () =>
         {
             var updated = await Projects.UpdateAsync(project.Id, "Shared (edited)", "by a member", null, None);
             updated.Name.ShouldBe("Shared (edited)");
             await Should.ThrowAsync<ForbiddenException>(() => Projects.DeleteAsync(project.Id, None));
         });
-        await As(outsider, () => Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None)));
+        await fixture.As(outsider, () => Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None)));
 
         await groups.RemoveMemberAsync(team.Id, member.Id, None);
-        await As(member, () => Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None)));
+        await fixture.As(member, () => Should.ThrowAsync<NotFoundException>(() => Projects.GetAsync(project.Id, None)));
     }
 
     [Fact]
     public async Task Capabilities_come_from_roles_given_directly_or_through_groups()
     {
         var viewer = await fixture.CreateUserAsync(Name("viewer"), SystemRoles.Viewer);
-        await As(viewer, () => Should.ThrowAsync<ForbiddenException>(() => Projects.CreateAsync("Not allowed", null, None)));
+        await fixture.As(viewer, () => Should.ThrowAsync<ForbiddenException>(() => Projects.CreateAsync("Not allowed", null, None)));
 
         var roles = fixture.Get<RoleService>();
         var creators = await roles.CreateAsync(Name("Project creators"), "may create projects", [Capabilities.ProjectsCreate], None);
@@ -84,7 +84,7 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
         await groups.SetRolesAsync(team.Id, [creators.Id], None);
         await groups.AddMemberAsync(team.Id, viewer.Id, None);
 
-        var created = await As(viewer, () => Projects.CreateAsync("Allowed now", null, None));
+        var created = await fixture.As(viewer, () => Projects.CreateAsync("Allowed now", null, None));
         created.OwnerId.ShouldBe(viewer.Id);
 
         var described = await fixture.Get<PermissionsService>().DescribeAsync(viewer.Id, None);
@@ -96,7 +96,7 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
     public async Task Admins_see_every_project_and_the_list_filter_runs_in_the_database()
     {
         var owner = await fixture.CreateUserAsync(Name("solo"), SystemRoles.DataAnalyst);
-        var project = await As(owner, () => Projects.CreateAsync("Solo " + Guid.NewGuid().ToString("N")[..6], null, None));
+        var project = await fixture.As(owner, () => Projects.CreateAsync("Solo " + Guid.NewGuid().ToString("N")[..6], null, None));
 
         var asAdmin = await Projects.ListAsync(project.Name, new PageRequest(), None);
 
@@ -127,17 +127,17 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
     {
         var user = await fixture.CreateUserAsync(Name("scripter"), SystemRoles.ModelDeveloper);
         var tokens = fixture.Get<ApiTokenService>();
-        var created = await As(user, () => tokens.CreateAsync("ci", ApiTokenScope.ReadWrite, 30, None));
-        var readOnly = await As(user, () => tokens.CreateAsync("dashboards", ApiTokenScope.Read, null, None));
+        var created = await fixture.As(user, () => tokens.CreateAsync("ci", ApiTokenScope.ReadWrite, 30, None));
+        var readOnly = await fixture.As(user, () => tokens.CreateAsync("dashboards", ApiTokenScope.Read, null, None));
 
         created.PlainText.ShouldStartWith(ApiTokenService.Prefix);
         (await tokens.ValidateAsync(created.PlainText, None))!.Id.ShouldBe(user.Id);
         var readCaller = (await tokens.ValidateAsync(readOnly.PlainText, None))!;
         readCaller.ReadOnly.ShouldBeTrue();
-        await As(readCaller, () => Should.ThrowAsync<ForbiddenException>(() => Projects.CreateAsync("From a read token", null, None)));
+        await fixture.As(readCaller, () => Should.ThrowAsync<ForbiddenException>(() => Projects.CreateAsync("From a read token", null, None)));
         (await tokens.ValidateAsync(created.PlainText + "x", None)).ShouldBeNull();
 
-        await As(user, () => tokens.RevokeAsync(created.Token.Id, None));
+        await fixture.As(user, () => tokens.RevokeAsync(created.Token.Id, None));
         (await tokens.ValidateAsync(created.PlainText, None)).ShouldBeNull();
 
         var expiredPlain = ApiTokenService.Prefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
@@ -147,19 +147,19 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
         var stored = (await fixture.Get<IApiTokenStore>().ListAsync(user.Id, None)).Single(t => t.Name == "old");
         stored.ExpiresAt.ShouldNotBeNull();
         (await tokens.ValidateAsync(expiredPlain, None)).ShouldBeNull();
-        (await As(user, () => tokens.ListMineAsync(None))).Select(t => t.Name).ShouldBe(["old", "dashboards", "ci"], ignoreOrder: true);
+        (await fixture.As(user, () => tokens.ListMineAsync(None))).Select(t => t.Name).ShouldBe(["old", "dashboards", "ci"], ignoreOrder: true);
     }
 
     [Fact]
     public async Task A_disabled_user_loses_access_at_once_including_their_tokens()
     {
         var user = await fixture.CreateUserAsync(Name("leaver"), SystemRoles.ModelDeveloper);
-        var token = await As(user, () => fixture.Get<ApiTokenService>().CreateAsync("t", ApiTokenScope.ReadWrite, null, None));
+        var token = await fixture.As(user, () => fixture.Get<ApiTokenService>().CreateAsync("t", ApiTokenScope.ReadWrite, null, None));
 
         await fixture.Get<UserAdminService>().SetDisabledAsync(user.Id, true, None);
 
         (await fixture.Get<ApiTokenService>().ValidateAsync(token.PlainText, None)).ShouldBeNull();
-        await As(user, () => Should.ThrowAsync<ForbiddenException>(() => Projects.CreateAsync("After leaving", null, None)));
+        await fixture.As(user, () => Should.ThrowAsync<ForbiddenException>(() => Projects.CreateAsync("After leaving", null, None)));
         await Should.ThrowAsync<ValidationException>(() => fixture.Get<UserAdminService>().SetDisabledAsync(fixture.Admin.Id, true, None));
     }
 
@@ -187,30 +187,10 @@ public abstract class AccessControlTests<TFixture>(TFixture fixture) : IClassFix
         lines[0].ShouldStartWith("id,at,actor_id,actor,action");
         lines.Length.ShouldBe(entries.Count + 1);
 
-        await As(user, () => Should.ThrowAsync<ForbiddenException>(() => audit.QueryAsync(new AuditQuery(), None)));
+        await fixture.As(user, () => Should.ThrowAsync<ForbiddenException>(() => audit.QueryAsync(new AuditQuery(), None)));
     }
 
     private static string Name(string prefix) => $"{prefix}{Guid.NewGuid().ToString("N")[..6]}";
-
-    private async Task<T> As<T>(CallerIdentity caller, Func<Task<T>> action)
-    {
-        var previous = fixture.CurrentUser.Caller;
-        fixture.CurrentUser.Caller = caller;
-        try
-        {
-            return await action();
-        }
-        finally
-        {
-            fixture.CurrentUser.Caller = previous;
-        }
-    }
-
-    private Task As(CallerIdentity caller, Func<Task> action) => As(caller, async () =>
-    {
-        await action();
-        return true;
-    });
 }
 
 public sealed class SqliteAccessControlTests(SqliteServicesFixture fixture) : AccessControlTests<SqliteServicesFixture>(fixture);

@@ -76,6 +76,27 @@ public abstract class PlatformServicesFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Runs <paramref name="action"/> with <paramref name="caller"/> as the current user, then restores the previous one.</summary>
+    public async Task<T> As<T>(CallerIdentity caller, Func<Task<T>> action)
+    {
+        var previous = CurrentUser.Caller;
+        CurrentUser.Caller = caller;
+        try
+        {
+            return await action();
+        }
+        finally
+        {
+            CurrentUser.Caller = previous;
+        }
+    }
+
+    public Task As(CallerIdentity caller, Func<Task> action) => As(caller, async () =>
+    {
+        await action();
+        return true;
+    });
+
     public async Task DisposeAsync()
     {
         await Services.DisposeAsync();

@@ -113,10 +113,10 @@ public abstract class TrackingTests<TFixture>(TFixture fixture) : IClassFixture<
         var alice = await fixture.CreateUserAsync(Name("alice"), SystemRoles.ModelDeveloper);
         var bob = await fixture.CreateUserAsync(Name("bob"), SystemRoles.ModelDeveloper);
         var carol = await fixture.CreateUserAsync(Name("carol"), SystemRoles.Viewer);
-        var (project, experiment) = await As(alice, NewExperimentAsync);
-        var run = await As(alice, () => Tracking.CreateRunAsync(experiment.Id, "secret", null, null, None));
+        var (project, experiment) = await fixture.As(alice, NewExperimentAsync);
+        var run = await fixture.As(alice, () => Tracking.CreateRunAsync(experiment.Id, "secret", null, null, None));
 
-        await As(bob, async () =>
+        await fixture.As(bob, async () =>
         {
             await Should.ThrowAsync<NotFoundException>(() => Tracking.GetExperimentAsync(experiment.Id, None));
             await Should.ThrowAsync<NotFoundException>(() => Tracking.GetRunAsync(run.Run.Id, None));
@@ -125,17 +125,17 @@ public abstract class TrackingTests<TFixture>(TFixture fixture) : IClassFixture<
         });
 
         var sharing = fixture.Get<SharingService>();
-        await As(alice, () => sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, bob.Id, PermissionLevel.Read, None));
-        await As(alice, () => sharing.GrantAsync(SecurableTypes.Experiment, experiment.Id, PrincipalType.User, carol.Id, PermissionLevel.Write, None));
+        await fixture.As(alice, () => sharing.GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, bob.Id, PermissionLevel.Read, None));
+        await fixture.As(alice, () => sharing.GrantAsync(SecurableTypes.Experiment, experiment.Id, PrincipalType.User, carol.Id, PermissionLevel.Write, None));
 
-        await As(bob, async () =>
+        await fixture.As(bob, async () =>
         {
             (await Tracking.GetExperimentAsync(experiment.Id, None)).Level.ShouldBe(PermissionLevel.Read);
             (await Tracking.ListExperimentsAsync(new ExperimentQuery(null, null, [], [], ViewType.All, 0, 100), None)).Items.ShouldContain(e => e.Experiment.Id == experiment.Id);
             (await Tracking.GetRunAsync(run.Run.Id, None)).Run.Name.ShouldBe("secret");
             await Should.ThrowAsync<ForbiddenException>(() => Tracking.LogMetricAsync(run.Run.Id, "acc", 1, 1, 0, None));
         });
-        await As(carol, async () =>
+        await fixture.As(carol, async () =>
         {
             await Should.ThrowAsync<NotFoundException>(() => fixture.Get<ProjectService>().GetAsync(project.Id, None));
             await Tracking.LogMetricAsync(run.Run.Id, "acc", 1, 1, 0, None);
@@ -169,10 +169,10 @@ public abstract class TrackingTests<TFixture>(TFixture fixture) : IClassFixture<
     public async Task MLflow_clients_without_a_project_get_their_default_project()
     {
         var dev = await fixture.CreateUserAsync(Name("dev"), SystemRoles.ModelDeveloper);
-        var experiment = await As(dev, () => Tracking.CreateExperimentAsync(null, Name("from-mlflow"), null, None));
-        var projectName = await As(dev, () => Tracking.GetProjectNameAsync(experiment.ProjectId, None));
+        var experiment = await fixture.As(dev, () => Tracking.CreateExperimentAsync(null, Name("from-mlflow"), null, None));
+        var projectName = await fixture.As(dev, () => Tracking.GetProjectNameAsync(experiment.ProjectId, None));
         projectName.ShouldBe(TrackingService.DefaultProjectName);
-        var again = await As(dev, () => Tracking.CreateExperimentAsync(null, Name("second"), null, None));
+        var again = await fixture.As(dev, () => Tracking.CreateExperimentAsync(null, Name("second"), null, None));
         again.ProjectId.ShouldBe(experiment.ProjectId);
     }
 
@@ -234,26 +234,6 @@ public abstract class TrackingTests<TFixture>(TFixture fixture) : IClassFixture<
     }
 
     private static string Name(string prefix) => $"{prefix}{Guid.NewGuid().ToString("N")[..6]}";
-
-    private async Task<T> As<T>(CallerIdentity caller, Func<Task<T>> action)
-    {
-        var previous = fixture.CurrentUser.Caller;
-        fixture.CurrentUser.Caller = caller;
-        try
-        {
-            return await action();
-        }
-        finally
-        {
-            fixture.CurrentUser.Caller = previous;
-        }
-    }
-
-    private Task As(CallerIdentity caller, Func<Task> action) => As(caller, async () =>
-    {
-        await action();
-        return true;
-    });
 }
 
 public sealed class SqliteTrackingTests(SqliteServicesFixture fixture) : TrackingTests<SqliteServicesFixture>(fixture);

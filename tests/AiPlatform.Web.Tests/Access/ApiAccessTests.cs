@@ -11,27 +11,12 @@ using AiPlatform.Web.Tests.Builders;
 namespace AiPlatform.Web.Tests.Access;
 
 /// <summary>What must hold over HTTP: object isolation, immediate revocation, lockout, admin-only executor dashboard, clear errors.</summary>
-public sealed class ApiAccessTests : IAsyncLifetime
+public sealed class ApiAccessTests : ApiTestBase
 {
-    private readonly PlatformWebFactory _factory = new();
-    private HttpClient _admin = default!;
-
-    public Task InitializeAsync()
-    {
-        _admin = _factory.CreateAdminClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _factory.DisposeAsync();
-        _factory.DeleteData();
-    }
-
     [Fact]
     public async Task Me_returns_identity_roles_and_capabilities()
     {
-        var me = await _admin.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options);
+        var me = await Admin.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options);
 
         me!.UserName.ShouldBe("admin");
         me.Roles.ShouldContain(SystemRoles.Admin);
@@ -70,25 +55,25 @@ public sealed class ApiAccessTests : IAsyncLifetime
     [Fact]
     public async Task A_revoked_token_is_refused_at_once_and_a_read_only_token_cannot_write()
     {
-        var created = await _admin.PostAsJsonAsync("/api/v1/me/tokens", new { name = "ci", scope = "ReadWrite", expiresInDays = 7 }, JsonDefaults.Options);
+        var created = await Admin.PostAsJsonAsync("/api/v1/me/tokens", new { name = "ci", scope = "ReadWrite", expiresInDays = 7 }, JsonDefaults.Options);
         created.StatusCode.ShouldBe(HttpStatusCode.Created);
         var token = (await created.Content.ReadFromJsonAsync<CreatedTokenView>(JsonDefaults.Options))!;
-        var viaToken = _factory.CreateClient();
+        var viaToken = Factory.CreateClient();
         viaToken.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-        var viaBasicToken = _factory.CreateClientAs("admin", token.Value);
+        var viaBasicToken = Factory.CreateClientAs("admin", token.Value);
 
         (await viaToken.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await viaBasicToken.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await _admin.GetFromJsonAsync<List<TokenView>>("/api/v1/me/tokens", JsonDefaults.Options))!.Single(t => t.Id == token.Token.Id).LastUsedAt.ShouldNotBeNull();
+        (await Admin.GetFromJsonAsync<List<TokenView>>("/api/v1/me/tokens", JsonDefaults.Options))!.Single(t => t.Id == token.Token.Id).LastUsedAt.ShouldNotBeNull();
 
-        (await _admin.DeleteAsync($"/api/v1/me/tokens/{token.Token.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await Admin.DeleteAsync($"/api/v1/me/tokens/{token.Token.Id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         var refused = await viaToken.GetAsync("/api/v1/me");
         refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         (await viaBasicToken.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
-        var readOnly = (await (await _admin.PostAsJsonAsync("/api/v1/me/tokens", new { name = "ro", scope = "Read" }, JsonDefaults.Options)).Content.ReadFromJsonAsync<CreatedTokenView>(JsonDefaults.Options))!;
-        var reader = _factory.CreateClient();
+        var readOnly = (await (await Admin.PostAsJsonAsync("/api/v1/me/tokens", new { name = "ro", scope = "Read" }, JsonDefaults.Options)).Content.ReadFromJsonAsync<CreatedTokenView>(JsonDefaults.Options))!;
+        var reader = Factory.CreateClient();
         reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", readOnly.Value);
         (await reader.GetAsync("/api/v1/projects")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await reader.PostAsJsonAsync("/api/v1/projects", new { name = "x" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
@@ -100,21 +85,21 @@ public sealed class ApiAccessTests : IAsyncLifetime
         await CreateUserAsync("carol", SystemRoles.Viewer);
         for (var i = 0; i < 5; i++)
         {
-            (await _factory.CreateClientAs("carol", "wrong-password").GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            (await Factory.CreateClientAs("carol", "wrong-password").GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         }
 
-        (await _factory.CreateClientAs("carol", "Passw0rd-carol").GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        var carol = (await _admin.GetFromJsonAsync<JsonElement>("/api/v1/users?q=carol", JsonDefaults.Options)).GetProperty("items")[0];
+        (await Factory.CreateClientAs("carol", "Passw0rd-carol").GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var carol = (await Admin.GetFromJsonAsync<JsonElement>("/api/v1/users?q=carol", JsonDefaults.Options)).GetProperty("items")[0];
         carol.GetProperty("lockedOutUntil").ValueKind.ShouldNotBe(JsonValueKind.Null);
     }
 
     [Fact]
-    public async Task The_executor_dashboard_and_admin_apis_refuse_non_admins()
+    public async Task The_executor_dashboard_andAdmin_apis_refuse_nonAdmins()
     {
         var viewer = await CreateUserAsync("dave", SystemRoles.Viewer);
 
         (await viewer.GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await _admin.GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Admin.GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await viewer.GetAsync("/api/v1/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await viewer.GetAsync("/api/v1/audit")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await viewer.PostAsJsonAsync("/api/v1/roles", new { name = "sneaky", capabilities = new[] { "users.manage" } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
@@ -124,16 +109,16 @@ public sealed class ApiAccessTests : IAsyncLifetime
     [Fact]
     public async Task Bad_user_input_gets_problem_details_and_writes_nothing()
     {
-        var roles = await _admin.GetFromJsonAsync<List<Role>>("/api/v1/roles", JsonDefaults.Options);
+        var roles = await Admin.GetFromJsonAsync<List<Role>>("/api/v1/roles", JsonDefaults.Options);
         roles!.Select(r => r.Name).ShouldBe(SystemRoles.Templates.Keys, ignoreOrder: true);
         await CreateUserAsync("erin", SystemRoles.Viewer);
 
-        await ShouldBeValidationAsync(await _admin.PostAsJsonAsync("/api/v1/users", new { userName = "erin", password = "Strong-Passw0rd" }), "userName");
-        await ShouldBeValidationAsync(await _admin.PostAsJsonAsync("/api/v1/users", new { userName = "frank", password = "weak" }), "password");
-        await ShouldBeValidationAsync(await _admin.PostAsJsonAsync("/api/v1/users", new { userName = "gina", password = "Strong-Passw0rd", roleIds = new[] { Guid.NewGuid() } }), "roles");
-        await ShouldBeValidationAsync(await _admin.PostAsJsonAsync("/api/v1/roles", new { name = "x", capabilities = new[] { "fly" } }), "capabilities");
+        await ShouldBeValidationAsync(await Admin.PostAsJsonAsync("/api/v1/users", new { userName = "erin", password = "Strong-Passw0rd" }), "userName");
+        await ShouldBeValidationAsync(await Admin.PostAsJsonAsync("/api/v1/users", new { userName = "frank", password = "weak" }), "password");
+        await ShouldBeValidationAsync(await Admin.PostAsJsonAsync("/api/v1/users", new { userName = "gina", password = "Strong-Passw0rd", roleIds = new[] { Guid.NewGuid() } }), "roles");
+        await ShouldBeValidationAsync(await Admin.PostAsJsonAsync("/api/v1/roles", new { name = "x", capabilities = new[] { "fly" } }), "capabilities");
 
-        var users = await _admin.GetFromJsonAsync<JsonElement>("/api/v1/users?pageSize=100", JsonDefaults.Options);
+        var users = await Admin.GetFromJsonAsync<JsonElement>("/api/v1/users?pageSize=100", JsonDefaults.Options);
         users.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("userName").GetString()).ShouldNotContain("frank");
         users.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("userName").GetString()).ShouldNotContain("gina");
     }
@@ -143,8 +128,8 @@ public sealed class ApiAccessTests : IAsyncLifetime
     {
         await CreateUserAsync("harry", SystemRoles.Viewer);
 
-        var entries = await _admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?action=user.create&q=harry", JsonDefaults.Options);
-        var csv = await _admin.GetAsync("/api/v1/audit/export.csv?action=user.create");
+        var entries = await Admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?action=user.create&q=harry", JsonDefaults.Options);
+        var csv = await Admin.GetAsync("/api/v1/audit/export.csv?action=user.create");
 
         entries.GetProperty("totalCount").GetInt32().ShouldBe(1);
         entries.GetProperty("items")[0].GetProperty("actorName").GetString().ShouldBe("admin");
@@ -152,13 +137,6 @@ public sealed class ApiAccessTests : IAsyncLifetime
         var text = await csv.Content.ReadAsStringAsync();
         text.ShouldContain("harry");
         text.ShouldNotContain("Passw0rd-harry");
-    }
-
-    private async Task<HttpClient> CreateUserAsync(string userName, string role)
-    {
-        var response = await _admin.PostAsJsonAsync("/api/v1/users", new { userName, password = "Passw0rd-" + userName, mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(role) } });
-        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return _factory.CreateClientAs(userName, "Passw0rd-" + userName);
     }
 
     private static async Task ShouldBeValidationAsync(HttpResponseMessage response, string field)

@@ -20,6 +20,21 @@ public sealed class ChartMathTests
     }
 
     [Fact]
+    public void Downsampling_keeps_ends_and_spikes_under_the_limit()
+    {
+        var points = Enumerable.Range(0, 100_000).Select(i => new AiPlatform.Core.Tracking.RunMetric { Key = "loss", Step = i, Value = i == 54_321 ? 100 : 1 }).ToList();
+
+        var drawn = ChartMath.Downsample(points, 2000);
+
+        drawn.Count.ShouldBeLessThanOrEqualTo(2002);
+        drawn[0].Step.ShouldBe(0);
+        drawn[^1].Step.ShouldBe(99_999);
+        drawn.ShouldContain(p => p.Step == 54_321);
+        drawn.Select(p => p.Step).ShouldBeInOrder();
+        ChartMath.Downsample(points.Take(10).ToList(), 2000).Count.ShouldBe(10);
+    }
+
+    [Fact]
     public void Csv_preview_reads_quoted_fields_and_stops_at_the_row_limit()
     {
         var preview = CsvPreview.Parse("name,note\r\n\"Smith, J\",\"said \"\"hi\"\"\"\nb,2\nc,3\n", ',', 2);

@@ -10,28 +10,13 @@ using AiPlatform.Web.Tests.Builders;
 namespace AiPlatform.Web.Tests.Experiments;
 
 /// <summary>The MLflow REST surface as an unmodified MLflow client uses it, over HTTP against the real platform.</summary>
-public sealed class MlflowApiTests : IAsyncLifetime
+public sealed class MlflowApiTests : ApiTestBase
 {
-    private readonly PlatformWebFactory _factory = new();
-    private HttpClient _admin = default!;
-
-    public Task InitializeAsync()
-    {
-        _admin = _factory.CreateAdminClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _factory.DisposeAsync();
-        _factory.DeleteData();
-    }
-
     [Fact]
     public async Task A_training_script_logs_a_run_with_a_token_the_way_the_mlflow_client_does()
     {
-        var token = await CreateTokenAsync(_admin, "ReadWrite");
-        var mlflow = MlflowClient.WithToken(_factory.CreateClient(), token);
+        var token = await CreateTokenAsync(Admin, "ReadWrite");
+        var mlflow = MlflowClient.WithToken(Factory.CreateClient(), token);
 
         var created = await mlflow.OkAsync(mlflow.PostAsync("experiments/create", new { name = "churn" }));
         var experimentId = created.GetProperty("experiment_id").GetString()!;
@@ -93,7 +78,7 @@ public sealed class MlflowApiTests : IAsyncLifetime
     [Fact]
     public async Task Search_takes_mlflows_filter_language_order_by_and_page_tokens()
     {
-        var mlflow = new MlflowClient(_admin);
+        var mlflow = new MlflowClient(Admin);
         var experimentId = (await mlflow.OkAsync(mlflow.PostAsync("experiments/create", new { name = "sweep", tags = new[] { new { key = "team", value = "vision" } } }))).GetProperty("experiment_id").GetString();
         for (var i = 0; i < 5; i++)
         {
@@ -126,7 +111,7 @@ public sealed class MlflowApiTests : IAsyncLifetime
     [Fact]
     public async Task Bad_input_gets_mlflows_error_codes_and_never_a_500()
     {
-        var mlflow = new MlflowClient(_admin);
+        var mlflow = new MlflowClient(Admin);
         var experimentId = (await mlflow.OkAsync(mlflow.PostAsync("experiments/create", new { name = "errors" }))).GetProperty("experiment_id").GetString();
         var runId = (await mlflow.OkAsync(mlflow.PostAsync("runs/create", new { experiment_id = experimentId }))).GetProperty("run").GetProperty("info").GetProperty("run_id").GetString();
 
@@ -164,20 +149,20 @@ public sealed class MlflowApiTests : IAsyncLifetime
         var root = $"/api/2.0/mlflow-artifacts/artifacts/{experimentId}/{runId}/artifacts";
         foreach (var escape in new[] { "/%2E%2E/%2E%2E/secret.txt", "/..%2F..%2Fsecret.txt", "/a%5C..%5C..%5Cb" })
         {
-            var response = await _admin.PutAsync(root + escape, new StringContent("x"));
+            var response = await Admin.PutAsync(root + escape, new StringContent("x"));
             ((int)response.StatusCode).ShouldBeInRange(400, 404, escape);
         }
 
-        (await _admin.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/999/{runId}/artifacts/x.txt", new StringContent("x"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        var files = JsonDocument.Parse(await _admin.GetStringAsync($"/api/2.0/mlflow-artifacts/artifacts?path={experimentId}/{runId}/artifacts")).RootElement.GetProperty("files");
+        (await Admin.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/999/{runId}/artifacts/x.txt", new StringContent("x"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var files = JsonDocument.Parse(await Admin.GetStringAsync($"/api/2.0/mlflow-artifacts/artifacts?path={experimentId}/{runId}/artifacts")).RootElement.GetProperty("files");
         files.GetArrayLength().ShouldBe(0);
     }
 
     [Fact]
     public async Task Permissions_apply_per_experiment_and_read_only_tokens_can_search_but_not_log()
     {
-        var alice = await CreateUserAsync("alice");
-        var bob = await CreateUserAsync("bob");
+        var alice = await CreateUserAsync("alice", SystemRoles.ModelDeveloper);
+        var bob = await CreateUserAsync("bob", SystemRoles.ModelDeveloper);
         var mlflowAlice = new MlflowClient(alice);
         var project = (await (await alice.PostAsJsonAsync("/api/v1/projects", new { name = "fraud" })).Content.ReadFromJsonAsync<ProjectView>(JsonDefaults.Options))!;
         var experimentId = (await mlflowAlice.OkAsync(mlflowAlice.PostAsync("experiments/create", $$"""{"name": "fraud-model", "tags": [{"key": "aiplatform.project", "value": "{{project.Id}}"}]}"""))).GetProperty("experiment_id").GetString()!;
@@ -200,17 +185,10 @@ public sealed class MlflowApiTests : IAsyncLifetime
         (await bob.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/{experimentId}/{runId}/artifacts/evil.txt", new StringContent("x"))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         var readToken = await CreateTokenAsync(alice, "Read");
-        var readOnly = MlflowClient.WithToken(_factory.CreateClient(), readToken);
+        var readOnly = MlflowClient.WithToken(Factory.CreateClient(), readToken);
         (await readOnly.OkAsync(readOnly.PostAsync("runs/search", new { experiment_ids = new[] { experimentId } }))).GetProperty("runs").GetArrayLength().ShouldBe(1);
         (await readOnly.PostAsync("runs/log-metric", new { run_id = runId, key = "x", value = 1.0, timestamp = 1 })).Status.ShouldBe(403);
-        (await _factory.CreateClient().PostAsync("/api/2.0/mlflow/runs/search", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-    }
-
-    private async Task<HttpClient> CreateUserAsync(string userName)
-    {
-        var response = await _admin.PostAsJsonAsync("/api/v1/users", new { userName, password = "Passw0rd-" + userName, mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(SystemRoles.ModelDeveloper) } });
-        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return _factory.CreateClientAs(userName, "Passw0rd-" + userName);
+        (await Factory.CreateClient().PostAsync("/api/2.0/mlflow/runs/search", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     private static async Task<string> CreateTokenAsync(HttpClient client, string scope)
