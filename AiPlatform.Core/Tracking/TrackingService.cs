@@ -55,9 +55,18 @@ public sealed partial class TrackingService(
         return (experiment, await LevelAsync(experiment, ct) ?? throw new NotFoundException("Experiment", id));
     }
 
-    /// <summary>Finds an experiment by its MLflow id (a number).</summary>
-    public async Task<Experiment> GetExperimentByMlflowIdAsync(string? mlflowId, CancellationToken ct)
+    /// <summary>
+    /// Finds an experiment by its MLflow id (a number). MLflow's default experiment <c>"0"</c> (what a client uses
+    /// when no experiment is set) is the caller's own <c>Default (user)</c> experiment; with
+    /// <paramref name="createDefault"/> it is made on first use in the caller's Default project.
+    /// </summary>
+    public async Task<Experiment> GetExperimentByMlflowIdAsync(string? mlflowId, CancellationToken ct, bool createDefault = false)
     {
+        if (mlflowId == DefaultExperimentMlflowId)
+        {
+            return await DefaultExperimentAsync(createDefault, ct);
+        }
+
         if (!long.TryParse(mlflowId, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
         {
             throw new NotFoundException("Experiment", mlflowId ?? string.Empty);
@@ -65,6 +74,23 @@ public sealed partial class TrackingService(
 
         var experiment = await store.FindExperimentByNumberAsync(number, ct) ?? throw new NotFoundException("Experiment", mlflowId);
         return await LevelAsync(experiment, ct) is null ? throw new NotFoundException("Experiment", mlflowId) : experiment;
+    }
+
+    /// <summary>MLflow's id of the default experiment.</summary>
+    public const string DefaultExperimentMlflowId = "0";
+
+    private async Task<Experiment> DefaultExperimentAsync(bool create, CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        var name = $"Default ({context.UserName})";
+        if (await store.FindExperimentByNameAsync(name, ct) is { } existing && await LevelAsync(existing, ct) is not null)
+        {
+            return existing;
+        }
+
+        return create
+            ? await CreateExperimentAsync(null, name, null, ct)
+            : throw new NotFoundException("Experiment", $"{DefaultExperimentMlflowId} (your default experiment '{name}' is made by your first run without an experiment)");
     }
 
     public async Task<Experiment> GetExperimentByNameAsync(string? name, CancellationToken ct)
@@ -82,6 +108,8 @@ public sealed partial class TrackingService(
     }
 
     public async Task<string?> GetProjectNameAsync(Guid projectId, CancellationToken ct) => (await projects.FindAsync(projectId, ct))?.Name;
+
+    public async Task<string?> GetProjectGitUrlAsync(Guid projectId, CancellationToken ct) => (await projects.FindAsync(projectId, ct))?.GitRepositoryUrl;
 
     /// <summary>
     /// Creates an experiment in a project the caller may write. Without a project (MLflow clients), the

@@ -149,7 +149,7 @@ public static class MlflowEndpoints
     private static async Task<IResult> CreateRunAsync(HttpContext http, TrackingService tracking)
     {
         var body = await ReadAsync<CreateRunBody>(http);
-        var experiment = await tracking.GetExperimentByMlflowIdAsync(string.IsNullOrEmpty(body.ExperimentId) ? "0" : body.ExperimentId, http.RequestAborted);
+        var experiment = await tracking.GetExperimentByMlflowIdAsync(string.IsNullOrEmpty(body.ExperimentId) ? TrackingService.DefaultExperimentMlflowId : body.ExperimentId, http.RequestAborted, createDefault: true);
         var run = await tracking.CreateRunAsync(experiment.Id, body.RunName, body.StartTime, Tags(body.Tags), http.RequestAborted);
         return Ok(new { run = MlflowJson.Run(run) });
     }

@@ -75,6 +75,29 @@ public sealed class ExperimentPagesTests : PageTestBase
     }
 
     [Fact]
+    public async Task Writers_add_and_remove_run_tags_and_see_the_source_commit_linked_to_the_project_repository()
+    {
+        var project = await Get<ProjectService>().CreateAsync("repo-project", null, "https://git.example.com/team/churn.git", default);
+        var tracking = Get<TrackingService>();
+        var experiment = await tracking.CreateExperimentAsync(project.Id, "tagged", null, default);
+        var run = await tracking.CreateRunAsync(experiment.Id, "from-git", null, new Dictionary<string, string> { ["mlflow.source.name"] = "train.py", ["mlflow.source.git.commit"] = "0123456789abcdef" }, default);
+
+        var page = Render<RunDetailPage>(p => p.Add(x => x.Id, run.Run.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=run-source]").InnerHtml.ShouldContain("https://git.example.com/team/churn/commit/0123456789abcdef"));
+
+        page.Find("input[data-testid=tag-key]").Change("owner");
+        page.Find("input[data-testid=tag-value]").Change("risk-team");
+        page.Find("[data-testid=add-tag]").Click();
+        page.WaitForAssertion(() => page.Find("[data-testid=tags-table]").TextContent.ShouldContain("risk-team"));
+        (await tracking.GetRunAsync(run.Run.Id, default)).Tag("owner").ShouldBe("risk-team");
+
+        var row = page.FindAll("[data-testid=tags-table] tr").Single(r => r.TextContent.Contains("owner"));
+        row.QuerySelector("[data-testid=delete-row]")!.Click();
+        page.WaitForAssertion(() => page.Find("[data-testid=tags-table]").TextContent.ShouldNotContain("risk-team"));
+        (await tracking.GetRunAsync(run.Run.Id, default)).Tag("owner").ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Compare_page_highlights_differing_params_and_builds_parallel_coordinates()
     {
         var (_, experiment) = await SeedAsync("compare", 3);

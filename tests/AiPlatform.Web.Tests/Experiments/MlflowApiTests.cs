@@ -76,6 +76,22 @@ public sealed class MlflowApiTests : ApiTestBase
     }
 
     [Fact]
+    public async Task A_run_without_an_experiment_goes_to_the_callers_default_experiment()
+    {
+        var mlflow = new MlflowClient(Admin);
+        await MlflowClient.ShouldFailAsync(mlflow.GetAsync("experiments/get", ("experiment_id", "0")), 404, "RESOURCE_DOES_NOT_EXIST");
+
+        var run = (await mlflow.OkAsync(mlflow.PostAsync("runs/create", new { experiment_id = "0", run_name = "quick-try" }))).GetProperty("run");
+        var again = (await mlflow.OkAsync(mlflow.PostAsync("runs/create", new { run_name = "second-try" }))).GetProperty("run");
+
+        var experimentId = run.GetProperty("info").GetProperty("experiment_id").GetString();
+        again.GetProperty("info").GetProperty("experiment_id").GetString().ShouldBe(experimentId);
+        var experiment = (await mlflow.OkAsync(mlflow.GetAsync("experiments/get", ("experiment_id", "0")))).GetProperty("experiment");
+        experiment.GetProperty("name").GetString().ShouldBe("Default (admin)");
+        experiment.GetProperty("experiment_id").GetString().ShouldBe(experimentId);
+    }
+
+    [Fact]
     public async Task Search_takes_mlflows_filter_language_order_by_and_page_tokens()
     {
         var mlflow = new MlflowClient(Admin);
