@@ -60,6 +60,9 @@ public sealed class PlatformApiTests : IAsyncLifetime
 
         doc.ShouldContain("/api/v1/jobs");
         doc.ShouldContain("/api/v1/dashboard");
+        doc.ShouldContain("/api/v1/experiments/{id}/runs");
+        doc.ShouldContain("/api/v1/runs/{id}/artifacts/content");
+        doc.ShouldContain("/api/2.0/mlflow/runs/log-batch");
         docs.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await docs.Content.ReadAsStringAsync()).ShouldContain("openapi/v1.json");
     }

@@ -48,4 +48,22 @@ public sealed class DataPagesTests : PageTestBase
         readOnly.FindAll("[data-testid=dataset-edit]").ShouldBeEmpty();
         readOnly.FindAll("[data-testid=delete-dataset]").ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task Dataset_lineage_lists_the_runs_that_read_the_version()
+    {
+        var datasets = Get<DatasetService>();
+        var dataset = await datasets.CreateAsync("features", null, null, default);
+        var version = (await datasets.UploadAsync(dataset.Id, new MemoryStream("a\n1\n"u8.ToArray()), "f.csv", null, default)).Version;
+        var project = await Get<AiPlatform.Core.Projects.ProjectService>().CreateAsync("lineage-project", null, default);
+        var tracking = Get<AiPlatform.Core.Tracking.TrackingService>();
+        var experiment = await tracking.CreateExperimentAsync(project.Id, "uses-features", null, default);
+        var run = await tracking.CreateRunAsync(experiment.Id, "reader-run", null, null, default);
+        await tracking.LinkDatasetVersionAsync(run.Run.Id, dataset.Id, version.Id, "training", default);
+
+        var panel = Render<LineagePanel>(p => p.Add(x => x.DatasetId, dataset.Id).Add(x => x.VersionId, version.Id));
+
+        panel.WaitForAssertion(() => panel.Find("[data-testid=lineage-run]").TextContent.ShouldContain("reader-run"));
+        panel.Find("[data-testid=lineage-run]").TextContent.ShouldContain("uses-features");
+    }
 }
