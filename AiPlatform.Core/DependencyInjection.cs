@@ -50,6 +50,10 @@ public static class DependencyInjection
         services.AddScoped<Tracking.TrackingService>();
         services.AddScoped<Tracking.ArtifactService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Tracking.TrackingService>());
+        services.TryAddSingleton(new Training.TrainingSettings());
+        services.AddScoped<Training.TrainingQueue>();
+        services.AddScoped<Training.TrainingService>();
+        services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
         return services;
     }
 }

@@ -17,6 +17,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Minio;
 
@@ -57,11 +58,22 @@ public static class DependencyInjection
         services.AddSingleton(new DatasetSettings(data.MaxUploadBytes));
         services.AddSingleton(new SqlSettings(data.SqlMaxRows, data.SqlTimeout, data.SqlMemoryLimit));
         AddJobs(services, database, jobs);
+        AddTraining(services, configuration, dataDirectory);
 
         services.AddHealthChecks()
             .AddDbContextCheck<PlatformDbContext>("database", tags: [ReadyTag], customTestQuery: (db, ct) => db.Database.CanConnectAsync(ct))
             .AddCheck<ObjectStoreHealthCheck>("object-store", tags: [ReadyTag]);
         return services;
+    }
+
+    private static void AddTraining(IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        var training = configuration.GetSection("Training").Get<Core.Training.TrainingSettings>() ?? new Core.Training.TrainingSettings();
+        services.Replace(ServiceDescriptor.Singleton(training));
+        services.AddSingleton<Core.Training.IBuiltInTrainer, Training.MlNetTrainer>();
+        services.AddSingleton<Core.Training.ITrainingBackend>(sp => new Training.LocalProcessBackend(training, dataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Training.LocalProcessBackend>>()));
+        services.AddSingleton<Core.Training.ITrainingStore, EfTrainingStore>();
+        services.AddHostedService<Training.TrainingQueueService>();
     }
 
     /// <summary>

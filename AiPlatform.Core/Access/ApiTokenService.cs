@@ -48,6 +48,32 @@ public sealed class ApiTokenService(AccessService access, IApiTokenStore store, 
         return new CreatedApiToken(token, plain);
     }
 
+    /// <summary>
+    /// A token for platform-launched code acting for <paramref name="userId"/> (e.g. a training run's MLflow client):
+    /// read-write, expiring after <paramref name="lifetime"/>; the platform revokes it when the work ends.
+    /// </summary>
+    internal async Task<CreatedApiToken> IssueForWorkAsync(Guid userId, string name, TimeSpan lifetime, CancellationToken ct)
+    {
+        var plain = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var now = time.GetUtcNow();
+        var token = new ApiToken
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = userId,
+            Name = name.Length > 100 ? name[..100] : name,
+            Prefix = plain[..12],
+            Hash = HashOf(plain),
+            Scope = ApiTokenScope.ReadWrite,
+            CreatedAt = now,
+            ExpiresAt = now + lifetime,
+        };
+        await store.AddAsync(token, await audit.EntryAsync("token.issue", "api-token", token.Id, new { token.Name, token.ExpiresAt, userId }, ct), ct);
+        return new CreatedApiToken(token, plain);
+    }
+
+    internal async Task RevokeForWorkAsync(Guid userId, Guid tokenId, CancellationToken ct) =>
+        await store.RevokeAsync(userId, tokenId, time.GetUtcNow(), await audit.EntryAsync("token.revoke", "api-token", tokenId, new { reason = "work ended" }, ct), ct);
+
     public async Task<IReadOnlyList<ApiToken>> ListMineAsync(CancellationToken ct) =>
         await store.ListAsync((await access.RequireContextAsync(ct)).UserId, ct);
 

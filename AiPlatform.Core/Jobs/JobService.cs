@@ -47,7 +47,11 @@ public sealed class JobService(
     }
 
     /// <summary>Queues a job of any registered kind; used by platform services, which check access themselves.</summary>
-    public async Task<JobRecord> EnqueueAsync(JobRequest request, string? user, CancellationToken ct)
+    public Task<JobRecord> EnqueueAsync(JobRequest request, string? user, CancellationToken ct) =>
+        EnqueueWithIdAsync(Guid.CreateVersion7(time.GetUtcNow()), request, user, ct);
+
+    /// <summary>Queues a job under an id the caller chose (and may have recorded already).</summary>
+    internal async Task<JobRecord> EnqueueWithIdAsync(Guid id, JobRequest request, string? user, CancellationToken ct)
     {
         if (handlers.Find(request.Kind) is null)
         {
@@ -61,7 +65,7 @@ public sealed class JobService(
 
         var job = new JobRecord
         {
-            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            Id = id,
             Kind = request.Kind,
             Title = string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim(),
             SubjectType = request.SubjectType,
@@ -99,6 +103,17 @@ public sealed class JobService(
     {
         await GetAsync(id, ct);
         return await store.GetLogAsync(id, afterId, Math.Clamp(max, 1, MaxLogPage), ct);
+    }
+
+    /// <summary>Asks a job started by platform work to stop; the caller (e.g. the training service) checked the rights.</summary>
+    internal async Task RequestCancelForWorkAsync(Guid id, string requestedBy, CancellationToken ct)
+    {
+        var status = await store.RequestCancelAsync(id, time.GetUtcNow(), ct);
+        if (status is { } s && (!s.IsTerminal() || s == JobStatus.Cancelled))
+        {
+            await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {requestedBy}.", time.GetUtcNow(), ct);
+            cancellations.TryCancel(id);
+        }
     }
 
     /// <summary>Cancels a queued job at once and asks a running one to stop; an ended job cannot be cancelled.</summary>

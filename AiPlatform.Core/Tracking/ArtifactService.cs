@@ -44,6 +44,15 @@ public sealed class ArtifactService(TrackingService tracking, ITrackingStore sto
     public async Task<RunArtifact> UploadAsync(Guid runId, string? path, Stream content, long? length, string? contentType, CancellationToken ct)
     {
         var (run, _, _) = await tracking.RequireRunAsync(runId, PermissionLevel.Write, ct);
+        return await UploadCoreAsync(run, path, content, length, contentType, ct);
+    }
+
+    /// <summary>Storing by platform work (a training job) into a run its submitter was allowed to write.</summary>
+    internal async Task<RunArtifact> UploadForWorkAsync(Guid runId, string path, Stream content, long? length, string? contentType, CancellationToken ct) =>
+        await UploadCoreAsync(await store.FindRunAsync(runId, ct) ?? throw new NotFoundException("Run", runId.ToString("N")), path, content, length, contentType, ct);
+
+    private async Task<RunArtifact> UploadCoreAsync(Run run, string? path, Stream content, long? length, string? contentType, CancellationToken ct)
+    {
         var relative = NormalizePath(path, false);
         var existing = await store.ListArtifactsAsync(run.Id, string.Empty, ct);
         if (existing.Any(a => a.Path.StartsWith(relative + "/", StringComparison.Ordinal)))

@@ -335,6 +335,38 @@ public sealed partial class TrackingService(
         }
 
         var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
+        await LogBatchCoreAsync(run, metrics, paramList, tags, ct);
+    }
+
+    /// <summary>Logging by platform work (a training job) into a run its submitter was allowed to write when it was queued.</summary>
+    internal async Task LogBatchForWorkAsync(Guid runId, IReadOnlyList<MetricInput> metrics, IReadOnlyDictionary<string, string>? parameters, IReadOnlyList<KeyValuePair<string, string>>? tags, CancellationToken ct)
+    {
+        var run = await store.FindRunAsync(runId, ct) ?? throw new NotFoundException("Run", runId.ToString("N"));
+        foreach (var chunk in metrics.Chunk(TrackingLimits.MaxBatchMetrics))
+        {
+            await LogBatchCoreAsync(run, chunk, [], [], ct);
+        }
+
+        if (parameters?.Count > 0 || tags?.Count > 0)
+        {
+            await LogBatchCoreAsync(run, [], parameters?.ToList() ?? [], tags ?? [], ct);
+        }
+    }
+
+    internal async Task<Experiment> FindExperimentForWorkAsync(Guid id, CancellationToken ct) =>
+        await store.FindExperimentAsync(id, ct) ?? throw new NotFoundException("Experiment", id);
+
+    /// <summary>Status and end time set by platform work.</summary>
+    internal async Task UpdateRunForWorkAsync(Guid runId, RunStatus status, CancellationToken ct)
+    {
+        var run = await store.FindRunAsync(runId, ct) ?? throw new NotFoundException("Run", runId.ToString("N"));
+        run.Status = status;
+        run.EndTime = status is RunStatus.Finished or RunStatus.Failed or RunStatus.Killed ? NowMs : null;
+        await store.UpdateRunAsync(run, ct);
+    }
+
+    private async Task LogBatchCoreAsync(Run run, IReadOnlyList<MetricInput> metrics, List<KeyValuePair<string, string>> paramList, IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct)
+    {
         RequireActive(run);
         var now = NowMs;
         var metricRows = metrics.Select(m => new RunMetric

@@ -69,6 +69,8 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<RunArtifact> RunArtifacts => Set<RunArtifact>();
 
+    public DbSet<Core.Training.TrainingRun> TrainingRuns => Set<Core.Training.TrainingRun>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

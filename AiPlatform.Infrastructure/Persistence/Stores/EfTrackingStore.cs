@@ -13,17 +13,7 @@ internal sealed class EfTrackingStore(IDbContextFactory<PlatformDbContext> conte
     public async Task<(IReadOnlyList<Experiment> Items, int Total)> ListReadableExperimentsAsync(AccessContext context, ExperimentQuery query, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var experiments = db.Experiments.AsNoTracking();
-        if (!context.SeesEverything)
-        {
-            var userId = context.UserId;
-            var groupIds = context.GroupIds.ToList();
-            var grants = db.Grants.Where(g => (g.PrincipalType == PrincipalType.User && g.PrincipalId == userId) || (g.PrincipalType == PrincipalType.Group && groupIds.Contains(g.PrincipalId)));
-            var grantedExperiments = grants.Where(g => g.ObjectType == SecurableTypes.Experiment).Select(g => g.ObjectId);
-            var grantedProjects = grants.Where(g => g.ObjectType == SecurableTypes.Project).Select(g => g.ObjectId);
-            experiments = experiments.Where(e => e.OwnerId == userId || grantedExperiments.Contains(e.Id)
-                || db.Projects.Any(p => p.Id == e.ProjectId && (p.OwnerId == userId || grantedProjects.Contains(p.Id))));
-        }
+        var experiments = db.Experiments.AsNoTracking().ReadableExperiments(db, context);
 
         experiments = query.View switch
         {

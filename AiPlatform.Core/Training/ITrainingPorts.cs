@@ -1,0 +1,41 @@
+using AiPlatform.Core.Data;
+
+namespace AiPlatform.Core.Training;
+
+/// <summary>The built-in trainers (ML.NET in the Infrastructure layer).</summary>
+public interface IBuiltInTrainer
+{
+    /// <summary>
+    /// Checks the spec against the dataset's columns before anything is queued: the label and features exist and
+    /// have usable types for the task. Throws <see cref="Common.ValidationException"/> with the reason.
+    /// </summary>
+    void Validate(BuiltInSpec spec, IReadOnlyList<DatasetColumn> columns);
+
+    /// <summary>Trains on the local (Parquet or text) file of a dataset version and evaluates; writes files to <paramref name="workDirectory"/>.</summary>
+    Task<TrainingOutcome> TrainAsync(string dataPath, DatasetFormat format, BuiltInSpec spec, string workDirectory, Func<string, Task> log, CancellationToken ct);
+}
+
+/// <summary>Runs a custom command: a child process locally (later: a Kubernetes Job).</summary>
+public interface ITrainingBackend
+{
+    TrainingBackendKind Kind { get; }
+
+    /// <summary>How many runs this backend executes at once; more wait in its queue.</summary>
+    int MaxConcurrency { get; }
+
+    /// <summary>Runs to completion and returns the exit code; output lines go to <paramref name="log"/>. Cancelling stops the process (tree).</summary>
+    Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct);
+}
+
+/// <summary>Everything a backend needs to start a custom run.</summary>
+/// <param name="CodeArchive">A local zip with the code to unpack into the working folder, when code was uploaded.</param>
+/// <param name="DataFile">The dataset version's file, when the run has one (its path is in AIP_DATASET_PATH).</param>
+public sealed record CustomLaunch(
+    Guid RunId,
+    string Command,
+    string? CodeArchive,
+    string? GitUrl,
+    string? GitRef,
+    string? DataFile,
+    IReadOnlyDictionary<string, string> Environment,
+    TimeSpan? Timeout);

@@ -1,0 +1,136 @@
+namespace AiPlatform.Core.Training;
+
+public enum TrainingKind
+{
+    /// <summary>An ML.NET trainer on a dataset version, run in the platform process.</summary>
+    BuiltIn,
+
+    /// <summary>The user's command and code, run by a backend.</summary>
+    Custom,
+}
+
+public enum TrainingTask
+{
+    BinaryClassification,
+    MulticlassClassification,
+    Regression,
+}
+
+public enum TrainerAlgorithm
+{
+    LightGbm,
+    FastTree,
+    FastForest,
+
+    /// <summary>Logistic regression / maximum entropy for classification, SDCA for regression.</summary>
+    Linear,
+}
+
+public enum TrainingBackendKind
+{
+    Local,
+}
+
+public enum TrainingStatus
+{
+    /// <summary>Waiting for a free slot in its backend's queue.</summary>
+    Queued,
+
+    /// <summary>Given a slot; its job is about to start.</summary>
+    Starting,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>
+/// One training: what to run (built-in trainer or custom command), where (backend and queue priority), and the
+/// experiment run it logs into. Rights are those of its experiment.
+/// </summary>
+public sealed class TrainingRun
+{
+    public Guid Id { get; set; }
+
+    public required string Name { get; set; }
+
+    public Guid ProjectId { get; set; }
+
+    public Guid ExperimentId { get; set; }
+
+    /// <summary>The experiment-tracking run that receives params, metrics and artifacts.</summary>
+    public Guid TrackingRunId { get; set; }
+
+    public TrainingKind Kind { get; set; }
+
+    /// <summary><see cref="BuiltInSpec"/> or <see cref="CustomSpec"/> as JSON.</summary>
+    public required string SpecJson { get; set; }
+
+    public Guid? DatasetId { get; set; }
+
+    public Guid? DatasetVersionId { get; set; }
+
+    public TrainingBackendKind Backend { get; set; }
+
+    /// <summary>Higher runs first; ties by age.</summary>
+    public int Priority { get; set; }
+
+    public TrainingStatus Status { get; set; }
+
+    public Guid? JobId { get; set; }
+
+    public int? ExitCode { get; set; }
+
+    public string? Error { get; set; }
+
+    public Guid? ClonedFromId { get; set; }
+
+    public Guid CreatedById { get; set; }
+
+    public required string CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>The short-lived token handed to custom code (protected at rest); revoked when the run ends.</summary>
+    public string? ProtectedToken { get; set; }
+
+    public Guid? TokenId { get; set; }
+
+    public bool IsTerminal => Status is TrainingStatus.Succeeded or TrainingStatus.Failed or TrainingStatus.Cancelled;
+}
+
+/// <summary>A built-in trainer on a dataset version.</summary>
+/// <param name="TestFraction">Holdout share for evaluation (used when <paramref name="Folds"/> is 0).</param>
+/// <param name="Folds">k for k-fold cross-validation; 0 for a holdout split.</param>
+public sealed record BuiltInSpec(
+    TrainingTask Task,
+    TrainerAlgorithm Trainer,
+    string Label,
+    IReadOnlyList<string> Features,
+    IReadOnlyDictionary<string, double>? Hyperparameters = null,
+    double TestFraction = 0.2,
+    int Folds = 0,
+    int Seed = 42);
+
+/// <summary>A user's command with code from an uploaded archive or a Git repository.</summary>
+/// <param name="CodeKey">Object key of an uploaded zip with the code (see <c>TrainingService.UploadCodeAsync</c>).</param>
+public sealed record CustomSpec(
+    string Command,
+    string? CodeKey = null,
+    string? GitUrl = null,
+    string? GitRef = null,
+    IReadOnlyDictionary<string, string>? Environment = null,
+    int TimeoutMinutes = 0);
+
+/// <summary>What a built-in trainer produced: metrics, params it chose, and files to store as artifacts.</summary>
+public sealed record TrainingOutcome(
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyDictionary<string, string> Params,
+    IReadOnlyList<TrainingArtifact> Artifacts);
+
+/// <summary>A local file the trainer wrote, to be stored at <see cref="Path"/> in the run's artifacts.</summary>
+public sealed record TrainingArtifact(string Path, string LocalFile, string? ContentType);

@@ -1,0 +1,296 @@
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Core.Storage;
+using AiPlatform.Core.Tracking;
+
+namespace AiPlatform.Core.Training;
+
+/// <summary>A request to train: built-in (dataset version + spec) or custom (command + code).</summary>
+public sealed record TrainingRequest(
+    Guid ExperimentId,
+    string? Name,
+    TrainingKind Kind,
+    BuiltInSpec? BuiltIn,
+    CustomSpec? Custom,
+    Guid? DatasetId,
+    Guid? DatasetVersionId,
+    TrainingBackendKind Backend = TrainingBackendKind.Local,
+    int Priority = 0);
+
+/// <summary>A training run as pages and the API show it: with its place in the queue while it waits.</summary>
+public sealed record TrainingRunView(TrainingRun Run, PermissionLevel Level, int? QueuePosition, string ExperimentName);
+
+/// <summary>
+/// Submitting, listing, cancelling and re-running trainings. Rights are those of the experiment a training logs
+/// into; submitting needs Write there, the <c>jobs.start</c> capability and Read on the dataset version.
+/// </summary>
+public sealed class TrainingService(
+    AccessService access,
+    ITrainingStore store,
+    TrackingService tracking,
+    DatasetService datasets,
+    IBuiltInTrainer trainer,
+    TrainingQueue queue,
+    Jobs.JobService jobs,
+    IObjectStore objects,
+    AuditRecorder audit,
+    TimeProvider time)
+{
+    public const string SecurableType = "training-run";
+    public const int MaxPriority = 100;
+    public const long MaxCodeBytes = 512L * 1024 * 1024;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    public async Task<TrainingRun> SubmitAsync(TrainingRequest request, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.JobsStart, ct);
+        var (experiment, level) = await tracking.GetExperimentAsync(request.ExperimentId, ct);
+        if (level < PermissionLevel.Write)
+        {
+            throw new ForbiddenException("Training logs into the experiment: this needs Write permission on it.");
+        }
+
+        if (request.Priority is < 0 or > MaxPriority)
+        {
+            throw new ValidationException("priority", $"The priority is 0 to {MaxPriority}.");
+        }
+
+        if (!Enum.IsDefined(request.Backend))
+        {
+            throw new ValidationException("backend", "Unknown backend.");
+        }
+
+        DatasetVersion? version = null;
+        if (request.DatasetId is { } datasetId && request.DatasetVersionId is { } versionId)
+        {
+            version = await datasets.GetVersionAsync(datasetId, versionId, ct);
+        }
+        else if (request.DatasetId is not null || request.DatasetVersionId is not null)
+        {
+            throw new ValidationException("datasetVersionId", "Give both the dataset and its version.");
+        }
+
+        string spec;
+        switch (request.Kind)
+        {
+            case TrainingKind.BuiltIn:
+                var builtIn = request.BuiltIn ?? throw new ValidationException("builtIn", "A built-in training needs its settings (task, trainer, label, features).");
+                if (version is null)
+                {
+                    throw new ValidationException("datasetVersionId", "A built-in training needs a dataset version.");
+                }
+
+                if (builtIn.TestFraction is <= 0 or >= 0.9 && builtIn.Folds == 0)
+                {
+                    throw new ValidationException("testFraction", "The holdout fraction is between 0 and 0.9.");
+                }
+
+                if (builtIn.Folds is 1 or < 0 or > 20)
+                {
+                    throw new ValidationException("folds", "Use 0 for a holdout split, or 2 to 20 folds.");
+                }
+
+                trainer.Validate(builtIn, version.Columns);
+                spec = JsonSerializer.Serialize(builtIn, Json);
+                break;
+            case TrainingKind.Custom:
+                var custom = request.Custom ?? throw new ValidationException("custom", "A custom training needs a command.");
+                if (string.IsNullOrWhiteSpace(custom.Command) || custom.Command.Length > 4000)
+                {
+                    throw new ValidationException("command", "The command has 1 to 4000 characters.");
+                }
+
+                if (custom.CodeKey is { } key && (!key.StartsWith("training-code/", StringComparison.Ordinal) || !ObjectKey.TryParse(key, out _) || await objects.StatAsync(ObjectKey.Parse(key), ct) is null))
+                {
+                    throw new ValidationException("codeKey", "Upload the code first; the key is not one of the platform's code uploads.");
+                }
+
+                if (custom.GitUrl is { } git && !(Uri.TryCreate(git, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh" or "git" or "file"))
+                {
+                    throw new ValidationException("gitUrl", "A Git URL looks like https://host/group/repo.git.");
+                }
+
+                if (custom.CodeKey is not null && custom.GitUrl is not null)
+                {
+                    throw new ValidationException("codeKey", "Take the code from an upload or from Git, not both.");
+                }
+
+                if (custom.Environment?.Keys.FirstOrDefault(k => !IsEnvName(k) || k.StartsWith("MLFLOW_", StringComparison.Ordinal) || k.StartsWith("AIP_", StringComparison.Ordinal)) is { } bad)
+                {
+                    throw new ValidationException("environment", $"'{bad}' is not a variable you may set (names are letters, digits and _; MLFLOW_* and AIP_* are set by the platform).");
+                }
+
+                spec = JsonSerializer.Serialize(custom, Json);
+                break;
+            default:
+                throw new ValidationException("kind", "The kind is BuiltIn or Custom.");
+        }
+
+        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{(request.Kind == TrainingKind.BuiltIn ? request.BuiltIn!.Trainer.ToString().ToLowerInvariant() : "custom")}-{time.GetUtcNow():MMdd-HHmmss}" : request.Name.Trim();
+        if (name.Length > TrackingLimits.MaxRunNameLength)
+        {
+            throw new ValidationException("name", "A run name has at most 250 characters.");
+        }
+
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        var trackingRun = await tracking.CreateRunAsync(experiment.Id, name, null, new Dictionary<string, string>
+        {
+            ["aiplatform.training.id"] = id.ToString(),
+            ["aiplatform.training.kind"] = request.Kind.ToString(),
+            ["mlflow.source.type"] = request.Kind == TrainingKind.BuiltIn ? "LOCAL" : "JOB",
+            ["mlflow.source.name"] = request.Kind == TrainingKind.BuiltIn ? $"builtin:{request.BuiltIn!.Trainer}" : request.Custom!.Command,
+        }, ct);
+        await tracking.UpdateRunAsync(trackingRun.Run.Id, RunStatus.Scheduled, null, null, ct);
+        if (version is not null)
+        {
+            await tracking.LinkDatasetVersionAsync(trackingRun.Run.Id, request.DatasetId!.Value, version.Id, "training", ct);
+        }
+
+        var run = new TrainingRun
+        {
+            Id = id,
+            Name = name,
+            ProjectId = experiment.ProjectId,
+            ExperimentId = experiment.Id,
+            TrackingRunId = trackingRun.Run.Id,
+            Kind = request.Kind,
+            SpecJson = spec,
+            DatasetId = request.DatasetId,
+            DatasetVersionId = version?.Id,
+            Backend = request.Backend,
+            Priority = request.Priority,
+            Status = TrainingStatus.Queued,
+            CreatedById = context.UserId,
+            CreatedBy = context.UserName,
+            CreatedAt = now,
+        };
+        await store.AddAsync(run, await audit.EntryAsync("training.submit", SecurableType, run.Id, new { run.Name, run.Kind, run.Backend, experiment = experiment.Name }, ct), ct);
+        await queue.PumpAsync(ct);
+        return await store.FindAsync(run.Id, ct) ?? run;
+    }
+
+    public async Task<TrainingRunView> GetAsync(Guid id, CancellationToken ct)
+    {
+        var run = await store.FindAsync(id, ct) ?? throw new NotFoundException("Training run", id);
+        PermissionLevel level;
+        string experimentName;
+        try
+        {
+            var (experiment, l) = await tracking.GetExperimentAsync(run.ExperimentId, ct);
+            (level, experimentName) = (l, experiment.Name);
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException("Training run", id);
+        }
+
+        int? position = null;
+        if (run.Status == TrainingStatus.Queued)
+        {
+            position = (await store.ListQueuedAsync(run.Backend, ct)).Select((r, i) => (r, i)).FirstOrDefault(x => x.r.Id == run.Id).i + 1;
+        }
+
+        return new TrainingRunView(run, level, position, experimentName);
+    }
+
+    public async Task<(IReadOnlyList<TrainingRun> Items, int Total)> ListAsync(TrainingQuery query, CancellationToken ct) =>
+        await store.ListReadableAsync(await access.RequireContextAsync(ct), query with { Offset = Math.Max(0, query.Offset), Limit = Math.Clamp(query.Limit, 1, 500) }, ct);
+
+    /// <summary>Stops a run: a queued one ends at once; a running one is asked to stop (its process or pod is killed).</summary>
+    public async Task<TrainingRun> CancelAsync(Guid id, CancellationToken ct)
+    {
+        var view = await GetAsync(id, ct);
+        await access.RequireFoundLevelAsync(SecurableTypes.Experiment, view.Run.ExperimentId, view.Level, PermissionLevel.Write, ct);
+        var run = view.Run;
+        if (run.IsTerminal)
+        {
+            throw new ConflictException($"The run has already ended ({run.Status}).");
+        }
+
+        if (run.Status == TrainingStatus.Queued)
+        {
+            run.Status = TrainingStatus.Cancelled;
+            run.FinishedAt = time.GetUtcNow();
+            run.Error = "Cancelled while queued.";
+            await store.UpdateAsync(run, ct);
+            await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Killed, ct);
+        }
+        else if (run.JobId is { } jobId)
+        {
+            await jobs.RequestCancelForWorkAsync(jobId, (await access.RequireContextAsync(ct)).UserName, ct);
+        }
+
+        return await store.FindAsync(id, ct) ?? run;
+    }
+
+    /// <summary>The request that reproduces a run, for "clone and edit" (the wizard fills in from it).</summary>
+    public async Task<TrainingRequest> CloneRequestAsync(Guid id, CancellationToken ct)
+    {
+        var run = (await GetAsync(id, ct)).Run;
+        return new TrainingRequest(
+            run.ExperimentId,
+            run.Name + "-rerun",
+            run.Kind,
+            run.Kind == TrainingKind.BuiltIn ? JsonSerializer.Deserialize<BuiltInSpec>(run.SpecJson, Json) : null,
+            run.Kind == TrainingKind.Custom ? JsonSerializer.Deserialize<CustomSpec>(run.SpecJson, Json) : null,
+            run.DatasetId,
+            run.DatasetVersionId,
+            run.Backend,
+            run.Priority);
+    }
+
+    /// <summary>Runs the same training again as a new run (retry / reproduce).</summary>
+    public async Task<TrainingRun> RetryAsync(Guid id, CancellationToken ct)
+    {
+        var clone = await CloneRequestAsync(id, ct);
+        var run = await SubmitAsync(clone, ct);
+        run.ClonedFromId = id;
+        await store.UpdateAsync(run, ct);
+        return run;
+    }
+
+    /// <summary>Stores a zip of training code; returns the key to put in <see cref="CustomSpec.CodeKey"/>.</summary>
+    public async Task<string> UploadCodeAsync(Stream zip, long? length, CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.JobsStart, ct);
+        if (length > MaxCodeBytes)
+        {
+            throw new ValidationException("code", $"Code archives are at most {MaxCodeBytes / 1048576} MB.");
+        }
+
+        var staged = await objects.StageAsync(zip, length, "application/zip", ct);
+        var key = ObjectKey.Create("training-code", $"{Guid.CreateVersion7(time.GetUtcNow()):N}.zip");
+        try
+        {
+            if (staged.Size is 0 or > MaxCodeBytes)
+            {
+                throw new ValidationException("code", "The archive is empty or too large.");
+            }
+
+            await using (var head = await objects.OpenReadAsync(staged.TemporaryKey, ct))
+            {
+                var magic = new byte[4];
+                if (await head.ReadAtLeastAsync(magic, 4, false, ct) < 4 || magic[0] != 'P' || magic[1] != 'K')
+                {
+                    throw new ValidationException("code", "Upload the code as a .zip file.");
+                }
+            }
+
+            await objects.CommitAsync(staged, key, ct);
+        }
+        catch
+        {
+            await objects.DiscardAsync(staged, CancellationToken.None);
+            throw;
+        }
+
+        return key.Value;
+    }
+
+    private static bool IsEnvName(string name) => name.Length is > 0 and <= 100 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+}

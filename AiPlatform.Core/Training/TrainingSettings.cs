@@ -1,0 +1,20 @@
+namespace AiPlatform.Core.Training;
+
+/// <summary>Training configuration (<c>Training:*</c>).</summary>
+public sealed class TrainingSettings
+{
+    /// <summary>
+    /// The URL custom code uses to reach the platform's MLflow API (MLFLOW_TRACKING_URI). When not configured, the
+    /// web host fills in its own loopback address at start.
+    /// </summary>
+    public string? TrackingUri { get; set; }
+
+    /// <summary>Custom runs the Local backend executes at once.</summary>
+    public int LocalConcurrency { get; set; } = 2;
+
+    /// <summary>Lifetime of the token handed to custom code; it is revoked when the run ends anyway.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How many of a failed process's last output lines go into the run's error.</summary>
+    public int ErrorTailLines { get; set; } = 20;
+}

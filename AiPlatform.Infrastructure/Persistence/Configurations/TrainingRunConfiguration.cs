@@ -1,0 +1,28 @@
+using AiPlatform.Core.Training;
+using AiPlatform.Core.Tracking;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AiPlatform.Infrastructure.Persistence.Configurations;
+
+internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<TrainingRun>
+{
+    public void Configure(EntityTypeBuilder<TrainingRun> builder)
+    {
+        builder.ToTable("TrainingRuns");
+        builder.HasKey(r => r.Id);
+        builder.Property(r => r.Id).ValueGeneratedNever();
+        builder.Property(r => r.Name).HasMaxLength(TrackingLimits.MaxRunNameLength);
+        builder.Property(r => r.Kind).HasConversion<string>().HasMaxLength(16);
+        builder.Property(r => r.Backend).HasConversion<string>().HasMaxLength(16);
+        builder.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(r => r.SpecJson).HasMaxLength(65536);
+        builder.Property(r => r.Error).HasMaxLength(8000);
+        builder.Property(r => r.CreatedBy).HasMaxLength(256);
+        builder.Property(r => r.ProtectedToken).HasMaxLength(2000);
+        builder.Ignore(r => r.IsTerminal);
+        builder.HasIndex(r => new { r.Backend, r.Status, r.Priority, r.CreatedAt });
+        builder.HasIndex(r => r.ExperimentId);
+        builder.HasOne<Experiment>().WithMany().HasForeignKey(r => r.ExperimentId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

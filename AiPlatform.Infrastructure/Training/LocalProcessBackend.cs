@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Training;
+using Microsoft.Extensions.Logging;
+
+namespace AiPlatform.Infrastructure.Training;
+
+/// <summary>
+/// The default backend: each run is a child process (<c>/bin/sh -c command</c>) in its own working folder under
+/// the data folder, with the code unpacked or cloned there, output captured line by line, the environment reduced
+/// to a safe base plus the run's variables, and the whole process tree killed on cancel or timeout.
+/// </summary>
+public sealed class LocalProcessBackend(TrainingSettings settings, string dataDirectory, ILogger<LocalProcessBackend> logger) : ITrainingBackend
+{
+    private static readonly string[] InheritedVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"];
+
+    public TrainingBackendKind Kind => TrainingBackendKind.Local;
+
+    public int MaxConcurrency => Math.Max(1, settings.LocalConcurrency);
+
+    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
+    {
+        var folder = Path.Combine(dataDirectory, "training", launch.RunId.ToString("N"));
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(folder);
+        try
+        {
+            if (launch.CodeArchive is { } archive)
+            {
+                ExtractSafely(archive, folder);
+                await log("Unpacked the code archive.");
+            }
+            else if (launch.GitUrl is { } git)
+            {
+                await log($"Cloning {git}{(launch.GitRef is { } r ? " at " + r : string.Empty)}.");
+                var clone = await RunProcessAsync("git", ["clone", "--quiet", "--", git, "."], folder, BaseEnvironment(), log, null, ct);
+                if (clone != 0)
+                {
+                    throw new TrainingFailedException($"git clone failed with exit code {clone}.");
+                }
+
+                if (launch.GitRef is { } gitRef)
+                {
+                    if (gitRef.StartsWith('-'))
+                    {
+                        throw new TrainingFailedException("A Git ref cannot start with '-'.");
+                    }
+
+                    if (await RunProcessAsync("git", ["checkout", "--quiet", gitRef, "--"], folder, BaseEnvironment(), log, null, ct) != 0)
+                    {
+                        throw new TrainingFailedException($"git checkout {gitRef} failed.");
+                    }
+                }
+            }
+
+            var environment = BaseEnvironment();
+            foreach (var (key, value) in launch.Environment)
+            {
+                environment[key] = value;
+            }
+
+            if (launch.DataFile is { } data)
+            {
+                environment["AIP_DATASET_PATH"] = data;
+            }
+
+            environment["AIP_WORK_DIR"] = folder;
+            await log($"$ {launch.Command}");
+            return await RunProcessAsync("/bin/sh", ["-c", launch.Command], folder, environment, log, launch.Timeout, ct);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException e)
+            {
+                logger.LogWarning(e, "Could not remove the working folder {Folder}", folder);
+            }
+        }
+    }
+
+    private static Dictionary<string, string> BaseEnvironment()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in InheritedVariables)
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                environment[name] = value;
+            }
+        }
+
+        environment["PYTHONUNBUFFERED"] = "1";
+        return environment;
+    }
+
+    /// <summary>Unpacks a zip without letting an entry escape the folder ("zip slip").</summary>
+    internal static void ExtractSafely(string archive, string folder)
+    {
+        var root = Path.GetFullPath(folder) + Path.DirectorySeparatorChar;
+        using var zip = ZipFile.OpenRead(archive);
+        foreach (var entry in zip.Entries)
+        {
+            var target = Path.GetFullPath(Path.Combine(root, entry.FullName));
+            if (!target.StartsWith(root, StringComparison.Ordinal))
+            {
+                throw new ValidationException("code", $"The archive entry '{entry.FullName}' points outside the working folder.");
+            }
+
+            if (entry.FullName.EndsWith('/'))
+            {
+                Directory.CreateDirectory(target);
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            entry.ExtractToFile(target, overwrite: true);
+        }
+    }
+
+    private async Task<int> RunProcessAsync(string fileName, IReadOnlyList<string> arguments, string folder, Dictionary<string, string> environment, Func<string, Task> log, TimeSpan? timeout, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Clear();
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = new Process { StartInfo = start };
+        var lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lines.Writer.TryWrite(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lines.Writer.TryWrite(e.Data);
+            }
+        };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new TrainingFailedException($"Could not start {fileName}: {e.Message}");
+        }
+
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var deadline = timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        var pump = Task.Run(async () =>
+        {
+            await foreach (var line in lines.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                await log(line);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(stop.Token);
+            process.WaitForExit();
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            await process.WaitForExitAsync(CancellationToken.None);
+            lines.Writer.TryComplete();
+            await pump;
+            if (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                throw new TrainingFailedException($"The run exceeded its time limit of {timeout!.Value.TotalMinutes:0} minutes and was stopped.");
+            }
+
+            throw;
+        }
+
+        lines.Writer.TryComplete();
+        await pump;
+        return process.ExitCode;
+    }
+
+    private void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It ended already.
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            logger.LogWarning(e, "Could not kill process {Pid}", process.Id);
+        }
+    }
+}

@@ -1,0 +1,310 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Projects;
+using AiPlatform.Core.Tracking;
+using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Tests.Builders;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AiPlatform.Infrastructure.Tests.Training;
+
+/// <summary>Built-in (ML.NET) and custom (local process) training runs and their failure paths, on SQLite.</summary>
+public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestBase(fixture), IClassFixture<SqliteServicesFixture>
+{
+
+    [Fact]
+    public async Task A_lightgbm_run_trains_evaluates_and_logs_metrics_artifacts_and_its_dataset_into_the_experiment()
+    {
+        var (experiment, dataset, version) = await SetupAsync(BinaryCsv(600));
+
+        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "churn-lgbm", TrainingKind.BuiltIn,
+            new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure", "spend", "plan", "note"], new Dictionary<string, double> { ["numberOfIterations"] = 50 }),
+            null, dataset.Id, version.Id), None);
+        var log = await RunJobAsync(run);
+
+        var done = (await Training.GetAsync(run.Id, None)).Run;
+        done.Status.ShouldBe(TrainingStatus.Succeeded, done.Error);
+        var tracked = await Fixture.Get<TrackingService>().GetRunAsync(done.TrackingRunId, None);
+        tracked.Run.Status.ShouldBe(RunStatus.Finished);
+        tracked.Metric("auc")!.RealValue.ShouldBeGreaterThan(0.9);
+        tracked.Metric("accuracy")!.RealValue.ShouldBeGreaterThan(0.8);
+        tracked.Metric("f1").ShouldNotBeNull();
+        tracked.Metric("log_loss").ShouldNotBeNull();
+        tracked.Param("trainer").ShouldBe("LightGbm");
+        tracked.Param("numberOfIterations").ShouldBe("50");
+        tracked.Inputs.Single().DatasetVersionId.ShouldBe(version.Id);
+        var artifacts = Fixture.Get<ArtifactService>();
+        (await artifacts.ListAsync(done.TrackingRunId, "model", None)).Select(a => a.Path).ShouldBe(["model/input_schema.json", "model/model.onnx", "model/model.zip"], ignoreOrder: true);
+        log.Split('\n').FirstOrDefault(l => l.Contains("could not be computed")).ShouldBeNull();
+        var (_, importanceBytes, _) = await artifacts.ReadHeadAsync(done.TrackingRunId, "evaluation/feature_importance.csv", None);
+        var importance = Encoding.UTF8.GetString(importanceBytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        importance.Take(2).ShouldBe(["tenure", "spend"], ignoreOrder: true, "the label depends on tenure and spend only");
+        (await artifacts.ReadHeadAsync(done.TrackingRunId, "evaluation/confusion_matrix.csv", None)).Bytes.Length.ShouldBeGreaterThan(10);
+
+        var (_, onnx) = await artifacts.OpenAsync(done.TrackingRunId, "model/model.onnx", None);
+        using var memory = new MemoryStream();
+        await onnx.CopyToAsync(memory);
+        await onnx.DisposeAsync();
+        using var session = new InferenceSession(memory.ToArray());
+        session.InputMetadata.Keys.ShouldBe(["tenure", "spend", "plan", "note"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Multiclass_with_k_folds_and_regression_with_the_linear_trainer_log_their_metrics()
+    {
+        var (experiment, dataset, version) = await SetupAsync(MulticlassCsv(300));
+        var multi = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+            new BuiltInSpec(TrainingTask.MulticlassClassification, TrainerAlgorithm.FastTree, "species", ["a", "b"], Folds: 3), null, dataset.Id, version.Id), None);
+        var regression = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+            new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.Linear, "a", ["b"]), null, dataset.Id, version.Id), None);
+        await RunJobAsync(multi);
+        await RunJobAsync(regression);
+
+        var tracking = Fixture.Get<TrackingService>();
+        var multiRun = (await Training.GetAsync(multi.Id, None)).Run;
+        multiRun.Status.ShouldBe(TrainingStatus.Succeeded, multiRun.Error);
+        var multiTracked = await tracking.GetRunAsync(multiRun.TrackingRunId, None);
+        multiTracked.Metric("accuracy")!.RealValue.ShouldBeGreaterThan(0.8);
+        multiTracked.Metric("macro_accuracy").ShouldNotBeNull();
+        multiTracked.Param("validation").ShouldBe("3-fold");
+        var regressionRun = (await Training.GetAsync(regression.Id, None)).Run;
+        regressionRun.Status.ShouldBe(TrainingStatus.Succeeded, "Error: " + regressionRun.Error);
+        var regressionTracked = await tracking.GetRunAsync(regressionRun.TrackingRunId, None);
+        regressionTracked.Metric("rmse").ShouldNotBeNull();
+        regressionTracked.Metric("r2")!.RealValue.ShouldBeGreaterThan(0.5);
+    }
+
+    [Fact]
+    public async Task Bad_settings_are_refused_before_queueing_and_bad_data_fails_with_a_clear_message()
+    {
+        var (experiment, dataset, version) = await SetupAsync(MulticlassCsv(60));
+        async Task Refused(BuiltInSpec spec, string expected)
+        {
+            var error = await Should.ThrowAsync<ValidationException>(() => Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn, spec, null, dataset.Id, version.Id), None));
+            error.Message.ShouldContain(expected);
+        }
+
+        await Refused(new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "missing", ["a"]), "no column 'missing'");
+        await Refused(new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.LightGbm, "species", ["a"]), "numeric label");
+        await Refused(new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.LightGbm, "a", ["a"]), "cannot also be a feature");
+        await Refused(new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.LightGbm, "a", ["b"], new Dictionary<string, double> { ["depth"] = 3 }), "not 'depth'");
+        await Refused(new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.LightGbm, "a", ["b"], new Dictionary<string, double> { ["learningRate"] = 5 }), "out of range");
+        (await Training.ListAsync(new TrainingQuery(null, experiment.Id, null, null, 0, 50), None)).Total.ShouldBe(0);
+
+        var threeClasses = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+            new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "species", ["a", "b"]), null, dataset.Id, version.Id), None);
+        await RunJobAsync(threeClasses);
+        var failed = (await Training.GetAsync(threeClasses.Id, None)).Run;
+        failed.Status.ShouldBe(TrainingStatus.Failed);
+        failed.Error!.ShouldContain("exactly two label values");
+        (await Fixture.Get<TrackingService>().GetRunAsync(failed.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Failed);
+
+        var (emptyExperiment, emptyDataset, emptyVersion) = await SetupAsync("a,b,species\n");
+        var empty = await Training.SubmitAsync(new TrainingRequest(emptyExperiment.Id, null, TrainingKind.BuiltIn,
+            new BuiltInSpec(TrainingTask.MulticlassClassification, TrainerAlgorithm.LightGbm, "species", ["a"]), null, emptyDataset.Id, emptyVersion.Id), None);
+        await RunJobAsync(empty);
+        (await Training.GetAsync(empty.Id, None)).Run.Error!.ShouldContain("no rows");
+    }
+
+    [Fact]
+    public async Task A_custom_command_gets_its_run_id_token_and_data_and_a_crash_reports_the_exit_code_and_last_lines()
+    {
+        Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
+        var (experiment, dataset, version) = await SetupAsync(MulticlassCsv(10));
+        var code = await UploadZipAsync(("train.sh", "echo \"run=$MLFLOW_RUN_ID token=${MLFLOW_TRACKING_TOKEN%%_*}_ uri=$MLFLOW_TRACKING_URI\"\nhead -1 \"$AIP_DATASET_PATH\"\necho \"secret=$SECRET_FROM_PARENT\"\n"));
+        Environment.SetEnvironmentVariable("SECRET_FROM_PARENT", "leaked");
+        var ok = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "shell", TrainingKind.Custom, null,
+            new CustomSpec("sh train.sh", CodeKey: code, Environment: new Dictionary<string, string> { ["EPOCHS"] = "3" }), dataset.Id, version.Id), None);
+        var log = await RunJobAsync(ok);
+        var done = (await Training.GetAsync(ok.Id, None)).Run;
+        done.Status.ShouldBe(TrainingStatus.Succeeded, done.Error);
+        done.ExitCode.ShouldBe(0);
+        log.ShouldContain($"run={done.TrackingRunId:N} token=aip_ uri=http://127.0.0.1:1");
+        log.ShouldContain("a,b,species");
+        log.ShouldContain("secret=\n");
+        var tokens = await Fixture.Get<IApiTokenStore>().ListAsync(Fixture.Admin.Id, None);
+        tokens.Where(t => t.Name.StartsWith("training shell", StringComparison.Ordinal)).ShouldAllBe(t => t.RevokedAt != null);
+
+        var crash = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "crash", TrainingKind.Custom, null,
+            new CustomSpec("echo preparing; echo 'Traceback: boom' >&2; exit 3"), null, null), None);
+        await RunJobAsync(crash);
+        var crashed = (await Training.GetAsync(crash.Id, None)).Run;
+        crashed.Status.ShouldBe(TrainingStatus.Failed);
+        crashed.ExitCode.ShouldBe(3);
+        crashed.Error!.ShouldContain("exited with code 3");
+        crashed.Error!.ShouldContain("Traceback: boom");
+    }
+
+    [Fact]
+    public async Task A_run_whose_job_died_with_the_platform_is_settled_as_failed_and_retry_reproduces_it()
+    {
+        Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
+        var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
+        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "interrupted", TrainingKind.Custom, null, new CustomSpec("true", Environment: new Dictionary<string, string> { ["X"] = "1" }), null, null, Priority: 5), None);
+        var started = (await Training.GetAsync(run.Id, None)).Run;
+        started.JobId.ShouldNotBeNull();
+
+        // What JobRecovery does at start for a job that was running when the process died.
+        await Fixture.Get<IJobStore>().CompleteAsync(started.JobId!.Value, JobStatus.Failed, "Interrupted by a platform restart.", DateTimeOffset.UtcNow, None);
+        await Fixture.Get<TrainingQueue>().PumpAsync(None);
+
+        var settled = (await Training.GetAsync(run.Id, None)).Run;
+        settled.Status.ShouldBe(TrainingStatus.Failed);
+        settled.Error!.ShouldContain("Interrupted");
+
+        var retry = await Training.RetryAsync(run.Id, None);
+        retry.ClonedFromId.ShouldBe(run.Id);
+        retry.Priority.ShouldBe(5);
+        retry.SpecJson.ShouldBe(run.SpecJson);
+        await RunJobAsync(retry);
+        (await Training.GetAsync(retry.Id, None)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task Zip_entries_cannot_escape_the_working_folder()
+    {
+        var zip = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".zip");
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
+        {
+            var entry = archive.CreateEntry("../../evil.sh");
+            await using var stream = entry.Open();
+            await stream.WriteAsync("x"u8.ToArray());
+        }
+
+        var folder = Directory.CreateTempSubdirectory().FullName;
+        Should.Throw<ValidationException>(() => Infrastructure.Training.LocalProcessBackend.ExtractSafely(zip, folder));
+        File.Delete(zip);
+    }
+}
+
+/// <summary>Queues: slots per backend, priority order, queue position, cancelling queued and running runs.</summary>
+public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : TrainingTestBase(fixture), IClassFixture<SqliteServicesFixture>
+{
+    [Fact]
+    public async Task Cancelling_a_running_command_kills_it_and_a_queued_run_waits_for_a_free_slot_by_priority()
+    {
+        Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
+        var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
+        var marker = Path.Combine(Path.GetTempPath(), "aip-kill-" + Guid.NewGuid().ToString("N"));
+        Fixture.Get<TrainingQueue>().MaxConcurrency(TrainingBackendKind.Local).ShouldBe(2);
+        var probe = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "probe", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
+        var slow = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "slow", TrainingKind.Custom, null, new CustomSpec($"sleep 30; touch {marker}"), null, null), None);
+        (await Training.GetAsync(slow.Id, None)).Run.Status.ShouldBe(TrainingStatus.Starting, "two slots: the probe and this run start");
+        var low = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "low", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 1), None);
+        var urgent = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "high", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 9), None);
+        var first = await Training.GetAsync(urgent.Id, None);
+        first.Run.Status.ShouldBe(TrainingStatus.Queued);
+        first.QueuePosition.ShouldBe(1, "a higher priority goes ahead of an older run");
+        (await Training.GetAsync(low.Id, None)).QueuePosition.ShouldBe(2);
+
+        var running = RunJobAsync(slow);
+        await WaitUntilAsync(async () => (await Training.GetAsync(slow.Id, None)).Run.Status == TrainingStatus.Running);
+        await Task.Delay(300);
+        await Training.CancelAsync(slow.Id, None);
+        await running;
+        var cancelled = (await Training.GetAsync(slow.Id, None)).Run;
+        cancelled.Status.ShouldBe(TrainingStatus.Cancelled);
+        (await Fixture.Get<TrackingService>().GetRunAsync(cancelled.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Killed);
+        (await Training.GetAsync(urgent.Id, None)).Run.Status.ShouldBe(TrainingStatus.Starting, "the freed slot went to the first in line");
+        (await Training.GetAsync(low.Id, None)).QueuePosition.ShouldBe(1);
+        await Task.Delay(500);
+        File.Exists(marker).ShouldBeFalse("the killed process must not finish its command");
+
+        var queued = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "never", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
+        (await Training.GetAsync(queued.Id, None)).QueuePosition.ShouldBe(2);
+        (await Training.CancelAsync(queued.Id, None)).Status.ShouldBe(TrainingStatus.Cancelled);
+        await Should.ThrowAsync<ConflictException>(() => Training.CancelAsync(queued.Id, None));
+        await RunJobAsync(probe);
+        await RunJobAsync(urgent);
+        await RunJobAsync(low);
+        (await Training.GetAsync(low.Id, None)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
+    }
+}
+
+public abstract class TrainingTestBase(SqliteServicesFixture fixture)
+{
+    protected static readonly CancellationToken None = CancellationToken.None;
+
+    protected SqliteServicesFixture Fixture => fixture;
+
+    protected TrainingService Training => fixture.Get<TrainingService>();
+
+    protected async Task<string> RunJobAsync(TrainingRun run)
+    {
+        var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId ?? throw new InvalidOperationException("The run has no job yet.");
+        await Fixture.Get<JobRunner>().RunAsync(jobId, None);
+        var log = await Fixture.Get<IJobStore>().GetLogAsync(jobId, 0, 1000, None);
+        return string.Join("\n", log.Select(l => l.Message)) + "\n";
+    }
+
+    protected static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100 && !await condition(); i++)
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    protected async Task<(Experiment Experiment, Dataset Dataset, DatasetVersion Version)> SetupAsync(string csv)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var project = await Fixture.Get<ProjectService>().CreateAsync("training-" + suffix, null, None);
+        var experiment = await Fixture.Get<TrackingService>().CreateExperimentAsync(project.Id, "training-" + suffix, null, None);
+        var datasets = Fixture.Get<DatasetService>();
+        var dataset = await datasets.CreateAsync("data-" + suffix, null, null, None);
+        var version = (await datasets.UploadAsync(dataset.Id, new MemoryStream(Encoding.UTF8.GetBytes(csv)), "data.csv", null, None)).Version;
+        return (experiment, dataset, version);
+    }
+
+    protected async Task<string> UploadZipAsync(params (string Name, string Content)[] files)
+    {
+        using var buffer = new MemoryStream();
+        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in files)
+            {
+                await using var stream = archive.CreateEntry(name).Open();
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(content));
+            }
+        }
+
+        buffer.Position = 0;
+        return await Training.UploadCodeAsync(buffer, buffer.Length, None);
+    }
+
+    /// <summary>Churn depends on tenure and spend only; plan and note are noise.</summary>
+    internal static string BinaryCsv(int rows)
+    {
+        var random = new Random(7);
+        var csv = new StringBuilder("tenure,spend,plan,note,churned\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var tenure = random.Next(1, 60);
+            var spend = Math.Round(random.NextDouble() * 100, 2);
+            var churned = tenure < 20 && spend < 60;
+            csv.Append(CultureInfo.InvariantCulture, $"{tenure},{(i % 17 == 0 ? string.Empty : spend.ToString(CultureInfo.InvariantCulture))},{(i % 3 == 0 ? "basic" : "pro")},\"note {random.Next(1000)}\",{(churned ? "yes" : "no")}\n");
+        }
+
+        return csv.ToString();
+    }
+
+    protected static string MulticlassCsv(int rows)
+    {
+        var csv = new StringBuilder("a,b,species\n");
+        var random = new Random(3);
+        for (var i = 0; i < rows; i++)
+        {
+            var species = i % 3;
+            var a = species * 2 + random.NextDouble();
+            var b = a * 1.5 + random.NextDouble() * 0.1;
+            csv.Append(CultureInfo.InvariantCulture, $"{a:0.###},{b:0.###},{(species == 0 ? "setosa" : species == 1 ? "versicolor" : "virginica")}\n");
+        }
+
+        return csv.ToString();
+    }
+}
