@@ -96,6 +96,23 @@ public static class WebHostExtensions
         }
     }
 
+    /// <summary>The platform's own address for processes on this machine: the first listen URL with a wildcard host made loopback.</summary>
+    internal static string? LoopbackUrl(IEnumerable<string> addresses)
+    {
+        var first = addresses.OrderBy(a => a.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? 1 : 0).FirstOrDefault();
+        if (first is null)
+        {
+            return null;
+        }
+
+        foreach (var wildcard in new[] { "://0.0.0.0", "://[::]", "://+", "://*" })
+        {
+            first = first.Replace(wildcard, "://127.0.0.1", StringComparison.Ordinal);
+        }
+
+        return first.TrimEnd('/');
+    }
+
     public static void UseWeb(this WebApplication app)
     {
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -103,6 +120,8 @@ public static class WebHostExtensions
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             var data = app.Services.GetRequiredService<IOptions<PlatformOptions>>().Value.ResolveDataDirectory();
             app.Logger.LogInformation("AiPlatform is ready at {Urls} (data folder: {DataDirectory})", string.Join(", ", addresses), data);
+            var training = app.Services.GetRequiredService<AiPlatform.Core.Training.TrainingSettings>();
+            training.TrackingUri ??= LoopbackUrl(addresses);
         });
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();

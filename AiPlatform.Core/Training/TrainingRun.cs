@@ -95,11 +95,6 @@ public sealed class TrainingRun
 
     public DateTimeOffset? FinishedAt { get; set; }
 
-    /// <summary>The short-lived token handed to custom code (protected at rest); revoked when the run ends.</summary>
-    public string? ProtectedToken { get; set; }
-
-    public Guid? TokenId { get; set; }
-
     public bool IsTerminal => Status is TrainingStatus.Succeeded or TrainingStatus.Failed or TrainingStatus.Cancelled;
 }
 

@@ -35,6 +35,7 @@ public sealed class TrainingService(
     IBuiltInTrainer trainer,
     TrainingQueue queue,
     Jobs.JobService jobs,
+    Jobs.IJobStore jobStore,
     IObjectStore objects,
     AuditRecorder audit,
     TimeProvider time)
@@ -226,6 +227,13 @@ public sealed class TrainingService(
         }
 
         return await store.FindAsync(id, ct) ?? run;
+    }
+
+    /// <summary>The run's output and platform messages after line <paramref name="afterId"/> (readers of the experiment may see them).</summary>
+    public async Task<IReadOnlyList<Jobs.JobLogEntry>> GetLogAsync(Guid id, long afterId, int max, CancellationToken ct)
+    {
+        var run = (await GetAsync(id, ct)).Run;
+        return run.JobId is { } jobId ? await jobStore.GetLogAsync(jobId, afterId, Math.Clamp(max, 1, Jobs.JobService.MaxLogPage), ct) : [];
     }
 
     /// <summary>The request that reproduces a run, for "clone and edit" (the wizard fills in from it).</summary>

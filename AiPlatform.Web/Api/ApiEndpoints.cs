@@ -1,6 +1,7 @@
 using AiPlatform.Web.Features.Admin;
 using AiPlatform.Web.Features.Dashboard;
 using AiPlatform.Web.Features.Experiments;
+using AiPlatform.Web.Features.Training;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Features.Projects;
@@ -23,6 +24,7 @@ public static class ApiEndpoints
         app.MapJobEndpoints();
         app.MapExperimentEndpoints();
         app.MapMlflowEndpoints();
+        app.MapTrainingEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

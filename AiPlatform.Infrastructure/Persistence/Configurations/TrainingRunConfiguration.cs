@@ -19,7 +19,6 @@ internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<Traini
         builder.Property(r => r.SpecJson).HasMaxLength(65536);
         builder.Property(r => r.Error).HasMaxLength(8000);
         builder.Property(r => r.CreatedBy).HasMaxLength(256);
-        builder.Property(r => r.ProtectedToken).HasMaxLength(2000);
         builder.Ignore(r => r.IsTerminal);
         builder.HasIndex(r => new { r.Backend, r.Status, r.Priority, r.CreatedAt });
         builder.HasIndex(r => r.ExperimentId);

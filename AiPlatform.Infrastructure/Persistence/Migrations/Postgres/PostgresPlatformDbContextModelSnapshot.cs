@@ -1278,11 +1278,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("project_id");
 
-                    b.Property<string>("ProtectedToken")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("protected_token");
-
                     b.Property<string>("SpecJson")
                         .IsRequired()
                         .HasMaxLength(65536)
@@ -1298,10 +1293,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
-
-                    b.Property<Guid?>("TokenId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("token_id");
 
                     b.Property<Guid>("TrackingRunId")
                         .HasColumnType("uuid")

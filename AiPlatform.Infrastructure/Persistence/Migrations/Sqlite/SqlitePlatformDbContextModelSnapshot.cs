@@ -1267,11 +1267,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("project_id");
 
-                    b.Property<string>("ProtectedToken")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("protected_token");
-
                     b.Property<string>("SpecJson")
                         .IsRequired()
                         .HasMaxLength(65536)
@@ -1287,10 +1282,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
-
-                    b.Property<Guid?>("TokenId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("token_id");
 
                     b.Property<Guid>("TrackingRunId")
                         .HasColumnType("TEXT")

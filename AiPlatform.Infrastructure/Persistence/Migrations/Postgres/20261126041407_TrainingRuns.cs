@@ -35,9 +35,7 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     created_by = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     started_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    protected_token = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    token_id = table.Column<Guid>(type: "uuid", nullable: true)
+                    finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPlatformDbContext))]
-    [Migration("20261126040733_TrainingRuns")]
+    [Migration("20261126041407_TrainingRuns")]
     partial class TrainingRuns
     {
         /// <inheritdoc />
@@ -1281,11 +1281,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("project_id");
 
-                    b.Property<string>("ProtectedToken")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
-                        .HasColumnName("protected_token");
-
                     b.Property<string>("SpecJson")
                         .IsRequired()
                         .HasMaxLength(65536)
@@ -1301,10 +1296,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
-
-                    b.Property<Guid?>("TokenId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("token_id");
 
                     b.Property<Guid>("TrackingRunId")
                         .HasColumnType("uuid")

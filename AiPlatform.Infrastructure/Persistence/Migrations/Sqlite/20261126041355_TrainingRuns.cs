@@ -35,9 +35,7 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     created_by = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
                     created_at = table.Column<long>(type: "INTEGER", nullable: false),
                     started_at = table.Column<long>(type: "INTEGER", nullable: true),
-                    finished_at = table.Column<long>(type: "INTEGER", nullable: true),
-                    protected_token = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    token_id = table.Column<Guid>(type: "TEXT", nullable: true)
+                    finished_at = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {

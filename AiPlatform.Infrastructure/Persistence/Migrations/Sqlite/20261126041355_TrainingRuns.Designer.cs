@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePlatformDbContext))]
-    [Migration("20261126040723_TrainingRuns")]
+    [Migration("20261126041355_TrainingRuns")]
     partial class TrainingRuns
     {
         /// <inheritdoc />
@@ -1270,11 +1270,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("project_id");
 
-                    b.Property<string>("ProtectedToken")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("protected_token");
-
                     b.Property<string>("SpecJson")
                         .IsRequired()
                         .HasMaxLength(65536)
@@ -1290,10 +1285,6 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
-
-                    b.Property<Guid?>("TokenId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("token_id");
 
                     b.Property<Guid>("TrackingRunId")
                         .HasColumnType("TEXT")

@@ -1,0 +1,170 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AiPlatform.Core.Training;
+using AiPlatform.Web.Features.Data;
+using AiPlatform.Web.Features.Experiments;
+using AiPlatform.Web.Features.Projects;
+using AiPlatform.Web.Features.Training;
+using AiPlatform.Web.Tests.Builders;
+
+namespace AiPlatform.Web.Tests.Training;
+
+/// <summary>
+/// Training over HTTP against the platform on a real loopback port, so that a custom Python script can reach the
+/// MLflow API with the token the platform injected.
+/// </summary>
+public sealed class TrainingApiTests : IAsyncLifetime
+{
+    private readonly PlatformWebFactory _factory = new();
+    private HttpClient _admin = default!;
+
+    public Task InitializeAsync()
+    {
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        _admin = _factory.CreateAdminClient();
+        _admin.BaseAddress = _factory.ClientOptions.BaseAddress;
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        _factory.DeleteData();
+    }
+
+    [Fact]
+    public async Task A_python_script_logs_into_its_run_with_the_injected_token_and_reads_the_dataset()
+    {
+        var (experiment, dataset, version) = await SetupAsync();
+        var zip = Zip(("train.py", """
+            import json, os, sys, urllib.request
+            uri, run, token = os.environ["MLFLOW_TRACKING_URI"], os.environ["MLFLOW_RUN_ID"], os.environ["MLFLOW_TRACKING_TOKEN"]
+            def post(path, body):
+                request = urllib.request.Request(uri + "/api/2.0/mlflow/" + path, data=json.dumps(body).encode(), headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+                urllib.request.urlopen(request).read()
+            rows = sum(1 for _ in open(os.environ["AIP_DATASET_PATH"])) - 1
+            for step in range(5):
+                post("runs/log-metric", {"run_id": run, "key": "loss", "value": 1.0 / (step + 1), "timestamp": 1700000000000 + step, "step": step})
+            post("runs/log-parameter", {"run_id": run, "key": "lr", "value": os.environ["LR"]})
+            print("trained on", rows, "rows")
+            """));
+        var upload = await _admin.PostAsync("/api/v1/training-runs/code", new ByteArrayContent(zip));
+        upload.StatusCode.ShouldBe(HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
+        var codeKey = (await upload.Content.ReadFromJsonAsync<CodeUpload>(JsonDefaults.Options))!.CodeKey;
+
+        var submitted = await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        {
+            experimentId = experiment.Id,
+            name = "py-script",
+            kind = "Custom",
+            custom = new { command = "python3 train.py", codeKey, environment = new Dictionary<string, string> { ["LR"] = "0.05" } },
+            datasetId = dataset.Id,
+            datasetVersionId = version,
+        }, JsonDefaults.Options);
+        submitted.StatusCode.ShouldBe(HttpStatusCode.Created, await submitted.Content.ReadAsStringAsync());
+        var run = (await submitted.Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
+        var done = await WaitAsync(run.Id);
+        done.Run.Status.ShouldBe(TrainingStatus.Succeeded, done.Run.Error);
+
+        var log = await _admin.GetFromJsonAsync<List<TrainingLogLine>>($"/api/v1/training-runs/{run.Id}/log", JsonDefaults.Options);
+        log!.Select(l => l.Message).ShouldContain("trained on 3 rows");
+        var tracked = (await _admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{done.Run.TrackingRunId}", JsonDefaults.Options))!;
+        tracked.Status.ShouldBe("FINISHED");
+        tracked.Params["lr"].ShouldBe("0.05");
+        (await _admin.GetFromJsonAsync<List<MetricView>>($"/api/v1/runs/{done.Run.TrackingRunId}/metrics/loss", JsonDefaults.Options))!.Count.ShouldBe(5);
+        tracked.Inputs.Single().DatasetVersionId.ShouldBe(version);
+    }
+
+    [Fact]
+    public async Task Built_in_runs_are_submitted_checked_listed_retried_and_cloned_through_the_api()
+    {
+        var (experiment, dataset, version) = await SetupAsync();
+        var bad = await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        {
+            experimentId = experiment.Id,
+            kind = "BuiltIn",
+            builtIn = new { task = "Regression", trainer = "LightGbm", label = "color", features = new[] { "x" } },
+            datasetId = dataset.Id,
+            datasetVersionId = version,
+        }, JsonDefaults.Options);
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).ShouldContain("numeric label");
+
+        var submitted = await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        {
+            experimentId = experiment.Id,
+            kind = "BuiltIn",
+            builtIn = new { task = "Regression", trainer = "FastForest", label = "y", features = new[] { "x", "color" }, hyperparameters = new Dictionary<string, double> { ["numberOfTrees"] = 10 }, testFraction = 0.34 },
+            datasetId = dataset.Id,
+            datasetVersionId = version,
+            priority = 3,
+        }, JsonDefaults.Options);
+        submitted.StatusCode.ShouldBe(HttpStatusCode.Created, await submitted.Content.ReadAsStringAsync());
+        var run = (await submitted.Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
+        var done = await WaitAsync(run.Id);
+        done.Run.Status.ShouldBe(TrainingStatus.Succeeded, done.Run.Error);
+        done.Permission.ShouldBe(AiPlatform.Core.Access.PermissionLevel.Manage);
+
+        var list = await _admin.GetFromJsonAsync<TrainingRunList>($"/api/v1/training-runs?experimentId={experiment.Id}&status=Succeeded", JsonDefaults.Options);
+        list!.Items.Single().Id.ShouldBe(run.Id);
+        var clone = await _admin.GetFromJsonAsync<JsonElement>($"/api/v1/training-runs/{run.Id}/clone", JsonDefaults.Options);
+        clone.GetProperty("builtIn").GetProperty("trainer").GetString().ShouldBe("FastForest");
+        clone.GetProperty("priority").GetInt32().ShouldBe(3);
+        var retry = await _admin.PostAsync($"/api/v1/training-runs/{run.Id}/retry", null);
+        retry.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var again = (await retry.Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
+        again.ClonedFromId.ShouldBe(run.Id);
+        (await WaitAsync(again.Id)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
+        (await _admin.PostAsync($"/api/v1/training-runs/{run.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await _admin.GetFromJsonAsync<List<TrainerInfo>>("/api/v1/trainers", JsonDefaults.Options))!.Single(t => t.Trainer == TrainerAlgorithm.LightGbm).Hyperparameters.ShouldContain("numberOfLeaves");
+        (await _admin.GetAsync($"/api/v1/training-runs/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await _admin.PostAsync("/api/v1/training-runs/code", new StringContent("not a zip"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    private async Task<TrainingRunDetail> WaitAsync(Guid id)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var detail = (await _admin.GetFromJsonAsync<TrainingRunDetail>($"/api/v1/training-runs/{id}", JsonDefaults.Options))!;
+            if (detail.Run.IsTerminal)
+            {
+                return detail;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Training run {id} did not end.");
+    }
+
+    private async Task<(ExperimentView Experiment, DatasetView Dataset, Guid Version)> SetupAsync()
+    {
+        var project = (await (await _admin.PostAsJsonAsync("/api/v1/projects", new { name = "train-" + Guid.NewGuid().ToString("N")[..6] })).Content.ReadFromJsonAsync<ProjectView>(JsonDefaults.Options))!;
+        var experiment = (await (await _admin.PostAsJsonAsync("/api/v1/experiments", new { projectId = project.Id, name = "exp-" + project.Name })).Content.ReadFromJsonAsync<ExperimentView>(JsonDefaults.Options))!;
+        var dataset = (await (await _admin.PostAsJsonAsync("/api/v1/datasets", new { name = "d-" + project.Name })).Content.ReadFromJsonAsync<DatasetView>(JsonDefaults.Options))!;
+        var csv = "x,color,y\n1,red,2.1\n2,blue,3.9\n3,red,6.2\n";
+        var versionResponse = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=d.csv", new StringContent(csv));
+        var version = JsonDocument.Parse(await versionResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        return (experiment, dataset, version);
+    }
+
+    private static byte[] Zip(params (string Name, string Content)[] files)
+    {
+        using var buffer = new MemoryStream();
+        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in files)
+            {
+                using var writer = new StreamWriter(archive.CreateEntry(name).Open(), Encoding.UTF8);
+                writer.Write(content);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+}
