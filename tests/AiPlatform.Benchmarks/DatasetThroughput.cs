@@ -117,7 +117,7 @@ public static class DatasetThroughput
         return rows;
     }
 
-    private static ServiceProvider Build(string data)
+    internal static ServiceProvider Build(string data)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -132,7 +132,7 @@ public static class DatasetThroughput
         return services.BuildServiceProvider();
     }
 
-    private sealed class BenchCaller : ICurrentUser
+    internal sealed class BenchCaller : ICurrentUser
     {
         public CallerIdentity? Identity { get; set; }
 

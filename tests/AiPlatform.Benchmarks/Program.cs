@@ -21,6 +21,9 @@ public static class BenchmarkEntry
                     args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50,
                     args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000);
                 break;
+            case ["training", ..]:
+                await TrainingOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300_000);
+                break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args);
                 break;
