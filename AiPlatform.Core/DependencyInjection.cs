@@ -53,6 +53,7 @@ public static class DependencyInjection
         services.TryAddSingleton(new Training.TrainingSettings());
         services.AddScoped<Training.TrainingQueue>();
         services.AddScoped<Training.TrainingService>();
+        services.AddScoped<Training.Hpo.StudyService>();
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
         return services;
     }

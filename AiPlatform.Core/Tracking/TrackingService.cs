@@ -19,6 +19,7 @@ public sealed partial class TrackingService(
     IProjectStore projects,
     ProjectService projectService,
     Data.DatasetService datasets,
+    Data.IDatasetStore datasetStore,
     Storage.IObjectStore objects,
     AuditRecorder audit,
     TimeProvider time) : ISecurableLookup
@@ -227,12 +228,21 @@ public sealed partial class TrackingService(
     public async Task<RunDetails> CreateRunAsync(Guid experimentId, string? runName, long? startTime, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
     {
         var experiment = await RequireExperimentAsync(experimentId, PermissionLevel.Write, ct);
+        var context = await access.RequireContextAsync(ct);
+        return await CreateRunCoreAsync(experiment, context.UserId, context.UserName, runName, startTime, tags, ct);
+    }
+
+    /// <summary>A run created by platform work for the user who started it (a study's trial); that user's rights were checked then.</summary>
+    internal async Task<RunDetails> CreateRunForWorkAsync(Guid experimentId, Guid userId, string userName, string? runName, IReadOnlyDictionary<string, string>? tags, CancellationToken ct) =>
+        await CreateRunCoreAsync(await FindExperimentForWorkAsync(experimentId, ct), userId, userName, runName, null, tags, ct);
+
+    private async Task<RunDetails> CreateRunCoreAsync(Experiment experiment, Guid userId, string userName, string? runName, long? startTime, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
+    {
         if (experiment.LifecycleStage != LifecycleStage.Active)
         {
             throw new ValidationException("experiment_id", $"The experiment {experiment.MlflowId} must be in the 'active' state. Current state is deleted.");
         }
 
-        var context = await access.RequireContextAsync(ct);
         var tagList = (tags ?? new Dictionary<string, string>()).Select(t => ValidRunTag(t.Key, t.Value)).ToList();
         var name = string.IsNullOrWhiteSpace(runName) ? tags?.GetValueOrDefault(TrackingLimits.RunNameTag) : runName;
         name = string.IsNullOrWhiteSpace(name) ? GenerateRunName() : name.Trim();
@@ -252,8 +262,8 @@ public sealed partial class TrackingService(
             Id = Guid.CreateVersion7(now),
             ExperimentId = experiment.Id,
             Name = name,
-            UserId = context.UserId,
-            UserName = context.UserName,
+            UserId = userId,
+            UserName = userName,
             Status = RunStatus.Running,
             StartTime = startTime is > 0 ? startTime.Value : now.ToUnixTimeMilliseconds(),
             LifecycleStage = LifecycleStage.Active,
@@ -352,6 +362,15 @@ public sealed partial class TrackingService(
             await LogBatchCoreAsync(run, [], parameters?.ToList() ?? [], tags ?? [], ct);
         }
     }
+
+    internal async Task<RunDetails> GetRunForWorkAsync(Guid runId, CancellationToken ct)
+    {
+        var run = await store.FindRunAsync(runId, ct) ?? throw new NotFoundException("Run", runId.ToString("N"));
+        return await DetailsAsync(run, await FindExperimentForWorkAsync(run.ExperimentId, ct), ct);
+    }
+
+    internal async Task<IReadOnlyList<RunMetric>> GetMetricHistoryForWorkAsync(Guid runId, string key, CancellationToken ct) =>
+        await store.GetMetricHistoryAsync([runId], key, 0, 100_000, ct);
 
     internal async Task<Experiment> FindExperimentForWorkAsync(Guid id, CancellationToken ct) =>
         await store.FindExperimentAsync(id, ct) ?? throw new NotFoundException("Experiment", id);
@@ -544,6 +563,25 @@ public sealed partial class TrackingService(
         var version = await datasets.GetVersionAsync(datasetId, versionId, ct);
         var tags = string.IsNullOrWhiteSpace(context) ? null : new Dictionary<string, string> { ["mlflow.data.context"] = context.Trim() };
         await LogInputsAsync(runId, [new DatasetInputRequest($"{dataset.Name}@v{version.Number}", version.ContentHash[..8], "aiplatform", $"aiplatform:/datasets/{datasetId}/versions/{versionId}", null, null, tags)], ct);
+    }
+
+    /// <summary>Records a dataset input for platform work (rights were checked when the work was queued).</summary>
+    internal async Task LinkDatasetVersionForWorkAsync(Guid runId, Guid datasetId, Guid versionId, string? context, CancellationToken ct)
+    {
+        var dataset = await datasetStore.FindAsync(datasetId, ct) ?? throw new NotFoundException("Dataset", datasetId);
+        var version = await datasetStore.FindVersionAsync(datasetId, versionId, ct) ?? throw new NotFoundException("Dataset version", versionId);
+        await store.AddInputsAsync([new RunInput
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            RunId = runId,
+            Name = $"{dataset.Name}@v{version.Number}",
+            Digest = version.ContentHash[..8],
+            SourceType = "aiplatform",
+            Source = $"aiplatform:/datasets/{datasetId}/versions/{versionId}",
+            Context = context,
+            DatasetId = datasetId,
+            DatasetVersionId = versionId,
+        }], ct);
     }
 
     /// <summary>The runs the caller may read that logged this dataset version as an input.</summary>

@@ -25,4 +25,17 @@ public interface ITrainingStore
 
     /// <summary>Moves a queued run to Starting with its job, unless someone else did first.</summary>
     Task<bool> TryStartAsync(Guid id, Guid jobId, CancellationToken ct);
+
+    Task AddStudyAsync(Hpo.Study study, AuditEntry audit, CancellationToken ct);
+
+    Task<Hpo.Study?> FindStudyAsync(Guid id, CancellationToken ct);
+
+    Task UpdateStudyAsync(Hpo.Study study, CancellationToken ct);
+
+    /// <summary>Studies in experiments the context may read, newest first.</summary>
+    Task<(IReadOnlyList<Hpo.Study> Items, int Total)> ListReadableStudiesAsync(AccessContext context, Guid? experimentId, int offset, int limit, CancellationToken ct);
+
+    Task<IReadOnlyList<Hpo.Study>> ListRunningStudiesAsync(CancellationToken ct);
+
+    Task<IReadOnlyList<TrainingRun>> ListTrialsAsync(Guid studyId, CancellationToken ct);
 }

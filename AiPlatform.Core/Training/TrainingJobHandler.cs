@@ -16,6 +16,7 @@ namespace AiPlatform.Core.Training;
 public sealed class TrainingJobHandler(
     ITrainingStore store,
     TrainingQueue queue,
+    Hpo.StudyService studies,
     TrackingService tracking,
     ArtifactService artifacts,
     IDatasetStore datasets,
@@ -78,6 +79,13 @@ public sealed class TrainingJobHandler(
         finally
         {
             run.FinishedAt = time.GetUtcNow();
+            if (await store.FindAsync(run.Id, CancellationToken.None) is { Pruned: true } pruned)
+            {
+                // The study stopped this trial on purpose: keep its reason.
+                run.Pruned = true;
+                run.Error = pruned.Error;
+            }
+
             await store.UpdateAsync(run, CancellationToken.None);
             await tracking.UpdateRunForWorkAsync(run.TrackingRunId, run.Status switch
             {
@@ -91,7 +99,15 @@ public sealed class TrainingJobHandler(
             }
 
             TryDelete(work);
-            await queue.PumpAsync(CancellationToken.None);
+            if (run.StudyId is not null)
+            {
+                // A finished trial lets its study record the result and queue the next trial now rather than at the next tick.
+                await studies.PumpAsync(CancellationToken.None);
+            }
+            else
+            {
+                await queue.PumpAsync(CancellationToken.None);
+            }
         }
     }
 

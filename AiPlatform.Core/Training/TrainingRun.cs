@@ -85,6 +85,19 @@ public sealed class TrainingRun
 
     public Guid? ClonedFromId { get; set; }
 
+    /// <summary>The study this run is a trial of, with its number (0-based) and sampled values (JSON).</summary>
+    public Guid? StudyId { get; set; }
+
+    public int? TrialNumber { get; set; }
+
+    public string? TrialParamsJson { get; set; }
+
+    /// <summary>The study's objective as this trial reached it (latest value of the objective metric).</summary>
+    public double? ObjectiveValue { get; set; }
+
+    /// <summary>Stopped early by the study's median rule.</summary>
+    public bool Pruned { get; set; }
+
     public Guid CreatedById { get; set; }
 
     public required string CreatedBy { get; set; }

@@ -32,6 +32,7 @@ public sealed class TrainingService(
     ITrainingStore store,
     TrackingService tracking,
     DatasetService datasets,
+    IDatasetStore datasetStore,
     IBuiltInTrainer trainer,
     TrainingQueue queue,
     Jobs.JobService jobs,
@@ -49,12 +50,37 @@ public sealed class TrainingService(
     public async Task<TrainingRun> SubmitAsync(TrainingRequest request, CancellationToken ct)
     {
         var context = await access.RequireCapabilityAsync(Capabilities.JobsStart, ct);
-        var (experiment, level) = await tracking.GetExperimentAsync(request.ExperimentId, ct);
+        var (_, level) = await tracking.GetExperimentAsync(request.ExperimentId, ct);
         if (level < PermissionLevel.Write)
         {
             throw new ForbiddenException("Training logs into the experiment: this needs Write permission on it.");
         }
 
+        if (request.DatasetId is { } datasetId && request.DatasetVersionId is { } versionId)
+        {
+            await datasets.GetVersionAsync(datasetId, versionId, ct);
+        }
+
+        var run = await SubmitCoreAsync(request, context.UserId, context.UserName, null, ct);
+        await queue.PumpAsync(ct);
+        return await store.FindAsync(run.Id, ct) ?? run;
+    }
+
+    internal async Task CheckDatasetReadableAsync(Guid datasetId, Guid versionId, CancellationToken ct) => await datasets.GetVersionAsync(datasetId, versionId, ct);
+
+    /// <summary>Checks a request without queueing it (a study checks its base request this way).</summary>
+    internal async Task<string> ValidateAsync(TrainingRequest request, CancellationToken ct) => (await CheckAsync(request, ct)).Spec;
+
+    /// <summary>A trial of a study, queued for the study's owner (whose rights were checked when the study was created).</summary>
+    internal Task<TrainingRun> SubmitForWorkAsync(TrainingRequest request, Guid userId, string userName, TrialInfo trial, CancellationToken ct) =>
+        SubmitCoreAsync(request, userId, userName, trial, ct);
+
+    /// <summary>What makes a training run a study's trial.</summary>
+    internal sealed record TrialInfo(Guid StudyId, int Number, string ParamsJson, Guid ParentTrackingRunId);
+
+    private async Task<(string Spec, DatasetVersion? Version, Tracking.Experiment Experiment)> CheckAsync(TrainingRequest request, CancellationToken ct)
+    {
+        var experiment = await tracking.FindExperimentForWorkAsync(request.ExperimentId, ct);
         if (request.Priority is < 0 or > MaxPriority)
         {
             throw new ValidationException("priority", $"The priority is 0 to {MaxPriority}.");
@@ -68,7 +94,7 @@ public sealed class TrainingService(
         DatasetVersion? version = null;
         if (request.DatasetId is { } datasetId && request.DatasetVersionId is { } versionId)
         {
-            version = await datasets.GetVersionAsync(datasetId, versionId, ct);
+            version = await datasetStore.FindVersionAsync(datasetId, versionId, ct) ?? throw new NotFoundException("Dataset version", versionId);
         }
         else if (request.DatasetId is not null || request.DatasetVersionId is not null)
         {
@@ -120,7 +146,7 @@ public sealed class TrainingService(
                     throw new ValidationException("codeKey", "Take the code from an upload or from Git, not both.");
                 }
 
-                if (custom.Environment?.Keys.FirstOrDefault(k => !IsEnvName(k) || k.StartsWith("MLFLOW_", StringComparison.Ordinal) || k.StartsWith("AIP_", StringComparison.Ordinal)) is { } bad)
+                if (custom.Environment?.Keys.FirstOrDefault(k => !IsEnvName(k) || k.StartsWith("MLFLOW_", StringComparison.Ordinal) || (k.StartsWith("AIP_", StringComparison.Ordinal) && !k.StartsWith("AIP_PARAM_", StringComparison.Ordinal))) is { } bad)
                 {
                     throw new ValidationException("environment", $"'{bad}' is not a variable you may set (names are letters, digits and _; MLFLOW_* and AIP_* are set by the platform).");
                 }
@@ -131,6 +157,12 @@ public sealed class TrainingService(
                 throw new ValidationException("kind", "The kind is BuiltIn or Custom.");
         }
 
+        return (spec, version, experiment);
+    }
+
+    private async Task<TrainingRun> SubmitCoreAsync(TrainingRequest request, Guid userId, string userName, TrialInfo? trial, CancellationToken ct)
+    {
+        var (spec, version, experiment) = await CheckAsync(request, ct);
         var name = string.IsNullOrWhiteSpace(request.Name) ? $"{(request.Kind == TrainingKind.BuiltIn ? request.BuiltIn!.Trainer.ToString().ToLowerInvariant() : "custom")}-{time.GetUtcNow():MMdd-HHmmss}" : request.Name.Trim();
         if (name.Length > TrackingLimits.MaxRunNameLength)
         {
@@ -139,17 +171,25 @@ public sealed class TrainingService(
 
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
-        var trackingRun = await tracking.CreateRunAsync(experiment.Id, name, null, new Dictionary<string, string>
+        var tags = new Dictionary<string, string>
         {
             ["aiplatform.training.id"] = id.ToString(),
             ["aiplatform.training.kind"] = request.Kind.ToString(),
             ["mlflow.source.type"] = request.Kind == TrainingKind.BuiltIn ? "LOCAL" : "JOB",
             ["mlflow.source.name"] = request.Kind == TrainingKind.BuiltIn ? $"builtin:{request.BuiltIn!.Trainer}" : request.Custom!.Command,
-        }, ct);
-        await tracking.UpdateRunAsync(trackingRun.Run.Id, RunStatus.Scheduled, null, null, ct);
+        };
+        if (trial is not null)
+        {
+            tags[TrackingLimits.ParentRunTag] = trial.ParentTrackingRunId.ToString("N");
+            tags["aiplatform.study.id"] = trial.StudyId.ToString();
+            tags["aiplatform.trial"] = trial.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var trackingRun = await tracking.CreateRunForWorkAsync(experiment.Id, userId, userName, name, tags, ct);
+        await tracking.UpdateRunForWorkAsync(trackingRun.Run.Id, RunStatus.Scheduled, ct);
         if (version is not null)
         {
-            await tracking.LinkDatasetVersionAsync(trackingRun.Run.Id, request.DatasetId!.Value, version.Id, "training", ct);
+            await tracking.LinkDatasetVersionForWorkAsync(trackingRun.Run.Id, request.DatasetId!.Value, version.Id, "training", ct);
         }
 
         var run = new TrainingRun
@@ -166,13 +206,15 @@ public sealed class TrainingService(
             Backend = request.Backend,
             Priority = request.Priority,
             Status = TrainingStatus.Queued,
-            CreatedById = context.UserId,
-            CreatedBy = context.UserName,
+            CreatedById = userId,
+            CreatedBy = userName,
             CreatedAt = now,
+            StudyId = trial?.StudyId,
+            TrialNumber = trial?.Number,
+            TrialParamsJson = trial?.ParamsJson,
         };
-        await store.AddAsync(run, await audit.EntryAsync("training.submit", SecurableType, run.Id, new { run.Name, run.Kind, run.Backend, experiment = experiment.Name }, ct), ct);
-        await queue.PumpAsync(ct);
-        return await store.FindAsync(run.Id, ct) ?? run;
+        await store.AddAsync(run, await audit.EntryAsync("training.submit", SecurableType, run.Id, new { run.Name, run.Kind, run.Backend, experiment = experiment.Name, study = trial?.StudyId }, ct), ct);
+        return run;
     }
 
     public async Task<TrainingRunView> GetAsync(Guid id, CancellationToken ct)
@@ -227,6 +269,28 @@ public sealed class TrainingService(
         }
 
         return await store.FindAsync(id, ct) ?? run;
+    }
+
+    /// <summary>Stops a run for platform work (a study cancelled or pruning a trial).</summary>
+    internal async Task CancelForWorkAsync(TrainingRun run, string reason, CancellationToken ct)
+    {
+        if (run.IsTerminal)
+        {
+            return;
+        }
+
+        if (run.Status == TrainingStatus.Queued)
+        {
+            run.Status = TrainingStatus.Cancelled;
+            run.FinishedAt = time.GetUtcNow();
+            run.Error = reason;
+            await store.UpdateAsync(run, ct);
+            await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Killed, ct);
+        }
+        else if (run.JobId is { } jobId)
+        {
+            await jobs.RequestCancelForWorkAsync(jobId, reason, ct);
+        }
     }
 
     /// <summary>The run's output and platform messages after line <paramref name="afterId"/> (readers of the experiment may see them).</summary>

@@ -71,6 +71,8 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Training.TrainingRun> TrainingRuns => Set<Core.Training.TrainingRun>();
 
+    public DbSet<Core.Training.Hpo.Study> Studies => Set<Core.Training.Hpo.Study>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AiPlatform.Infrastructure.Training;
 
-/// <summary>Pumps the training queues every few seconds: starts waiting runs when slots free up and settles runs whose job ended (e.g. across a restart).</summary>
+/// <summary>Every few seconds: advances studies (new trials, pruning, results), then pumps the training queues (starts waiting runs when slots free up, settles runs whose job ended, e.g. across a restart).</summary>
 internal sealed class TrainingQueueService(IServiceScopeFactory scopes, ILogger<TrainingQueueService> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -18,7 +18,7 @@ internal sealed class TrainingQueueService(IServiceScopeFactory scopes, ILogger<
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<TrainingQueue>().PumpAsync(stoppingToken);
+                await scope.ServiceProvider.GetRequiredService<Core.Training.Hpo.StudyService>().PumpAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -78,4 +78,50 @@ internal sealed class EfTrainingStore(IDbContextFactory<PlatformDbContext> conte
         return await db.TrainingRuns.Where(r => r.Id == id && r.Status == TrainingStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Starting).SetProperty(r => r.JobId, jobId), ct) == 1;
     }
+
+    public async Task AddStudyAsync(Core.Training.Hpo.Study study, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Studies.Add(study);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<Core.Training.Hpo.Study?> FindStudyAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Studies.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
+    }
+
+    public async Task UpdateStudyAsync(Core.Training.Hpo.Study study, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Studies.Update(study);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<(IReadOnlyList<Core.Training.Hpo.Study> Items, int Total)> ListReadableStudiesAsync(AccessContext context, Guid? experimentId, int offset, int limit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var experiments = db.Experiments.AsNoTracking().ReadableExperiments(db, context).Select(e => e.Id);
+        var studies = db.Studies.AsNoTracking().Where(s => experiments.Contains(s.ExperimentId));
+        if (experimentId is { } id)
+        {
+            studies = studies.Where(s => s.ExperimentId == id);
+        }
+
+        return (await studies.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Skip(offset).Take(limit).ToListAsync(ct), await studies.CountAsync(ct));
+    }
+
+    public async Task<IReadOnlyList<Core.Training.Hpo.Study>> ListRunningStudiesAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Studies.AsNoTracking().Where(s => s.Status == Core.Training.Hpo.StudyStatus.Running).ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<TrainingRun>> ListTrialsAsync(Guid studyId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.TrainingRuns.AsNoTracking().Where(r => r.StudyId == studyId).OrderBy(r => r.TrialNumber).ToListAsync(ct);
+    }
 }

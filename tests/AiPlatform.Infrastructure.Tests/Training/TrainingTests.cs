@@ -278,7 +278,7 @@ public abstract class TrainingTestBase(SqliteServicesFixture fixture)
     }
 
     /// <summary>Churn depends on tenure and spend only; plan and note are noise.</summary>
-    internal static string BinaryCsv(int rows)
+    public static string BinaryCsv(int rows)
     {
         var random = new Random(7);
         var csv = new StringBuilder("tenure,spend,plan,note,churned\n");

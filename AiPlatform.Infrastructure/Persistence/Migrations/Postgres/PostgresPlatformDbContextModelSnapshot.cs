@@ -1199,6 +1199,129 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("run_tags", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Training.Hpo.Study", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BaseRequestJson")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)")
+                        .HasColumnName("base_request_json");
+
+                    b.Property<Guid?>("BestTrialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("best_trial_id");
+
+                    b.Property<double?>("BestValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("best_value");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid>("CreatedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("direction");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("MaxTrials")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_trials");
+
+                    b.Property<bool>("MedianPruning")
+                        .HasColumnType("boolean")
+                        .HasColumnName("median_pruning");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ObjectiveMetric")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("objective_metric");
+
+                    b.Property<int>("Parallelism")
+                        .HasColumnType("integer")
+                        .HasColumnName("parallelism");
+
+                    b.Property<Guid>("ParentTrackingRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("parent_tracking_run_id");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<int>("PruningStartupTrials")
+                        .HasColumnType("integer")
+                        .HasColumnName("pruning_startup_trials");
+
+                    b.Property<string>("Sampler")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("sampler");
+
+                    b.Property<string>("SearchSpaceJson")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)")
+                        .HasColumnName("search_space_json");
+
+                    b.Property<int>("Seed")
+                        .HasColumnType("integer")
+                        .HasColumnName("seed");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_studies");
+
+                    b.HasIndex("ExperimentId")
+                        .HasDatabaseName("ix_studies_experiment_id");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_studies_status");
+
+                    b.ToTable("studies", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Training.TrainingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1270,6 +1393,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(250)")
                         .HasColumnName("name");
 
+                    b.Property<double?>("ObjectiveValue")
+                        .HasColumnType("double precision")
+                        .HasColumnName("objective_value");
+
                     b.Property<int>("Priority")
                         .HasColumnType("integer")
                         .HasColumnName("priority");
@@ -1277,6 +1404,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("uuid")
                         .HasColumnName("project_id");
+
+                    b.Property<bool>("Pruned")
+                        .HasColumnType("boolean")
+                        .HasColumnName("pruned");
 
                     b.Property<string>("SpecJson")
                         .IsRequired()
@@ -1294,15 +1425,31 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
+                    b.Property<Guid?>("StudyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("study_id");
+
                     b.Property<Guid>("TrackingRunId")
                         .HasColumnType("uuid")
                         .HasColumnName("tracking_run_id");
+
+                    b.Property<int?>("TrialNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("trial_number");
+
+                    b.Property<string>("TrialParamsJson")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)")
+                        .HasColumnName("trial_params_json");
 
                     b.HasKey("Id")
                         .HasName("pk_training_runs");
 
                     b.HasIndex("ExperimentId")
                         .HasDatabaseName("ix_training_runs_experiment_id");
+
+                    b.HasIndex("StudyId")
+                        .HasDatabaseName("ix_training_runs_study_id");
 
                     b.HasIndex("Backend", "Status", "Priority", "CreatedAt")
                         .HasDatabaseName("ix_training_runs_backend_status_priority_created_at");
@@ -1707,6 +1854,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_run_tags_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Training.Hpo.Study", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_studies_experiments_experiment_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Training.TrainingRun", b =>

@@ -1188,6 +1188,129 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("run_tags", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Training.Hpo.Study", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BaseRequestJson")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("base_request_json");
+
+                    b.Property<Guid?>("BestTrialId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("best_trial_id");
+
+                    b.Property<double?>("BestValue")
+                        .HasColumnType("REAL")
+                        .HasColumnName("best_value");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid>("CreatedById")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by_id");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("direction");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("MaxTrials")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_trials");
+
+                    b.Property<bool>("MedianPruning")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("median_pruning");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ObjectiveMetric")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("objective_metric");
+
+                    b.Property<int>("Parallelism")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("parallelism");
+
+                    b.Property<Guid>("ParentTrackingRunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("parent_tracking_run_id");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("project_id");
+
+                    b.Property<int>("PruningStartupTrials")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pruning_startup_trials");
+
+                    b.Property<string>("Sampler")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sampler");
+
+                    b.Property<string>("SearchSpaceJson")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("search_space_json");
+
+                    b.Property<int>("Seed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seed");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_studies");
+
+                    b.HasIndex("ExperimentId")
+                        .HasDatabaseName("ix_studies_experiment_id");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_studies_status");
+
+                    b.ToTable("studies", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Training.TrainingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1259,6 +1382,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<double?>("ObjectiveValue")
+                        .HasColumnType("REAL")
+                        .HasColumnName("objective_value");
+
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER")
                         .HasColumnName("priority");
@@ -1266,6 +1393,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<Guid>("ProjectId")
                         .HasColumnType("TEXT")
                         .HasColumnName("project_id");
+
+                    b.Property<bool>("Pruned")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pruned");
 
                     b.Property<string>("SpecJson")
                         .IsRequired()
@@ -1283,15 +1414,31 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
 
+                    b.Property<Guid?>("StudyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("study_id");
+
                     b.Property<Guid>("TrackingRunId")
                         .HasColumnType("TEXT")
                         .HasColumnName("tracking_run_id");
+
+                    b.Property<int?>("TrialNumber")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("trial_number");
+
+                    b.Property<string>("TrialParamsJson")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trial_params_json");
 
                     b.HasKey("Id")
                         .HasName("pk_training_runs");
 
                     b.HasIndex("ExperimentId")
                         .HasDatabaseName("ix_training_runs_experiment_id");
+
+                    b.HasIndex("StudyId")
+                        .HasDatabaseName("ix_training_runs_study_id");
 
                     b.HasIndex("Backend", "Status", "Priority", "CreatedAt")
                         .HasDatabaseName("ix_training_runs_backend_status_priority_created_at");
@@ -1694,6 +1841,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_run_tags_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Training.Hpo.Study", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_studies_experiments_experiment_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Training.TrainingRun", b =>
