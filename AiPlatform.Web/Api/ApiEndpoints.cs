@@ -25,6 +25,7 @@ public static class ApiEndpoints
         app.MapExperimentEndpoints();
         app.MapMlflowEndpoints();
         app.MapTrainingEndpoints();
+        app.MapStudyEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

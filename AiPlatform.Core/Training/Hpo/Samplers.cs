@@ -9,7 +9,7 @@ public enum SamplerKind
     Tpe,
 }
 
-public enum Direction
+public enum ObjectiveDirection
 {
     Minimize,
     Maximize,
@@ -22,7 +22,7 @@ public sealed record TrialObservation(IReadOnlyDictionary<string, double> Values
 public interface ISampler
 {
     /// <summary>Values for trial number <paramref name="trial"/> (0-based); null when the sampler has nothing left (a finished grid).</summary>
-    IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, Direction direction, int trial);
+    IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, ObjectiveDirection direction, int trial);
 }
 
 public static class Samplers
@@ -38,7 +38,7 @@ public static class Samplers
 /// <summary>Independent uniform draws (log-uniform for log-floats); trial n uses its own seeded generator, so it is reproducible.</summary>
 public sealed class RandomSampler(int seed) : ISampler
 {
-    public IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, Direction direction, int trial)
+    public IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, ObjectiveDirection direction, int trial)
     {
         var random = new Random(unchecked((seed * 1_000_003) + trial));
         return space.ToDictionary(p => p.Name, p => Draw(p, random));
@@ -62,7 +62,7 @@ public sealed class RandomSampler(int seed) : ISampler
 /// <summary>Every combination of <c>points</c> evenly spaced values per numeric parameter (all choices for categories), in order.</summary>
 public sealed class GridSampler(int points) : ISampler
 {
-    public IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, Direction direction, int trial)
+    public IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, ObjectiveDirection direction, int trial)
     {
         var axes = space.Select(Levels).ToList();
         var total = axes.Aggregate(1L, (n, a) => n * a.Count);
@@ -112,7 +112,7 @@ public sealed class TpeSampler(int seed) : ISampler
 
     public double Gamma { get; init; } = 0.1;
 
-    public IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, Direction direction, int trial)
+    public IReadOnlyDictionary<string, double>? Next(IReadOnlyList<SearchParameter> space, IReadOnlyList<TrialObservation> history, ObjectiveDirection direction, int trial)
     {
         var random = new Random(unchecked((seed * 1_000_003) + (trial * 7919) + 17));
         if (history.Count < StartupTrials)
@@ -120,7 +120,7 @@ public sealed class TpeSampler(int seed) : ISampler
             return space.ToDictionary(p => p.Name, p => RandomSampler.Draw(p, random));
         }
 
-        var ordered = (direction == Direction.Minimize ? history.OrderBy(h => h.Objective) : history.OrderByDescending(h => h.Objective)).ToList();
+        var ordered = (direction == ObjectiveDirection.Minimize ? history.OrderBy(h => h.Objective) : history.OrderByDescending(h => h.Objective)).ToList();
         // Optuna's default split: the best ⌈γ·n⌉ trials (at most 25) are "good".
         var goodCount = Math.Clamp((int)Math.Ceiling(Gamma * ordered.Count), 1, Math.Min(25, ordered.Count - 1));
         var good = ordered.Take(goodCount).ToList();

@@ -33,7 +33,7 @@ public sealed class Study
 
     public required string ObjectiveMetric { get; set; }
 
-    public Direction Direction { get; set; }
+    public ObjectiveDirection Direction { get; set; }
 
     public SamplerKind Sampler { get; set; }
 

@@ -12,7 +12,7 @@ public static class StudyMath
     public static (bool Prune, double Median) ShouldPrune(
         IReadOnlyList<(long Step, double Value)> running,
         IReadOnlyList<IReadOnlyList<(long Step, double Value)>> finished,
-        Direction direction,
+        ObjectiveDirection direction,
         int startupTrials = 5,
         long warmupSteps = 0)
     {
@@ -39,7 +39,7 @@ public static class StudyMath
         }
 
         var median = others.Count % 2 == 1 ? others[others.Count / 2] : (others[(others.Count / 2) - 1] + others[others.Count / 2]) / 2;
-        return (direction == Direction.Minimize ? value > median : value < median, median);
+        return (direction == ObjectiveDirection.Minimize ? value > median : value < median, median);
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ public sealed record StudyRequest(
     TrainingRequest Base,
     IReadOnlyList<SearchParameter> SearchSpace,
     string ObjectiveMetric,
-    Direction Direction,
+    ObjectiveDirection Direction,
     SamplerKind Sampler = SamplerKind.Tpe,
     int MaxTrials = 20,
     int Parallelism = 2,
@@ -205,7 +205,7 @@ public sealed class StudyService(
         }
 
         var scored = trials.Where(t => t.ObjectiveValue is not null).ToList();
-        var best = study.Direction == Direction.Minimize ? scored.MinBy(t => t.ObjectiveValue) : scored.MaxBy(t => t.ObjectiveValue);
+        var best = study.Direction == ObjectiveDirection.Minimize ? scored.MinBy(t => t.ObjectiveValue) : scored.MaxBy(t => t.ObjectiveValue);
         study.BestTrialId = best?.Id;
         study.BestValue = best?.ObjectiveValue;
 

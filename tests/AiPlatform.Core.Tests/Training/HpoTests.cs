@@ -41,11 +41,11 @@ public sealed class HpoTests
         {
             for (var trial = 0; trial < 30; trial++)
             {
-                var values = sampler.Next(Space, history, Direction.Minimize, trial)!;
+                var values = sampler.Next(Space, history, ObjectiveDirection.Minimize, trial)!;
                 values["x"].ShouldBeInRange(-10, 10);
                 values["lr"].ShouldBeInRange(1e-4, 1);
                 values["kind"].ShouldBeOneOf(0, 1, 2);
-                sampler.Next(Space, history, Direction.Minimize, trial).ShouldBe(values);
+                sampler.Next(Space, history, ObjectiveDirection.Minimize, trial).ShouldBe(values);
                 history.Add(new TrialObservation(values, Objective(values)));
             }
 
@@ -58,7 +58,7 @@ public sealed class HpoTests
     {
         IReadOnlyList<SearchParameter> space = [new("depth", ParameterType.Int, 2, 4), new("kind", ParameterType.Categorical, Choices: ["a", "b"])];
         var grid = new GridSampler(5);
-        var points = Enumerable.Range(0, 10).Select(t => grid.Next(space, [], Direction.Minimize, t)).ToList();
+        var points = Enumerable.Range(0, 10).Select(t => grid.Next(space, [], ObjectiveDirection.Minimize, t)).ToList();
 
         points.Take(6).Select(p => $"{p!["depth"]}{space[1].Format(p["kind"])}").ShouldBe(["2a", "2b", "3a", "3b", "4a", "4b"]);
         points.Skip(6).ShouldAllBe(p => p == null);
@@ -75,18 +75,18 @@ public sealed class HpoTests
             [(0, 0.9), (1, 0.6), (2, 0.4)],
         ];
 
-        StudyMath.ShouldPrune([(0, 1.2), (1, 0.9)], finished, Direction.Minimize, startupTrials: 3).Prune.ShouldBeTrue();
-        StudyMath.ShouldPrune([(0, 1.2), (1, 0.5)], finished, Direction.Minimize, startupTrials: 3).Prune.ShouldBeFalse();
-        StudyMath.ShouldPrune([(0, 1.2), (1, 0.9)], finished, Direction.Minimize, startupTrials: 4).Prune.ShouldBeFalse("too few finished trials");
-        StudyMath.ShouldPrune([(0, 1.2), (1, 0.9)], finished, Direction.Minimize, startupTrials: 3, warmupSteps: 2).Prune.ShouldBeFalse("still warming up");
-        StudyMath.ShouldPrune([(1, 0.65)], finished, Direction.Maximize, startupTrials: 3).Prune.ShouldBeTrue();
+        StudyMath.ShouldPrune([(0, 1.2), (1, 0.9)], finished, ObjectiveDirection.Minimize, startupTrials: 3).Prune.ShouldBeTrue();
+        StudyMath.ShouldPrune([(0, 1.2), (1, 0.5)], finished, ObjectiveDirection.Minimize, startupTrials: 3).Prune.ShouldBeFalse();
+        StudyMath.ShouldPrune([(0, 1.2), (1, 0.9)], finished, ObjectiveDirection.Minimize, startupTrials: 4).Prune.ShouldBeFalse("too few finished trials");
+        StudyMath.ShouldPrune([(0, 1.2), (1, 0.9)], finished, ObjectiveDirection.Minimize, startupTrials: 3, warmupSteps: 2).Prune.ShouldBeFalse("still warming up");
+        StudyMath.ShouldPrune([(1, 0.65)], finished, ObjectiveDirection.Maximize, startupTrials: 3).Prune.ShouldBeTrue();
     }
 
     [Fact]
     public void Importance_points_at_the_parameter_that_drives_the_objective()
     {
         var sampler = new RandomSampler(3);
-        var trials = Enumerable.Range(0, 80).Select(t => sampler.Next(Space, [], Direction.Minimize, t)!).Select(v => new TrialObservation(v, Math.Pow(v["x"], 2) + (0.01 * v["y"]))).ToList();
+        var trials = Enumerable.Range(0, 80).Select(t => sampler.Next(Space, [], ObjectiveDirection.Minimize, t)!).Select(v => new TrialObservation(v, Math.Pow(v["x"], 2) + (0.01 * v["y"]))).ToList();
 
         var importance = StudyMath.Importance(Space, trials);
 
@@ -107,7 +107,7 @@ public sealed class HpoTests
         var history = new List<TrialObservation>();
         for (var trial = 0; trial < budget; trial++)
         {
-            var values = sampler.Next(Space, history, Direction.Minimize, trial)!;
+            var values = sampler.Next(Space, history, ObjectiveDirection.Minimize, trial)!;
             history.Add(new TrialObservation(values, Objective(values)));
         }
 

@@ -19,7 +19,7 @@ public sealed class StudyTests(SqliteServicesFixture fixture) : TrainingTestBase
         var study = await Studies.CreateAsync(new StudyRequest("lgbm-search",
             new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn, new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure", "spend", "plan"], new Dictionary<string, double> { ["numberOfIterations"] = 20 }), null, dataset.Id, version.Id),
             [new SearchParameter("learningRate", ParameterType.LogFloat, 0.01, 0.3), new SearchParameter("numberOfLeaves", ParameterType.Int, 4, 32)],
-            "auc", Direction.Maximize, SamplerKind.Random, MaxTrials: 4, Parallelism: 2), None);
+            "auc", ObjectiveDirection.Maximize, SamplerKind.Random, MaxTrials: 4, Parallelism: 2), None);
 
         (await Studies.GetAsync(study.Id, None)).Trials.Count.ShouldBe(2, "parallelism 2 starts two trials");
         await DriveAsync(study.Id);
@@ -50,13 +50,13 @@ public sealed class StudyTests(SqliteServicesFixture fixture) : TrainingTestBase
     {
         var (experiment, dataset, version) = await SetupAsync(TrainingTests.BinaryCsv(120));
         var baseRequest = new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn, new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.FastTree, "churned", ["tenure", "spend"]), null, dataset.Id, version.Id);
-        await Should.ThrowAsync<ValidationException>(() => Studies.CreateAsync(new StudyRequest(null, baseRequest, [new SearchParameter("depth", ParameterType.Int, 2, 4)], "auc", Direction.Maximize), None));
-        await Should.ThrowAsync<ValidationException>(() => Studies.CreateAsync(new StudyRequest(null, baseRequest, [new SearchParameter("numberOfLeaves", ParameterType.Categorical, Choices: ["4"])], "auc", Direction.Maximize), None));
-        await Should.ThrowAsync<ValidationException>(() => Studies.CreateAsync(new StudyRequest(null, baseRequest, [new SearchParameter("numberOfLeaves", ParameterType.Int, 2, 4)], "", Direction.Maximize), None));
+        await Should.ThrowAsync<ValidationException>(() => Studies.CreateAsync(new StudyRequest(null, baseRequest, [new SearchParameter("depth", ParameterType.Int, 2, 4)], "auc", ObjectiveDirection.Maximize), None));
+        await Should.ThrowAsync<ValidationException>(() => Studies.CreateAsync(new StudyRequest(null, baseRequest, [new SearchParameter("numberOfLeaves", ParameterType.Categorical, Choices: ["4"])], "auc", ObjectiveDirection.Maximize), None));
+        await Should.ThrowAsync<ValidationException>(() => Studies.CreateAsync(new StudyRequest(null, baseRequest, [new SearchParameter("numberOfLeaves", ParameterType.Int, 2, 4)], "", ObjectiveDirection.Maximize), None));
 
         var study = await Studies.CreateAsync(new StudyRequest("grid", baseRequest,
             [new SearchParameter("numberOfLeaves", ParameterType.Int, 4, 5), new SearchParameter("numberOfTrees", ParameterType.Int, 10, 11)],
-            "auc", Direction.Maximize, SamplerKind.Grid, MaxTrials: 50, Parallelism: 4), None);
+            "auc", ObjectiveDirection.Maximize, SamplerKind.Grid, MaxTrials: 50, Parallelism: 4), None);
         await DriveAsync(study.Id);
 
         var view = await Studies.GetAsync(study.Id, None);
@@ -70,7 +70,7 @@ public sealed class StudyTests(SqliteServicesFixture fixture) : TrainingTestBase
         var (experiment, _, _) = await SetupAsync(TrainingTests.BinaryCsv(10));
         var study = await Studies.CreateAsync(new StudyRequest("pruned",
             new TrainingRequest(experiment.Id, null, TrainingKind.Custom, null, new CustomSpec("sleep 60 # lr={lr}"), null, null),
-            [new SearchParameter("lr", ParameterType.Float, 0, 1)], "loss", Direction.Minimize, SamplerKind.Random, MaxTrials: 3, Parallelism: 3, MedianPruning: true, PruningStartupTrials: 2), None);
+            [new SearchParameter("lr", ParameterType.Float, 0, 1)], "loss", ObjectiveDirection.Minimize, SamplerKind.Random, MaxTrials: 3, Parallelism: 3, MedianPruning: true, PruningStartupTrials: 2), None);
         var trials = (await Studies.GetAsync(study.Id, None)).Trials;
         trials.Count.ShouldBe(3);
         System.Text.Json.JsonSerializer.Deserialize<CustomSpec>(trials[0].SpecJson, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!.Command.ShouldStartWith("sleep 60 # lr=0.");
@@ -99,7 +99,7 @@ public sealed class StudyTests(SqliteServicesFixture fixture) : TrainingTestBase
 
         var second = await Studies.CreateAsync(new StudyRequest("stopped",
             new TrainingRequest(experiment.Id, null, TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null),
-            [new SearchParameter("lr", ParameterType.Float, 0, 1)], "loss", Direction.Minimize, MaxTrials: 5, Parallelism: 1), None);
+            [new SearchParameter("lr", ParameterType.Float, 0, 1)], "loss", ObjectiveDirection.Minimize, MaxTrials: 5, Parallelism: 1), None);
         (await Studies.CancelAsync(second.Id, None)).Status.ShouldBe(StudyStatus.Cancelled);
         await Fixture.Get<TrainingQueue>().PumpAsync(None);
         (await Studies.GetAsync(second.Id, None)).Trials.ShouldAllBe(t => t.IsTerminal);

@@ -126,6 +126,56 @@ public sealed class TrainingApiTests : IAsyncLifetime
         (await _admin.PostAsync("/api/v1/training-runs/code", new StringContent("not a zip"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task A_study_started_from_a_training_run_searches_and_reports_its_trials_and_importance()
+    {
+        var (experiment, dataset, version) = await SetupAsync();
+        var baseRun = (await (await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        {
+            experimentId = experiment.Id,
+            name = "base",
+            kind = "BuiltIn",
+            builtIn = new { task = "Regression", trainer = "LightGbm", label = "y", features = new[] { "x" }, hyperparameters = new Dictionary<string, double> { ["minimumExampleCountPerLeaf"] = 1, ["numberOfIterations"] = 5 }, testFraction = 0.34 },
+            datasetId = dataset.Id,
+            datasetVersionId = version,
+        }, JsonDefaults.Options)).Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
+        (await WaitAsync(baseRun.Id)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
+
+        var bad = await _admin.PostAsJsonAsync("/api/v1/studies", new { baseTrainingRunId = baseRun.Id, searchSpace = new[] { new { name = "learningRate", type = "LogFloat", low = 0.0, high = 1.0 } }, objectiveMetric = "rmse", direction = "Minimize" }, JsonDefaults.Options);
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var created = await _admin.PostAsJsonAsync("/api/v1/studies", new
+        {
+            name = "lr-search",
+            baseTrainingRunId = baseRun.Id,
+            searchSpace = new object[] { new { name = "learningRate", type = "LogFloat", low = 0.01, high = 0.5 }, new { name = "numberOfLeaves", type = "Int", low = 2, high = 8 } },
+            objectiveMetric = "rmse",
+            direction = "Minimize",
+            sampler = "Tpe",
+            maxTrials = 4,
+            parallelism = 2,
+        }, JsonDefaults.Options);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var studyId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+
+        StudyDetail? detail = null;
+        for (var i = 0; i < 600 && detail?.Study.Status is null or Core.Training.Hpo.StudyStatus.Running; i++)
+        {
+            await Task.Delay(100);
+            detail = await _admin.GetFromJsonAsync<StudyDetail>($"/api/v1/studies/{studyId}", JsonDefaults.Options);
+        }
+
+        detail!.Study.Status.ShouldBe(Core.Training.Hpo.StudyStatus.Succeeded, detail.Study.Error);
+        detail.Trials.Count.ShouldBe(4);
+        detail.Trials.ShouldAllBe(t => t.Objective != null && t.Params.ContainsKey("learningRate"));
+        detail.Study.BestValue.ShouldBe(detail.Trials.Min(t => t.Objective));
+        detail.Importance.Keys.ShouldBe(["learningRate", "numberOfLeaves"], ignoreOrder: true);
+        (await _admin.GetFromJsonAsync<StudyList>($"/api/v1/studies?experimentId={experiment.Id}", JsonDefaults.Options))!.TotalCount.ShouldBe(1);
+        (await _admin.PostAsync($"/api/v1/studies/{studyId}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var parent = (await _admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{detail.Study.ParentTrackingRunId}", JsonDefaults.Options))!;
+        parent.Metrics.ShouldContain(m => m.Key == "best_rmse");
+    }
+
     private async Task<TrainingRunDetail> WaitAsync(Guid id)
     {
         for (var i = 0; i < 600; i++)
