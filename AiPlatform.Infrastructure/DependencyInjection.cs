@@ -74,6 +74,16 @@ public static class DependencyInjection
         services.AddSingleton<Core.Training.ITrainingBackend>(sp => new Training.LocalProcessBackend(training, dataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Training.LocalProcessBackend>>()));
         services.AddSingleton<Core.Training.ITrainingStore, EfTrainingStore>();
         services.AddHostedService<Training.TrainingQueueService>();
+        var kubernetes = configuration.GetSection("Training:Kubernetes").Get<Training.KubernetesTrainingOptions>() ?? new Training.KubernetesTrainingOptions();
+        if (kubernetes.Enabled)
+        {
+            services.AddSingleton(kubernetes);
+            services.AddSingleton<k8s.IKubernetes>(_ => new k8s.Kubernetes(
+                !string.IsNullOrWhiteSpace(kubernetes.Host) ? new k8s.KubernetesClientConfiguration { Host = kubernetes.Host }
+                : k8s.KubernetesClientConfiguration.IsInCluster() ? k8s.KubernetesClientConfiguration.InClusterConfig()
+                : k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile()));
+            services.AddSingleton<Core.Training.ITrainingBackend, Training.KubernetesBackend>();
+        }
     }
 
     /// <summary>

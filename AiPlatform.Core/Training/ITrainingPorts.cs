@@ -30,6 +30,9 @@ public interface ITrainingBackend
 /// <summary>Everything a backend needs to start a custom run.</summary>
 /// <param name="CodeArchive">A local zip with the code to unpack into the working folder, when code was uploaded.</param>
 /// <param name="DataFile">The dataset version's file, when the run has one (its path is in AIP_DATASET_PATH).</param>
+/// <param name="Spec">The whole custom spec (image, resources, workers for remote backends).</param>
+/// <param name="CodeUrl">Where a remote backend fetches the code archive (platform API, with the run's token).</param>
+/// <param name="DataUrl">Where a remote backend fetches the dataset file (platform API, with the run's token).</param>
 public sealed record CustomLaunch(
     Guid RunId,
     string Command,
@@ -38,4 +41,16 @@ public sealed record CustomLaunch(
     string? GitRef,
     string? DataFile,
     IReadOnlyDictionary<string, string> Environment,
-    TimeSpan? Timeout);
+    TimeSpan? Timeout,
+    CustomSpec? Spec = null,
+    string? CodeUrl = null,
+    string? DataUrl = null);
+
+/// <summary>GPUs a backend can offer (Kubernetes: the nodes' allocatable <c>nvidia.com/gpu</c>).</summary>
+public sealed record GpuCapacity(int Nodes, int GpuNodes, int AllocatableGpus);
+
+/// <summary>Backends that can tell how many GPUs they have.</summary>
+public interface IGpuCapacitySource
+{
+    Task<GpuCapacity> GetGpuCapacityAsync(CancellationToken ct);
+}

@@ -158,20 +158,30 @@ public sealed class TrainingJobHandler(
         LocalObjectFile? code = null, data = null;
         try
         {
-            if (spec.CodeKey is { } codeKey)
+            var local = run.Backend == TrainingBackendKind.Local;
+            if (spec.CodeKey is { } codeKey && local)
             {
                 code = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(codeKey), "zip", ct);
             }
 
+            var hasData = false;
             if (run.DatasetId is { } datasetId && run.DatasetVersionId is { } versionId && await datasets.FindVersionAsync(datasetId, versionId, ct) is { } version)
             {
-                data = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);
+                hasData = true;
+                if (local)
+                {
+                    data = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);
+                }
+
                 environment["AIP_DATASET_URL"] = $"{settings.TrackingUri!.TrimEnd('/')}/api/v1/datasets/{datasetId}/versions/{versionId}/rows";
             }
 
             var tail = new Queue<string>();
             var exitCode = await backend.RunAsync(
-                new CustomLaunch(run.Id, spec.Command, code?.Path, spec.GitUrl, spec.GitRef, data?.Path, environment, spec.TimeoutMinutes > 0 ? TimeSpan.FromMinutes(spec.TimeoutMinutes) : null),
+                new CustomLaunch(run.Id, spec.Command, code?.Path, spec.GitUrl, spec.GitRef, data?.Path, environment, spec.TimeoutMinutes > 0 ? TimeSpan.FromMinutes(spec.TimeoutMinutes) : null,
+                    spec,
+                    spec.CodeKey is null ? null : $"{settings.TrackingUri!.TrimEnd('/')}/api/v1/training-runs/{run.Id}/code",
+                    hasData ? $"{settings.TrackingUri!.TrimEnd('/')}/api/v1/training-runs/{run.Id}/data" : null),
                 async line =>
                 {
                     tail.Enqueue(line);

@@ -28,7 +28,11 @@ public enum TrainerAlgorithm
 
 public enum TrainingBackendKind
 {
+    /// <summary>A child process of the platform (the embedded default).</summary>
     Local,
+
+    /// <summary>A <c>batch/v1</c> Job on the configured cluster (GPU nodes, distributed training).</summary>
+    Kubernetes,
 }
 
 public enum TrainingStatus
@@ -126,13 +130,23 @@ public sealed record BuiltInSpec(
 
 /// <summary>A user's command with code from an uploaded archive or a Git repository.</summary>
 /// <param name="CodeKey">Object key of an uploaded zip with the code (see <c>TrainingService.UploadCodeAsync</c>).</param>
+/// <param name="Image">Container image (Kubernetes backend; the configured default when empty).</param>
+/// <param name="Cpu">CPU cores requested and limited (Kubernetes).</param>
+/// <param name="MemoryMb">Memory in MiB requested and limited (Kubernetes).</param>
+/// <param name="Gpus"><c>nvidia.com/gpu</c> per worker (Kubernetes); GPU runs get the GPU node selector and tolerations.</param>
+/// <param name="Workers">Workers of a distributed run (Kubernetes): an indexed Job with the torchrun environment.</param>
 public sealed record CustomSpec(
     string Command,
     string? CodeKey = null,
     string? GitUrl = null,
     string? GitRef = null,
     IReadOnlyDictionary<string, string>? Environment = null,
-    int TimeoutMinutes = 0);
+    int TimeoutMinutes = 0,
+    string? Image = null,
+    double Cpu = 0,
+    int MemoryMb = 0,
+    int Gpus = 0,
+    int Workers = 1);
 
 /// <summary>What a built-in trainer produced: metrics, params it chose, and files to store as artifacts.</summary>
 public sealed record TrainingOutcome(

@@ -20,6 +20,9 @@ public sealed record TrainingRequest(
     TrainingBackendKind Backend = TrainingBackendKind.Local,
     int Priority = 0);
 
+/// <summary>A backend's queue and capacity for the training pages and the dashboard.</summary>
+public sealed record BackendStatus(TrainingBackendKind Kind, int MaxConcurrency, int Queued, int Active, GpuCapacity? Gpus);
+
 /// <summary>A training run as pages and the API show it: with its place in the queue while it waits.</summary>
 public sealed record TrainingRunView(TrainingRun Run, PermissionLevel Level, int? QueuePosition, string ExperimentName);
 
@@ -34,6 +37,7 @@ public sealed class TrainingService(
     DatasetService datasets,
     IDatasetStore datasetStore,
     IBuiltInTrainer trainer,
+    IEnumerable<ITrainingBackend> backends,
     TrainingQueue queue,
     Jobs.JobService jobs,
     Jobs.IJobStore jobStore,
@@ -89,6 +93,16 @@ public sealed class TrainingService(
         if (!Enum.IsDefined(request.Backend))
         {
             throw new ValidationException("backend", "Unknown backend.");
+        }
+
+        if (request.Kind == TrainingKind.BuiltIn && request.Backend != TrainingBackendKind.Local)
+        {
+            throw new ValidationException("backend", "Built-in trainers run on the Local backend.");
+        }
+
+        if (backends.All(b => b.Kind != request.Backend))
+        {
+            throw new ValidationException("backend", $"The {request.Backend} backend is not configured here (see Training:Kubernetes in the operations guide).");
         }
 
         DatasetVersion? version = null;
@@ -149,6 +163,21 @@ public sealed class TrainingService(
                 if (custom.Environment?.Keys.FirstOrDefault(k => !IsEnvName(k) || k.StartsWith("MLFLOW_", StringComparison.Ordinal) || (k.StartsWith("AIP_", StringComparison.Ordinal) && !k.StartsWith("AIP_PARAM_", StringComparison.Ordinal))) is { } bad)
                 {
                     throw new ValidationException("environment", $"'{bad}' is not a variable you may set (names are letters, digits and _; MLFLOW_* and AIP_* are set by the platform).");
+                }
+
+                if (custom.Workers is < 1 or > 64 || custom.Gpus is < 0 or > 16 || custom.Cpu is < 0 or > 256 || custom.MemoryMb is < 0 or > 4_194_304)
+                {
+                    throw new ValidationException("custom", "Workers are 1 to 64, GPUs 0 to 16 per worker, CPU 0 to 256 cores, memory up to 4 TiB.");
+                }
+
+                if ((custom.Workers > 1 || custom.Gpus > 0 || custom.Image is not null) && request.Backend == TrainingBackendKind.Local)
+                {
+                    throw new ValidationException("backend", "Images, GPUs and several workers need the Kubernetes backend.");
+                }
+
+                if (custom.Image is { } image && (image.Length > 300 || image.Any(char.IsWhiteSpace)))
+                {
+                    throw new ValidationException("image", "An image reference has no spaces and at most 300 characters.");
                 }
 
                 spec = JsonSerializer.Serialize(custom, Json);
@@ -298,6 +327,54 @@ public sealed class TrainingService(
     {
         var run = (await GetAsync(id, ct)).Run;
         return run.JobId is { } jobId ? await jobStore.GetLogAsync(jobId, afterId, Math.Clamp(max, 1, Jobs.JobService.MaxLogPage), ct) : [];
+    }
+
+    /// <summary>The backends with their slots, waiting and running runs, and GPUs where known.</summary>
+    public async Task<IReadOnlyList<BackendStatus>> GetBackendsAsync(CancellationToken ct)
+    {
+        await access.RequireContextAsync(ct);
+        var active = await store.ListActiveAsync(ct);
+        var result = new List<BackendStatus>();
+        foreach (var backend in backends)
+        {
+            GpuCapacity? gpus = null;
+            if (backend is IGpuCapacitySource source)
+            {
+                try
+                {
+                    gpus = await source.GetGpuCapacityAsync(ct);
+                }
+                catch (Exception e) when (e is HttpRequestException or TimeoutException or InvalidOperationException)
+                {
+                    gpus = null;
+                }
+            }
+
+            result.Add(new BackendStatus(backend.Kind, backend.MaxConcurrency, (await store.ListQueuedAsync(backend.Kind, ct)).Count, active.Count(r => r.Backend == backend.Kind), gpus));
+        }
+
+        return result;
+    }
+
+    /// <summary>The code archive of a custom run, for a remote backend's init container (Read on the experiment).</summary>
+    public async Task<Stream> OpenCodeAsync(Guid id, CancellationToken ct)
+    {
+        var run = (await GetAsync(id, ct)).Run;
+        var spec = run.Kind == TrainingKind.Custom ? JsonSerializer.Deserialize<CustomSpec>(run.SpecJson, Json) : null;
+        return spec?.CodeKey is { } key ? await objects.OpenReadAsync(ObjectKey.Parse(key), ct) : throw new NotFoundException("Training code", id);
+    }
+
+    /// <summary>The dataset file of a run, for a remote backend's init container (Read on the experiment and the dataset).</summary>
+    public async Task<(Stream Content, string FileName)> OpenDataAsync(Guid id, CancellationToken ct)
+    {
+        var run = (await GetAsync(id, ct)).Run;
+        if (run.DatasetId is not { } datasetId || run.DatasetVersionId is not { } versionId)
+        {
+            throw new NotFoundException("Training data", id);
+        }
+
+        var version = await datasets.GetVersionAsync(datasetId, versionId, ct);
+        return (await objects.OpenReadAsync(ObjectKey.Parse(version.ObjectKey), ct), $"data.{version.Format.Extension()}");
     }
 
     /// <summary>The request that reproduces a run, for "clone and edit" (the wizard fills in from it).</summary>

@@ -29,6 +29,16 @@ public static class TrainingEndpoints
         group.MapPost("/code", async (HttpRequest request, TrainingService s, CancellationToken ct) =>
             TypedResults.Ok(new CodeUpload(await s.UploadCodeAsync(request.Body, request.ContentLength, ct))))
             .WithName("UploadTrainingCode").WithSummary("Stores a .zip of training code from the raw body; use the returned codeKey in a custom run.").DisableAntiforgery();
+        group.MapGet("/{id:guid}/code", async (Guid id, TrainingService s, CancellationToken ct) =>
+            TypedResults.Stream(await s.OpenCodeAsync(id, ct), "application/zip", "code.zip")).WithName("DownloadTrainingCode")
+            .WithSummary("The run's code archive (what a Kubernetes init container fetches with the run's token).");
+        group.MapGet("/{id:guid}/data", async (Guid id, TrainingService s, CancellationToken ct) =>
+        {
+            var (content, fileName) = await s.OpenDataAsync(id, ct);
+            return TypedResults.Stream(content, "application/octet-stream", fileName);
+        }).WithName("DownloadTrainingData").WithSummary("The run's dataset file.");
+        app.MapGet("/api/v1/training-backends", async (TrainingService s, CancellationToken ct) => TypedResults.Ok(await s.GetBackendsAsync(ct)))
+            .WithTags("Training").WithName("ListTrainingBackends").WithSummary("Backends with their concurrency, waiting and running runs, and GPU capacity (Kubernetes nodes' allocatable nvidia.com/gpu).");
         app.MapGet("/api/v1/trainers", () => TypedResults.Ok(Enum.GetValues<TrainerAlgorithm>().Select(t => new TrainerInfo(t, MlNetTrainer.HyperparametersOf(t))).ToList()))
             .WithTags("Training").WithName("ListTrainers").WithSummary("Built-in trainers and the hyperparameters each takes.");
         return group;

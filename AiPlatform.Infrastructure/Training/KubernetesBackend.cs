@@ -1,0 +1,362 @@
+using System.Globalization;
+using AiPlatform.Core.Training;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace AiPlatform.Infrastructure.Training;
+
+/// <summary><c>Training:Kubernetes:*</c>: the cluster, namespace, images and GPU placement for the Kubernetes backend.</summary>
+public sealed class KubernetesTrainingOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>API server URL; empty: in-cluster configuration, or <c>KUBECONFIG</c> / <c>~/.kube/config</c>.</summary>
+    public string? Host { get; set; }
+
+    public string Namespace { get; set; } = "aiplatform-training";
+
+    /// <summary>Image of the training container when the run names none.</summary>
+    public string DefaultImage { get; set; } = "python:3.12-slim";
+
+    /// <summary>Image of the init container that fetches code and data from the platform (needs sh, curl and unzip).</summary>
+    public string FetchImage { get; set; } = "alpine/curl:8.11.1";
+
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Node labels a GPU run must land on, e.g. <c>nvidia.com/gpu.present: "true"</c>.</summary>
+    public Dictionary<string, string> GpuNodeSelector { get; set; } = new() { ["nvidia.com/gpu.present"] = "true" };
+
+    /// <summary>Taints GPU runs tolerate (key, effect); the usual GPU taint by default.</summary>
+    public List<TolerationOption> GpuTolerations { get; set; } = [new() { Key = "nvidia.com/gpu", Effect = "NoSchedule" }];
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Finished Jobs are removed by Kubernetes after this long.</summary>
+    public int TtlSecondsAfterFinished { get; set; } = 3600;
+
+    public sealed class TolerationOption
+    {
+        public string Key { get; set; } = string.Empty;
+
+        public string Operator { get; set; } = "Exists";
+
+        public string? Value { get; set; }
+
+        public string Effect { get; set; } = "NoSchedule";
+    }
+}
+
+/// <summary>
+/// Runs custom training as a <c>batch/v1</c> Job: an init container fetches the code and data from the platform with
+/// the run's token (kept in a Secret), the training container gets the MLflow settings, CPU/memory and
+/// <c>nvidia.com/gpu</c> limits, and GPU runs the node selector and tolerations. Several workers become an indexed
+/// Job with a headless Service and the torchrun environment (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK). The run
+/// follows the Job and its pods, streams the training container's log, and deletes everything on cancel.
+/// </summary>
+public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOptions options, ILogger<KubernetesBackend> logger) : ITrainingBackend, IGpuCapacitySource
+{
+    public const string GpuResource = "nvidia.com/gpu";
+    public const string RunLabel = "aiplatform.io/training-run";
+
+    public TrainingBackendKind Kind => TrainingBackendKind.Kubernetes;
+
+    public int MaxConcurrency => Math.Max(1, options.MaxConcurrency);
+
+    public static string NameOf(Guid runId) => "aip-train-" + runId.ToString("N")[..16];
+
+    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
+    {
+        var name = NameOf(launch.RunId);
+        var manifests = BuildManifests(launch, options);
+        try
+        {
+            await client.CoreV1.CreateNamespacedSecretAsync(manifests.Secret, options.Namespace, cancellationToken: ct);
+            if (manifests.Service is { } service)
+            {
+                await client.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct);
+            }
+
+            await client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct);
+            await log($"Created Job {options.Namespace}/{name} ({launch.Spec?.Workers ?? 1} worker(s), image {manifests.Job.Spec.Template.Spec.Containers[0].Image}).");
+            return await FollowAsync(name, launch, log, ct);
+        }
+        catch (HttpOperationException e)
+        {
+            throw new TrainingFailedException($"Kubernetes refused the run: {(int)e.Response.StatusCode} {e.Response.Content}");
+        }
+        finally
+        {
+            await DeleteAsync(name, manifests.Service is not null);
+        }
+    }
+
+    private async Task<int> FollowAsync(string name, CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
+    {
+        var deadline = launch.Timeout is { } t ? DateTimeOffset.UtcNow + t : DateTimeOffset.MaxValue;
+        var phases = new Dictionary<string, string>();
+        var streamed = new HashSet<string>();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TrainingFailedException($"The run exceeded its time limit of {launch.Timeout!.Value.TotalMinutes:0} minutes and was stopped.");
+            }
+
+            var pods = await client.CoreV1.ListNamespacedPodAsync(options.Namespace, labelSelector: $"job-name={name}", cancellationToken: ct);
+            foreach (var pod in pods.Items)
+            {
+                var phase = pod.Status?.Phase ?? "Pending";
+                if (phases.GetValueOrDefault(pod.Metadata.Name) != phase)
+                {
+                    phases[pod.Metadata.Name] = phase;
+                    var reason = pod.Status?.ContainerStatuses?.Select(c => c.State?.Waiting?.Reason).FirstOrDefault(r => r is not null);
+                    await log($"Pod {pod.Metadata.Name}: {phase}{(reason is null ? string.Empty : $" ({reason})")}.");
+                }
+
+                // The first worker's training output is the run's log.
+                if (phase is "Running" or "Succeeded" or "Failed" && streamed.Add(pod.Metadata.Name) && IsFirstWorker(pod))
+                {
+                    _ = StreamLogAsync(pod.Metadata.Name, log, ct);
+                }
+            }
+
+            var job = await client.BatchV1.ReadNamespacedJobStatusAsync(name, options.Namespace, cancellationToken: ct);
+            var workers = launch.Spec?.Workers ?? 1;
+            if ((job.Status?.Succeeded ?? 0) >= workers)
+            {
+                await Task.Delay(200, CancellationToken.None);
+                return 0;
+            }
+
+            if ((job.Status?.Failed ?? 0) > 0 || job.Status?.Conditions?.Any(c => c.Type == "Failed" && c.Status == "True") == true)
+            {
+                await Task.Delay(200, CancellationToken.None);
+                var failedPod = pods.Items.FirstOrDefault(p => p.Status?.Phase == "Failed") ?? (await client.CoreV1.ListNamespacedPodAsync(options.Namespace, labelSelector: $"job-name={name}", cancellationToken: ct)).Items.FirstOrDefault(p => p.Status?.Phase == "Failed");
+                var terminated = failedPod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == "train")?.State?.Terminated;
+                var condition = job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed");
+                if (terminated is null && condition is not null)
+                {
+                    await log($"Job failed: {condition.Reason} {condition.Message}");
+                }
+
+                return terminated?.ExitCode is { } code and not 0 ? code : 1;
+            }
+
+            await Task.Delay(options.PollInterval, ct);
+        }
+    }
+
+    private static bool IsFirstWorker(V1Pod pod) =>
+        pod.Metadata.Annotations?.TryGetValue("batch.kubernetes.io/job-completion-index", out var index) != true || index == "0";
+
+    private async Task StreamLogAsync(string pod, Func<string, Task> log, CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, options.Namespace, container: "train", follow: true, cancellationToken: ct);
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                await log(line);
+            }
+        }
+        catch (Exception e) when (e is HttpOperationException or IOException or OperationCanceledException or HttpRequestException)
+        {
+            logger.LogDebug(e, "Log stream of pod {Pod} ended", pod);
+        }
+    }
+
+    private async Task DeleteAsync(string name, bool service)
+    {
+        var background = new V1DeleteOptions { PropagationPolicy = "Background" };
+        foreach (var delete in new Func<Task>[]
+        {
+            () => client.BatchV1.DeleteNamespacedJobAsync(name, options.Namespace, background),
+            () => service ? client.CoreV1.DeleteNamespacedServiceAsync(name, options.Namespace) : Task.CompletedTask,
+            () => client.CoreV1.DeleteNamespacedSecretAsync(name, options.Namespace),
+        })
+        {
+            try
+            {
+                await delete();
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+            {
+                logger.LogWarning(e, "Could not delete Kubernetes objects of {Name}", name);
+            }
+        }
+    }
+
+    public async Task<GpuCapacity> GetGpuCapacityAsync(CancellationToken ct)
+    {
+        var nodes = await client.CoreV1.ListNodeAsync(cancellationToken: ct);
+        var gpus = nodes.Items.Select(n => n.Status?.Allocatable?.TryGetValue(GpuResource, out var q) == true ? (int)q.ToInt64() : 0).ToList();
+        return new GpuCapacity(nodes.Items.Count, gpus.Count(g => g > 0), gpus.Sum());
+    }
+
+    /// <summary>The Secret (token), the headless Service (several workers) and the Job of a run.</summary>
+    public sealed record Manifests(V1Secret Secret, V1Service? Service, V1Job Job);
+
+    public static Manifests BuildManifests(CustomLaunch launch, KubernetesTrainingOptions options)
+    {
+        var name = NameOf(launch.RunId);
+        var spec = launch.Spec ?? new CustomSpec(launch.Command);
+        var workers = Math.Max(1, spec.Workers);
+        var labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "aiplatform-training", ["app.kubernetes.io/managed-by"] = "aiplatform", [RunLabel] = launch.RunId.ToString("N") };
+        var secret = new V1Secret
+        {
+            ApiVersion = "v1",
+            Kind = "Secret",
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = options.Namespace, Labels = labels },
+            Type = "Opaque",
+            StringData = new Dictionary<string, string> { ["MLFLOW_TRACKING_TOKEN"] = launch.Environment.GetValueOrDefault("MLFLOW_TRACKING_TOKEN") ?? string.Empty },
+        };
+
+        var environment = launch.Environment.Where(e => e.Key != "MLFLOW_TRACKING_TOKEN").OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => new V1EnvVar { Name = e.Key, Value = e.Value }).ToList();
+        environment.Add(new V1EnvVar { Name = "MLFLOW_TRACKING_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = "MLFLOW_TRACKING_TOKEN", Name = name } } });
+        environment.Add(new V1EnvVar { Name = "AIP_WORK_DIR", Value = "/work" });
+        environment.Add(new V1EnvVar { Name = "PYTHONUNBUFFERED", Value = "1" });
+        if (launch.DataUrl is not null)
+        {
+            environment.Add(new V1EnvVar { Name = "AIP_DATASET_PATH", Value = "/work/data/" + DataFileName(launch) });
+        }
+
+        V1Service? service = null;
+        if (workers > 1)
+        {
+            environment.Add(new V1EnvVar { Name = "MASTER_ADDR", Value = $"{name}-0.{name}" });
+            environment.Add(new V1EnvVar { Name = "MASTER_PORT", Value = "29500" });
+            environment.Add(new V1EnvVar { Name = "WORLD_SIZE", Value = workers.ToString(CultureInfo.InvariantCulture) });
+            environment.Add(new V1EnvVar { Name = "NNODES", Value = workers.ToString(CultureInfo.InvariantCulture) });
+            environment.Add(new V1EnvVar { Name = "RANK", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
+            environment.Add(new V1EnvVar { Name = "NODE_RANK", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
+            service = new V1Service
+            {
+                ApiVersion = "v1",
+                Kind = "Service",
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = options.Namespace, Labels = labels },
+                Spec = new V1ServiceSpec
+                {
+                    ClusterIP = "None",
+                    Selector = new Dictionary<string, string> { ["job-name"] = name },
+                    Ports = [new V1ServicePort { Port = 29500, Name = "torch", Protocol = "TCP" }],
+                    PublishNotReadyAddresses = true,
+                },
+            };
+        }
+
+        var limits = new Dictionary<string, ResourceQuantity>();
+        if (spec.Cpu > 0)
+        {
+            limits["cpu"] = new ResourceQuantity(spec.Cpu.ToString("0.###", CultureInfo.InvariantCulture));
+        }
+
+        if (spec.MemoryMb > 0)
+        {
+            limits["memory"] = new ResourceQuantity($"{spec.MemoryMb}Mi");
+        }
+
+        if (spec.Gpus > 0)
+        {
+            limits[GpuResource] = new ResourceQuantity(spec.Gpus.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var fetch = new List<string> { "set -e", "mkdir -p /work/code /work/data" };
+        if (launch.CodeUrl is not null)
+        {
+            fetch.Add("curl -fsSL -H \"Authorization: Bearer $MLFLOW_TRACKING_TOKEN\" \"$AIP_CODE_URL\" -o /work/code.zip");
+            fetch.Add("unzip -q /work/code.zip -d /work/code && rm /work/code.zip");
+        }
+        else if (launch.GitUrl is not null)
+        {
+            fetch.Add("git clone --quiet -- \"$AIP_GIT_URL\" /work/code" + (launch.GitRef is null ? string.Empty : " && git -C /work/code checkout --quiet \"$AIP_GIT_REF\" --"));
+        }
+
+        if (launch.DataUrl is not null)
+        {
+            fetch.Add($"curl -fsSL -H \"Authorization: Bearer $MLFLOW_TRACKING_TOKEN\" \"$AIP_DATA_URL\" -o /work/data/{DataFileName(launch)}");
+        }
+
+        var fetchEnv = new List<V1EnvVar> { new() { Name = "MLFLOW_TRACKING_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = "MLFLOW_TRACKING_TOKEN", Name = name } } } };
+        if (launch.CodeUrl is not null)
+        {
+            fetchEnv.Add(new V1EnvVar { Name = "AIP_CODE_URL", Value = launch.CodeUrl });
+        }
+
+        if (launch.DataUrl is not null)
+        {
+            fetchEnv.Add(new V1EnvVar { Name = "AIP_DATA_URL", Value = launch.DataUrl });
+        }
+
+        if (launch.GitUrl is not null)
+        {
+            fetchEnv.Add(new V1EnvVar { Name = "AIP_GIT_URL", Value = launch.GitUrl });
+            if (launch.GitRef is not null)
+            {
+                fetchEnv.Add(new V1EnvVar { Name = "AIP_GIT_REF", Value = launch.GitRef });
+            }
+        }
+
+        var volume = new V1VolumeMount { MountPath = "/work", Name = "work" };
+        var pod = new V1PodSpec
+        {
+            RestartPolicy = "Never",
+            Subdomain = service is null ? null : name,
+            InitContainers =
+            [
+                new V1Container
+                {
+                    Name = "fetch",
+                    Image = launch.GitUrl is not null && launch.CodeUrl is null ? "alpine/git:2.47.2" : options.FetchImage,
+                    Command = ["/bin/sh", "-c", string.Join("\n", fetch)],
+                    Env = fetchEnv,
+                    VolumeMounts = [volume],
+                    SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
+                },
+            ],
+            Containers =
+            [
+                new V1Container
+                {
+                    Name = "train",
+                    Image = string.IsNullOrWhiteSpace(spec.Image) ? options.DefaultImage : spec.Image,
+                    Command = ["/bin/sh", "-c", launch.Command],
+                    WorkingDir = "/work/code",
+                    Env = environment,
+                    Resources = limits.Count == 0 ? null : new V1ResourceRequirements { Limits = limits, Requests = new Dictionary<string, ResourceQuantity>(limits) },
+                    VolumeMounts = [volume],
+                    SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
+                },
+            ],
+            Volumes = [new V1Volume { Name = "work", EmptyDir = new V1EmptyDirVolumeSource() }],
+            NodeSelector = spec.Gpus > 0 && options.GpuNodeSelector.Count > 0 ? new Dictionary<string, string>(options.GpuNodeSelector) : null,
+            Tolerations = spec.Gpus > 0 ? options.GpuTolerations.Select(t => new V1Toleration { Effect = t.Effect, Key = t.Key, OperatorProperty = t.Operator, Value = t.Value }).ToList() : null,
+        };
+        var job = new V1Job
+        {
+            ApiVersion = "batch/v1",
+            Kind = "Job",
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = options.Namespace, Labels = labels },
+            Spec = new V1JobSpec
+            {
+                BackoffLimit = 0,
+                Completions = workers,
+                Parallelism = workers,
+                CompletionMode = workers > 1 ? "Indexed" : "NonIndexed",
+                TtlSecondsAfterFinished = options.TtlSecondsAfterFinished,
+                ActiveDeadlineSeconds = launch.Timeout is { } timeout ? (long)timeout.TotalSeconds : null,
+                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = pod },
+            },
+        };
+        return new Manifests(secret, service, job);
+    }
+
+    private static string DataFileName(CustomLaunch launch) => launch.DataFile is { } file ? Path.GetFileName(file) : "data";
+}
