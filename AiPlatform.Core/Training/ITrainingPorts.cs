@@ -23,8 +23,11 @@ public interface ITrainingBackend
     /// <summary>How many runs this backend executes at once; more wait in its queue.</summary>
     int MaxConcurrency { get; }
 
-    /// <summary>Runs to completion and returns the exit code; output lines go to <paramref name="log"/>. Cancelling stops the process (tree).</summary>
-    Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct);
+    /// <summary>
+    /// Runs to completion and returns the exit code; output lines go to <paramref name="log"/>, periodic CPU and memory
+    /// readings to <paramref name="resources"/> where the backend can measure them. Cancelling stops the process (tree).
+    /// </summary>
+    Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null);
 }
 
 /// <summary>Everything a backend needs to start a custom run.</summary>
@@ -45,6 +48,9 @@ public sealed record CustomLaunch(
     CustomSpec? Spec = null,
     string? CodeUrl = null,
     string? DataUrl = null);
+
+/// <summary>What a running process tree used: CPU in percent of one core, resident memory in MiB, seconds since start.</summary>
+public sealed record ResourceSample(double Seconds, double CpuPercent, double MemoryMb);
 
 /// <summary>GPUs a backend can offer (Kubernetes: the nodes' allocatable <c>nvidia.com/gpu</c>).</summary>
 public sealed record GpuCapacity(int Nodes, int GpuNodes, int AllocatableGpus);

@@ -192,7 +192,16 @@ public sealed class TrainingJobHandler(
 
                     await context.LogAsync(line, CancellationToken.None);
                 },
-                ct);
+                ct,
+                sample => tracking.LogBatchForWorkAsync(
+                    run.TrackingRunId,
+                    [
+                        new MetricInput("system/cpu_utilization_percentage", Math.Round(sample.CpuPercent, 1), null, (long)sample.Seconds),
+                        new MetricInput("system/memory_usage_megabytes", Math.Round(sample.MemoryMb, 1), null, (long)sample.Seconds),
+                    ],
+                    null,
+                    null,
+                    CancellationToken.None));
             run.ExitCode = exitCode;
             if (exitCode != 0)
             {

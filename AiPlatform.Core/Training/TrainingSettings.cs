@@ -15,6 +15,9 @@ public sealed class TrainingSettings
     /// <summary>Lifetime of the token handed to custom code; it is revoked when the run ends anyway.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How often a running custom run's CPU and memory are recorded (as system/* metrics of its experiment run).</summary>
+    public TimeSpan ResourceSampleInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How many of a failed process's last output lines go into the run's error.</summary>
     public int ErrorTailLines { get; set; } = 20;
 }

@@ -66,7 +66,7 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
 
     public static string NameOf(Guid runId) => "aip-train-" + runId.ToString("N")[..16];
 
-    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
+    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
     {
         var name = NameOf(launch.RunId);
         var manifests = BuildManifests(launch, options);

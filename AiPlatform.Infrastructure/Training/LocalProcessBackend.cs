@@ -19,7 +19,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
 
     public int MaxConcurrency => Math.Max(1, settings.LocalConcurrency);
 
-    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
+    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
     {
         var folder = Path.Combine(dataDirectory, "training", launch.RunId.ToString("N"));
         if (Directory.Exists(folder))
@@ -71,7 +71,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
 
             environment["AIP_WORK_DIR"] = folder;
             await log($"$ {launch.Command}");
-            return await RunProcessAsync("/bin/sh", ["-c", launch.Command], folder, environment, log, launch.Timeout, ct);
+            return await RunProcessAsync("/bin/sh", ["-c", launch.Command], folder, environment, log, launch.Timeout, ct, resources);
         }
         finally
         {
@@ -125,7 +125,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
         }
     }
 
-    private async Task<int> RunProcessAsync(string fileName, IReadOnlyList<string> arguments, string folder, Dictionary<string, string> environment, Func<string, Task> log, TimeSpan? timeout, CancellationToken ct)
+    private async Task<int> RunProcessAsync(string fileName, IReadOnlyList<string> arguments, string folder, Dictionary<string, string> environment, Func<string, Task> log, TimeSpan? timeout, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -183,6 +183,8 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
                 await log(line);
             }
         }, CancellationToken.None);
+        using var sampling = new CancellationTokenSource();
+        var sampler = resources is null ? Task.CompletedTask : SampleAsync(process.Id, resources, sampling.Token);
         try
         {
             await process.WaitForExitAsync(stop.Token);
@@ -204,7 +206,35 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
 
         lines.Writer.TryComplete();
         await pump;
+        await sampling.CancelAsync();
+        await sampler;
         return process.ExitCode;
+    }
+
+    /// <summary>Every <see cref="TrainingSettings.ResourceSampleInterval"/>: CPU and resident memory of the whole process tree, from /proc.</summary>
+    private async Task SampleAsync(int rootPid, Func<ResourceSample, Task> report, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var (lastTicks, lastAt) = (ProcessTree.CpuTicks(rootPid), DateTimeOffset.UtcNow);
+        try
+        {
+            using var timer = new PeriodicTimer(settings.ResourceSampleInterval);
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                var (ticks, rss) = (ProcessTree.CpuTicks(rootPid), ProcessTree.ResidentBytes(rootPid));
+                var now = DateTimeOffset.UtcNow;
+                var cpu = (ticks - lastTicks) / ProcessTree.TicksPerSecond / Math.Max(0.001, (now - lastAt).TotalSeconds) * 100;
+                (lastTicks, lastAt) = (ticks, now);
+                await report(new ResourceSample((now - started).TotalSeconds, Math.Max(0, cpu), rss / 1048576.0));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            logger.LogDebug(e, "Resource sampling of {Pid} stopped", rootPid);
+        }
     }
 
     private void Kill(Process process)

@@ -141,6 +141,26 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
     }
 
     [Fact]
+    public async Task A_custom_run_records_the_cpu_and_memory_of_its_process_tree_as_system_metrics()
+    {
+        var settings = Fixture.Get<TrainingSettings>();
+        settings.TrackingUri = "http://127.0.0.1:1";
+        settings.ResourceSampleInterval = TimeSpan.FromMilliseconds(200);
+        var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
+        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "busy", TrainingKind.Custom, null,
+            new CustomSpec("python3 -c \"import time\nend = time.time() + 1.5\nwhile time.time() < end: pass\""), null, null), None);
+        await RunJobAsync(run);
+
+        var done = (await Training.GetAsync(run.Id, None)).Run;
+        done.Status.ShouldBe(TrainingStatus.Succeeded, done.Error);
+        var tracking = Fixture.Get<TrackingService>();
+        var cpu = await tracking.GetMetricHistoryAsync(done.TrackingRunId, "system/cpu_utilization_percentage", 0, 100, None);
+        cpu.Count.ShouldBeGreaterThanOrEqualTo(3);
+        cpu.Max(m => m.Value).ShouldBeGreaterThan(30, "a busy loop uses a good part of a core, in its child process");
+        (await tracking.GetMetricHistoryAsync(done.TrackingRunId, "system/memory_usage_megabytes", 0, 100, None)).Max(m => m.Value).ShouldBeGreaterThan(1);
+    }
+
+    [Fact]
     public async Task A_run_whose_job_died_with_the_platform_is_settled_as_failed_and_retry_reproduces_it()
     {
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
