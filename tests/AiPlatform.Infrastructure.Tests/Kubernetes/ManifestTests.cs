@@ -29,6 +29,23 @@ public class ManifestTests
     }
 
     [Fact]
+    public void The_platform_may_run_training_jobs_in_their_namespace_and_nothing_more()
+    {
+        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(K8sRoot, "training", "role.yaml")), strict: true);
+        var role = objects.OfType<V1Role>().Single();
+        role.Metadata.NamespaceProperty.ShouldBe("aiplatform-training");
+        role.Rules.Single(r => r.ApiGroups.Contains("batch")).Verbs.ShouldBe(["create", "get", "list", "watch", "delete"], ignoreOrder: true);
+        role.Rules.SelectMany(r => r.Verbs).ShouldNotContain("*");
+        var binding = objects.OfType<V1RoleBinding>().Single();
+        binding.Subjects.Single().Name.ShouldBe("aiplatform-web");
+        binding.Subjects.Single().NamespaceProperty.ShouldBe("aiplatform");
+        File.ReadAllText(Path.Combine(K8sRoot, "overlays", "production", "kustomization.yaml")).ShouldContain("../../training");
+        var config = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(K8sRoot, "base", "configmap.yaml")), strict: true).OfType<V1ConfigMap>().Single();
+        config.Data["Training__Kubernetes__Enabled"].ShouldBe("true");
+        config.Data["Training__Kubernetes__Namespace"].ShouldBe(role.Metadata.NamespaceProperty);
+    }
+
+    [Fact]
     public void Every_base_manifest_is_listed_in_the_kustomization_and_exists()
     {
         var kustomization = File.ReadAllLines(Path.Combine(K8sRoot, "base", "kustomization.yaml"));
