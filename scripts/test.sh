@@ -37,6 +37,7 @@ install_prerequisites() {
   command -v radosgw >/dev/null || missing+=(ceph-mon ceph-osd radosgw ceph-common)
   command -v curl >/dev/null || missing+=(curl)
   command -v python3 >/dev/null || missing+=(python3)
+  command -v git >/dev/null || missing+=(git)
   command -v node >/dev/null || missing+=(nodejs npm)
   [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
   if [ ${#missing[@]} -gt 0 ]; then

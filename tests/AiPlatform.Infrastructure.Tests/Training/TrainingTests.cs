@@ -141,6 +141,44 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
     }
 
     [Fact]
+    public async Task Code_from_a_git_repository_is_cloned_at_the_requested_ref()
+    {
+        Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
+        var repo = Directory.CreateTempSubdirectory("aip-git-").FullName;
+        async Task Git(params string[] args)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in (string[])["-c", "user.name=test", "-c", "user.email=test@example.com", .. args])
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            await process.WaitForExitAsync();
+            process.ExitCode.ShouldBe(0, await process.StandardError.ReadToEndAsync());
+        }
+
+        await Git("init", "--quiet", "--initial-branch=main");
+        await File.WriteAllTextAsync(Path.Combine(repo, "train.sh"), "echo version-one\n");
+        await Git("add", ".");
+        await Git("commit", "--quiet", "-m", "one");
+        await Git("tag", "v1");
+        await File.WriteAllTextAsync(Path.Combine(repo, "train.sh"), "echo version-two\n");
+        await Git("commit", "--quiet", "-am", "two");
+        var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
+
+        var atTag = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "git-tag", TrainingKind.Custom, null, new CustomSpec("sh train.sh", GitUrl: "file://" + repo, GitRef: "v1"), null, null), None);
+        var log = await RunJobAsync(atTag);
+        (await Training.GetAsync(atTag.Id, None)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
+        log.ShouldContain("version-one");
+        log.ShouldNotContain("version-two");
+
+        var bad = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "git-bad-ref", TrainingKind.Custom, null, new CustomSpec("sh train.sh", GitUrl: "file://" + repo, GitRef: "no-such-ref"), null, null), None);
+        await RunJobAsync(bad);
+        (await Training.GetAsync(bad.Id, None)).Run.Error!.ShouldContain("git checkout no-such-ref failed");
+    }
+
+    [Fact]
     public async Task A_custom_run_records_the_cpu_and_memory_of_its_process_tree_as_system_metrics()
     {
         var settings = Fixture.Get<TrainingSettings>();
