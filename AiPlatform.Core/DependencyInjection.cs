@@ -54,6 +54,8 @@ public static class DependencyInjection
         services.AddScoped<Training.TrainingQueue>();
         services.AddScoped<Training.TrainingService>();
         services.AddScoped<Training.Hpo.StudyService>();
+        services.AddScoped<Registry.RegistryService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Registry.RegistryService>());
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
         return services;
     }

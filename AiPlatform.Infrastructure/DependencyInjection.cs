@@ -159,6 +159,8 @@ public static class DependencyInjection
         services.AddSingleton<IProjectStore, EfProjectStore>();
         services.AddSingleton<IDatasetStore, EfDatasetStore>();
         services.AddSingleton<Core.Tracking.ITrackingStore, EfTrackingStore>();
+        services.AddSingleton<Core.Registry.IRegistryStore, EfRegistryStore>();
+        services.AddSingleton<Core.Registry.IModelInspector, Registry.ModelInspector>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
         services.AddSingleton<DataSources.S3SourceConnector>();
         services.AddSingleton<DataSources.KafkaSourceConnector>();

@@ -7,6 +7,7 @@ public static class SecurableTypes
     public const string Dataset = "dataset";
     public const string DataSource = "data-source";
     public const string Experiment = "experiment";
+    public const string RegisteredModel = "registered-model";
 
-    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel];
 }

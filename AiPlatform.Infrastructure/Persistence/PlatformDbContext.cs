@@ -73,6 +73,20 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Training.Hpo.Study> Studies => Set<Core.Training.Hpo.Study>();
 
+    public DbSet<Core.Registry.RegisteredModel> RegisteredModels => Set<Core.Registry.RegisteredModel>();
+
+    public DbSet<Core.Registry.RegisteredModelTag> RegisteredModelTags => Set<Core.Registry.RegisteredModelTag>();
+
+    public DbSet<Core.Registry.ModelVersion> ModelVersions => Set<Core.Registry.ModelVersion>();
+
+    public DbSet<Core.Registry.ModelVersionTag> ModelVersionTags => Set<Core.Registry.ModelVersionTag>();
+
+    public DbSet<Core.Registry.ModelAlias> ModelAliases => Set<Core.Registry.ModelAlias>();
+
+    public DbSet<Core.Registry.ModelFile> ModelFiles => Set<Core.Registry.ModelFile>();
+
+    public DbSet<Core.Registry.StageTransition> StageTransitions => Set<Core.Registry.StageTransition>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -1,0 +1,250 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Registry;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Infrastructure.Persistence.Stores;
+
+internal sealed class EfRegistryStore(IDbContextFactory<PlatformDbContext> contexts) : IRegistryStore
+{
+    public async Task<(IReadOnlyList<RegisteredModel> Items, int Total)> ListReadableModelsAsync(AccessContext context, string? search, int offset, int limit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var models = db.RegisteredModels.AsNoTracking().Readable(db, context, SecurableTypes.RegisteredModel);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var term = search.Trim().ToLower();
+            models = models.Where(m => m.Name.ToLower().Contains(term));
+        }
+
+        return (await models.OrderBy(m => m.Name).Skip(offset).Take(limit).ToListAsync(ct), await models.CountAsync(ct));
+    }
+
+    public async Task<RegisteredModel?> FindModelAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.RegisteredModels.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
+    }
+
+    public async Task<RegisteredModel?> FindModelByNameAsync(string name, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.RegisteredModels.AsNoTracking().FirstOrDefaultAsync(m => m.Name == name, ct);
+    }
+
+    public async Task AddModelAsync(RegisteredModel model, IReadOnlyList<RegisteredModelTag> tags, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.RegisteredModels.Add(model);
+        db.RegisteredModelTags.AddRange(tags);
+        db.AuditEntries.Add(audit);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            throw new AlreadyExistsException($"Registered Model (name={model.Name}) already exists.");
+        }
+    }
+
+    public async Task UpdateModelAsync(RegisteredModel model, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.RegisteredModels.Update(model);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<string>> DeleteModelAsync(Guid id, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var versions = db.ModelVersions.Where(v => v.ModelId == id).Select(v => v.Id);
+        var keys = await db.ModelFiles.Where(f => versions.Contains(f.VersionId)).Select(f => f.ObjectKey).ToListAsync(ct);
+        await db.ModelFiles.Where(f => versions.Contains(f.VersionId)).ExecuteDeleteAsync(ct);
+        await db.ModelVersionTags.Where(t => versions.Contains(t.VersionId)).ExecuteDeleteAsync(ct);
+        await db.StageTransitions.Where(t => t.ModelId == id).ExecuteDeleteAsync(ct);
+        await db.ModelAliases.Where(a => a.ModelId == id).ExecuteDeleteAsync(ct);
+        await db.ModelVersions.Where(v => v.ModelId == id).ExecuteDeleteAsync(ct);
+        await db.RegisteredModelTags.Where(t => t.ModelId == id).ExecuteDeleteAsync(ct);
+        await db.Grants.Where(g => g.ObjectType == SecurableTypes.RegisteredModel && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        await db.RegisteredModels.Where(m => m.Id == id).ExecuteDeleteAsync(ct);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return keys;
+    }
+
+    public async Task<IReadOnlyList<RegisteredModelTag>> ListModelTagsAsync(IReadOnlyCollection<Guid> modelIds, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var ids = modelIds.ToList();
+        return await db.RegisteredModelTags.AsNoTracking().Where(t => ids.Contains(t.ModelId)).OrderBy(t => t.Key).ToListAsync(ct);
+    }
+
+    public async Task SetModelTagAsync(RegisteredModelTag tag, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var existing = await db.RegisteredModelTags.FirstOrDefaultAsync(t => t.ModelId == tag.ModelId && t.Key == tag.Key, ct);
+        if (existing is null)
+        {
+            db.RegisteredModelTags.Add(tag);
+        }
+        else
+        {
+            existing.Value = tag.Value;
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<bool> DeleteModelTagAsync(Guid modelId, string key, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.RegisteredModelTags.Where(t => t.ModelId == modelId && t.Key == key).ExecuteDeleteAsync(ct) > 0;
+    }
+
+    public async Task AddVersionAsync(ModelVersion version, IReadOnlyList<ModelFile> files, IReadOnlyList<ModelVersionTag> tags, AuditEntry audit, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            version.Version = (await db.ModelVersions.Where(v => v.ModelId == version.ModelId).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1;
+            db.ModelVersions.Add(version);
+            db.ModelFiles.AddRange(files);
+            db.ModelVersionTags.AddRange(tags);
+            db.AuditEntries.Add(audit);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateException) when (attempt < 5)
+            {
+                // Another version took the number: take the next one.
+            }
+        }
+    }
+
+    public async Task<ModelVersion?> FindVersionAsync(Guid modelId, int version, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ModelVersions.AsNoTracking().FirstOrDefaultAsync(v => v.ModelId == modelId && v.Version == version, ct);
+    }
+
+    public async Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(IReadOnlyCollection<Guid> modelIds, Guid? runId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var ids = modelIds.ToList();
+        var versions = db.ModelVersions.AsNoTracking().Where(v => ids.Contains(v.ModelId));
+        if (runId is { } run)
+        {
+            versions = versions.Where(v => v.RunId == run);
+        }
+
+        return await versions.OrderBy(v => v.ModelId).ThenBy(v => v.Version).ToListAsync(ct);
+    }
+
+    public async Task UpdateVersionAsync(ModelVersion version, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.ModelVersions.Update(version);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<string>> DeleteVersionAsync(ModelVersion version, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var keys = await db.ModelFiles.Where(f => f.VersionId == version.Id).Select(f => f.ObjectKey).ToListAsync(ct);
+        await db.ModelFiles.Where(f => f.VersionId == version.Id).ExecuteDeleteAsync(ct);
+        await db.ModelVersionTags.Where(t => t.VersionId == version.Id).ExecuteDeleteAsync(ct);
+        await db.ModelAliases.Where(a => a.ModelId == version.ModelId && a.Version == version.Version).ExecuteDeleteAsync(ct);
+        await db.ModelVersions.Where(v => v.Id == version.Id).ExecuteDeleteAsync(ct);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return keys;
+    }
+
+    public async Task<IReadOnlyList<ModelVersionTag>> ListVersionTagsAsync(IReadOnlyCollection<Guid> versionIds, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var ids = versionIds.ToList();
+        return await db.ModelVersionTags.AsNoTracking().Where(t => ids.Contains(t.VersionId)).OrderBy(t => t.Key).ToListAsync(ct);
+    }
+
+    public async Task SetVersionTagAsync(ModelVersionTag tag, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var existing = await db.ModelVersionTags.FirstOrDefaultAsync(t => t.VersionId == tag.VersionId && t.Key == tag.Key, ct);
+        if (existing is null)
+        {
+            db.ModelVersionTags.Add(tag);
+        }
+        else
+        {
+            existing.Value = tag.Value;
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<bool> DeleteVersionTagAsync(Guid versionId, string key, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ModelVersionTags.Where(t => t.VersionId == versionId && t.Key == key).ExecuteDeleteAsync(ct) > 0;
+    }
+
+    public async Task<IReadOnlyList<ModelFile>> ListFilesAsync(Guid versionId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ModelFiles.AsNoTracking().Where(f => f.VersionId == versionId).OrderBy(f => f.Path).ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<ModelAlias>> ListAliasesAsync(IReadOnlyCollection<Guid> modelIds, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var ids = modelIds.ToList();
+        return await db.ModelAliases.AsNoTracking().Where(a => ids.Contains(a.ModelId)).OrderBy(a => a.Alias).ToListAsync(ct);
+    }
+
+    public async Task SetAliasAsync(ModelAlias alias, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var existing = await db.ModelAliases.FirstOrDefaultAsync(a => a.ModelId == alias.ModelId && a.Alias == alias.Alias, ct);
+        if (existing is null)
+        {
+            db.ModelAliases.Add(alias);
+        }
+        else
+        {
+            existing.Version = alias.Version;
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<bool> DeleteAliasAsync(Guid modelId, string alias, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ModelAliases.Where(a => a.ModelId == modelId && a.Alias == alias).ExecuteDeleteAsync(ct) > 0;
+    }
+
+    public async Task SaveTransitionsAsync(IReadOnlyList<ModelVersion> versions, IReadOnlyList<StageTransition> transitions, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.ModelVersions.UpdateRange(versions);
+        db.StageTransitions.AddRange(transitions);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<StageTransition>> ListTransitionsAsync(Guid modelId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.StageTransitions.AsNoTracking().Where(t => t.ModelId == modelId).OrderByDescending(t => t.At).ThenByDescending(t => t.Id).ToListAsync(ct);
+    }
+}

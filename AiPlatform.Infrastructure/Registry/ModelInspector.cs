@@ -1,0 +1,72 @@
+using System.Text.Json;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Registry;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace AiPlatform.Infrastructure.Registry;
+
+/// <summary>
+/// ONNX files are opened with ONNX Runtime (a broken graph fails the registration with its message) and give the
+/// signature; ML.NET models give it through the <c>input_schema.json</c> the built-in trainers write beside them.
+/// </summary>
+public sealed class ModelInspector : IModelInspector
+{
+    public ModelInspection Inspect(IReadOnlyList<(string Path, string LocalFile)> files)
+    {
+        var onnx = files.FirstOrDefault(f => f.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase));
+        if (onnx.LocalFile is not null)
+        {
+            try
+            {
+                using var session = new InferenceSession(onnx.LocalFile);
+                return new ModelInspection(ModelFormat.Onnx, new ModelSignature(Specs(session.InputMetadata), Specs(session.OutputMetadata)));
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new ValidationException("source", $"'{onnx.Path}' is not a loadable ONNX model: {e.Message}");
+            }
+        }
+
+        var mlnet = files.FirstOrDefault(f => f.Path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase));
+        if (mlnet.LocalFile is not null)
+        {
+            var schema = files.FirstOrDefault(f => f.Path.EndsWith("input_schema.json", StringComparison.OrdinalIgnoreCase));
+            return new ModelInspection(ModelFormat.MlNet, schema.LocalFile is null ? null : FromInputSchema(File.ReadAllText(schema.LocalFile)));
+        }
+
+        return new ModelInspection(ModelFormat.Other, null);
+    }
+
+    private static List<TensorSpec> Specs(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        metadata.Select(m => new TensorSpec(m.Key, DataType(m.Value), m.Value.IsTensor ? m.Value.Dimensions.Select(d => (long)d).ToList() : [])).ToList();
+
+    private static string DataType(NodeMetadata node) => !node.IsTensor ? node.OnnxValueType.ToString().ToUpperInvariant() : node.ElementDataType switch
+    {
+        TensorElementType.Float => "FP32",
+        TensorElementType.Double => "FP64",
+        TensorElementType.Int32 => "INT32",
+        TensorElementType.Int64 => "INT64",
+        TensorElementType.Bool => "BOOL",
+        TensorElementType.String => "BYTES",
+        TensorElementType.UInt8 => "UINT8",
+        TensorElementType.Int8 => "INT8",
+        TensorElementType.Float16 => "FP16",
+        var other => other.ToString().ToUpperInvariant(),
+    };
+
+    private static ModelSignature? FromInputSchema(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var inputs = doc.RootElement.GetProperty("inputs").EnumerateArray()
+                .Select(i => new TensorSpec(i.GetProperty("input").GetString()!, i.GetProperty("type").GetString() == "float" ? "FP32" : "BYTES", [-1, 1])).ToList();
+            return new ModelSignature(inputs, []);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Registry;
+using AiPlatform.Core.Tracking;
+using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Tests.Builders;
+using AiPlatform.Infrastructure.Tests.Training;
+
+namespace AiPlatform.Infrastructure.Tests.Registry;
+
+/// <summary>The model registry: versions from runs and uploads, signatures, stages with history, aliases, rights.</summary>
+public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestBase(fixture), IClassFixture<SqliteServicesFixture>
+{
+    private RegistryService Registry => Fixture.Get<RegistryService>();
+
+    [Fact]
+    public async Task A_trained_run_registers_as_a_ready_onnx_version_with_its_signature_and_survives_its_artifacts()
+    {
+        var run = await TrainAsync();
+        var model = await Registry.CreateModelAsync("churn-" + Guid.NewGuid().ToString("N")[..6], "Predicts churn.", new Dictionary<string, string> { ["team"] = "risk" }, None);
+        await Should.ThrowAsync<AlreadyExistsException>(() => Registry.CreateModelAsync(model.Name, null, null, None));
+
+        var version = await Registry.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, "first", null, None);
+
+        version.Version.ShouldBe(1);
+        version.Status.ShouldBe(ModelVersionStatus.Ready, version.StatusMessage);
+        version.Format.ShouldBe(ModelFormat.Onnx);
+        version.RunId.ShouldBe(run.TrackingRunId);
+        var details = await Registry.GetVersionAsync(model.Id, 1, None);
+        details.Files.Select(f => f.Path).ShouldBe(["input_schema.json", "model.onnx", "model.zip"], ignoreOrder: true);
+        details.Signature!.Inputs.Select(i => i.Name).ShouldBe(["tenure", "spend", "plan"], ignoreOrder: true);
+        details.Signature.Inputs.Single(i => i.Name == "tenure").DataType.ShouldBe("FP32");
+        details.Signature.Outputs.ShouldNotBeEmpty();
+
+        await Fixture.Get<ArtifactService>().DeleteAsync(run.TrackingRunId, "model", None);
+        var (file, content) = await Registry.OpenFileAsync(model.Id, 1, "model.onnx", None);
+        await content.DisposeAsync();
+        file.Size.ShouldBeGreaterThan(100);
+        (await Registry.SearchVersionsAsync(null, run.TrackingRunId, None)).Single().Version.Id.ShouldBe(version.Id);
+    }
+
+    [Fact]
+    public async Task Stages_keep_a_full_history_aliases_move_and_broken_uploads_fail_registration()
+    {
+        var run = await TrainAsync();
+        var model = await Registry.CreateModelAsync("stages-" + Guid.NewGuid().ToString("N")[..6], null, null, None);
+        await Registry.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, null, null, None);
+        await Registry.CreateVersionFromRunAsync(model.Id, $"mlflow-artifacts:/1/{run.TrackingRunId:N}/artifacts/model", null, null, null, None);
+        var broken = await Registry.CreateVersionFromUploadAsync(model.Id, "bad.onnx", new MemoryStream("not a graph"u8.ToArray()), null, None);
+        broken.Status.ShouldBe(ModelVersionStatus.FailedRegistration);
+        broken.StatusMessage!.ShouldContain("not a loadable ONNX model");
+        await Should.ThrowAsync<ValidationException>(() => Registry.TransitionStageAsync(model.Id, 3, ModelStage.Production, false, None));
+
+        await Registry.TransitionStageAsync(model.Id, 1, ModelStage.Production, false, None);
+        await Registry.TransitionStageAsync(model.Id, 2, ModelStage.Production, archiveExisting: true, None);
+
+        var versions = (await Registry.GetModelAsync(model.Id, None)).Versions;
+        versions.Single(v => v.Version == 1).Stage.ShouldBe(ModelStage.Archived);
+        versions.Single(v => v.Version == 2).Stage.ShouldBe(ModelStage.Production);
+        var history = await Registry.ListTransitionsAsync(model.Id, None);
+        history.Select(h => (h.Version, h.From, h.To)).ShouldBe([(1, ModelStage.None, ModelStage.Production), (2, ModelStage.None, ModelStage.Production), (1, ModelStage.Production, ModelStage.Archived)], ignoreOrder: true);
+        history.ShouldAllBe(h => h.By == "admin");
+        (await Registry.GetLatestVersionsAsync(model.Id, [ModelStage.Production], None)).Single().Version.ShouldBe(2);
+
+        await Registry.SetAliasAsync(model.Id, "@champion", 1, None);
+        (await Registry.GetVersionByAliasAsync(model.Id, "champion", None)).Version.Version.ShouldBe(1);
+        await Registry.SetAliasAsync(model.Id, "champion", 2, None);
+        (await Registry.GetVersionByAliasAsync(model.Id, "@champion", None)).Version.Version.ShouldBe(2);
+        await Should.ThrowAsync<ValidationException>(() => Registry.SetAliasAsync(model.Id, "latest", 1, None));
+        await Should.ThrowAsync<NotFoundException>(() => Registry.SetAliasAsync(model.Id, "x", 9, None));
+        await Registry.DeleteAliasAsync(model.Id, "champion", None);
+        await Should.ThrowAsync<NotFoundException>(() => Registry.GetVersionByAliasAsync(model.Id, "champion", None));
+        await Should.ThrowAsync<ValidationException>(() => Registry.CreateVersionFromRunAsync(model.Id, "s3://bucket/model", null, null, null, None));
+
+        var stranger = await Fixture.CreateUserAsync("stranger" + Guid.NewGuid().ToString("N")[..6], SystemRoles.ModelDeveloper);
+        await Fixture.As(stranger, async () =>
+        {
+            await Should.ThrowAsync<NotFoundException>(() => Registry.GetModelAsync(model.Id, None));
+            (await Registry.ListModelsAsync(null, 0, 100, None)).Items.ShouldNotContain(m => m.Id == model.Id);
+        });
+
+        await Registry.DeleteVersionAsync(model.Id, 3, None);
+        await Registry.DeleteModelAsync(model.Id, None);
+        await Should.ThrowAsync<NotFoundException>(() => Registry.GetModelAsync(model.Id, None));
+    }
+
+    private async Task<TrainingRun> TrainAsync()
+    {
+        var (experiment, dataset, version) = await SetupAsync(TrainingTests.BinaryCsv(200));
+        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+            new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure", "spend", "plan"], new Dictionary<string, double> { ["numberOfIterations"] = 10 }), null, dataset.Id, version.Id), None);
+        await RunJobAsync(run);
+        return (await Training.GetAsync(run.Id, None)).Run;
+    }
+}
