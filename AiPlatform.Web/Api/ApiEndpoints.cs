@@ -4,6 +4,7 @@ using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Training;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Me;
+using AiPlatform.Web.Features.Models;
 using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Features.Jobs;
 
@@ -26,6 +27,7 @@ public static class ApiEndpoints
         app.MapMlflowEndpoints();
         app.MapTrainingEndpoints();
         app.MapStudyEndpoints();
+        app.MapModelEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

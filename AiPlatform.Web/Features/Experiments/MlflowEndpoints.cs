@@ -50,6 +50,7 @@ public static class MlflowEndpoints
             Name(g.MapGet("/metrics/get-history", GetMetricHistoryAsync), "GetMetricHistory");
             Name(g.MapGet("/metrics/get-history-bulk-interval", GetMetricHistoryBulkAsync), "GetMetricHistoryBulkInterval");
             Name(g.MapGet("/artifacts/list", ListRunArtifactsAsync), "ListArtifacts");
+            MlflowRegistryEndpoints.Map(g, named);
             g.MapFallback(() => Error(StatusCodes.Status404NotFound, "ENDPOINT_NOT_FOUND", "This MLflow API endpoint is not served by AiPlatform.")).ExcludeFromDescription();
         }
 
@@ -374,9 +375,9 @@ public static class MlflowEndpoints
     internal static IResult Error(int status, string code, string message) =>
         Results.Json(new { error_code = code, message }, MlflowJson.Options, statusCode: status);
 
-    private static IResult Ok(object value) => Results.Json(value, MlflowJson.Options);
+    internal static IResult Ok(object value) => Results.Json(value, MlflowJson.Options);
 
-    private static async Task<T> ReadAsync<T>(HttpContext http, int maxBytes = MaxJsonBytes)
+    internal static async Task<T> ReadAsync<T>(HttpContext http, int maxBytes = MaxJsonBytes)
         where T : class
     {
         if (http.Request.ContentLength > maxBytes)
@@ -411,15 +412,15 @@ public static class MlflowEndpoints
         }
     }
 
-    private static string? Query(HttpContext http, string name) => http.Request.Query[name].FirstOrDefault();
+    internal static string? Query(HttpContext http, string name) => http.Request.Query[name].FirstOrDefault();
 
-    private static string Required(string? value, string name, bool allowEmpty = false) =>
+    internal static string Required(string? value, string name, bool allowEmpty = false) =>
         value is null || (!allowEmpty && value.Length == 0) ? throw new ValidationException(name, $"Missing value for required parameter '{name}'.") : value;
 
     private static Guid RunId(string? value) =>
         string.IsNullOrEmpty(value) ? throw new ValidationException("run_id", "Missing value for required parameter 'run_id'.") : TrackingService.ParseRunId(value);
 
-    private static Dictionary<string, string>? Tags(List<TagBody>? tags)
+    internal static Dictionary<string, string>? Tags(List<TagBody>? tags)
     {
         if (tags is null)
         {

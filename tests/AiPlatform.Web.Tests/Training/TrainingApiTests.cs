@@ -176,6 +176,51 @@ public sealed class TrainingApiTests : IAsyncLifetime
         parent.Metrics.ShouldContain(m => m.Key == "best_rmse");
     }
 
+    [Fact]
+    public async Task The_mlflow_registry_api_registers_a_trained_model_and_moves_its_stage_and_alias()
+    {
+        var (experiment, dataset, version) = await SetupAsync();
+        var trained = (await (await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        {
+            experimentId = experiment.Id,
+            kind = "BuiltIn",
+            builtIn = new { task = "Regression", trainer = "FastTree", label = "y", features = new[] { "x" }, hyperparameters = new Dictionary<string, double> { ["minimumExampleCountPerLeaf"] = 1 }, testFraction = 0.34 },
+            datasetId = dataset.Id,
+            datasetVersionId = version,
+        }, JsonDefaults.Options)).Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
+        var run = (await WaitAsync(trained.Id)).Run;
+        var mlflow = new Experiments.MlflowClient(_admin);
+
+        var created = await mlflow.OkAsync(mlflow.PostAsync("registered-models/create", new { name = "yield-model", description = "regression", tags = new[] { new { key = "team", value = "ops" } } }));
+        created.GetProperty("registered_model").GetProperty("name").GetString().ShouldBe("yield-model");
+        await Experiments.MlflowClient.ShouldFailAsync(mlflow.PostAsync("registered-models/create", new { name = "yield-model" }), 400, "RESOURCE_ALREADY_EXISTS");
+
+        var v1 = (await mlflow.OkAsync(mlflow.PostAsync("model-versions/create", new { name = "yield-model", source = $"runs:/{run.TrackingRunId:N}/model", run_id = run.TrackingRunId.ToString("N") }))).GetProperty("model_version");
+        v1.GetProperty("version").GetString().ShouldBe("1");
+        v1.GetProperty("status").GetString().ShouldBe("READY");
+        v1.GetProperty("current_stage").GetString().ShouldBe("None");
+
+        var moved = (await mlflow.OkAsync(mlflow.PostAsync("model-versions/transition-stage", new { name = "yield-model", version = "1", stage = "production", archive_existing_versions = true }))).GetProperty("model_version");
+        moved.GetProperty("current_stage").GetString().ShouldBe("Production");
+        await mlflow.OkAsync(mlflow.PostAsync("registered-models/alias", new { name = "yield-model", alias = "champion", version = "1" }));
+        (await mlflow.OkAsync(mlflow.GetAsync("registered-models/alias", ("name", "yield-model"), ("alias", "champion")))).GetProperty("model_version").GetProperty("version").GetString().ShouldBe("1");
+        var latest = await mlflow.OkAsync(mlflow.PostAsync("registered-models/get-latest-versions", new { name = "yield-model", stages = new[] { "Production" } }));
+        latest.GetProperty("model_versions")[0].GetProperty("version").GetString().ShouldBe("1");
+        var search = await mlflow.OkAsync(mlflow.GetAsync("registered-models/search", ("filter", "name LIKE 'yield%'")));
+        search.GetProperty("registered_models")[0].GetProperty("aliases")[0].GetProperty("alias").GetString().ShouldBe("champion");
+        (await mlflow.OkAsync(mlflow.GetAsync("model-versions/search", ("filter", $"run_id = '{run.TrackingRunId:N}'")))).GetProperty("model_versions").GetArrayLength().ShouldBe(1);
+        (await mlflow.OkAsync(mlflow.GetAsync("model-versions/get-download-uri", ("name", "yield-model"), ("version", "1")))).GetProperty("artifact_uri").GetString().ShouldStartWith("runs:/");
+        await mlflow.OkAsync(mlflow.PostAsync("model-versions/set-tag", new { name = "yield-model", version = "1", key = "validated", value = "yes" }));
+
+        await Experiments.MlflowClient.ShouldFailAsync(mlflow.GetAsync("registered-models/get", ("name", "nope")), 404, "RESOURCE_DOES_NOT_EXIST");
+        await Experiments.MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/transition-stage", new { name = "yield-model", version = "1", stage = "Live", archive_existing_versions = false }), 400, "INVALID_PARAMETER_VALUE");
+        await Experiments.MlflowClient.ShouldFailAsync(mlflow.GetAsync("model-versions/get", ("name", "yield-model"), ("version", "7")), 404, "RESOURCE_DOES_NOT_EXIST");
+        await Experiments.MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/create", new { name = "yield-model", source = "s3://elsewhere/model" }), 400, "INVALID_PARAMETER_VALUE");
+
+        var history = await _admin.GetFromJsonAsync<List<JsonElement>>($"/api/v1/models/{JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/models?q=yield")).RootElement.GetProperty("items")[0].GetProperty("id").GetGuid()}/history", JsonDefaults.Options);
+        history!.Single().GetProperty("to").GetString().ShouldBe("Production");
+    }
+
     private async Task<TrainingRunDetail> WaitAsync(Guid id)
     {
         for (var i = 0; i < 600; i++)
