@@ -55,6 +55,11 @@ public static class DependencyInjection
         services.AddScoped<Training.TrainingService>();
         services.AddScoped<Training.Hpo.StudyService>();
         services.AddScoped<Registry.RegistryService>();
+        services.AddSingleton<Serving.ServingMetrics>();
+        services.AddSingleton<Serving.EndpointRouter>();
+        services.AddSingleton<Serving.PayloadLog>();
+        services.AddScoped<Serving.DeploymentService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Serving.DeploymentService>());
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Registry.RegistryService>());
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
         return services;

@@ -59,6 +59,7 @@ public static class DependencyInjection
         services.AddSingleton(new SqlSettings(data.SqlMaxRows, data.SqlTimeout, data.SqlMemoryLimit));
         AddJobs(services, database, jobs);
         AddTraining(services, configuration, dataDirectory);
+        AddServing(services, configuration);
 
         services.AddHealthChecks()
             .AddDbContextCheck<PlatformDbContext>("database", tags: [ReadyTag], customTestQuery: (db, ct) => db.Database.CanConnectAsync(ct))
@@ -84,6 +85,27 @@ public static class DependencyInjection
                 : k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile()));
             services.AddSingleton<Core.Training.ITrainingBackend, Training.KubernetesBackend>();
         }
+    }
+
+    private static void AddServing(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<Core.Serving.IEndpointStore, EfEndpointStore>();
+        services.AddSingleton<Serving.OnnxRuntimeHost>();
+        services.AddSingleton<Core.Serving.IInferenceRuntime>(sp => sp.GetRequiredService<Serving.OnnxRuntimeHost>());
+        services.AddHostedService<Serving.ServingReconciler>();
+        services.AddHttpClient(nameof(Serving.TritonDeployer), c => c.Timeout = TimeSpan.FromSeconds(5));
+        var triton = configuration.GetSection("Serving:Kubernetes").Get<Serving.TritonOptions>() ?? new Serving.TritonOptions();
+        services.AddSingleton(triton);
+        services.AddSingleton<Core.Serving.ITritonDeployer>(sp => new Serving.TritonDeployer(
+            triton.Enabled
+                ? new k8s.Kubernetes(!string.IsNullOrWhiteSpace(triton.Host) ? new k8s.KubernetesClientConfiguration { Host = triton.Host }
+                    : k8s.KubernetesClientConfiguration.IsInCluster() ? k8s.KubernetesClientConfiguration.InClusterConfig()
+                    : k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile())
+                : null,
+            triton,
+            sp.GetRequiredService<IObjectStore>(),
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Serving.TritonDeployer>>()));
     }
 
     /// <summary>

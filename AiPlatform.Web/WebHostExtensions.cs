@@ -76,6 +76,7 @@ public static class WebHostExtensions
         services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHostedService<PlatformMeterExporter>();
+        services.AddHttpClient("triton-forward", c => c.Timeout = TimeSpan.FromSeconds(60));
         services.AddOptions<ObservabilityOptions>().Bind(configuration.GetSection(ObservabilityOptions.Section));
         services.Configure<RequestLocalizationOptions>(o =>
         {

@@ -8,6 +8,7 @@ public static class SecurableTypes
     public const string DataSource = "data-source";
     public const string Experiment = "experiment";
     public const string RegisteredModel = "registered-model";
+    public const string Endpoint = "endpoint";
 
-    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel, Endpoint];
 }

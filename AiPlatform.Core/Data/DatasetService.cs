@@ -120,6 +120,47 @@ public sealed class DatasetService(
         }
     }
 
+    /// <summary>
+    /// Platform work (payload logging): a new JSON Lines version holding the latest version's lines (when it is JSON
+    /// Lines) followed by <paramref name="lines"/>, keeping the newest <paramref name="maxRows"/>; no caller involved.
+    /// </summary>
+    internal async Task<UploadResult?> AppendLinesForWorkAsync(Guid id, IReadOnlyList<string> lines, string message, string author, int maxRows, CancellationToken ct)
+    {
+        if (await store.FindAsync(id, ct) is not { } dataset || lines.Count == 0)
+        {
+            return null;
+        }
+
+        var kept = new List<string>();
+        if ((await store.ListVersionsAsync(id, ct)).FirstOrDefault() is { Format: DatasetFormat.JsonLines } latest)
+        {
+            await using var source = await objects.OpenReadAsync(Storage.ObjectKey.Parse(latest.ObjectKey), ct);
+            using var reader = new StreamReader(source);
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                if (line.Length > 0)
+                {
+                    kept.Add(line);
+                }
+            }
+        }
+
+        kept.AddRange(lines);
+        var path = scratch.NewFilePath("jsonl");
+        try
+        {
+            await using (var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', kept.Skip(Math.Max(0, kept.Count - maxRows))) + "\n")))
+            {
+                var (hash, size) = await SpoolAsync(content, path, ct);
+                return await AddVersionFromFileAsync(dataset, path, hash, size, DatasetFormat.JsonLines, "payloads.jsonl", message, "payload-log", null, author, ct);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Saves the result of a console query as a new version (Parquet) of a dataset the caller may write; records the query as lineage.</summary>
     public async Task<UploadResult> SaveQueryResultAsync(Guid id, string query, string? message, CancellationToken ct)
     {

@@ -326,6 +326,23 @@ public sealed partial class RegistryService(
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindModelAsync(id, ct) is { } m ? new SecurableObject(ModelType, m.Id, m.Name, m.OwnerId) : null;
 
+    /// <summary>A version for platform work (loading a deployed endpoint at start), without a caller.</summary>
+    internal async Task<VersionDetails?> GetVersionForWorkAsync(Guid modelId, int version, CancellationToken ct)
+    {
+        var model = await store.FindModelAsync(modelId, ct);
+        var row = model is null ? null : await store.FindVersionAsync(modelId, version, ct);
+        return model is null || row is null ? null : new VersionDetails(model, row, [], await store.ListFilesAsync(row.Id, ct), []);
+    }
+
+    internal async Task<VersionDetails?> GetVersionByAliasForWorkAsync(Guid modelId, string alias, CancellationToken ct)
+    {
+        var name = alias.TrimStart('@');
+        var row = (await store.ListAliasesAsync([modelId], ct)).FirstOrDefault(a => a.Alias == name);
+        return row is null ? null : await GetVersionForWorkAsync(modelId, row.Version, ct);
+    }
+
+    internal async Task<string?> GetModelNameForWorkAsync(Guid modelId, CancellationToken ct) => (await store.FindModelAsync(modelId, ct))?.Name;
+
     // ---- internals ----
 
     private async Task<ModelVersion> AddVersionAsync(RegisteredModel model, string source, Guid? runId, string? description, IReadOnlyDictionary<string, string>? tags, IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream>> Open, long Size)> files, CancellationToken ct)

@@ -87,6 +87,10 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Registry.StageTransition> StageTransitions => Set<Core.Registry.StageTransition>();
 
+    public DbSet<Core.Serving.ServingEndpoint> ServingEndpoints => Set<Core.Serving.ServingEndpoint>();
+
+    public DbSet<Core.Serving.EndpointEvent> EndpointEvents => Set<Core.Serving.EndpointEvent>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

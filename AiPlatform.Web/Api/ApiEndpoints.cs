@@ -6,6 +6,7 @@ using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Features.Models;
 using AiPlatform.Web.Features.Projects;
+using AiPlatform.Web.Features.Serving;
 using AiPlatform.Web.Features.Jobs;
 
 namespace AiPlatform.Web.Api;
@@ -28,6 +29,8 @@ public static class ApiEndpoints
         app.MapTrainingEndpoints();
         app.MapStudyEndpoints();
         app.MapModelEndpoints();
+        app.MapServingEndpoints();
+        app.MapOipEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

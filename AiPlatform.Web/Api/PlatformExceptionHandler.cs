@@ -11,7 +11,8 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
     {
         var (status, title) = exception switch
         {
-            ValidationException => (StatusCodes.Status400BadRequest, "The request is invalid."),
+            ValidationException or AiPlatform.Core.Serving.InferenceInputException => (StatusCodes.Status400BadRequest, "The request is invalid."),
+            AiPlatform.Core.Serving.EndpointUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The endpoint cannot answer now."),
             NotFoundException or AiPlatform.Core.Storage.ObjectNotFoundException => (StatusCodes.Status404NotFound, "Not found."),
             ConflictException or AlreadyExistsException => (StatusCodes.Status409Conflict, "Conflict."),
             AiPlatform.Core.Access.ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden."),

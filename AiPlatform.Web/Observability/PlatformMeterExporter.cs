@@ -57,14 +57,17 @@ internal sealed class PlatformMeterExporter : IHostedService, IDisposable
             Histogram<double> or Histogram<long> => HistogramSink(Metrics.CreateHistogram(instrument.Name, help, new HistogramConfiguration
             {
                 LabelNames = LabelNames(instrument),
-                Buckets = Histogram.ExponentialBuckets(0.01, 4, 10),
+                Buckets = instrument.Meter.Name != Core.Serving.ServingMetrics.MeterName ? Histogram.ExponentialBuckets(0.01, 4, 10)
+                    : instrument is Histogram<long> ? Histogram.ExponentialBuckets(1, 2, 12)
+                    : Histogram.ExponentialBuckets(0.0001, 2, 18),
             })),
             _ => null,
         };
     }
 
     /// <summary>Every platform instrument is tagged with kind and status (see JobMetrics); Prometheus needs the set up front.</summary>
-    private static string[] LabelNames(Instrument instrument) => ["kind", "status"];
+    private static string[] LabelNames(Instrument instrument) =>
+        instrument.Meter.Name == Core.Serving.ServingMetrics.MeterName ? [.. Core.Serving.ServingMetrics.LabelNames] : ["kind", "status"];
 
     private static Action<double, ReadOnlySpan<KeyValuePair<string, object?>>> CounterSink(Counter counter) =>
         (value, tags) => counter.WithLabels(Values(counter.LabelNames, tags)).Inc(value);

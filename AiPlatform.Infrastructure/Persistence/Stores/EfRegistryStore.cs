@@ -61,6 +61,12 @@ internal sealed class EfRegistryStore(IDbContextFactory<PlatformDbContext> conte
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var serving = await db.ServingEndpoints.Where(e => e.ModelId == id).Select(e => e.Name).ToListAsync(ct);
+        if (serving.Count > 0)
+        {
+            throw new ConflictException($"The model is deployed to endpoint(s) {string.Join(", ", serving)}; delete them first.");
+        }
+
         var versions = db.ModelVersions.Where(v => v.ModelId == id).Select(v => v.Id);
         var keys = await db.ModelFiles.Where(f => versions.Contains(f.VersionId)).Select(f => f.ObjectKey).ToListAsync(ct);
         await db.ModelFiles.Where(f => versions.Contains(f.VersionId)).ExecuteDeleteAsync(ct);
@@ -158,6 +164,12 @@ internal sealed class EfRegistryStore(IDbContextFactory<PlatformDbContext> conte
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var serving = await db.ServingEndpoints.Where(e => e.ModelId == version.ModelId && (e.Version == version.Version || e.CanaryVersion == version.Version)).Select(e => e.Name).ToListAsync(ct);
+        if (serving.Count > 0)
+        {
+            throw new ConflictException($"Version {version.Version} is served by endpoint(s) {string.Join(", ", serving)}; roll them to another version or delete them first.");
+        }
+
         var keys = await db.ModelFiles.Where(f => f.VersionId == version.Id).Select(f => f.ObjectKey).ToListAsync(ct);
         await db.ModelFiles.Where(f => f.VersionId == version.Id).ExecuteDeleteAsync(ct);
         await db.ModelVersionTags.Where(t => t.VersionId == version.Id).ExecuteDeleteAsync(ct);

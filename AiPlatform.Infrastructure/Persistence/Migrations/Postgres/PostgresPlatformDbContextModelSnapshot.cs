@@ -1067,6 +1067,162 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("stage_transitions", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Serving.EndpointEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("by");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("detail");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.HasKey("Id")
+                        .HasName("pk_endpoint_events");
+
+                    b.HasIndex("EndpointId", "At")
+                        .HasDatabaseName("ix_endpoint_events_endpoint_id_at");
+
+                    b.ToTable("endpoint_events", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Serving.ServingEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("CanaryPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("canary_percent");
+
+                    b.Property<int?>("CanaryVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("canary_version");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("error");
+
+                    b.Property<int>("MaxBatchSize")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_batch_size");
+
+                    b.Property<int>("MaxQueueDelayMicroseconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_queue_delay_microseconds");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<Guid?>("PayloadDatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("payload_dataset_id");
+
+                    b.Property<int>("PayloadLogPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("payload_log_percent");
+
+                    b.Property<int?>("PreviousVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("previous_version");
+
+                    b.Property<int>("Replicas")
+                        .HasColumnType("integer")
+                        .HasColumnName("replicas");
+
+                    b.Property<bool>("RollOnAliasMove")
+                        .HasColumnType("boolean")
+                        .HasColumnName("roll_on_alias_move");
+
+                    b.Property<string>("Runtime")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("runtime");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("target");
+
+                    b.Property<int>("Threads")
+                        .HasColumnType("integer")
+                        .HasColumnName("threads");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_serving_endpoints");
+
+                    b.HasIndex("ModelId")
+                        .HasDatabaseName("ix_serving_endpoints_model_id");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_serving_endpoints_name");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_serving_endpoints_owner_id");
+
+                    b.ToTable("serving_endpoints", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Storage.StorageUsageSnapshot", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2105,6 +2261,33 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_stage_transitions_registered_models_model_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Serving.EndpointEvent", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Serving.ServingEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_endpoint_events_serving_endpoints_endpoint_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Serving.ServingEndpoint", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Registry.RegisteredModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_serving_endpoints_registered_models_model_id");
+
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_serving_endpoints_users_owner_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>

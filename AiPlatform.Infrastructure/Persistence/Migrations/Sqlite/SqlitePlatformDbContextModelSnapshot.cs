@@ -1058,6 +1058,162 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("stage_transitions", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Serving.EndpointEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("by");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail");
+
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.HasKey("Id")
+                        .HasName("pk_endpoint_events");
+
+                    b.HasIndex("EndpointId", "At")
+                        .HasDatabaseName("ix_endpoint_events_endpoint_id_at");
+
+                    b.ToTable("endpoint_events", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Serving.ServingEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("CanaryPercent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("canary_percent");
+
+                    b.Property<int?>("CanaryVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("canary_version");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(10000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<int>("MaxBatchSize")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_batch_size");
+
+                    b.Property<int>("MaxQueueDelayMicroseconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_queue_delay_microseconds");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<Guid?>("PayloadDatasetId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload_dataset_id");
+
+                    b.Property<int>("PayloadLogPercent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("payload_log_percent");
+
+                    b.Property<int?>("PreviousVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("previous_version");
+
+                    b.Property<int>("Replicas")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("replicas");
+
+                    b.Property<bool>("RollOnAliasMove")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("roll_on_alias_move");
+
+                    b.Property<string>("Runtime")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("runtime");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target");
+
+                    b.Property<int>("Threads")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("threads");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_serving_endpoints");
+
+                    b.HasIndex("ModelId")
+                        .HasDatabaseName("ix_serving_endpoints_model_id");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_serving_endpoints_name");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_serving_endpoints_owner_id");
+
+                    b.ToTable("serving_endpoints", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Storage.StorageUsageSnapshot", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2092,6 +2248,33 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_stage_transitions_registered_models_model_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Serving.EndpointEvent", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Serving.ServingEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_endpoint_events_serving_endpoints_endpoint_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Serving.ServingEndpoint", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Registry.RegisteredModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_serving_endpoints_registered_models_model_id");
+
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_serving_endpoints_users_owner_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Registry;
+using AiPlatform.Core.Serving;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AiPlatform.Web.Features.Serving;
+
+/// <summary>
+/// The Open Inference Protocol v2 (KServe / Triton) under <c>/v2</c>: health (open for probes), server and model
+/// metadata, model readiness and infer. Errors are <c>{"error": "..."}</c> with 400 (client's mistake), 404 (unknown
+/// or invisible model) and 503 (not ready). Calls for endpoints on Triton are forwarded to it after the same checks.
+/// </summary>
+public static class OipEndpoints
+{
+    public const long MaxBodyBytes = 64L * 1024 * 1024;
+
+    public static void MapOipEndpoints(this IEndpointRouteBuilder app)
+    {
+        var health = app.MapGroup("/v2/health").WithTags("Inference (OIP v2)").AllowAnonymous();
+        health.MapGet("/live", () => Results.Ok()).WithName("OipServerLive").WithSummary("200 while the server process runs.");
+        health.MapGet("/ready", (IInferenceRuntime _) => Results.Ok()).WithName("OipServerReady").WithSummary("200 when the server takes requests.");
+
+        var v2 = app.MapGroup("/v2").WithTags("Inference (OIP v2)").AddEndpointFilter(OipErrors).DisableAntiforgery();
+        v2.MapGet("/", () => Results.Json(new
+        {
+            name = "aiplatform",
+            version = typeof(OipEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
+            extensions = Array.Empty<string>(),
+        })).WithName("OipServerMetadata");
+        v2.MapGet("/models/{name}", (string name, DeploymentService d, CancellationToken ct) => MetadataAsync(name, null, d, ct)).WithName("OipModelMetadata");
+        v2.MapGet("/models/{name}/versions/{version:int}", (string name, int version, DeploymentService d, CancellationToken ct) => MetadataAsync(name, version, d, ct)).WithName("OipModelVersionMetadata");
+        v2.MapGet("/models/{name}/ready", (string name, DeploymentService d, CancellationToken ct) => ReadyAsync(name, null, d, ct)).WithName("OipModelReady");
+        v2.MapGet("/models/{name}/versions/{version:int}/ready", (string name, int version, DeploymentService d, CancellationToken ct) => ReadyAsync(name, version, d, ct)).WithName("OipModelVersionReady");
+        v2.MapPost("/models/{name}/infer", (string name, HttpContext http, DeploymentService d) => InferAsync(name, null, http, d))
+            .WithName("OipInfer").WithSummary("Infer with JSON tensors (FP32, FP64, INT32, INT64, BOOL, BYTES; flat or nested data).")
+            .Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+        v2.MapPost("/models/{name}/versions/{version:int}/infer", (string name, int version, HttpContext http, DeploymentService d) => InferAsync(name, version, http, d))
+            .WithName("OipInferVersion").Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
+        v2.MapFallback(() => Error(StatusCodes.Status404NotFound, "No inference API endpoint matches this path.")).ExcludeFromDescription();
+    }
+
+    private static async Task<IResult> MetadataAsync(string name, int? version, DeploymentService deployments, CancellationToken ct)
+    {
+        var view = await deployments.GetByNameAsync(name, ct);
+        var e = view.Endpoint;
+        int[] versions = e.CanaryVersion is { } c ? [e.Version, c] : [e.Version];
+        if (version is { } v && !versions.Contains(v))
+        {
+            throw new NotFoundException("Model version", $"{name}/{v}");
+        }
+
+        var signature = deployments.SignatureOf(name, version ?? e.Version) ?? view.Signature;
+        return Results.Json(new
+        {
+            name,
+            versions = versions.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(),
+            platform = "onnxruntime_onnx",
+            inputs = Specs(signature?.Inputs),
+            outputs = Specs(signature?.Outputs),
+        });
+    }
+
+    private static async Task<IResult> ReadyAsync(string name, int? version, DeploymentService deployments, CancellationToken ct) =>
+        await deployments.IsReadyAsync(name, version, ct) ? Results.Ok() : Error(StatusCodes.Status400BadRequest, "Model version not ready.");
+
+    private static async Task<IResult> InferAsync(string name, int? version, HttpContext http, DeploymentService deployments)
+    {
+        var ct = http.RequestAborted;
+        if (await deployments.ForwardTargetAsync(name, version, ct) is { } target)
+        {
+            return await ForwardAsync(http, target, deployments);
+        }
+
+        using var body = await JsonDocument.ParseAsync(http.Request.Body, default, ct);
+        var request = OipJson.ReadRequest(body.RootElement);
+        var result = await deployments.InferAsync(name, version, request, ct);
+        http.Response.ContentType = "application/json";
+        await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter))
+        {
+            OipJson.WriteResult(writer, result);
+        }
+
+        await http.Response.BodyWriter.FlushAsync(ct);
+        return Results.Empty;
+    }
+
+    /// <summary>Sends the caller's body to Triton unchanged and returns its answer.</summary>
+    private static async Task<IResult> ForwardAsync(HttpContext http, ForwardTarget target, DeploymentService deployments)
+    {
+        var client = http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("triton-forward");
+        var clock = Stopwatch.StartNew();
+        using var forward = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseAddress, $"v2/models/{Uri.EscapeDataString(target.ModelName)}/versions/{target.Version}/infer"))
+        {
+            Content = new StreamContent(http.Request.Body),
+        };
+        forward.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
+        }
+        catch (HttpRequestException e)
+        {
+            deployments.RecordForwarded(target.ModelName, target.Version, "error", clock.Elapsed);
+            throw new EndpointUnavailableException($"Triton of '{target.ModelName}' cannot be reached: {e.Message}");
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            deployments.RecordForwarded(target.ModelName, target.Version, status < 300 ? "ok" : status < 500 ? "bad_request" : "error", clock.Elapsed);
+            http.Response.StatusCode = status;
+            http.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+            await response.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
+        }
+
+        return Results.Empty;
+    }
+
+    private static object[] Specs(IReadOnlyList<TensorSpec>? specs) =>
+        specs is null ? [] : [.. specs.Select(s => new { name = s.Name, datatype = s.DataType, shape = s.Shape })];
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+
+    private static async ValueTask<object?> OipErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            var (status, message) = e switch
+            {
+                NotFoundException => (404, e.Message),
+                InferenceInputException or ValidationException or JsonException or BadHttpRequestException => (400, e.Message),
+                EndpointUnavailableException => (503, e.Message),
+                ForbiddenException => (403, e.Message),
+                _ => (500, $"An unexpected error occurred; quote the correlation id {context.HttpContext.TraceIdentifier} when reporting it."),
+            };
+            if (status == 500)
+            {
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OipEndpoints))
+                    .LogError(e, "Inference API error on {Method} {Path}", context.HttpContext.Request.Method, context.HttpContext.Request.Path);
+            }
+
+            return Error(status, message);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+using System.Text;
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Core.Registry;
+using AiPlatform.Core.Serving;
+using AiPlatform.Core.Storage;
+using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Tests.Builders;
+using AiPlatform.Infrastructure.Tests.Training;
+
+namespace AiPlatform.Infrastructure.Tests.Serving;
+
+/// <summary>Deployments to the in-process ONNX Runtime with real models trained by the built-in trainer.</summary>
+public sealed class ServingTests(SqliteServicesFixture fixture) : TrainingTestBase(fixture), IClassFixture<SqliteServicesFixture>
+{
+    private RegistryService Registry => Fixture.Get<RegistryService>();
+
+    private DeploymentService Deployments => Fixture.Get<DeploymentService>();
+
+    [Fact]
+    public async Task A_deployed_version_answers_tensors_and_records_and_names_the_input_a_client_got_wrong()
+    {
+        var (model, _) = await ModelWithVersionsAsync(1);
+        var endpoint = await Deployments.DeployAsync(new DeploySpec("churn-" + Suffix(), model.Id, "1"), None);
+
+        endpoint.Status.ShouldBe(EndpointStatus.Ready, endpoint.Error);
+        var view = await Deployments.GetAsync(endpoint.Id, None);
+        view.Signature!.Inputs.Select(i => i.Name).ShouldBe(["tenure", "spend", "plan"], ignoreOrder: true);
+
+        var result = await Deployments.InferAsync(endpoint.Name, null, Request(rows: 3), None);
+        result.ModelVersion.ShouldBe("1");
+        var predicted = result.Outputs.Single(o => o.Name == "PredictedLabel.output");
+        predicted.Shape.ShouldBe([3, 1]);
+        predicted.DataType.ShouldBe("BOOL");
+        var probability = (float[])result.Outputs.Single(o => o.Name == "Probability.output").Data;
+        probability.ShouldAllBe(p => p >= 0 && p <= 1);
+        // Short tenure and low spend churn in the training data; long tenure and high spend do not.
+        probability[0].ShouldBeGreaterThan(probability[1]);
+
+        var only = await Deployments.InferAsync(endpoint.Name, null, Request(rows: 1) with { Outputs = ["Score.output"] }, None);
+        only.Outputs.Select(o => o.Name).ShouldBe(["Score.output"]);
+
+        var (version, predictions) = await Deployments.PredictAsync(endpoint.Name, Records("""[{"tenure": 3, "spend": 10.5, "plan": "basic"}, {"tenure": 50, "spend": 95, "plan": "pro"}]"""), None);
+        version.ShouldBe(1);
+        predictions.Count.ShouldBe(2);
+        predictions[0].ShouldContainKey("PredictedLabel");
+        predictions[0].ShouldNotContainKey("tenure");
+        ((float)predictions[0]["Probability"]!).ShouldBeGreaterThan((float)predictions[1]["Probability"]!);
+
+        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, rename: "tenur"), None))).Message.ShouldContain("'tenur'");
+        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, spendType: "FP64"), None))).Message.ShouldContain("'spend' has datatype FP64; the model takes FP32");
+        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, spendShape: [1, 2]), None))).Message.ShouldContain("'spend' has shape [1, 2]");
+        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, spendData: new float[2]), None))).Message.ShouldContain("'spend' has 2 elements");
+        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1) with { Outputs = ["nope"] }, None))).Message.ShouldContain("'nope'");
+        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.PredictAsync(endpoint.Name, Records("""[{"tenure": "long", "spend": 1, "plan": "x"}]"""), None))).Message.ShouldContain("'tenure' takes a number");
+        await Should.ThrowAsync<NotFoundException>(() => Deployments.InferAsync("no-such-endpoint", null, Request(1), None));
+        await Should.ThrowAsync<NotFoundException>(() => Deployments.InferAsync(endpoint.Name, 7, Request(1), None));
+
+        var stranger = await Fixture.CreateUserAsync("stranger" + Suffix(), SystemRoles.ModelDeveloper);
+        await Fixture.As(stranger, async () =>
+        {
+            await Should.ThrowAsync<NotFoundException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1), None));
+            (await Deployments.ListAsync(null, 0, 100, None)).Items.ShouldNotContain(e => e.Id == endpoint.Id);
+        });
+        var summary = Fixture.Get<ServingMetrics>().Summary(endpoint.Name, TimeSpan.FromHours(1)).Single();
+        summary.Requests.ShouldBe(8);
+        summary.Errors.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task Versions_that_are_not_ready_are_refused_and_a_model_that_cannot_load_leaves_the_endpoint_failed_with_the_reason()
+    {
+        var (model, _) = await ModelWithVersionsAsync(1);
+        await Registry.CreateVersionFromUploadAsync(model.Id, "bad.onnx", new MemoryStream("not a graph"u8.ToArray()), null, None);
+        (await Should.ThrowAsync<ValidationException>(() => Deployments.DeployAsync(new DeploySpec("bad-" + Suffix(), model.Id, "2"), None)))
+            .Errors["target"].Single().ShouldContain("FailedRegistration");
+        await Should.ThrowAsync<ValidationException>(() => Deployments.DeployAsync(new DeploySpec("Bad Name", model.Id, "1"), None));
+        await Should.ThrowAsync<NotFoundException>(() => Deployments.DeployAsync(new DeploySpec("x-" + Suffix(), model.Id, "@nobody"), None));
+
+        // The stored file is damaged after registration: the endpoint fails with ONNX Runtime's reason.
+        var file = (await Registry.GetVersionAsync(model.Id, 1, None)).Files.Single(f => f.Path == "model.onnx");
+        var objects = Fixture.Get<IObjectStore>();
+        await using (var original = await objects.OpenReadAsync(ObjectKey.Parse(file.ObjectKey), None))
+        {
+            var keep = new MemoryStream();
+            await original.CopyToAsync(keep);
+            await objects.PutAsync(ObjectKey.Parse(file.ObjectKey), new MemoryStream("garbage"u8.ToArray()), null, null, None);
+            var endpoint = await Deployments.DeployAsync(new DeploySpec("broken-" + Suffix(), model.Id, "1"), None);
+            endpoint.Status.ShouldBe(EndpointStatus.Failed);
+            endpoint.Error!.ShouldContain("ONNX Runtime could not load the model");
+            (await Should.ThrowAsync<EndpointUnavailableException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1), None))).Message.ShouldContain("Failed");
+            (await Deployments.ListEventsAsync(endpoint.Id, None)).ShouldContain(e => e.Kind == "failed");
+            keep.Position = 0;
+            await objects.PutAsync(ObjectKey.Parse(file.ObjectKey), keep, null, null, None);
+            await Deployments.DeleteAsync(endpoint.Id, None);
+        }
+    }
+
+    [Fact]
+    public async Task Canary_promote_and_rollback_move_traffic_without_dropping_requests_in_flight()
+    {
+        var (model, _) = await ModelWithVersionsAsync(2);
+        var endpoint = await Deployments.DeployAsync(new DeploySpec("canary-" + Suffix(), model.Id, "1"), None);
+        await Should.ThrowAsync<ConflictException>(() => Deployments.PromoteAsync(endpoint.Id, None));
+        await Should.ThrowAsync<ConflictException>(() => Deployments.RollbackAsync(endpoint.Id, None));
+
+        await Deployments.SetCanaryAsync(endpoint.Id, "2", 50, None);
+        var versions = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            versions.Add((await Deployments.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion);
+        }
+
+        versions.ShouldContain("1");
+        versions.ShouldContain("2");
+        (await Deployments.InferAsync(endpoint.Name, 2, Request(1), None)).ModelVersion.ShouldBe("2");
+
+        await Deployments.PromoteAsync(endpoint.Id, None);
+        var promoted = (await Deployments.GetAsync(endpoint.Id, None)).Endpoint;
+        (promoted.Version, promoted.CanaryVersion, promoted.PreviousVersion).ShouldBe((2, (int?)null, (int?)1));
+
+        // Load from eight clients while the endpoint rolls back and forth: not one request may fail.
+        using var stop = new CancellationTokenSource();
+        var failures = 0;
+        var served = 0;
+        var clients = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Deployments.InferAsync(endpoint.Name, null, Request(2), None);
+                    Interlocked.Increment(ref served);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        })).ToList();
+        for (var i = 0; i < 4; i++)
+        {
+            await Deployments.RollbackAsync(endpoint.Id, None);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+        failures.ShouldBe(0);
+        served.ShouldBeGreaterThan(0);
+        var final = (await Deployments.GetAsync(endpoint.Id, None)).Endpoint;
+        (final.Version, final.PreviousVersion).ShouldBe((2, (int?)1));
+        Fixture.Get<IInferenceRuntime>().Loaded.Where(k => k.Endpoint == endpoint.Name).ShouldBe([new ServedModel(endpoint.Name, 2)]);
+        (await Deployments.ListEventsAsync(endpoint.Id, None)).Select(e => e.Kind).ShouldContain("rollback");
+        await Should.ThrowAsync<ConflictException>(() => Registry.DeleteVersionAsync(model.Id, 2, None));
+    }
+
+    [Fact]
+    public async Task Moving_the_alias_rolls_the_endpoint_and_a_restarted_node_loads_its_endpoints_again()
+    {
+        var (model, _) = await ModelWithVersionsAsync(2);
+        await Registry.SetAliasAsync(model.Id, "champion", 1, None);
+        var endpoint = await Deployments.DeployAsync(new DeploySpec("alias-" + Suffix(), model.Id, "@champion"), None);
+        endpoint.Version.ShouldBe(1);
+
+        await Registry.SetAliasAsync(model.Id, "champion", 2, None);
+        await Deployments.ReconcileAsync(None);
+        var rolled = (await Deployments.GetAsync(endpoint.Id, None)).Endpoint;
+        (rolled.Version, rolled.Target, rolled.PreviousVersion).ShouldBe((2, "@champion", (int?)1));
+        (await Deployments.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion.ShouldBe("2");
+        (await Deployments.ListEventsAsync(endpoint.Id, None)).First().Detail!.ShouldContain("alias @champion moved to v2");
+
+        // A fresh node has nothing loaded: the reconcile loop loads what the database says.
+        var runtime = Fixture.Get<IInferenceRuntime>();
+        await runtime.UnloadAsync(new ServedModel(endpoint.Name, 2));
+        await Should.ThrowAsync<EndpointUnavailableException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1), None));
+        await Deployments.ReconcileAsync(None);
+        (await Deployments.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion.ShouldBe("2");
+    }
+
+    [Fact]
+    public async Task Dynamic_batching_runs_concurrent_requests_as_one_call_with_the_same_answers()
+    {
+        var (model, _) = await ModelWithVersionsAsync(1);
+        var plain = await Deployments.DeployAsync(new DeploySpec("plain-" + Suffix(), model.Id, "1"), None);
+        var batched = await Deployments.DeployAsync(new DeploySpec("batched-" + Suffix(), model.Id, "1", MaxBatchSize: 64, MaxQueueDelayMicroseconds: 20_000), None);
+
+        var requests = Enumerable.Range(0, 24).Select(i => Request(1 + (i % 3), seed: i)).ToList();
+        var expected = await Task.WhenAll(requests.Select(r => Deployments.InferAsync(plain.Name, null, r, None)));
+        var actual = await Task.WhenAll(requests.Select(r => Task.Run(() => Deployments.InferAsync(batched.Name, null, r, None))));
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var want = (float[])expected[i].Outputs.Single(o => o.Name == "Probability.output").Data;
+            var got = actual[i].Outputs.Single(o => o.Name == "Probability.output");
+            got.Shape[0].ShouldBe(requests[i].Inputs[0].Shape[0]);
+            ((float[])got.Data).ShouldBe(want, tolerance: 1e-5f);
+        }
+
+        Fixture.Get<ServingMetrics>().Summary(batched.Name, TimeSpan.FromHours(1)).Single().MeanBatchSize.ShouldBeGreaterThan(2);
+        Fixture.Get<ServingMetrics>().Summary(plain.Name, TimeSpan.FromHours(1)).Single().MeanBatchSize.ShouldBeLessThan(3);
+    }
+
+    [Fact]
+    public async Task Sampled_payloads_are_written_to_the_chosen_dataset()
+    {
+        var (model, _) = await ModelWithVersionsAsync(1);
+        var datasets = Fixture.Get<DatasetService>();
+        var target = await datasets.CreateAsync("payloads-" + Suffix(), null, null, None);
+        await Should.ThrowAsync<ValidationException>(() => Deployments.DeployAsync(new DeploySpec("log-" + Suffix(), model.Id, "1", PayloadLogPercent: 100), None));
+        var endpoint = await Deployments.DeployAsync(new DeploySpec("log-" + Suffix(), model.Id, "1", PayloadLogPercent: 100, PayloadDatasetId: target.Id), None);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await Deployments.InferAsync(endpoint.Name, null, Request(1, seed: i), None);
+        }
+
+        await Fixture.Get<PayloadLog>().FlushAllAsync(None);
+        await Deployments.InferAsync(endpoint.Name, null, Request(1), None);
+        await Fixture.Get<PayloadLog>().FlushAllAsync(None);
+
+        var versions = await datasets.ListVersionsAsync(target.Id, None);
+        versions.Count.ShouldBe(2);
+        versions[0].RowCount.ShouldBe(6, "each flush appends to the previous version");
+        versions[0].Columns.Select(c => c.Name).ShouldContain("inputs");
+    }
+
+    private static string Suffix() => Guid.NewGuid().ToString("N")[..6];
+
+    private static IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> Records(string json) =>
+        JsonSerializer.Deserialize<List<Dictionary<string, JsonElement>>>(json)!.Select(d => (IReadOnlyDictionary<string, JsonElement>)d).ToList();
+
+    /// <summary>Row 0 churns (short tenure, low spend), row 1 does not; further rows vary with the seed.</summary>
+    internal static InferenceRequest Request(int rows, string rename = "tenure", string spendType = "FP32", long[]? spendShape = null, Array? spendData = null, int seed = 0)
+    {
+        var random = new Random(seed);
+        var tenure = Enumerable.Range(0, rows).Select(i => i == 0 ? 3f : i == 1 ? 50f : random.Next(1, 60)).ToArray();
+        var spend = Enumerable.Range(0, rows).Select(i => i == 0 ? 10f : i == 1 ? 95f : (float)(random.NextDouble() * 100)).ToArray();
+        var plan = Enumerable.Range(0, rows).Select(i => i % 2 == 0 ? "basic" : "pro").ToArray();
+        Array spendValues = spendData ?? (spendType == "FP64" ? spend.Select(s => (double)s).ToArray() : spend);
+        return new InferenceRequest("r1",
+        [
+            new InferTensor(rename, "FP32", [rows, 1], tenure),
+            new InferTensor("spend", spendType, spendShape ?? [rows, 1], spendValues),
+            new InferTensor("plan", "BYTES", [rows, 1], plan),
+        ], null);
+    }
+
+    private async Task<(RegisteredModel Model, TrainingRun Run)> ModelWithVersionsAsync(int versions)
+    {
+        var (experiment, dataset, version) = await SetupAsync(TrainingTests.BinaryCsv(200));
+        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+            new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure", "spend", "plan"], new Dictionary<string, double> { ["numberOfIterations"] = 10 }), null, dataset.Id, version.Id), None);
+        await RunJobAsync(run);
+        run = (await Training.GetAsync(run.Id, None)).Run;
+        var model = await Registry.CreateModelAsync("served-" + Suffix(), null, null, None);
+        for (var i = 0; i < versions; i++)
+        {
+            (await Registry.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, null, null, None)).Status.ShouldBe(ModelVersionStatus.Ready);
+        }
+
+        return (model, run);
+    }
+}
