@@ -19,7 +19,7 @@ internal sealed class MustChangePasswordMiddleware(RequestDelegate next)
             return next(context);
         }
 
-        if (context.Request.Path.StartsWithSegments("/api"))
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v2"))
         {
             return Results.Problem(statusCode: 403, title: "Password change required.", detail: "Choose a new password at /account/change-password first.", type: Api.ProblemTypes.For("password-change-required")).ExecuteAsync(context);
         }

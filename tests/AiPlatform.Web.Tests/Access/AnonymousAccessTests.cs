@@ -14,7 +14,7 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
 {
     private static readonly string[] OpenRoutes =
     [
-        "/health/live", "/health/ready", "/metrics", "/culture/set", "/account/login", "/account/login-2fa", "/account/login/external", "/account/access-denied",
+        "/health/live", "/health/ready", "/v2/health/live", "/v2/health/ready", "/metrics", "/culture/set", "/account/login", "/account/login-2fa", "/account/login/external", "/account/access-denied",
     ];
 
     private readonly PlatformWebFactory _factory = new();
