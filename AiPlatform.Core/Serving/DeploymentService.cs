@@ -58,7 +58,12 @@ public sealed partial class DeploymentService(
 {
     public const string EndpointType = SecurableTypes.Endpoint;
 
+    private readonly Dictionary<Guid, string> _modelNames = [];
+
     public string ObjectType => EndpointType;
+
+    /// <summary>Whether endpoints can run on Triton (Serving:Kubernetes configured).</summary>
+    public bool TritonAvailable => triton.Configured;
 
     // ---- deploy and change ----
 
@@ -249,6 +254,17 @@ public sealed partial class DeploymentService(
 
         return visible;
     }
+
+    /// <summary>Remembers the names of the models behind listed endpoints (for lists; see <see cref="ModelNameOf"/>).</summary>
+    public async Task LoadModelNamesAsync(IEnumerable<Guid> modelIds, CancellationToken ct)
+    {
+        foreach (var id in modelIds.Distinct().Where(id => !_modelNames.ContainsKey(id)).ToList())
+        {
+            _modelNames[id] = await registry.GetModelNameForWorkAsync(id, ct) ?? "?";
+        }
+    }
+
+    public string ModelNameOf(Guid modelId) => _modelNames.GetValueOrDefault(modelId, "?");
 
     // ---- inference ----
 

@@ -68,7 +68,7 @@ public static class RecordTensors
         foreach (var output in outputs)
         {
             var name = output.Name.EndsWith(".output", StringComparison.Ordinal) ? output.Name[..^".output".Length] : output.Name;
-            if (inputs.Contains(name) || name == "Features" || output.Shape.Count == 0 || output.Shape[0] != rows)
+            if (inputs.Contains(name) || name == "Features" || name.EndsWith(".unusedOutput", StringComparison.Ordinal) || output.Shape.Count == 0 || output.Shape[0] != rows)
             {
                 continue;
             }
