@@ -77,6 +77,12 @@ public sealed class ModelVersion
     /// <summary>Inputs and outputs (names, types, shapes) as JSON; null when the files do not say.</summary>
     public string? SignatureJson { get; set; }
 
+    /// <summary>Facts of the ONNX graph (IR version, opsets, producer, size) as JSON.</summary>
+    public string? GraphFactsJson { get; set; }
+
+    /// <summary>The ML.NET → ONNX conversion report (parity on validation rows) as JSON, when the files have one.</summary>
+    public string? ConversionReportJson { get; set; }
+
     public Guid CreatedById { get; set; }
 
     public required string CreatedBy { get; set; }
@@ -145,8 +151,14 @@ public sealed record TensorSpec(string Name, string DataType, IReadOnlyList<long
 
 public sealed record ModelSignature(IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs);
 
+/// <summary>Facts of an ONNX graph read from the file itself.</summary>
+public sealed record OnnxGraphFacts(long IrVersion, IReadOnlyDictionary<string, long> Opsets, string? Producer, string? ProducerVersion, long SizeBytes, int Nodes);
+
+/// <summary>How closely the ONNX export reproduces the ML.NET model on validation rows (written by the built-in trainers).</summary>
+public sealed record ConversionReport(string Source, string Target, int Rows, IReadOnlyDictionary<string, double> MaxAbsDifference, double Tolerance, bool Passed);
+
 /// <summary>What a model's files say about it.</summary>
-public sealed record ModelInspection(ModelFormat Format, ModelSignature? Signature);
+public sealed record ModelInspection(ModelFormat Format, ModelSignature? Signature, OnnxGraphFacts? Facts = null, ConversionReport? Conversion = null);
 
 /// <summary>Reads model files: ONNX graphs (ONNX Runtime) and the platform's ML.NET models (their input schema).</summary>
 public interface IModelInspector

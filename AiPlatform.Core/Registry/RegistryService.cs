@@ -15,6 +15,10 @@ public sealed record ModelDetails(RegisteredModel Model, PermissionLevel Level, 
 public sealed record VersionDetails(RegisteredModel Model, ModelVersion Version, IReadOnlyList<ModelVersionTag> Tags, IReadOnlyList<ModelFile> Files, IReadOnlyList<string> Aliases)
 {
     public ModelSignature? Signature => Version.SignatureJson is null ? null : JsonSerializer.Deserialize<ModelSignature>(Version.SignatureJson, RegistryService.Json);
+
+    public OnnxGraphFacts? GraphFacts => Version.GraphFactsJson is null ? null : JsonSerializer.Deserialize<OnnxGraphFacts>(Version.GraphFactsJson, RegistryService.Json);
+
+    public ConversionReport? Conversion => Version.ConversionReportJson is null ? null : JsonSerializer.Deserialize<ConversionReport>(Version.ConversionReportJson, RegistryService.Json);
 }
 
 /// <summary>
@@ -388,6 +392,8 @@ public sealed partial class RegistryService(
                 var inspection = inspector.Inspect(locals);
                 version.Format = inspection.Format;
                 version.SignatureJson = inspection.Signature is null ? null : JsonSerializer.Serialize(inspection.Signature, Json);
+                version.GraphFactsJson = inspection.Facts is null ? null : JsonSerializer.Serialize(inspection.Facts, Json);
+                version.ConversionReportJson = inspection.Conversion is null ? null : JsonSerializer.Serialize(inspection.Conversion, Json);
                 version.Status = ModelVersionStatus.Ready;
             }
             catch (ValidationException e)

@@ -20,7 +20,17 @@ public sealed class ModelInspector : IModelInspector
             try
             {
                 using var session = new InferenceSession(onnx.LocalFile);
-                return new ModelInspection(ModelFormat.Onnx, new ModelSignature(Specs(session.InputMetadata), Specs(session.OutputMetadata)));
+                OnnxGraphFacts? facts;
+                try
+                {
+                    facts = OnnxFacts.Read(onnx.LocalFile);
+                }
+                catch (InvalidDataException)
+                {
+                    facts = null;
+                }
+
+                return new ModelInspection(ModelFormat.Onnx, new ModelSignature(Specs(session.InputMetadata), Specs(session.OutputMetadata)), facts, Conversion(files));
             }
             catch (OnnxRuntimeException e)
             {
@@ -36,6 +46,25 @@ public sealed class ModelInspector : IModelInspector
         }
 
         return new ModelInspection(ModelFormat.Other, null);
+    }
+
+    /// <summary>The conversion report the built-in trainers write beside the ONNX file, if any.</summary>
+    private static ConversionReport? Conversion(IReadOnlyList<(string Path, string LocalFile)> files)
+    {
+        var report = files.FirstOrDefault(f => f.Path.EndsWith("conversion_report.json", StringComparison.OrdinalIgnoreCase));
+        if (report.LocalFile is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ConversionReport>(File.ReadAllText(report.LocalFile), JsonSerializerOptions.Web);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static List<TensorSpec> Specs(IReadOnlyDictionary<string, NodeMetadata> metadata) =>

@@ -1,3 +1,5 @@
+using AiPlatform.Core.Registry;
+using Microsoft.ML.OnnxRuntime;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -308,6 +310,25 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         {
             File.Delete(onnxPath);
             await log($"ONNX export is not available for this pipeline: {e.Message}");
+        }
+
+        if (File.Exists(onnxPath))
+        {
+            ConversionReport report;
+            try
+            {
+                report = OnnxParity.Check(ml, final, evaluationInput, [.. prepared.Features.Select(f => (f.Column, f.Kind == FeatureKind.Numeric))], onnxPath);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException or ArgumentException)
+            {
+                report = new ConversionReport("ML.NET model.zip", "ONNX model.onnx", 0, new Dictionary<string, double>(), OnnxParity.Tolerance, false);
+                await log($"The ONNX parity check could not run: {e.Message}");
+            }
+
+            var reportPath = Path.Combine(modelFolder, "conversion_report.json");
+            await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
+            artifacts.Add(new TrainingArtifact("model/conversion_report.json", reportPath, "application/json"));
+            await log($"ONNX parity on {report.Rows} validation rows: " + string.Join(", ", report.MaxAbsDifference.Select(d => $"max |Δ {d.Key}| = {d.Value.ToString("G3", CultureInfo.InvariantCulture)}")) + (report.Passed ? " (passed)" : $" (above {report.Tolerance})"));
         }
 
         var schemaPath = Path.Combine(modelFolder, "input_schema.json");

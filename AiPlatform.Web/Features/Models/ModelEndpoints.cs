@@ -97,7 +97,7 @@ public sealed record ModelView(RegisteredModel Model, PermissionLevel Permission
     public static ModelView From(ModelDetails d) => new(d.Model, d.Level, d.Tags.ToDictionary(t => t.Key, t => t.Value), d.Versions, d.Aliases.ToDictionary(a => a.Alias, a => a.Version));
 }
 
-public sealed record VersionView(string ModelName, ModelVersion Version, ModelSignature? Signature, IReadOnlyList<ModelFile> Files, IReadOnlyDictionary<string, string> Tags, IReadOnlyList<string> Aliases)
+public sealed record VersionView(string ModelName, ModelVersion Version, ModelSignature? Signature, OnnxGraphFacts? GraphFacts, ConversionReport? Conversion, IReadOnlyList<ModelFile> Files, IReadOnlyDictionary<string, string> Tags, IReadOnlyList<string> Aliases)
 {
-    public static VersionView From(VersionDetails d) => new(d.Model.Name, d.Version, d.Signature, d.Files, d.Tags.ToDictionary(t => t.Key, t => t.Value), d.Aliases);
+    public static VersionView From(VersionDetails d) => new(d.Model.Name, d.Version, d.Signature, d.GraphFacts, d.Conversion, d.Files, d.Tags.ToDictionary(t => t.Key, t => t.Value), d.Aliases);
 }

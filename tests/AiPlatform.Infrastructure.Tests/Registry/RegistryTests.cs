@@ -27,7 +27,17 @@ public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestB
         version.Format.ShouldBe(ModelFormat.Onnx);
         version.RunId.ShouldBe(run.TrackingRunId);
         var details = await Registry.GetVersionAsync(model.Id, 1, None);
-        details.Files.Select(f => f.Path).ShouldBe(["input_schema.json", "model.onnx", "model.zip"], ignoreOrder: true);
+        details.Files.Select(f => f.Path).ShouldBe(["conversion_report.json", "input_schema.json", "model.onnx", "model.zip"], ignoreOrder: true);
+        var conversion = details.Conversion!;
+        conversion.Rows.ShouldBeGreaterThan(10);
+        conversion.MaxAbsDifference.Keys.ShouldBe(["Score", "Probability"], ignoreOrder: true);
+        conversion.MaxAbsDifference.Values.ShouldAllBe(d => d <= 1e-4);
+        conversion.Passed.ShouldBeTrue();
+        var facts = details.GraphFacts!;
+        facts.Opsets["ai.onnx"].ShouldBeGreaterThanOrEqualTo(9);
+        facts.Producer.ShouldBe("ML.NET");
+        facts.Nodes.ShouldBeGreaterThan(3);
+        facts.SizeBytes.ShouldBe(details.Files.Single(f => f.Path == "model.onnx").Size);
         details.Signature!.Inputs.Select(i => i.Name).ShouldBe(["tenure", "spend", "plan"], ignoreOrder: true);
         details.Signature.Inputs.Single(i => i.Name == "tenure").DataType.ShouldBe("FP32");
         details.Signature.Outputs.ShouldNotBeEmpty();

@@ -39,7 +39,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         tracked.Param("numberOfIterations").ShouldBe("50");
         tracked.Inputs.Single().DatasetVersionId.ShouldBe(version.Id);
         var artifacts = Fixture.Get<ArtifactService>();
-        (await artifacts.ListAsync(done.TrackingRunId, "model", None)).Select(a => a.Path).ShouldBe(["model/input_schema.json", "model/model.onnx", "model/model.zip"], ignoreOrder: true);
+        (await artifacts.ListAsync(done.TrackingRunId, "model", None)).Select(a => a.Path).ShouldBe(["model/conversion_report.json", "model/input_schema.json", "model/model.onnx", "model/model.zip"], ignoreOrder: true);
         log.Split('\n').FirstOrDefault(l => l.Contains("could not be computed")).ShouldBeNull();
         var (_, importanceBytes, _) = await artifacts.ReadHeadAsync(done.TrackingRunId, "evaluation/feature_importance.csv", None);
         var importance = Encoding.UTF8.GetString(importanceBytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]).ToList();

@@ -843,6 +843,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<string>("ConversionReportJson")
+                        .HasColumnType("text")
+                        .HasColumnName("conversion_report_json");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -867,6 +871,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("format");
+
+                    b.Property<string>("GraphFactsJson")
+                        .HasColumnType("text")
+                        .HasColumnName("graph_facts_json");
 
                     b.Property<Guid>("ModelId")
                         .HasColumnType("uuid")

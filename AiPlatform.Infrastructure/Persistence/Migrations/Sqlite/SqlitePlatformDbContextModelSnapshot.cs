@@ -834,6 +834,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("ConversionReportJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conversion_report_json");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -858,6 +862,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")
                         .HasColumnName("format");
+
+                    b.Property<string>("GraphFactsJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("graph_facts_json");
 
                     b.Property<Guid>("ModelId")
                         .HasColumnType("TEXT")

@@ -1,0 +1,103 @@
+using AiPlatform.Core.Registry;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AiPlatform.Infrastructure.Training;
+
+/// <summary>
+/// The conversion check of the built-in trainers: the ML.NET model and its ONNX export score the same validation
+/// rows (up to <see cref="SampleRows"/>), and the largest absolute difference per output is reported.
+/// </summary>
+internal static class OnnxParity
+{
+    public const int SampleRows = 200;
+    public const double Tolerance = 1e-4;
+
+    /// <param name="features">Feature input columns and whether each is numeric (else text).</param>
+    public static ConversionReport Check(MLContext ml, ITransformer model, IDataView validation, IReadOnlyList<(string Column, bool Numeric)> features, string onnxPath)
+    {
+        var sample = ml.Data.TakeRows(validation, SampleRows);
+        var scored = model.Transform(sample);
+        var rows = (int)(scored.GetRowCount() ?? CountRows(scored));
+        var expected = new Dictionary<string, float[][]>(StringComparer.Ordinal);
+        foreach (var output in new[] { "Score", "Probability" })
+        {
+            if (scored.Schema.GetColumnOrNull(output) is { } column)
+            {
+                expected[output] = column.Type is VectorDataViewType
+                    ? [.. scored.GetColumn<VBuffer<float>>(output).Select(v => v.DenseValues().ToArray())]
+                    : [.. scored.GetColumn<float>(output).Select(v => new[] { v })];
+            }
+        }
+
+        using var session = new InferenceSession(onnxPath);
+        var values = new List<OrtValue>();
+        try
+        {
+            foreach (var (name, numeric) in features)
+            {
+                if (numeric)
+                {
+                    values.Add(OrtValue.CreateTensorValueFromMemory(sample.GetColumn<float>(name).ToArray(), [rows, 1]));
+                }
+                else
+                {
+                    var text = sample.GetColumn<ReadOnlyMemory<char>>(name).ToArray();
+                    var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, [rows, 1]);
+                    for (var i = 0; i < text.Length; i++)
+                    {
+                        value.StringTensorSetElementAt(text[i].Span, i);
+                    }
+
+                    values.Add(value);
+                }
+            }
+
+            var outputs = expected.Keys.Where(k => session.OutputMetadata.ContainsKey(k + ".output")).ToList();
+            using var options = new RunOptions();
+            using var results = session.Run(options, features.Select(f => f.Column).ToList(), values, outputs.Select(o => o + ".output").ToList());
+            var differences = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (var o = 0; o < outputs.Count; o++)
+            {
+                var actual = results[o].GetTensorDataAsSpan<float>().ToArray();
+                var want = expected[outputs[o]];
+                var width = want.Length == 0 ? 1 : want[0].Length;
+                double max = 0;
+                for (var r = 0; r < want.Length; r++)
+                {
+                    for (var c = 0; c < width; c++)
+                    {
+                        var a = actual[(r * width) + c];
+                        var e = want[r][c];
+                        var diff = float.IsNaN(a) && float.IsNaN(e) ? 0 : Math.Abs((double)a - e);
+                        max = Math.Max(max, double.IsNaN(diff) ? double.PositiveInfinity : diff);
+                    }
+                }
+
+                differences[outputs[o]] = max;
+            }
+
+            return new ConversionReport("ML.NET model.zip", "ONNX model.onnx", rows, differences, Tolerance, differences.Count > 0 && differences.Values.All(d => d <= Tolerance));
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private static long CountRows(IDataView data)
+    {
+        long n = 0;
+        using var cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext())
+        {
+            n++;
+        }
+
+        return n;
+    }
+}
