@@ -11,6 +11,8 @@ internal sealed class LoadedModel
     private readonly InferenceSession _session;
     private readonly Dictionary<string, TensorSpec> _inputs;
     private readonly HashSet<string> _tensorOutputs;
+    private readonly List<string> _defaultOutputs;
+    private readonly HashSet<string> _batchableOutputs;
     private readonly ServedModel _key;
     private readonly ServingMetrics _metrics;
     private readonly RuntimeSettings _settings;
@@ -28,7 +30,9 @@ internal sealed class LoadedModel
         Signature = new ModelSignature(Specs(session.InputMetadata), Specs(session.OutputMetadata));
         _inputs = Signature.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _tensorOutputs = session.OutputMetadata.Where(o => o.Value.IsTensor).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        BatchingOn = settings.Batching && Signature.Inputs.All(i => i.Shape.Count >= 1 && i.Shape[0] < 0);
+        _defaultOutputs = [.. Signature.Outputs.Where(o => _tensorOutputs.Contains(o.Name) && !IsPlaceholder(o.Name)).Select(o => o.Name)];
+        _batchableOutputs = Signature.Outputs.Where(o => o.Shape.Count >= 1 && o.Shape[0] < 0).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        BatchingOn = settings.Batching && Signature.Inputs.All(i => i.Shape.Count >= 1 && i.Shape[0] < 0) && _defaultOutputs.All(_batchableOutputs.Contains);
         if (BatchingOn)
         {
             _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -117,7 +121,8 @@ internal sealed class LoadedModel
         var checkedInputs = CheckInputs(inputs);
         var wanted = CheckOutputs(outputs);
         var rows = checkedInputs[0].Shape.Count > 0 ? checkedInputs[0].Shape[0] : -1;
-        if (_queue is null || rows < 1 || checkedInputs.Any(i => i.Shape.Count == 0 || i.Shape[0] != rows) || rows > _settings.MaxBatchSize)
+        if (_queue is null || rows < 1 || checkedInputs.Any(i => i.Shape.Count == 0 || i.Shape[0] != rows) || rows > _settings.MaxBatchSize
+            || (wanted is not null && !wanted.All(_batchableOutputs.Contains)))
         {
             return Run(checkedInputs, wanted, record: true);
         }
@@ -131,7 +136,7 @@ internal sealed class LoadedModel
 
     private IReadOnlyList<InferTensor> Run(IReadOnlyList<InferTensor> inputs, IReadOnlyList<string>? outputs, bool record)
     {
-        var names = outputs ?? [.. _tensorOutputs];
+        var names = outputs ?? _defaultOutputs;
         var values = new List<OrtValue>(inputs.Count);
         try
         {
@@ -326,6 +331,9 @@ internal sealed class LoadedModel
 
         return [.. outputs.Distinct(StringComparer.Ordinal)];
     }
+
+    /// <summary>ML.NET's ONNX export adds fixed-shape placeholders named <c>*.unusedOutput</c>; they are not returned unless asked for.</summary>
+    internal static bool IsPlaceholder(string output) => output.EndsWith(".unusedOutput", StringComparison.Ordinal);
 
     private static List<TensorSpec> Specs(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
         [.. metadata.Select(m => new TensorSpec(m.Key, m.Value.IsTensor ? OrtTensors.DataType(m.Value.ElementDataType) : m.Value.OnnxValueType.ToString().ToUpperInvariant(), m.Value.IsTensor ? [.. m.Value.Dimensions.Select(d => (long)d)] : []))];
