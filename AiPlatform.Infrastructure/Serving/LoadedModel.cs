@@ -31,7 +31,8 @@ internal sealed class LoadedModel
         _inputs = Signature.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _tensorOutputs = session.OutputMetadata.Where(o => o.Value.IsTensor).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
         _defaultOutputs = [.. Signature.Outputs.Where(o => _tensorOutputs.Contains(o.Name) && !IsPlaceholder(o.Name)).Select(o => o.Name)];
-        _batchableOutputs = Signature.Outputs.Where(o => o.Shape.Count >= 1 && o.Shape[0] < 0).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        // Unknown rank counts as batchable: the batch's outputs are checked again after the run.
+        _batchableOutputs = Signature.Outputs.Where(o => o.Shape.Count == 0 || o.Shape[0] < 0).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         BatchingOn = settings.Batching && Signature.Inputs.All(i => i.Shape.Count >= 1 && i.Shape[0] < 0) && _defaultOutputs.All(_batchableOutputs.Contains);
         if (BatchingOn)
         {

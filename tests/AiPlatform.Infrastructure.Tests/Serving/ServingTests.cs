@@ -198,7 +198,7 @@ public sealed class ServingTests(SqliteServicesFixture fixture) : TrainingTestBa
             ((float[])got.Data).ShouldBe(want, tolerance: 1e-5f);
         }
 
-        Fixture.Get<ServingMetrics>().Summary(batched.Name, TimeSpan.FromHours(1)).Single().MeanBatchSize.ShouldBeGreaterThan(2);
+        Fixture.Get<ServingMetrics>().Summary(batched.Name, TimeSpan.FromHours(1)).Single().MeanBatchSize.ShouldBeGreaterThan(4);
         Fixture.Get<ServingMetrics>().Summary(plain.Name, TimeSpan.FromHours(1)).Single().MeanBatchSize.ShouldBeLessThan(3);
     }
 
