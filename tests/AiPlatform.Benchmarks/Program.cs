@@ -5,7 +5,7 @@ namespace AiPlatform.Benchmarks;
 
 /// <summary>
 /// <c>-- throughput [MB]</c> dataset ingestion, <c>-- tracking [requests per client] [runs]</c> MLflow ingestion and
-/// search; anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
+/// search; <c>-- serving [seconds]</c> inference over OIP v2; anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
 /// </summary>
 public static class BenchmarkEntry
 {
@@ -20,6 +20,12 @@ public static class BenchmarkEntry
                 await TrackingBenchmark.RunAsync(
                     args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50,
                     args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000);
+                break;
+            case ["serving", ..]:
+                await ServingBenchmark.RunAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+                break;
+            case ["serving-host", var data]:
+                await ServingBenchmark.HostAsync(data);
                 break;
             case ["training", ..]:
                 await TrainingOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300_000);

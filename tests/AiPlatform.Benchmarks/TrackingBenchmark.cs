@@ -226,7 +226,7 @@ public static class TrackingBenchmark
         await analyze.ExecuteNonQueryAsync();
     }
 
-    private static async Task<string> CreateTokenAsync(Uri baseUrl, string password)
+    internal static async Task<string> CreateTokenAsync(Uri baseUrl, string password)
     {
         using var basic = new HttpClient { BaseAddress = baseUrl };
         basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{password}")));

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AiPlatform.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/AiPlatform.Benchmarks -- serving [seconds]</c>: the platform runs in a
+/// second process (this program with <c>serving-host</c>) on a loopback port; this process is the load generator.
+/// At concurrency 1, 8 and 32, one-row OIP v2 infer requests for a small tabular ONNX model (LightGBM, 10 features,
+/// 200 trees) are measured against (a) the HTTP floor — <c>GET /v2</c>, a trivial authenticated endpoint of the same
+/// server — and (b) raw ONNX Runtime <c>Run</c> calls in this process, plus the same endpoint with dynamic batching.
+/// </summary>
+public static class ServingBenchmark
+{
+    private const string Password = "Bench-Passw0rd-1";
+    private const int Features = 10;
+
+    public static async Task RunAsync(double seconds)
+    {
+        var onnx = TrainModel();
+        var data = Path.Combine(Path.GetTempPath(), "aip-bench-" + Guid.NewGuid().ToString("N"));
+        using var host = StartHost(data);
+        var baseUrl = await ReadUrlAsync(host);
+        try
+        {
+            var token = await TrackingBenchmark.CreateTokenAsync(baseUrl, Password);
+            using var setup = new HttpClient { BaseAddress = baseUrl };
+            setup.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var model = JsonDocument.Parse(await (await setup.PostAsJsonAsync("/api/v1/models", new { name = "bench" })).Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetProperty("id").GetGuid();
+            (await setup.PostAsync($"/api/v1/models/{model}/versions/upload?fileName=model.onnx", new ByteArrayContent(onnx))).EnsureSuccessStatusCode();
+            (await setup.PostAsJsonAsync("/api/v1/endpoints", new { name = "plain", modelId = model, target = "1" })).EnsureSuccessStatusCode();
+            (await setup.PostAsJsonAsync("/api/v1/endpoints", new { name = "batched", modelId = model, target = "1", maxBatchSize = 64, maxQueueDelayMicroseconds = 1000 })).EnsureSuccessStatusCode();
+
+            var body = Encoding.UTF8.GetBytes(RequestJson());
+            Console.WriteLine($"Serving benchmark: one-row requests, {seconds:0} s per cell after 1 s warm-up, {Environment.ProcessorCount} cores shared by server and load generator.");
+            Console.WriteLine("target            conc   req/s      p50 ms   p99 ms");
+            var results = new Dictionary<(string, int), Cell>();
+            foreach (var concurrency in new[] { 1, 8, 32 })
+            {
+                using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = baseUrl };
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                results[("floor", concurrency)] = Report("HTTP floor GET /v2", concurrency, await LoadAsync(concurrency, seconds, () => Send(http, HttpMethod.Get, "/v2", null)));
+                results[("plain", concurrency)] = Report("infer", concurrency, await LoadAsync(concurrency, seconds, () => Send(http, HttpMethod.Post, "/v2/models/plain/infer", body)));
+                results[("batched", concurrency)] = Report("infer, batching", concurrency, await LoadAsync(concurrency, seconds, () => Send(http, HttpMethod.Post, "/v2/models/batched/infer", body)));
+                results[("raw", concurrency)] = Report("raw ORT Run", concurrency, await RawAsync(onnx, concurrency, seconds));
+            }
+
+            // The runtime alone (no HTTP), where the model call is the whole cost: batching off and on.
+            var runtimeOff = Report("runtime, no HTTP", 32, await RuntimeAsync(onnx, 32, seconds, batching: false));
+            var runtimeOn = Report("runtime, batching", 32, await RuntimeAsync(onnx, 32, seconds, batching: true));
+
+            var at32 = results[("plain", 32)].Rate / results[("floor", 32)].Rate;
+            var batching = results[("batched", 32)].Rate / results[("plain", 32)].Rate;
+            Console.WriteLine();
+            Console.WriteLine($"infer / HTTP floor at concurrency 32: {at32:0.00}× (goal ≥ 0.6×)");
+            Console.WriteLine($"batching on / off at concurrency 32: {batching:0.00}× (goal ≥ 2×)");
+            Console.WriteLine($"in-process runtime, batching on / off at concurrency 32: {runtimeOn.Rate / runtimeOff.Rate:0.00}×");
+            Console.WriteLine($"infer / raw ORT at concurrency 32: {results[("plain", 32)].Rate / results[("raw", 32)].Rate:0.00}×");
+            var stats = JsonDocument.Parse(await setup.GetStringAsync("/api/v1/endpoints?q=batched")).RootElement.GetProperty("items")[0].GetProperty("id").GetGuid();
+            var summary = JsonDocument.Parse(await setup.GetStringAsync($"/api/v1/endpoints/{stats}/metrics")).RootElement.GetProperty("summary")[0];
+            Console.WriteLine($"mean rows per model call on the batching endpoint: {summary.GetProperty("meanBatchSize").GetDouble():0.0}");
+        }
+        finally
+        {
+            host.Kill(entireProcessTree: true);
+            await host.WaitForExitAsync();
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>The platform alone in this (child) process: Kestrel on a loopback port, its URL printed for the parent.</summary>
+    public static async Task HostAsync(string data)
+    {
+        var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        free.Start();
+        var port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+        await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Production");
+            b.UseSetting("Platform:DataDirectory", data);
+            b.UseSetting("Admin:InitialPassword", Password);
+            b.UseSetting("Jobs:StorageScanCron", string.Empty);
+            b.UseSetting("Jobs:StorageCleanupCron", string.Empty);
+            b.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+            b.UseUrls($"http://127.0.0.1:{port}");
+        });
+        app.UseKestrel(port);
+        app.StartServer();
+        Console.WriteLine($"URL=http://127.0.0.1:{port}/");
+
+        // The parent holds this process's standard input: when it ends (or dies), so does the platform.
+        await Console.In.ReadToEndAsync();
+    }
+
+    private sealed record Cell(double Rate, double P50, double P99);
+
+    private static Cell Report(string name, int concurrency, Cell cell)
+    {
+        Console.WriteLine($"{name,-18}{concurrency,4} {cell.Rate,9:0} {cell.P50,9:0.000} {cell.P99,8:0.000}");
+        return cell;
+    }
+
+    private static async Task<Cell> LoadAsync(int concurrency, double seconds, Func<Task> call)
+    {
+        var warm = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (warm.Elapsed.TotalSeconds < 1)
+            {
+                await call();
+            }
+        }));
+        var latencies = new List<double>[concurrency];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
+        {
+            var mine = latencies[c] = new List<double>(100_000);
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await call();
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Cell(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)]);
+    }
+
+    private static async Task<Cell> RawAsync(byte[] onnx, int concurrency, double seconds)
+    {
+        using var session = new InferenceSession(onnx);
+        var input = Enumerable.Range(0, Features).Select(i => (float)i / Features).ToArray();
+        var names = Enumerable.Range(0, Features).Select(i => $"f{i}").ToList();
+        var outputs = session.OutputMetadata.Keys.Where(k => !k.EndsWith(".unusedOutput", StringComparison.Ordinal)).ToList();
+        Task Call()
+        {
+            var values = names.Select((_, i) => OrtValue.CreateTensorValueFromMemory(new[] { input[i] }, [1, 1])).ToList();
+            using var options = new RunOptions();
+            using var results = session.Run(options, names, values, outputs);
+            values.ForEach(v => v.Dispose());
+            return Task.CompletedTask;
+        }
+
+        return await LoadAsync(concurrency, seconds, () => Task.Run(Call));
+    }
+
+    private static async Task<Cell> RuntimeAsync(byte[] onnx, int concurrency, double seconds, bool batching)
+    {
+        var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".onnx");
+        await File.WriteAllBytesAsync(file, onnx);
+        using var metrics = new AiPlatform.Core.Serving.ServingMetrics(new MeterFactory(), TimeProvider.System);
+        using var runtime = new AiPlatform.Infrastructure.Serving.OnnxRuntimeHost(metrics, Microsoft.Extensions.Logging.Abstractions.NullLogger<AiPlatform.Infrastructure.Serving.OnnxRuntimeHost>.Instance);
+        var key = new AiPlatform.Core.Serving.ServedModel("bench", 1);
+        await runtime.LoadAsync(key, file, new AiPlatform.Core.Serving.RuntimeSettings(0, batching ? 64 : 0, TimeSpan.FromMilliseconds(1)), default);
+        File.Delete(file);
+        var inputs = Enumerable.Range(0, Features).Select(i => new AiPlatform.Core.Serving.InferTensor($"f{i}", "FP32", [1, 1], new[] { (float)i / Features })).ToList();
+        return await LoadAsync(concurrency, seconds, () => runtime.InferAsync(key, inputs, null, default));
+    }
+
+    private sealed class MeterFactory : System.Diagnostics.Metrics.IMeterFactory
+    {
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static async Task Send(HttpClient http, HttpMethod method, string path, byte[]? body)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await response.Content.CopyToAsync(Stream.Null);
+    }
+
+    private static string RequestJson() =>
+        "{\"inputs\": [" + string.Join(", ", Enumerable.Range(0, Features).Select(i => $"{{\"name\": \"f{i}\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"data\": [{((float)i / Features).ToString(CultureInfo.InvariantCulture)}]}}")) + "]}";
+
+    private static Process StartHost(string data)
+    {
+        var self = typeof(BenchmarkEntry).Assembly.Location;
+        var start = Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal)
+            ? new ProcessStartInfo(Environment.ProcessPath, [self, "serving-host", data])
+            : new ProcessStartInfo(Environment.ProcessPath, ["serving-host", data]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardInput = true;
+        return Process.Start(start)!;
+    }
+
+    private static async Task<Uri> ReadUrlAsync(Process host)
+    {
+        while (await host.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("URL=", StringComparison.Ordinal))
+            {
+                // Keep draining its console: a full pipe would block the platform's logger.
+                _ = host.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+                return new Uri(line[4..]);
+            }
+        }
+
+        throw new InvalidOperationException("The platform process ended before it listened.");
+    }
+
+    /// <summary>LightGBM binary classifier on 10 numeric features (200 trees), exported to ONNX with inputs f0…f9.</summary>
+    private static byte[] TrainModel()
+    {
+        var ml = new MLContext(seed: 3);
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 5000).Select(_ =>
+        {
+            var r = new Row { F0 = (float)random.NextDouble(), F1 = (float)random.NextDouble(), F2 = (float)random.NextDouble(), F3 = (float)random.NextDouble(), F4 = (float)random.NextDouble(), F5 = (float)random.NextDouble(), F6 = (float)random.NextDouble(), F7 = (float)random.NextDouble(), F8 = (float)random.NextDouble(), F9 = (float)random.NextDouble() };
+            r.Label = r.F0 + (r.F1 * r.F2) - r.F3 + (0.2f * r.F4) > 0.4;
+            return r;
+        }).ToList();
+        var names = Enumerable.Range(0, Features).Select(i => $"f{i}").ToArray();
+        var pipeline = ml.Transforms.Concatenate("Features", names)
+            .Append(ml.BinaryClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmBinaryTrainer.Options { NumberOfIterations = 200, NumberOfLeaves = 31, Seed = 3, LabelColumnName = "label" }));
+        var model = pipeline.Fit(ml.Data.LoadFromEnumerable(rows));
+        using var onnx = new MemoryStream();
+        ml.Model.ConvertToOnnx(model, ml.Data.LoadFromEnumerable(rows.Select(r => new Inputs { F0 = r.F0, F1 = r.F1, F2 = r.F2, F3 = r.F3, F4 = r.F4, F5 = r.F5, F6 = r.F6, F7 = r.F7, F8 = r.F8, F9 = r.F9 })), onnx);
+        return onnx.ToArray();
+    }
+
+    private class Inputs
+    {
+        [ColumnName("f0")] public float F0 { get; set; }
+        [ColumnName("f1")] public float F1 { get; set; }
+        [ColumnName("f2")] public float F2 { get; set; }
+        [ColumnName("f3")] public float F3 { get; set; }
+        [ColumnName("f4")] public float F4 { get; set; }
+        [ColumnName("f5")] public float F5 { get; set; }
+        [ColumnName("f6")] public float F6 { get; set; }
+        [ColumnName("f7")] public float F7 { get; set; }
+        [ColumnName("f8")] public float F8 { get; set; }
+        [ColumnName("f9")] public float F9 { get; set; }
+    }
+
+    private sealed class Row : Inputs
+    {
+        [ColumnName("label")] public bool Label { get; set; }
+    }
+}
