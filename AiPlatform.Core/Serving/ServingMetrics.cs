@@ -72,7 +72,8 @@ public sealed class ServingMetrics : IDisposable
     /// <summary>Totals per version over the last <paramref name="window"/>.</summary>
     public IReadOnlyList<ServingSummary> Summary(string endpoint, TimeSpan window)
     {
-        var from = MinuteOf(_time.GetUtcNow() - window);
+        var now = _time.GetUtcNow();
+        var from = MinuteOf(now - window);
         return _minutes.Where(m => m.Key.Endpoint == endpoint && m.Key.Minute > from)
             .GroupBy(m => m.Key.Version)
             .OrderBy(g => g.Key)
@@ -85,7 +86,11 @@ public sealed class ServingMetrics : IDisposable
                 }
 
                 var p = merged.Point(DateTimeOffset.MinValue, g.Key);
-                return new ServingSummary(g.Key, p.Requests, p.Errors, p.Requests / window.TotalSeconds, p.P50Ms, p.P95Ms, p.P99Ms, p.MeanBatchSize);
+
+                // QPS over the time the version has been taking traffic in the window (at least a minute).
+                var since = DateTimeOffset.FromUnixTimeSeconds(g.Min(m => m.Key.Minute) * 60);
+                var seconds = Math.Clamp((now - since).TotalSeconds, 60, window.TotalSeconds);
+                return new ServingSummary(g.Key, p.Requests, p.Errors, p.Requests / seconds, p.P50Ms, p.P95Ms, p.P99Ms, p.MeanBatchSize);
             })
             .ToList();
     }
