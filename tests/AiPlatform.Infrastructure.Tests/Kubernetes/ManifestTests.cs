@@ -46,6 +46,22 @@ public class ManifestTests
     }
 
     [Fact]
+    public void The_platform_may_manage_triton_deployments_in_the_serving_namespace_and_nothing_more()
+    {
+        var objects = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(K8sRoot, "serving", "role.yaml")), strict: true);
+        var role = objects.OfType<V1Role>().Single();
+        role.Metadata.NamespaceProperty.ShouldBe("aiplatform-serving");
+        role.Rules.Single(r => r.ApiGroups.Contains("apps")).Resources.ShouldBe(["deployments"]);
+        role.Rules.SelectMany(r => r.Verbs).ShouldNotContain("*");
+        role.Rules.SelectMany(r => r.Resources).ShouldNotContain("secrets");
+        objects.OfType<V1RoleBinding>().Single().Subjects.Single().Name.ShouldBe("aiplatform-web");
+        File.ReadAllText(Path.Combine(K8sRoot, "overlays", "production", "kustomization.yaml")).ShouldContain("../../serving");
+        var config = KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(K8sRoot, "base", "configmap.yaml")), strict: true).OfType<V1ConfigMap>().Single();
+        config.Data["Serving__Kubernetes__Namespace"].ShouldBe(role.Metadata.NamespaceProperty);
+        config.Data["Serving__Kubernetes__ModelRepositoryUrl"].ShouldStartWith("s3://");
+    }
+
+    [Fact]
     public void Every_base_manifest_is_listed_in_the_kustomization_and_exists()
     {
         var kustomization = File.ReadAllLines(Path.Combine(K8sRoot, "base", "kustomization.yaml"));
