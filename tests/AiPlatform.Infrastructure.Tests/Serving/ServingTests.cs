@@ -13,7 +13,8 @@ using AiPlatform.Infrastructure.Tests.Training;
 namespace AiPlatform.Infrastructure.Tests.Serving;
 
 /// <summary>Deployments to the in-process ONNX Runtime with real models trained by the built-in trainer.</summary>
-public sealed class ServingTests(SqliteServicesFixture fixture) : TrainingTestBase(fixture), IClassFixture<SqliteServicesFixture>
+public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBase<TFixture>(fixture)
+    where TFixture : PlatformServicesFixture
 {
     private RegistryService Registry => Fixture.Get<RegistryService>();
 
@@ -263,3 +264,7 @@ public sealed class ServingTests(SqliteServicesFixture fixture) : TrainingTestBa
         return (model, run);
     }
 }
+
+public sealed class SqliteServingTests(SqliteServicesFixture fixture) : ServingTests<SqliteServicesFixture>(fixture), IClassFixture<SqliteServicesFixture>;
+
+public sealed class PostgresServingTests(PostgresServicesFixture fixture) : ServingTests<PostgresServicesFixture>(fixture), IClassFixture<PostgresServicesFixture>;

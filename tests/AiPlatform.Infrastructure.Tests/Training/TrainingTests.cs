@@ -284,11 +284,14 @@ public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : Training
     }
 }
 
-public abstract class TrainingTestBase(SqliteServicesFixture fixture)
+public abstract class TrainingTestBase(SqliteServicesFixture fixture) : TrainingTestBase<SqliteServicesFixture>(fixture);
+
+public abstract class TrainingTestBase<TFixture>(TFixture fixture)
+    where TFixture : PlatformServicesFixture
 {
     protected static readonly CancellationToken None = CancellationToken.None;
 
-    protected SqliteServicesFixture Fixture => fixture;
+    protected TFixture Fixture => fixture;
 
     protected TrainingService Training => fixture.Get<TrainingService>();
 
