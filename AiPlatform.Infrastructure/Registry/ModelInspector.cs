@@ -2,7 +2,6 @@ using System.Text.Json;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Registry;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace AiPlatform.Infrastructure.Registry;
 
@@ -30,7 +29,7 @@ public sealed class ModelInspector : IModelInspector
                     facts = null;
                 }
 
-                return new ModelInspection(ModelFormat.Onnx, new ModelSignature(Specs(session.InputMetadata), Specs(session.OutputMetadata)), facts, Conversion(files));
+                return new ModelInspection(ModelFormat.Onnx, Serving.OrtTensors.Signature(session), facts, Conversion(files));
             }
             catch (OnnxRuntimeException e)
             {
@@ -67,22 +66,7 @@ public sealed class ModelInspector : IModelInspector
         }
     }
 
-    private static List<TensorSpec> Specs(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
-        metadata.Select(m => new TensorSpec(m.Key, DataType(m.Value), m.Value.IsTensor ? m.Value.Dimensions.Select(d => (long)d).ToList() : [])).ToList();
 
-    private static string DataType(NodeMetadata node) => !node.IsTensor ? node.OnnxValueType.ToString().ToUpperInvariant() : node.ElementDataType switch
-    {
-        TensorElementType.Float => "FP32",
-        TensorElementType.Double => "FP64",
-        TensorElementType.Int32 => "INT32",
-        TensorElementType.Int64 => "INT64",
-        TensorElementType.Bool => "BOOL",
-        TensorElementType.String => "BYTES",
-        TensorElementType.UInt8 => "UINT8",
-        TensorElementType.Int8 => "INT8",
-        TensorElementType.Float16 => "FP16",
-        var other => other.ToString().ToUpperInvariant(),
-    };
 
     private static ModelSignature? FromInputSchema(string json)
     {

@@ -27,7 +27,7 @@ internal sealed class LoadedModel
         _session = session;
         _settings = settings;
         _metrics = metrics;
-        Signature = new ModelSignature(Specs(session.InputMetadata), Specs(session.OutputMetadata));
+        Signature = OrtTensors.Signature(session);
         _inputs = Signature.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _tensorOutputs = session.OutputMetadata.Where(o => o.Value.IsTensor).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
         _defaultOutputs = [.. Signature.Outputs.Where(o => _tensorOutputs.Contains(o.Name) && !IsPlaceholder(o.Name)).Select(o => o.Name)];
@@ -335,9 +335,6 @@ internal sealed class LoadedModel
 
     /// <summary>ML.NET's ONNX export adds fixed-shape placeholders named <c>*.unusedOutput</c>; they are not returned unless asked for.</summary>
     internal static bool IsPlaceholder(string output) => output.EndsWith(".unusedOutput", StringComparison.Ordinal);
-
-    private static List<TensorSpec> Specs(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
-        [.. metadata.Select(m => new TensorSpec(m.Key, m.Value.IsTensor ? OrtTensors.DataType(m.Value.ElementDataType) : m.Value.OnnxValueType.ToString().ToUpperInvariant(), m.Value.IsTensor ? [.. m.Value.Dimensions.Select(d => (long)d)] : []))];
 
     private sealed class Pending(IReadOnlyList<InferTensor> inputs, IReadOnlyList<string>? outputs, long rows)
     {

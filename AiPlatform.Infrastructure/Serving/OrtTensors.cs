@@ -27,6 +27,12 @@ internal static class OrtTensors
         var other => other.ToString().ToUpperInvariant(),
     };
 
+    /// <summary>A session's inputs and outputs as the registry and the protocol describe them (-1: any size).</summary>
+    public static ModelSignature Signature(InferenceSession session) => new(Specs(session.InputMetadata), Specs(session.OutputMetadata));
+
+    private static List<TensorSpec> Specs(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        [.. metadata.Select(m => new TensorSpec(m.Key, m.Value.IsTensor ? DataType(m.Value.ElementDataType) : m.Value.OnnxValueType.ToString().ToUpperInvariant(), m.Value.IsTensor ? [.. m.Value.Dimensions.Select(d => (long)d)] : []))];
+
     /// <summary>The CLR element type the platform uses for a protocol datatype it serves.</summary>
     public static Type? ElementType(string dataType) => dataType switch
     {
@@ -50,6 +56,12 @@ internal static class OrtTensors
         if (input.Shape.Count != spec.Shape.Count || input.Shape.Where((d, i) => d < 0 || (spec.Shape[i] >= 0 && spec.Shape[i] != d)).Any())
         {
             throw new InferenceInputException($"Input '{input.Name}' has shape [{string.Join(", ", input.Shape)}]; the model takes [{string.Join(", ", spec.Shape)}] (-1: any size).");
+        }
+
+        if (input.Shape.Any(d => d == 0))
+        {
+            // ONNX Runtime's tree ensembles abort the process on an empty batch; an empty request has nothing to infer anyway.
+            throw new InferenceInputException($"Input '{input.Name}' has an empty dimension in shape [{string.Join(", ", input.Shape)}]; send at least one row.");
         }
 
         var count = input.Shape.Aggregate(1L, (a, d) => a * d);

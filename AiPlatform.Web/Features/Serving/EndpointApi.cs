@@ -19,9 +19,9 @@ public static class EndpointApi
             var (items, total) = await d.ListAsync(q, Math.Max(0, page) * size, size, ct);
             return TypedResults.Ok(new EndpointList(items, total, Math.Max(0, page), size));
         }).WithName("ListEndpoints");
-        group.MapPost("/", async (DeployRequest body, DeploymentService d, CancellationToken ct) =>
+        group.MapPost("/", async (DeploySpec body, DeploymentService d, CancellationToken ct) =>
         {
-            var endpoint = await d.DeployAsync(body.ToSpec(), ct);
+            var endpoint = await d.DeployAsync(body, ct);
             return TypedResults.Created($"/api/v1/endpoints/{endpoint.Id}", EndpointDto.From(await d.GetAsync(endpoint.Id, ct)));
         }).WithName("DeployEndpoint").WithSummary("Deploys a READY ONNX version (target \"3\" or \"@champion\"; empty: the latest READY) to a new endpoint.");
         group.MapGet("/{id:guid}", async (Guid id, DeploymentService d, CancellationToken ct) => TypedResults.Ok(EndpointDto.From(await d.GetAsync(id, ct)))).WithName("GetEndpoint");
@@ -72,23 +72,6 @@ public static class EndpointApi
         group.MapGrantEndpoints(SecurableTypes.Endpoint, "Endpoint");
         return group;
     }
-}
-
-public sealed record DeployRequest(
-    string? Name,
-    Guid ModelId,
-    string? Target,
-    ServingRuntimeKind Runtime = ServingRuntimeKind.OnnxRuntime,
-    int Threads = 0,
-    int MaxBatchSize = 0,
-    int MaxQueueDelayMicroseconds = 2000,
-    int Replicas = 1,
-    bool RollOnAliasMove = true,
-    int PayloadLogPercent = 0,
-    Guid? PayloadDatasetId = null,
-    string? Description = null)
-{
-    public DeploySpec ToSpec() => new(Name, ModelId, Target, Runtime, Threads, MaxBatchSize, MaxQueueDelayMicroseconds, Replicas, RollOnAliasMove, PayloadLogPercent, PayloadDatasetId, Description);
 }
 
 public sealed record TargetRequest(string? Target);

@@ -57,6 +57,7 @@ public sealed class ServingApiTests : ApiTestBase
         await ShouldFailAsync(Admin.PostAsync("/v2/models/yield/infer", Json("""{"inputs": [{"name": "x", "shape": [2, 1], "datatype": "FP32", "data": [1]}, {"name": "color", "shape": [1, 1], "datatype": "BYTES", "data": ["red"]}]}""")), 400, "'x' has 1 elements; shape [2, 1] needs 2");
         await ShouldFailAsync(Admin.PostAsync("/v2/models/yield/infer", Json("""{"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP32", "data": [1, 2]}, {"name": "color", "shape": [1, 1], "datatype": "BYTES", "data": ["red"]}]}""")), 400, "'x' has shape [1, 2]");
         await ShouldFailAsync(Admin.PostAsync("/v2/models/yield/infer", Json("""{"inputs": [{"name": "x", "shape": [1, 1], "datatype": "FP32", "data": ["one"]}]}""")), 400, "'x' has a value that is not");
+        await ShouldFailAsync(Admin.PostAsync("/v2/models/yield/infer", Json("""{"inputs": [{"name": "x", "shape": [0, 1], "datatype": "FP32", "data": []}, {"name": "color", "shape": [0, 1], "datatype": "BYTES", "data": []}]}""")), 400, "empty dimension");
         await ShouldFailAsync(Admin.PostAsync("/v2/models/yield/infer", Json("""{"inputs": [""")), 400, null);
         await ShouldFailAsync(Admin.PostAsync("/v2/models/nothing/infer", Json("""{"inputs": []}""")), 404, "nothing");
         await ShouldFailAsync(Admin.GetAsync("/v2/models/yield/versions/9"), 404, null);
@@ -81,7 +82,7 @@ public sealed class ServingApiTests : ApiTestBase
         (await Admin.PostAsJsonAsync($"/api/v1/endpoints/{id}/canary", new { target = "2", percent = 150 })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
         var metrics = JsonDocument.Parse(await Admin.GetStringAsync($"/api/v1/endpoints/{id}/metrics?window=1h")).RootElement;
-        metrics.GetProperty("summary").EnumerateArray().Sum(s => s.GetProperty("requests").GetInt64()).ShouldBe(7);
+        metrics.GetProperty("summary").EnumerateArray().Sum(s => s.GetProperty("requests").GetInt64()).ShouldBe(8);
         metrics.GetProperty("series").GetArrayLength().ShouldBeGreaterThan(0);
         var prometheus = await Admin.GetStringAsync("/metrics");
         prometheus.ShouldContain("aiplatform_inference_requests_total{endpoint=\"yield\",version=\"1\",outcome=\"ok\"}");
