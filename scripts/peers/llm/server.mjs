@@ -1,0 +1,109 @@
+// OpenAI-compatible chat server for the tests (llama.cpp through node-llama-cpp, CPU only).
+// usage: node server.mjs MODEL.gguf PORT [API_KEY]
+// GET /v1/models, POST /v1/chat/completions (stream or not, usage, max_tokens / max_completion_tokens, stop on
+// disconnect). With API_KEY set, requests need "Authorization: Bearer API_KEY". AIP_LLM_TOKEN_DELAY_MS slows
+// every generated token down (to test stop and timeouts).
+import http from "node:http";
+import { getLlama, LlamaCompletion } from "node-llama-cpp";
+
+const [modelPath, port, apiKey] = process.argv.slice(2);
+const modelId = "tiny-llama";
+const delay = Number(process.env.AIP_LLM_TOKEN_DELAY_MS ?? "0");
+const llama = await getLlama({ gpu: false, build: "never" });
+const model = await llama.loadModel({ modelPath });
+const context = await model.createContext({ contextSize: 512, sequences: 4 });
+
+function send(res, status, body) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+function error(res, status, message, type) {
+  send(res, status, { error: { message, type, code: null, param: null } });
+}
+
+function promptOf(messages) {
+  return messages.map(m => `<|${m.role}|>\n${typeof m.content === "string" ? m.content : (m.content ?? []).map(p => p.text ?? "").join("")}\n`).join("") + "<|assistant|>\n";
+}
+
+const server = http.createServer(async (req, res) => {
+  if (apiKey && req.headers.authorization !== `Bearer ${apiKey}`) {
+    return error(res, 401, "Incorrect API key provided.", "invalid_request_error");
+  }
+  if (req.method === "GET" && req.url === "/v1/models") {
+    return send(res, 200, { object: "list", data: [{ id: modelId, object: "model", created: 0, owned_by: "aiplatform-tests" }] });
+  }
+  if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+    return error(res, 404, `No route ${req.method} ${req.url}`, "invalid_request_error");
+  }
+  let body;
+  try {
+    let text = "";
+    for await (const chunk of req) text += chunk;
+    body = JSON.parse(text);
+  } catch {
+    return error(res, 400, "The body is not JSON.", "invalid_request_error");
+  }
+  if (body.model !== modelId) {
+    return error(res, 404, `The model '${body.model}' does not exist`, "invalid_request_error");
+  }
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    return error(res, 400, "'messages' must be a non-empty array.", "invalid_request_error");
+  }
+  const maxTokens = Math.min(Number(body.max_completion_tokens ?? body.max_tokens ?? 32), 128);
+  const prompt = promptOf(body.messages);
+  const promptTokens = model.tokenize(prompt).length;
+  const id = "chatcmpl-" + Math.random().toString(36).slice(2);
+  const created = Math.floor(Date.now() / 1000);
+  const abort = new AbortController();
+  res.on("close", () => abort.abort());
+  let sequence;
+  try {
+    sequence = context.getSequence();
+  } catch {
+    return error(res, 429, "All sequences are busy.", "rate_limit_exceeded");
+  }
+  const completion = new LlamaCompletion({ contextSequence: sequence });
+  let completionTokens = 0;
+  let content = "";
+  const chunk = (delta, finish) => `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: modelId, choices: [{ index: 0, delta, finish_reason: finish ?? null }] })}\n\n`;
+  if (body.stream) {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.write(chunk({ role: "assistant", content: "" }));
+  }
+  try {
+    await completion.generateCompletion(prompt, {
+      maxTokens,
+      signal: abort.signal,
+      stopOnAbortSignal: true,
+      onTextChunk: text => {
+        completionTokens++;
+        content += text;
+        if (body.stream) res.write(chunk({ content: text }));
+      },
+      onToken: () => delay > 0 ? new Promise(r => setTimeout(r, delay)) : undefined,
+    });
+  } catch (e) {
+    if (!abort.signal.aborted) {
+      if (body.stream) { res.end(); } else { error(res, 500, String(e), "server_error"); }
+    }
+    completion.dispose();
+    sequence.dispose();
+    return;
+  }
+  completion.dispose();
+  sequence.dispose();
+  if (abort.signal.aborted) return;
+  const finish = completionTokens >= maxTokens ? "length" : "stop";
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  if (body.stream) {
+    res.write(chunk({}, finish));
+    if (body.stream_options?.include_usage) {
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: modelId, choices: [], usage })}\n\n`);
+    }
+    res.end("data: [DONE]\n\n");
+  } else {
+    send(res, 200, { id, object: "chat.completion", created, model: modelId, choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finish }], usage });
+  }
+});
+server.listen(Number(port), "127.0.0.1", () => console.log(`LLM on http://127.0.0.1:${port}`));
