@@ -55,6 +55,9 @@ public static class DependencyInjection
         services.AddScoped<Training.TrainingService>();
         services.AddScoped<Training.Hpo.StudyService>();
         services.AddScoped<Registry.RegistryService>();
+        services.AddScoped<Chat.ProviderService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
+        services.AddScoped<Chat.ChatService>();
         services.AddSingleton<Serving.ServingMetrics>();
         services.AddSingleton<Serving.EndpointRouter>();
         services.AddSingleton<Serving.PayloadLog>();

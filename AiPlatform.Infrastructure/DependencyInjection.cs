@@ -89,6 +89,9 @@ public static class DependencyInjection
 
     private static void AddServing(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<Core.Chat.IChatStore, EfChatStore>();
+        services.AddHttpClient(nameof(Chat.OpenAiConnector), c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<Core.Chat.ILlmConnector, Chat.OpenAiConnector>();
         services.AddSingleton<Core.Serving.IEndpointStore, EfEndpointStore>();
         services.AddSingleton<Serving.OnnxRuntimeHost>();
         services.AddSingleton<Core.Serving.IInferenceRuntime>(sp => sp.GetRequiredService<Serving.OnnxRuntimeHost>());

@@ -9,6 +9,7 @@ public static class SecurableTypes
     public const string Experiment = "experiment";
     public const string RegisteredModel = "registered-model";
     public const string Endpoint = "endpoint";
+    public const string LlmModel = "llm-model";
 
-    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel, Endpoint];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel, Endpoint, LlmModel];
 }

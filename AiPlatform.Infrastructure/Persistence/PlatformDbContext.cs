@@ -91,6 +91,16 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Serving.EndpointEvent> EndpointEvents => Set<Core.Serving.EndpointEvent>();
 
+    public DbSet<Core.Chat.LlmProvider> LlmProviders => Set<Core.Chat.LlmProvider>();
+
+    public DbSet<Core.Chat.LlmModel> LlmModels => Set<Core.Chat.LlmModel>();
+
+    public DbSet<Core.Chat.Conversation> Conversations => Set<Core.Chat.Conversation>();
+
+    public DbSet<Core.Chat.ConversationMessage> ConversationMessages => Set<Core.Chat.ConversationMessage>();
+
+    public DbSet<Core.Chat.LlmUsage> LlmUsage => Set<Core.Chat.LlmUsage>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -11,7 +11,7 @@ const modelId = "tiny-llama";
 const delay = Number(process.env.AIP_LLM_TOKEN_DELAY_MS ?? "0");
 const llama = await getLlama({ gpu: false, build: "never" });
 const model = await llama.loadModel({ modelPath });
-const context = await model.createContext({ contextSize: 512, sequences: 4 });
+const context = await model.createContext({ contextSize: 512, sequences: 4, threads: 1, batchSize: 128 });
 
 function send(res, status, body) {
   res.writeHead(status, { "content-type": "application/json" });

@@ -1,0 +1,169 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using Microsoft.Extensions.AI;
+
+namespace AiPlatform.Core.Chat;
+
+/// <summary>An OpenAI-compatible endpoint (Ollama, vLLM, OpenAI, LiteLLM); its API key is encrypted at rest and never returned.</summary>
+public sealed class LlmProvider
+{
+    public Guid Id { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>The OpenAI base URL, e.g. <c>http://ollama:11434/v1</c>.</summary>
+    public required string BaseUrl { get; set; }
+
+    public string? ApiKeyProtected { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A model of a provider as the platform offers it: a securable object; usable when enabled and granted (or open to all).</summary>
+public sealed class LlmModel : IOwnedObject
+{
+    public Guid Id { get; set; }
+
+    public Guid ProviderId { get; set; }
+
+    /// <summary>The provider's own model id.</summary>
+    public required string ModelId { get; set; }
+
+    /// <summary>The name clients use (the gateway's <c>model</c>); unique on the installation.</summary>
+    public required string Name { get; set; }
+
+    public bool Enabled { get; set; }
+
+    /// <summary>Every user with <c>chat.use</c> may use it; otherwise only those granted Read.</summary>
+    public bool OpenToAll { get; set; }
+
+    public Guid OwnerId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A user's conversation; private to its owner.</summary>
+public sealed class Conversation
+{
+    public Guid Id { get; set; }
+
+    public Guid OwnerId { get; set; }
+
+    public required string Title { get; set; }
+
+    /// <summary>The <see cref="LlmModel.Name"/> answering by default.</summary>
+    public required string Model { get; set; }
+
+    public string? SystemPrompt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public enum MessageStatus
+{
+    Complete,
+    Stopped,
+    Failed,
+}
+
+public sealed class ConversationMessage
+{
+    public Guid Id { get; set; }
+
+    public Guid ConversationId { get; set; }
+
+    /// <summary>user, assistant or system.</summary>
+    public required string Role { get; set; }
+
+    public required string Content { get; set; }
+
+    public string? Model { get; set; }
+
+    public MessageStatus Status { get; set; }
+
+    public string? Error { get; set; }
+
+    public int PromptTokens { get; set; }
+
+    public int CompletionTokens { get; set; }
+
+    /// <summary>+1 thumbs up, -1 thumbs down, 0 none.</summary>
+    public int Feedback { get; set; }
+
+    public string? FeedbackComment { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Tokens used per user, model, day and source (chat or gateway).</summary>
+public sealed class LlmUsage
+{
+    public Guid UserId { get; set; }
+
+    public required string Model { get; set; }
+
+    public DateOnly Day { get; set; }
+
+    public required string Source { get; set; }
+
+    public long Requests { get; set; }
+
+    public long PromptTokens { get; set; }
+
+    public long CompletionTokens { get; set; }
+}
+
+/// <summary>The provider did not answer (down, slow, refused); the message says which and why.</summary>
+public sealed class ProviderUnavailableException(string message) : Common.PlatformException("provider-unavailable", message);
+
+/// <summary>Talks to OpenAI-compatible endpoints (Infrastructure).</summary>
+public interface ILlmConnector
+{
+    Task<IReadOnlyList<string>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct);
+
+    IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId);
+}
+
+public interface IChatStore
+{
+    Task<IReadOnlyList<LlmProvider>> ListProvidersAsync(CancellationToken ct);
+
+    Task<LlmProvider?> FindProviderAsync(Guid id, CancellationToken ct);
+
+    Task SaveProviderAsync(LlmProvider provider, bool isNew, AuditEntry audit, CancellationToken ct);
+
+    Task DeleteProviderAsync(Guid id, AuditEntry audit, CancellationToken ct);
+
+    Task<IReadOnlyList<LlmModel>> ListModelsAsync(Guid? providerId, CancellationToken ct);
+
+    Task<LlmModel?> FindModelAsync(Guid id, CancellationToken ct);
+
+    Task<LlmModel?> FindModelByNameAsync(string name, CancellationToken ct);
+
+    Task SaveModelAsync(LlmModel model, bool isNew, CancellationToken ct);
+
+    Task<(IReadOnlyList<Conversation> Items, int Total)> ListConversationsAsync(Guid ownerId, string? search, int offset, int limit, CancellationToken ct);
+
+    Task<Conversation?> FindConversationAsync(Guid id, CancellationToken ct);
+
+    Task SaveConversationAsync(Conversation conversation, bool isNew, CancellationToken ct);
+
+    Task DeleteConversationAsync(Guid id, CancellationToken ct);
+
+    Task<IReadOnlyList<ConversationMessage>> ListMessagesAsync(Guid conversationId, CancellationToken ct);
+
+    Task SaveMessageAsync(ConversationMessage message, bool isNew, CancellationToken ct);
+
+    /// <summary>Deletes the messages created after <paramref name="after"/> (edit-and-resend, regenerate).</summary>
+    Task DeleteMessagesAfterAsync(Guid conversationId, Guid after, bool inclusive, CancellationToken ct);
+
+    Task AddUsageAsync(Guid userId, string model, DateOnly day, string source, int promptTokens, int completionTokens, CancellationToken ct);
+
+    Task<IReadOnlyList<LlmUsage>> ListUsageAsync(DateOnly from, Guid? userId, CancellationToken ct);
+}

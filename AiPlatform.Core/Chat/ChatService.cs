@@ -1,0 +1,224 @@
+using System.Text;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using Microsoft.Extensions.AI;
+using AiMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace AiPlatform.Core.Chat;
+
+public sealed record ConversationDetails(Conversation Conversation, IReadOnlyList<ConversationMessage> Messages);
+
+/// <summary>
+/// Chat: conversations private to their owner, answers streamed from the chosen model. The user's message is saved
+/// before the provider is called, so nothing the user typed is lost when the provider is down; a stopped answer is
+/// kept as far as it got; a failed one says why. Every answer's tokens go to the usage table.
+/// </summary>
+public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, TimeProvider time)
+{
+    public const int MaxMessageLength = 100_000;
+
+    public async Task<(IReadOnlyList<Conversation> Items, int Total)> ListAsync(string? search, int offset, int limit, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.ChatUse, ct);
+        return await store.ListConversationsAsync(context.UserId, string.IsNullOrWhiteSpace(search) ? null : search.Trim(), Math.Max(0, offset), Math.Clamp(limit, 1, 200), ct);
+    }
+
+    public async Task<Conversation> CreateAsync(string? model, string? systemPrompt, string? title, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.ChatUse, ct);
+        var (usable, _) = await providers.GetClientAsync(model, ct);
+        var now = time.GetUtcNow();
+        var conversation = new Conversation
+        {
+            Id = Guid.CreateVersion7(now),
+            OwnerId = context.UserId,
+            Title = string.IsNullOrWhiteSpace(title) ? "New chat" : Limit(title.Trim(), 200),
+            Model = usable.Name,
+            SystemPrompt = string.IsNullOrWhiteSpace(systemPrompt) ? null : Limit(systemPrompt, 20_000),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.SaveConversationAsync(conversation, true, ct);
+        return conversation;
+    }
+
+    public async Task<ConversationDetails> GetAsync(Guid id, CancellationToken ct)
+    {
+        var conversation = await OwnAsync(id, ct);
+        return new ConversationDetails(conversation, await store.ListMessagesAsync(id, ct));
+    }
+
+    public async Task<Conversation> UpdateAsync(Guid id, string? title, string? model, string? systemPrompt, CancellationToken ct)
+    {
+        var conversation = await OwnAsync(id, ct);
+        if (!string.IsNullOrWhiteSpace(title))
+        {
+            conversation.Title = Limit(title.Trim(), 200);
+        }
+
+        if (!string.IsNullOrWhiteSpace(model))
+        {
+            conversation.Model = (await providers.GetClientAsync(model, ct)).Model.Name;
+        }
+
+        if (systemPrompt is not null)
+        {
+            conversation.SystemPrompt = systemPrompt.Length == 0 ? null : Limit(systemPrompt, 20_000);
+        }
+
+        conversation.UpdatedAt = time.GetUtcNow();
+        await store.SaveConversationAsync(conversation, false, ct);
+        return conversation;
+    }
+
+    public async Task DeleteAsync(Guid id, CancellationToken ct)
+    {
+        await OwnAsync(id, ct);
+        await store.DeleteConversationAsync(id, ct);
+    }
+
+    /// <summary>Saves the user's message, then streams the answer through <paramref name="onDelta"/> and saves it.</summary>
+    public async Task<ConversationMessage> SendAsync(Guid id, string? text, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct)
+    {
+        var conversation = await OwnAsync(id, ct);
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxMessageLength)
+        {
+            throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.");
+        }
+
+        var history = await store.ListMessagesAsync(id, ct);
+        if (history.Count == 0 && conversation.Title == "New chat")
+        {
+            conversation.Title = Limit(text.Trim().ReplaceLineEndings(" "), 60);
+        }
+
+        await store.SaveMessageAsync(new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), ConversationId = id, Role = "user", Content = text, Status = MessageStatus.Complete, CreatedAt = time.GetUtcNow() }, true, ct);
+        return await AnswerAsync(conversation, model, onDelta, ct);
+    }
+
+    /// <summary>Answers the last user message again (the previous answer is replaced).</summary>
+    public async Task<ConversationMessage> RegenerateAsync(Guid id, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct)
+    {
+        var conversation = await OwnAsync(id, ct);
+        var messages = await store.ListMessagesAsync(id, ct);
+        var lastUser = messages.LastOrDefault(m => m.Role == "user") ?? throw new ConflictException("There is no message to answer again.");
+        await store.DeleteMessagesAfterAsync(id, lastUser.Id, inclusive: false, ct);
+        return await AnswerAsync(conversation, model, onDelta, ct);
+    }
+
+    /// <summary>Replaces a user message (and everything after it) and answers it again.</summary>
+    public async Task<ConversationMessage> EditAndResendAsync(Guid id, Guid messageId, string? text, Func<string, ValueTask>? onDelta, CancellationToken ct)
+    {
+        var conversation = await OwnAsync(id, ct);
+        var message = (await store.ListMessagesAsync(id, ct)).FirstOrDefault(m => m.Id == messageId && m.Role == "user") ?? throw new NotFoundException("Message", messageId);
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxMessageLength)
+        {
+            throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.");
+        }
+
+        await store.DeleteMessagesAfterAsync(id, messageId, inclusive: false, ct);
+        message.Content = text;
+        await store.SaveMessageAsync(message, false, ct);
+        return await AnswerAsync(conversation, null, onDelta, ct);
+    }
+
+    public async Task FeedbackAsync(Guid id, Guid messageId, int value, string? comment, CancellationToken ct)
+    {
+        await OwnAsync(id, ct);
+        var message = (await store.ListMessagesAsync(id, ct)).FirstOrDefault(m => m.Id == messageId && m.Role == "assistant") ?? throw new NotFoundException("Message", messageId);
+        message.Feedback = Math.Sign(value);
+        message.FeedbackComment = string.IsNullOrWhiteSpace(comment) ? null : Limit(comment.Trim(), 2000);
+        await store.SaveMessageAsync(message, false, ct);
+    }
+
+    /// <summary>The conversation as Markdown.</summary>
+    public async Task<string> ExportAsync(Guid id, CancellationToken ct)
+    {
+        var (conversation, messages) = await GetAsync(id, ct);
+        var text = new StringBuilder().Append("# ").AppendLine(conversation.Title).AppendLine();
+        if (conversation.SystemPrompt is { } system)
+        {
+            text.AppendLine("**system**").AppendLine().AppendLine(system).AppendLine();
+        }
+
+        foreach (var m in messages)
+        {
+            text.Append("**").Append(m.Role).Append(m.Model is { } model ? $" ({model})" : string.Empty).AppendLine("**").AppendLine().AppendLine(m.Content).AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Records tokens used outside a conversation (the OpenAI-compatible gateway).</summary>
+    public async Task RecordUsageAsync(string model, string source, int promptTokens, int completionTokens, CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        await store.AddUsageAsync(context.UserId, model, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), source, promptTokens, completionTokens, ct);
+    }
+
+    private async Task<ConversationMessage> AnswerAsync(Conversation conversation, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct)
+    {
+        var (llm, client) = await providers.GetClientAsync(model ?? conversation.Model, ct);
+        var history = await store.ListMessagesAsync(conversation.Id, ct);
+        var prompt = new List<AiMessage>();
+        if (conversation.SystemPrompt is { } system)
+        {
+            prompt.Add(new AiMessage(ChatRole.System, system));
+        }
+
+        prompt.AddRange(history.Where(m => m.Status == MessageStatus.Complete || m.Role == "user").Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
+        var answer = new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), ConversationId = conversation.Id, Role = "assistant", Content = string.Empty, Model = llm.Name, CreatedAt = time.GetUtcNow() };
+        var content = new StringBuilder();
+        UsageDetails? usage = null;
+        var chunks = 0;
+        try
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(prompt, cancellationToken: ct))
+            {
+                foreach (var u in update.Contents.OfType<UsageContent>())
+                {
+                    usage = u.Details;
+                }
+
+                if (update.Text is { Length: > 0 } delta)
+                {
+                    chunks++;
+                    content.Append(delta);
+                    if (onDelta is not null)
+                    {
+                        await onDelta(delta);
+                    }
+                }
+            }
+
+            answer.Status = MessageStatus.Complete;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            answer.Status = MessageStatus.Stopped;
+        }
+        catch (Exception e)
+        {
+            answer.Status = MessageStatus.Failed;
+            answer.Error = Limit($"The model '{llm.Name}' did not answer: {e.Message}", 2000);
+        }
+
+        answer.Content = content.ToString();
+        answer.PromptTokens = (int)(usage?.InputTokenCount ?? prompt.Sum(p => p.Text.Length) / 4);
+        answer.CompletionTokens = (int)(usage?.OutputTokenCount ?? chunks);
+        conversation.UpdatedAt = time.GetUtcNow();
+        await store.SaveMessageAsync(answer, true, CancellationToken.None);
+        await store.SaveConversationAsync(conversation, false, CancellationToken.None);
+        await store.AddUsageAsync(conversation.OwnerId, llm.Name, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), "chat", answer.PromptTokens, answer.CompletionTokens, CancellationToken.None);
+        return answer;
+    }
+
+    private async Task<Conversation> OwnAsync(Guid id, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.ChatUse, ct);
+        var conversation = await store.FindConversationAsync(id, ct);
+        return conversation is not null && conversation.OwnerId == context.UserId ? conversation : throw new NotFoundException("Conversation", id);
+    }
+
+    private static string Limit(string text, int max) => text.Length > max ? text[..max] : text;
+}

@@ -1,0 +1,159 @@
+using System.Text.RegularExpressions;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using Microsoft.Extensions.AI;
+
+namespace AiPlatform.Core.Chat;
+
+/// <summary>A provider as the API and pages show it: never the key, only whether one is set.</summary>
+public sealed record ProviderView(Guid Id, string Name, string BaseUrl, bool HasApiKey, bool Enabled, DateTimeOffset CreatedAt, IReadOnlyList<LlmModel> Models);
+
+public sealed record ProviderInput(string? Name, string? BaseUrl, string? ApiKey, bool Enabled = true);
+
+/// <summary>
+/// LLM providers (admin, <c>settings.manage</c>): OpenAI-compatible endpoints with an encrypted API key; their models
+/// are listed from the endpoint and enabled one by one, open to every chat user or granted like any securable object.
+/// </summary>
+public sealed partial class ProviderService(
+    AccessService access,
+    IChatStore store,
+    ILlmConnector connector,
+    ISecretProtector secrets,
+    AuditRecorder audit,
+    TimeProvider time) : ISecurableLookup
+{
+    public const string ModelType = SecurableTypes.LlmModel;
+
+    public string ObjectType => ModelType;
+
+    public async Task<IReadOnlyList<ProviderView>> ListProvidersAsync(CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
+        var models = await store.ListModelsAsync(null, ct);
+        return [.. (await store.ListProvidersAsync(ct)).Select(p => View(p, models))];
+    }
+
+    public async Task<ProviderView> CreateProviderAsync(ProviderInput input, CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
+        var now = time.GetUtcNow();
+        var provider = new LlmProvider
+        {
+            Id = Guid.CreateVersion7(now),
+            Name = Required(input.Name, "name", 100),
+            BaseUrl = Url(input.BaseUrl),
+            ApiKeyProtected = string.IsNullOrEmpty(input.ApiKey) ? null : secrets.Protect(input.ApiKey),
+            Enabled = input.Enabled,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.SaveProviderAsync(provider, true, await audit.EntryAsync("llm.provider.create", "llm-provider", provider.Id, new { provider.Name, provider.BaseUrl, apiKey = input.ApiKey }, ct), ct);
+        return View(provider, []);
+    }
+
+    /// <summary>Changes a provider; an empty API key keeps the stored one, <c>"-"</c> removes it.</summary>
+    public async Task<ProviderView> UpdateProviderAsync(Guid id, ProviderInput input, CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
+        var provider = await store.FindProviderAsync(id, ct) ?? throw new NotFoundException("Provider", id);
+        provider.Name = Required(input.Name, "name", 100);
+        provider.BaseUrl = Url(input.BaseUrl);
+        provider.Enabled = input.Enabled;
+        provider.ApiKeyProtected = input.ApiKey switch
+        {
+            null or "" => provider.ApiKeyProtected,
+            "-" => null,
+            var key => secrets.Protect(key),
+        };
+        provider.UpdatedAt = time.GetUtcNow();
+        await store.SaveProviderAsync(provider, false, await audit.EntryAsync("llm.provider.update", "llm-provider", id, new { provider.Name, provider.BaseUrl, provider.Enabled, apiKey = input.ApiKey }, ct), ct);
+        return View(provider, await store.ListModelsAsync(id, ct));
+    }
+
+    public async Task DeleteProviderAsync(Guid id, CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
+        _ = await store.FindProviderAsync(id, ct) ?? throw new NotFoundException("Provider", id);
+        await store.DeleteProviderAsync(id, await audit.EntryAsync("llm.provider.delete", "llm-provider", id, null, ct), ct);
+    }
+
+    /// <summary>Asks the provider for its models and adds the new ones (disabled); returns what it listed.</summary>
+    public async Task<IReadOnlyList<LlmModel>> SyncModelsAsync(Guid id, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
+        var provider = await store.FindProviderAsync(id, ct) ?? throw new NotFoundException("Provider", id);
+        var remote = await connector.ListModelsAsync(provider.BaseUrl, Key(provider), ct);
+        var known = await store.ListModelsAsync(id, ct);
+        foreach (var modelId in remote.Where(r => known.All(k => k.ModelId != r)))
+        {
+            var name = await store.FindModelByNameAsync(modelId, ct) is null ? modelId : $"{Slug(provider.Name)}/{modelId}";
+            await store.SaveModelAsync(new LlmModel { Id = Guid.CreateVersion7(time.GetUtcNow()), ProviderId = id, ModelId = modelId, Name = name, OwnerId = context.UserId, CreatedAt = time.GetUtcNow() }, true, ct);
+        }
+
+        return await store.ListModelsAsync(id, ct);
+    }
+
+    public async Task<LlmModel> SetModelAsync(Guid modelId, bool enabled, bool openToAll, CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
+        var model = await store.FindModelAsync(modelId, ct) ?? throw new NotFoundException("Model", modelId);
+        model.Enabled = enabled;
+        model.OpenToAll = openToAll;
+        await store.SaveModelAsync(model, false, ct);
+        return model;
+    }
+
+    /// <summary>The models the caller may chat with (enabled, provider enabled, open to all or granted).</summary>
+    public async Task<IReadOnlyList<LlmModel>> ListUsableAsync(CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.ChatUse, ct);
+        var providers = (await store.ListProvidersAsync(ct)).Where(p => p.Enabled).Select(p => p.Id).ToHashSet();
+        var usable = new List<LlmModel>();
+        foreach (var model in await store.ListModelsAsync(null, ct))
+        {
+            if (model.Enabled && providers.Contains(model.ProviderId) && (model.OpenToAll || await access.GetLevelAsync(ModelType, model.Id, model.OwnerId, ct) is not null))
+            {
+                usable.Add(model);
+            }
+        }
+
+        return usable;
+    }
+
+    /// <summary>A chat client for a model the caller may use (by its public name); 404 otherwise.</summary>
+    public async Task<(LlmModel Model, IChatClient Client)> GetClientAsync(string? name, CancellationToken ct)
+    {
+        var usable = await ListUsableAsync(ct);
+        var model = usable.FirstOrDefault(m => m.Name == name) ?? throw new NotFoundException("Model", name ?? string.Empty);
+        var provider = await store.FindProviderAsync(model.ProviderId, ct) ?? throw new NotFoundException("Provider", model.ProviderId);
+        return (model, connector.CreateChatClient(provider.BaseUrl, Key(provider), model.ModelId));
+    }
+
+    async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
+        await store.FindModelAsync(id, ct) is { } m ? new SecurableObject(ModelType, m.Id, m.Name, m.OwnerId) : null;
+
+    private string? Key(LlmProvider provider) => provider.ApiKeyProtected is { } p ? secrets.Unprotect(p) : null;
+
+    private static ProviderView View(LlmProvider p, IReadOnlyList<LlmModel> models) =>
+        new(p.Id, p.Name, p.BaseUrl, p.ApiKeyProtected is not null, p.Enabled, p.CreatedAt, [.. models.Where(m => m.ProviderId == p.Id).OrderBy(m => m.Name)]);
+
+    private static string Required(string? value, string field, int max)
+    {
+        var trimmed = value?.Trim();
+        return string.IsNullOrEmpty(trimmed) || trimmed.Length > max
+            ? throw new ValidationException(field, $"Give a {field} of 1 to {max} characters.")
+            : trimmed;
+    }
+
+    private static string Url(string? value) =>
+        Uri.TryCreate(value?.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri.ToString().TrimEnd('/')
+            : throw new ValidationException("baseUrl", "The base URL is an http(s) URL such as http://ollama:11434/v1.");
+
+    private static string Slug(string name) => SlugPattern().Replace(name.ToLowerInvariant(), "-").Trim('-');
+
+    [GeneratedRegex("[^a-z0-9]+")]
+    private static partial Regex SlugPattern();
+}

@@ -1,0 +1,67 @@
+using System.ClientModel;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using AiPlatform.Core.Chat;
+using Microsoft.Extensions.AI;
+using OpenAI;
+
+namespace AiPlatform.Infrastructure.Chat;
+
+/// <summary>OpenAI-compatible endpoints through the official OpenAI SDK and Microsoft.Extensions.AI's <see cref="IChatClient"/>.</summary>
+public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(100);
+
+    public async Task<IReadOnlyList<string>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct)
+    {
+        var client = http.CreateClient(nameof(OpenAiConnector));
+        using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl.TrimEnd('/') + "/models");
+        if (apiKey is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        try
+        {
+            using var response = await client.SendAsync(request, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new ProviderUnavailableException($"The provider answered {(int)response.StatusCode}: {Message(body)}");
+            }
+
+            using var doc = JsonDocument.Parse(body);
+            return [.. doc.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)];
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ProviderUnavailableException($"The provider cannot be reached: {e.Message}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new ProviderUnavailableException("The provider did not answer in time.");
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ProviderUnavailableException("The provider's model list is not the OpenAI shape (GET /models → {\"data\": [{\"id\"}]}).");
+        }
+    }
+
+    public IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId) =>
+        new OpenAIClient(new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions { Endpoint = new Uri(baseUrl), NetworkTimeout = Timeout, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0) })
+            .GetChatClient(modelId)
+            .AsIChatClient();
+
+    private static string Message(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("error", out var e) && e.TryGetProperty("message", out var m) ? m.GetString() ?? body : body;
+        }
+        catch (JsonException)
+        {
+            return body.Length > 200 ? body[..200] : body;
+        }
+    }
+}
