@@ -58,6 +58,7 @@ public static class DependencyInjection
         services.AddScoped<Chat.ProviderService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
         services.AddScoped<Chat.ChatService>();
+        services.AddScoped<Chat.ChatUsageService>();
         services.AddSingleton<Serving.ServingMetrics>();
         services.AddSingleton<Serving.EndpointRouter>();
         services.AddSingleton<Serving.PayloadLog>();

@@ -1,4 +1,5 @@
 using AiPlatform.Web.Features.Admin;
+using AiPlatform.Web.Features.Chat;
 using AiPlatform.Web.Features.Dashboard;
 using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Training;
@@ -31,6 +32,8 @@ public static class ApiEndpoints
         app.MapModelEndpoints();
         app.MapServingEndpoints();
         app.MapOipEndpoints();
+        app.MapChatEndpoints();
+        app.MapGatewayEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

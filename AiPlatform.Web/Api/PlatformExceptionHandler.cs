@@ -13,6 +13,7 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
         {
             ValidationException or AiPlatform.Core.Serving.InferenceInputException => (StatusCodes.Status400BadRequest, "The request is invalid."),
             AiPlatform.Core.Serving.EndpointUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The endpoint cannot answer now."),
+            AiPlatform.Core.Chat.ProviderUnavailableException => (StatusCodes.Status502BadGateway, "The model provider did not answer."),
             NotFoundException or AiPlatform.Core.Storage.ObjectNotFoundException => (StatusCodes.Status404NotFound, "Not found."),
             ConflictException or AlreadyExistsException => (StatusCodes.Status409Conflict, "Conflict."),
             AiPlatform.Core.Access.ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden."),

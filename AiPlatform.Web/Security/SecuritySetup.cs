@@ -90,10 +90,11 @@ public static class SecuritySetup
         && (((path.EndsWith("/mlflow/runs/search", StringComparison.Ordinal) || path.EndsWith("/mlflow/experiments/search", StringComparison.Ordinal))
                 && (path.StartsWith("/api/2.0/", StringComparison.Ordinal) || path.StartsWith("/ajax-api/2.0/", StringComparison.Ordinal)))
             || (path.StartsWith("/v2/models/", StringComparison.Ordinal) && path.EndsWith("/infer", StringComparison.Ordinal))
+            || path == "/v1/chat/completions"
             || (path.StartsWith("/api/v1/endpoints/", StringComparison.Ordinal) && path.EndsWith("/predict", StringComparison.Ordinal)));
 
     internal static bool IsApi(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/ajax-api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/v1") || request.Path.StartsWithSegments("/ajax-api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
 
     private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx)
     {

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Chat;
+using AiPlatform.Web.Features.Access;
+
+namespace AiPlatform.Web.Features.Chat;
+
+/// <summary>LLM providers (admin), usable models, conversations with streamed answers, usage.</summary>
+public static class ChatEndpoints
+{
+    public static void MapChatEndpoints(this IEndpointRouteBuilder app)
+    {
+        var providers = app.MapGroup("/api/v1/llm/providers").WithTags("LLM providers");
+        providers.MapGet("/", async (ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListProvidersAsync(ct))).WithName("ListLlmProviders").WithSummary("Providers with their models; API keys are never returned (hasApiKey only).");
+        providers.MapPost("/", async (ProviderInput body, ProviderService p, CancellationToken ct) =>
+        {
+            var created = await p.CreateProviderAsync(body, ct);
+            return TypedResults.Created($"/api/v1/llm/providers/{created.Id}", created);
+        }).WithName("CreateLlmProvider");
+        providers.MapPut("/{id:guid}", async (Guid id, ProviderInput body, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.UpdateProviderAsync(id, body, ct)))
+            .WithName("UpdateLlmProvider").WithSummary("An empty apiKey keeps the stored key; \"-\" removes it.");
+        providers.MapDelete("/{id:guid}", async (Guid id, ProviderService p, CancellationToken ct) =>
+        {
+            await p.DeleteProviderAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithName("DeleteLlmProvider");
+        providers.MapPost("/{id:guid}/sync", async (Guid id, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.SyncModelsAsync(id, ct)))
+            .WithName("SyncLlmProviderModels").WithSummary("Lists the provider's models (tests the connection) and adds new ones, disabled.");
+
+        var models = app.MapGroup("/api/v1/llm/models").WithTags("LLM providers");
+        models.MapGet("/", async (ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListUsableAsync(ct))).WithName("ListUsableLlmModels");
+        models.MapPut("/{id:guid}", async (Guid id, ModelSettings body, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.SetModelAsync(id, body.Enabled, body.OpenToAll, ct)))
+            .WithName("UpdateLlmModel").WithSummary("Enable a model, for everyone with chat.use or only for those granted Read.");
+        models.MapGrantEndpoints(SecurableTypes.LlmModel, "LlmModel");
+
+        var conversations = app.MapGroup("/api/v1/conversations").WithTags("Chat");
+        conversations.MapGet("/", async (ChatService c, CancellationToken ct, string? q = null, int page = 0, int pageSize = 50) =>
+        {
+            var size = Math.Clamp(pageSize, 1, 200);
+            var (items, total) = await c.ListAsync(q, Math.Max(0, page) * size, size, ct);
+            return TypedResults.Ok(new ConversationList(items, total));
+        }).WithName("ListConversations").WithSummary("Your conversations, newest first; q searches titles and messages.");
+        conversations.MapPost("/", async (ConversationInput body, ChatService c, CancellationToken ct) =>
+        {
+            var created = await c.CreateAsync(body.Model, body.SystemPrompt, body.Title, ct);
+            return TypedResults.Created($"/api/v1/conversations/{created.Id}", created);
+        }).WithName("CreateConversation");
+        conversations.MapGet("/{id:guid}", async (Guid id, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.GetAsync(id, ct))).WithName("GetConversation");
+        conversations.MapPatch("/{id:guid}", async (Guid id, ConversationInput body, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.UpdateAsync(id, body.Title, body.Model, body.SystemPrompt, ct)))
+            .WithName("UpdateConversation").WithSummary("Rename, change the model or the system prompt.");
+        conversations.MapDelete("/{id:guid}", async (Guid id, ChatService c, CancellationToken ct) =>
+        {
+            await c.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithName("DeleteConversation");
+        conversations.MapGet("/{id:guid}/export", async (Guid id, ChatService c, CancellationToken ct) => TypedResults.Text(await c.ExportAsync(id, ct), "text/markdown"))
+            .WithName("ExportConversation");
+        conversations.MapPost("/{id:guid}/messages", (Guid id, MessageInput body, HttpContext http, ChatService c) =>
+            AnswerAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, body.Model, delta, http.RequestAborted)))
+            .WithName("SendMessage").WithSummary("Saves your message and answers it; stream=true sends Server-Sent Events (delta, then the saved answer).");
+        conversations.MapPost("/{id:guid}/regenerate", (Guid id, MessageInput body, HttpContext http, ChatService c) =>
+            AnswerAsync(http, body.Stream, delta => c.RegenerateAsync(id, body.Model, delta, http.RequestAborted))).WithName("RegenerateAnswer");
+        conversations.MapPut("/{id:guid}/messages/{messageId:guid}", (Guid id, Guid messageId, MessageInput body, HttpContext http, ChatService c) =>
+            AnswerAsync(http, body.Stream, delta => c.EditAndResendAsync(id, messageId, body.Content, delta, http.RequestAborted))).WithName("EditAndResendMessage");
+        conversations.MapPost("/{id:guid}/messages/{messageId:guid}/feedback", async (Guid id, Guid messageId, FeedbackInput body, ChatService c, CancellationToken ct) =>
+        {
+            await c.FeedbackAsync(id, messageId, body.Value, body.Comment, ct);
+            return TypedResults.NoContent();
+        }).WithName("RateAnswer");
+
+        app.MapGet("/api/v1/llm/usage", async (ChatUsageService u, CancellationToken ct, int days = 30, bool all = false) => TypedResults.Ok(await u.ListAsync(days, all, ct)))
+            .WithTags("LLM providers").WithName("GetLlmUsage").WithSummary("Tokens by user, model and day; all=true (administrators) for everyone.");
+    }
+
+    /// <summary>Runs an answer; with stream, sends each delta as an SSE event and the saved message last.</summary>
+    private static async Task<IResult> AnswerAsync(HttpContext http, bool stream, Func<Func<string, ValueTask>?, Task<ConversationMessage>> answer)
+    {
+        if (!stream)
+        {
+            return TypedResults.Ok(await answer(null));
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        var message = await answer(async delta =>
+        {
+            await http.Response.WriteAsync($"event: delta\ndata: {JsonSerializer.Serialize(new { content = delta })}\n\n", http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+        });
+        if (!http.RequestAborted.IsCancellationRequested)
+        {
+            await http.Response.WriteAsync($"event: message\ndata: {JsonSerializer.Serialize(message, JsonSerializerOptions.Web)}\n\n");
+        }
+
+        return Results.Empty;
+    }
+}
+
+public sealed record ModelSettings(bool Enabled, bool OpenToAll);
+
+public sealed record ConversationInput(string? Model, string? SystemPrompt, string? Title);
+
+public sealed record MessageInput(string? Content, string? Model, bool Stream = false);
+
+public sealed record FeedbackInput(int Value, string? Comment);
+
+public sealed record ConversationList(IReadOnlyList<Conversation> Items, int TotalCount);

@@ -1,0 +1,199 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiPlatform.Core.Chat;
+using AiPlatform.Core.Common;
+using Microsoft.Extensions.AI;
+using AiMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace AiPlatform.Web.Features.Chat;
+
+/// <summary>
+/// The OpenAI-compatible gateway: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c> (streaming or not) over
+/// the models the caller may use, with platform tokens, so that SDKs and tools such as OpenWebUI use the platform's
+/// models under its permissions; every call's tokens are counted. Errors use OpenAI's <c>{"error": {...}}</c> shape.
+/// </summary>
+public static class GatewayEndpoints
+{
+    public static void MapGatewayEndpoints(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible gateway").AddEndpointFilter(OpenAiErrors).DisableAntiforgery();
+        v1.MapGet("/models", async (ProviderService p, CancellationToken ct) => Results.Json(new
+        {
+            @object = "list",
+            data = (await p.ListUsableAsync(ct)).Select(m => new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = "aiplatform" }),
+        })).WithName("GatewayListModels");
+        v1.MapPost("/chat/completions", CompleteAsync).WithName("GatewayChatCompletions").Accepts<JsonElement>("application/json");
+        v1.MapFallback(() => Error(404, "No such route in the OpenAI-compatible gateway.", "invalid_request_error")).ExcludeFromDescription();
+    }
+
+    private static async Task<IResult> CompleteAsync(HttpContext http, ProviderService providers, ChatService chat)
+    {
+        var ct = http.RequestAborted;
+        using var doc = await JsonDocument.ParseAsync(http.Request.Body, default, ct);
+        var body = doc.RootElement;
+        var name = body.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : throw new ValidationException("model", "'model' is required.");
+        if (!body.TryGetProperty("messages", out var messagesElement) || messagesElement.ValueKind != JsonValueKind.Array || messagesElement.GetArrayLength() == 0)
+        {
+            throw new ValidationException("messages", "'messages' must be a non-empty array.");
+        }
+
+        var (model, client) = await providers.GetClientAsync(name, ct);
+        var messages = messagesElement.EnumerateArray().Select(ToMessage).ToList();
+        var options = new ChatOptions();
+        if ((Number(body, "max_completion_tokens") ?? Number(body, "max_tokens")) is { } max)
+        {
+            options.MaxOutputTokens = (int)max;
+        }
+
+        if (Number(body, "temperature") is { } temperature)
+        {
+            options.Temperature = (float)temperature;
+        }
+
+        if (Number(body, "top_p") is { } topP)
+        {
+            options.TopP = (float)topP;
+        }
+
+        var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var stream = body.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+        if (!stream)
+        {
+            ChatResponse response;
+            try
+            {
+                response = await client.GetResponseAsync(messages, options, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                throw new ProviderUnavailableException($"The model '{model.Name}' did not answer: {e.Message}");
+            }
+
+            var promptTokens = (int)(response.Usage?.InputTokenCount ?? 0);
+            var completionTokens = (int)(response.Usage?.OutputTokenCount ?? 0);
+            await chat.RecordUsageAsync(model.Name, "gateway", promptTokens, completionTokens, CancellationToken.None);
+            return Results.Json(new
+            {
+                id,
+                @object = "chat.completion",
+                created,
+                model = model.Name,
+                choices = new[] { new { index = 0, message = new { role = "assistant", content = response.Text }, finish_reason = Finish(response.FinishReason) } },
+                usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },
+            });
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        var includeUsage = body.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
+        UsageDetails? usage = null;
+        ChatFinishReason? finish = null;
+        var chunks = 0;
+        await Write(http, Chunk(id, created, model.Name, new JsonObject { ["role"] = "assistant", ["content"] = string.Empty }, null));
+        try
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(messages, options, ct))
+            {
+                usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
+                finish = update.FinishReason ?? finish;
+                if (update.Text is { Length: > 0 } text)
+                {
+                    chunks++;
+                    await Write(http, Chunk(id, created, model.Name, new JsonObject { ["content"] = text }, null));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await chat.RecordUsageAsync(model.Name, "gateway", (int)(usage?.InputTokenCount ?? 0), (int)(usage?.OutputTokenCount ?? chunks), CancellationToken.None);
+            return Results.Empty;
+        }
+        catch (Exception e)
+        {
+            await Write(http, new JsonObject { ["error"] = new JsonObject { ["message"] = $"The model '{model.Name}' did not answer: {e.Message}", ["type"] = "server_error" } });
+            await http.Response.WriteAsync("data: [DONE]\n\n", CancellationToken.None);
+            return Results.Empty;
+        }
+
+        var prompt = (int)(usage?.InputTokenCount ?? 0);
+        var completion = (int)(usage?.OutputTokenCount ?? chunks);
+        await chat.RecordUsageAsync(model.Name, "gateway", prompt, completion, CancellationToken.None);
+        await Write(http, Chunk(id, created, model.Name, new JsonObject(), Finish(finish)));
+        if (includeUsage)
+        {
+            var last = Chunk(id, created, model.Name, null, null);
+            last["usage"] = new JsonObject { ["prompt_tokens"] = prompt, ["completion_tokens"] = completion, ["total_tokens"] = prompt + completion };
+            await Write(http, last);
+        }
+
+        await http.Response.WriteAsync("data: [DONE]\n\n", CancellationToken.None);
+        return Results.Empty;
+    }
+
+    private static JsonObject Chunk(string id, long created, string model, JsonObject? delta, string? finish) => new()
+    {
+        ["id"] = id,
+        ["object"] = "chat.completion.chunk",
+        ["created"] = created,
+        ["model"] = model,
+        ["choices"] = delta is null ? new JsonArray() : new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
+    };
+
+    private static async Task Write(HttpContext http, JsonObject chunk)
+    {
+        await http.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n", http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+    }
+
+    private static string Finish(ChatFinishReason? reason) => reason == ChatFinishReason.Length ? "length" : reason == ChatFinishReason.ContentFilter ? "content_filter" : "stop";
+
+    private static double? Number(JsonElement body, string name) => body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static AiMessage ToMessage(JsonElement m)
+    {
+        var role = m.TryGetProperty("role", out var r) ? r.GetString() : null;
+        var content = m.TryGetProperty("content", out var c) ? c.ValueKind switch
+        {
+            JsonValueKind.String => c.GetString()!,
+            JsonValueKind.Array => string.Concat(c.EnumerateArray().Where(p => p.TryGetProperty("text", out _)).Select(p => p.GetProperty("text").GetString())),
+            _ => string.Empty,
+        } : string.Empty;
+        return new AiMessage(role switch
+        {
+            "system" or "developer" => ChatRole.System,
+            "assistant" => ChatRole.Assistant,
+            "user" => ChatRole.User,
+            _ => throw new ValidationException("messages", $"Unknown role '{role}'."),
+        }, content);
+    }
+
+    private static IResult Error(int status, string message, string type) =>
+        Results.Json(new { error = new { message, type, param = (string?)null, code = (string?)null } }, statusCode: status);
+
+    private static async ValueTask<object?> OpenAiErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            var (status, type, message) = e switch
+            {
+                NotFoundException => (404, "invalid_request_error", $"The model does not exist or you do not have access to it. ({e.Message})"),
+                ValidationException v => (400, "invalid_request_error", string.Join(" ", v.Errors.SelectMany(x => x.Value))),
+                JsonException or BadHttpRequestException => (400, "invalid_request_error", e.Message),
+                AiPlatform.Core.Access.ForbiddenException => (403, "permission_error", e.Message),
+                ProviderUnavailableException => (502, "server_error", e.Message),
+                _ => (500, "server_error", $"An unexpected error occurred; quote the correlation id {context.HttpContext.TraceIdentifier} when reporting it."),
+            };
+            if (status == 500)
+            {
+                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayEndpoints)).LogError(e, "Gateway error");
+            }
+
+            return Error(status, message, type);
+        }
+    }
+}

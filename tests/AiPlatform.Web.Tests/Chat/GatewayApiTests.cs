@@ -1,0 +1,114 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AiPlatform.Infrastructure.Tests.Builders;
+using AiPlatform.Web.Tests.Builders;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace AiPlatform.Web.Tests.Chat;
+
+/// <summary>Providers, chat and the OpenAI-compatible gateway over HTTP, called with the official OpenAI .NET SDK.</summary>
+public sealed class GatewayApiTests(LlmPeer llm) : IClassFixture<LlmPeer>, IAsyncLifetime
+{
+    private readonly PlatformWebFactory _factory = new();
+    private HttpClient _admin = default!;
+
+    public Task InitializeAsync()
+    {
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        _admin = _factory.CreateAdminClient();
+        _admin.BaseAddress = _factory.ClientOptions.BaseAddress;
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        _factory.DeleteData();
+    }
+
+    [Fact]
+    public async Task The_openai_sdk_lists_and_streams_the_platforms_models_with_a_platform_token_and_usage_is_counted()
+    {
+        var provider = await Json(_admin.PostAsJsonAsync("/api/v1/llm/providers", new { name = "llama", baseUrl = llm.BaseUrl, apiKey = LlmPeer.ApiKey }));
+        provider.GetProperty("hasApiKey").GetBoolean().ShouldBeTrue();
+        (await _admin.GetStringAsync("/api/v1/llm/providers")).ShouldNotContain(LlmPeer.ApiKey);
+        var models = JsonDocument.Parse(await (await _admin.PostAsync($"/api/v1/llm/providers/{provider.GetProperty("id").GetGuid()}/sync", null)).Content.ReadAsStringAsync()).RootElement;
+        var modelId = models[0].GetProperty("id").GetGuid();
+        (await _admin.PutAsJsonAsync($"/api/v1/llm/models/{modelId}", new { enabled = true, openToAll = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var token = JsonDocument.Parse(await (await _admin.PostAsJsonAsync("/api/v1/me/tokens", new { name = "sdk", scope = "ReadWrite", expiresInDays = 1 })).Content.ReadAsStringAsync()).RootElement.GetProperty("value").GetString()!;
+        var sdk = new OpenAIClient(new ApiKeyCredential(token), new OpenAIClientOptions { Endpoint = new Uri(_factory.ClientOptions.BaseAddress, "/v1") });
+        (await sdk.GetOpenAIModelClient().GetModelsAsync()).Value.Select(m => m.Id).ShouldContain(LlmPeer.Model);
+
+        var chat = sdk.GetChatClient(LlmPeer.Model);
+        var completion = (await chat.CompleteChatAsync([new SystemChatMessage("Be brief."), new UserChatMessage("Hello!")], new ChatCompletionOptions { MaxOutputTokenCount = 8 })).Value;
+        completion.Content[0].Text.ShouldNotBeNullOrEmpty();
+        completion.Usage.OutputTokenCount.ShouldBeGreaterThan(0);
+        completion.Usage.InputTokenCount.ShouldBeGreaterThan(0);
+
+        var streamed = new StringBuilder();
+        var updates = 0;
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("Tell me a story.")], new ChatCompletionOptions { MaxOutputTokenCount = 12 }))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                streamed.Append(part.Text);
+                updates++;
+            }
+        }
+
+        updates.ShouldBeGreaterThan(1);
+        streamed.Length.ShouldBeGreaterThan(0);
+
+        var wrong = await Should.ThrowAsync<ClientResultException>(() => sdk.GetChatClient("no-such-model").CompleteChatAsync([new UserChatMessage("hi")]));
+        wrong.Status.ShouldBe(404);
+        var anonymous = new HttpClient { BaseAddress = _factory.ClientOptions.BaseAddress };
+        (await anonymous.GetAsync("/v1/models")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var bad = await _admin.PostAsync("/v1/chat/completions", new StringContent("""{"model": "tiny-llama"}""", Encoding.UTF8, "application/json"));
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString()!.ShouldContain("messages");
+
+        var usage = JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/llm/usage")).RootElement.EnumerateArray().Single(u => u.GetProperty("source").GetString() == "gateway");
+        usage.GetProperty("requests").GetInt64().ShouldBe(2);
+        usage.GetProperty("completionTokens").GetInt64().ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task A_conversation_streams_its_answer_as_server_sent_events_and_keeps_the_question_when_the_provider_is_down()
+    {
+        var provider = await Json(_admin.PostAsJsonAsync("/api/v1/llm/providers", new { name = "llama", baseUrl = llm.BaseUrl, apiKey = LlmPeer.ApiKey }));
+        var providerId = provider.GetProperty("id").GetGuid();
+        var modelId = JsonDocument.Parse(await (await _admin.PostAsync($"/api/v1/llm/providers/{providerId}/sync", null)).Content.ReadAsStringAsync()).RootElement[0].GetProperty("id").GetGuid();
+        await _admin.PutAsJsonAsync($"/api/v1/llm/models/{modelId}", new { enabled = true, openToAll = true });
+        var conversation = await Json(_admin.PostAsJsonAsync("/api/v1/conversations", new { model = LlmPeer.Model }));
+        var id = conversation.GetProperty("id").GetGuid();
+
+        var response = await _admin.PostAsJsonAsync($"/api/v1/conversations/{id}/messages", new { content = "Hello, streaming?", stream = true });
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        var events = await response.Content.ReadAsStringAsync();
+        events.ShouldContain("event: delta");
+        events.ShouldContain("event: message");
+
+        await _admin.PutAsJsonAsync($"/api/v1/llm/providers/{providerId}", new { name = "llama", baseUrl = "http://127.0.0.1:9/v1", apiKey = "" });
+        var failed = await Json(_admin.PostAsJsonAsync($"/api/v1/conversations/{id}/messages", new { content = "Still there?" }));
+        failed.GetProperty("status").GetString().ShouldBe("Failed");
+        failed.GetProperty("error").GetString()!.ShouldContain("did not answer");
+        var details = JsonDocument.Parse(await _admin.GetStringAsync($"/api/v1/conversations/{id}")).RootElement.GetProperty("messages");
+        details.EnumerateArray().Select(m => m.GetProperty("content").GetString()).ShouldContain("Still there?");
+        (await _admin.GetStringAsync($"/api/v1/conversations/{id}/export")).ShouldContain("Hello, streaming?");
+    }
+
+    private static async Task<JsonElement> Json(Task<HttpResponseMessage> call)
+    {
+        var response = await call;
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue(text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+}
