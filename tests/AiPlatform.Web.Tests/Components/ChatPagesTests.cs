@@ -1,0 +1,37 @@
+using AiPlatform.Core.Chat;
+using AiPlatform.Infrastructure.Tests.Builders;
+using AiPlatform.Web.Features.Chat;
+using AiPlatform.Web.Tests.Builders;
+using Bunit;
+
+namespace AiPlatform.Web.Tests.Components;
+
+public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<LlmPeer>
+{
+    [Fact]
+    public async Task An_admin_syncs_a_providers_models_and_a_user_chats_with_the_enabled_one()
+    {
+        await Get<ProviderService>().CreateProviderAsync(new ProviderInput("local-llama", llm.BaseUrl, LlmPeer.ApiKey), default);
+        var admin = Render<ProvidersPage>();
+        admin.WaitForAssertion(() => admin.Find("[data-testid=provider-name]").TextContent.ShouldBe("local-llama"));
+        admin.Markup.ShouldNotContain(LlmPeer.ApiKey);
+        await admin.Find("[data-testid=sync-provider]").ClickAsync(new());
+        admin.WaitForAssertion(() => admin.Find("[data-testid=model-row]").TextContent.ShouldContain(LlmPeer.Model));
+        var model = (await Get<ProviderService>().ListProvidersAsync(default)).Single().Models.Single();
+        await Get<ProviderService>().SetModelAsync(model.Id, true, true, default);
+
+        var chat = Render<ChatPage>();
+        chat.WaitForAssertion(() => chat.Find("[data-testid=new-chat]").HasAttribute("disabled").ShouldBeFalse());
+        var conversation = await Get<ChatService>().CreateAsync(model.Name, null, null, default);
+        var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=chat-title]").TextContent.ShouldBe("New chat"));
+        page.Find("[data-testid=chat-input]").Change("Hello, tiny model!");
+        await page.Find("[data-testid=send]").ClickAsync(new());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2), TimeSpan.FromSeconds(20));
+        page.FindAll("[data-testid=message]")[1].GetAttribute("data-status").ShouldBe("Complete");
+        page.Find("[data-testid=chat-title]").TextContent.ShouldBe("Hello, tiny model!");
+        await page.Find("[data-testid=thumbs-up]").ClickAsync(new());
+        (await Get<ChatService>().GetAsync(conversation.Id, default)).Messages[1].Feedback.ShouldBe(1);
+        page.Find("[data-testid=conversations]").TextContent.ShouldContain("Hello, tiny model!");
+    }
+}
