@@ -119,6 +119,25 @@ public sealed class LlmUsage
     public long CompletionTokens { get; set; }
 }
 
+/// <summary>A daily token allowance for a user or a group (a user's own quota wins; else the most generous of their groups').</summary>
+public sealed class LlmQuota
+{
+    public Guid Id { get; set; }
+
+    public PrincipalType PrincipalType { get; set; }
+
+    public Guid PrincipalId { get; set; }
+
+    /// <summary>Prompt + completion tokens per UTC day, over chat and gateway.</summary>
+    public long TokensPerDay { get; set; }
+}
+
+/// <summary>The caller's daily tokens are used up; 429 with when they come back.</summary>
+public sealed class QuotaExceededException(string message, DateTimeOffset resetsAt) : Common.PlatformException("quota-exceeded", message)
+{
+    public DateTimeOffset ResetsAt { get; } = resetsAt;
+}
+
 /// <summary>The provider did not answer (down, slow, refused); the message says which and why.</summary>
 public sealed class ProviderUnavailableException(string message) : Common.PlatformException("provider-unavailable", message);
 
@@ -166,4 +185,10 @@ public interface IChatStore
     Task AddUsageAsync(Guid userId, string model, DateOnly day, string source, int promptTokens, int completionTokens, CancellationToken ct);
 
     Task<IReadOnlyList<LlmUsage>> ListUsageAsync(DateOnly from, Guid? userId, CancellationToken ct);
+
+    Task<IReadOnlyList<LlmQuota>> ListQuotasAsync(CancellationToken ct);
+
+    Task SetQuotaAsync(LlmQuota quota, CancellationToken ct);
+
+    Task DeleteQuotaAsync(Guid id, CancellationToken ct);
 }

@@ -13,7 +13,7 @@ public sealed record ConversationDetails(Conversation Conversation, IReadOnlyLis
 /// before the provider is called, so nothing the user typed is lost when the provider is down; a stopped answer is
 /// kept as far as it got; a failed one says why. Every answer's tokens go to the usage table.
 /// </summary>
-public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, TimeProvider time)
+public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, TimeProvider time)
 {
     public const int MaxMessageLength = 100_000;
 
@@ -86,6 +86,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.");
         }
 
+        await usage.EnsureAllowanceAsync(ct);
         var history = await store.ListMessagesAsync(id, ct);
         if (history.Count == 0 && conversation.Title == "New chat")
         {
@@ -158,6 +159,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
     private async Task<ConversationMessage> AnswerAsync(Conversation conversation, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct)
     {
+        await usage.EnsureAllowanceAsync(ct);
         var (llm, client) = await providers.GetClientAsync(model ?? conversation.Model, ct);
         var history = await store.ListMessagesAsync(conversation.Id, ct);
         var prompt = new List<AiMessage>();
@@ -169,7 +171,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         prompt.AddRange(history.Where(m => m.Status == MessageStatus.Complete || m.Role == "user").Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
         var answer = new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), ConversationId = conversation.Id, Role = "assistant", Content = string.Empty, Model = llm.Name, CreatedAt = time.GetUtcNow() };
         var content = new StringBuilder();
-        UsageDetails? usage = null;
+        UsageDetails? reported = null;
         var chunks = 0;
         try
         {
@@ -177,7 +179,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             {
                 foreach (var u in update.Contents.OfType<UsageContent>())
                 {
-                    usage = u.Details;
+                    reported = u.Details;
                 }
 
                 if (update.Text is { Length: > 0 } delta)
@@ -204,8 +206,8 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         }
 
         answer.Content = content.ToString();
-        answer.PromptTokens = (int)(usage?.InputTokenCount ?? prompt.Sum(p => p.Text.Length) / 4);
-        answer.CompletionTokens = (int)(usage?.OutputTokenCount ?? chunks);
+        answer.PromptTokens = (int)(reported?.InputTokenCount ?? prompt.Sum(p => p.Text.Length) / 4);
+        answer.CompletionTokens = (int)(reported?.OutputTokenCount ?? chunks);
         conversation.UpdatedAt = time.GetUtcNow();
         await store.SaveMessageAsync(answer, true, CancellationToken.None);
         await store.SaveConversationAsync(conversation, false, CancellationToken.None);

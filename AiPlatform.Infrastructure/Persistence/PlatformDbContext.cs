@@ -101,6 +101,8 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Chat.LlmUsage> LlmUsage => Set<Core.Chat.LlmUsage>();
 
+    public DbSet<Core.Chat.LlmQuota> LlmQuotas => Set<Core.Chat.LlmQuota>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

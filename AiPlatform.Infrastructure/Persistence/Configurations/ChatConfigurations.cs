@@ -76,3 +76,15 @@ internal sealed class LlmUsageConfiguration : IEntityTypeConfiguration<LlmUsage>
         builder.HasIndex(u => u.Day);
     }
 }
+
+internal sealed class LlmQuotaConfiguration : IEntityTypeConfiguration<LlmQuota>
+{
+    public void Configure(EntityTypeBuilder<LlmQuota> builder)
+    {
+        builder.ToTable("LlmQuotas");
+        builder.HasKey(q => q.Id);
+        builder.Property(q => q.Id).ValueGeneratedNever();
+        builder.Property(q => q.PrincipalType).HasConversion<string>().HasMaxLength(16);
+        builder.HasIndex(q => new { q.PrincipalType, q.PrincipalId }).IsUnique();
+    }
+}

@@ -143,6 +143,34 @@ internal sealed class EfChatStore(IDbContextFactory<PlatformDbContext> contexts)
         return await (userId is { } id ? usage.Where(u => u.UserId == id) : usage).OrderBy(u => u.Day).ToListAsync(ct);
     }
 
+    public async Task<IReadOnlyList<LlmQuota>> ListQuotasAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.LlmQuotas.AsNoTracking().ToListAsync(ct);
+    }
+
+    public async Task SetQuotaAsync(LlmQuota quota, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var exists = await db.LlmQuotas.AnyAsync(q => q.Id == quota.Id, ct);
+        if (exists)
+        {
+            db.LlmQuotas.Update(quota);
+        }
+        else
+        {
+            db.LlmQuotas.Add(quota);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task DeleteQuotaAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.LlmQuotas.Where(q => q.Id == id).ExecuteDeleteAsync(ct);
+    }
+
     private async Task SaveAsync<T>(T entity, bool isNew, CancellationToken ct)
         where T : class
     {

@@ -68,6 +68,18 @@ public static class ChatEndpoints
             return TypedResults.NoContent();
         }).WithName("RateAnswer");
 
+        app.MapGet("/api/v1/llm/quotas", async (ChatUsageService u, CancellationToken ct) => TypedResults.Ok(await u.ListQuotasAsync(ct)))
+            .WithTags("LLM providers").WithName("ListLlmQuotas");
+        app.MapPut("/api/v1/llm/quotas", async (QuotaInput body, ChatUsageService u, CancellationToken ct) =>
+        {
+            await u.SetQuotaAsync(body.PrincipalType, body.PrincipalId, body.TokensPerDay, ct);
+            return TypedResults.NoContent();
+        }).WithTags("LLM providers").WithName("SetLlmQuota").WithSummary("Daily tokens for a user or group (a user's own quota wins, else the most generous group's); 0 removes it.");
+        app.MapGet("/api/v1/llm/quota", async (ChatUsageService u, CancellationToken ct) =>
+        {
+            var (limit, used, resets) = await u.RemainingAsync(ct);
+            return TypedResults.Ok(new { limit, used, resetsAt = resets });
+        }).WithTags("LLM providers").WithName("GetMyLlmQuota");
         app.MapGet("/api/v1/llm/usage", async (ChatUsageService u, CancellationToken ct, int days = 30, bool all = false) => TypedResults.Ok(await u.ListAsync(days, all, ct)))
             .WithTags("LLM providers").WithName("GetLlmUsage").WithSummary("Tokens by user, model and day; all=true (administrators) for everyone.");
     }
@@ -97,6 +109,8 @@ public static class ChatEndpoints
 }
 
 public sealed record ModelSettings(bool Enabled, bool OpenToAll);
+
+public sealed record QuotaInput(PrincipalType PrincipalType, Guid PrincipalId, long TokensPerDay);
 
 public sealed record ConversationInput(string? Model, string? SystemPrompt, string? Title);
 

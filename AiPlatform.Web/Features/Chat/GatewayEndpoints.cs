@@ -26,9 +26,10 @@ public static class GatewayEndpoints
         v1.MapFallback(() => Error(404, "No such route in the OpenAI-compatible gateway.", "invalid_request_error")).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> CompleteAsync(HttpContext http, ProviderService providers, ChatService chat)
+    private static async Task<IResult> CompleteAsync(HttpContext http, ProviderService providers, ChatService chat, ChatUsageService usageService)
     {
         var ct = http.RequestAborted;
+        await usageService.EnsureAllowanceAsync(ct);
         using var doc = await JsonDocument.ParseAsync(http.Request.Body, default, ct);
         var body = doc.RootElement;
         var name = body.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : throw new ValidationException("model", "'model' is required.");
@@ -186,6 +187,7 @@ public static class GatewayEndpoints
                 JsonException or BadHttpRequestException => (400, "invalid_request_error", e.Message),
                 AiPlatform.Core.Access.ForbiddenException => (403, "permission_error", e.Message),
                 ProviderUnavailableException => (502, "server_error", e.Message),
+                QuotaExceededException => (429, "insufficient_quota", e.Message),
                 _ => (500, "server_error", $"An unexpected error occurred; quote the correlation id {context.HttpContext.TraceIdentifier} when reporting it."),
             };
             if (status == 500)

@@ -97,6 +97,34 @@ public sealed class ChatTests(SqliteServicesFixture fixture, LlmPeer llm) : ICla
         await fixture.As(other, async () => (await Providers.ListUsableAsync(None)).ShouldContain(m => m.Id == model.Id));
     }
 
+    [Fact]
+    public async Task A_user_over_the_daily_quota_is_refused_with_the_reset_time_and_a_group_quota_applies_to_its_members()
+    {
+        var model = await ProviderWithModelAsync(openToAll: true);
+        var user = await fixture.CreateUserAsync("quota" + Guid.NewGuid().ToString("N")[..6], SystemRoles.DataAnalyst);
+        var usage = fixture.Get<ChatUsageService>();
+        await usage.SetQuotaAsync(PrincipalType.User, user.Id, 5, None);
+        await fixture.As(user, async () =>
+        {
+            var conversation = await Chat.CreateAsync(model.Name, null, null, None);
+            (await Chat.SendAsync(conversation.Id, "First question", null, null, None)).Status.ShouldBe(MessageStatus.Complete);
+            var refused = await Should.ThrowAsync<QuotaExceededException>(() => Chat.SendAsync(conversation.Id, "Second question", null, null, None));
+            refused.Message.ShouldContain("resets at");
+            refused.ResetsAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow);
+            (await Chat.GetAsync(conversation.Id, None)).Messages.Count.ShouldBe(2, "a refused question is not half-sent");
+            var (limit, used, _) = await usage.RemainingAsync(None);
+            limit.ShouldBe(5);
+            used.ShouldBeGreaterThanOrEqualTo(5);
+        });
+
+        await usage.SetQuotaAsync(PrincipalType.User, user.Id, 0, None);
+        (await usage.ListQuotasAsync(None)).ShouldNotContain(q => q.PrincipalId == user.Id);
+        var group = await fixture.Get<GroupService>().CreateAsync("llm-" + Guid.NewGuid().ToString("N")[..6], null, None);
+        await fixture.Get<GroupService>().AddMemberAsync(group.Id, user.Id, None);
+        await usage.SetQuotaAsync(PrincipalType.Group, group.Id, 1, None);
+        await fixture.As(user, async () => (await usage.RemainingAsync(None)).Limit.ShouldBe(1));
+    }
+
     private async Task<LlmModel> ProviderWithModelAsync(bool openToAll)
     {
         var provider = await Providers.CreateProviderAsync(new ProviderInput("llama-" + Guid.NewGuid().ToString("N")[..6], llm.BaseUrl, LlmPeer.ApiKey), None);

@@ -77,6 +77,16 @@ public sealed class GatewayApiTests(LlmPeer llm) : IClassFixture<LlmPeer>, IAsyn
         var usage = JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/llm/usage")).RootElement.EnumerateArray().Single(u => u.GetProperty("source").GetString() == "gateway");
         usage.GetProperty("requests").GetInt64().ShouldBe(2);
         usage.GetProperty("completionTokens").GetInt64().ShouldBeGreaterThan(0);
+
+        var me = JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/me")).RootElement.GetProperty("id").GetGuid();
+        (await _admin.PutAsJsonAsync("/api/v1/llm/quotas", new { principalType = "User", principalId = me, tokensPerDay = 1 })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var quota = await Should.ThrowAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("More?")]));
+        quota.Status.ShouldBe(429);
+        var refused = await _admin.PostAsync("/v1/chat/completions", new StringContent("{\"model\": \"tiny-llama\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", Encoding.UTF8, "application/json"));
+        var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        error.GetProperty("type").GetString().ShouldBe("insufficient_quota");
+        error.GetProperty("message").GetString()!.ShouldContain("resets at");
+        JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/llm/quota")).RootElement.GetProperty("limit").GetInt64().ShouldBe(1);
     }
 
     [Fact]

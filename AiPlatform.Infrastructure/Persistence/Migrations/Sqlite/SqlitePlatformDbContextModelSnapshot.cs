@@ -513,6 +513,36 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("llm_providers", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Chat.LlmQuota", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("PrincipalId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("principal_id");
+
+                    b.Property<string>("PrincipalType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("principal_type");
+
+                    b.Property<long>("TokensPerDay")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tokens_per_day");
+
+                    b.HasKey("Id")
+                        .HasName("pk_llm_quotas");
+
+                    b.HasIndex("PrincipalType", "PrincipalId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_llm_quotas_principal_type_principal_id");
+
+                    b.ToTable("llm_quotas", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Chat.LlmUsage", b =>
                 {
                     b.Property<Guid>("UserId")
