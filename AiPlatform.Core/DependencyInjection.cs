@@ -58,6 +58,11 @@ public static class DependencyInjection
         services.AddScoped<Chat.ProviderService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
         services.AddScoped<Chat.ChatService>();
+        services.AddSingleton<Knowledge.KnowledgeIndexCache>();
+        services.AddScoped<Knowledge.IEmbedderFactory, Knowledge.EmbedderFactory>();
+        services.AddScoped<Knowledge.KnowledgeService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Knowledge.KnowledgeService>());
+        services.AddScoped<IJobHandler, Knowledge.IngestDocumentHandler>();
         services.AddScoped<Chat.ChatUsageService>();
         services.AddSingleton<Serving.ServingMetrics>();
         services.AddSingleton<Serving.EndpointRouter>();

@@ -92,6 +92,10 @@ public static class DependencyInjection
         services.AddSingleton<Core.Chat.IChatStore, EfChatStore>();
         services.AddHttpClient(nameof(Chat.OpenAiConnector), c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<Core.Chat.ILlmConnector, Chat.OpenAiConnector>();
+        services.AddSingleton<Core.Knowledge.IKnowledgeStore, EfKnowledgeStore>();
+        services.AddSingleton<Core.Knowledge.ITextExtractor, Knowledge.DocumentTextExtractor>();
+        services.AddSingleton<Core.Knowledge.ILocalEmbedder, Knowledge.MiniLmEmbedder>();
+        services.AddSingleton<Core.Knowledge.IIndexSnapshotStore, Knowledge.FileIndexSnapshotStore>();
         services.AddSingleton<Core.Serving.IEndpointStore, EfEndpointStore>();
         services.AddSingleton<Serving.OnnxRuntimeHost>();
         services.AddSingleton<Core.Serving.IInferenceRuntime>(sp => sp.GetRequiredService<Serving.OnnxRuntimeHost>());

@@ -10,6 +10,7 @@ public static class SecurableTypes
     public const string RegisteredModel = "registered-model";
     public const string Endpoint = "endpoint";
     public const string LlmModel = "llm-model";
+    public const string KnowledgeBase = "knowledge-base";
 
-    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel, Endpoint, LlmModel];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel, Endpoint, LlmModel, KnowledgeBase];
 }

@@ -60,6 +60,31 @@ public sealed class Conversation
 
     public string? SystemPrompt { get; set; }
 
+    /// <summary>Knowledge bases answers draw on, comma-separated ids (empty: none).</summary>
+    public string? KnowledgeBases { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public IReadOnlyList<Guid> KnowledgeBaseIds =>
+        string.IsNullOrEmpty(KnowledgeBases) ? [] : [.. KnowledgeBases.Split(',').Select(s => Guid.TryParse(s, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty)];
+}
+
+/// <summary>A saved prompt: the owner's own, or shared with every chat user.</summary>
+public sealed class PromptTemplate
+{
+    public Guid Id { get; set; }
+
+    public Guid OwnerId { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Content { get; set; }
+
+    /// <summary>Visible to every chat user (only its owner or an admin changes it).</summary>
+    public bool Shared { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -97,6 +122,12 @@ public sealed class ConversationMessage
     public int Feedback { get; set; }
 
     public string? FeedbackComment { get; set; }
+
+    /// <summary>The second answer of a side-by-side comparison: shown next to the first, never sent back to a model.</summary>
+    public bool Alternate { get; set; }
+
+    /// <summary>The knowledge-base chunks the answer was given (JSON array of <see cref="Knowledge.Citation"/>).</summary>
+    public string? Citations { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 }
@@ -147,6 +178,8 @@ public interface ILlmConnector
     Task<IReadOnlyList<string>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct);
 
     IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId);
+
+    IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string baseUrl, string? apiKey, string modelId);
 }
 
 public interface IChatStore
@@ -191,4 +224,12 @@ public interface IChatStore
     Task SetQuotaAsync(LlmQuota quota, CancellationToken ct);
 
     Task DeleteQuotaAsync(Guid id, CancellationToken ct);
+
+    Task<IReadOnlyList<PromptTemplate>> ListTemplatesAsync(Guid ownerId, CancellationToken ct);
+
+    Task<PromptTemplate?> FindTemplateAsync(Guid id, CancellationToken ct);
+
+    Task SaveTemplateAsync(PromptTemplate template, bool isNew, CancellationToken ct);
+
+    Task DeleteTemplateAsync(Guid id, CancellationToken ct);
 }

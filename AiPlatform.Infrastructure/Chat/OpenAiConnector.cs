@@ -52,6 +52,11 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
             .GetChatClient(modelId)
             .AsIChatClient();
 
+    public IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string baseUrl, string? apiKey, string modelId) =>
+        new OpenAIClient(new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions { Endpoint = new Uri(baseUrl), NetworkTimeout = Timeout, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0) })
+            .GetEmbeddingClient(modelId)
+            .AsIEmbeddingGenerator();
+
     private static string Message(string body)
     {
         try

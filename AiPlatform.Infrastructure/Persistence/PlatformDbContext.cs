@@ -103,6 +103,14 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Chat.LlmQuota> LlmQuotas => Set<Core.Chat.LlmQuota>();
 
+    public DbSet<Core.Chat.PromptTemplate> PromptTemplates => Set<Core.Chat.PromptTemplate>();
+
+    public DbSet<Core.Knowledge.KnowledgeBase> KnowledgeBases => Set<Core.Knowledge.KnowledgeBase>();
+
+    public DbSet<Core.Knowledge.KnowledgeDocument> KnowledgeDocuments => Set<Core.Knowledge.KnowledgeDocument>();
+
+    public DbSet<Core.Knowledge.KnowledgeChunk> KnowledgeChunks => Set<Core.Knowledge.KnowledgeChunk>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

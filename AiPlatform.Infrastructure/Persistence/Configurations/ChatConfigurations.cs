@@ -43,6 +43,8 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         builder.Property(c => c.Title).HasMaxLength(200);
         builder.Property(c => c.Model).HasMaxLength(400);
         builder.Property(c => c.SystemPrompt).HasMaxLength(20000);
+        builder.Property(c => c.KnowledgeBases).HasMaxLength(2000);
+        builder.Ignore(c => c.KnowledgeBaseIds);
         builder.HasIndex(c => new { c.OwnerId, c.UpdatedAt });
         builder.HasOne<PlatformUser>().WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Cascade);
     }
@@ -60,6 +62,7 @@ internal sealed class ConversationMessageConfiguration : IEntityTypeConfiguratio
         builder.Property(m => m.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(m => m.Error).HasMaxLength(2000);
         builder.Property(m => m.FeedbackComment).HasMaxLength(2000);
+        builder.Property(m => m.Citations).HasMaxLength(100000);
         builder.HasIndex(m => new { m.ConversationId, m.Id });
         builder.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
     }
@@ -86,5 +89,19 @@ internal sealed class LlmQuotaConfiguration : IEntityTypeConfiguration<LlmQuota>
         builder.Property(q => q.Id).ValueGeneratedNever();
         builder.Property(q => q.PrincipalType).HasConversion<string>().HasMaxLength(16);
         builder.HasIndex(q => new { q.PrincipalType, q.PrincipalId }).IsUnique();
+    }
+}
+
+internal sealed class PromptTemplateConfiguration : IEntityTypeConfiguration<PromptTemplate>
+{
+    public void Configure(EntityTypeBuilder<PromptTemplate> builder)
+    {
+        builder.ToTable("PromptTemplates");
+        builder.HasKey(t => t.Id);
+        builder.Property(t => t.Id).ValueGeneratedNever();
+        builder.Property(t => t.Name).HasMaxLength(200);
+        builder.Property(t => t.Content).HasMaxLength(20000);
+        builder.HasIndex(t => new { t.OwnerId, t.Name }).IsUnique();
+        builder.HasOne<PlatformUser>().WithMany().HasForeignKey(t => t.OwnerId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -186,4 +186,37 @@ internal sealed class EfChatStore(IDbContextFactory<PlatformDbContext> contexts)
 
         await db.SaveChangesAsync(ct);
     }
+
+    public async Task<IReadOnlyList<PromptTemplate>> ListTemplatesAsync(Guid ownerId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.PromptTemplates.AsNoTracking().Where(t => t.OwnerId == ownerId || t.Shared).OrderBy(t => t.Name).ToListAsync(ct);
+    }
+
+    public async Task<PromptTemplate?> FindTemplateAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.PromptTemplates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, ct);
+    }
+
+    public async Task SaveTemplateAsync(PromptTemplate template, bool isNew, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (isNew)
+        {
+            db.PromptTemplates.Add(template);
+        }
+        else
+        {
+            db.PromptTemplates.Update(template);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task DeleteTemplateAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.PromptTemplates.Where(t => t.Id == id).ExecuteDeleteAsync(ct);
+    }
 }

@@ -324,6 +324,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("KnowledgeBases")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("knowledge_bases");
+
                     b.Property<string>("Model")
                         .IsRequired()
                         .HasMaxLength(400)
@@ -363,6 +368,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<bool>("Alternate")
+                        .HasColumnType("boolean")
+                        .HasColumnName("alternate");
+
+                    b.Property<string>("Citations")
+                        .HasMaxLength(100000)
+                        .HasColumnType("character varying(100000)")
+                        .HasColumnName("citations");
 
                     b.Property<int>("CompletionTokens")
                         .HasColumnType("integer")
@@ -589,6 +603,50 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_llm_usage_day");
 
                     b.ToTable("llm_usage", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Chat.PromptTemplate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<bool>("Shared")
+                        .HasColumnType("boolean")
+                        .HasColumnName("shared");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_prompt_templates");
+
+                    b.HasIndex("OwnerId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_prompt_templates_owner_id_name");
+
+                    b.ToTable("prompt_templates", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Data.DataSource", b =>
@@ -1020,6 +1078,195 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_jobs_subject_type_subject_id");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeBase", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ChunkOverlap")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_overlap");
+
+                    b.Property<int>("ChunkSize")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_size");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("EmbeddingModel")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("embedding_model");
+
+                    b.Property<long>("IndexVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("index_version");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<double>("RelevanceThreshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("relevance_threshold");
+
+                    b.Property<bool>("SplitByHeadings")
+                        .HasColumnType("boolean")
+                        .HasColumnName("split_by_headings");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_bases");
+
+                    b.HasIndex("OwnerId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_knowledge_bases_owner_id_name");
+
+                    b.ToTable("knowledge_bases", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("document_id");
+
+                    b.Property<byte[]>("Embedding")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("embedding");
+
+                    b.Property<string>("Heading")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("heading");
+
+                    b.Property<Guid>("KnowledgeBaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("knowledge_base_id");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer")
+                        .HasColumnName("ordinal");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_chunks");
+
+                    b.HasIndex("KnowledgeBaseId")
+                        .HasDatabaseName("ix_knowledge_chunks_knowledge_base_id");
+
+                    b.HasIndex("DocumentId", "Ordinal")
+                        .HasDatabaseName("ix_knowledge_chunks_document_id_ordinal");
+
+                    b.ToTable("knowledge_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeDocument", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ChunkCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunk_count");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("file_name");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<Guid>("KnowledgeBaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("knowledge_base_id");
+
+                    b.Property<string>("ObjectKey")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("object_key");
+
+                    b.Property<double>("Progress")
+                        .HasColumnType("double precision")
+                        .HasColumnName("progress");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_documents");
+
+                    b.HasIndex("KnowledgeBaseId", "FileName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_knowledge_documents_knowledge_base_id_file_name");
+
+                    b.ToTable("knowledge_documents", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Projects.Project", b =>
@@ -2438,6 +2685,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasConstraintName("fk_llm_models_llm_providers_provider_id");
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Chat.PromptTemplate", b =>
+                {
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_prompt_templates_users_owner_id");
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Data.DataSource", b =>
                 {
                     b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
@@ -2503,6 +2760,36 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_job_logs_jobs_job_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeBase", b =>
+                {
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_bases_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Knowledge.KnowledgeDocument", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_chunks_knowledge_documents_document_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeDocument", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Knowledge.KnowledgeBase", null)
+                        .WithMany()
+                        .HasForeignKey("KnowledgeBaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_documents_knowledge_bases_knowledge_base_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Projects.Project", b =>

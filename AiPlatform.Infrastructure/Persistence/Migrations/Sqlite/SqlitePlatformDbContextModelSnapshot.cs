@@ -317,6 +317,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("KnowledgeBases")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("knowledge_bases");
+
                     b.Property<string>("Model")
                         .IsRequired()
                         .HasMaxLength(400)
@@ -356,6 +361,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
+
+                    b.Property<bool>("Alternate")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("alternate");
+
+                    b.Property<string>("Citations")
+                        .HasMaxLength(100000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("citations");
 
                     b.Property<int>("CompletionTokens")
                         .HasColumnType("INTEGER")
@@ -582,6 +596,50 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_llm_usage_day");
 
                     b.ToTable("llm_usage", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Chat.PromptTemplate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<bool>("Shared")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("shared");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_prompt_templates");
+
+                    b.HasIndex("OwnerId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_prompt_templates_owner_id_name");
+
+                    b.ToTable("prompt_templates", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Data.DataSource", b =>
@@ -1011,6 +1069,195 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_jobs_subject_type_subject_id");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeBase", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ChunkOverlap")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("chunk_overlap");
+
+                    b.Property<int>("ChunkSize")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("chunk_size");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("EmbeddingModel")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("embedding_model");
+
+                    b.Property<long>("IndexVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("index_version");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<double>("RelevanceThreshold")
+                        .HasColumnType("REAL")
+                        .HasColumnName("relevance_threshold");
+
+                    b.Property<bool>("SplitByHeadings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("split_by_headings");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_bases");
+
+                    b.HasIndex("OwnerId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_knowledge_bases_owner_id_name");
+
+                    b.ToTable("knowledge_bases", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("document_id");
+
+                    b.Property<byte[]>("Embedding")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("embedding");
+
+                    b.Property<string>("Heading")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("heading");
+
+                    b.Property<Guid>("KnowledgeBaseId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("knowledge_base_id");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ordinal");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_chunks");
+
+                    b.HasIndex("KnowledgeBaseId")
+                        .HasDatabaseName("ix_knowledge_chunks_knowledge_base_id");
+
+                    b.HasIndex("DocumentId", "Ordinal")
+                        .HasDatabaseName("ix_knowledge_chunks_document_id_ordinal");
+
+                    b.ToTable("knowledge_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeDocument", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ChunkCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("chunk_count");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("file_name");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("job_id");
+
+                    b.Property<Guid>("KnowledgeBaseId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("knowledge_base_id");
+
+                    b.Property<string>("ObjectKey")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("object_key");
+
+                    b.Property<double>("Progress")
+                        .HasColumnType("REAL")
+                        .HasColumnName("progress");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sha256");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_documents");
+
+                    b.HasIndex("KnowledgeBaseId", "FileName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_knowledge_documents_knowledge_base_id_file_name");
+
+                    b.ToTable("knowledge_documents", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Projects.Project", b =>
@@ -2425,6 +2672,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasConstraintName("fk_llm_models_llm_providers_provider_id");
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Chat.PromptTemplate", b =>
+                {
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_prompt_templates_users_owner_id");
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Data.DataSource", b =>
                 {
                     b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
@@ -2490,6 +2747,36 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_job_logs_jobs_job_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeBase", b =>
+                {
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_bases_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Knowledge.KnowledgeDocument", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_chunks_knowledge_documents_document_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Knowledge.KnowledgeDocument", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Knowledge.KnowledgeBase", null)
+                        .WithMany()
+                        .HasForeignKey("KnowledgeBaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_documents_knowledge_bases_knowledge_base_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Projects.Project", b =>

@@ -1,0 +1,122 @@
+using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Storage;
+
+namespace AiPlatform.Core.Knowledge;
+
+/// <summary>
+/// Job <c>knowledge.ingest</c>: extracts a document's text, chunks it by the knowledge base's settings, embeds the
+/// chunks in batches (reporting progress on the job and the document) and swaps them in atomically. An unreadable
+/// document ends Failed with the reason and leaves the rest of the knowledge base alone. Safe to run again.
+/// </summary>
+public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore objects, ITextExtractor extractor, IEmbedderFactory embedders, TimeProvider time) : IJobHandler
+{
+    public const string JobKind = "knowledge.ingest";
+    public const int BatchSize = 32;
+
+    public string Kind => JobKind;
+
+    public string? StartCapability => null;
+
+    public bool RestartOnInterrupt => true;
+
+    public async Task RunAsync(JobExecutionContext context, CancellationToken ct)
+    {
+        var parameters = context.GetParameters<Parameters>() ?? throw new InvalidOperationException("The job has no document.");
+        var kb = await store.FindAsync(parameters.KnowledgeBaseId, ct);
+        var document = kb is null ? null : await store.FindDocumentAsync(kb.Id, parameters.DocumentId, ct);
+        if (kb is null || document is null)
+        {
+            await context.LogAsync("The document no longer exists.", ct);
+            return;
+        }
+
+        if (document.ObjectKey != parameters.ObjectKey)
+        {
+            await context.LogAsync("The document was replaced since this job was queued; the newer job indexes it.", ct);
+            return;
+        }
+
+        try
+        {
+            await Report(context, document, 0.02, "Reading the document", ct);
+            IReadOnlyList<DocumentSection> sections;
+            await using (var content = await objects.OpenReadAsync(ObjectKey.Parse(document.ObjectKey), ct))
+            {
+                sections = await extractor.ExtractAsync(content, document.FileName, ct);
+            }
+
+            var chunks = TextChunker.Chunk(sections, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings);
+            if (chunks.Count == 0)
+            {
+                throw new DocumentUnreadableException("The document has no text (a scanned PDF needs OCR first).");
+            }
+
+            await context.LogAsync($"{sections.Count} sections, {chunks.Count} chunks of up to {kb.ChunkSize} characters.", ct);
+            var embedder = await embedders.GetAsync(kb.EmbeddingModel, ct);
+            var rows = new List<KnowledgeChunk>(chunks.Count);
+            for (var i = 0; i < chunks.Count; i += BatchSize)
+            {
+                var batch = chunks.Skip(i).Take(BatchSize).ToList();
+                var vectors = await embedder.EmbedAsync([.. batch.Select(c => c.Heading is null ? c.Text : $"{c.Heading}\n{c.Text}")], ct);
+                for (var j = 0; j < batch.Count; j++)
+                {
+                    rows.Add(new KnowledgeChunk
+                    {
+                        Id = Guid.CreateVersion7(time.GetUtcNow()),
+                        KnowledgeBaseId = kb.Id,
+                        DocumentId = document.Id,
+                        Ordinal = i + j,
+                        Heading = batch[j].Heading is { Length: > 500 } h ? h[..500] : batch[j].Heading,
+                        Text = batch[j].Text,
+                        Embedding = VectorMath.ToBytes(vectors[j]),
+                    });
+                }
+
+                await Report(context, document, 0.1 + (0.85 * (i + batch.Count) / chunks.Count), $"Embedded {i + batch.Count:N0} of {chunks.Count:N0} chunks", ct);
+            }
+
+            document.ChunkCount = rows.Count;
+            await store.ReplaceChunksAsync(document, rows, ct);
+            await context.ReportProgressAsync(1, $"{rows.Count:N0} chunks indexed", ct);
+
+            // Files of earlier versions of this document go once the new one is in.
+            var stale = new List<ObjectKey>();
+            await foreach (var o in objects.ListAsync($"knowledge/{kb.Id:N}/{document.Id:N}/", ct))
+            {
+                if (o.Key.Value != document.ObjectKey)
+                {
+                    stale.Add(o.Key);
+                }
+            }
+
+            foreach (var key in stale)
+            {
+                await objects.DeleteAsync(key, ct);
+            }
+        }
+        catch (DocumentUnreadableException e)
+        {
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, e.Message, CancellationToken.None);
+            await context.LogAsync(JobLogLevel.Error, e.Message, CancellationToken.None);
+            throw new InvalidOperationException($"{document.FileName}: {e.Message}", e);
+        }
+        catch (OperationCanceledException)
+        {
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, "Ingestion was stopped before it finished; re-index the document.", CancellationToken.None);
+            throw;
+        }
+        catch (Exception e)
+        {
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, e.Message.Length > 2000 ? e.Message[..2000] : e.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task Report(JobExecutionContext context, KnowledgeDocument document, double progress, string message, CancellationToken ct)
+    {
+        await store.UpdateProgressAsync(document.Id, DocumentStatus.Processing, progress, null, ct);
+        await context.ReportProgressAsync(progress, message, ct);
+    }
+
+    public sealed record Parameters(Guid KnowledgeBaseId, Guid DocumentId, string ObjectKey);
+}

@@ -1,0 +1,338 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace AiPlatform.Core.Knowledge;
+
+/// <summary>A retrieved node before its text is read: chunk id, fused score, similarity and ranks.</summary>
+public sealed record IndexHit(Guid ChunkId, double Score, double Similarity, int? VectorRank, int? KeywordRank);
+
+/// <summary>
+/// The in-process indexes of every knowledge base this node has queried: an HNSW graph for vectors and BM25 for
+/// keywords, numbered alike. The database is the truth: before a query the index compares the knowledge base's
+/// <see cref="KnowledgeBase.IndexVersion"/> with what it holds and adds or removes the difference, so several nodes
+/// stay correct without talking to each other. The graph is written to a snapshot so a restart does not rebuild it.
+/// </summary>
+public sealed class KnowledgeIndexCache(IIndexSnapshotStore snapshots, ILogger<KnowledgeIndexCache> logger)
+{
+    public const int RrfK = 60;
+    private readonly ConcurrentDictionary<Guid, KnowledgeIndex> _indexes = new();
+
+    public void Drop(Guid kbId)
+    {
+        _indexes.TryRemove(kbId, out _);
+        snapshots.Delete(kbId);
+    }
+
+    public async Task<KnowledgeIndex> GetAsync(KnowledgeBase kb, IKnowledgeStore store, int dimension, CancellationToken ct)
+    {
+        var index = _indexes.GetOrAdd(kb.Id, id => KnowledgeIndex.Open(id, dimension, snapshots, logger));
+        if (index.Dimension != dimension)
+        {
+            // The embedding model changed: start over.
+            index = new KnowledgeIndex(kb.Id, dimension);
+            _indexes[kb.Id] = index;
+        }
+
+        await index.SyncAsync(kb.IndexVersion, store, snapshots, ct);
+        return index;
+    }
+}
+
+public sealed class KnowledgeIndex
+{
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly SemaphoreSlim _sync = new(1, 1);
+    private readonly List<Guid> _chunkOf = [];
+    private readonly Dictionary<Guid, int> _nodeOf = [];
+    private HnswIndex _graph;
+    private Bm25Index _keywords = new();
+    private bool _keywordsLoaded;
+    private long _version = -1;
+
+    internal KnowledgeIndex(Guid kbId, int dimension)
+    {
+        KnowledgeBaseId = kbId;
+        Dimension = dimension;
+        _graph = new HnswIndex(dimension);
+    }
+
+    public Guid KnowledgeBaseId { get; }
+
+    public int Dimension { get; }
+
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _graph.LiveCount;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    internal static KnowledgeIndex Open(Guid kbId, int dimension, IIndexSnapshotStore snapshots, ILogger logger)
+    {
+        var index = new KnowledgeIndex(kbId, dimension);
+        try
+        {
+            using var stream = snapshots.OpenRead(kbId);
+            if (stream is null)
+            {
+                return index;
+            }
+
+            using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            var version = reader.ReadInt64();
+            var count = reader.ReadInt32();
+            var chunks = new List<Guid>(count);
+            for (var i = 0; i < count; i++)
+            {
+                chunks.Add(new Guid(reader.ReadBytes(16)));
+            }
+
+            var graph = HnswIndex.Load(stream);
+            if (graph.Dimension != dimension || graph.Count != count)
+            {
+                return index;
+            }
+
+            index._graph = graph;
+            index._chunkOf.AddRange(chunks);
+            for (var n = 0; n < chunks.Count; n++)
+            {
+                if (!graph.IsDeleted(n))
+                {
+                    index._nodeOf[chunks[n]] = n;
+                }
+            }
+
+            index._version = version;
+            index._keywordsLoaded = false;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
+        {
+            logger.LogWarning(e, "The index snapshot of knowledge base {KnowledgeBase} is unreadable; rebuilding it.", kbId);
+            index = new KnowledgeIndex(kbId, dimension);
+        }
+
+        return index;
+    }
+
+    /// <summary>Brings the index to <paramref name="version"/>: adds chunks it lacks, removes those gone; rebuilds when a third is tombstones.</summary>
+    public async Task SyncAsync(long version, IKnowledgeStore store, IIndexSnapshotStore snapshots, CancellationToken ct)
+    {
+        if (Volatile.Read(ref _version) == version && _keywordsLoaded)
+        {
+            return;
+        }
+
+        await _sync.WaitAsync(ct);
+        try
+        {
+            if (_version == version && _keywordsLoaded)
+            {
+                return;
+            }
+
+            var (current, ids) = await store.ListChunkIdsAsync(KnowledgeBaseId, ct);
+            var wanted = ids.ToHashSet();
+            var removed = _nodeOf.Keys.Where(id => !wanted.Contains(id)).ToList();
+            var rebuild = _graph.DeletedCount + removed.Count > Math.Max(1000, wanted.Count / 3);
+            if (rebuild)
+            {
+                var fresh = new KnowledgeIndex(KnowledgeBaseId, Dimension);
+                await fresh.AddChunksAsync(ids, store, ct);
+                _lock.EnterWriteLock();
+                try
+                {
+                    (_graph, _keywords) = (fresh._graph, fresh._keywords);
+                    _chunkOf.Clear();
+                    _chunkOf.AddRange(fresh._chunkOf);
+                    _nodeOf.Clear();
+                    foreach (var (k, v) in fresh._nodeOf)
+                    {
+                        _nodeOf[k] = v;
+                    }
+                }
+                finally
+                {
+                    _lock.ExitWriteLock();
+                }
+            }
+            else
+            {
+                _lock.EnterWriteLock();
+                try
+                {
+                    foreach (var id in removed)
+                    {
+                        var node = _nodeOf[id];
+                        _graph.Remove(node);
+                        _keywords.Remove(node);
+                        _nodeOf.Remove(id);
+                    }
+                }
+                finally
+                {
+                    _lock.ExitWriteLock();
+                }
+
+                if (!_keywordsLoaded)
+                {
+                    // From a snapshot: the graph is there, the keyword index is rebuilt from the chunks' text.
+                    var live = _nodeOf.Keys.ToList();
+                    for (var i = 0; i < live.Count; i += 2000)
+                    {
+                        var batch = await store.LoadChunksAsync(live.GetRange(i, Math.Min(2000, live.Count - i)), ct);
+                        _lock.EnterWriteLock();
+                        try
+                        {
+                            foreach (var c in batch)
+                            {
+                                _keywords.Add(_nodeOf[c.Id], KeywordText(c));
+                            }
+                        }
+                        finally
+                        {
+                            _lock.ExitWriteLock();
+                        }
+                    }
+                }
+
+                await AddChunksAsync(ids.Where(id => !_nodeOf.ContainsKey(id)).ToList(), store, ct);
+            }
+
+            _keywordsLoaded = true;
+            Volatile.Write(ref _version, current);
+            SaveSnapshot(snapshots);
+        }
+        finally
+        {
+            _sync.Release();
+        }
+    }
+
+    public IReadOnlyList<IndexHit> Search(float[] query, string text, int k, RetrievalMode mode, double threshold)
+    {
+        var depth = Math.Max(k * 4, 20);
+        _lock.EnterReadLock();
+        try
+        {
+            IReadOnlyList<(int Node, float Similarity)> vector = mode == RetrievalMode.Keyword ? [] : _graph.Search(query, depth, Math.Max(depth * 2, 100));
+            IReadOnlyList<(int Node, double Score)> keyword = mode == RetrievalMode.Vector ? [] : _keywords.Search(text, depth);
+            var fused = new Dictionary<int, (double Score, int? VectorRank, int? KeywordRank)>();
+            for (var i = 0; i < vector.Count; i++)
+            {
+                fused[vector[i].Node] = (1.0 / (KnowledgeIndexCache.RrfK + i + 1), i + 1, null);
+            }
+
+            for (var i = 0; i < keyword.Count; i++)
+            {
+                var (score, vr, _) = fused.GetValueOrDefault(keyword[i].Node);
+                fused[keyword[i].Node] = (score + (1.0 / (KnowledgeIndexCache.RrfK + i + 1)), vr, i + 1);
+            }
+
+            return fused
+                .Select(f => new IndexHit(_chunkOf[f.Key], f.Value.Score, VectorMath.Dot(query, _graph.Vector(f.Key)), f.Value.VectorRank, f.Value.KeywordRank))
+                .Where(h => mode == RetrievalMode.Keyword || h.Similarity >= threshold)
+                .OrderByDescending(h => h.Score)
+                .ThenByDescending(h => h.Similarity)
+                .Take(k)
+                .ToList();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Exact cosine top-k over every live vector (the benchmark's baseline).</summary>
+    public IReadOnlyList<Guid> SearchExact(float[] query, int k)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _graph.SearchExact(query, k).Select(h => _chunkOf[h.Node]).ToList();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public IReadOnlyList<Guid> SearchVector(float[] query, int k, int ef)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _graph.Search(query, k, ef).Select(h => _chunkOf[h.Node]).ToList();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    internal static string KeywordText(KnowledgeChunk c) => c.Heading is null ? c.Text : $"{c.Heading}\n{c.Text}";
+
+    private async Task AddChunksAsync(IReadOnlyList<Guid> ids, IKnowledgeStore store, CancellationToken ct)
+    {
+        for (var i = 0; i < ids.Count; i += 2000)
+        {
+            var batch = await store.LoadChunksAsync(ids.Skip(i).Take(2000).ToList(), ct);
+            _lock.EnterWriteLock();
+            try
+            {
+                foreach (var c in batch)
+                {
+                    var vector = VectorMath.FromBytes(c.Embedding);
+                    if (vector.Length != Dimension)
+                    {
+                        continue;
+                    }
+
+                    var node = _graph.Add(vector);
+                    _chunkOf.Add(c.Id);
+                    _nodeOf[c.Id] = node;
+                    _keywords.Add(node, KeywordText(c));
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+        }
+    }
+
+    private void SaveSnapshot(IIndexSnapshotStore snapshots)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            snapshots.Write(KnowledgeBaseId, stream =>
+            {
+                using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+                {
+                    writer.Write(_version);
+                    writer.Write(_chunkOf.Count);
+                    foreach (var id in _chunkOf)
+                    {
+                        writer.Write(id.ToByteArray());
+                    }
+                }
+
+                _graph.Save(stream);
+            });
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+}
