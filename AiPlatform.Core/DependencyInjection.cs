@@ -58,6 +58,7 @@ public static class DependencyInjection
         services.AddScoped<Chat.ProviderService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
         services.AddScoped<Chat.ChatService>();
+        services.AddScoped<Chat.PromptTemplateService>();
         services.AddSingleton<Knowledge.KnowledgeIndexCache>();
         services.AddScoped<Knowledge.IEmbedderFactory, Knowledge.EmbedderFactory>();
         services.AddScoped<Knowledge.KnowledgeService>();

@@ -13,9 +13,12 @@ public sealed record ConversationDetails(Conversation Conversation, IReadOnlyLis
 /// before the provider is called, so nothing the user typed is lost when the provider is down; a stopped answer is
 /// kept as far as it got; a failed one says why. Every answer's tokens go to the usage table.
 /// </summary>
-public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, TimeProvider time)
+public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, Knowledge.KnowledgeService knowledge, TimeProvider time)
 {
     public const int MaxMessageLength = 100_000;
+
+    /// <summary>Chunks retrieved per answer from the conversation's knowledge bases.</summary>
+    public const int SourcesPerAnswer = 5;
 
     public async Task<(IReadOnlyList<Conversation> Items, int Total)> ListAsync(string? search, int offset, int limit, CancellationToken ct)
     {
@@ -23,7 +26,10 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         return await store.ListConversationsAsync(context.UserId, string.IsNullOrWhiteSpace(search) ? null : search.Trim(), Math.Max(0, offset), Math.Clamp(limit, 1, 200), ct);
     }
 
-    public async Task<Conversation> CreateAsync(string? model, string? systemPrompt, string? title, CancellationToken ct)
+    public async Task<Conversation> CreateAsync(string? model, string? systemPrompt, string? title, CancellationToken ct) =>
+        await CreateAsync(model, systemPrompt, title, null, ct);
+
+    public async Task<Conversation> CreateAsync(string? model, string? systemPrompt, string? title, IReadOnlyCollection<Guid>? knowledgeBases, CancellationToken ct)
     {
         var context = await access.RequireCapabilityAsync(Capabilities.ChatUse, ct);
         var (usable, _) = await providers.GetClientAsync(model, ct);
@@ -35,6 +41,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             Title = string.IsNullOrWhiteSpace(title) ? "New chat" : Limit(title.Trim(), 200),
             Model = usable.Name,
             SystemPrompt = string.IsNullOrWhiteSpace(systemPrompt) ? null : Limit(systemPrompt, 20_000),
+            KnowledgeBases = await KnowledgeBasesAsync(knowledgeBases, ct),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -48,9 +55,18 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         return new ConversationDetails(conversation, await store.ListMessagesAsync(id, ct));
     }
 
-    public async Task<Conversation> UpdateAsync(Guid id, string? title, string? model, string? systemPrompt, CancellationToken ct)
+    public Task<Conversation> UpdateAsync(Guid id, string? title, string? model, string? systemPrompt, CancellationToken ct) =>
+        UpdateAsync(id, title, model, systemPrompt, null, ct);
+
+    /// <summary>Rename, change the model, the system prompt or the knowledge bases (null leaves a field as it is).</summary>
+    public async Task<Conversation> UpdateAsync(Guid id, string? title, string? model, string? systemPrompt, IReadOnlyCollection<Guid>? knowledgeBases, CancellationToken ct)
     {
         var conversation = await OwnAsync(id, ct);
+        if (knowledgeBases is not null)
+        {
+            conversation.KnowledgeBases = await KnowledgeBasesAsync(knowledgeBases, ct);
+        }
+
         if (!string.IsNullOrWhiteSpace(title))
         {
             conversation.Title = Limit(title.Trim(), 200);
@@ -78,9 +94,21 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
     }
 
     /// <summary>Saves the user's message, then streams the answer through <paramref name="onDelta"/> and saves it.</summary>
-    public async Task<ConversationMessage> SendAsync(Guid id, string? text, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct)
+    public async Task<ConversationMessage> SendAsync(Guid id, string? text, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct) =>
+        (await SendAsync(id, text, [model], onDelta is null ? null : (_, d) => onDelta(d), ct))[0];
+
+    /// <summary>
+    /// Saves the user's message and answers it with each of <paramref name="models"/> at the same time (two: side by
+    /// side). The first answer continues the conversation; the others are kept as alternates next to it.
+    /// </summary>
+    public async Task<IReadOnlyList<ConversationMessage>> SendAsync(Guid id, string? text, IReadOnlyList<string?> models, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
     {
         var conversation = await OwnAsync(id, ct);
+        if (models.Count is 0 or > 2 || (models.Count == 2 && (models[0] ?? conversation.Model) == (models[1] ?? conversation.Model)))
+        {
+            throw new ValidationException("compareModel", "Compare two different models.");
+        }
+
         if (string.IsNullOrWhiteSpace(text) || text.Length > MaxMessageLength)
         {
             throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.");
@@ -93,8 +121,9 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             conversation.Title = Limit(text.Trim().ReplaceLineEndings(" "), 60);
         }
 
+        var clients = await ClientsAsync(conversation, models, ct);
         await store.SaveMessageAsync(new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), ConversationId = id, Role = "user", Content = text, Status = MessageStatus.Complete, CreatedAt = time.GetUtcNow() }, true, ct);
-        return await AnswerAsync(conversation, model, onDelta, ct);
+        return await AnswerAsync(conversation, clients, onDelta, ct);
     }
 
     /// <summary>Answers the last user message again (the previous answer is replaced).</summary>
@@ -103,8 +132,9 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         var conversation = await OwnAsync(id, ct);
         var messages = await store.ListMessagesAsync(id, ct);
         var lastUser = messages.LastOrDefault(m => m.Role == "user") ?? throw new ConflictException("There is no message to answer again.");
+        var clients = await ClientsAsync(conversation, [model], ct);
         await store.DeleteMessagesAfterAsync(id, lastUser.Id, inclusive: false, ct);
-        return await AnswerAsync(conversation, model, onDelta, ct);
+        return (await AnswerAsync(conversation, clients, Single(onDelta), ct))[0];
     }
 
     /// <summary>Replaces a user message (and everything after it) and answers it again.</summary>
@@ -120,7 +150,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         await store.DeleteMessagesAfterAsync(id, messageId, inclusive: false, ct);
         message.Content = text;
         await store.SaveMessageAsync(message, false, ct);
-        return await AnswerAsync(conversation, null, onDelta, ct);
+        return (await AnswerAsync(conversation, await ClientsAsync(conversation, [null], ct), Single(onDelta), ct))[0];
     }
 
     public async Task FeedbackAsync(Guid id, Guid messageId, int value, string? comment, CancellationToken ct)
@@ -157,10 +187,22 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         await store.AddUsageAsync(context.UserId, model, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), source, promptTokens, completionTokens, ct);
     }
 
-    private async Task<ConversationMessage> AnswerAsync(Conversation conversation, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct)
+    private async Task<List<(LlmModel Model, IChatClient Client)>> ClientsAsync(Conversation conversation, IReadOnlyList<string?> models, CancellationToken ct)
     {
         await usage.EnsureAllowanceAsync(ct);
-        var (llm, client) = await providers.GetClientAsync(model ?? conversation.Model, ct);
+        var clients = new List<(LlmModel, IChatClient)>();
+        foreach (var model in models)
+        {
+            clients.Add(await providers.GetClientAsync(model ?? conversation.Model, ct));
+        }
+
+        return clients;
+    }
+
+    private static Func<int, string, ValueTask>? Single(Func<string, ValueTask>? onDelta) => onDelta is null ? null : (_, d) => onDelta(d);
+
+    private async Task<IReadOnlyList<ConversationMessage>> AnswerAsync(Conversation conversation, List<(LlmModel Model, IChatClient Client)> clients, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
+    {
         var history = await store.ListMessagesAsync(conversation.Id, ct);
         var prompt = new List<AiMessage>();
         if (conversation.SystemPrompt is { } system)
@@ -168,8 +210,45 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             prompt.Add(new AiMessage(ChatRole.System, system));
         }
 
-        prompt.AddRange(history.Where(m => m.Status == MessageStatus.Complete || m.Role == "user").Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
-        var answer = new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), ConversationId = conversation.Id, Role = "assistant", Content = string.Empty, Model = llm.Name, CreatedAt = time.GetUtcNow() };
+        var citations = new List<Knowledge.Citation>();
+        if (conversation.KnowledgeBaseIds.Count > 0 && history.LastOrDefault(m => m.Role == "user") is { } question)
+        {
+            var hits = await knowledge.RetrieveAsync(conversation.KnowledgeBaseIds, question.Content.Length > 4000 ? question.Content[..4000] : question.Content, SourcesPerAnswer, ct);
+            if (hits.Count > 0)
+            {
+                var sources = new StringBuilder("Answer from the numbered sources below when they are relevant and cite them like [1]. If they do not hold the answer, say so.\n");
+                for (var i = 0; i < hits.Count; i++)
+                {
+                    var h = hits[i];
+                    sources.Append("\n[").Append(i + 1).Append("] ").Append(h.DocumentName).Append(h.Heading is { } heading ? $" — {heading}" : string.Empty).Append('\n').Append(h.Text).Append('\n');
+                    citations.Add(new Knowledge.Citation(i + 1, h.KnowledgeBaseId, h.DocumentId, h.DocumentName, h.ChunkId, h.Ordinal, h.Heading, Limit(h.Text, 400), Math.Round(h.Similarity, 4)));
+                }
+
+                prompt.Add(new AiMessage(ChatRole.System, sources.ToString()));
+            }
+        }
+
+        prompt.AddRange(history.Where(m => !m.Alternate && (m.Status == MessageStatus.Complete || m.Role == "user")).Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
+        var citationJson = citations.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(citations, System.Text.Json.JsonSerializerOptions.Web);
+        var answers = await Task.WhenAll(clients.Select((c, side) => GenerateAsync(c.Model, c.Client, prompt, side, onDelta, ct)));
+        for (var i = 0; i < answers.Length; i++)
+        {
+            var answer = answers[i];
+            answer.ConversationId = conversation.Id;
+            answer.Alternate = i > 0;
+            answer.Citations = citationJson;
+            await store.SaveMessageAsync(answer, true, CancellationToken.None);
+            await store.AddUsageAsync(conversation.OwnerId, answer.Model!, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), "chat", answer.PromptTokens, answer.CompletionTokens, CancellationToken.None);
+        }
+
+        conversation.UpdatedAt = time.GetUtcNow();
+        await store.SaveConversationAsync(conversation, false, CancellationToken.None);
+        return answers;
+    }
+
+    private async Task<ConversationMessage> GenerateAsync(LlmModel llm, IChatClient client, List<AiMessage> prompt, int side, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
+    {
+        var answer = new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), Role = "assistant", Content = string.Empty, Model = llm.Name, CreatedAt = time.GetUtcNow() };
         var content = new StringBuilder();
         UsageDetails? reported = null;
         var chunks = 0;
@@ -188,7 +267,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
                     content.Append(delta);
                     if (onDelta is not null)
                     {
-                        await onDelta(delta);
+                        await onDelta(side, delta);
                     }
                 }
             }
@@ -208,11 +287,27 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         answer.Content = content.ToString();
         answer.PromptTokens = (int)(reported?.InputTokenCount ?? prompt.Sum(p => p.Text.Length) / 4);
         answer.CompletionTokens = (int)(reported?.OutputTokenCount ?? chunks);
-        conversation.UpdatedAt = time.GetUtcNow();
-        await store.SaveMessageAsync(answer, true, CancellationToken.None);
-        await store.SaveConversationAsync(conversation, false, CancellationToken.None);
-        await store.AddUsageAsync(conversation.OwnerId, llm.Name, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), "chat", answer.PromptTokens, answer.CompletionTokens, CancellationToken.None);
         return answer;
+    }
+
+    private async Task<string?> KnowledgeBasesAsync(IReadOnlyCollection<Guid>? ids, CancellationToken ct)
+    {
+        if (ids is null || ids.Count == 0)
+        {
+            return null;
+        }
+
+        if (ids.Count > 10)
+        {
+            throw new ValidationException("knowledgeBases", "A conversation draws on at most 10 knowledge bases.");
+        }
+
+        foreach (var id in ids.Distinct())
+        {
+            await knowledge.GetAsync(id, ct); // 404 for what the caller cannot read
+        }
+
+        return string.Join(',', ids.Distinct().Select(g => g.ToString("N")));
     }
 
     private async Task<Conversation> OwnAsync(Guid id, CancellationToken ct)

@@ -2,6 +2,7 @@ using AiPlatform.Web.Features.Admin;
 using AiPlatform.Web.Features.Chat;
 using AiPlatform.Web.Features.Dashboard;
 using AiPlatform.Web.Features.Experiments;
+using AiPlatform.Web.Features.Knowledge;
 using AiPlatform.Web.Features.Training;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Me;
@@ -34,6 +35,7 @@ public static class ApiEndpoints
         app.MapOipEndpoints();
         app.MapChatEndpoints();
         app.MapGatewayEndpoints();
+        app.MapKnowledgeEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

@@ -42,12 +42,12 @@ public static class ChatEndpoints
         }).WithName("ListConversations").WithSummary("Your conversations, newest first; q searches titles and messages.");
         conversations.MapPost("/", async (ConversationInput body, ChatService c, CancellationToken ct) =>
         {
-            var created = await c.CreateAsync(body.Model, body.SystemPrompt, body.Title, ct);
+            var created = await c.CreateAsync(body.Model, body.SystemPrompt, body.Title, body.KnowledgeBases, ct);
             return TypedResults.Created($"/api/v1/conversations/{created.Id}", created);
         }).WithName("CreateConversation");
         conversations.MapGet("/{id:guid}", async (Guid id, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.GetAsync(id, ct))).WithName("GetConversation");
-        conversations.MapPatch("/{id:guid}", async (Guid id, ConversationInput body, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.UpdateAsync(id, body.Title, body.Model, body.SystemPrompt, ct)))
-            .WithName("UpdateConversation").WithSummary("Rename, change the model or the system prompt.");
+        conversations.MapPatch("/{id:guid}", async (Guid id, ConversationInput body, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.UpdateAsync(id, body.Title, body.Model, body.SystemPrompt, body.KnowledgeBases, ct)))
+            .WithName("UpdateConversation").WithSummary("Rename, change the model, the system prompt or the knowledge bases (an empty list detaches them).");
         conversations.MapDelete("/{id:guid}", async (Guid id, ChatService c, CancellationToken ct) =>
         {
             await c.DeleteAsync(id, ct);
@@ -55,9 +55,11 @@ public static class ChatEndpoints
         }).WithName("DeleteConversation");
         conversations.MapGet("/{id:guid}/export", async (Guid id, ChatService c, CancellationToken ct) => TypedResults.Text(await c.ExportAsync(id, ct), "text/markdown"))
             .WithName("ExportConversation");
-        conversations.MapPost("/{id:guid}/messages", (Guid id, MessageInput body, HttpContext http, ChatService c) =>
-            AnswerAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, body.Model, delta, http.RequestAborted)))
-            .WithName("SendMessage").WithSummary("Saves your message and answers it; stream=true sends Server-Sent Events (delta, then the saved answer).");
+        conversations.MapPost("/{id:guid}/messages", (Guid id, MessageInput body, HttpContext http, ChatService c) => body.CompareModel is null
+            ? AnswerAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, body.Model, delta, http.RequestAborted))
+            : CompareAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, [body.Model, body.CompareModel], delta, http.RequestAborted)))
+            .WithName("SendMessage")
+            .WithSummary("Saves your message and answers it (with citations when the conversation has knowledge bases); compareModel answers with a second model side by side; stream=true sends Server-Sent Events (delta, then the saved answer).");
         conversations.MapPost("/{id:guid}/regenerate", (Guid id, MessageInput body, HttpContext http, ChatService c) =>
             AnswerAsync(http, body.Stream, delta => c.RegenerateAsync(id, body.Model, delta, http.RequestAborted))).WithName("RegenerateAnswer");
         conversations.MapPut("/{id:guid}/messages/{messageId:guid}", (Guid id, Guid messageId, MessageInput body, HttpContext http, ChatService c) =>
@@ -67,6 +69,20 @@ public static class ChatEndpoints
             await c.FeedbackAsync(id, messageId, body.Value, body.Comment, ct);
             return TypedResults.NoContent();
         }).WithName("RateAnswer");
+
+        var templates = app.MapGroup("/api/v1/prompt-templates").WithTags("Chat");
+        templates.MapGet("/", async (PromptTemplateService t, CancellationToken ct) => TypedResults.Ok(await t.ListAsync(ct))).WithName("ListPromptTemplates").WithSummary("Your templates and the shared ones.");
+        templates.MapPost("/", async (PromptTemplateInput body, PromptTemplateService t, CancellationToken ct) =>
+        {
+            var created = await t.CreateAsync(body, ct);
+            return TypedResults.Created($"/api/v1/prompt-templates/{created.Id}", created);
+        }).WithName("CreatePromptTemplate");
+        templates.MapPut("/{id:guid}", async (Guid id, PromptTemplateInput body, PromptTemplateService t, CancellationToken ct) => TypedResults.Ok(await t.UpdateAsync(id, body, ct))).WithName("UpdatePromptTemplate");
+        templates.MapDelete("/{id:guid}", async (Guid id, PromptTemplateService t, CancellationToken ct) =>
+        {
+            await t.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithName("DeletePromptTemplate");
 
         app.MapGet("/api/v1/llm/quotas", async (ChatUsageService u, CancellationToken ct) => TypedResults.Ok(await u.ListQuotasAsync(ct)))
             .WithTags("LLM providers").WithName("ListLlmQuotas");
@@ -82,6 +98,38 @@ public static class ChatEndpoints
         }).WithTags("LLM providers").WithName("GetMyLlmQuota");
         app.MapGet("/api/v1/llm/usage", async (ChatUsageService u, CancellationToken ct, int days = 30, bool all = false) => TypedResults.Ok(await u.ListAsync(days, all, ct)))
             .WithTags("LLM providers").WithName("GetLlmUsage").WithSummary("Tokens by user, model and day; all=true (administrators) for everyone.");
+    }
+
+    /// <summary>Two answers at once; with stream, deltas carry <c>side</c> (0 or 1) and a <c>messages</c> event ends the stream.</summary>
+    private static async Task<IResult> CompareAsync(HttpContext http, bool stream, Func<Func<int, string, ValueTask>?, Task<IReadOnlyList<ConversationMessage>>> answer)
+    {
+        if (!stream)
+        {
+            return TypedResults.Ok(await answer(null));
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        var gate = new SemaphoreSlim(1, 1);
+        var messages = await answer(async (side, delta) =>
+        {
+            await gate.WaitAsync(http.RequestAborted);
+            try
+            {
+                await http.Response.WriteAsync($"event: delta\ndata: {JsonSerializer.Serialize(new { side, content = delta })}\n\n", http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        if (!http.RequestAborted.IsCancellationRequested)
+        {
+            await http.Response.WriteAsync($"event: messages\ndata: {JsonSerializer.Serialize(messages, JsonSerializerOptions.Web)}\n\n");
+        }
+
+        return Results.Empty;
     }
 
     /// <summary>Runs an answer; with stream, sends each delta as an SSE event and the saved message last.</summary>
@@ -112,9 +160,9 @@ public sealed record ModelSettings(bool Enabled, bool OpenToAll);
 
 public sealed record QuotaInput(PrincipalType PrincipalType, Guid PrincipalId, long TokensPerDay);
 
-public sealed record ConversationInput(string? Model, string? SystemPrompt, string? Title);
+public sealed record ConversationInput(string? Model, string? SystemPrompt, string? Title, IReadOnlyList<Guid>? KnowledgeBases = null);
 
-public sealed record MessageInput(string? Content, string? Model, bool Stream = false);
+public sealed record MessageInput(string? Content, string? Model, bool Stream = false, string? CompareModel = null);
 
 public sealed record FeedbackInput(int Value, string? Comment);
 

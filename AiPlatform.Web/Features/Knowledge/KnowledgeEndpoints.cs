@@ -1,0 +1,114 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Knowledge;
+using AiPlatform.Web.Features.Access;
+
+namespace AiPlatform.Web.Features.Knowledge;
+
+/// <summary>Knowledge bases, their documents (upload, status, chunks, re-index, delete) and retrieval.</summary>
+public static class KnowledgeEndpoints
+{
+    public static void MapKnowledgeEndpoints(this IEndpointRouteBuilder app)
+    {
+        var kbs = app.MapGroup("/api/v1/knowledge-bases").WithTags("Knowledge bases");
+        kbs.MapGet("/", async (KnowledgeService k, CancellationToken ct, string? q = null) =>
+            TypedResults.Ok((await k.ListAsync(q, ct)).Select(s => View(s.KnowledgeBase, s.Level, s.Documents, s.Chunks))))
+            .WithName("ListKnowledgeBases").WithSummary("The knowledge bases you can read, with document and chunk counts.");
+        kbs.MapPost("/", async (KnowledgeBaseInput body, KnowledgeService k, CancellationToken ct) =>
+        {
+            var created = await k.CreateAsync(body, ct);
+            return TypedResults.Created($"/api/v1/knowledge-bases/{created.Id}", View(created, PermissionLevel.Manage, 0, 0));
+        }).WithName("CreateKnowledgeBase").WithSummary("embeddingModel: local:all-MiniLM-L6-v2 (default, in process) or a platform model whose provider serves /v1/embeddings.");
+        kbs.MapGet("/{id:guid}", async (Guid id, KnowledgeService k, CancellationToken ct) =>
+        {
+            var (kb, level) = await k.GetAsync(id, ct);
+            var documents = await k.ListDocumentsAsync(id, ct);
+            return TypedResults.Ok(View(kb, level, documents.Count, documents.Sum(d => d.ChunkCount)));
+        }).WithName("GetKnowledgeBase");
+        kbs.MapPut("/{id:guid}", async (Guid id, KnowledgeBaseInput body, KnowledgeService k, CancellationToken ct) =>
+        {
+            var kb = await k.UpdateAsync(id, body, ct);
+            return TypedResults.Ok(View(kb, (await k.GetAsync(id, ct)).Level, 0, 0));
+        }).WithName("UpdateKnowledgeBase").WithSummary("A change to chunking or the embedding model re-indexes every document.");
+        kbs.MapDelete("/{id:guid}", async (Guid id, KnowledgeService k, CancellationToken ct) =>
+        {
+            await k.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        }).WithName("DeleteKnowledgeBase").WithSummary("Deletes documents, chunks, vectors and files.");
+        kbs.MapPost("/{id:guid}/reindex", async (Guid id, KnowledgeService k, CancellationToken ct) => TypedResults.Accepted((string?)null, new { queued = await k.ReindexAllAsync(id, ct) }))
+            .WithName("ReindexKnowledgeBase");
+        kbs.MapPost("/{id:guid}/search", async (Guid id, SearchInput body, KnowledgeService k, CancellationToken ct) =>
+            TypedResults.Ok(await k.SearchAsync(id, body.Query, body.TopK ?? 5, body.Mode ?? RetrievalMode.Hybrid, body.Threshold, ct)))
+            .WithName("SearchKnowledgeBase").WithSummary("The retrieval console: chunks for a question with fused score, cosine similarity and their rank in the vector and keyword lists. mode: Hybrid, Vector or Keyword.");
+
+        var documents = kbs.MapGroup("/{id:guid}/documents");
+        documents.MapGet("/", async (Guid id, KnowledgeService k, CancellationToken ct) => TypedResults.Ok(await k.ListDocumentsAsync(id, ct)))
+            .WithName("ListKnowledgeDocuments").WithSummary("Documents with their ingestion status, progress, error and chunk count.");
+        documents.MapPost("/", async (Guid id, HttpRequest request, KnowledgeService k, CancellationToken ct, string? fileName = null) =>
+        {
+            if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = KnowledgeService.MaxDocumentBytes * 4;
+            }
+
+            if (!request.HasFormContentType)
+            {
+                // A raw body with ?fileName= (curl --data-binary).
+                return TypedResults.Accepted($"/api/v1/knowledge-bases/{id}/documents", (IReadOnlyList<KnowledgeDocument>)[await k.UploadAsync(id, request.Body, fileName, ct)]);
+            }
+
+            var form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = KnowledgeService.MaxDocumentBytes * 4 }, ct);
+            if (form.Files.Count == 0)
+            {
+                throw new ValidationException("file", "Attach at least one file.");
+            }
+
+            var uploaded = new List<KnowledgeDocument>();
+            foreach (var file in form.Files)
+            {
+                await using var stream = file.OpenReadStream();
+                uploaded.Add(await k.UploadAsync(id, stream, file.FileName, ct));
+            }
+
+            return TypedResults.Accepted($"/api/v1/knowledge-bases/{id}/documents", (IReadOnlyList<KnowledgeDocument>)uploaded);
+        }).DisableAntiforgery().WithName("UploadKnowledgeDocuments")
+            .WithSummary("Adds txt, md, html, pdf or docx files as multipart 'file' fields, or one file as the raw body with ?fileName= (a file of an existing name replaces that document); each is ingested by a background job.");
+        documents.MapGet("/{documentId:guid}", async (Guid id, Guid documentId, KnowledgeService k, CancellationToken ct) => TypedResults.Ok(await k.GetDocumentAsync(id, documentId, ct)))
+            .WithName("GetKnowledgeDocument").WithSummary("The document and its chunks.");
+        documents.MapGet("/{documentId:guid}/content", async (Guid id, Guid documentId, KnowledgeService k, CancellationToken ct) =>
+        {
+            var (document, content) = await k.OpenDocumentAsync(id, documentId, ct);
+            return TypedResults.Stream(content, "application/octet-stream", document.FileName);
+        }).WithName("DownloadKnowledgeDocument");
+        documents.MapPost("/{documentId:guid}/reindex", async (Guid id, Guid documentId, KnowledgeService k, CancellationToken ct) => TypedResults.Accepted((string?)null, await k.ReindexDocumentAsync(id, documentId, ct)))
+            .WithName("ReindexKnowledgeDocument");
+        documents.MapDelete("/{documentId:guid}", async (Guid id, Guid documentId, KnowledgeService k, CancellationToken ct) =>
+        {
+            await k.DeleteDocumentAsync(id, documentId, ct);
+            return TypedResults.NoContent();
+        }).WithName("DeleteKnowledgeDocument");
+
+        kbs.MapGrantEndpoints(SecurableTypes.KnowledgeBase, "KnowledgeBase");
+    }
+
+    private static KnowledgeBaseView View(KnowledgeBase kb, PermissionLevel level, int documents, int chunks) =>
+        new(kb.Id, kb.Name, kb.Description, kb.OwnerId, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel, kb.RelevanceThreshold, level, documents, chunks, kb.CreatedAt, kb.UpdatedAt);
+}
+
+public sealed record SearchInput(string? Query, int? TopK, RetrievalMode? Mode, double? Threshold);
+
+public sealed record KnowledgeBaseView(
+    Guid Id,
+    string Name,
+    string? Description,
+    Guid OwnerId,
+    int ChunkSize,
+    int ChunkOverlap,
+    bool SplitByHeadings,
+    string EmbeddingModel,
+    double RelevanceThreshold,
+    PermissionLevel Level,
+    int Documents,
+    int Chunks,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
