@@ -95,13 +95,13 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
     /// <summary>Saves the user's message, then streams the answer through <paramref name="onDelta"/> and saves it.</summary>
     public async Task<ConversationMessage> SendAsync(Guid id, string? text, string? model, Func<string, ValueTask>? onDelta, CancellationToken ct) =>
-        (await SendAsync(id, text, [model], onDelta is null ? null : (_, d) => onDelta(d), ct))[0];
+        (await SendToModelsAsync(id, text, [model], onDelta is null ? null : (_, d) => onDelta(d), ct))[0];
 
     /// <summary>
     /// Saves the user's message and answers it with each of <paramref name="models"/> at the same time (two: side by
     /// side). The first answer continues the conversation; the others are kept as alternates next to it.
     /// </summary>
-    public async Task<IReadOnlyList<ConversationMessage>> SendAsync(Guid id, string? text, IReadOnlyList<string?> models, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
+    public async Task<IReadOnlyList<ConversationMessage>> SendToModelsAsync(Guid id, string? text, IReadOnlyList<string?> models, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
     {
         var conversation = await OwnAsync(id, ct);
         if (models.Count is 0 or > 2 || (models.Count == 2 && (models[0] ?? conversation.Model) == (models[1] ?? conversation.Model)))

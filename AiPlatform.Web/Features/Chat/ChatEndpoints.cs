@@ -57,7 +57,7 @@ public static class ChatEndpoints
             .WithName("ExportConversation");
         conversations.MapPost("/{id:guid}/messages", (Guid id, MessageInput body, HttpContext http, ChatService c) => body.CompareModel is null
             ? AnswerAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, body.Model, delta, http.RequestAborted))
-            : CompareAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, [body.Model, body.CompareModel], delta, http.RequestAborted)))
+            : CompareAsync(http, body.Stream, delta => c.SendToModelsAsync(id, body.Content, [body.Model, body.CompareModel], delta, http.RequestAborted)))
             .WithName("SendMessage")
             .WithSummary("Saves your message and answers it (with citations when the conversation has knowledge bases); compareModel answers with a second model side by side; stream=true sends Server-Sent Events (delta, then the saved answer).");
         conversations.MapPost("/{id:guid}/regenerate", (Guid id, MessageInput body, HttpContext http, ChatService c) =>

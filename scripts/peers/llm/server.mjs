@@ -1,7 +1,7 @@
 // OpenAI-compatible chat server for the tests (llama.cpp through node-llama-cpp, CPU only).
 // usage: node server.mjs MODEL.gguf PORT [API_KEY]
 // GET /v1/models, POST /v1/chat/completions (stream or not, usage, max_tokens / max_completion_tokens, stop on
-// disconnect). With API_KEY set, requests need "Authorization: Bearer API_KEY". AIP_LLM_TOKEN_DELAY_MS slows
+// disconnect), POST /v1/embeddings (string or array input; the model's own embeddings, random like its weights). With API_KEY set, requests need "Authorization: Bearer API_KEY". AIP_LLM_TOKEN_DELAY_MS slows
 // every generated token down (to test stop and timeouts).
 import http from "node:http";
 import { getLlama, LlamaCompletion } from "node-llama-cpp";
@@ -12,6 +12,8 @@ const delay = Number(process.env.AIP_LLM_TOKEN_DELAY_MS ?? "0");
 const llama = await getLlama({ gpu: false, build: "never" });
 const model = await llama.loadModel({ modelPath });
 const context = await model.createContext({ contextSize: 512, sequences: 4, threads: 1, batchSize: 128 });
+
+let embeddingContext = null;
 
 function send(res, status, body) {
   res.writeHead(status, { "content-type": "application/json" });
@@ -33,7 +35,7 @@ const server = http.createServer(async (req, res) => {
   if (req.method === "GET" && req.url === "/v1/models") {
     return send(res, 200, { object: "list", data: [{ id: modelId, object: "model", created: 0, owned_by: "aiplatform-tests" }] });
   }
-  if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+  if (req.method !== "POST" || (req.url !== "/v1/chat/completions" && req.url !== "/v1/embeddings")) {
     return error(res, 404, `No route ${req.method} ${req.url}`, "invalid_request_error");
   }
   let body;
@@ -46,6 +48,22 @@ const server = http.createServer(async (req, res) => {
   }
   if (body.model !== modelId) {
     return error(res, 404, `The model '${body.model}' does not exist`, "invalid_request_error");
+  }
+  if (req.url === "/v1/embeddings") {
+    const inputs = typeof body.input === "string" ? [body.input] : body.input;
+    if (!Array.isArray(inputs) || inputs.length === 0 || inputs.some(i => typeof i !== "string")) {
+      return error(res, 400, "'input' must be a string or an array of strings.", "invalid_request_error");
+    }
+    embeddingContext ??= model.createEmbeddingContext({ contextSize: 512, threads: 1 });
+    const ctx = await embeddingContext;
+    const data = [];
+    let tokens = 0;
+    for (const [index, text] of inputs.entries()) {
+      tokens += model.tokenize(text).length;
+      const embedding = await ctx.getEmbeddingFor(model.tokenize(text).slice(0, 500));
+      data.push({ object: "embedding", index, embedding: Array.from(embedding.vector) });
+    }
+    return send(res, 200, { object: "list", data, model: modelId, usage: { prompt_tokens: tokens, total_tokens: tokens } });
   }
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return error(res, 400, "'messages' must be a non-empty array.", "invalid_request_error");
