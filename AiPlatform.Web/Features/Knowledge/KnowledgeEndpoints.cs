@@ -73,7 +73,11 @@ public static class KnowledgeEndpoints
             return TypedResults.Accepted($"/api/v1/knowledge-bases/{id}/documents", (IReadOnlyList<KnowledgeDocument>)uploaded);
         }).DisableAntiforgery().WithName("UploadKnowledgeDocuments")
             .WithSummary("Adds txt, md, html, pdf or docx files as multipart 'file' fields, or one file as the raw body with ?fileName= (a file of an existing name replaces that document); each is ingested by a background job.");
-        documents.MapGet("/{documentId:guid}", async (Guid id, Guid documentId, KnowledgeService k, CancellationToken ct) => TypedResults.Ok(await k.GetDocumentAsync(id, documentId, ct)))
+        documents.MapGet("/{documentId:guid}", async (Guid id, Guid documentId, KnowledgeService k, CancellationToken ct) =>
+        {
+            var details = await k.GetDocumentAsync(id, documentId, ct);
+            return TypedResults.Ok(new DocumentView(details.Document, [.. details.Chunks.Select(c => new ChunkView(c.Id, c.Ordinal, c.Heading, c.Text))]));
+        })
             .WithName("GetKnowledgeDocument").WithSummary("The document and its chunks.");
         documents.MapGet("/{documentId:guid}/content", async (Guid id, Guid documentId, KnowledgeService k, CancellationToken ct) =>
         {
@@ -94,6 +98,10 @@ public static class KnowledgeEndpoints
     private static KnowledgeBaseView View(KnowledgeBase kb, PermissionLevel level, int documents, int chunks) =>
         new(kb.Id, kb.Name, kb.Description, kb.OwnerId, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel, kb.RelevanceThreshold, level, documents, chunks, kb.CreatedAt, kb.UpdatedAt);
 }
+
+public sealed record ChunkView(Guid Id, int Ordinal, string? Heading, string Text);
+
+public sealed record DocumentView(KnowledgeDocument Document, IReadOnlyList<ChunkView> Chunks);
 
 public sealed record SearchInput(string? Query, int? TopK, RetrievalMode? Mode, double? Threshold);
 

@@ -114,6 +114,43 @@ public sealed class GatewayApiTests(LlmPeer llm) : IClassFixture<LlmPeer>, IAsyn
         (await _admin.GetStringAsync($"/api/v1/conversations/{id}/export")).ShouldContain("Hello, streaming?");
     }
 
+    [Fact]
+    public async Task Over_http_answers_cite_knowledge_base_chunks_two_models_answer_side_by_side_and_templates_are_saved()
+    {
+        var names = new List<string>();
+        foreach (var name in new[] { "llama-a", "llama-b" })
+        {
+            var provider = await Json(_admin.PostAsJsonAsync("/api/v1/llm/providers", new { name, baseUrl = llm.BaseUrl, apiKey = LlmPeer.ApiKey }));
+            var model = JsonDocument.Parse(await (await _admin.PostAsync($"/api/v1/llm/providers/{provider.GetProperty("id").GetGuid()}/sync", null)).Content.ReadAsStringAsync()).RootElement[0];
+            await _admin.PutAsJsonAsync($"/api/v1/llm/models/{model.GetProperty("id").GetGuid()}", new { enabled = true, openToAll = true });
+            names.Add(model.GetProperty("name").GetString()!);
+        }
+
+        var kb = await Json(_admin.PostAsJsonAsync("/api/v1/knowledge-bases", new { name = "facts", chunkSize = 200, chunkOverlap = 0 }));
+        var kbId = kb.GetProperty("id").GetGuid();
+        var upload = new StringContent("The cafeteria serves lunch from 11:30 to 14:00 on weekdays.");
+        var document = JsonDocument.Parse(await (await _admin.PostAsync($"/api/v1/knowledge-bases/{kbId}/documents?fileName=cafeteria.txt", upload)).Content.ReadAsStringAsync()).RootElement[0];
+        await _admin.WaitForJobAsync(document.GetProperty("jobId").GetGuid(), j => j.Status == Core.Jobs.JobStatus.Succeeded, 120);
+
+        var conversation = await Json(_admin.PostAsJsonAsync("/api/v1/conversations", new { model = names[0], knowledgeBases = new[] { kbId } }));
+        var id = conversation.GetProperty("id").GetGuid();
+        var events = await (await _admin.PostAsJsonAsync($"/api/v1/conversations/{id}/messages", new { content = "When is lunch served?", compareModel = names[1], stream = true })).Content.ReadAsStringAsync();
+        events.ShouldContain("\"side\":1");
+        events.ShouldContain("event: messages");
+        var messages = JsonDocument.Parse(await _admin.GetStringAsync($"/api/v1/conversations/{id}")).RootElement.GetProperty("messages").EnumerateArray().ToList();
+        messages.Select(m => m.GetProperty("model").GetString()).ShouldBe([null, names[0], names[1]]);
+        messages[2].GetProperty("alternate").GetBoolean().ShouldBeTrue();
+        var citations = JsonDocument.Parse(messages[1].GetProperty("citations").GetString()!).RootElement;
+        citations[0].GetProperty("documentName").GetString().ShouldBe("cafeteria.txt");
+        (await _admin.PostAsJsonAsync($"/api/v1/conversations/{id}/messages", new { content = "x", compareModel = names[0] })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await _admin.PatchAsJsonAsync($"/api/v1/conversations/{id}", new { knowledgeBases = new[] { Guid.NewGuid() } })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var template = await Json(_admin.PostAsJsonAsync("/api/v1/prompt-templates", new { name = "Brief", content = "Answer in one sentence.", shared = true }));
+        JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/prompt-templates")).RootElement.EnumerateArray().ShouldContain(t => t.GetProperty("name").GetString() == "Brief");
+        (await _admin.PostAsJsonAsync("/api/v1/prompt-templates", new { name = "Brief", content = "again" })).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await _admin.DeleteAsync($"/api/v1/prompt-templates/{template.GetProperty("id").GetGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
     private static async Task<JsonElement> Json(Task<HttpResponseMessage> call)
     {
         var response = await call;
