@@ -34,4 +34,33 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         (await Get<ChatService>().GetAsync(conversation.Id, default)).Messages[1].Feedback.ShouldBe(1);
         page.Find("[data-testid=conversations]").TextContent.ShouldContain("Hello, tiny model!");
     }
+
+    [Fact]
+    public async Task Answers_show_their_sources_as_links_and_compared_answers_sit_side_by_side()
+    {
+        var providers = Get<ProviderService>();
+        var names = new List<string>();
+        foreach (var name in new[] { "llama-one", "llama-two" })
+        {
+            var provider = await providers.CreateProviderAsync(new ProviderInput(name, llm.BaseUrl, LlmPeer.ApiKey), default);
+            var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+            names.Add((await providers.SetModelAsync(model.Id, true, true, default)).Name);
+        }
+
+        var knowledge = Get<AiPlatform.Core.Knowledge.KnowledgeService>();
+        var kb = await knowledge.CreateAsync(new AiPlatform.Core.Knowledge.KnowledgeBaseInput("Facts", null, ChunkSize: 200, ChunkOverlap: 0), default);
+        var document = await knowledge.UploadAsync(kb.Id, new MemoryStream("The library opens at 8:00 and closes at 20:00."u8.ToArray()), "library.txt", default);
+        await Get<AiPlatform.Core.Jobs.JobRunner>().RunAsync(document.JobId!.Value, default);
+        var conversation = await Get<ChatService>().CreateAsync(names[0], null, null, [kb.Id], default);
+
+        var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=chat-title]"));
+        page.Find("[data-testid=chat-input]").Change("When does the library open?");
+        await Get<ChatService>().SendToModelsAsync(conversation.Id, "When does the library open?", [null, names[1]], null, default);
+        var reloaded = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+        reloaded.WaitForAssertion(() => reloaded.Find("[data-testid=side-by-side]").QuerySelectorAll("[data-testid=message]").Length.ShouldBe(2));
+        var citation = reloaded.Find("[data-testid=citation]");
+        citation.TextContent.ShouldContain("library.txt");
+        citation.GetAttribute("href").ShouldBe($"/knowledge/{kb.Id}/documents/{document.Id}?chunk=0");
+    }
 }

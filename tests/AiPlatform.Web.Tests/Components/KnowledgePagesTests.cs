@@ -1,0 +1,87 @@
+using AiPlatform.Core.Chat;
+using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Knowledge;
+using AiPlatform.Infrastructure.Tests.Knowledge;
+using AiPlatform.Web.Features.Chat;
+using AiPlatform.Web.Features.Knowledge;
+using AiPlatform.Web.Tests.Builders;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPlatform.Web.Tests.Components;
+
+public sealed class KnowledgePagesTests : PageTestBase
+{
+    [Fact]
+    public async Task A_knowledge_base_is_created_from_the_list_page_and_a_bad_chunk_size_is_explained()
+    {
+        var list = Render<KnowledgeBasesPage>();
+        await list.Find("[data-testid=new-kb]").ClickAsync(new());
+        list.Find("[data-testid=kb-name]").Change("Handbook");
+        list.Find("[data-testid=kb-chunk-size]").Change("10");
+        await list.Find("[data-testid=create-kb]").ClickAsync(new());
+        (await Get<KnowledgeService>().ListAsync(null, default)).ShouldBeEmpty();
+
+        list.Find("[data-testid=kb-chunk-size]").Change("800");
+        await list.Find("[data-testid=create-kb]").ClickAsync(new());
+        var kb = (await Get<KnowledgeService>().ListAsync(null, default)).Single().KnowledgeBase;
+        kb.ChunkSize.ShouldBe(800);
+        Services.GetRequiredService<NavigationManager>().Uri.ShouldEndWith($"/knowledge/{kb.Id}");
+        Render<KnowledgeBasesPage>().WaitForAssertion(() => Render<KnowledgeBasesPage>().Find("[data-testid=kb-link]").TextContent.ShouldBe("Handbook"));
+    }
+
+    [Fact]
+    public async Task The_detail_page_lists_documents_with_their_status_and_the_retrieval_console_shows_ranked_chunks()
+    {
+        var knowledge = Get<KnowledgeService>();
+        var kb = await knowledge.CreateAsync(new KnowledgeBaseInput("Company", null, ChunkSize: 600), default);
+        var handbook = await knowledge.UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", default);
+        await Get<JobRunner>().RunAsync(handbook.JobId!.Value, default);
+        var locked = await knowledge.UploadAsync(kb.Id, new MemoryStream(KnowledgeDocuments.EncryptedPdf()), "locked.pdf", default);
+        await Get<JobRunner>().RunAsync(locked.JobId!.Value, default);
+
+        var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=document-status]").Count.ShouldBe(2));
+        page.FindAll("[data-testid=document-status]").Select(s => s.GetAttribute("data-status")).ShouldBe(["Ready", "Failed"], ignoreOrder: true);
+        page.Find("[data-testid=document-error]").TextContent.ShouldContain("password-protected");
+
+        page.FindAll(".mud-tab")[1].Click();
+        page.Find("[data-testid=retrieval-query]").Input("How many days of vacation do I have?");
+        await page.Find("[data-testid=retrieval-search]").ClickAsync(new());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=retrieval-hit]").Count.ShouldBeGreaterThan(0), TimeSpan.FromSeconds(20));
+        var first = page.FindAll("[data-testid=retrieval-hit]")[0];
+        first.TextContent.ShouldContain("25 days");
+        first.QuerySelector("[data-testid=hit-document]")!.GetAttribute("href")!.ShouldStartWith($"/knowledge/{kb.Id}/documents/{handbook.Id}?chunk=");
+    }
+
+    [Fact]
+    public async Task A_citation_link_opens_the_document_with_its_chunk_highlighted()
+    {
+        var knowledge = Get<KnowledgeService>();
+        var kb = await knowledge.CreateAsync(new KnowledgeBaseInput("Docs", null, ChunkSize: 300, ChunkOverlap: 0), default);
+        var document = await knowledge.UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", default);
+        await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"/knowledge/{kb.Id}/documents/{document.Id}?chunk=2");
+        var page = Render<KnowledgeDocumentPage>(p => p.Add(x => x.Id, kb.Id).Add(x => x.DocumentId, document.Id));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=chunk]").Count.ShouldBeGreaterThan(3));
+        page.FindAll("[data-testid=chunk]").Single(c => c.GetAttribute("data-selected") == "true").Id.ShouldBe("chunk-2");
+        page.Find("[data-testid=document-title]").TextContent.ShouldBe("handbook.md");
+    }
+
+    [Fact]
+    public async Task The_usage_page_sums_tokens_by_model_and_user()
+    {
+        var store = Get<IChatStore>();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await store.AddUsageAsync(AdminId, "model-a", today, "chat", 100, 50, default);
+        await store.AddUsageAsync(AdminId, "model-b", today, "gateway", 10, 5, default);
+        var page = Render<UsagePage>();
+        page.WaitForAssertion(() => page.Find("[data-testid=usage-total]").TextContent.ShouldBe(165.ToString("N0")));
+        page.Find("[data-testid=usage-requests]").TextContent.ShouldBe("2");
+        page.Find("[data-testid=usage-by-model]").TextContent.ShouldContain("model-a");
+        page.Find("[data-testid=usage-by-user]").TextContent.ShouldContain("admin");
+        page.Find("[data-testid=my-quota]").TextContent.ShouldContain(165.ToString("N0"));
+    }
+}
