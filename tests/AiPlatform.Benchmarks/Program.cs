@@ -5,7 +5,8 @@ namespace AiPlatform.Benchmarks;
 
 /// <summary>
 /// <c>-- throughput [MB]</c> dataset ingestion, <c>-- tracking [requests per client] [runs]</c> MLflow ingestion and
-/// search; <c>-- serving [seconds]</c> inference over OIP v2; anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
+/// search; <c>-- serving [seconds]</c> inference over OIP v2; <c>-- knowledge [chunks]</c> ingestion and retrieval;
+/// <c>-- gateway [requests]</c> time to first token through the OpenAI-compatible gateway; anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
 /// </summary>
 public static class BenchmarkEntry
 {
@@ -26,6 +27,12 @@ public static class BenchmarkEntry
                 break;
             case ["serving-host", var data]:
                 await ServingBenchmark.HostAsync(data);
+                break;
+            case ["knowledge", ..]:
+                await KnowledgeBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000);
+                break;
+            case ["gateway", ..]:
+                await KnowledgeBenchmark.GatewayAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40);
                 break;
             case ["training", ..]:
                 await TrainingOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300_000);

@@ -201,7 +201,7 @@ public static class ServingBenchmark
     private static string RequestJson() =>
         "{\"inputs\": [" + string.Join(", ", Enumerable.Range(0, Features).Select(i => $"{{\"name\": \"f{i}\", \"shape\": [1, 1], \"datatype\": \"FP32\", \"data\": [{((float)i / Features).ToString(CultureInfo.InvariantCulture)}]}}")) + "]}";
 
-    private static Process StartHost(string data)
+    internal static Process StartHost(string data)
     {
         var self = typeof(BenchmarkEntry).Assembly.Location;
         var start = Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal)
@@ -212,7 +212,7 @@ public static class ServingBenchmark
         return Process.Start(start)!;
     }
 
-    private static async Task<Uri> ReadUrlAsync(Process host)
+    internal static async Task<Uri> ReadUrlAsync(Process host)
     {
         while (await host.StandardOutput.ReadLineAsync() is { } line)
         {
