@@ -56,6 +56,16 @@ public static class GatewayEndpoints
             options.TopP = (float)topP;
         }
 
+        if (body.TryGetProperty("stop", out var stopElement))
+        {
+            options.StopSequences = stopElement.ValueKind switch
+            {
+                JsonValueKind.String => [stopElement.GetString()!],
+                JsonValueKind.Array => [.. stopElement.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).Take(4)],
+                _ => null,
+            };
+        }
+
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var stream = body.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;

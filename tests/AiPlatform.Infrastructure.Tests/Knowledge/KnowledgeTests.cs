@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AiPlatform.Infrastructure.Tests.Knowledge;
 
 /// <summary>Knowledge bases end to end with the real MiniLM model: ingestion of every format, retrieval quality, failures, permissions.</summary>
-public sealed class KnowledgeTests(SqliteServicesFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<SqliteServicesFixture>
+public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+    where TFixture : PlatformServicesFixture
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -221,3 +222,7 @@ public sealed class KnowledgeTests(SqliteServicesFixture fixture, Xunit.Abstract
         return list;
     }
 }
+
+public sealed class SqliteKnowledgeTests(SqliteServicesFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : KnowledgeTests<SqliteServicesFixture>(fixture, output), IClassFixture<SqliteServicesFixture>;
+
+public sealed class PostgresKnowledgeTests(PostgresServicesFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : KnowledgeTests<PostgresServicesFixture>(fixture, output), IClassFixture<PostgresServicesFixture>;
