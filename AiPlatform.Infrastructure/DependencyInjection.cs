@@ -60,11 +60,26 @@ public static class DependencyInjection
         AddJobs(services, database, jobs);
         AddTraining(services, configuration, dataDirectory);
         AddServing(services, configuration);
+        AddKnowledge(services, configuration, database);
 
         services.AddHealthChecks()
             .AddDbContextCheck<PlatformDbContext>("database", tags: [ReadyTag], customTestQuery: (db, ct) => db.Database.CanConnectAsync(ct))
             .AddCheck<ObjectStoreHealthCheck>("object-store", tags: [ReadyTag]);
         return services;
+    }
+
+    private static void AddKnowledge(IServiceCollection services, IConfiguration configuration, DatabaseOptions database)
+    {
+        var knowledge = configuration.GetSection(Knowledge.KnowledgeOptions.Section).Get<Knowledge.KnowledgeOptions>() ?? new Knowledge.KnowledgeOptions();
+        if (knowledge.VectorStore == Knowledge.VectorStoreKind.Pgvector)
+        {
+            var connection = !string.IsNullOrWhiteSpace(knowledge.PgvectorConnectionString)
+                ? knowledge.PgvectorConnectionString
+                : database.Provider == DatabaseProvider.Postgres
+                    ? database.ConnectionString!
+                    : throw new InvalidOperationException("Knowledge:VectorStore is Pgvector: set Knowledge:PgvectorConnectionString (or run the platform on PostgreSQL with the pgvector extension).");
+            services.AddSingleton<Core.Knowledge.IExternalVectorStore>(sp => new Knowledge.PgvectorStore(connection, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Knowledge.PgvectorStore>>()));
+        }
     }
 
     private static void AddTraining(IServiceCollection services, IConfiguration configuration, string dataDirectory)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine (as root) it installs what the tests need, starts the real
 # peers on free loopback ports (PostgreSQL 15, a Ceph RADOS Gateway as the S3 server; the tests start the
-# OpenID provider from scripts/peers/oidc and the OpenAI-compatible LLM server from scripts/peers/llm themselves), builds, runs every test
+# OpenID provider from scripts/peers/oidc, the OpenAI-compatible LLM server from scripts/peers/llm and PGlite with
+# pgvector from scripts/peers/pgvector themselves), builds, runs every test
 # project, stops what it started and prints a final "N passed, N failed" line. Exit code is non-zero on any failure.
 set -euo pipefail
 
@@ -82,6 +83,7 @@ log "Installing the OpenID provider used as Keycloak stand-in"
 (cd "$root/scripts/peers/oidc" && npm ci --silent --no-audit --no-fund)
 log "Preparing the LLM test peer (llama.cpp on a tiny random-weight model)"
 (cd "$root/scripts/peers/llm" && npm ci --silent --no-audit --no-fund)
+(cd "$root/scripts/peers/pgvector" && npm ci --silent --no-audit --no-fund)
 export AIP_TEST_LLM_MODEL; AIP_TEST_LLM_MODEL=$("$root/scripts/peers/llm/make-model.sh" "$work/llm")
 export AIP_TEST_CHROMIUM=/usr/bin/chromium
 export AIP_TEST_ARTIFACTS="$results/artifacts"

@@ -8,7 +8,7 @@ namespace AiPlatform.Core.Knowledge;
 /// chunks in batches (reporting progress on the job and the document) and swaps them in atomically. An unreadable
 /// document ends Failed with the reason and leaves the rest of the knowledge base alone. Safe to run again.
 /// </summary>
-public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore objects, ITextExtractor extractor, IEmbedderFactory embedders, TimeProvider time) : IJobHandler
+public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore objects, ITextExtractor extractor, IEmbedderFactory embedders, KnowledgeIndexCache indexes, TimeProvider time) : IJobHandler
 {
     public const string JobKind = "knowledge.ingest";
     public const int BatchSize = 32;
@@ -76,7 +76,20 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
             }
 
             document.ChunkCount = rows.Count;
+            var external = indexes.External;
+            if (external is not null)
+            {
+                // New vectors first: until the chunks are swapped the old ones still answer, and vectors of chunks
+                // the database does not know are ignored at query time.
+                await external.UpsertAsync(kb.Id, document.Id, [.. rows.Select(r => (r.Id, VectorMath.FromBytes(r.Embedding)))], ct);
+            }
+
             await store.ReplaceChunksAsync(document, rows, ct);
+            if (external is not null)
+            {
+                await external.DeleteDocumentAsync(kb.Id, document.Id, [.. rows.Select(r => r.Id)], ct);
+            }
+
             await context.ReportProgressAsync(1, $"{rows.Count:N0} chunks indexed", ct);
 
             // Files of earlier versions of this document go once the new one is in.

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace AiPlatform.Core.Knowledge;
 
-/// <summary>A retrieved node before its text is read: chunk id, fused score, similarity and ranks.</summary>
-public sealed record IndexHit(Guid ChunkId, double Score, double Similarity, int? VectorRank, int? KeywordRank);
+/// <summary>A retrieved chunk before its text is read: fused score, similarity when known, and its ranks.</summary>
+public sealed record IndexHit(Guid ChunkId, double Score, double? Similarity, int? VectorRank, int? KeywordRank);
 
 /// <summary>
 /// The in-process indexes of every knowledge base this node has queried: an HNSW graph for vectors and BM25 for
@@ -12,8 +12,13 @@ public sealed record IndexHit(Guid ChunkId, double Score, double Similarity, int
 /// <see cref="KnowledgeBase.IndexVersion"/> with what it holds and adds or removes the difference, so several nodes
 /// stay correct without talking to each other. The graph is written to a snapshot so a restart does not rebuild it.
 /// </summary>
-public sealed class KnowledgeIndexCache(IIndexSnapshotStore snapshots, ILogger<KnowledgeIndexCache> logger)
+public sealed class KnowledgeIndexCache(IIndexSnapshotStore snapshots, ILogger<KnowledgeIndexCache> logger, IEnumerable<IExternalVectorStore>? external = null)
 {
+    private readonly IExternalVectorStore? _external = external?.FirstOrDefault();
+
+    /// <summary>The external vector store in use, or null for the in-process graph.</summary>
+    public IExternalVectorStore? External => _external;
+
     public const int RrfK = 60;
     private readonly ConcurrentDictionary<Guid, KnowledgeIndex> _indexes = new();
 
@@ -25,11 +30,11 @@ public sealed class KnowledgeIndexCache(IIndexSnapshotStore snapshots, ILogger<K
 
     public async Task<KnowledgeIndex> GetAsync(KnowledgeBase kb, IKnowledgeStore store, int dimension, CancellationToken ct)
     {
-        var index = _indexes.GetOrAdd(kb.Id, id => KnowledgeIndex.Open(id, dimension, snapshots, logger));
+        var index = _indexes.GetOrAdd(kb.Id, id => _external is null ? KnowledgeIndex.Open(id, dimension, snapshots, logger) : new KnowledgeIndex(id, dimension, _external));
         if (index.Dimension != dimension)
         {
             // The embedding model changed: start over.
-            index = new KnowledgeIndex(kb.Id, dimension);
+            index = new KnowledgeIndex(kb.Id, dimension, _external);
             _indexes[kb.Id] = index;
         }
 
@@ -47,12 +52,14 @@ public sealed class KnowledgeIndex
     private HnswIndex _graph;
     private Bm25Index _keywords = new();
     private bool _keywordsLoaded;
+    private readonly IExternalVectorStore? _external;
     private long _version = -1;
 
-    internal KnowledgeIndex(Guid kbId, int dimension)
+    internal KnowledgeIndex(Guid kbId, int dimension, IExternalVectorStore? external = null)
     {
         KnowledgeBaseId = kbId;
         Dimension = dimension;
+        _external = external;
         _graph = new HnswIndex(dimension);
     }
 
@@ -67,7 +74,7 @@ public sealed class KnowledgeIndex
             _lock.EnterReadLock();
             try
             {
-                return _graph.LiveCount;
+                return _nodeOf.Count;
             }
             finally
             {
@@ -146,7 +153,7 @@ public sealed class KnowledgeIndex
             var rebuild = _graph.DeletedCount + removed.Count > Math.Max(1000, wanted.Count / 3);
             if (rebuild)
             {
-                var fresh = new KnowledgeIndex(KnowledgeBaseId, Dimension);
+                var fresh = new KnowledgeIndex(KnowledgeBaseId, Dimension, _external);
                 await fresh.AddChunksAsync(ids, store, ct);
                 _lock.EnterWriteLock();
                 try
@@ -210,7 +217,10 @@ public sealed class KnowledgeIndex
 
             _keywordsLoaded = true;
             Volatile.Write(ref _version, current);
-            SaveSnapshot(snapshots);
+            if (_external is null)
+            {
+                SaveSnapshot(snapshots);
+            }
         }
         finally
         {
@@ -218,33 +228,50 @@ public sealed class KnowledgeIndex
         }
     }
 
-    public IReadOnlyList<IndexHit> Search(float[] query, string text, int k, RetrievalMode mode, double threshold)
+    /// <summary>
+    /// Candidates for a question: the vector list (graph or external store) and the keyword list, each
+    /// <c>max(4k, 20)</c> deep, fused by reciprocal rank, best first. The caller applies the threshold and keeps k.
+    /// </summary>
+    public async Task<IReadOnlyList<IndexHit>> SearchAsync(float[] query, string text, int k, RetrievalMode mode, CancellationToken ct)
     {
         var depth = Math.Max(k * 4, 20);
+        IReadOnlyList<(Guid ChunkId, double Similarity)> vector = [];
+        if (mode != RetrievalMode.Keyword)
+        {
+            vector = _external is not null ? await _external.SearchAsync(KnowledgeBaseId, query, depth, ct) : Graph(query, depth);
+        }
+
         _lock.EnterReadLock();
         try
         {
-            IReadOnlyList<(int Node, float Similarity)> vector = mode == RetrievalMode.Keyword ? [] : _graph.Search(query, depth, Math.Max(depth * 2, 100));
-            IReadOnlyList<(int Node, double Score)> keyword = mode == RetrievalMode.Vector ? [] : _keywords.Search(text, depth);
-            var fused = new Dictionary<int, (double Score, int? VectorRank, int? KeywordRank)>();
+            var keyword = mode == RetrievalMode.Vector ? [] : _keywords.Search(text, depth);
+            var fused = new Dictionary<Guid, (double Score, double? Similarity, int? VectorRank, int? KeywordRank)>();
             for (var i = 0; i < vector.Count; i++)
             {
-                fused[vector[i].Node] = (1.0 / (KnowledgeIndexCache.RrfK + i + 1), i + 1, null);
+                fused[vector[i].ChunkId] = (1.0 / (KnowledgeIndexCache.RrfK + i + 1), vector[i].Similarity, i + 1, null);
             }
 
             for (var i = 0; i < keyword.Count; i++)
             {
-                var (score, vr, _) = fused.GetValueOrDefault(keyword[i].Node);
-                fused[keyword[i].Node] = (score + (1.0 / (KnowledgeIndexCache.RrfK + i + 1)), vr, i + 1);
+                var id = _chunkOf[keyword[i].Node];
+                var (score, similarity, vr, _) = fused.GetValueOrDefault(id);
+                fused[id] = (score + (1.0 / (KnowledgeIndexCache.RrfK + i + 1)), similarity, vr, i + 1);
             }
 
-            return fused
-                .Select(f => new IndexHit(_chunkOf[f.Key], f.Value.Score, VectorMath.Dot(query, _graph.Vector(f.Key)), f.Value.VectorRank, f.Value.KeywordRank))
-                .Where(h => mode == RetrievalMode.Keyword || h.Similarity >= threshold)
-                .OrderByDescending(h => h.Score)
-                .ThenByDescending(h => h.Similarity)
-                .Take(k)
-                .ToList();
+            return [.. fused.Select(f => new IndexHit(f.Key, f.Value.Score, f.Value.Similarity, f.Value.VectorRank, f.Value.KeywordRank)).OrderByDescending(h => h.Score)];
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private List<(Guid ChunkId, double Similarity)> Graph(float[] query, int depth)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return [.. _graph.Search(query, depth, Math.Max(depth * 2, 100)).Select(h => (_chunkOf[h.Node], (double)h.Similarity))];
         }
         finally
         {
@@ -297,7 +324,8 @@ public sealed class KnowledgeIndex
                         continue;
                     }
 
-                    var node = _graph.Add(vector);
+                    // With an external store the vectors live there; node numbers still pair chunks with BM25.
+                    var node = _external is null ? _graph.Add(vector) : _chunkOf.Count;
                     _chunkOf.Add(c.Id);
                     _nodeOf[c.Id] = node;
                     _keywords.Add(node, KeywordText(c));

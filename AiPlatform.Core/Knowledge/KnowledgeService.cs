@@ -106,6 +106,11 @@ public sealed class KnowledgeService(
         await access.RequireLevelAsync(ObjectType, id, kb.OwnerId, PermissionLevel.Manage, ct);
         await store.DeleteAsync(id, await audit.EntryAsync("knowledge-base.delete", ObjectType, id, new { kb.Name }, ct), ct);
         indexes.Drop(id);
+        if (indexes.External is { } external)
+        {
+            await external.DeleteKnowledgeBaseAsync(id, CancellationToken.None);
+        }
+
         await DeleteBlobsAsync($"knowledge/{id:N}/", null);
     }
 
@@ -223,6 +228,11 @@ public sealed class KnowledgeService(
         await access.RequireLevelAsync(ObjectType, id, kb.OwnerId, PermissionLevel.Write, ct);
         var document = await store.FindDocumentAsync(id, documentId, ct) ?? throw new NotFoundException("Document", documentId);
         await store.DeleteDocumentAsync(id, documentId, await audit.EntryAsync("knowledge-document.delete", ObjectType, id, new { document.FileName }, ct), ct);
+        if (indexes.External is { } external)
+        {
+            await external.DeleteDocumentAsync(id, documentId, [], CancellationToken.None);
+        }
+
         await DeleteBlobsAsync($"knowledge/{id:N}/{documentId:N}/", null);
     }
 
@@ -273,14 +283,25 @@ public sealed class KnowledgeService(
         var embedder = await embedders.GetAsync(kb.EmbeddingModel, ct);
         var vector = (await embedder.EmbedAsync([query], ct))[0];
         var index = await indexes.GetAsync(kb, store, vector.Length, ct);
-        var found = index.Search(vector, query, topK, mode, threshold);
-        var chunks = (await store.LoadChunksAsync([.. found.Select(h => h.ChunkId)], ct)).ToDictionary(c => c.Id);
-        var names = await store.DocumentNamesAsync([.. chunks.Values.Select(c => c.DocumentId).Distinct()], ct);
-        return [.. found.Where(h => chunks.ContainsKey(h.ChunkId)).Select(h =>
+        var candidates = await index.SearchAsync(vector, query, topK, mode, ct);
+        var chunks = (await store.LoadChunksAsync([.. candidates.Select(h => h.ChunkId)], ct)).ToDictionary(c => c.Id);
+        var hits = new List<(IndexHit Hit, KnowledgeChunk Chunk, double Similarity)>();
+        foreach (var candidate in candidates)
         {
-            var c = chunks[h.ChunkId];
-            return new RetrievalHit(kb.Id, c.Id, c.DocumentId, names.GetValueOrDefault(c.DocumentId) ?? string.Empty, c.Ordinal, c.Heading, c.Text, h.Score, h.Similarity, h.VectorRank, h.KeywordRank);
-        })];
+            // Chunks gone since the index saw them are skipped; the similarity of keyword-only hits comes from their stored vector.
+            if (chunks.TryGetValue(candidate.ChunkId, out var chunk))
+            {
+                var similarity = candidate.Similarity ?? (VectorMath.FromBytes(chunk.Embedding) is { } v && v.Length == vector.Length ? VectorMath.Dot(vector, v) : 0);
+                if (mode == RetrievalMode.Keyword || similarity >= threshold)
+                {
+                    hits.Add((candidate, chunk, similarity));
+                }
+            }
+        }
+
+        var kept = hits.OrderByDescending(h => h.Hit.Score).ThenByDescending(h => h.Similarity).Take(topK).ToList();
+        var names = await store.DocumentNamesAsync([.. kept.Select(h => h.Chunk.DocumentId).Distinct()], ct);
+        return [.. kept.Select(h => new RetrievalHit(kb.Id, h.Chunk.Id, h.Chunk.DocumentId, names.GetValueOrDefault(h.Chunk.DocumentId) ?? string.Empty, h.Chunk.Ordinal, h.Chunk.Heading, h.Chunk.Text, h.Hit.Score, h.Similarity, h.Hit.VectorRank, h.Hit.KeywordRank))];
     }
 
     private async Task ApplyAsync(KnowledgeBase kb, KnowledgeBaseInput input, CancellationToken ct)

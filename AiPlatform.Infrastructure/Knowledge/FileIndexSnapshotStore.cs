@@ -33,7 +33,13 @@ public sealed class FileIndexSnapshotStore(Microsoft.Extensions.Options.IOptions
         }
     }
 
-    public void Delete(Guid kbId) => File.Delete(PathOf(kbId));
+    public void Delete(Guid kbId)
+    {
+        if (File.Exists(PathOf(kbId)))
+        {
+            File.Delete(PathOf(kbId));
+        }
+    }
 
     private string PathOf(Guid kbId) => Path.Combine(Folder, kbId.ToString("N") + ".hnsw");
 }

@@ -161,18 +161,19 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         var kb = await CorpusAsync();
         var expected = await Knowledge.SearchAsync(kb.Id, "Why is Mars red?", 3, RetrievalMode.Hybrid, null, None);
         var snapshots = fixture.Get<IIndexSnapshotStore>();
+        var external = fixture.Get<KnowledgeIndexCache>().External;
         using (var stream = snapshots.OpenRead(kb.Id))
         {
-            stream.ShouldNotBeNull();
+            (stream is not null).ShouldBe(external is null, "the graph is written to a snapshot unless vectors live in an external store");
         }
 
-        // A fresh cache (as after a restart) loads the graph from the snapshot; results are the same.
-        var fresh = new KnowledgeIndexCache(snapshots, NullLogger<KnowledgeIndexCache>.Instance);
+        // A fresh cache (as after a restart) loads the graph from the snapshot (or asks the external store); results are the same.
+        var fresh = new KnowledgeIndexCache(snapshots, NullLogger<KnowledgeIndexCache>.Instance, external is null ? null : [external]);
         var current = (await Knowledge.GetAsync(kb.Id, None)).KnowledgeBase;
         var index = await fresh.GetAsync(current, fixture.Get<IKnowledgeStore>(), 384, None);
         index.Count.ShouldBe((await Knowledge.ListDocumentsAsync(kb.Id, None)).Sum(d => d.ChunkCount));
         var query = (await fixture.Get<ILocalEmbedder>().EmbedAsync(["Why is Mars red?"], None))[0];
-        index.Search(query, "Why is Mars red?", 3, RetrievalMode.Hybrid, current.RelevanceThreshold).Select(h => h.ChunkId).ShouldBe(expected.Select(h => h.ChunkId));
+        (await index.SearchAsync(query, "Why is Mars red?", 3, RetrievalMode.Hybrid, None)).Take(3).Select(h => h.ChunkId).ShouldBe(expected.Select(h => h.ChunkId));
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];
@@ -226,3 +227,5 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
 public sealed class SqliteKnowledgeTests(SqliteServicesFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : KnowledgeTests<SqliteServicesFixture>(fixture, output), IClassFixture<SqliteServicesFixture>;
 
 public sealed class PostgresKnowledgeTests(PostgresServicesFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : KnowledgeTests<PostgresServicesFixture>(fixture, output), IClassFixture<PostgresServicesFixture>;
+
+public sealed class PgvectorKnowledgeTests(PgvectorServicesFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : KnowledgeTests<PgvectorServicesFixture>(fixture, output), IClassFixture<PgvectorServicesFixture>;
