@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 namespace AiPlatform.Infrastructure.Tests.Builders;
 
 /// <summary>
@@ -10,72 +6,26 @@ namespace AiPlatform.Infrastructure.Tests.Builders;
 /// </summary>
 public sealed class PgvectorServicesFixture : PlatformServicesFixture
 {
-    private Process? _process;
+    private NodePeer? _peer;
 
     public override string Provider => "Sqlite+pgvector";
 
     protected override async Task<IReadOnlyDictionary<string, string?>> DatabaseSettingsAsync()
     {
-        var folder = Path.Combine(Root(), "scripts", "peers", "pgvector");
-        if (!Directory.Exists(Path.Combine(folder, "node_modules")))
-        {
-            throw new InvalidOperationException("scripts/peers/pgvector is not installed: run scripts/test.sh (it runs npm ci there).");
-        }
-
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        _process = Process.Start(new ProcessStartInfo("node", ["server.mjs", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("node did not start.");
-        var ready = new TaskCompletionSource();
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("pgvector on", StringComparison.Ordinal) == true)
-            {
-                ready.TrySetResult();
-            }
-        };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        _peer = await NodePeer.StartAsync("pgvector", "pgvector on", port => [NodePeer.PortText(port)]);
         return new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Sqlite",
             ["Knowledge:VectorStore"] = "Pgvector",
 
             // PGlite serves one connection at a time.
-            ["Knowledge:PgvectorConnectionString"] = $"Host=127.0.0.1;Port={port};Username=postgres;Password=postgres;Database=postgres;Maximum Pool Size=1;Timeout=60;Command Timeout=120",
+            ["Knowledge:PgvectorConnectionString"] = $"Host=127.0.0.1;Port={_peer.Port};Username=postgres;Password=postgres;Database=postgres;Maximum Pool Size=1;Timeout=60;Command Timeout=120",
         };
     }
 
     protected override Task DropDatabaseAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        _process?.Dispose();
+        _peer?.Dispose();
         return Task.CompletedTask;
-    }
-
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AiPlatform.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found.");
     }
 }
