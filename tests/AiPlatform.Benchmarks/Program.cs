@@ -29,7 +29,7 @@ public static class BenchmarkEntry
                 await ServingBenchmark.HostAsync(data);
                 break;
             case ["knowledge", ..]:
-                await KnowledgeBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000);
+                await KnowledgeBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000, args.Length > 2 ? args[2] : "docs");
                 break;
             case ["gateway", ..]:
                 await KnowledgeBenchmark.GatewayAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40);
