@@ -90,6 +90,13 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
                 await external.DeleteDocumentAsync(kb.Id, document.Id, [.. rows.Select(r => r.Id)], ct);
             }
 
+            // Keep this node's index current as documents arrive, so the first question after a large ingestion
+            // does not wait for the whole graph to be built.
+            if (rows.Count > 0 && await store.FindAsync(kb.Id, ct) is { } current)
+            {
+                await indexes.GetAsync(current, store, VectorMath.FromBytes(rows[0].Embedding).Length, ct);
+            }
+
             await context.ReportProgressAsync(1, $"{rows.Count:N0} chunks indexed", ct);
 
             // Files of earlier versions of this document go once the new one is in.

@@ -53,6 +53,7 @@ public sealed class KnowledgeIndex
     private Bm25Index _keywords = new();
     private bool _keywordsLoaded;
     private readonly IExternalVectorStore? _external;
+    private DateTime _savedAt;
     private long _version = -1;
 
     internal KnowledgeIndex(Guid kbId, int dimension, IExternalVectorStore? external = null)
@@ -217,9 +218,11 @@ public sealed class KnowledgeIndex
 
             _keywordsLoaded = true;
             Volatile.Write(ref _version, current);
-            if (_external is null)
+            // Large graphs are written at most every 30 s (a snapshot a little behind is brought up to date on load).
+            if (_external is null && (_graph.LiveCount < 20_000 || DateTime.UtcNow - _savedAt > TimeSpan.FromSeconds(30)))
             {
                 SaveSnapshot(snapshots);
+                _savedAt = DateTime.UtcNow;
             }
         }
         finally
