@@ -170,6 +170,9 @@ public interface IKnowledgeStore
 
     Task UpdateProgressAsync(Guid documentId, DocumentStatus status, double progress, string? error, CancellationToken ct);
 
+    /// <summary>Records the ingestion job of a document, touching nothing else (the job may already be running).</summary>
+    Task SetJobAsync(Guid documentId, Guid jobId, CancellationToken ct);
+
     /// <summary>In one transaction: the document's chunks become <paramref name="chunks"/>, it is Ready, the index version grows.</summary>
     Task ReplaceChunksAsync(KnowledgeDocument document, IReadOnlyList<KnowledgeChunk> chunks, CancellationToken ct);
 

@@ -380,7 +380,9 @@ public sealed class KnowledgeService(
             user,
             ct);
         document.JobId = job.Id;
-        await store.SaveDocumentAsync(document, false, null, ct);
+
+        // Only the job id: the job may already have moved the document on (a broken file fails in milliseconds).
+        await store.SetJobAsync(document.Id, job.Id, ct);
     }
 
     private async Task DeleteBlobsAsync(string prefix, string? keep)

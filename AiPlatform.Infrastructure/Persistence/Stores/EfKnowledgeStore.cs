@@ -114,6 +114,12 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
             ct);
     }
 
+    public async Task SetJobAsync(Guid documentId, Guid jobId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.KnowledgeDocuments.Where(d => d.Id == documentId).ExecuteUpdateAsync(s => s.SetProperty(d => d.JobId, jobId), ct);
+    }
+
     public async Task ReplaceChunksAsync(KnowledgeDocument document, IReadOnlyList<KnowledgeChunk> chunks, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
