@@ -122,7 +122,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         }
 
         var clients = await ClientsAsync(conversation, models, ct);
-        await store.SaveMessageAsync(new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), ConversationId = id, Role = "user", Content = text, Status = MessageStatus.Complete, CreatedAt = time.GetUtcNow() }, true, ct);
+        await store.SaveMessageAsync(new ConversationMessage { Id = NextId(history.LastOrDefault()?.Id), ConversationId = id, Role = "user", Content = text, Status = MessageStatus.Complete, CreatedAt = time.GetUtcNow() }, true, ct);
         return await AnswerAsync(conversation, clients, onDelta, ct);
     }
 
@@ -231,9 +231,12 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         prompt.AddRange(history.Where(m => !m.Alternate && (m.Status == MessageStatus.Complete || m.Role == "user")).Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
         var citationJson = citations.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(citations, System.Text.Json.JsonSerializerOptions.Web);
         var answers = await Task.WhenAll(clients.Select((c, side) => GenerateAsync(c.Model, c.Client, prompt, side, onDelta, ct)));
+        var previous = history.LastOrDefault()?.Id;
         for (var i = 0; i < answers.Length; i++)
         {
             var answer = answers[i];
+            answer.Id = NextId(previous);
+            previous = answer.Id;
             answer.ConversationId = conversation.Id;
             answer.Alternate = i > 0;
             answer.Citations = citationJson;
@@ -288,6 +291,32 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         answer.PromptTokens = (int)(reported?.InputTokenCount ?? prompt.Sum(p => p.Text.Length) / 4);
         answer.CompletionTokens = (int)(reported?.OutputTokenCount ?? chunks);
         return answer;
+    }
+
+    /// <summary>
+    /// A version-7 id that sorts after <paramref name="after"/>: messages are listed by id, and ids made in the same
+    /// millisecond are otherwise in random order (two side-by-side answers, a fast failure right after the question).
+    /// </summary>
+    private Guid NextId(Guid? after)
+    {
+        var id = Guid.CreateVersion7(time.GetUtcNow());
+        for (var tries = 0; after is { } previous && id.CompareTo(previous) <= 0; tries++)
+        {
+            if (tries == 64)
+            {
+                // The clock is behind the previous id (a clock change): one past it.
+                var bytes = previous.ToByteArray(bigEndian: true);
+                for (var i = 15; i >= 8 && ++bytes[i] == 0; i--)
+                {
+                }
+
+                return new Guid(bytes, bigEndian: true);
+            }
+
+            id = Guid.CreateVersion7(time.GetUtcNow());
+        }
+
+        return id;
     }
 
     private async Task<string?> KnowledgeBasesAsync(IReadOnlyCollection<Guid>? ids, CancellationToken ct)
