@@ -46,14 +46,7 @@ public static partial class KnowledgeBenchmark
                 ? $"Knowledge benchmark: {chunks:N0} chunks of up to {chunkSize} characters from {texts.Count:N0} documentation texts (mean {texts.Average(t => t.Length):N0} characters), {Environment.ProcessorCount} cores."
                 : $"Knowledge benchmark: {chunks:N0} chunks of ~450 characters of random words ({words.Length:N0}-word vocabulary), {Environment.ProcessorCount} cores.");
 
-            await using var services = DatasetThroughput.Build(Path.Combine(folder, "platform"));
-            await services.MigrateDatabaseAsync();
-            var caller = services.GetRequiredService<DatasetThroughput.BenchCaller>();
-            await using (var scope = services.CreateAsyncScope())
-            {
-                var admin = (await scope.ServiceProvider.GetRequiredService<IUserDirectory>().FindByNameAsync("admin", default))!;
-                caller.Identity = new CallerIdentity(admin.Id, admin.UserName);
-            }
+            await using var services = await DatasetThroughput.BuildAsAdminAsync(Path.Combine(folder, "platform"));
 
             // Baseline: the embedder alone on 2,000 texts of the same kind.
             var embedder = services.GetRequiredService<ILocalEmbedder>();

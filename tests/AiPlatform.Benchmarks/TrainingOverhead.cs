@@ -34,14 +34,7 @@ public static class TrainingOverhead
             await File.WriteAllTextAsync(csv, Generate(rows));
             Console.WriteLine($"Generated {rows:N0} rows × 8 columns ({new FileInfo(csv).Length / 1048576.0:N1} MB).");
 
-            await using var services = DatasetThroughput.Build(Path.Combine(folder, "platform"));
-            await services.MigrateDatabaseAsync();
-            var caller = services.GetRequiredService<DatasetThroughput.BenchCaller>();
-            await using (var scope = services.CreateAsyncScope())
-            {
-                var admin = (await scope.ServiceProvider.GetRequiredService<IUserDirectory>().FindByNameAsync("admin", default))!;
-                caller.Identity = new CallerIdentity(admin.Id, admin.UserName);
-            }
+            await using var services = await DatasetThroughput.BuildAsAdminAsync(Path.Combine(folder, "platform"));
 
             Guid experimentId, datasetId, versionId;
             await using (var scope = services.CreateAsyncScope())
