@@ -250,13 +250,14 @@ public sealed class KnowledgeService(
             throw new ValidationException("threshold", "The threshold is a cosine similarity between 0 and 1.");
         }
 
-        return await SearchOneAsync(kb, query, Math.Clamp(topK, 1, MaxTopK), mode, threshold ?? kb.RelevanceThreshold, ct);
+        return await SearchOneAsync(kb, query, await EmbedQuestionAsync(kb, query, ct), Math.Clamp(topK, 1, MaxTopK), mode, threshold ?? kb.RelevanceThreshold, ct);
     }
 
     /// <summary>For chat: hybrid retrieval over the knowledge bases the caller may still read, best <paramref name="topK"/> overall.</summary>
     public async Task<IReadOnlyList<RetrievalHit>> RetrieveAsync(IReadOnlyCollection<Guid> ids, string query, int topK, CancellationToken ct)
     {
         var hits = new List<RetrievalHit>();
+        var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var id in ids.Distinct())
         {
             var kb = await store.FindAsync(id, ct);
@@ -265,7 +266,13 @@ public sealed class KnowledgeService(
                 continue;
             }
 
-            hits.AddRange(await SearchOneAsync(kb, query, topK, RetrievalMode.Hybrid, kb.RelevanceThreshold, ct));
+            // The question is embedded once per embedding model, not once per knowledge base.
+            if (!vectors.TryGetValue(kb.EmbeddingModel, out var vector))
+            {
+                vectors[kb.EmbeddingModel] = vector = await EmbedQuestionAsync(kb, query, ct);
+            }
+
+            hits.AddRange(await SearchOneAsync(kb, query, vector, topK, RetrievalMode.Hybrid, kb.RelevanceThreshold, ct));
         }
 
         return [.. hits.OrderByDescending(h => h.Score).ThenByDescending(h => h.Similarity).Take(topK)];
@@ -278,10 +285,11 @@ public sealed class KnowledgeService(
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } kb ? new SecurableObject(ObjectType, kb.Id, kb.Name, kb.OwnerId) : null;
 
-    private async Task<IReadOnlyList<RetrievalHit>> SearchOneAsync(KnowledgeBase kb, string query, int topK, RetrievalMode mode, double threshold, CancellationToken ct)
+    private async Task<float[]> EmbedQuestionAsync(KnowledgeBase kb, string query, CancellationToken ct) =>
+        (await (await embedders.GetAsync(kb.EmbeddingModel, ct)).EmbedAsync([query], ct))[0];
+
+    private async Task<IReadOnlyList<RetrievalHit>> SearchOneAsync(KnowledgeBase kb, string query, float[] vector, int topK, RetrievalMode mode, double threshold, CancellationToken ct)
     {
-        var embedder = await embedders.GetAsync(kb.EmbeddingModel, ct);
-        var vector = (await embedder.EmbedAsync([query], ct))[0];
         var index = await indexes.GetAsync(kb, store, vector.Length, ct);
         var candidates = await index.SearchAsync(vector, query, topK, mode, ct);
         var chunks = (await store.LoadChunksAsync([.. candidates.Select(h => h.ChunkId)], ct)).ToDictionary(c => c.Id);
