@@ -11,9 +11,23 @@ public abstract class ApiTestBase : IAsyncLifetime
 
     protected HttpClient Admin { get; private set; } = default!;
 
+    /// <summary>Serve over a real loopback Kestrel port (for clients that make their own connections: SDKs, child processes).</summary>
+    protected virtual bool OverKestrel => false;
+
     public virtual Task InitializeAsync()
     {
+        if (OverKestrel)
+        {
+            Factory.UseKestrel(0);
+            Factory.StartServer();
+        }
+
         Admin = Factory.CreateAdminClient();
+        if (OverKestrel)
+        {
+            Admin.BaseAddress = Factory.ClientOptions.BaseAddress;
+        }
+
         return Task.CompletedTask;
     }
 

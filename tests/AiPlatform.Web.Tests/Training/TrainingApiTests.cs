@@ -17,25 +17,9 @@ namespace AiPlatform.Web.Tests.Training;
 /// Training over HTTP against the platform on a real loopback port, so that a custom Python script can reach the
 /// MLflow API with the token the platform injected.
 /// </summary>
-public sealed class TrainingApiTests : IAsyncLifetime
+public sealed class TrainingApiTests : ApiTestBase
 {
-    private readonly PlatformWebFactory _factory = new();
-    private HttpClient _admin = default!;
-
-    public Task InitializeAsync()
-    {
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        _admin = _factory.CreateAdminClient();
-        _admin.BaseAddress = _factory.ClientOptions.BaseAddress;
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _factory.DisposeAsync();
-        _factory.DeleteData();
-    }
+    protected override bool OverKestrel => true;
 
     [Fact]
     public async Task A_python_script_logs_into_its_run_with_the_injected_token_and_reads_the_dataset()
@@ -53,11 +37,11 @@ public sealed class TrainingApiTests : IAsyncLifetime
             post("runs/log-parameter", {"run_id": run, "key": "lr", "value": os.environ["LR"]})
             print("trained on", rows, "rows")
             """));
-        var upload = await _admin.PostAsync("/api/v1/training-runs/code", new ByteArrayContent(zip));
+        var upload = await Admin.PostAsync("/api/v1/training-runs/code", new ByteArrayContent(zip));
         upload.StatusCode.ShouldBe(HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
         var codeKey = (await upload.Content.ReadFromJsonAsync<CodeUpload>(JsonDefaults.Options))!.CodeKey;
 
-        var submitted = await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        var submitted = await Admin.PostAsJsonAsync("/api/v1/training-runs", new
         {
             experimentId = experiment.Id,
             name = "py-script",
@@ -71,12 +55,12 @@ public sealed class TrainingApiTests : IAsyncLifetime
         var done = await WaitAsync(run.Id);
         done.Run.Status.ShouldBe(TrainingStatus.Succeeded, done.Run.Error);
 
-        var log = await _admin.GetFromJsonAsync<List<TrainingLogLine>>($"/api/v1/training-runs/{run.Id}/log", JsonDefaults.Options);
+        var log = await Admin.GetFromJsonAsync<List<TrainingLogLine>>($"/api/v1/training-runs/{run.Id}/log", JsonDefaults.Options);
         log!.Select(l => l.Message).ShouldContain("trained on 3 rows");
-        var tracked = (await _admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{done.Run.TrackingRunId}", JsonDefaults.Options))!;
+        var tracked = (await Admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{done.Run.TrackingRunId}", JsonDefaults.Options))!;
         tracked.Status.ShouldBe("FINISHED");
         tracked.Params["lr"].ShouldBe("0.05");
-        (await _admin.GetFromJsonAsync<List<MetricView>>($"/api/v1/runs/{done.Run.TrackingRunId}/metrics/loss", JsonDefaults.Options))!.Count.ShouldBe(5);
+        (await Admin.GetFromJsonAsync<List<MetricView>>($"/api/v1/runs/{done.Run.TrackingRunId}/metrics/loss", JsonDefaults.Options))!.Count.ShouldBe(5);
         tracked.Inputs.Single().DatasetVersionId.ShouldBe(version);
     }
 
@@ -84,7 +68,7 @@ public sealed class TrainingApiTests : IAsyncLifetime
     public async Task Built_in_runs_are_submitted_checked_listed_retried_and_cloned_through_the_api()
     {
         var (experiment, dataset, version) = await SetupAsync();
-        var bad = await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        var bad = await Admin.PostAsJsonAsync("/api/v1/training-runs", new
         {
             experimentId = experiment.Id,
             kind = "BuiltIn",
@@ -95,7 +79,7 @@ public sealed class TrainingApiTests : IAsyncLifetime
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await bad.Content.ReadAsStringAsync()).ShouldContain("numeric label");
 
-        var submitted = await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        var submitted = await Admin.PostAsJsonAsync("/api/v1/training-runs", new
         {
             experimentId = experiment.Id,
             kind = "BuiltIn",
@@ -110,27 +94,27 @@ public sealed class TrainingApiTests : IAsyncLifetime
         done.Run.Status.ShouldBe(TrainingStatus.Succeeded, done.Run.Error);
         done.Permission.ShouldBe(AiPlatform.Core.Access.PermissionLevel.Manage);
 
-        var list = await _admin.GetFromJsonAsync<TrainingRunList>($"/api/v1/training-runs?experimentId={experiment.Id}&status=Succeeded", JsonDefaults.Options);
+        var list = await Admin.GetFromJsonAsync<TrainingRunList>($"/api/v1/training-runs?experimentId={experiment.Id}&status=Succeeded", JsonDefaults.Options);
         list!.Items.Single().Id.ShouldBe(run.Id);
-        var clone = await _admin.GetFromJsonAsync<JsonElement>($"/api/v1/training-runs/{run.Id}/clone", JsonDefaults.Options);
+        var clone = await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/training-runs/{run.Id}/clone", JsonDefaults.Options);
         clone.GetProperty("builtIn").GetProperty("trainer").GetString().ShouldBe("FastForest");
         clone.GetProperty("priority").GetInt32().ShouldBe(3);
-        var retry = await _admin.PostAsync($"/api/v1/training-runs/{run.Id}/retry", null);
+        var retry = await Admin.PostAsync($"/api/v1/training-runs/{run.Id}/retry", null);
         retry.StatusCode.ShouldBe(HttpStatusCode.Created);
         var again = (await retry.Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
         again.ClonedFromId.ShouldBe(run.Id);
         (await WaitAsync(again.Id)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
-        (await _admin.PostAsync($"/api/v1/training-runs/{run.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        (await _admin.GetFromJsonAsync<List<TrainerInfo>>("/api/v1/trainers", JsonDefaults.Options))!.Single(t => t.Trainer == TrainerAlgorithm.LightGbm).Hyperparameters.ShouldContain("numberOfLeaves");
-        (await _admin.GetAsync($"/api/v1/training-runs/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await _admin.PostAsync("/api/v1/training-runs/code", new StringContent("not a zip"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await Admin.PostAsync($"/api/v1/training-runs/{run.Id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await Admin.GetFromJsonAsync<List<TrainerInfo>>("/api/v1/trainers", JsonDefaults.Options))!.Single(t => t.Trainer == TrainerAlgorithm.LightGbm).Hyperparameters.ShouldContain("numberOfLeaves");
+        (await Admin.GetAsync($"/api/v1/training-runs/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await Admin.PostAsync("/api/v1/training-runs/code", new StringContent("not a zip"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task A_study_started_from_a_training_run_searches_and_reports_its_trials_and_importance()
     {
         var (experiment, dataset, version) = await SetupAsync();
-        var baseRun = (await (await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        var baseRun = (await (await Admin.PostAsJsonAsync("/api/v1/training-runs", new
         {
             experimentId = experiment.Id,
             name = "base",
@@ -141,10 +125,10 @@ public sealed class TrainingApiTests : IAsyncLifetime
         }, JsonDefaults.Options)).Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
         (await WaitAsync(baseRun.Id)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
 
-        var bad = await _admin.PostAsJsonAsync("/api/v1/studies", new { baseTrainingRunId = baseRun.Id, searchSpace = new[] { new { name = "learningRate", type = "LogFloat", low = 0.0, high = 1.0 } }, objectiveMetric = "rmse", direction = "Minimize" }, JsonDefaults.Options);
+        var bad = await Admin.PostAsJsonAsync("/api/v1/studies", new { baseTrainingRunId = baseRun.Id, searchSpace = new[] { new { name = "learningRate", type = "LogFloat", low = 0.0, high = 1.0 } }, objectiveMetric = "rmse", direction = "Minimize" }, JsonDefaults.Options);
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
-        var created = await _admin.PostAsJsonAsync("/api/v1/studies", new
+        var created = await Admin.PostAsJsonAsync("/api/v1/studies", new
         {
             name = "lr-search",
             baseTrainingRunId = baseRun.Id,
@@ -162,7 +146,7 @@ public sealed class TrainingApiTests : IAsyncLifetime
         for (var i = 0; i < 600 && detail?.Study.Status is null or Core.Training.Hpo.StudyStatus.Running; i++)
         {
             await Task.Delay(100);
-            detail = await _admin.GetFromJsonAsync<StudyDetail>($"/api/v1/studies/{studyId}", JsonDefaults.Options);
+            detail = await Admin.GetFromJsonAsync<StudyDetail>($"/api/v1/studies/{studyId}", JsonDefaults.Options);
         }
 
         detail!.Study.Status.ShouldBe(Core.Training.Hpo.StudyStatus.Succeeded, detail.Study.Error);
@@ -170,9 +154,9 @@ public sealed class TrainingApiTests : IAsyncLifetime
         detail.Trials.ShouldAllBe(t => t.Objective != null && t.Params.ContainsKey("learningRate"));
         detail.Study.BestValue.ShouldBe(detail.Trials.Min(t => t.Objective));
         detail.Importance.Keys.ShouldBe(["learningRate", "numberOfLeaves"], ignoreOrder: true);
-        (await _admin.GetFromJsonAsync<StudyList>($"/api/v1/studies?experimentId={experiment.Id}", JsonDefaults.Options))!.TotalCount.ShouldBe(1);
-        (await _admin.PostAsync($"/api/v1/studies/{studyId}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        var parent = (await _admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{detail.Study.ParentTrackingRunId}", JsonDefaults.Options))!;
+        (await Admin.GetFromJsonAsync<StudyList>($"/api/v1/studies?experimentId={experiment.Id}", JsonDefaults.Options))!.TotalCount.ShouldBe(1);
+        (await Admin.PostAsync($"/api/v1/studies/{studyId}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var parent = (await Admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{detail.Study.ParentTrackingRunId}", JsonDefaults.Options))!;
         parent.Metrics.ShouldContain(m => m.Key == "best_rmse");
     }
 
@@ -180,7 +164,7 @@ public sealed class TrainingApiTests : IAsyncLifetime
     public async Task The_mlflow_registry_api_registers_a_trained_model_and_moves_its_stage_and_alias()
     {
         var (experiment, dataset, version) = await SetupAsync();
-        var trained = (await (await _admin.PostAsJsonAsync("/api/v1/training-runs", new
+        var trained = (await (await Admin.PostAsJsonAsync("/api/v1/training-runs", new
         {
             experimentId = experiment.Id,
             kind = "BuiltIn",
@@ -189,7 +173,7 @@ public sealed class TrainingApiTests : IAsyncLifetime
             datasetVersionId = version,
         }, JsonDefaults.Options)).Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
         var run = (await WaitAsync(trained.Id)).Run;
-        var mlflow = new Experiments.MlflowClient(_admin);
+        var mlflow = new Experiments.MlflowClient(Admin);
 
         var created = await mlflow.OkAsync(mlflow.PostAsync("registered-models/create", new { name = "yield-model", description = "regression", tags = new[] { new { key = "team", value = "ops" } } }));
         created.GetProperty("registered_model").GetProperty("name").GetString().ShouldBe("yield-model");
@@ -217,7 +201,7 @@ public sealed class TrainingApiTests : IAsyncLifetime
         await Experiments.MlflowClient.ShouldFailAsync(mlflow.GetAsync("model-versions/get", ("name", "yield-model"), ("version", "7")), 404, "RESOURCE_DOES_NOT_EXIST");
         await Experiments.MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/create", new { name = "yield-model", source = "s3://elsewhere/model" }), 400, "INVALID_PARAMETER_VALUE");
 
-        var history = await _admin.GetFromJsonAsync<List<JsonElement>>($"/api/v1/models/{JsonDocument.Parse(await _admin.GetStringAsync("/api/v1/models?q=yield")).RootElement.GetProperty("items")[0].GetProperty("id").GetGuid()}/history", JsonDefaults.Options);
+        var history = await Admin.GetFromJsonAsync<List<JsonElement>>($"/api/v1/models/{JsonDocument.Parse(await Admin.GetStringAsync("/api/v1/models?q=yield")).RootElement.GetProperty("items")[0].GetProperty("id").GetGuid()}/history", JsonDefaults.Options);
         history!.Single().GetProperty("to").GetString().ShouldBe("Production");
     }
 
@@ -225,7 +209,7 @@ public sealed class TrainingApiTests : IAsyncLifetime
     {
         for (var i = 0; i < 600; i++)
         {
-            var detail = (await _admin.GetFromJsonAsync<TrainingRunDetail>($"/api/v1/training-runs/{id}", JsonDefaults.Options))!;
+            var detail = (await Admin.GetFromJsonAsync<TrainingRunDetail>($"/api/v1/training-runs/{id}", JsonDefaults.Options))!;
             if (detail.Run.IsTerminal)
             {
                 return detail;
@@ -239,11 +223,11 @@ public sealed class TrainingApiTests : IAsyncLifetime
 
     private async Task<(ExperimentView Experiment, DatasetView Dataset, Guid Version)> SetupAsync()
     {
-        var project = (await (await _admin.PostAsJsonAsync("/api/v1/projects", new { name = "train-" + Guid.NewGuid().ToString("N")[..6] })).Content.ReadFromJsonAsync<ProjectView>(JsonDefaults.Options))!;
-        var experiment = (await (await _admin.PostAsJsonAsync("/api/v1/experiments", new { projectId = project.Id, name = "exp-" + project.Name })).Content.ReadFromJsonAsync<ExperimentView>(JsonDefaults.Options))!;
-        var dataset = (await (await _admin.PostAsJsonAsync("/api/v1/datasets", new { name = "d-" + project.Name })).Content.ReadFromJsonAsync<DatasetView>(JsonDefaults.Options))!;
+        var project = (await (await Admin.PostAsJsonAsync("/api/v1/projects", new { name = "train-" + Guid.NewGuid().ToString("N")[..6] })).Content.ReadFromJsonAsync<ProjectView>(JsonDefaults.Options))!;
+        var experiment = (await (await Admin.PostAsJsonAsync("/api/v1/experiments", new { projectId = project.Id, name = "exp-" + project.Name })).Content.ReadFromJsonAsync<ExperimentView>(JsonDefaults.Options))!;
+        var dataset = (await (await Admin.PostAsJsonAsync("/api/v1/datasets", new { name = "d-" + project.Name })).Content.ReadFromJsonAsync<DatasetView>(JsonDefaults.Options))!;
         var csv = "x,color,y\n1,red,2.1\n2,blue,3.9\n3,red,6.2\n";
-        var versionResponse = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=d.csv", new StringContent(csv));
+        var versionResponse = await Admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=d.csv", new StringContent(csv));
         var version = JsonDocument.Parse(await versionResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
         return (experiment, dataset, version);
     }
