@@ -157,8 +157,8 @@ public interface IKnowledgeStore
 
     Task SaveAsync(KnowledgeBase kb, bool isNew, AuditEntry audit, CancellationToken ct);
 
-    /// <summary>Deletes the knowledge base, its documents, chunks and grants; returns the documents' object keys.</summary>
-    Task<IReadOnlyList<string>> DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct);
+    /// <summary>Deletes the knowledge base, its documents, chunks and grants (its files are the caller's).</summary>
+    Task DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct);
 
     Task<IReadOnlyList<KnowledgeDocument>> ListDocumentsAsync(Guid kbId, CancellationToken ct);
 
@@ -176,8 +176,8 @@ public interface IKnowledgeStore
     /// <summary>In one transaction: the document's chunks become <paramref name="chunks"/>, it is Ready, the index version grows.</summary>
     Task ReplaceChunksAsync(KnowledgeDocument document, IReadOnlyList<KnowledgeChunk> chunks, CancellationToken ct);
 
-    /// <summary>Deletes a document and its chunks (the index version grows); returns its object key.</summary>
-    Task<string?> DeleteDocumentAsync(Guid kbId, Guid documentId, AuditEntry audit, CancellationToken ct);
+    /// <summary>Deletes a document and its chunks (the index version grows).</summary>
+    Task DeleteDocumentAsync(Guid kbId, Guid documentId, AuditEntry audit, CancellationToken ct);
 
     /// <summary>Every chunk id of the knowledge base with the index version read in the same snapshot.</summary>
     Task<(long Version, IReadOnlyList<Guid> ChunkIds)> ListChunkIdsAsync(Guid kbId, CancellationToken ct);

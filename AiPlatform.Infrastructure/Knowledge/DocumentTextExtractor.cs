@@ -25,7 +25,7 @@ public sealed class DocumentTextExtractor : ITextExtractor
         {
             ".md" or ".markdown" => Markdown(ReadText(buffer)),
             ".html" or ".htm" => Html(ReadText(buffer)),
-            ".pdf" => Pdf(buffer.ToArray()),
+            ".pdf" => Pdf(buffer),
             ".docx" => Docx(buffer),
             _ => [new DocumentSection(null, ReadText(buffer))],
         };
@@ -137,11 +137,11 @@ public sealed class DocumentTextExtractor : ITextExtractor
         return sections;
     }
 
-    private static IReadOnlyList<DocumentSection> Pdf(byte[] bytes)
+    private static IReadOnlyList<DocumentSection> Pdf(Stream content)
     {
         try
         {
-            using var pdf = PdfDocument.Open(bytes);
+            using var pdf = PdfDocument.Open(content);
             var sections = new List<DocumentSection>();
             foreach (var page in pdf.GetPages())
             {

@@ -52,11 +52,10 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task<IReadOnlyList<string>> DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct)
+    public async Task DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var keys = await db.KnowledgeDocuments.Where(d => d.KnowledgeBaseId == id).Select(d => d.ObjectKey).ToListAsync(ct);
         await db.KnowledgeChunks.Where(c => c.KnowledgeBaseId == id).ExecuteDeleteAsync(ct);
         await db.KnowledgeDocuments.Where(d => d.KnowledgeBaseId == id).ExecuteDeleteAsync(ct);
         await db.Grants.Where(g => g.ObjectType == SecurableTypes.KnowledgeBase && g.ObjectId == id).ExecuteDeleteAsync(ct);
@@ -64,7 +63,6 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return keys;
     }
 
     public async Task<IReadOnlyList<KnowledgeDocument>> ListDocumentsAsync(Guid kbId, CancellationToken ct)
@@ -149,18 +147,16 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
         await transaction.CommitAsync(ct);
     }
 
-    public async Task<string?> DeleteDocumentAsync(Guid kbId, Guid documentId, AuditEntry audit, CancellationToken ct)
+    public async Task DeleteDocumentAsync(Guid kbId, Guid documentId, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var key = await db.KnowledgeDocuments.Where(d => d.KnowledgeBaseId == kbId && d.Id == documentId).Select(d => d.ObjectKey).FirstOrDefaultAsync(ct);
         await db.KnowledgeChunks.Where(c => c.DocumentId == documentId).ExecuteDeleteAsync(ct);
         await db.KnowledgeDocuments.Where(d => d.KnowledgeBaseId == kbId && d.Id == documentId).ExecuteDeleteAsync(ct);
         await db.KnowledgeBases.Where(k => k.Id == kbId).ExecuteUpdateAsync(s => s.SetProperty(k => k.IndexVersion, k => k.IndexVersion + 1), ct);
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return key;
     }
 
     public async Task<(long Version, IReadOnlyList<Guid> ChunkIds)> ListChunkIdsAsync(Guid kbId, CancellationToken ct)
