@@ -55,6 +55,7 @@ public sealed class ServingJourneyTests(BrowserFixture fixture) : IClassFixture<
 
         // Deploy from the model page.
         await page.GotoAsync($"{fixture.BaseUrl}/models/{model}");
+        await BrowserFixture.WaitForCircuitAsync(page, "/models");
         await page.Locator("[data-testid=deploy-model]").ClickAsync();
         await Assertions.Expect(page.Locator("input[data-testid=deploy-name]")).ToHaveValueAsync("churn");
         await page.Locator("[data-testid=deploy-submit]").ClickAsync();
