@@ -41,6 +41,13 @@ public sealed class LlmModel : IOwnedObject
     /// <summary>Every user with <c>chat.use</c> may use it; otherwise only those granted Read.</summary>
     public bool OpenToAll { get; set; }
 
+    /// <summary>
+    /// The model's context window in tokens, read from the provider's model list where it says (vLLM
+    /// <c>max_model_len</c>, llama.cpp, LM Studio, OpenRouter) or set by an administrator; chat fits what it sends
+    /// into it. Null: unknown, everything is sent and the provider decides.
+    /// </summary>
+    public int? ContextTokens { get; set; }
+
     public Guid OwnerId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -129,6 +136,9 @@ public sealed class ConversationMessage
     /// <summary>The knowledge-base chunks the answer was given (JSON array of <see cref="Knowledge.Citation"/>).</summary>
     public string? Citations { get; set; }
 
+    /// <summary>Earlier messages of the conversation left out of the prompt to fit the model's context window.</summary>
+    public int OmittedMessages { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 
@@ -173,9 +183,12 @@ public sealed class QuotaExceededException(string message, DateTimeOffset resets
 public sealed class ProviderUnavailableException(string message) : Common.PlatformException("provider-unavailable", message);
 
 /// <summary>Talks to OpenAI-compatible endpoints (Infrastructure).</summary>
+/// <summary>A model as a provider lists it; <paramref name="ContextTokens"/> where the provider says.</summary>
+public sealed record RemoteModel(string Id, int? ContextTokens);
+
 public interface ILlmConnector
 {
-    Task<IReadOnlyList<string>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct);
+    Task<IReadOnlyList<RemoteModel>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct);
 
     IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId);
 

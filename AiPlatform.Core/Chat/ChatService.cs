@@ -203,34 +203,15 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
     private async Task<IReadOnlyList<ConversationMessage>> AnswerAsync(Conversation conversation, List<(LlmModel Model, IChatClient Client)> clients, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
     {
-        var history = await store.ListMessagesAsync(conversation.Id, ct);
-        var prompt = new List<AiMessage>();
-        if (conversation.SystemPrompt is { } system)
+        var history = (await store.ListMessagesAsync(conversation.Id, ct)).ToList();
+        var sent = history.Where(m => !m.Alternate && (m.Status == MessageStatus.Complete || m.Role == "user")).ToList();
+        IReadOnlyList<Knowledge.RetrievalHit> hits = [];
+        if (conversation.KnowledgeBaseIds.Count > 0 && sent.LastOrDefault(m => m.Role == "user") is { } question)
         {
-            prompt.Add(new AiMessage(ChatRole.System, system));
+            hits = await knowledge.RetrieveAsync(conversation.KnowledgeBaseIds, question.Content.Length > 4000 ? question.Content[..4000] : question.Content, SourcesPerAnswer, ct);
         }
 
-        var citations = new List<Knowledge.Citation>();
-        if (conversation.KnowledgeBaseIds.Count > 0 && history.LastOrDefault(m => m.Role == "user") is { } question)
-        {
-            var hits = await knowledge.RetrieveAsync(conversation.KnowledgeBaseIds, question.Content.Length > 4000 ? question.Content[..4000] : question.Content, SourcesPerAnswer, ct);
-            if (hits.Count > 0)
-            {
-                var sources = new StringBuilder("Answer from the numbered sources below when they are relevant and cite them like [1]. If they do not hold the answer, say so.\n");
-                for (var i = 0; i < hits.Count; i++)
-                {
-                    var h = hits[i];
-                    sources.Append("\n[").Append(i + 1).Append("] ").Append(h.DocumentName).Append(h.Heading is { } heading ? $" — {heading}" : string.Empty).Append('\n').Append(h.Text).Append('\n');
-                    citations.Add(new Knowledge.Citation(i + 1, h.KnowledgeBaseId, h.DocumentId, h.DocumentName, h.ChunkId, h.Ordinal, h.Heading, Limit(h.Text, 400), Math.Round(h.Similarity, 4)));
-                }
-
-                prompt.Add(new AiMessage(ChatRole.System, sources.ToString()));
-            }
-        }
-
-        prompt.AddRange(history.Where(m => !m.Alternate && (m.Status == MessageStatus.Complete || m.Role == "user")).Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
-        var citationJson = citations.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(citations, System.Text.Json.JsonSerializerOptions.Web);
-        var answers = await Task.WhenAll(clients.Select((c, side) => GenerateAsync(c.Model, c.Client, prompt, side, onDelta, ct)));
+        var answers = await Task.WhenAll(clients.Select((c, side) => GenerateAsync(c.Model, c.Client, Prompt(conversation, sent, hits, c.Model), side, onDelta, ct)));
         var previous = history.LastOrDefault()?.Id;
         for (var i = 0; i < answers.Length; i++)
         {
@@ -239,9 +220,11 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             previous = answer.Id;
             answer.ConversationId = conversation.Id;
             answer.Alternate = i > 0;
-            answer.Citations = citationJson;
             await store.SaveMessageAsync(answer, true, CancellationToken.None);
-            await store.AddUsageAsync(conversation.OwnerId, answer.Model!, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), "chat", answer.PromptTokens, answer.CompletionTokens, CancellationToken.None);
+            if (answer.PromptTokens + answer.CompletionTokens > 0)
+            {
+                await store.AddUsageAsync(conversation.OwnerId, answer.Model!, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), "chat", answer.PromptTokens, answer.CompletionTokens, CancellationToken.None);
+            }
         }
 
         conversation.UpdatedAt = time.GetUtcNow();
@@ -249,9 +232,68 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         return answers;
     }
 
-    private async Task<ConversationMessage> GenerateAsync(LlmModel llm, IChatClient client, List<AiMessage> prompt, int side, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
+    /// <summary>
+    /// The messages one model is sent: the system prompt, the retrieved sources as numbered system text, the earlier
+    /// messages and the question, cut to the model's context window (<see cref="ContextBudget"/>) when it is known.
+    /// </summary>
+    private static PromptPlan Prompt(Conversation conversation, List<ConversationMessage> sent, IReadOnlyList<Knowledge.RetrievalHit> hits, LlmModel model)
     {
-        var answer = new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), Role = "assistant", Content = string.Empty, Model = llm.Name, CreatedAt = time.GetUtcNow() };
+        static string Block(Knowledge.RetrievalHit h, int number) => $"\n[{number}] {h.DocumentName}{(h.Heading is { } heading ? $" — {heading}" : string.Empty)}\n{h.Text}\n";
+        var history = sent.Count > 0 ? sent[..^1] : [];
+        var question = sent.Count > 0 ? sent[^1].Content : string.Empty;
+        var plan = ContextBudget.Plan(
+            model.ContextTokens,
+            conversation.SystemPrompt is { } s ? ContextBudget.Estimate(s) : 0,
+            ContextBudget.Estimate(question),
+            ContextBudget.Estimate(SourcesPreamble),
+            [.. hits.Select((h, i) => ContextBudget.Estimate(Block(h, i + 1)) - ContextBudget.PerMessage)],
+            [.. history.Select(m => (ContextBudget.Estimate(m.Content), m.Role == "user"))]);
+        if (!plan.Fits)
+        {
+            return new PromptPlan([], null, 0, $"The message is too long for the model '{model.Name}': about {plan.Tokens:N0} tokens with the system prompt, and its context window of {model.ContextTokens:N0} tokens keeps {ContextBudget.AnswerReserve(model.ContextTokens!.Value):N0} for the answer. Shorten it or choose a model with a larger context.");
+        }
+
+        var prompt = new List<AiMessage>();
+        if (conversation.SystemPrompt is { } system)
+        {
+            prompt.Add(new AiMessage(ChatRole.System, system));
+        }
+
+        var citations = new List<Knowledge.Citation>();
+        if (plan.Sources.Count > 0)
+        {
+            var sources = new StringBuilder(SourcesPreamble);
+            foreach (var i in plan.Sources)
+            {
+                var h = hits[i];
+                var number = citations.Count + 1;
+                sources.Append(Block(h, number));
+                citations.Add(new Knowledge.Citation(number, h.KnowledgeBaseId, h.DocumentId, h.DocumentName, h.ChunkId, h.Ordinal, h.Heading, Limit(h.Text, 400), Math.Round(h.Similarity, 4)));
+            }
+
+            prompt.Add(new AiMessage(ChatRole.System, sources.ToString()));
+        }
+
+        prompt.AddRange(sent.Skip(plan.HistoryFrom).Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
+        var citationJson = citations.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(citations, System.Text.Json.JsonSerializerOptions.Web);
+        return new PromptPlan(prompt, citationJson, plan.HistoryFrom, null);
+    }
+
+    private const string SourcesPreamble = "Answer from the numbered sources below when they are relevant and cite them like [1]. If they do not hold the answer, say so.\n";
+
+    private sealed record PromptPlan(List<AiMessage> Messages, string? Citations, int Omitted, string? Refusal);
+
+    private async Task<ConversationMessage> GenerateAsync(LlmModel llm, IChatClient client, PromptPlan plan, int side, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
+    {
+        var answer = new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), Role = "assistant", Content = string.Empty, Model = llm.Name, CreatedAt = time.GetUtcNow(), Citations = plan.Citations, OmittedMessages = plan.Omitted };
+        if (plan.Refusal is { } refusal)
+        {
+            answer.Status = MessageStatus.Failed;
+            answer.Error = refusal;
+            return answer;
+        }
+
+        var prompt = plan.Messages;
         var content = new StringBuilder();
         UsageDetails? reported = null;
         var chunks = 0;

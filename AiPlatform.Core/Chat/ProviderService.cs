@@ -82,25 +82,49 @@ public sealed partial class ProviderService(
     /// <summary>Asks the provider for its models and adds the new ones (disabled); returns what it listed.</summary>
     public async Task<IReadOnlyList<LlmModel>> SyncModelsAsync(Guid id, CancellationToken ct)
     {
-        var context = await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
+        var caller = await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
         var provider = await store.FindProviderAsync(id, ct) ?? throw new NotFoundException("Provider", id);
         var remote = await connector.ListModelsAsync(provider.BaseUrl, Key(provider), ct);
         var known = await store.ListModelsAsync(id, ct);
-        foreach (var modelId in remote.Where(r => known.All(k => k.ModelId != r)))
+        foreach (var r in remote)
         {
-            var name = await store.FindModelByNameAsync(modelId, ct) is null ? modelId : $"{Slug(provider.Name)}/{modelId}";
-            await store.SaveModelAsync(new LlmModel { Id = Guid.CreateVersion7(time.GetUtcNow()), ProviderId = id, ModelId = modelId, Name = name, OwnerId = context.UserId, CreatedAt = time.GetUtcNow() }, true, ct);
+            var context = r.ContextTokens is >= MinContextTokens and <= MaxContextTokens ? r.ContextTokens : null;
+            if (known.FirstOrDefault(k => k.ModelId == r.Id) is { } model)
+            {
+                // A window the administrator set stays; one the provider now tells fills a gap.
+                if (model.ContextTokens is null && context is not null)
+                {
+                    model.ContextTokens = context;
+                    await store.SaveModelAsync(model, false, ct);
+                }
+
+                continue;
+            }
+
+            var name = await store.FindModelByNameAsync(r.Id, ct) is null ? r.Id : $"{Slug(provider.Name)}/{r.Id}";
+            await store.SaveModelAsync(new LlmModel { Id = Guid.CreateVersion7(time.GetUtcNow()), ProviderId = id, ModelId = r.Id, Name = name, ContextTokens = context, OwnerId = caller.UserId, CreatedAt = time.GetUtcNow() }, true, ct);
         }
 
         return await store.ListModelsAsync(id, ct);
     }
 
-    public async Task<LlmModel> SetModelAsync(Guid modelId, bool enabled, bool openToAll, CancellationToken ct)
+    public const int MinContextTokens = 256;
+
+    public const int MaxContextTokens = 10_000_000;
+
+    /// <param name="contextTokens">The context window in tokens; null when unknown (nothing is cut).</param>
+    public async Task<LlmModel> SetModelAsync(Guid modelId, bool enabled, bool openToAll, int? contextTokens, CancellationToken ct)
     {
         await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
         var model = await store.FindModelAsync(modelId, ct) ?? throw new NotFoundException("Model", modelId);
+        if (contextTokens is < MinContextTokens or > MaxContextTokens)
+        {
+            throw new ValidationException("contextTokens", $"The context window is {MinContextTokens:N0} to {MaxContextTokens:N0} tokens, or empty when unknown.");
+        }
+
         model.Enabled = enabled;
         model.OpenToAll = openToAll;
+        model.ContextTokens = contextTokens;
         await store.SaveModelAsync(model, false, ct);
         return model;
     }

@@ -12,7 +12,7 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(100);
 
-    public async Task<IReadOnlyList<string>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct)
+    public async Task<IReadOnlyList<RemoteModel>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct)
     {
         var client = http.CreateClient(nameof(OpenAiConnector));
         using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl.TrimEnd('/') + "/models");
@@ -31,7 +31,7 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
             }
 
             using var doc = JsonDocument.Parse(body);
-            return [.. doc.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)];
+            return [.. doc.RootElement.GetProperty("data").EnumerateArray().Select(m => new RemoteModel(m.GetProperty("id").GetString()!, ContextOf(m))).OrderBy(m => m.Id, StringComparer.Ordinal)];
         }
         catch (HttpRequestException e)
         {
@@ -56,6 +56,25 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
         new OpenAIClient(new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions { Endpoint = new Uri(baseUrl), NetworkTimeout = Timeout, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0) })
             .GetEmbeddingClient(modelId)
             .AsIEmbeddingGenerator();
+
+    /// <summary>
+    /// The context window where the model list tells it: vLLM <c>max_model_len</c>, LM Studio and OpenRouter
+    /// <c>context_length</c> (LM Studio: <c>loaded_context_length</c> first), Groq <c>context_window</c>, llama.cpp's
+    /// server <c>meta.n_ctx</c> or <c>meta.n_ctx_train</c>.
+    /// </summary>
+    public static int? ContextOf(JsonElement model)
+    {
+        static int? Number(JsonElement e, string name) =>
+            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) && n > 0
+                ? (int)Math.Min(n, int.MaxValue)
+                : null;
+
+        return Number(model, "max_model_len")
+            ?? Number(model, "loaded_context_length")
+            ?? Number(model, "context_length")
+            ?? Number(model, "context_window")
+            ?? (model.TryGetProperty("meta", out var meta) ? Number(meta, "n_ctx") ?? Number(meta, "n_ctx_train") : null);
+    }
 
     private static string Message(string body)
     {

@@ -29,8 +29,8 @@ public static class ChatEndpoints
 
         var models = app.MapGroup("/api/v1/llm/models").WithTags("LLM providers");
         models.MapGet("/", async (ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListUsableAsync(ct))).WithName("ListUsableLlmModels");
-        models.MapPut("/{id:guid}", async (Guid id, ModelSettings body, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.SetModelAsync(id, body.Enabled, body.OpenToAll, ct)))
-            .WithName("UpdateLlmModel").WithSummary("Enable a model, for everyone with chat.use or only for those granted Read.");
+        models.MapPut("/{id:guid}", async (Guid id, ModelSettings body, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.SetModelAsync(id, body.Enabled, body.OpenToAll, body.ContextTokens, ct)))
+            .WithName("UpdateLlmModel").WithSummary("Enable a model, for everyone with chat.use or only for those granted Read, and set its context window (tokens; null when unknown).");
         models.MapGrantEndpoints(SecurableTypes.LlmModel, "LlmModel");
 
         var conversations = app.MapGroup("/api/v1/conversations").WithTags("Chat");
@@ -156,7 +156,7 @@ public static class ChatEndpoints
     }
 }
 
-public sealed record ModelSettings(bool Enabled, bool OpenToAll);
+public sealed record ModelSettings(bool Enabled, bool OpenToAll, int? ContextTokens = null);
 
 public sealed record QuotaInput(PrincipalType PrincipalType, Guid PrincipalId, long TokensPerDay);
 

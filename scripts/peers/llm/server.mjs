@@ -1,7 +1,7 @@
 // OpenAI-compatible chat server for the tests (llama.cpp through node-llama-cpp, CPU only).
 // usage: node server.mjs MODEL.gguf PORT [API_KEY]
-// GET /v1/models, POST /v1/chat/completions (stream or not, usage, max_tokens / max_completion_tokens, stop on
-// disconnect), POST /v1/embeddings (string or array input; the model's own embeddings, random like its weights). With API_KEY set, requests need "Authorization: Bearer API_KEY". AIP_LLM_TOKEN_DELAY_MS slows
+// GET /v1/models (with vLLM's max_model_len), POST /v1/chat/completions (stream or not, usage, max_tokens /
+// max_completion_tokens, stop on disconnect, 400 like vLLM when the prompt does not fit), POST /v1/embeddings (string or array input; the model's own embeddings, random like its weights). With API_KEY set, requests need "Authorization: Bearer API_KEY". AIP_LLM_TOKEN_DELAY_MS slows
 // every generated token down (to test stop and timeouts).
 import http from "node:http";
 import { getLlama, LlamaCompletion } from "node-llama-cpp";
@@ -33,7 +33,7 @@ const server = http.createServer(async (req, res) => {
     return error(res, 401, "Incorrect API key provided.", "invalid_request_error");
   }
   if (req.method === "GET" && req.url === "/v1/models") {
-    return send(res, 200, { object: "list", data: [{ id: modelId, object: "model", created: 0, owned_by: "aiplatform-tests" }] });
+    return send(res, 200, { object: "list", data: [{ id: modelId, object: "model", created: 0, owned_by: "aiplatform-tests", max_model_len: context.contextSize }] });
   }
   if (req.method !== "POST" || (req.url !== "/v1/chat/completions" && req.url !== "/v1/embeddings")) {
     return error(res, 404, `No route ${req.method} ${req.url}`, "invalid_request_error");
@@ -71,6 +71,10 @@ const server = http.createServer(async (req, res) => {
   const maxTokens = Math.min(Number(body.max_completion_tokens ?? body.max_tokens ?? 32), 128);
   const prompt = promptOf(body.messages);
   const promptTokens = model.tokenize(prompt).length;
+  if (promptTokens + maxTokens > context.contextSize) {
+    // What vLLM answers when a request does not fit the model's window.
+    return error(res, 400, `This model's maximum context length is ${context.contextSize} tokens. However, you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`, "BadRequestError");
+  }
   const id = "chatcmpl-" + Math.random().toString(36).slice(2);
   const created = Math.floor(Date.now() / 1000);
   const abort = new AbortController();

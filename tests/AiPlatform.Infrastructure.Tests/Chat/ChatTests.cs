@@ -125,6 +125,51 @@ public sealed class ChatTests(SqliteServicesFixture fixture, LlmPeer llm) : ICla
         await fixture.As(user, async () => (await usage.RemainingAsync(None)).Limit.ShouldBe(1));
     }
 
+    [Fact]
+    public async Task A_long_conversation_is_cut_to_the_context_window_the_provider_reports_and_without_it_the_provider_refuses()
+    {
+        var model = await ProviderWithModelAsync(openToAll: true);
+        model.ContextTokens.ShouldBe(512, "read from max_model_len in the provider's model list");
+        var conversation = await Chat.CreateAsync(model.Name, "You answer briefly.", null, None);
+
+        // Five turns of about 80 tokens a question and up to 32 an answer: more than the 512-token window holds.
+        var answers = new List<ConversationMessage>();
+        for (var turn = 0; turn < 5; turn++)
+        {
+            var answer = await Chat.SendAsync(conversation.Id, Question(turn), null, null, None);
+            answer.Status.ShouldBe(MessageStatus.Complete, answer.Error);
+            answer.PromptTokens.ShouldBeLessThanOrEqualTo(512 - 32, "the server counted what it was sent");
+            answers.Add(answer);
+        }
+
+        answers[0].OmittedMessages.ShouldBe(0);
+        answers[^1].OmittedMessages.ShouldBeGreaterThan(0);
+        answers[^1].OmittedMessages.ShouldBeLessThan(8, "the newest turn still goes with the question");
+        (await Chat.GetAsync(conversation.Id, None)).Messages.Single(m => m.Id == answers[^1].Id).OmittedMessages.ShouldBe(answers[^1].OmittedMessages);
+
+        // Window unknown: the whole history goes, and the provider refuses it as vLLM does; the question stays.
+        await Providers.SetModelAsync(model.Id, true, true, null, None);
+        var refused = await Chat.SendAsync(conversation.Id, Question(5), null, null, None);
+        refused.Status.ShouldBe(MessageStatus.Failed);
+        refused.Error!.ShouldContain("maximum context length is 512 tokens");
+        (await Chat.GetAsync(conversation.Id, None)).Messages.ShouldContain(m => m.Role == "user" && m.Content == Question(5));
+
+        // A question that alone does not fit is refused here, before the provider is called or tokens are counted.
+        await Providers.SetModelAsync(model.Id, true, true, 512, None);
+        var usageBefore = (await fixture.Get<IChatStore>().ListUsageAsync(DateOnly.FromDateTime(DateTime.UtcNow), fixture.Admin.Id, None)).Where(u => u.Model == model.Name).Sum(u => u.Requests);
+        var tooLong = await Chat.SendAsync(conversation.Id, string.Join(' ', Enumerable.Repeat(Question(6), 4)), null, null, None);
+        tooLong.Status.ShouldBe(MessageStatus.Failed);
+        tooLong.Error!.ShouldContain("too long for the model");
+        (await fixture.Get<IChatStore>().ListUsageAsync(DateOnly.FromDateTime(DateTime.UtcNow), fixture.Admin.Id, None)).Where(u => u.Model == model.Name).Sum(u => u.Requests).ShouldBe(usageBefore);
+
+        (await Should.ThrowAsync<ValidationException>(() => Providers.SetModelAsync(model.Id, true, true, 100, None))).Message.ShouldContain("256");
+    }
+
+    private static string Question(int turn) =>
+        $"Question {turn}: the quarterly report lists revenue by region, costs by department and the forecast for next year. " +
+        "Which region grew fastest, which department spent the most, and what does the forecast assume about prices? " +
+        "Please also compare the margins with last year and say whether the hiring plan fits the budget.";
+
     private async Task<LlmModel> ProviderWithModelAsync(bool openToAll)
     {
         var provider = await Providers.CreateProviderAsync(new ProviderInput("llama-" + Guid.NewGuid().ToString("N")[..6], llm.BaseUrl, LlmPeer.ApiKey), None);
@@ -132,6 +177,6 @@ public sealed class ChatTests(SqliteServicesFixture fixture, LlmPeer llm) : ICla
         var model = models.Single(m => m.ModelId == LlmPeer.Model);
         model.Enabled.ShouldBeFalse("new models start disabled");
         (await Providers.ListUsableAsync(None)).ShouldNotContain(m => m.Id == model.Id);
-        return await Providers.SetModelAsync(model.Id, true, openToAll, None);
+        return await Providers.SetModelAsync(model.Id, true, openToAll, model.ContextTokens, None);
     }
 }

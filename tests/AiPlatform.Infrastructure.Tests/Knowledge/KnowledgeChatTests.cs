@@ -114,6 +114,6 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
         var providers = fixture.Get<ProviderService>();
         var provider = await providers.CreateProviderAsync(new ProviderInput("llama-" + Suffix(), llm.BaseUrl, LlmPeer.ApiKey), None);
         var model = (await providers.SyncModelsAsync(provider.Id, None)).Single(m => m.ModelId == LlmPeer.Model);
-        return await providers.SetModelAsync(model.Id, true, true, None);
+        return await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, None);
     }
 }

@@ -24,6 +24,13 @@ public sealed class GatewayApiTests(LlmPeer llm) : ApiTestBase, IClassFixture<Ll
         (await Admin.GetStringAsync("/api/v1/llm/providers")).ShouldNotContain(LlmPeer.ApiKey);
         var models = JsonDocument.Parse(await (await Admin.PostAsync($"/api/v1/llm/providers/{provider.GetProperty("id").GetGuid()}/sync", null)).Content.ReadAsStringAsync()).RootElement;
         var modelId = models[0].GetProperty("id").GetGuid();
+        models[0].GetProperty("contextTokens").GetInt32().ShouldBe(512, "the provider's max_model_len");
+        var tooSmall = await Admin.PutAsJsonAsync($"/api/v1/llm/models/{modelId}", new { enabled = true, openToAll = true, contextTokens = 100 });
+        tooSmall.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        tooSmall.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        JsonDocument.Parse(await tooSmall.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").GetProperty("contextTokens")[0].GetString()!.ShouldContain("256");
+        var updated = await Json(Admin.PutAsJsonAsync($"/api/v1/llm/models/{modelId}", new { enabled = true, openToAll = true, contextTokens = 4096 }));
+        updated.GetProperty("contextTokens").GetInt32().ShouldBe(4096);
         (await Admin.PutAsJsonAsync($"/api/v1/llm/models/{modelId}", new { enabled = true, openToAll = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         var token = JsonDocument.Parse(await (await Admin.PostAsJsonAsync("/api/v1/me/tokens", new { name = "sdk", scope = "ReadWrite", expiresInDays = 1 })).Content.ReadAsStringAsync()).RootElement.GetProperty("value").GetString()!;

@@ -3,6 +3,7 @@ using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Web.Features.Chat;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Components;
 
@@ -17,8 +18,15 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         admin.Markup.ShouldNotContain(LlmPeer.ApiKey);
         await admin.Find("[data-testid=sync-provider]").ClickAsync(new());
         admin.WaitForAssertion(() => admin.Find("[data-testid=model-row]").TextContent.ShouldContain(LlmPeer.Model));
+        admin.Find("input[data-testid=model-context]").GetAttribute("value").ShouldBe("512", "read from the provider's model list");
+        admin.Find("input[data-testid=model-context]").Change("100");
+        (await Get<ProviderService>().ListProvidersAsync(default)).Single().Models.Single().ContextTokens.ShouldBe(512);
+        admin.WaitForAssertion(() => admin.Find("input[data-testid=model-context]").GetAttribute("value").ShouldBe("512", "refused below 256 tokens, the field shows the saved window again"));
+        string.Join("|", Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars.Select(s => s.Message)).ShouldContain("256");
+        admin.Find("input[data-testid=model-context]").Change("2048");
+        admin.WaitForAssertion(() => Get<ProviderService>().ListProvidersAsync(default).Result.Single().Models.Single().ContextTokens.ShouldBe(2048));
         var model = (await Get<ProviderService>().ListProvidersAsync(default)).Single().Models.Single();
-        await Get<ProviderService>().SetModelAsync(model.Id, true, true, default);
+        await Get<ProviderService>().SetModelAsync(model.Id, true, true, model.ContextTokens, default);
 
         var chat = Render<ChatPage>();
         chat.WaitForAssertion(() => chat.Find("[data-testid=new-chat]").HasAttribute("disabled").ShouldBeFalse());
@@ -44,7 +52,7 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         {
             var provider = await providers.CreateProviderAsync(new ProviderInput(name, llm.BaseUrl, LlmPeer.ApiKey), default);
             var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
-            names.Add((await providers.SetModelAsync(model.Id, true, true, default)).Name);
+            names.Add((await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, default)).Name);
         }
 
         var knowledge = Get<AiPlatform.Core.Knowledge.KnowledgeService>();
@@ -62,5 +70,27 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         var citation = reloaded.Find("[data-testid=citation]");
         citation.TextContent.ShouldContain("library.txt");
         citation.GetAttribute("href").ShouldBe($"/knowledge/{kb.Id}/documents/{document.Id}?chunk=0");
+    }
+
+    [Fact]
+    public async Task An_answer_that_left_earlier_messages_out_to_fit_the_context_window_says_so()
+    {
+        var providers = Get<ProviderService>();
+        var provider = await providers.CreateProviderAsync(new ProviderInput("small-window", llm.BaseUrl, LlmPeer.ApiKey), default);
+        var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+        model = await providers.SetModelAsync(model.Id, true, true, 512, default);
+        var conversation = await Get<ChatService>().CreateAsync(model.Name, null, null, default);
+        var question = string.Join(' ', Enumerable.Repeat("Summarize the meeting notes about the budget, the hiring plan and the product launch dates.", 4));
+        ConversationMessage? last = null;
+        for (var turn = 0; turn < 3; turn++)
+        {
+            last = await Get<ChatService>().SendAsync(conversation.Id, $"{turn}: {question}", null, null, default);
+            last.Status.ShouldBe(MessageStatus.Complete, last.Error);
+        }
+
+        last!.OmittedMessages.ShouldBeGreaterThan(0);
+        var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=omitted]").Count.ShouldBeGreaterThan(0));
+        page.FindAll("[data-testid=omitted]")[^1].TextContent.ShouldContain($"{last.OmittedMessages} earlier messages left out");
     }
 }

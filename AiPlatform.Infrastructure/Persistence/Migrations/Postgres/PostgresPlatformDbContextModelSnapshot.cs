@@ -414,6 +414,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(400)")
                         .HasColumnName("model");
 
+                    b.Property<int>("OmittedMessages")
+                        .HasColumnType("integer")
+                        .HasColumnName("omitted_messages");
+
                     b.Property<int>("PromptTokens")
                         .HasColumnType("integer")
                         .HasColumnName("prompt_tokens");
@@ -444,6 +448,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<int?>("ContextTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("context_tokens");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")

@@ -407,6 +407,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("model");
 
+                    b.Property<int>("OmittedMessages")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("omitted_messages");
+
                     b.Property<int>("PromptTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("prompt_tokens");
@@ -437,6 +441,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
+
+                    b.Property<int?>("ContextTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("context_tokens");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
