@@ -20,7 +20,7 @@ public static class GatewayEndpoints
         v1.MapGet("/models", async (ProviderService p, CancellationToken ct) => Results.Json(new
         {
             @object = "list",
-            data = (await p.ListUsableAsync(ct)).Select(m => new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = "aiplatform" }),
+            data = (await p.ListUsableAsync(ct)).Select(m => new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = "aiplatform", max_model_len = m.ContextTokens }),
         })).WithName("GatewayListModels");
         v1.MapPost("/chat/completions", CompleteAsync).WithName("GatewayChatCompletions").Accepts<JsonElement>("application/json");
         v1.MapFallback(() => Error(404, "No such route in the OpenAI-compatible gateway.", "invalid_request_error")).ExcludeFromDescription();
