@@ -16,7 +16,7 @@ public sealed class KnowledgeJourneyTests(BrowserFixture fixture, LlmPeer llm) :
         using var api = fixture.CreateAdminApiClient();
         var provider = JsonDocument.Parse(await (await api.PostAsJsonAsync("/api/v1/llm/providers", new { name = "local-llama", baseUrl = llm.BaseUrl, apiKey = LlmPeer.ApiKey })).Content.ReadAsStringAsync()).RootElement;
         var model = JsonDocument.Parse(await (await api.PostAsync($"/api/v1/llm/providers/{provider.GetProperty("id").GetGuid()}/sync", null)).Content.ReadAsStringAsync()).RootElement[0];
-        (await api.PutAsJsonAsync($"/api/v1/llm/models/{model.GetProperty("id").GetGuid()}", new { enabled = true, openToAll = true })).EnsureSuccessStatusCode();
+        (await api.PutAsJsonAsync($"/api/v1/llm/models/{model.GetProperty("id").GetGuid()}", new { enabled = true, openToAll = true, contextTokens = model.GetProperty("contextTokens").GetInt32() })).EnsureSuccessStatusCode();
 
         // Create the knowledge base and upload two documents from the page.
         var page = await fixture.OpenAsync("/knowledge");
@@ -53,5 +53,11 @@ public sealed class KnowledgeJourneyTests(BrowserFixture fixture, LlmPeer llm) :
         var usage = await fixture.OpenAsync("/usage");
         await Assertions.Expect(usage.Locator("[data-testid=usage-by-model]")).ToContainTextAsync(LlmPeer.Model);
         await usage.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "llm-usage.png"), FullPage = true });
+
+        // The administrator's view of the provider: its model, enabled, with the context window read from the server.
+        await usage.GotoAsync($"{fixture.BaseUrl}/admin/llm");
+        await BrowserFixture.WaitForCircuitAsync(usage, "/admin/llm");
+        await Assertions.Expect(usage.Locator("input[data-testid=model-context]")).ToHaveValueAsync("512");
+        await usage.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "llm-providers.png"), FullPage = true });
     }
 }
