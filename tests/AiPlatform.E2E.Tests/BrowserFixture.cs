@@ -1,5 +1,7 @@
 using AiPlatform.Core.Jobs;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
 
@@ -119,6 +121,17 @@ public class BrowserFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// Picks files in a Blazor <c>InputFile</c> once its script has attached (it does so after the first render):
+    /// a change event before that is lost, which no user could cause but a test that picks at once does.
+    /// </summary>
+    public static async Task PickFilesAsync(ILocator input, params string[] files)
+    {
+        var element = await input.ElementHandleAsync();
+        await input.Page.WaitForFunctionAsync("e => e._blazorInputFileNextFileId !== undefined", element);
+        await input.SetInputFilesAsync(files);
+    }
+
     /// <summary>Calls the app's REST API as the administrator (HTTP Basic).</summary>
     public HttpClient CreateAdminApiClient()
     {
@@ -137,6 +150,11 @@ public class BrowserFixture : IAsyncLifetime
             builder.UseSetting("Jobs:StorageScanCron", "");
             builder.UseSetting("Jobs:StorageCleanupCron", "");
             builder.UseSetting("Admin:InitialPassword", AdminPassword);
+
+            // A page left while a chart's first JavaScript call is in flight disposes only when that call times out
+            // (Blazor's 60 s JS interop timeout: Plotly.Blazor's dispose waits for it). Let shutdown outlast that
+            // rather than fail the teardown of an otherwise passed journey.
+            builder.ConfigureServices(services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(90)));
             configure(builder);
         }
     }

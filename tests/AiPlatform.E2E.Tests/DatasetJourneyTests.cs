@@ -17,7 +17,7 @@ public sealed class DatasetJourneyTests(BrowserFixture fixture) : IClassFixture<
         await page.Locator("[data-testid=dataset-create]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=dataset-title]")).ToHaveTextAsync("Houses");
 
-        await page.Locator("input[type=file]").First.SetInputFilesAsync(csv);
+        await BrowserFixture.PickFilesAsync(page.Locator("input[type=file]").First, csv);
         await Assertions.Expect(page.Locator("[data-testid=version-list]")).ToContainTextAsync("v1", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-testid=version-list]")).ToContainTextAsync("120");
         await Assertions.Expect(page.Locator("[data-testid=preview] tbody tr")).ToHaveCountAsync(50);
@@ -36,7 +36,7 @@ public sealed class DatasetJourneyTests(BrowserFixture fixture) : IClassFixture<
 
         var copy = Path.Combine(BrowserFixture.ArtifactDirectory, "houses-copy.csv");
         File.Copy(csv, copy, overwrite: true);
-        await page.Locator("input[type=file]").First.SetInputFilesAsync(copy);
+        await BrowserFixture.PickFilesAsync(page.Locator("input[type=file]").First, copy);
         await Assertions.Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("already version 1");
         await Assertions.Expect(page.Locator("[data-testid=version-list]")).Not.ToContainTextAsync("v2");
 

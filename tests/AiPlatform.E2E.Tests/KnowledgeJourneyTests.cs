@@ -25,7 +25,7 @@ public sealed class KnowledgeJourneyTests(BrowserFixture fixture, LlmPeer llm) :
         await page.Locator("[data-testid=create-kb]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=kb-title]")).ToHaveTextAsync("Company handbook");
         var kbId = Guid.Parse(page.Url.Split('/').Last());
-        await page.Locator("input[type=file]").SetInputFilesAsync([Corpus("handbook.md"), Corpus("solar-system.html")]);
+        await BrowserFixture.PickFilesAsync(page.Locator("input[type=file]"), Corpus("handbook.md"), Corpus("solar-system.html"));
         await Assertions.Expect(page.Locator("[data-testid=document-status][data-status=Ready]")).ToHaveCountAsync(2, new() { Timeout = 120_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "knowledge-base.png"), FullPage = true });
 
@@ -52,6 +52,7 @@ public sealed class KnowledgeJourneyTests(BrowserFixture fixture, LlmPeer llm) :
 
         var usage = await fixture.OpenAsync("/usage");
         await Assertions.Expect(usage.Locator("[data-testid=usage-by-model]")).ToContainTextAsync(LlmPeer.Model);
+        await Assertions.Expect(usage.Locator("[data-testid=usage-chart] .js-plotly-plot")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
         await usage.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "llm-usage.png"), FullPage = true });
 
         // The administrator's view of the provider: its model, enabled, with the context window read from the server.
