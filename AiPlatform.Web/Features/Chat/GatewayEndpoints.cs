@@ -78,7 +78,7 @@ public static class GatewayEndpoints
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                throw new ProviderUnavailableException($"The model '{model.Name}' did not answer: {e.Message}");
+                return Refused(model.Name, e);
             }
 
             var promptTokens = (int)(response.Usage?.InputTokenCount ?? 0);
@@ -95,17 +95,31 @@ public static class GatewayEndpoints
             });
         }
 
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
         var includeUsage = body.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
         UsageDetails? usage = null;
         ChatFinishReason? finish = null;
         var chunks = 0;
+
+        // The provider is asked before anything is written, so that a refused request gets its HTTP status.
+        await using var updates = client.GetStreamingResponseAsync(messages, options, ct).GetAsyncEnumerator(ct);
+        bool more;
+        try
+        {
+            more = await updates.MoveNextAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return Refused(model.Name, e);
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
         await Write(http, Chunk(id, created, model.Name, new JsonObject { ["role"] = "assistant", ["content"] = string.Empty }, null));
         try
         {
-            await foreach (var update in client.GetStreamingResponseAsync(messages, options, ct))
+            for (; more; more = await updates.MoveNextAsync())
             {
+                var update = updates.Current;
                 usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
                 finish = update.FinishReason ?? finish;
                 if (update.Text is { Length: > 0 } text)
@@ -179,8 +193,37 @@ public static class GatewayEndpoints
         }, content);
     }
 
-    private static IResult Error(int status, string message, string type) =>
-        Results.Json(new { error = new { message, type, param = (string?)null, code = (string?)null } }, statusCode: status);
+    private static IResult Error(int status, string message, string type, string? code = null) =>
+        Results.Json(new { error = new { message, type, param = (string?)null, code } }, statusCode: status);
+
+    /// <summary>
+    /// A provider's refusal in OpenAI's terms: its 4xx about the request (a prompt over the context window, an
+    /// unknown parameter) is the client's 400 — <c>context_length_exceeded</c> where it says so — and its 429 the
+    /// client's; anything else (down, wrong provider key, 5xx) is the platform's 502.
+    /// </summary>
+    private static IResult Refused(string model, Exception e)
+    {
+        var detail = e is System.ClientModel.ClientResultException r && r.GetRawResponse() is { } raw && ProviderMessage(raw.Content.ToString()) is { } m ? m : e.Message;
+        return e switch
+        {
+            System.ClientModel.ClientResultException { Status: 400 or 404 or 413 or 422 } => Error(400, $"The model '{model}' refused the request: {detail}", "invalid_request_error", detail.Contains("context length", StringComparison.OrdinalIgnoreCase) || detail.Contains("context window", StringComparison.OrdinalIgnoreCase) ? "context_length_exceeded" : null),
+            System.ClientModel.ClientResultException { Status: 429 } => Error(429, $"The model '{model}' is busy: {detail}", "rate_limit_exceeded"),
+            _ => Error(502, $"The model '{model}' did not answer: {detail}", "server_error"),
+        };
+    }
+
+    private static string? ProviderMessage(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static async ValueTask<object?> OpenAiErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

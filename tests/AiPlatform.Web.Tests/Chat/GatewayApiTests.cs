@@ -82,6 +82,32 @@ public sealed class GatewayApiTests(LlmPeer llm) : ApiTestBase, IClassFixture<Ll
     }
 
     [Fact]
+    public async Task A_request_over_the_models_context_window_is_the_clients_400_streamed_or_not_with_the_providers_reason()
+    {
+        var provider = await Json(Admin.PostAsJsonAsync("/api/v1/llm/providers", new { name = "llama", baseUrl = llm.BaseUrl, apiKey = LlmPeer.ApiKey }));
+        var model = JsonDocument.Parse(await (await Admin.PostAsync($"/api/v1/llm/providers/{provider.GetProperty("id").GetGuid()}/sync", null)).Content.ReadAsStringAsync()).RootElement[0];
+        (await Admin.PutAsJsonAsync($"/api/v1/llm/models/{model.GetProperty("id").GetGuid()}", new { enabled = true, openToAll = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var tooLong = string.Join(' ', Enumerable.Repeat("The quarterly report lists revenue by region and costs by department.", 60));
+
+        foreach (var stream in new[] { false, true })
+        {
+            var response = await Admin.PostAsJsonAsync("/v1/chat/completions", new { model = LlmPeer.Model, stream, messages = new[] { new { role = "user", content = tooLong } } });
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"stream: {stream}");
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+            error.GetProperty("code").GetString().ShouldBe("context_length_exceeded");
+            error.GetProperty("type").GetString().ShouldBe("invalid_request_error");
+            error.GetProperty("message").GetString()!.ShouldContain("maximum context length is 512 tokens");
+        }
+
+        // The provider's own failures stay the platform's 502.
+        await Admin.PutAsJsonAsync($"/api/v1/llm/providers/{provider.GetProperty("id").GetGuid()}", new { name = "llama", baseUrl = "http://127.0.0.1:9/v1", enabled = true });
+        var down = await Admin.PostAsJsonAsync("/v1/chat/completions", new { model = LlmPeer.Model, stream = true, messages = new[] { new { role = "user", content = "Hi" } } });
+        down.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        JsonDocument.Parse(await down.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString()!.ShouldContain("did not answer");
+    }
+
+    [Fact]
     public async Task A_conversation_streams_its_answer_as_server_sent_events_and_keeps_the_question_when_the_provider_is_down()
     {
         var provider = await Json(Admin.PostAsJsonAsync("/api/v1/llm/providers", new { name = "llama", baseUrl = llm.BaseUrl, apiKey = LlmPeer.ApiKey }));
