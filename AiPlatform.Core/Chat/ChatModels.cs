@@ -48,6 +48,12 @@ public sealed class LlmModel : IOwnedObject
     /// </summary>
     public int? ContextTokens { get; set; }
 
+    /// <summary>
+    /// Tokens the provider counted per token of <see cref="ContextBudget.Estimate"/>, a moving average over the
+    /// answers that reported usage; null until the first. Lets chat use the window as the model's tokenizer does.
+    /// </summary>
+    public double? TokenScale { get; set; }
+
     public Guid OwnerId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -212,6 +218,9 @@ public interface IChatStore
     Task<LlmModel?> FindModelByNameAsync(string name, CancellationToken ct);
 
     Task SaveModelAsync(LlmModel model, bool isNew, CancellationToken ct);
+
+    /// <summary>Sets <see cref="LlmModel.TokenScale"/> alone (no full-row update that could undo an administrator's edit).</summary>
+    Task SetTokenScaleAsync(Guid modelId, double scale, CancellationToken ct);
 
     Task<(IReadOnlyList<Conversation> Items, int Total)> ListConversationsAsync(Guid ownerId, string? search, int offset, int limit, CancellationToken ct);
 

@@ -247,10 +247,11 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             ContextBudget.Estimate(question),
             ContextBudget.Estimate(SourcesPreamble),
             [.. hits.Select((h, i) => ContextBudget.Estimate(Block(h, i + 1)) - ContextBudget.PerMessage)],
-            [.. history.Select(m => (ContextBudget.Estimate(m.Content), m.Role == "user"))]);
+            [.. history.Select(m => (ContextBudget.Estimate(m.Content), m.Role == "user"))],
+            ContextBudget.ScaleFor(model.TokenScale));
         if (!plan.Fits)
         {
-            return new PromptPlan([], null, 0, $"The message is too long for the model '{model.Name}': about {plan.Tokens:N0} tokens with the system prompt, and its context window of {model.ContextTokens:N0} tokens keeps {ContextBudget.AnswerReserve(model.ContextTokens!.Value):N0} for the answer. Shorten it or choose a model with a larger context.");
+            return new PromptPlan([], null, 0, 0, $"The message is too long for the model '{model.Name}': about {plan.Tokens:N0} tokens with the system prompt, and its context window of {model.ContextTokens:N0} tokens keeps {ContextBudget.AnswerReserve(model.ContextTokens!.Value):N0} for the answer. Shorten it or choose a model with a larger context.");
         }
 
         var prompt = new List<AiMessage>();
@@ -276,12 +277,13 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
         prompt.AddRange(sent.Skip(plan.HistoryFrom).Select(m => new AiMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Content)));
         var citationJson = citations.Count == 0 ? null : System.Text.Json.JsonSerializer.Serialize(citations, System.Text.Json.JsonSerializerOptions.Web);
-        return new PromptPlan(prompt, citationJson, plan.HistoryFrom, null);
+        return new PromptPlan(prompt, citationJson, plan.HistoryFrom, ContextBudget.Estimate(string.Concat(prompt.Select(m => m.Text))) + ((prompt.Count - 1) * ContextBudget.PerMessage), null);
     }
 
     private const string SourcesPreamble = "Answer from the numbered sources below when they are relevant and cite them like [1]. If they do not hold the answer, say so.\n";
 
-    private sealed record PromptPlan(List<AiMessage> Messages, string? Citations, int Omitted, string? Refusal);
+    /// <param name="Estimated">The estimate of the whole prompt, to compare with what the provider counts.</param>
+    private sealed record PromptPlan(List<AiMessage> Messages, string? Citations, int Omitted, int Estimated, string? Refusal);
 
     private async Task<ConversationMessage> GenerateAsync(LlmModel llm, IChatClient client, PromptPlan plan, int side, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
     {
@@ -331,6 +333,11 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
         answer.Content = content.ToString();
         answer.PromptTokens = (int)(reported?.InputTokenCount ?? prompt.Sum(p => p.Text.Length) / 4);
+        if (reported?.InputTokenCount is > 0 and var counted && plan.Estimated > 0)
+        {
+            await store.SetTokenScaleAsync(llm.Id, ContextBudget.Learn(llm.TokenScale, (int)counted, plan.Estimated), CancellationToken.None);
+        }
+
         answer.CompletionTokens = (int)(reported?.OutputTokenCount ?? chunks);
         return answer;
     }

@@ -69,6 +69,12 @@ internal sealed class EfChatStore(IDbContextFactory<PlatformDbContext> contexts)
 
     public Task SaveModelAsync(LlmModel model, bool isNew, CancellationToken ct) => SaveAsync(model, isNew, ct);
 
+    public async Task SetTokenScaleAsync(Guid modelId, double scale, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.LlmModels.Where(m => m.Id == modelId).ExecuteUpdateAsync(s => s.SetProperty(m => m.TokenScale, scale), ct);
+    }
+
     public async Task<(IReadOnlyList<Conversation> Items, int Total)> ListConversationsAsync(Guid ownerId, string? search, int offset, int limit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -61,4 +61,25 @@ public class ContextBudgetTests
         plan.HistoryFrom.ShouldBe(2);
         plan.Tokens.ShouldBe(50 + 200);
     }
+
+    [Fact]
+    public void A_measured_scale_turns_estimates_into_the_models_tokens_and_is_learned_as_a_moving_average()
+    {
+        // A tokenizer thriftier than the estimate leaves room for more: 750 real tokens are 1,000 estimated at 0.75.
+        ContextBudget.Plan(1000, 0, 1000, 0, [], [], scale: 0.75).Fits.ShouldBeTrue();
+        ContextBudget.Plan(1000, 0, 1000, 0, [], []).Fits.ShouldBeFalse();
+        ContextBudget.Plan(1000, 0, 1000, 0, [], [], scale: 0.75).Tokens.ShouldBe(750, "in the model's tokens");
+
+        // A costlier one leaves less: at 2 real tokens an estimated one, 400 estimated no longer fit the 750.
+        ContextBudget.Plan(1000, 0, 400, 0, [], [], scale: 2).Fits.ShouldBeFalse();
+
+        ContextBudget.ScaleFor(null).ShouldBe(1);
+        ContextBudget.ScaleFor(0.7).ShouldBe(0.77, 1e-9);
+        ContextBudget.ScaleFor(0.01).ShouldBe(0.25, "a tokenizer four times thriftier than the estimate is not believed");
+
+        var first = ContextBudget.Learn(null, 75, 100);
+        first.ShouldBe(0.75);
+        ContextBudget.Learn(first, 95, 100).ShouldBe(0.81, "30 % weight for the new answer");
+        ContextBudget.Learn(null, 5000, 1).ShouldBe(10, "one odd count does not run away");
+    }
 }

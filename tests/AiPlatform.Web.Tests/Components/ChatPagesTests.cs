@@ -80,7 +80,7 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
         model = await providers.SetModelAsync(model.Id, true, true, 512, default);
         var conversation = await Get<ChatService>().CreateAsync(model.Name, null, null, default);
-        var question = string.Join(' ', Enumerable.Repeat("Summarize the meeting notes about the budget, the hiring plan and the product launch dates.", 4));
+        var question = string.Join(' ', Enumerable.Repeat("Summarize the meeting notes about the budget, the hiring plan and the product launch dates.", 8));
         ConversationMessage? last = null;
         for (var turn = 0; turn < 3; turn++)
         {

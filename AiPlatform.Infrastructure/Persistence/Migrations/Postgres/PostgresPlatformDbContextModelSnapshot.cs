@@ -485,6 +485,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("provider_id");
 
+                    b.Property<double?>("TokenScale")
+                        .HasColumnType("double precision")
+                        .HasColumnName("token_scale");
+
                     b.HasKey("Id")
                         .HasName("pk_llm_models");
 

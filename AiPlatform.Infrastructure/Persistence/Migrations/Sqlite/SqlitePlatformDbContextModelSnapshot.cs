@@ -478,6 +478,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("provider_id");
 
+                    b.Property<double?>("TokenScale")
+                        .HasColumnType("REAL")
+                        .HasColumnName("token_scale");
+
                     b.HasKey("Id")
                         .HasName("pk_llm_models");
 
