@@ -16,6 +16,12 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 type: "integer",
                 nullable: true);
 
+            migrationBuilder.AddColumn<double>(
+                name: "token_scale",
+                table: "llm_models",
+                type: "double precision",
+                nullable: true);
+
             migrationBuilder.AddColumn<int>(
                 name: "omitted_messages",
                 table: "conversation_messages",
@@ -29,6 +35,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
         {
             migrationBuilder.DropColumn(
                 name: "context_tokens",
+                table: "llm_models");
+
+            migrationBuilder.DropColumn(
+                name: "token_scale",
                 table: "llm_models");
 
             migrationBuilder.DropColumn(

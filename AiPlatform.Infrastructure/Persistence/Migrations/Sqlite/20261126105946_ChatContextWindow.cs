@@ -16,6 +16,12 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                 type: "INTEGER",
                 nullable: true);
 
+            migrationBuilder.AddColumn<double>(
+                name: "token_scale",
+                table: "llm_models",
+                type: "REAL",
+                nullable: true);
+
             migrationBuilder.AddColumn<int>(
                 name: "omitted_messages",
                 table: "conversation_messages",
@@ -29,6 +35,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
         {
             migrationBuilder.DropColumn(
                 name: "context_tokens",
+                table: "llm_models");
+
+            migrationBuilder.DropColumn(
+                name: "token_scale",
                 table: "llm_models");
 
             migrationBuilder.DropColumn(
