@@ -76,16 +76,19 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
             ?? (model.TryGetProperty("meta", out var meta) ? Number(meta, "n_ctx") ?? Number(meta, "n_ctx_train") : null);
     }
 
-    private static string Message(string body)
+    private static string Message(string body) => ErrorMessage(body) ?? (body.Length > 200 ? body[..200] : body);
+
+    /// <summary>The message of an OpenAI-shaped error body (<c>{"error": {"message"}}</c>); null for any other body.</summary>
+    public static string? ErrorMessage(string body)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("error", out var e) && e.TryGetProperty("message", out var m) ? m.GetString() ?? body : body;
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object && e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
         }
         catch (JsonException)
         {
-            return body.Length > 200 ? body[..200] : body;
+            return null;
         }
     }
 }

@@ -203,26 +203,13 @@ public static class GatewayEndpoints
     /// </summary>
     private static IResult Refused(string model, Exception e)
     {
-        var detail = e is System.ClientModel.ClientResultException r && r.GetRawResponse() is { } raw && ProviderMessage(raw.Content.ToString()) is { } m ? m : e.Message;
+        var detail = e is System.ClientModel.ClientResultException r && r.GetRawResponse() is { } raw && Infrastructure.Chat.OpenAiConnector.ErrorMessage(raw.Content.ToString()) is { } m ? m : e.Message;
         return e switch
         {
             System.ClientModel.ClientResultException { Status: 400 or 404 or 413 or 422 } => Error(400, $"The model '{model}' refused the request: {detail}", "invalid_request_error", detail.Contains("context length", StringComparison.OrdinalIgnoreCase) || detail.Contains("context window", StringComparison.OrdinalIgnoreCase) ? "context_length_exceeded" : null),
             System.ClientModel.ClientResultException { Status: 429 } => Error(429, $"The model '{model}' is busy: {detail}", "rate_limit_exceeded"),
             _ => Error(502, $"The model '{model}' did not answer: {detail}", "server_error"),
         };
-    }
-
-    private static string? ProviderMessage(string body)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     private static async ValueTask<object?> OpenAiErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
