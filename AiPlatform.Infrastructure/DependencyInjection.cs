@@ -87,7 +87,9 @@ public static class DependencyInjection
         var training = configuration.GetSection("Training").Get<Core.Training.TrainingSettings>() ?? new Core.Training.TrainingSettings();
         services.Replace(ServiceDescriptor.Singleton(training));
         services.AddSingleton<Core.Training.IBuiltInTrainer, Training.MlNetTrainer>();
-        services.AddSingleton<Core.Training.ITrainingBackend>(sp => new Training.LocalProcessBackend(training, dataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Training.LocalProcessBackend>>()));
+        var sandbox = configuration.GetSection(Training.LocalSandboxOptions.Section).Get<Training.LocalSandboxOptions>() ?? new Training.LocalSandboxOptions();
+        services.AddSingleton(sandbox);
+        services.AddSingleton<Core.Training.ITrainingBackend>(sp => new Training.LocalProcessBackend(training, sandbox, dataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Training.LocalProcessBackend>>()));
         services.AddSingleton<Core.Training.ITrainingStore, EfTrainingStore>();
         services.AddHostedService<Training.TrainingQueueService>();
         var kubernetes = configuration.GetSection("Training:Kubernetes").Get<Training.KubernetesTrainingOptions>() ?? new Training.KubernetesTrainingOptions();

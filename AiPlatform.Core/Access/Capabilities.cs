@@ -14,6 +14,12 @@ public static class Capabilities
     public const string ObjectsManageAll = "objects.manage-all";
     public const string JobsStart = "jobs.start";
     public const string JobsManage = "jobs.manage";
+
+    /// <summary>
+    /// Running code a user brings (uploaded or Git code, a custom command, studies over custom runs). The Local backend
+    /// runs it in a sandbox, but it is still arbitrary code on the platform's host: granted apart from <see cref="JobsStart"/>.
+    /// </summary>
+    public const string TrainingCustomCode = "training.custom-code";
     public const string ProjectsCreate = "projects.create";
     public const string DatasetsCreate = "datasets.create";
     public const string ExperimentsCreate = "experiments.create";
@@ -25,7 +31,7 @@ public static class Capabilities
 
     public static IReadOnlyList<string> All { get; } =
     [
-        UsersManage, RolesManage, GroupsManage, AuditRead, SettingsManage, ObjectsManageAll, JobsStart, JobsManage,
+        UsersManage, RolesManage, GroupsManage, AuditRead, SettingsManage, ObjectsManageAll, JobsStart, JobsManage, TrainingCustomCode,
         ProjectsCreate, DatasetsCreate, ExperimentsCreate, ModelsCreate, ModelsDeploy, AppsCreate, KnowledgeBasesCreate, ChatUse,
     ];
 

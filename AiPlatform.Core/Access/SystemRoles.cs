@@ -18,7 +18,7 @@ public static class SystemRoles
         [ModelDeveloper] =
         [
             Capabilities.ProjectsCreate, Capabilities.DatasetsCreate, Capabilities.ExperimentsCreate, Capabilities.ModelsCreate,
-            Capabilities.ModelsDeploy, Capabilities.JobsStart, Capabilities.ChatUse,
+            Capabilities.ModelsDeploy, Capabilities.JobsStart, Capabilities.TrainingCustomCode, Capabilities.ChatUse,
         ],
         [AppBuilder] = [Capabilities.ProjectsCreate, Capabilities.AppsCreate, Capabilities.KnowledgeBasesCreate, Capabilities.ChatUse],
         [Viewer] = [],

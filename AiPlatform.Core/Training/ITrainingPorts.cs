@@ -28,6 +28,12 @@ public interface ITrainingBackend
     /// readings to <paramref name="resources"/> where the backend can measure them. Cancelling stops the process (tree).
     /// </summary>
     Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null);
+
+    /// <summary>
+    /// Why this backend refuses custom code now (the Local backend: no working sandbox and unsandboxed runs not allowed),
+    /// or null when it runs it. Checked when a custom run or study is submitted, and again when the run starts.
+    /// </summary>
+    Task<string?> CheckCustomCodeAsync(CancellationToken ct) => Task.FromResult<string?>(null);
 }
 
 /// <summary>Everything a backend needs to start a custom run.</summary>

@@ -28,7 +28,8 @@ public sealed record TrainingRunView(TrainingRun Run, PermissionLevel Level, int
 
 /// <summary>
 /// Submitting, listing, cancelling and re-running trainings. Rights are those of the experiment a training logs
-/// into; submitting needs Write there, the <c>jobs.start</c> capability and Read on the dataset version.
+/// into; submitting needs Write there, the <c>jobs.start</c> capability and Read on the dataset version; custom code
+/// (uploaded, from Git, or a command) needs <c>training.custom-code</c> as well.
 /// </summary>
 public sealed class TrainingService(
     AccessService access,
@@ -54,6 +55,11 @@ public sealed class TrainingService(
     public async Task<TrainingRun> SubmitAsync(TrainingRequest request, CancellationToken ct)
     {
         var context = await access.RequireCapabilityAsync(Capabilities.JobsStart, ct);
+        if (request.Kind != TrainingKind.BuiltIn)
+        {
+            await access.RequireCapabilityAsync(Capabilities.TrainingCustomCode, ct);
+        }
+
         var (_, level) = await tracking.GetExperimentAsync(request.ExperimentId, ct);
         if (level < PermissionLevel.Write)
         {
@@ -178,6 +184,11 @@ public sealed class TrainingService(
                 if (custom.Image is { } image && (image.Length > 300 || image.Any(char.IsWhiteSpace)))
                 {
                     throw new ValidationException("image", "An image reference has no spaces and at most 300 characters.");
+                }
+
+                if (await backends.First(b => b.Kind == request.Backend).CheckCustomCodeAsync(ct) is { } refusal)
+                {
+                    throw new SandboxUnavailableException(refusal);
                 }
 
                 spec = JsonSerializer.Serialize(custom, Json);
@@ -407,6 +418,7 @@ public sealed class TrainingService(
     public async Task<string> UploadCodeAsync(Stream zip, long? length, CancellationToken ct)
     {
         await access.RequireCapabilityAsync(Capabilities.JobsStart, ct);
+        await access.RequireCapabilityAsync(Capabilities.TrainingCustomCode, ct);
         if (length > MaxCodeBytes)
         {
             throw new ValidationException("code", $"Code archives are at most {MaxCodeBytes / 1048576} MB.");

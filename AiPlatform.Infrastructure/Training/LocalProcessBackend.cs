@@ -7,27 +7,50 @@ using Microsoft.Extensions.Logging;
 namespace AiPlatform.Infrastructure.Training;
 
 /// <summary>
-/// The default backend: each run is a child process (<c>/bin/sh -c command</c>) in its own working folder under
-/// the data folder, with the code unpacked or cloned there, output captured line by line, the environment reduced
-/// to a safe base plus the run's variables, and the whole process tree killed on cancel or timeout.
+/// The default backend: each run is a child process (<c>/bin/sh -c command</c>) in its own private work folder under
+/// <see cref="LocalSandboxOptions.SandboxRoot"/> (outside the data folder), with the code unpacked or cloned there, output
+/// captured line by line, the environment reduced to a safe base plus the run's variables, and the whole process tree
+/// killed on cancel or timeout. The command runs inside a bubblewrap sandbox (<see cref="BubblewrapSandbox"/>); without
+/// a working sandbox custom code is refused unless <see cref="LocalSandboxOptions.AllowUnsandboxed"/> is set.
 /// </summary>
-public sealed class LocalProcessBackend(TrainingSettings settings, string dataDirectory, ILogger<LocalProcessBackend> logger) : ITrainingBackend
+public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxOptions sandboxOptions, string dataDirectory, ILogger<LocalProcessBackend> logger) : ITrainingBackend
 {
     private static readonly string[] InheritedVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"];
+
+    private readonly BubblewrapSandbox _sandbox = new(sandboxOptions, dataDirectory);
 
     public TrainingBackendKind Kind => TrainingBackendKind.Local;
 
     public int MaxConcurrency => Math.Max(1, settings.LocalConcurrency);
 
-    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
+    public async Task<string?> CheckCustomCodeAsync(CancellationToken ct)
     {
-        var folder = Path.Combine(dataDirectory, "training", launch.RunId.ToString("N"));
-        if (Directory.Exists(folder))
+        if (await _sandbox.ProbeAsync(ct) is not { } reason)
         {
-            Directory.Delete(folder, recursive: true);
+            return null;
         }
 
-        Directory.CreateDirectory(folder);
+        if (sandboxOptions.AllowUnsandboxed)
+        {
+            return null;
+        }
+
+        logger.LogWarning("Custom code is refused: no sandbox ({Reason})", reason);
+        return $"Custom code cannot run on this server: {reason} An operator must install bubblewrap (or set Training:Local:AllowUnsandboxed, which is unsafe).";
+    }
+
+    public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
+    {
+        if (await CheckCustomCodeAsync(ct) is { } refusal)
+        {
+            throw new TrainingFailedException(refusal);
+        }
+
+        var sandboxed = await _sandbox.ProbeAsync(ct) is null;
+        var runAs = sandboxed ? _sandbox.RunAs : null;
+        var run = CreateRunFolder(runAs is not null);
+        var folder = Path.Combine(run, "work");
+        CreateFolder(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
             if (launch.CodeArchive is { } archive)
@@ -64,24 +87,113 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
                 environment[key] = value;
             }
 
-            if (launch.DataFile is { } data)
+            string fileName;
+            List<string> arguments;
+            if (sandboxed)
             {
-                environment["AIP_DATASET_PATH"] = data;
+                var data = launch.DataFile;
+                if (data is not null && runAs is not null)
+                {
+                    // The unprivileged user cannot open files in the data folder (nor should it): give it a read-only copy.
+                    var copy = Path.Combine(run, "data", "dataset" + Path.GetExtension(data));
+                    Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                    File.Copy(data, copy);
+                    SetMode(copy, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+                    data = copy;
+                }
+
+                if (runAs is { } user)
+                {
+                    await BubblewrapSandbox.ChownAsync(folder, user, ct);
+                }
+
+                if (data is not null)
+                {
+                    environment["AIP_DATASET_PATH"] = BubblewrapSandbox.DataPathInside(data);
+                }
+
+                environment["AIP_WORK_DIR"] = BubblewrapSandbox.WorkMount;
+                environment["HOME"] = BubblewrapSandbox.WorkMount;
+                environment["TMPDIR"] = "/tmp";
+                (fileName, arguments) = _sandbox.Command(folder, data, launch.Command);
+            }
+            else
+            {
+                await log("WARNING: no sandbox; the command runs with the platform's rights (Training:Local:AllowUnsandboxed).");
+                if (launch.DataFile is { } data)
+                {
+                    environment["AIP_DATASET_PATH"] = data;
+                }
+
+                environment["AIP_WORK_DIR"] = folder;
+                (fileName, arguments) = ("/bin/sh", ["-c", launch.Command]);
             }
 
-            environment["AIP_WORK_DIR"] = folder;
             await log($"$ {launch.Command}");
-            return await RunProcessAsync("/bin/sh", ["-c", launch.Command], folder, environment, log, launch.Timeout, ct, resources);
+            return await RunProcessAsync(fileName, arguments, folder, environment, log, launch.Timeout, ct, resources);
         }
         finally
         {
+            RemoveRunFolder(run);
+        }
+    }
+
+    /// <summary>
+    /// A new folder for one run under the sandbox root, named at random: the root is 0711 when the code runs as another
+    /// user (it must reach its own folder, nobody may list the others), else 0700; the run's folder is 0711, its work folder 0700.
+    /// </summary>
+    private string CreateRunFolder(bool otherUser)
+    {
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var rootMode = otherUser ? Owner | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : Owner;
+        CreateFolder(_sandbox.Root, rootMode);
+        SetMode(_sandbox.Root, rootMode);
+        var run = Path.Combine(_sandbox.Root, Guid.NewGuid().ToString("N"));
+        CreateFolder(run, rootMode);
+        return run;
+    }
+
+    private static void CreateFolder(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, mode);
+        }
+    }
+
+    private static void SetMode(string path, UnixFileMode mode)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, mode);
+        }
+    }
+
+    private void RemoveRunFolder(string run)
+    {
+        try
+        {
+            Directory.Delete(run, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The code may have left folders without write permission for their owner; give it back and try again.
             try
             {
-                Directory.Delete(folder, recursive: true);
+                foreach (var folder in Directory.EnumerateDirectories(run, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true }).Prepend(run))
+                {
+                    SetMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+
+                Directory.Delete(run, recursive: true);
             }
-            catch (IOException e)
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
             {
-                logger.LogWarning(e, "Could not remove the working folder {Folder}", folder);
+                logger.LogWarning(again, "Could not remove the working folder {Folder}", run);
             }
         }
     }

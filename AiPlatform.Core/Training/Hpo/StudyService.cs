@@ -49,6 +49,11 @@ public sealed class StudyService(
     public async Task<Study> CreateAsync(StudyRequest request, CancellationToken ct)
     {
         var context = await access.RequireCapabilityAsync(Capabilities.JobsStart, ct);
+        if (request.Base.Kind != TrainingKind.BuiltIn)
+        {
+            await access.RequireCapabilityAsync(Capabilities.TrainingCustomCode, ct);
+        }
+
         var (experiment, level) = await tracking.GetExperimentAsync(request.Base.ExperimentId, ct);
         if (level < PermissionLevel.Write)
         {
