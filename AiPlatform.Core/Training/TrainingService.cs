@@ -76,6 +76,9 @@ public sealed class TrainingService(
         return await store.FindAsync(run.Id, ct) ?? run;
     }
 
+    /// <summary>Whether the current user may run custom code (<c>training.custom-code</c>), for the pages to offer it or explain why not.</summary>
+    public async Task<bool> CanRunCustomCodeAsync(CancellationToken ct) => (await access.FindContextAsync(ct))?.Has(Capabilities.TrainingCustomCode) == true;
+
     internal async Task CheckDatasetReadableAsync(Guid datasetId, Guid versionId, CancellationToken ct) => await datasets.GetVersionAsync(datasetId, versionId, ct);
 
     /// <summary>Checks a request without queueing it (a study checks its base request this way).</summary>

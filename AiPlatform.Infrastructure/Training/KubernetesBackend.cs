@@ -36,6 +36,12 @@ public sealed class KubernetesTrainingOptions
     /// <summary>Finished Jobs are removed by Kubernetes after this long.</summary>
     public int TtlSecondsAfterFinished { get; set; } = 3600;
 
+    /// <summary>
+    /// The uid the training pods run as (pod securityContext runAsUser/runAsGroup/fsGroup with runAsNonRoot). Empty: the
+    /// image's user, which is root for most stock images (e.g. python:3.12-slim), still without capabilities or privilege escalation.
+    /// </summary>
+    public long? RunAsUser { get; set; }
+
     public sealed class TolerationOption
     {
         public string Key { get; set; } = string.Empty;
@@ -308,6 +314,15 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
         var pod = new V1PodSpec
         {
             RestartPolicy = "Never",
+            AutomountServiceAccountToken = false,
+            SecurityContext = new V1PodSecurityContext
+            {
+                RunAsNonRoot = options.RunAsUser is not null ? true : null,
+                RunAsUser = options.RunAsUser,
+                RunAsGroup = options.RunAsUser,
+                FsGroup = options.RunAsUser,
+                SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+            },
             Subdomain = service is null ? null : name,
             InitContainers =
             [
@@ -318,7 +333,7 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
                     Command = ["/bin/sh", "-c", string.Join("\n", fetch)],
                     Env = fetchEnv,
                     VolumeMounts = [volume],
-                    SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
+                    SecurityContext = ContainerSecurity(),
                 },
             ],
             Containers =
@@ -332,7 +347,7 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
                     Env = environment,
                     Resources = limits.Count == 0 ? null : new V1ResourceRequirements { Limits = limits, Requests = new Dictionary<string, ResourceQuantity>(limits) },
                     VolumeMounts = [volume],
-                    SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
+                    SecurityContext = ContainerSecurity(),
                 },
             ],
             Volumes = [new V1Volume { Name = "work", EmptyDir = new V1EmptyDirVolumeSource() }],
@@ -357,6 +372,14 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
         };
         return new Manifests(secret, service, job);
     }
+
+    /// <summary>No privileged mode, no privilege escalation, no Linux capabilities: what custom code needs none of.</summary>
+    private static V1SecurityContext ContainerSecurity() => new()
+    {
+        Privileged = false,
+        AllowPrivilegeEscalation = false,
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+    };
 
     private static string DataFileName(CustomLaunch launch) => launch.DataFile is { } file ? Path.GetFileName(file) : "data";
 }

@@ -65,6 +65,29 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Training_pods_are_not_privileged_drop_every_capability_and_get_no_service_account_token()
+    {
+        var launch = Launch(new CustomSpec("python train.py", CodeKey: "training-code/x.zip"));
+
+        var stock = KubernetesBackend.BuildManifests(launch, new KubernetesTrainingOptions()).Job.Spec.Template.Spec;
+        var nonRoot = KubernetesBackend.BuildManifests(launch, new KubernetesTrainingOptions { RunAsUser = 1000 }).Job.Spec.Template.Spec;
+
+        foreach (var container in stock.InitContainers.Concat(stock.Containers))
+        {
+            container.SecurityContext.Privileged.ShouldBe(false);
+            container.SecurityContext.AllowPrivilegeEscalation.ShouldBe(false);
+            container.SecurityContext.Capabilities.Drop.ShouldBe(["ALL"]);
+        }
+
+        stock.AutomountServiceAccountToken.ShouldBe(false, "custom code gets no credentials for the cluster's API");
+        stock.SecurityContext.SeccompProfile.Type.ShouldBe("RuntimeDefault");
+        stock.SecurityContext.RunAsNonRoot.ShouldBeNull("stock images such as python:3.12-slim run as root");
+        nonRoot.SecurityContext.RunAsNonRoot.ShouldBe(true);
+        nonRoot.SecurityContext.RunAsUser.ShouldBe(1000);
+        nonRoot.SecurityContext.FsGroup.ShouldBe(1000);
+    }
+
+    [Fact]
     public async Task A_run_creates_its_objects_follows_the_pod_streams_the_log_and_cleans_up()
     {
         var backend = new KubernetesBackend(_client, new KubernetesTrainingOptions { PollInterval = TimeSpan.FromMilliseconds(50) }, NullLogger<KubernetesBackend>.Instance);
