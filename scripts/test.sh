@@ -39,6 +39,9 @@ install_prerequisites() {
   command -v curl >/dev/null || missing+=(curl)
   command -v python3 >/dev/null || missing+=(python3)
   command -v git >/dev/null || missing+=(git)
+  # The Local training backend runs custom code in a bubblewrap sandbox (setpriv drops root to an unprivileged uid).
+  [ -x /usr/bin/bwrap ] || missing+=(bubblewrap)
+  [ -x /usr/bin/setpriv ] || missing+=(util-linux)
   command -v node >/dev/null || missing+=(nodejs npm)
   [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
   /usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
