@@ -111,20 +111,27 @@ public sealed class SandboxTests(SqliteServicesFixture fixture) : TrainingTestBa
 
         started.ShouldNotBeNull();
 
-        // From the host: every process of the run (setpriv/bwrap, its init, sh, sleep) has a non-zero real uid.
-        var sleepers = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit))
-            .Select(p => (Pid: p!, Status: TryRead($"/proc/{p}/status"), Command: TryRead($"/proc/{p}/cmdline")))
-            .Where(p => p.Command is not null && p.Command.Contains(startedName, StringComparison.Ordinal))
-            .ToList();
-        sleepers.ShouldNotBeEmpty();
-        var uids = sleepers.Select(p => p.Status!.Split('\n').Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1]).ToList();
-        if (Environment.IsPrivilegedProcess)
+        try
         {
-            uids.ShouldAllBe(uid => uid == "65534", "Training:Local:RunAsUser defaults to nobody");
+            // From the host: every process of the run (setpriv/bwrap, its init, sh, sleep) has a non-zero real uid.
+            var sleepers = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit))
+                .Select(p => (Pid: p!, Status: TryRead($"/proc/{p}/status"), Command: TryRead($"/proc/{p}/cmdline")))
+                .Where(p => p.Command is not null && p.Command.Contains(startedName, StringComparison.Ordinal))
+                .ToList();
+            sleepers.ShouldNotBeEmpty();
+            var uids = sleepers.Select(p => p.Status!.Split('\n').Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1]).ToList();
+            if (Environment.IsPrivilegedProcess)
+            {
+                uids.ShouldAllBe(uid => uid == "65534", "Training:Local:RunAsUser defaults to nobody");
+            }
+
+            uids.ShouldNotContain("0");
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(started)!, "stop"), string.Empty);
         }
 
-        uids.ShouldNotContain("0");
-        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(started)!, "stop"), string.Empty);
         var log = await job;
         log.Split('\n').Single(l => l.StartsWith("uid=", StringComparison.Ordinal)).ShouldNotBe("uid=0");
         (await Training.GetAsync(run.Id, None)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
