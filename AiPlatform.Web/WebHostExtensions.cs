@@ -197,7 +197,7 @@ public static class WebHostExtensions
         }
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("AiPlatform API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("AiPlatform API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts());
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "AiPlatform jobs", AppPath = "/jobs", Authorization = [] })
             .RequireAuthorization(CapabilityPolicyProvider.For(Capabilities.JobsManage));
     }

@@ -38,9 +38,13 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
 
     internal static string PolicyFor(PathString path, string nonce)
     {
+        // 'unsafe-eval': Plotly's parallel coordinates (regl) compile shaders' glue code with new Function(), and Scalar
+        // evaluates generated code; the browser test saw both blocked without it. It does not re-open inline script or
+        // event-handler attributes, the XSS vectors. The policy of the first page holds for the whole Blazor session
+        // (navigation is client-side), so it cannot be narrowed to the compare page.
         var scripts = path.StartsWithSegments("/api/docs")
-            ? "script-src 'self' 'unsafe-inline'"
-            : $"script-src 'self' 'nonce-{nonce}'";
+            ? "script-src 'self' 'unsafe-inline' 'unsafe-eval'"
+            : $"script-src 'self' 'nonce-{nonce}' 'unsafe-eval'";
         return string.Join("; ",
             "default-src 'self'",
             scripts,
