@@ -14,7 +14,7 @@ public sealed class MetricsAccessTests
     [Fact]
     public async Task By_default_the_public_port_serves_no_metrics_even_to_a_signed_in_user()
     {
-        await using var factory = new PlatformWebFactory();
+        await using var factory = new SettingsFactory(new() { ["Observability:MetricsToken"] = string.Empty });
         try
         {
             var anonymous = factory.CreateClient();
@@ -57,6 +57,7 @@ public sealed class MetricsAccessTests
         var (publicPort, managementPort) = (FreePort(), FreePort());
         await using var factory = new SettingsFactory(new()
         {
+            ["Observability:MetricsToken"] = string.Empty,
             ["urls"] = $"http://127.0.0.1:{publicPort}",
             ["Observability:ManagementUrls"] = $"http://127.0.0.1:{managementPort}",
         });
