@@ -7,6 +7,7 @@ using AiPlatform.Web.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformLogging();
+builder.AddManagementUrls();
 builder.Services.AddCore();
 builder.Services.AddInfrastructure(builder.Configuration);
 builder.Services.AddInfrastructureSignIn(builder.Configuration);

@@ -58,10 +58,39 @@ public static class WebHostExtensions
         });
     }
 
+    /// <summary>
+    /// Adds <c>Observability:ManagementUrls</c> to the listen URLs (next to <c>ASPNETCORE_URLS</c>/<c>--urls</c>, or
+    /// <c>ASPNETCORE_HTTP_PORTS</c>, or Kestrel's default), so metrics can be scraped on a port the Ingress does not expose.
+    /// </summary>
+    public static void AddManagementUrls(this WebApplicationBuilder builder)
+    {
+        var management = builder.Configuration[$"{ObservabilityOptions.Section}:{nameof(ObservabilityOptions.ManagementUrls)}"];
+        if (string.IsNullOrWhiteSpace(management))
+        {
+            return;
+        }
+
+        var split = StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries;
+        var urls = (builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey) ?? string.Empty).Split(';', split).ToList();
+        if (urls.Count == 0)
+        {
+            urls.AddRange((builder.WebHost.GetSetting("http_ports") ?? string.Empty).Split(';', split).Select(p => $"http://*:{p}"));
+            urls.AddRange((builder.WebHost.GetSetting("https_ports") ?? string.Empty).Split(';', split).Select(p => $"https://*:{p}"));
+        }
+
+        if (urls.Count == 0)
+        {
+            urls.Add("http://localhost:5000");
+        }
+
+        builder.WebHost.UseUrls([.. urls, .. management.Split(';', split)]);
+    }
+
     public static IServiceCollection AddWeb(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddSingleton<SafeHtml>();
 
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddProblemDetails(ProblemDetailsSetup.Configure);
@@ -76,6 +105,11 @@ public static class WebHostExtensions
         services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHostedService<PlatformMeterExporter>();
+        services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.IncludeSubDomains = false;
+        });
         services.AddHttpClient("triton-forward", c => c.Timeout = TimeSpan.FromSeconds(60));
         services.AddOptions<ObservabilityOptions>().Bind(configuration.GetSection(ObservabilityOptions.Section));
         services.Configure<RequestLocalizationOptions>(o =>
@@ -125,6 +159,13 @@ public static class WebHostExtensions
             training.TrackingUri ??= LoopbackUrl(addresses);
         });
         app.UseMiddleware<CorrelationIdMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseMiddleware<MetricsAccessMiddleware>();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, ex) =>
@@ -149,18 +190,14 @@ public static class WebHostExtensions
             Predicate = c => c.Tags.Contains(DependencyInjection.ReadyTag),
             ResponseWriter = HealthResponseWriter.WriteAsync,
         }).AllowAnonymous();
-        var observability = app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value;
-        if (observability.MetricsEnabled)
+        if (app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value.MetricsEnabled)
         {
-            var metrics = app.MapMetrics("/metrics");
-            if (observability.MetricsAnonymous)
-            {
-                metrics.AllowAnonymous();
-            }
+            // Who may scrape is decided by MetricsAccessMiddleware (management port or scrape token), not by sign-in.
+            app.MapMetrics("/metrics").AllowAnonymous();
         }
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("AiPlatform API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("AiPlatform API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts());
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "AiPlatform jobs", AppPath = "/jobs", Authorization = [] })
             .RequireAuthorization(CapabilityPolicyProvider.For(Capabilities.JobsManage));
     }

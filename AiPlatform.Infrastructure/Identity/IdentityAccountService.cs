@@ -116,6 +116,11 @@ internal sealed class IdentityAccountService(
     public async Task<MfaSetup> BeginMfaSetupAsync(Guid userId, CancellationToken ct)
     {
         var user = await RequireAsync(userId);
+        if (user.TwoFactorEnabled)
+        {
+            throw new ConflictException("Two-factor authentication is already on. Turn it off first.");
+        }
+
         IdentityUserDirectory.Check(await users.ResetAuthenticatorKeyAsync(user));
         var key = await users.GetAuthenticatorKeyAsync(user) ?? throw new InvalidOperationException("No authenticator key was generated.");
         var uri = $"otpauth://totp/{UrlEncoder.Default.Encode("AiPlatform")}:{UrlEncoder.Default.Encode(user.UserName!)}?secret={key}&issuer={UrlEncoder.Default.Encode("AiPlatform")}&digits=6";
@@ -137,21 +142,24 @@ internal sealed class IdentityAccountService(
         return codes;
     }
 
-    public async Task DisableMfaAsync(Guid userId, CancellationToken ct)
+    public async Task DisableMfaAsync(Guid userId, Reauthentication proof, CancellationToken ct)
     {
         var user = await RequireAsync(userId);
+        await RequireReauthenticationAsync(user, proof, "user.mfa.disable", ct);
         IdentityUserDirectory.Check(await users.SetTwoFactorEnabledAsync(user, false));
         IdentityUserDirectory.Check(await users.ResetAuthenticatorKeyAsync(user));
         await AuditAsync("user.mfa.disable", user.UserName, user.Id, null, ct);
     }
 
-    public async Task<IReadOnlyList<string>> RegenerateRecoveryCodesAsync(Guid userId, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> RegenerateRecoveryCodesAsync(Guid userId, Reauthentication proof, CancellationToken ct)
     {
         var user = await RequireAsync(userId);
         if (!user.TwoFactorEnabled)
         {
             throw new ConflictException("Turn on two-factor authentication first.");
         }
+
+        await RequireReauthenticationAsync(user, proof, "user.mfa.recovery-codes", ct);
 
         var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 10))?.ToList() ?? [];
         await AuditAsync("user.mfa.recovery-codes", user.UserName, user.Id, null, ct);
@@ -167,6 +175,36 @@ internal sealed class IdentityAccountService(
 
     public async Task<string?> GetPreferredCultureAsync(string userName, CancellationToken ct) =>
         (await users.FindByNameAsync(userName ?? string.Empty))?.PreferredCulture;
+
+    /// <summary>
+    /// The current password (counted toward lockout like a sign-in) or an authenticator code. An account with neither
+    /// (single sign-on without MFA) cannot confirm here and is told so.
+    /// </summary>
+    private async Task RequireReauthenticationAsync(PlatformUser user, Reauthentication proof, string action, CancellationToken ct)
+    {
+        var hasPassword = await users.HasPasswordAsync(user);
+        if (!hasPassword && !user.TwoFactorEnabled)
+        {
+            throw new ReauthenticationRequiredException("This account signs in through single sign-on and has no password or authenticator to confirm this change with. Ask an administrator.");
+        }
+
+        if (hasPassword && !string.IsNullOrEmpty(proof.Password)
+            && (await signIn.CheckPasswordSignInAsync(user, proof.Password, lockoutOnFailure: true)).Succeeded)
+        {
+            return;
+        }
+
+        if (user.TwoFactorEnabled && !string.IsNullOrWhiteSpace(proof.Code)
+            && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, proof.Code.Replace(" ", string.Empty).Replace("-", string.Empty)))
+        {
+            return;
+        }
+
+        await AuditAsync(action + ".denied", user.UserName, user.Id, "re-authentication failed", ct);
+        throw new ReauthenticationRequiredException(hasPassword
+            ? "Confirm this change with your current password" + (user.TwoFactorEnabled ? " or a code from your authenticator app." : ".")
+            : "Confirm this change with a code from your authenticator app.");
+    }
 
     private static SignInStatus Map(Microsoft.AspNetCore.Identity.SignInResult result, PlatformUser user) =>
         result.Succeeded ? (user.MustChangePassword ? SignInStatus.MustChangePassword : SignInStatus.Succeeded)

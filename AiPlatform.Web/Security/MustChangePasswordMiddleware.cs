@@ -1,30 +1,57 @@
+using System.Security.Claims;
 using AiPlatform.Core.Access;
 
 namespace AiPlatform.Web.Security;
 
-/// <summary>A user signed in with a generated or reset password may do nothing but choose a new one.</summary>
+/// <summary>
+/// A user with a generated or reset password may do nothing but choose a new one, however they authenticate: the
+/// cookie carries a claim; for tokens, HTTP Basic and IdP bearer tokens the flag is read from the account, so a
+/// must-change user can neither call the API nor mint a token before changing the password.
+/// </summary>
 internal sealed class MustChangePasswordMiddleware(RequestDelegate next)
 {
     public const string ChangePasswordPath = "/account/change-password";
 
-    public Task InvokeAsync(HttpContext context)
+    /// <summary>The REST route that changes the caller's password (the one API route open to a must-change user).</summary>
+    public const string ChangePasswordApiPath = "/api/v1/me/password";
+
+    public async Task InvokeAsync(HttpContext context, IUserDirectory users)
     {
-        if (!context.User.HasClaim(PlatformClaimTypes.MustChangePassword, "true")
+        if (!await MustChangeAsync(context, users)
             || context.Request.Path.StartsWithSegments("/account")
+            || context.Request.Path.Equals(ChangePasswordApiPath, StringComparison.OrdinalIgnoreCase)
             || context.Request.Path.StartsWithSegments("/_framework")
             || context.Request.Path.StartsWithSegments("/_content")
             || context.Request.Path.StartsWithSegments("/css")
             || context.Request.Path.StartsWithSegments("/fonts"))
         {
-            return next(context);
+            await next(context);
+            return;
         }
 
-        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v2"))
+        if (!SecuritySetup.IsCookieAuthenticated(context) || SecuritySetup.IsApi(context.Request))
         {
-            return Results.Problem(statusCode: 403, title: "Password change required.", detail: "Choose a new password at /account/change-password first.", type: Api.ProblemTypes.For("password-change-required")).ExecuteAsync(context);
+            await Results.Problem(statusCode: 403, title: "Password change required.", detail: $"Choose a new password first (POST {ChangePasswordApiPath} or {ChangePasswordPath}).", type: Api.ProblemTypes.For("password-change-required")).ExecuteAsync(context);
+            return;
         }
 
         context.Response.Redirect(ChangePasswordPath + "?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
-        return Task.CompletedTask;
+    }
+
+    private static async Task<bool> MustChangeAsync(HttpContext context, IUserDirectory users)
+    {
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            return false;
+        }
+
+        if (context.User.HasClaim(PlatformClaimTypes.MustChangePassword, "true"))
+        {
+            return true;
+        }
+
+        return !SecuritySetup.IsCookieAuthenticated(context)
+            && Guid.TryParse(context.User.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
+            && (await users.FindAsync(id, context.RequestAborted))?.MustChangePassword == true;
     }
 }

@@ -54,11 +54,15 @@ public static class SecuritySetup
         return authentication;
     }
 
-    /// <summary>Personal tokens and Basic go to the token handler, other bearer tokens to the IdP's JWT handler, the rest to the cookie.</summary>
+    /// <summary>
+    /// Personal tokens and Basic go to the token handler, other bearer tokens to the IdP's JWT handler, the rest to the
+    /// cookie. Only API paths look at the Authorization header: pages, the Blazor circuit (<c>/_blazor</c>), the account
+    /// forms and the jobs dashboard are driven by cookie sessions alone, so a token (read-only or not) never reaches them.
+    /// </summary>
     private static string SelectScheme(HttpContext context, bool jwtEnabled)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        if (header.Length == 0)
+        if (header.Length == 0 || !AcceptsApiCredentials(context.Request.Path))
         {
             return IdentityConstants.ApplicationScheme;
         }
@@ -67,9 +71,19 @@ public static class SecuritySetup
         return isBearer && jwtEnabled && !ApiTokenService.LooksLikeToken(header[7..].Trim()) ? "Bearer" : TokenAuthenticationHandler.SchemeName;
     }
 
+    /// <summary>The protocol and REST surfaces that accept tokens, Basic and IdP bearer tokens; everything else is cookie-only.</summary>
+    internal static bool AcceptsApiCredentials(PathString path) =>
+        (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/docs"))
+        || path.StartsWithSegments("/ajax-api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/v2") || path.StartsWithSegments("/openapi");
+
+    /// <summary>Whether the request was authenticated by the browser session cookie (not a token, Basic or an IdP bearer token).</summary>
+    internal static bool IsCookieAuthenticated(HttpContext context) =>
+        context.User.Identity is { IsAuthenticated: true, AuthenticationType: var type } && type == IdentityConstants.ApplicationScheme;
+
     public static void UsePlatformSecurity(this WebApplication app)
     {
         app.UseAuthentication();
+        app.UseMiddleware<CookieRequestForgeryMiddleware>();
         app.UseAuthorization();
         app.Use((context, next) =>
         {
@@ -94,7 +108,7 @@ public static class SecuritySetup
             || (path.StartsWith("/api/v1/endpoints/", StringComparison.Ordinal) && path.EndsWith("/predict", StringComparison.Ordinal)));
 
     internal static bool IsApi(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/v1") || request.Path.StartsWithSegments("/ajax-api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/_blazor") || request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/v1") || request.Path.StartsWithSegments("/ajax-api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);
 
     private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx)
     {

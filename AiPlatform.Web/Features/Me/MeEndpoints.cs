@@ -14,6 +14,9 @@ public static class MeEndpoints
         group.MapGet("/tokens", ListTokensAsync).WithName("ListMyTokens");
         group.MapPost("/tokens", CreateTokenAsync).WithName("CreateMyToken").WithSummary("Creates a personal access token; its value is returned once.");
         group.MapDelete("/tokens/{id:guid}", RevokeTokenAsync).WithName("RevokeMyToken");
+        group.MapPost("/password", ChangePasswordAsync).WithName("ChangeMyPassword").WithSummary("Changes the caller's password (the one route open while a password change is required).");
+        group.MapPost("/mfa/disable", DisableMfaAsync).WithName("DisableMyMfa").WithSummary("Turns two-factor authentication off; needs the current password or an authenticator code.");
+        group.MapPost("/mfa/recovery-codes", RegenerateRecoveryCodesAsync).WithName("RegenerateMyRecoveryCodes").WithSummary("Replaces the recovery codes; needs the current password or an authenticator code.");
         return group;
     }
 
@@ -40,6 +43,21 @@ public static class MeEndpoints
         return TypedResults.Created($"/api/v1/me/tokens/{created.Token.Id}", new CreatedTokenView(TokenView.From(created.Token), created.PlainText));
     }
 
+    static async Task<NoContent> ChangePasswordAsync(ChangePasswordRequest body, AccessService access, IAccountService accounts, CancellationToken ct)
+    {
+        await accounts.ChangePasswordAsync((await access.RequireContextAsync(ct)).UserId, body.CurrentPassword ?? string.Empty, body.NewPassword ?? string.Empty, ct);
+        return TypedResults.NoContent();
+    }
+
+    static async Task<NoContent> DisableMfaAsync(ReauthenticationRequest body, AccessService access, IAccountService accounts, CancellationToken ct)
+    {
+        await accounts.DisableMfaAsync((await access.RequireContextAsync(ct)).UserId, new Reauthentication(body.Password, body.Code), ct);
+        return TypedResults.NoContent();
+    }
+
+    static async Task<Ok<RecoveryCodesView>> RegenerateRecoveryCodesAsync(ReauthenticationRequest body, AccessService access, IAccountService accounts, CancellationToken ct) =>
+        TypedResults.Ok(new RecoveryCodesView(await accounts.RegenerateRecoveryCodesAsync((await access.RequireContextAsync(ct)).UserId, new Reauthentication(body.Password, body.Code), ct)));
+
     static async Task<NoContent> RevokeTokenAsync(Guid id, ApiTokenService tokens, CancellationToken ct)
     {
         await tokens.RevokeAsync(id, ct);
@@ -48,6 +66,13 @@ public static class MeEndpoints
 }
 
 public sealed record MeView(Guid Id, string UserName, string? DisplayName, string? Email, bool MfaEnabled, bool ReadOnlyToken, IReadOnlyList<string> Roles, IReadOnlyList<string> Groups, IReadOnlyList<string> Capabilities);
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+/// <summary>The current password or a code from the authenticator app, for security changes.</summary>
+public sealed record ReauthenticationRequest(string? Password, string? Code);
+
+public sealed record RecoveryCodesView(IReadOnlyList<string> Codes);
 
 public sealed record CreateTokenRequest(string? Name, ApiTokenScope? Scope, int? ExpiresInDays);
 

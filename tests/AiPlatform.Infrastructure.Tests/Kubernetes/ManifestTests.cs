@@ -114,6 +114,29 @@ public class ManifestTests
         config.Data["Database__MigrateOnStartup"].ShouldBe("false");
     }
 
+    [Fact]
+    public void Prometheus_scrapes_the_management_port_which_the_ingress_does_not_expose()
+    {
+        var config = BaseObjects().OfType<V1ConfigMap>().Single();
+        var web = BaseObjects().OfType<V1Deployment>().Single(d => d.Metadata.Name == "aiplatform-web").Spec.Template;
+        var services = BaseObjects().OfType<V1Service>().Where(s => s.Spec.Selector["app.kubernetes.io/name"] == "aiplatform-web").ToList();
+        var ingress = BaseObjects().OfType<V1Ingress>().Single();
+
+        config.Data["Observability__ManagementUrls"].ShouldEndWith(":9090");
+        web.Spec.Containers.Single().Ports.Single(p => p.Name == "management").ContainerPort.ShouldBe(9090);
+        web.Metadata.Annotations["prometheus.io/port"].ShouldBe("9090");
+        var metrics = services.Single(s => s.Metadata.Name == "aiplatform-web-metrics");
+        metrics.Spec.Ports.Single().TargetPort.Value.ShouldBe("management");
+        (metrics.Spec.Type ?? "ClusterIP").ShouldBe("ClusterIP");
+        foreach (var backend in ingress.Spec.Rules.SelectMany(r => r.Http.Paths).Select(p => p.Backend.Service))
+        {
+            backend.Name.ShouldNotBe(metrics.Metadata.Name);
+            var service = services.Single(s => s.Metadata.Name == backend.Name);
+            service.Spec.Ports.Select(p => p.TargetPort?.Value).ShouldNotContain("management");
+            service.Spec.Ports.Select(p => p.Port).ShouldNotContain(9090);
+        }
+    }
+
     private static IEnumerable<object> BaseObjects() =>
         Directory.EnumerateFiles(Path.Combine(K8sRoot, "base"), "*.yaml")
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")

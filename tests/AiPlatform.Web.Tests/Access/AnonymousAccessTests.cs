@@ -12,6 +12,8 @@ namespace AiPlatform.Web.Tests.Access;
 /// </summary>
 public sealed class AnonymousAccessTests : IAsyncLifetime
 {
+    // /metrics is mapped anonymous but guarded by MetricsAccessMiddleware: no metrics on the public port without the
+    // scrape token (asserted below); Prometheus scrapes the management port.
     private static readonly string[] OpenRoutes =
     [
         "/health/live", "/health/ready", "/v2/health/live", "/v2/health/ready", "/metrics", "/culture/set", "/account/login", "/account/login-2fa", "/account/login/external", "/account/access-denied",
@@ -95,7 +97,7 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
         page.Headers.Location!.ToString().ShouldContain("/account/login?ReturnUrl=%2Fprojects");
         (await client.GetAsync("/account/login")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await client.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await client.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "no anonymous metrics on the public port (the test app has a scrape token)");
     }
 
     private static bool IsStaticFile(Microsoft.AspNetCore.Http.Endpoint endpoint) =>

@@ -163,7 +163,7 @@ public sealed class PlatformApiTests : IAsyncLifetime
         var started = await (await _client.PostAsJsonAsync("/api/v1/jobs", new { kind = StagingCleanupHandler.JobKind })).Content.ReadFromJsonAsync<JobSummary>(JsonDefaults.Options);
         await _client.WaitForStatusAsync(started!.Id, JobStatus.Succeeded);
 
-        var metrics = await _client.GetStringAsync("/metrics");
+        var metrics = await _factory.ScrapeMetricsAsync();
 
         metrics.ShouldContain("http_requests_received_total");
         metrics.ShouldContain("aiplatform_jobs_finished");

@@ -30,6 +30,7 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddMetrics();
         Services.AddMudServices();
+        Services.AddSingleton<SafeHtml>();
         Services.AddLocalization(o => o.ResourcesPath = "Resources");
         Services.AddCore();
         Services.AddInfrastructure(configuration);

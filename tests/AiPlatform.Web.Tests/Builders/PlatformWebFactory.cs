@@ -11,6 +11,9 @@ public class PlatformWebFactoryBase(string? dataDirectory = null) : WebApplicati
 {
     public const string AdminPassword = "Admin-Passw0rd-Web";
 
+    /// <summary>The Prometheus scrape token of test apps (<c>Observability:MetricsToken</c>).</summary>
+    public const string MetricsToken = "test-scrape-token-0123456789";
+
     public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), "aip-web-" + Guid.NewGuid().ToString("N"));
 
     protected sealed override void ConfigureWebHost(IWebHostBuilder builder)
@@ -21,6 +24,7 @@ public class PlatformWebFactoryBase(string? dataDirectory = null) : WebApplicati
         builder.UseSetting("Jobs:StorageScanCron", "");
         builder.UseSetting("Jobs:StorageCleanupCron", "");
         builder.UseSetting("Admin:InitialPassword", AdminPassword);
+        builder.UseSetting("Observability:MetricsToken", MetricsToken);
         builder.ConfigureTestServices(services => services.AddScoped<IJobHandler, SlowJobHandler>());
         Configure(builder);
     }
@@ -38,6 +42,14 @@ public class PlatformWebFactoryBase(string? dataDirectory = null) : WebApplicati
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{userName}:{secret}")));
         return client;
+    }
+
+    /// <summary>What Prometheus scrapes, read with the scrape token.</summary>
+    public async Task<string> ScrapeMetricsAsync()
+    {
+        using var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", MetricsToken);
+        return await client.GetStringAsync("/metrics");
     }
 
     public void DeleteData()

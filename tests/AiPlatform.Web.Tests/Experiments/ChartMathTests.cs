@@ -51,7 +51,7 @@ public sealed class ChartMathTests
     [InlineData("[docs](https://mlflow.org)", true)]
     public void Markdown_keeps_safe_links_only(string markdown, bool linkKept)
     {
-        var html = SafeMarkdown.ToHtml(markdown);
+        var html = new AiPlatform.Web.Security.SafeHtml().Markdown(markdown);
         html.ShouldNotContain("javascript:", Case.Insensitive);
         html.ShouldNotContain("<img");
         html.Contains("href=\"https://mlflow.org\"").ShouldBe(linkKept);

@@ -84,7 +84,7 @@ public sealed class ServingApiTests : ApiTestBase
         var metrics = JsonDocument.Parse(await Admin.GetStringAsync($"/api/v1/endpoints/{id}/metrics?window=1h")).RootElement;
         metrics.GetProperty("summary").EnumerateArray().Sum(s => s.GetProperty("requests").GetInt64()).ShouldBe(8);
         metrics.GetProperty("series").GetArrayLength().ShouldBeGreaterThan(0);
-        var prometheus = await Admin.GetStringAsync("/metrics");
+        var prometheus = await Factory.ScrapeMetricsAsync();
         prometheus.ShouldContain("aiplatform_inference_requests_total{endpoint=\"yield\",version=\"1\",outcome=\"ok\"}");
         prometheus.ShouldContain("aiplatform_inference_duration_seconds_bucket{endpoint=\"yield\"");
     }
