@@ -2,8 +2,12 @@ using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Access;
 
-/// <summary>Teams: any signed-in user may list them (to share with them); changing them needs <c>groups.manage</c>.</summary>
-public sealed class GroupService(AccessService access, IAccessStore store, IUserDirectory users, Audit.AuditRecorder audit, TimeProvider time)
+/// <summary>
+/// Teams: any signed-in user may list them (to share with them); changing them needs <c>groups.manage</c> (roles: <c>roles.manage</c>).
+/// Nobody changes their own memberships or the roles of a group they are in, and putting someone into (or out of) a group
+/// needs every capability of its roles and at least its level on every object shared with it (see <see cref="Delegation"/>).
+/// </summary>
+public sealed class GroupService(AccessService access, IAccessStore store, IUserDirectory users, IEnumerable<ISecurableLookup> lookups, Audit.AuditRecorder audit, TimeProvider time)
 {
     public async Task<IReadOnlyList<Group>> ListAsync(CancellationToken ct)
     {
@@ -38,8 +42,9 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
 
     public async Task DeleteAsync(Guid id, CancellationToken ct)
     {
-        await access.RequireCapabilityAsync(Capabilities.GroupsManage, ct);
+        var context = await access.RequireCapabilityAsync(Capabilities.GroupsManage, ct);
         var group = await GetAsync(id, ct);
+        await RequireMayChangeMembershipAsync(context, group, ct);
         await store.DeleteGroupAsync(id, await audit.EntryAsync("group.delete", "group", id, new { group.Name }, ct), ct);
     }
 
@@ -51,16 +56,20 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
 
     public async Task AddMemberAsync(Guid id, Guid userId, CancellationToken ct)
     {
-        await access.RequireCapabilityAsync(Capabilities.GroupsManage, ct);
-        await GetAsync(id, ct);
+        var context = await access.RequireCapabilityAsync(Capabilities.GroupsManage, ct);
+        var group = await GetAsync(id, ct);
         _ = await users.FindAsync(userId, ct) ?? throw new ValidationException("userId", "No such user.");
+        RequireNotSelf(context, userId);
+        await RequireMayChangeMembershipAsync(context, group, ct);
         await store.AddMemberAsync(id, userId, await audit.EntryAsync("group.member.add", "group", id, new { userId }, ct), ct);
     }
 
     public async Task RemoveMemberAsync(Guid id, Guid userId, CancellationToken ct)
     {
-        await access.RequireCapabilityAsync(Capabilities.GroupsManage, ct);
-        await GetAsync(id, ct);
+        var context = await access.RequireCapabilityAsync(Capabilities.GroupsManage, ct);
+        var group = await GetAsync(id, ct);
+        RequireNotSelf(context, userId);
+        await RequireMayChangeMembershipAsync(context, group, ct);
         await store.RemoveMemberAsync(id, userId, await audit.EntryAsync("group.member.remove", "group", id, new { userId }, ct), ct);
     }
 
@@ -72,15 +81,59 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
 
     public async Task SetRolesAsync(Guid id, IReadOnlyCollection<Guid> roleIds, CancellationToken ct)
     {
-        await access.RequireCapabilityAsync(Capabilities.RolesManage, ct);
-        await GetAsync(id, ct);
-        var known = (await store.ListRolesAsync(ct)).Select(r => r.Id).ToHashSet();
-        if (roleIds.Any(r => !known.Contains(r)))
+        var context = await access.RequireCapabilityAsync(Capabilities.RolesManage, ct);
+        var group = await GetAsync(id, ct);
+        var known = (await store.ListRolesAsync(ct)).ToDictionary(r => r.Id);
+        if (roleIds.Any(r => !known.ContainsKey(r)))
         {
             throw new ValidationException("roles", "Unknown role.");
         }
 
+        if (context.GroupIds.Contains(id))
+        {
+            throw new ForbiddenException($"You are a member of '{group.Name}' and cannot change its roles; ask another administrator.");
+        }
+
+        var before = (await store.ListAssignmentsAsync(PrincipalType.Group, id, ct)).Select(a => a.RoleId);
+        foreach (var changed in Delegation.Changed(before, roleIds))
+        {
+            if (known.TryGetValue(changed, out var role))
+            {
+                Delegation.Require(context, $"the role '{role.Name}'", role.Capabilities);
+            }
+        }
+
         await store.SetAssignmentsAsync(PrincipalType.Group, id, roleIds, await audit.EntryAsync("group.roles", "group", id, new { roles = roleIds }, ct), ct);
         access.Invalidate();
+    }
+
+    private static void RequireNotSelf(AccessContext context, Guid userId)
+    {
+        if (userId == context.UserId)
+        {
+            throw new ForbiddenException("You cannot change your own group memberships; ask another administrator.");
+        }
+    }
+
+    /// <summary>A membership carries the group's roles and its grants: the caller must hold all of them (an Admin may always).</summary>
+    private async Task RequireMayChangeMembershipAsync(AccessContext context, Group group, CancellationToken ct)
+    {
+        if (context.IsAdmin)
+        {
+            return;
+        }
+
+        var roleIds = (await store.ListAssignmentsAsync(PrincipalType.Group, group.Id, ct)).Select(a => a.RoleId).ToHashSet();
+        var capabilities = (await store.ListRolesAsync(ct)).Where(r => roleIds.Contains(r.Id)).SelectMany(r => r.Capabilities);
+        Delegation.Require(context, $"membership of the group '{group.Name}'", capabilities);
+
+        foreach (var grant in await store.ListGrantsOfPrincipalsAsync(Guid.Empty, [group.Id], ct))
+        {
+            var target = lookups.FirstOrDefault(l => l.ObjectType == grant.ObjectType) is { } lookup ? await lookup.FindAsync(grant.ObjectId, ct) : null;
+            if (target is not null && (await access.GetLevelAsync(target, ct) is not { } level || level < grant.Level))
+            {
+                throw new ForbiddenException($"You cannot give or take away membership of the group '{group.Name}': it holds {grant.Level} on a {grant.ObjectType} where you hold less.");
+            }
+        }
     }
 }

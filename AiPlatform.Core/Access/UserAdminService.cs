@@ -3,7 +3,10 @@ using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Access;
 
-/// <summary>Administration of users, their roles and group memberships; every call needs <c>users.manage</c>.</summary>
+/// <summary>
+/// Administration of users and their roles; every call needs <c>users.manage</c>. Nobody changes their own roles, and
+/// giving or taking a role, or taking over an account (password, MFA, disabling), needs every capability involved (see <see cref="Delegation"/>).
+/// </summary>
 public sealed class UserAdminService(AccessService access, IUserDirectory users, IAccessStore store, AuditRecorder audit)
 {
     public async Task<PagedResult<UserSummary>> ListAsync(string? search, PageRequest page, CancellationToken ct)
@@ -20,8 +23,8 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
 
     public async Task<UserSummary> CreateAsync(NewUser user, IReadOnlyCollection<Guid> roleIds, CancellationToken ct)
     {
-        await access.RequireCapabilityAsync(Capabilities.UsersManage, ct);
-        await RequireRolesExistAsync(roleIds, ct);
+        var context = await access.RequireCapabilityAsync(Capabilities.UsersManage, ct);
+        await RequireMayChangeRolesAsync(context, [], roleIds, ct);
         var created = await users.CreateAsync(user, await audit.EntryAsync("user.create", "user", user.UserName, new { user.UserName, user.DisplayName, user.Email, roles = roleIds }, ct), ct);
         if (roleIds.Count > 0)
         {
@@ -39,19 +42,19 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
             throw new ValidationException("disabled", "You cannot disable your own account.");
         }
 
-        await GetAsync(id, ct);
+        await RequireMayManageAsync(id, ct);
         await users.SetDisabledAsync(id, disabled, await audit.EntryAsync(disabled ? "user.disable" : "user.enable", "user", id, null, ct), ct);
     }
 
     public async Task ResetMfaAsync(Guid id, CancellationToken ct)
     {
-        await GetAsync(id, ct);
+        await RequireMayManageAsync(id, ct);
         await users.ResetMfaAsync(id, await audit.EntryAsync("user.mfa.reset", "user", id, null, ct), ct);
     }
 
     public async Task SetPasswordAsync(Guid id, string password, CancellationToken ct)
     {
-        await GetAsync(id, ct);
+        await RequireMayManageAsync(id, ct);
         await users.SetPasswordAsync(id, password, mustChange: true, await audit.EntryAsync("user.password.reset", "user", id, new { password }, ct), ct);
     }
 
@@ -65,23 +68,53 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
     {
         var context = await access.RequireCapabilityAsync(Capabilities.UsersManage, ct);
         await GetAsync(id, ct);
-        await RequireRolesExistAsync(roleIds, ct);
-        if (id == context.UserId && !roleIds.Contains(SystemRoles.IdOf(SystemRoles.Admin)) && (await store.ListAssignmentsAsync(PrincipalType.User, id, ct)).Any(a => a.RoleId == SystemRoles.IdOf(SystemRoles.Admin)))
+        if (id == context.UserId)
         {
-            throw new ValidationException("roles", "You cannot remove the Admin role from yourself.");
+            throw new ForbiddenException("You cannot change your own roles; ask another administrator.");
         }
 
+        var before = (await store.ListAssignmentsAsync(PrincipalType.User, id, ct)).Select(a => a.RoleId).ToList();
+        await RequireMayChangeRolesAsync(context, before, roleIds, ct);
         await store.SetAssignmentsAsync(PrincipalType.User, id, roleIds, await audit.EntryAsync("user.roles", "user", id, new { roles = roleIds }, ct), ct);
         access.Invalidate();
     }
 
-    private async Task RequireRolesExistAsync(IReadOnlyCollection<Guid> roleIds, CancellationToken ct)
+    /// <summary>The roles must exist, and the caller must be able to give (or take away) every role that changes.</summary>
+    private async Task RequireMayChangeRolesAsync(AccessContext context, IReadOnlyCollection<Guid> before, IReadOnlyCollection<Guid> after, CancellationToken ct)
     {
-        var known = (await store.ListRolesAsync(ct)).Select(r => r.Id).ToHashSet();
-        var unknown = roleIds.Where(r => !known.Contains(r)).ToList();
+        var known = (await store.ListRolesAsync(ct)).ToDictionary(r => r.Id);
+        var unknown = after.Where(r => !known.ContainsKey(r)).ToList();
         if (unknown.Count > 0)
         {
             throw new ValidationException("roles", $"Unknown role: {string.Join(", ", unknown)}.");
         }
+
+        foreach (var changed in Delegation.Changed(before, after))
+        {
+            if (known.TryGetValue(changed, out var role))
+            {
+                Delegation.Require(context, $"the role '{role.Name}'", role.Capabilities);
+            }
+        }
+    }
+
+    /// <summary>Taking over an account (its password, MFA or whether it may sign in) needs every capability the account holds.</summary>
+    private async Task RequireMayManageAsync(Guid id, CancellationToken ct)
+    {
+        var context = await access.RequireCapabilityAsync(Capabilities.UsersManage, ct);
+        var user = await GetAsync(id, ct);
+        if (context.IsAdmin || id == context.UserId)
+        {
+            return;
+        }
+
+        var roleIds = (await store.ListAssignmentsAsync(PrincipalType.User, id, ct)).Select(a => a.RoleId).ToHashSet();
+        foreach (var groupId in await store.ListGroupIdsOfUserAsync(id, ct))
+        {
+            roleIds.UnionWith((await store.ListAssignmentsAsync(PrincipalType.Group, groupId, ct)).Select(a => a.RoleId));
+        }
+
+        var capabilities = (await store.ListRolesAsync(ct)).Where(r => roleIds.Contains(r.Id)).SelectMany(r => r.Capabilities);
+        Delegation.Require(context, $"control of the account '{user.UserName}'", capabilities);
     }
 }

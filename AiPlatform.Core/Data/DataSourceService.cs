@@ -103,10 +103,14 @@ public sealed class DataSourceService(
         return await store.ListSchedulesAsync(id, ct);
     }
 
-    /// <summary>Re-imports a table or query on a cron schedule (UTC); each run makes a version only when the content changed.</summary>
+    /// <summary>
+    /// Re-imports a table or query on a cron schedule (UTC); each run makes a version only when the content changed.
+    /// A schedule changes the source's state (deleting one needs Write), so creating one needs Write on the source too.
+    /// </summary>
     public async Task<ScheduledImport> ScheduleAsync(Guid id, Guid datasetId, string? table, string? query, string cron, CancellationToken ct)
     {
         var (source, _) = await GetAsync(id, ct);
+        await access.RequireLevelAsync(ObjectType, id, source.OwnerId, PermissionLevel.Write, ct);
         var (dataset, _) = await datasets.GetAsync(datasetId, ct);
         await access.RequireLevelAsync(SecurableTypes.Dataset, datasetId, dataset.OwnerId, PermissionLevel.Write, ct);
         RequireTarget(source.Kind, table, query);
@@ -167,7 +171,8 @@ public sealed class DataSourceService(
         var dataset = await datasets.FindForScheduleAsync(schedule.DatasetId, ct);
         var source = await store.FindAsync(schedule.SourceId, ct);
         if (context is null || dataset is null || source is null
-            || !(context.SeesEverything || dataset.OwnerId == context.UserId || await accessStore.GetGrantedLevelAsync(context, SecurableTypes.Dataset, dataset.Id, ct) >= PermissionLevel.Write))
+            || !(context.SeesEverything || dataset.OwnerId == context.UserId || await accessStore.GetGrantedLevelAsync(context, SecurableTypes.Dataset, dataset.Id, ct) >= PermissionLevel.Write)
+            || !(context.SeesEverything || source.OwnerId == context.UserId || await accessStore.GetGrantedLevelAsync(context, ObjectType, source.Id, ct) >= PermissionLevel.Write))
         {
             return null;
         }

@@ -46,9 +46,10 @@ public interface IRegistryStore
 
     Task<IReadOnlyList<ModelAlias>> ListAliasesAsync(IReadOnlyCollection<Guid> modelIds, CancellationToken ct);
 
-    Task SetAliasAsync(ModelAlias alias, CancellationToken ct);
+    Task SetAliasAsync(ModelAlias alias, Audit.AuditEntry audit, CancellationToken ct);
 
-    Task<bool> DeleteAliasAsync(Guid modelId, string alias, CancellationToken ct);
+    /// <summary>Removes the alias and records the audit entry; false (and nothing recorded) when there was no such alias.</summary>
+    Task<bool> DeleteAliasAsync(Guid modelId, string alias, Audit.AuditEntry audit, CancellationToken ct);
 
     /// <summary>Saves stage changes of several versions with their history rows, in one transaction.</summary>
     Task SaveTransitionsAsync(IReadOnlyList<ModelVersion> versions, IReadOnlyList<StageTransition> transitions, AuditEntry audit, CancellationToken ct);

@@ -292,14 +292,14 @@ public sealed partial class RegistryService(
             throw new ValidationException("alias", "An alias has 1 to 255 letters, digits, '_' or '-', is not a number and is not 'latest'.");
         }
 
-        await store.SetAliasAsync(new ModelAlias { ModelId = modelId, Alias = name, Version = version }, ct);
-        await audit.EntryAsync("model.alias", ModelType, modelId, new { alias = name, version }, ct);
+        await store.SetAliasAsync(new ModelAlias { ModelId = modelId, Alias = name, Version = version }, await audit.EntryAsync("model.alias", ModelType, modelId, new { alias = name, version }, ct), ct);
     }
 
     public async Task DeleteAliasAsync(Guid modelId, string? alias, CancellationToken ct)
     {
         await RequireModelAsync(modelId, PermissionLevel.Write, ct);
-        if (!await store.DeleteAliasAsync(modelId, (alias ?? string.Empty).TrimStart('@'), ct))
+        var name = (alias ?? string.Empty).TrimStart('@');
+        if (!await store.DeleteAliasAsync(modelId, name, await audit.EntryAsync("model.alias.delete", ModelType, modelId, new { alias = name }, ct), ct))
         {
             throw new NotFoundException("Model alias", alias ?? string.Empty);
         }

@@ -29,7 +29,11 @@ public interface ITrackingStore
 
     Task<Experiment?> FindExperimentByNumberAsync(long number, CancellationToken ct);
 
-    Task<Experiment?> FindExperimentByNameAsync(string name, CancellationToken ct);
+    /// <summary>The owner's experiment of this name: names are unique per owner, so one user's names never clash with (or reveal) another's.</summary>
+    Task<Experiment?> FindExperimentByNameAsync(Guid ownerId, string name, CancellationToken ct);
+
+    /// <summary>Every owner's experiment of this name, oldest first (for MLflow's get-by-name, which returns the one the caller may read).</summary>
+    Task<IReadOnlyList<Experiment>> ListExperimentsByNameAsync(string name, CancellationToken ct);
 
     /// <summary>Adds the experiment with the next free number; throws <see cref="Common.AlreadyExistsException"/> for a taken name.</summary>
     Task AddExperimentAsync(Experiment experiment, IReadOnlyList<ExperimentTag> tags, AuditEntry audit, CancellationToken ct);

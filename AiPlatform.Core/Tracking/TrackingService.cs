@@ -83,8 +83,8 @@ public sealed partial class TrackingService(
     private async Task<Experiment> DefaultExperimentAsync(bool create, CancellationToken ct)
     {
         var context = await access.RequireContextAsync(ct);
-        var name = $"Default ({context.UserName})";
-        if (await store.FindExperimentByNameAsync(name, ct) is { } existing && await LevelAsync(existing, ct) is not null)
+        var name = DefaultExperimentName(context.UserName);
+        if (await store.FindExperimentByNameAsync(context.UserId, name, ct) is { } existing)
         {
             return existing;
         }
@@ -94,13 +94,29 @@ public sealed partial class TrackingService(
             : throw new NotFoundException("Experiment", $"{DefaultExperimentMlflowId} (your default experiment '{name}' is made by your first run without an experiment)");
     }
 
+    /// <summary>The caller's own experiment of this name, else the oldest one of that name the caller may read.</summary>
     public async Task<Experiment> GetExperimentByNameAsync(string? name, CancellationToken ct)
     {
-        var experiment = await store.FindExperimentByNameAsync(name ?? string.Empty, ct);
-        return experiment is not null && await LevelAsync(experiment, ct) is not null
-            ? experiment
-            : throw new NotFoundException("Experiment", name ?? string.Empty);
+        var context = await access.RequireContextAsync(ct);
+        var candidates = await store.ListExperimentsByNameAsync(name?.Trim() ?? string.Empty, ct);
+        if (candidates.FirstOrDefault(e => e.OwnerId == context.UserId) is { } own)
+        {
+            return own;
+        }
+
+        foreach (var experiment in candidates)
+        {
+            if (await LevelAsync(experiment, ct) is not null)
+            {
+                return experiment;
+            }
+        }
+
+        throw new NotFoundException("Experiment", name ?? string.Empty);
     }
+
+    /// <summary>The name of a user's default experiment (MLflow's experiment "0"); nobody else may take it.</summary>
+    public static string DefaultExperimentName(string userName) => $"Default ({userName})";
 
     public async Task<IReadOnlyList<ExperimentTag>> GetExperimentTagsAsync(Guid experimentId, CancellationToken ct)
     {
@@ -125,9 +141,10 @@ public sealed partial class TrackingService(
             Key = TrackingLimits.ValidKey(t.Key, "Tag"),
             Value = TrackingLimits.ValidValue(t.Value, TrackingLimits.MaxExperimentTagValueLength, "Tag", t.Key),
         }).ToList();
+        RequireNotReserved(context, trimmed);
         var project = await ResolveProjectAsync(context, projectId, tags?.GetValueOrDefault(TrackingLimits.ProjectTag), ct);
         await access.RequireLevelAsync(SecurableTypes.Project, project.Id, project.OwnerId, PermissionLevel.Write, ct);
-        if (await store.FindExperimentByNameAsync(trimmed, ct) is { } existing)
+        if (await store.FindExperimentByNameAsync(context.UserId, trimmed, ct) is { } existing)
         {
             throw new AlreadyExistsException(existing.LifecycleStage == LifecycleStage.Deleted
                 ? $"Experiment '{trimmed}' already exists in deleted state. You can restore the experiment, or permanently delete it before creating a new one."
@@ -150,7 +167,8 @@ public sealed partial class TrackingService(
             return experiment;
         }
 
-        if (await store.FindExperimentByNameAsync(trimmed, ct) is not null)
+        RequireNotReserved(await access.RequireContextAsync(ct), trimmed, experiment.OwnerId);
+        if (await store.FindExperimentByNameAsync(experiment.OwnerId, trimmed, ct) is not null)
         {
             throw new AlreadyExistsException($"Experiment '{trimmed}' already exists.");
         }
@@ -719,6 +737,24 @@ public sealed partial class TrackingService(
         Key = TrackingLimits.ValidKey(key, "Tag"),
         Value = TrackingLimits.ValidValue(value, TrackingLimits.MaxRunTagValueLength, "Tag", key!),
     };
+
+    /// <summary>
+    /// "Default (someone)" is someone's default experiment: only its owner may have an experiment of that name, so that
+    /// nobody can make another user's MLflow runs without an experiment land in (or fail on) a squatted experiment.
+    /// </summary>
+    private static void RequireNotReserved(AccessContext context, string name, Guid? ownerId = null)
+    {
+        if (!name.StartsWith("Default (", StringComparison.OrdinalIgnoreCase) || !name.EndsWith(')'))
+        {
+            return;
+        }
+
+        var own = ownerId is null || ownerId == context.UserId ? context.UserName : null;
+        if (own is null || !string.Equals(name, DefaultExperimentName(own), StringComparison.Ordinal))
+        {
+            throw new ValidationException("name", "Names like 'Default (user)' are reserved for each user's default experiment.");
+        }
+    }
 
     private static string ValidExperimentName(string? name)
     {

@@ -14,7 +14,8 @@ internal sealed class ExperimentConfiguration : IEntityTypeConfiguration<Experim
         builder.HasKey(e => e.Id);
         builder.Property(e => e.Id).ValueGeneratedNever();
         builder.Property(e => e.Name).HasMaxLength(TrackingLimits.MaxExperimentNameLength);
-        builder.HasIndex(e => e.Name).IsUnique();
+        builder.HasIndex(e => new { e.OwnerId, e.Name }).IsUnique();
+        builder.HasIndex(e => e.Name);
         builder.HasIndex(e => e.Number).IsUnique();
         builder.HasIndex(e => e.ProjectId);
         builder.Ignore(e => e.MlflowId);

@@ -18,9 +18,14 @@ internal sealed class EfAccessStore(IDbContextFactory<PlatformDbContext> context
         var groupIds = await db.GroupMembers.Where(m => m.UserId == userId).Select(m => m.GroupId).ToListAsync(ct);
         var roleCapabilities = await db.RoleAssignments
             .Where(a => (a.PrincipalType == PrincipalType.User && a.PrincipalId == userId) || (a.PrincipalType == PrincipalType.Group && groupIds.Contains(a.PrincipalId)))
-            .Join(db.PlatformRoles, a => a.RoleId, r => r.Id, (_, r) => r.Capabilities)
+            .Join(db.PlatformRoles, a => a.RoleId, r => r.Id, (_, r) => new { r.Id, r.Capabilities })
             .ToListAsync(ct);
-        return new AccessContext(userId, user.UserName!, groupIds.ToHashSet(), roleCapabilities.SelectMany(c => c).ToHashSet(StringComparer.Ordinal));
+        return new AccessContext(
+            userId,
+            user.UserName!,
+            groupIds.ToHashSet(),
+            roleCapabilities.SelectMany(r => r.Capabilities).ToHashSet(StringComparer.Ordinal),
+            roleCapabilities.Select(r => r.Id).ToHashSet());
     }
 
     public async Task<PermissionLevel?> GetGrantedLevelAsync(AccessContext context, string objectType, Guid objectId, CancellationToken ct)

@@ -223,7 +223,7 @@ internal sealed class EfRegistryStore(IDbContextFactory<PlatformDbContext> conte
         return await db.ModelAliases.AsNoTracking().Where(a => ids.Contains(a.ModelId)).OrderBy(a => a.Alias).ToListAsync(ct);
     }
 
-    public async Task SetAliasAsync(ModelAlias alias, CancellationToken ct)
+    public async Task SetAliasAsync(ModelAlias alias, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var existing = await db.ModelAliases.FirstOrDefaultAsync(a => a.ModelId == alias.ModelId && a.Alias == alias.Alias, ct);
@@ -236,13 +236,22 @@ internal sealed class EfRegistryStore(IDbContextFactory<PlatformDbContext> conte
             existing.Version = alias.Version;
         }
 
+        db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task<bool> DeleteAliasAsync(Guid modelId, string alias, CancellationToken ct)
+    public async Task<bool> DeleteAliasAsync(Guid modelId, string alias, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.ModelAliases.Where(a => a.ModelId == modelId && a.Alias == alias).ExecuteDeleteAsync(ct) > 0;
+        if (await db.ModelAliases.FirstOrDefaultAsync(a => a.ModelId == modelId && a.Alias == alias, ct) is not { } row)
+        {
+            return false;
+        }
+
+        db.ModelAliases.Remove(row);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        return true;
     }
 
     public async Task SaveTransitionsAsync(IReadOnlyList<ModelVersion> versions, IReadOnlyList<StageTransition> transitions, AuditEntry audit, CancellationToken ct)

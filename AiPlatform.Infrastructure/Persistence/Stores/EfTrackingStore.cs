@@ -123,10 +123,16 @@ internal sealed class EfTrackingStore(IDbContextFactory<PlatformDbContext> conte
         return await db.Experiments.AsNoTracking().FirstOrDefaultAsync(e => e.Number == number, ct);
     }
 
-    public async Task<Experiment?> FindExperimentByNameAsync(string name, CancellationToken ct)
+    public async Task<Experiment?> FindExperimentByNameAsync(Guid ownerId, string name, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Experiments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == name, ct);
+        return await db.Experiments.AsNoTracking().FirstOrDefaultAsync(e => e.OwnerId == ownerId && e.Name == name, ct);
+    }
+
+    public async Task<IReadOnlyList<Experiment>> ListExperimentsByNameAsync(string name, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Experiments.AsNoTracking().Where(e => e.Name == name).OrderBy(e => e.Number).ToListAsync(ct);
     }
 
     public async Task AddExperimentAsync(Experiment experiment, IReadOnlyList<ExperimentTag> tags, AuditEntry audit, CancellationToken ct)
@@ -146,7 +152,7 @@ internal sealed class EfTrackingStore(IDbContextFactory<PlatformDbContext> conte
             catch (DbUpdateException) when (attempt < 5)
             {
                 // Two experiments took the same number, or the name was taken meanwhile: look again.
-                if (await FindExperimentByNameAsync(experiment.Name, ct) is not null)
+                if (await FindExperimentByNameAsync(experiment.OwnerId, experiment.Name, ct) is not null)
                 {
                     throw new AlreadyExistsException($"Experiment '{experiment.Name}' already exists.");
                 }
@@ -165,7 +171,7 @@ internal sealed class EfTrackingStore(IDbContextFactory<PlatformDbContext> conte
         }
         catch (DbUpdateException)
         {
-            if (await FindExperimentByNameAsync(experiment.Name, ct) is { } other && other.Id != experiment.Id)
+            if (await FindExperimentByNameAsync(experiment.OwnerId, experiment.Name, ct) is { } other && other.Id != experiment.Id)
             {
                 throw new AlreadyExistsException($"Experiment '{experiment.Name}' already exists.");
             }

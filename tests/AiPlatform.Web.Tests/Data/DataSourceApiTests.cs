@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AiPlatform.Core.Access;
 using AiPlatform.Core.Data;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
@@ -66,6 +67,29 @@ public sealed class DataSourceApiTests : IAsyncLifetime
         done.Kind.ShouldBe(ImportDatasetHandler.JobKind);
         var versions = await _admin.GetFromJsonAsync<List<DatasetVersion>>($"/api/v1/datasets/{dataset.Id}/versions", JsonDefaults.Options);
         versions!.Single().RowCount.ShouldBe(42);
+    }
+
+    [Fact]
+    public async Task A_read_grantee_of_a_source_cannot_schedule_imports_from_it_but_a_write_grantee_can()
+    {
+        var source = JsonDocument.Parse(await (await _admin.PostAsJsonAsync("/api/v1/data-sources", Source("warehouse", _server.Password!), JsonDefaults.Options)).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        (await _admin.PostAsJsonAsync("/api/v1/users", new { userName = "reader", password = "Passw0rd-reader", mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(SystemRoles.DataEngineer) } })).EnsureSuccessStatusCode();
+        var readerId = (await _admin.GetFromJsonAsync<JsonElement>("/api/v1/users?q=reader", JsonDefaults.Options)).GetProperty("items")[0].GetProperty("id").GetGuid();
+        var reader = _factory.CreateClientAs("reader", "Passw0rd-reader");
+        var grant = new { principalType = "User", principalId = readerId, level = "Read" };
+        (await _admin.PostAsJsonAsync($"/api/v1/data-sources/{source}/grants", grant, JsonDefaults.Options)).EnsureSuccessStatusCode();
+        var dataset = (await (await reader.PostAsJsonAsync("/api/v1/datasets", new { name = "mine" })).Content.ReadFromJsonAsync<DatasetView>(JsonDefaults.Options))!;
+        var schedule = new { datasetId = dataset.Id, query = "SELECT 1 AS n", cron = "0 3 * * *" };
+
+        var refused = await reader.PostAsJsonAsync($"/api/v1/data-sources/{source}/schedules", schedule);
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden, await refused.Content.ReadAsStringAsync());
+        JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString()!.ShouldContain("Write");
+        (await _admin.GetFromJsonAsync<List<JsonElement>>($"/api/v1/data-sources/{source}/schedules", JsonDefaults.Options))!.ShouldBeEmpty();
+
+        (await _admin.PostAsJsonAsync($"/api/v1/data-sources/{source}/grants", grant with { level = "Write" }, JsonDefaults.Options)).EnsureSuccessStatusCode();
+        var allowed = await reader.PostAsJsonAsync($"/api/v1/data-sources/{source}/schedules", schedule);
+        allowed.IsSuccessStatusCode.ShouldBeTrue(await allowed.Content.ReadAsStringAsync());
     }
 
     private object Source(string name, string password) =>

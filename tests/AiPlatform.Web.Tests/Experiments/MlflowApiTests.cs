@@ -207,6 +207,28 @@ public sealed class MlflowApiTests : ApiTestBase
         (await Factory.CreateClient().PostAsync("/api/2.0/mlflow/runs/search", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task Experiment_names_are_per_owner_so_a_hidden_experiment_never_leaks_and_a_default_cannot_be_squatted()
+    {
+        var alice = new MlflowClient(await CreateUserAsync("alice", SystemRoles.ModelDeveloper));
+        var bob = new MlflowClient(await CreateUserAsync("bob", SystemRoles.ModelDeveloper));
+        var secret = (await alice.OkAsync(alice.PostAsync("experiments/create", new { name = "acquisition-target-x" }))).GetProperty("experiment_id").GetString()!;
+
+        await MlflowClient.ShouldFailAsync(bob.GetAsync("experiments/get-by-name", ("experiment_name", "acquisition-target-x")), 404, "RESOURCE_DOES_NOT_EXIST");
+        var bobs = (await bob.OkAsync(bob.PostAsync("experiments/create", new { name = "acquisition-target-x" }))).GetProperty("experiment_id").GetString()!;
+        bobs.ShouldNotBe(secret);
+        (await bob.OkAsync(bob.GetAsync("experiments/get-by-name", ("experiment_name", "acquisition-target-x")))).GetProperty("experiment").GetProperty("experiment_id").GetString().ShouldBe(bobs);
+        (await alice.OkAsync(alice.GetAsync("experiments/get-by-name", ("experiment_name", "acquisition-target-x")))).GetProperty("experiment").GetProperty("experiment_id").GetString().ShouldBe(secret);
+
+        await MlflowClient.ShouldFailAsync(bob.PostAsync("experiments/create", new { name = "Default (alice)" }), 400, "INVALID_PARAMETER_VALUE");
+        await MlflowClient.ShouldFailAsync(bob.PostAsync("experiments/update", new { experiment_id = bobs, new_name = "Default (alice)" }), 400, "INVALID_PARAMETER_VALUE");
+        (await Admin.PostAsJsonAsync("/api/v1/experiments", new { name = "Default (alice)" })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var run = (await alice.OkAsync(alice.PostAsync("runs/create", new { experiment_id = "0" }))).GetProperty("run").GetProperty("info");
+        var aliceDefault = (await alice.OkAsync(alice.GetAsync("experiments/get-by-name", ("experiment_name", "Default (alice)")))).GetProperty("experiment");
+        run.GetProperty("experiment_id").GetString().ShouldBe(aliceDefault.GetProperty("experiment_id").GetString());
+    }
+
     private static async Task<string> CreateTokenAsync(HttpClient client, string scope)
     {
         var created = await client.PostAsJsonAsync("/api/v1/me/tokens", new { name = "mlflow-" + scope, scope, expiresInDays = 7 }, JsonDefaults.Options);

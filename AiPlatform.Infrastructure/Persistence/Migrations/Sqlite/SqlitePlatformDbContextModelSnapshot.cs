@@ -1839,18 +1839,18 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasName("pk_experiments");
 
                     b.HasIndex("Name")
-                        .IsUnique()
                         .HasDatabaseName("ix_experiments_name");
 
                     b.HasIndex("Number")
                         .IsUnique()
                         .HasDatabaseName("ix_experiments_number");
 
-                    b.HasIndex("OwnerId")
-                        .HasDatabaseName("ix_experiments_owner_id");
-
                     b.HasIndex("ProjectId")
                         .HasDatabaseName("ix_experiments_project_id");
+
+                    b.HasIndex("OwnerId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_experiments_owner_id_name");
 
                     b.ToTable("experiments", (string)null);
                 });
