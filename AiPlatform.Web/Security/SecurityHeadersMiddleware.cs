@@ -19,7 +19,8 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+        // Hex, not base64: "+" and "/" would be HTML-encoded in the attribute (harmless to a browser, but noisy).
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
         var policy = PolicyFor(context.Request.Path, nonce);
         context.Response.OnStarting(() =>

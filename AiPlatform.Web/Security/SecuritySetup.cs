@@ -71,10 +71,12 @@ public static class SecuritySetup
         return isBearer && jwtEnabled && !ApiTokenService.LooksLikeToken(header[7..].Trim()) ? "Bearer" : TokenAuthenticationHandler.SchemeName;
     }
 
-    /// <summary>The protocol and REST surfaces that accept tokens, Basic and IdP bearer tokens; everything else is cookie-only.</summary>
+    /// <summary>
+    /// The protocol and REST surfaces (and the static API reference under <c>/api/docs</c>) that accept tokens, Basic
+    /// and IdP bearer tokens; everything else (pages, <c>/_blazor</c>, <c>/account</c>, <c>/hangfire</c>) is cookie-only.
+    /// </summary>
     internal static bool AcceptsApiCredentials(PathString path) =>
-        (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/docs"))
-        || path.StartsWithSegments("/ajax-api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/v2") || path.StartsWithSegments("/openapi");
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/ajax-api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/v2") || path.StartsWithSegments("/openapi");
 
     /// <summary>Whether the request was authenticated by the browser session cookie (not a token, Basic or an IdP bearer token).</summary>
     internal static bool IsCookieAuthenticated(HttpContext context) =>

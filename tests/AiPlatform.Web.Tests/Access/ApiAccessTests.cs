@@ -98,8 +98,12 @@ public sealed class ApiAccessTests : ApiTestBase
     {
         var viewer = await CreateUserAsync("dave", SystemRoles.Viewer);
 
-        (await viewer.GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await Admin.GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // The jobs dashboard is a UI page: only cookie sessions reach it.
+        var viewerPage = await (await CookieSession.SignInAsync(Factory, "dave", "Passw0rd-dave")).GetAsync("/hangfire");
+        viewerPage.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        viewerPage.Headers.Location!.ToString().ShouldContain("/account/access-denied");
+        (await (await CookieSession.SignInAsync(Factory, "admin", PlatformWebFactory.AdminPassword)).GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await Admin.GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.Redirect, "Basic does not drive pages");
         (await viewer.GetAsync("/api/v1/users")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await viewer.GetAsync("/api/v1/audit")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await viewer.PostAsJsonAsync("/api/v1/roles", new { name = "sneaky", capabilities = new[] { "users.manage" } })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);

@@ -69,6 +69,23 @@ public sealed class OidcBearerTests : IAsyncLifetime
         (await client.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task An_idp_bearer_user_who_must_change_the_password_gets_password_change_required()
+    {
+        var token = await GetTokenAsync("aiplatform-cli", "cli-secret");
+        var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var me = (await client.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options))!;
+
+        (await _factory.CreateAdminClient().PostAsJsonAsync($"/api/v1/users/{me.Id}/password", new { password = "Reset-Passw0rd-1" })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        foreach (var response in new[] { await client.GetAsync("/api/v1/me"), await client.PostAsJsonAsync("/api/v1/me/tokens", new { name = "escape", scope = "ReadWrite" }) })
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("type").GetString().ShouldBe("urn:aiplatform:problem:password-change-required");
+        }
+    }
+
     private async Task<string> GetTokenAsync(string clientId, string secret)
     {
         using var http = new HttpClient();

@@ -190,14 +190,17 @@ public sealed class PlatformApiTests : IAsyncLifetime
     [Fact]
     public async Task Pages_render_in_the_language_of_the_culture_cookie()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/jobs");
-        request.Headers.Add("Cookie", ".AspNetCore.Culture=c%3Dzh-CN%7Cuic%3Dzh-CN");
+        // Pages are driven by the session cookie only (a Basic or token caller is sent to sign in).
+        var english = await CookieSession.SignInAsync(_factory, "admin", PlatformWebFactory.AdminPassword);
+        var cookies = new CookieContainer();
+        var chinese = await CookieSession.SignInAsync(_factory, "admin", PlatformWebFactory.AdminPassword, cookies);
+        cookies.Add(_factory.ClientOptions.BaseAddress, new Cookie(".AspNetCore.Culture", "c%3Dzh-CN%7Cuic%3Dzh-CN"));
 
-        var html = WebUtility.HtmlDecode(await (await _client.SendAsync(request)).Content.ReadAsStringAsync());
+        var html = WebUtility.HtmlDecode(await chinese.GetStringAsync("/jobs"));
 
         html.ShouldContain("<html lang=\"zh-CN\"");
         html.ShouldContain("仪表盘");
-        (await _client.GetStringAsync("/jobs")).ShouldContain("Dashboard");
+        (await english.GetStringAsync("/jobs")).ShouldContain("Dashboard");
     }
 
     private static async Task<JsonElement> ShouldBeProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)

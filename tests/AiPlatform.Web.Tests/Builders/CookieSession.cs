@@ -7,9 +7,13 @@ namespace AiPlatform.Web.Tests.Builders;
 /// <summary>A client signed in the way a browser is: the login form (with its antiforgery token) and the session cookie.</summary>
 public static partial class CookieSession
 {
-    public static async Task<HttpClient> SignInAsync(WebApplicationFactory<Program> factory, string userName, string password)
+    public static Task<HttpClient> SignInAsync(WebApplicationFactory<Program> factory, string userName, string password) =>
+        SignInAsync(factory, userName, password, new CookieContainer());
+
+    /// <summary>Signs in with <paramref name="cookies"/> as the browser's cookie jar (so a test can add its own cookies).</summary>
+    public static async Task<HttpClient> SignInAsync(WebApplicationFactory<Program> factory, string userName, string password, CookieContainer cookies)
     {
-        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var client = factory.CreateDefaultClient(new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler(cookies));
         var form = await client.GetStringAsync("/account/login");
         var token = AntiforgeryField().Match(form).Groups[1].Value;
         token.ShouldNotBeNullOrEmpty("the login form carries an antiforgery token");

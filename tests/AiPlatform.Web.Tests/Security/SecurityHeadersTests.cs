@@ -64,7 +64,7 @@ public sealed class SecurityHeadersTests : ApiTestBase
     {
         var cookie = await CookieSession.SignInAsync(Factory, "admin", PlatformWebFactory.AdminPassword);
 
-        var response = await cookie.GetAsync("/api/docs");
+        var response = await cookie.GetAsync("/api/docs/");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var csp = response.Headers.GetValues("Content-Security-Policy").Single();
