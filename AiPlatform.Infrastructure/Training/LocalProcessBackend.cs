@@ -48,7 +48,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
 
         var sandboxed = await _sandbox.ProbeAsync(ct) is null;
         var runAs = sandboxed ? _sandbox.RunAs : null;
-        var run = CreateRunFolder(runAs is not null);
+        var run = CreateRunFolder();
         var folder = Path.Combine(run, "work");
         CreateFolder(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
@@ -139,17 +139,17 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
     }
 
     /// <summary>
-    /// A new folder for one run under the sandbox root, named at random: the root is 0711 when the code runs as another
-    /// user (it must reach its own folder, nobody may list the others), else 0700; the run's folder is 0711, its work folder 0700.
+    /// A new folder for one run under the sandbox root, named at random. The root and the run's folder are 0711: the
+    /// sandbox user must pass through them to its own work folder (0700, its own), and nobody may list them. The mode is
+    /// the same whether or not this run drops to another user, as another platform process may share the root.
     /// </summary>
-    private string CreateRunFolder(bool otherUser)
+    private string CreateRunFolder()
     {
-        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        var rootMode = otherUser ? Owner | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : Owner;
-        CreateFolder(_sandbox.Root, rootMode);
-        SetMode(_sandbox.Root, rootMode);
+        const UnixFileMode Traverse = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        CreateFolder(_sandbox.Root, Traverse);
+        SetMode(_sandbox.Root, Traverse);
         var run = Path.Combine(_sandbox.Root, Guid.NewGuid().ToString("N"));
-        CreateFolder(run, rootMode);
+        CreateFolder(run, Traverse);
         return run;
     }
 

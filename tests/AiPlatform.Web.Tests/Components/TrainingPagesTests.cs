@@ -66,6 +66,27 @@ public sealed class TrainingPagesTests : PageTestBase
         navigation.Uri.ShouldEndWith($"/training/{runs[0].Id}");
     }
 
+    [Fact]
+    public async Task The_wizard_offers_custom_code_only_to_users_with_the_custom_code_capability_and_says_why()
+    {
+        var admin = Render<NewTrainingPage>();
+        admin.WaitForAssertion(() => admin.Find("[data-testid=wizard-kind]"));
+        admin.FindAll("[data-testid=wizard-custom-not-allowed]").ShouldBeEmpty();
+        CustomRadio(admin).HasAttribute("disabled").ShouldBeFalse();
+
+        var analyst = await Get<Core.Access.UserAdminService>().CreateAsync(new Core.Access.NewUser("ana", null, null, "Passw0rd-ana"), [Core.Access.SystemRoles.IdOf(Core.Access.SystemRoles.DataAnalyst)], default);
+        SignIn(analyst.Id, "ana");
+        var page = Render<NewTrainingPage>();
+        page.WaitForAssertion(() => page.Find("[data-testid=wizard-custom-not-allowed]").TextContent.ShouldContain("training.custom-code"));
+        CustomRadio(page).HasAttribute("disabled").ShouldBeTrue();
+    }
+
+    private static AngleSharp.Dom.IElement CustomRadio(IRenderedComponent<NewTrainingPage> page)
+    {
+        var radio = page.Find("[data-testid=wizard-kind-custom]");
+        return radio.TagName == "INPUT" ? radio : radio.QuerySelector("input") ?? throw new InvalidOperationException(radio.OuterHtml);
+    }
+
     private static Task<TrainingRun> Submit(TrainingService training, Experiment experiment, Dataset dataset, DatasetVersion version, string name) =>
         training.SubmitAsync(new TrainingRequest(experiment.Id, name, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure"]), null, dataset.Id, version.Id), default);
