@@ -11,7 +11,7 @@ namespace AiPlatform.Infrastructure.Training;
 /// the data folder, with the code unpacked or cloned there, output captured line by line, the environment reduced
 /// to a safe base plus the run's variables, and the whole process tree killed on cancel or timeout.
 /// </summary>
-public sealed class LocalProcessBackend(TrainingSettings settings, string dataDirectory, ILogger<LocalProcessBackend> logger) : ITrainingBackend
+public sealed class LocalProcessBackend(TrainingSettings settings, string dataDirectory, ILogger<LocalProcessBackend> logger, Network.OutboundHostGuard? guard = null) : ITrainingBackend
 {
     private static readonly string[] InheritedVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"];
 
@@ -38,7 +38,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
             else if (launch.GitUrl is { } git)
             {
                 await log($"Cloning {git}{(launch.GitRef is { } r ? " at " + r : string.Empty)}.");
-                var clone = await RunProcessAsync("git", ["clone", "--quiet", "--", git, "."], folder, BaseEnvironment(), log, null, ct);
+                var clone = await RunProcessAsync("git", [.. await GitOptionsAsync(git, ct), "clone", "--quiet", "--", git, "."], folder, BaseEnvironment(), log, null, ct);
                 if (clone != 0)
                 {
                     throw new TrainingFailedException($"git clone failed with exit code {clone}.");
@@ -84,6 +84,39 @@ public sealed class LocalProcessBackend(TrainingSettings settings, string dataDi
                 logger.LogWarning(e, "Could not remove the working folder {Folder}", folder);
             }
         }
+    }
+
+    /// <summary>
+    /// Checks where a clone goes (the outbound host policy; <c>file://</c> only with Training:AllowLocalGitUrls) and
+    /// returns options that keep git on the transports allowed and off redirects to elsewhere.
+    /// </summary>
+    private async Task<List<string>> GitOptionsAsync(string url, CancellationToken ct)
+    {
+        var local = settings.AllowLocalGitUrls;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme is "https" or "http" or "ssh" or "git" || (uri.Scheme == "file" && local)))
+        {
+            throw new TrainingFailedException("The Git URL is not an https, http, ssh or git URL (file:// only where an operator set Training:AllowLocalGitUrls).");
+        }
+
+        if (uri.Scheme != "file" && guard is not null)
+        {
+            try
+            {
+                await guard.ResolveAsync(uri.Host, ct);
+            }
+            catch (HostNotAllowedException e)
+            {
+                throw new TrainingFailedException(e.Message);
+            }
+        }
+
+        List<string> options = ["-c", "protocol.allow=never", "-c", "http.followRedirects=false"];
+        foreach (var scheme in local ? ["https", "http", "ssh", "git", "file"] : new[] { "https", "http", "ssh", "git" })
+        {
+            options.AddRange(["-c", $"protocol.{scheme}.allow=always"]);
+        }
+
+        return options;
     }
 
     private static Dictionary<string, string> BaseEnvironment()
