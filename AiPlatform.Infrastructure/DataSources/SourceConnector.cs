@@ -140,7 +140,6 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
                 DataSourceTls.Prefer => SslMode.Prefer,
                 _ => SslMode.Disable,
             },
-            Passfile = "/dev/null",
             Timeout = 10,
             CommandTimeout = 0,
             Pooling = false,

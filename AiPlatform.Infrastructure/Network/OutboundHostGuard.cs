@@ -180,7 +180,7 @@ public sealed class OutboundHostGuard
             return new IPAddress(address.GetAddressBytes()[12..]);
         }
 
-        return address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address;
+        return address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address;
     }
 
     private static bool Matches(IEnumerable<string> names, string name) =>
