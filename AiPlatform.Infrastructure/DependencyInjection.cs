@@ -52,6 +52,7 @@ public static class DependencyInjection
         AddIdentity(services, configuration);
         AddObjectStore(services, dataDirectory);
         services.AddSingleton<IScratchSpace>(new FileScratchSpace(dataDirectory));
+        services.AddSingleton(new Network.OutboundHostGuard(configuration.GetSection(Network.OutboundOptions.Section).Get<Network.OutboundOptions>() ?? new Network.OutboundOptions()));
         services.AddSingleton<IDatasetEngine, DuckDb.DuckDbDatasetEngine>();
         var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
         services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).Validate(o => o.MaxUploadBytes > 0, "Data:MaxUploadBytes must be positive.").ValidateOnStart();
@@ -89,7 +90,7 @@ public static class DependencyInjection
         services.AddSingleton<Core.Training.IBuiltInTrainer, Training.MlNetTrainer>();
         var sandbox = configuration.GetSection(Training.LocalSandboxOptions.Section).Get<Training.LocalSandboxOptions>() ?? new Training.LocalSandboxOptions();
         services.AddSingleton(sandbox);
-        services.AddSingleton<Core.Training.ITrainingBackend>(sp => new Training.LocalProcessBackend(training, sandbox, dataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Training.LocalProcessBackend>>()));
+        services.AddSingleton<Core.Training.ITrainingBackend>(sp => new Training.LocalProcessBackend(training, sandbox, dataDirectory, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Training.LocalProcessBackend>>(), sp.GetRequiredService<Network.OutboundHostGuard>()));
         services.AddSingleton<Core.Training.ITrainingStore, EfTrainingStore>();
         services.AddHostedService<Training.TrainingQueueService>();
         var kubernetes = configuration.GetSection("Training:Kubernetes").Get<Training.KubernetesTrainingOptions>() ?? new Training.KubernetesTrainingOptions();
@@ -107,7 +108,12 @@ public static class DependencyInjection
     private static void AddServing(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<Core.Chat.IChatStore, EfChatStore>();
-        services.AddHttpClient(nameof(Chat.OpenAiConnector), c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(nameof(Chat.OpenAiConnector), c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Network.OutboundHostGuard>().CreateHandler());
+
+        // The SDK's own NetworkTimeout governs chat and embedding calls (streamed answers run long).
+        services.AddHttpClient(Chat.OpenAiConnector.SdkClient, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Network.OutboundHostGuard>().CreateHandler());
         services.AddSingleton<Core.Chat.ILlmConnector, Chat.OpenAiConnector>();
         services.AddSingleton<Core.Knowledge.IKnowledgeStore, EfKnowledgeStore>();
         services.AddSingleton<Core.Knowledge.ITextExtractor, Knowledge.DocumentTextExtractor>();

@@ -30,9 +30,16 @@ public sealed class ChatUsageService(AccessService access, IChatStore store, Tim
     }
 
     /// <summary>The caller's allowance today: limit (null: none), used and when it resets.</summary>
-    public async Task<(long? Limit, long Used, DateTimeOffset ResetsAt)> RemainingAsync(CancellationToken ct)
+    public async Task<(long? Limit, long Used, DateTimeOffset ResetsAt)> RemainingAsync(CancellationToken ct) =>
+        await RemainingAsync(store, time, await access.RequireContextAsync(ct), ct);
+
+    /// <summary>Refuses the call when the caller's tokens for today are used up.</summary>
+    public async Task EnsureAllowanceAsync(CancellationToken ct) =>
+        await EnsureAllowanceAsync(store, time, await access.RequireContextAsync(ct), ct);
+
+    /// <summary>A user's allowance today, for work done on their behalf without a caller (jobs).</summary>
+    public static async Task<(long? Limit, long Used, DateTimeOffset ResetsAt)> RemainingAsync(IChatStore store, TimeProvider time, AccessContext context, CancellationToken ct)
     {
-        var context = await access.RequireContextAsync(ct);
         var quotas = await store.ListQuotasAsync(ct);
         var own = quotas.FirstOrDefault(q => q.PrincipalType == PrincipalType.User && q.PrincipalId == context.UserId);
         var groups = quotas.Where(q => q.PrincipalType == PrincipalType.Group && context.GroupIds.Contains(q.PrincipalId)).ToList();
@@ -43,10 +50,10 @@ public sealed class ChatUsageService(AccessService access, IChatStore store, Tim
         return (limit, used, new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
     }
 
-    /// <summary>Refuses the call when the caller's tokens for today are used up.</summary>
-    public async Task EnsureAllowanceAsync(CancellationToken ct)
+    /// <summary>Refuses work on a user's behalf when their tokens for today are used up.</summary>
+    public static async Task EnsureAllowanceAsync(IChatStore store, TimeProvider time, AccessContext context, CancellationToken ct)
     {
-        var (limit, used, resets) = await RemainingAsync(ct);
+        var (limit, used, resets) = await RemainingAsync(store, time, context, ct);
         if (limit is { } l && used >= l)
         {
             var wait = resets - time.GetUtcNow();

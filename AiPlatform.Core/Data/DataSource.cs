@@ -22,7 +22,12 @@ public sealed class DataSource : IOwnedObject
 
     public required string UserName { get; set; }
 
-    /// <summary>The password, encrypted with ASP.NET Data Protection (keys kept with the platform).</summary>
+    /// <summary>How the connection is secured (TLS and certificate checks).</summary>
+    public DataSourceTls Tls { get; set; }
+
+    /// <summary>
+    /// The password, bound to the endpoint it was entered for: a change of host, port, database (bucket), user or TLS
+    /// mode clears it unless it is entered again. Encrypted with ASP.NET Data Protection (keys kept with the platform).</summary>
     public string? ProtectedPassword { get; set; }
 
     public Guid OwnerId { get; set; }

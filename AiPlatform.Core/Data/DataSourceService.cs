@@ -39,10 +39,11 @@ public sealed class DataSourceService(
             Id = Guid.CreateVersion7(time.GetUtcNow()),
             Name = Required(input.Name, "name", 100),
             Kind = input.Kind,
-            Host = Required(input.Host, "host", 255),
+            Host = Host(input.Host),
             Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535."),
             Database = input.Kind == DataSourceKind.Kafka ? (input.Database ?? string.Empty).Trim() : Required(input.Database, "database", 128),
             UserName = Optional(input.Kind, input.UserName),
+            Tls = Tls(input.Kind, input.Tls),
             ProtectedPassword = string.IsNullOrEmpty(input.Password) ? null : secrets.Protect(input.Password),
             OwnerId = context.UserId,
             CreatedAt = time.GetUtcNow(),
@@ -55,17 +56,22 @@ public sealed class DataSourceService(
     {
         var (source, _) = await GetAsync(id, ct);
         await access.RequireLevelAsync(ObjectType, id, source.OwnerId, PermissionLevel.Write, ct);
+        var endpoint = Endpoint(source);
         source.Name = Required(input.Name, "name", 100);
-        source.Host = Required(input.Host, "host", 255);
+        source.Host = Host(input.Host);
         source.Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535.");
         source.Database = source.Kind == DataSourceKind.Kafka ? (input.Database ?? string.Empty).Trim() : Required(input.Database, "database", 128);
         source.UserName = Optional(source.Kind, input.UserName);
-        if (input.Password is not null)
+        source.Tls = Tls(source.Kind, input.Tls);
+
+        // The secret was entered for one endpoint: re-pointing the source (a Write grantee may) must not take it along.
+        var secretCleared = input.Password is null && source.ProtectedPassword is not null && Endpoint(source) != endpoint;
+        if (input.Password is not null || secretCleared)
         {
-            source.ProtectedPassword = input.Password.Length == 0 ? null : secrets.Protect(input.Password);
+            source.ProtectedPassword = string.IsNullOrEmpty(input.Password) ? null : secrets.Protect(input.Password);
         }
 
-        await store.UpdateAsync(source, await audit.EntryAsync("datasource.update", ObjectType, id, new { after = Describe(source), passwordChanged = input.Password is not null }, ct), ct);
+        await store.UpdateAsync(source, await audit.EntryAsync("datasource.update", ObjectType, id, new { after = Describe(source), passwordChanged = input.Password is not null, secretCleared }, ct), ct);
         return source;
     }
 
@@ -195,12 +201,34 @@ public sealed class DataSourceService(
 
     /// <summary>The connection with the decrypted password, for this call only.</summary>
     internal DatabaseConnection Connection(DataSource source) =>
-        new(source.Kind, source.Host, source.Port, source.Database, source.UserName, source.ProtectedPassword is null ? null : secrets.Unprotect(source.ProtectedPassword));
+        new(source.Kind, source.Host, source.Port, source.Database, source.UserName, source.ProtectedPassword is null ? null : secrets.Unprotect(source.ProtectedPassword), source.Tls);
 
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } s ? new SecurableObject(ObjectType, s.Id, s.Name, s.OwnerId) : null;
 
-    private static object Describe(DataSource s) => new { s.Name, s.Kind, s.Host, s.Port, s.Database, s.UserName };
+    private static object Describe(DataSource s) => new { s.Name, s.Kind, s.Host, s.Port, s.Database, s.UserName, s.Tls };
+
+    /// <summary>What the secret is bound to: where it is sent and how.</summary>
+    private static (string Host, int Port, string Database, string UserName, DataSourceTls Tls) Endpoint(DataSource s) =>
+        (s.Host.ToLowerInvariant(), s.Port, s.Database, s.UserName, s.Tls);
+
+    /// <summary>One host name or IP address: no socket paths, host lists or ports (the outbound policy checks where it leads at connect time).</summary>
+    private static string Host(string? value)
+    {
+        var host = Required(value, "host", 255);
+        var bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+        return Uri.CheckHostName(bare) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6
+            ? host
+            : throw new ValidationException("host", "Give one host name or IP address (no socket path, list or port).");
+    }
+
+    private static DataSourceTls Tls(DataSourceKind kind, DataSourceTls tls) => (kind, tls) switch
+    {
+        (DataSourceKind.Kafka, DataSourceTls.Prefer) => throw new ValidationException("tls", "Kafka has no Prefer mode: choose VerifyFull, VerifyCA, Require or Disable."),
+        (DataSourceKind.S3, DataSourceTls.Prefer or DataSourceTls.VerifyCA) => throw new ValidationException("tls", "S3 takes VerifyFull (https), Require (https without certificate checks) or Disable (http)."),
+        _ when Enum.IsDefined(tls) => tls,
+        _ => throw new ValidationException("tls", "Unknown TLS mode."),
+    };
 
     /// <summary>A table (or query) for databases; an object or prefix for S3; a topic (and optionally a start time) for Kafka.</summary>
     private static void RequireTarget(DataSourceKind kind, string? table, string? query)
@@ -222,4 +250,6 @@ public sealed class DataSourceService(
     }
 }
 
-public sealed record DataSourceInput(string? Name, DataSourceKind Kind, string? Host, int Port, string? Database, string? UserName, string? Password);
+/// <param name="Password">On update: null keeps the stored one (unless the endpoint changes), empty removes it.</param>
+/// <param name="Tls">How the connection is secured; verified TLS unless plaintext is chosen.</param>
+public sealed record DataSourceInput(string? Name, DataSourceKind Kind, string? Host, int Port, string? Database, string? UserName, string? Password, DataSourceTls Tls = DataSourceTls.VerifyFull);

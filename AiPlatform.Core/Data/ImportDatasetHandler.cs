@@ -19,7 +19,7 @@ public sealed class ImportDatasetHandler(IDataSourceStore sources, IDatabaseConn
     {
         var p = context.GetParameters<ImportParameters>() ?? throw new InvalidOperationException("The job has no import parameters.");
         var source = await sources.FindAsync(p.SourceId, ct) ?? throw new InvalidOperationException("The data source no longer exists.");
-        var connection = new DatabaseConnection(source.Kind, source.Host, source.Port, source.Database, source.UserName, source.ProtectedPassword is null ? null : secrets.Unprotect(source.ProtectedPassword));
+        var connection = new DatabaseConnection(source.Kind, source.Host, source.Port, source.Database, source.UserName, source.ProtectedPassword is null ? null : secrets.Unprotect(source.ProtectedPassword), source.Tls);
         var format = connector.ExportFormat(source.Kind);
         var path = scratch.NewFilePath(format.Extension());
         try

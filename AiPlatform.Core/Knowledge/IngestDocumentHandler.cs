@@ -52,7 +52,7 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
             }
 
             await context.LogAsync($"{sections.Count} sections, {chunks.Count} chunks of up to {kb.ChunkSize} characters.", ct);
-            var embedder = await embedders.GetAsync(kb.EmbeddingModel, ct);
+            var embedder = await embedders.GetAsync(kb.EmbeddingModel, parameters.RequestedBy ?? kb.OwnerId, ct);
             var rows = new List<KnowledgeChunk>(chunks.Count);
             for (var i = 0; i < chunks.Count; i += BatchSize)
             {
@@ -138,5 +138,6 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
         await context.ReportProgressAsync(progress, message, ct);
     }
 
-    public sealed record Parameters(Guid KnowledgeBaseId, Guid DocumentId, string ObjectKey);
+    /// <param name="RequestedBy">Whose right to the embedding model and whose tokens (jobs queued before it: the owner).</param>
+    public sealed record Parameters(Guid KnowledgeBaseId, Guid DocumentId, string ObjectKey, Guid? RequestedBy = null);
 }

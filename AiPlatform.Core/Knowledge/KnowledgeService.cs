@@ -191,7 +191,7 @@ public sealed class KnowledgeService(
             document.Error = null;
             document.UpdatedAt = now;
             await store.SaveDocumentAsync(document, existing is null, await audit.EntryAsync(existing is null ? "knowledge-document.add" : "knowledge-document.replace", ObjectType, id, new { document.FileName, document.SizeBytes }, ct), ct);
-            await EnqueueAsync(kb, document, context.UserName, ct);
+            await EnqueueAsync(kb, document, context, ct);
             return document;
         }
         catch
@@ -210,7 +210,7 @@ public sealed class KnowledgeService(
         document.Error = null;
         document.Progress = 0;
         await store.SaveDocumentAsync(document, false, null, ct);
-        await EnqueueAsync(kb, document, (await access.RequireContextAsync(ct)).UserName, ct);
+        await EnqueueAsync(kb, document, await access.RequireContextAsync(ct), ct);
         return document;
     }
 
@@ -286,7 +286,7 @@ public sealed class KnowledgeService(
         await store.FindAsync(id, ct) is { } kb ? new SecurableObject(ObjectType, kb.Id, kb.Name, kb.OwnerId) : null;
 
     private async Task<float[]> EmbedQuestionAsync(KnowledgeBase kb, string query, CancellationToken ct) =>
-        (await (await embedders.GetAsync(kb.EmbeddingModel, ct)).EmbedAsync([query], ct))[0];
+        (await (await embedders.GetAsync(kb.EmbeddingModel, (await access.RequireContextAsync(ct)).UserId, ct)).EmbedAsync([query], ct))[0];
 
     private async Task<IReadOnlyList<RetrievalHit>> SearchOneAsync(KnowledgeBase kb, string query, float[] vector, int topK, RetrievalMode mode, double threshold, CancellationToken ct)
     {
@@ -349,15 +349,11 @@ public sealed class KnowledgeService(
         var model = string.IsNullOrWhiteSpace(input.EmbeddingModel) ? kb.EmbeddingModel : input.EmbeddingModel.Trim();
         if (model != KnowledgeBase.LocalEmbedding && model != kb.EmbeddingModel)
         {
-            // A provider's model: the caller must be allowed to use it, and it must embed.
+            // A provider's model: the caller must be allowed to chat with it (403 otherwise), and it must embed.
             try
             {
-                var embedder = await embedders.GetAsync(model, ct);
+                var embedder = await embedders.GetAsync(model, (await access.RequireContextAsync(ct)).UserId, ct);
                 await embedder.EmbedAsync(["ping"], ct);
-            }
-            catch (NotFoundException)
-            {
-                throw new ValidationException("embeddingModel", $"'{model}' is not a model you can use: pick {KnowledgeBase.LocalEmbedding} or an enabled provider model.");
             }
             catch (Chat.ProviderUnavailableException e)
             {
@@ -370,7 +366,7 @@ public sealed class KnowledgeService(
 
     private async Task<int> EnqueueAllAsync(KnowledgeBase kb, CancellationToken ct)
     {
-        var user = (await access.RequireContextAsync(ct)).UserName;
+        var user = await access.RequireContextAsync(ct);
         var documents = await store.ListDocumentsAsync(kb.Id, ct);
         foreach (var document in documents)
         {
@@ -381,11 +377,12 @@ public sealed class KnowledgeService(
         return documents.Count;
     }
 
-    private async Task EnqueueAsync(KnowledgeBase kb, KnowledgeDocument document, string user, CancellationToken ct)
+    /// <summary>Queues the ingestion on behalf of <paramref name="user"/>: their right to the embedding model, their tokens.</summary>
+    private async Task EnqueueAsync(KnowledgeBase kb, KnowledgeDocument document, AccessContext user, CancellationToken ct)
     {
         var job = await jobs.EnqueueAsync(
-            new JobRequest(IngestDocumentHandler.JobKind, $"{kb.Name}: {document.FileName}", "knowledge-document", document.Id.ToString(), JsonSerializer.SerializeToElement(new IngestDocumentHandler.Parameters(kb.Id, document.Id, document.ObjectKey))),
-            user,
+            new JobRequest(IngestDocumentHandler.JobKind, $"{kb.Name}: {document.FileName}", "knowledge-document", document.Id.ToString(), JsonSerializer.SerializeToElement(new IngestDocumentHandler.Parameters(kb.Id, document.Id, document.ObjectKey, user.UserId))),
+            user.UserName,
             ct);
         document.JobId = job.Id;
 

@@ -44,7 +44,8 @@ public sealed class TrainingService(
     Jobs.IJobStore jobStore,
     IObjectStore objects,
     AuditRecorder audit,
-    TimeProvider time)
+    TimeProvider time,
+    TrainingSettings settings)
 {
     public const string SecurableType = "training-run";
     public const int MaxPriority = 100;
@@ -159,9 +160,9 @@ public sealed class TrainingService(
                     throw new ValidationException("codeKey", "Upload the code first; the key is not one of the platform's code uploads.");
                 }
 
-                if (custom.GitUrl is { } git && !(Uri.TryCreate(git, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh" or "git" or "file"))
+                if (custom.GitUrl is { } git && !(Uri.TryCreate(git, UriKind.Absolute, out var uri) && (uri.Scheme is "https" or "http" or "ssh" or "git" ? uri.Host.Length > 0 : uri.Scheme == "file" && settings.AllowLocalGitUrls)))
                 {
-                    throw new ValidationException("gitUrl", "A Git URL looks like https://host/group/repo.git.");
+                    throw new ValidationException("gitUrl", "A Git URL looks like https://host/group/repo.git (file:// URLs only where an operator set Training:AllowLocalGitUrls).");
                 }
 
                 if (custom.CodeKey is not null && custom.GitUrl is not null)

@@ -20,4 +20,10 @@ public sealed class TrainingSettings
 
     /// <summary>How many of a failed process's last output lines go into the run's error.</summary>
     public int ErrorTailLines { get; set; } = 20;
+
+    /// <summary>
+    /// Lets custom runs clone <c>file://</c> Git URLs (folders on the platform's machine). Off by default: a local path
+    /// reads whatever repository the platform can read. Remote URLs are checked against <c>DataSources:AllowedHosts</c>.
+    /// </summary>
+    public bool AllowLocalGitUrls { get; set; }
 }

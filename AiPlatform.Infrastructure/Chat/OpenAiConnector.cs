@@ -7,9 +7,14 @@ using OpenAI;
 
 namespace AiPlatform.Infrastructure.Chat;
 
-/// <summary>OpenAI-compatible endpoints through the official OpenAI SDK and Microsoft.Extensions.AI's <see cref="IChatClient"/>.</summary>
+/// <summary>
+/// OpenAI-compatible endpoints through the official OpenAI SDK and Microsoft.Extensions.AI's <see cref="IChatClient"/>;
+/// every connection goes through the outbound host guard (a provider's base URL cannot reach loopback or metadata).
+/// </summary>
 public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
 {
+    public const string SdkClient = nameof(OpenAiConnector) + ".Sdk";
+
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(100);
 
     public async Task<IReadOnlyList<RemoteModel>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct)
@@ -33,9 +38,13 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
             using var doc = JsonDocument.Parse(body);
             return [.. doc.RootElement.GetProperty("data").EnumerateArray().Select(m => new RemoteModel(m.GetProperty("id").GetString()!, ContextOf(m))).OrderBy(m => m.Id, StringComparer.Ordinal)];
         }
+        catch (HttpRequestException e) when (e.InnerException is AiPlatform.Core.Common.HostNotAllowedException denied)
+        {
+            throw denied;
+        }
         catch (HttpRequestException e)
         {
-            throw new ProviderUnavailableException($"The provider cannot be reached: {e.Message}");
+            throw new ProviderUnavailableException($"The provider cannot be reached: {e.HttpRequestError}.");
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -48,14 +57,19 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
     }
 
     public IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId) =>
-        new OpenAIClient(new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions { Endpoint = new Uri(baseUrl), NetworkTimeout = Timeout, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0) })
-            .GetChatClient(modelId)
-            .AsIChatClient();
+        Client(baseUrl, apiKey).GetChatClient(modelId).AsIChatClient();
 
     public IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string baseUrl, string? apiKey, string modelId) =>
-        new OpenAIClient(new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions { Endpoint = new Uri(baseUrl), NetworkTimeout = Timeout, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0) })
-            .GetEmbeddingClient(modelId)
-            .AsIEmbeddingGenerator();
+        Client(baseUrl, apiKey).GetEmbeddingClient(modelId).AsIEmbeddingGenerator();
+
+    private OpenAIClient Client(string baseUrl, string? apiKey) =>
+        new(new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(baseUrl),
+            NetworkTimeout = Timeout,
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+            Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http.CreateClient(SdkClient)),
+        });
 
     /// <summary>
     /// The context window where the model list tells it: vLLM <c>max_model_len</c>, LM Studio and OpenRouter

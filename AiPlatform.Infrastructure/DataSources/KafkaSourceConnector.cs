@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
+using AiPlatform.Infrastructure.Network;
 using Confluent.Kafka;
 
 namespace AiPlatform.Infrastructure.DataSources;
@@ -10,8 +11,10 @@ namespace AiPlatform.Infrastructure.DataSources;
 /// <summary>
 /// Kafka sources: a topic is read from its start (or from a time) up to the end offsets it had when the import began
 /// — a bounded snapshot — and written as JSON Lines (partition, offset, timestamp, key, value; JSON values kept as JSON).
+/// The bootstrap server is reached at an address the <see cref="OutboundHostGuard"/> checked, and every broker the
+/// cluster names is checked before a message is read.
 /// </summary>
-internal sealed class KafkaSourceConnector
+internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
@@ -160,31 +163,67 @@ internal sealed class KafkaSourceConnector
         return $"{{\"partition\":{message.Partition.Value},\"offset\":{message.Offset.Value},\"timestamp\":{JsonSerializer.Serialize(message.Message.Timestamp.UtcDateTime)},\"key\":{JsonSerializer.Serialize(key)},\"value\":{valueJson}}}";
     }
 
-    private static IReadOnlyList<string> Topics(DatabaseConnection connection)
+    private IReadOnlyList<string> Topics(DatabaseConnection connection)
     {
+        Metadata metadata;
         try
         {
             using var admin = new AdminClientBuilder(Config(connection, new AdminClientConfig())).Build();
-            return admin.GetMetadata(Timeout).Topics.Where(t => t.Error.Code == ErrorCode.NoError && !t.Topic.StartsWith("__", StringComparison.Ordinal)).Select(t => t.Topic).Order(StringComparer.Ordinal).ToList();
+            metadata = admin.GetMetadata(Timeout);
         }
         catch (KafkaException ex)
         {
-            var reason = connection.Password is { Length: > 0 } secret ? ex.Message.Replace(secret, "***", StringComparison.Ordinal) : ex.Message;
-            throw new ValidationException("connection", $"Cannot reach {connection}: {reason}");
+            throw new ValidationException("connection", $"Cannot reach {connection}: {Reason(ex.Error.Code)}.");
         }
+
+        // The cluster names its brokers; the consumer would connect to them next.
+        foreach (var broker in metadata.Brokers)
+        {
+            guard.ResolveAsync(broker.Host, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        return metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError && !t.Topic.StartsWith("__", StringComparison.Ordinal)).Select(t => t.Topic).Order(StringComparer.Ordinal).ToList();
     }
 
-    private static T Config<T>(DatabaseConnection connection, T config)
+    /// <summary>What failed, from librdkafka's error code only (its messages can carry what the remote end sent).</summary>
+    private static string Reason(ErrorCode code) => code switch
+    {
+        ErrorCode.Local_Authentication or ErrorCode.SaslAuthenticationFailed or ErrorCode.ClusterAuthorizationFailed or ErrorCode.TopicAuthorizationFailed => "authentication failed (check the user name and password)",
+        ErrorCode.Local_Ssl => "the TLS handshake failed (the certificate is not trusted or not for this host)",
+        ErrorCode.Local_TimedOut or ErrorCode.RequestTimedOut => "the connection timed out",
+        ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.BrokerNotAvailable => "the broker cannot be reached (refused, closed, or not Kafka)",
+        _ => $"the cluster answered with an error ({code})",
+    };
+
+    private T Config<T>(DatabaseConnection connection, T config)
         where T : ClientConfig
     {
-        config.BootstrapServers = $"{connection.Host}:{connection.Port}";
+        var addresses = guard.ResolveAsync(connection.Host, CancellationToken.None).GetAwaiter().GetResult();
+        var address = SourceConnector.Preferred(addresses);
+        var host = SourceConnector.ConnectByName(connection) ? connection.Host
+            : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]"
+            : address.ToString();
+        config.BootstrapServers = $"{host}:{connection.Port}";
         config.SocketTimeoutMs = 10_000;
+        var tls = connection.Tls != DataSourceTls.Disable;
+        config.SecurityProtocol = (string.IsNullOrEmpty(connection.UserName), tls) switch
+        {
+            (true, false) => SecurityProtocol.Plaintext,
+            (true, true) => SecurityProtocol.Ssl,
+            (false, false) => SecurityProtocol.SaslPlaintext,
+            (false, true) => SecurityProtocol.SaslSsl,
+        };
+        if (tls)
+        {
+            config.SslEndpointIdentificationAlgorithm = connection.Tls == DataSourceTls.VerifyFull ? SslEndpointIdentificationAlgorithm.Https : SslEndpointIdentificationAlgorithm.None;
+            config.EnableSslCertificateVerification = connection.Tls != DataSourceTls.Require;
+        }
+
         if (!string.IsNullOrEmpty(connection.UserName))
         {
-            config.SecurityProtocol = SecurityProtocol.SaslPlaintext;
             config.SaslMechanism = SaslMechanism.Plain;
             config.SaslUsername = connection.UserName;
-            config.SaslPassword = connection.Password;
+            config.SaslPassword = connection.Password ?? string.Empty;
         }
 
         return config;

@@ -1,6 +1,7 @@
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
 using AiPlatform.Core.Storage;
+using AiPlatform.Infrastructure.Network;
 using DuckDB.NET.Data;
 using Minio;
 using Minio.DataModel.Args;
@@ -9,28 +10,35 @@ namespace AiPlatform.Infrastructure.DataSources;
 
 /// <summary>
 /// S3/MinIO sources: the "table" is a key prefix; every CSV/TSV/Parquet/JSON Lines object under it (one format) is
-/// downloaded to the scratch folder and combined by column name into one CSV with DuckDB.
+/// downloaded to the scratch folder and combined by column name into one CSV with DuckDB. Every HTTP connection goes
+/// through the <see cref="OutboundHostGuard"/> (resolved, checked and connected to the checked address).
 /// </summary>
-internal sealed class S3SourceConnector(IScratchSpace scratch)
+internal sealed class S3SourceConnector(IScratchSpace scratch, OutboundHostGuard guard)
 {
     private const int MaxObjects = 1000;
 
+    private readonly Lazy<HttpClient> _verified = new(() => new HttpClient(guard.CreateHandler()) { Timeout = TimeSpan.FromMinutes(30) });
+
+    private readonly Lazy<HttpClient> _unverified = new(() => new HttpClient(guard.CreateHandler(verifyCertificate: false)) { Timeout = TimeSpan.FromMinutes(30) });
+
     public async Task TestAsync(DatabaseConnection connection, CancellationToken ct)
     {
+        // A clear refusal before the SDK sees the host; the connect callback checks again at every connection.
+        await guard.ResolveAsync(connection.Host, ct);
         var client = Client(connection);
         bool exists;
         try
         {
             exists = await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(connection.Database), ct);
         }
-        catch (Exception ex) when (ex is Minio.Exceptions.MinioException or HttpRequestException)
+        catch (Exception ex) when (ex is Minio.Exceptions.MinioException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            throw Fail(connection, ex.Message);
+            throw Fail(connection, ex);
         }
 
         if (!exists)
         {
-            throw Fail(connection, $"the bucket '{connection.Database}' does not exist");
+            throw new ValidationException("connection", $"Cannot reach {connection}: the bucket '{connection.Database}' does not exist.");
         }
     }
 
@@ -124,20 +132,31 @@ internal sealed class S3SourceConnector(IScratchSpace scratch)
         }
     }
 
-    private static IMinioClient Client(DatabaseConnection connection) =>
+    private IMinioClient Client(DatabaseConnection connection) =>
         new MinioClient()
             .WithEndpoint(connection.Host, connection.Port)
             .WithCredentials(connection.UserName, connection.Password)
-            .WithSSL(connection.Port == 443)
+            .WithSSL(connection.Tls != DataSourceTls.Disable)
+            .WithHttpClient(connection.Tls == DataSourceTls.Require ? _unverified.Value : _verified.Value)
             .Build();
 
-    private static ValidationException Fail(DatabaseConnection connection, string reason)
+    /// <summary>What failed, in the platform's words: never the server's own text.</summary>
+    private static PlatformException Fail(DatabaseConnection connection, Exception ex)
     {
-        if (connection.Password is { Length: > 0 } secret)
+        string? reason = null;
+        for (var e = ex; e is not null && reason is null; e = e.InnerException)
         {
-            reason = reason.Replace(secret, "***", StringComparison.Ordinal);
+            reason = e switch
+            {
+                HostNotAllowedException denied => throw denied,
+                System.Security.Authentication.AuthenticationException => "the TLS handshake failed (the certificate is not trusted or not for this host)",
+                System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } => "the connection was refused",
+                System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut } or TimeoutException or TaskCanceledException => "the connection timed out",
+                Minio.Exceptions.MinioException => "the server refused the request (check the access key, the secret key and the bucket)",
+                _ => null,
+            };
         }
 
-        return new ValidationException("connection", $"Cannot reach {connection}: {reason}");
+        return new ValidationException("connection", $"Cannot reach {connection}: {reason ?? "the server did not answer as S3 does"}.");
     }
 }

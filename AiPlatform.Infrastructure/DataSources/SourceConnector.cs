@@ -1,14 +1,19 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
+using AiPlatform.Infrastructure.Network;
 using Npgsql;
 
 namespace AiPlatform.Infrastructure.DataSources;
 
 /// <summary>
 /// External sources: S3/MinIO prefixes go to <see cref="S3SourceConnector"/>; PostgreSQL sources go through Npgsql: tables and read-only queries streamed with <c>COPY … TO STDOUT (FORMAT csv)</c>
-/// inside a READ ONLY transaction, so an import can never change the source.
+/// inside a READ ONLY transaction, so an import can never change the source. Every connection goes to an address the
+/// <see cref="OutboundHostGuard"/> checked.
 /// </summary>
-internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector kafka) : IDatabaseConnector
+internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector kafka, OutboundHostGuard guard) : IDatabaseConnector
 {
     public async Task TestAsync(DatabaseConnection connection, CancellationToken ct)
     {
@@ -116,36 +121,79 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static async Task<NpgsqlConnection> OpenAsync(DatabaseConnection connection, CancellationToken ct)
+    private async Task<NpgsqlConnection> OpenAsync(DatabaseConnection connection, CancellationToken ct)
     {
+        var addresses = await guard.ResolveAsync(connection.Host, ct);
         var builder = new NpgsqlConnectionStringBuilder
         {
-            Host = connection.Host,
+            // Connect to the checked address; only full verification needs the name (for the certificate), and then a
+            // server reached by a re-resolved name must still prove it holds that name before any password is sent.
+            Host = ConnectByName(connection) ? connection.Host : Preferred(addresses).ToString(),
             Port = connection.Port,
             Database = connection.Database,
             Username = connection.UserName,
-            Password = connection.Password,
+            SslMode = connection.Tls switch
+            {
+                DataSourceTls.VerifyFull => SslMode.VerifyFull,
+                DataSourceTls.VerifyCA => SslMode.VerifyCA,
+                DataSourceTls.Require => SslMode.Require,
+                DataSourceTls.Prefer => SslMode.Prefer,
+                _ => SslMode.Disable,
+            },
             Timeout = 10,
             CommandTimeout = 0,
             Pooling = false,
             ApplicationName = "AiPlatform import",
         };
-        var db = new NpgsqlConnection(builder.ConnectionString);
+        var sources = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+
+        // The stored password or nothing: never one of the platform's own (PGPASSWORD, ~/.pgpass) in its place.
+        sources.UsePasswordProvider(_ => connection.Password ?? string.Empty, (_, _) => ValueTask.FromResult(connection.Password ?? string.Empty));
+        var db = sources.Build().CreateConnection();
         try
         {
             await db.OpenAsync(ct);
             return db;
         }
-        catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException or IOException or AuthenticationException)
         {
             await db.DisposeAsync();
-            var reason = ex is PostgresException pg ? pg.MessageText : ex.Message;
-            if (connection.Password is { Length: > 0 } password)
-            {
-                reason = reason.Replace(password, "***", StringComparison.Ordinal);
-            }
-
-            throw new ValidationException("connection", $"Cannot connect to {connection}: {reason}");
+            throw new ValidationException("connection", $"Cannot connect to {connection}: {Reason(ex, connection.Tls)}.");
         }
+    }
+
+    internal static bool ConnectByName(DatabaseConnection connection) =>
+        connection.Tls == DataSourceTls.VerifyFull && !IPAddress.TryParse(connection.Host.Trim('[', ']'), out _);
+
+    internal static IPAddress Preferred(IPAddress[] addresses) =>
+        addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
+
+    /// <summary>What failed, in the platform's words: never the server's own text, which could be anything a non-database answers.</summary>
+    internal static string Reason(Exception ex, DataSourceTls tls)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException { SqlState: "28P01" or "28000" }:
+                    return "authentication failed (check the user name and password)";
+                case PostgresException { SqlState: "3D000" }:
+                    return "the database does not exist";
+                case PostgresException pg:
+                    return $"the server refused the connection (SQLSTATE {pg.SqlState})";
+                case AuthenticationException:
+                    return "the TLS handshake failed (the certificate is not trusted or not for this host)";
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
+                    return "the connection was refused";
+                case SocketException { SocketErrorCode: SocketError.TimedOut } or TimeoutException:
+                    return "the connection timed out";
+                case SocketException { SocketErrorCode: SocketError.HostUnreachable or SocketError.NetworkUnreachable }:
+                    return "the host is unreachable";
+            }
+        }
+
+        return tls is DataSourceTls.Disable or DataSourceTls.Prefer
+            ? "the server did not answer as PostgreSQL does"
+            : "TLS could not be set up, or the server did not answer as PostgreSQL does";
     }
 }

@@ -13,7 +13,7 @@ namespace AiPlatform.Infrastructure.Training;
 /// killed on cancel or timeout. The command runs inside a bubblewrap sandbox (<see cref="BubblewrapSandbox"/>); without
 /// a working sandbox custom code is refused unless <see cref="LocalSandboxOptions.AllowUnsandboxed"/> is set.
 /// </summary>
-public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxOptions sandboxOptions, string dataDirectory, ILogger<LocalProcessBackend> logger) : ITrainingBackend
+public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxOptions sandboxOptions, string dataDirectory, ILogger<LocalProcessBackend> logger, Network.OutboundHostGuard? guard = null) : ITrainingBackend
 {
     private static readonly string[] InheritedVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"];
 
@@ -61,7 +61,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             else if (launch.GitUrl is { } git)
             {
                 await log($"Cloning {git}{(launch.GitRef is { } r ? " at " + r : string.Empty)}.");
-                var clone = await RunProcessAsync("git", ["clone", "--quiet", "--", git, "."], folder, BaseEnvironment(), log, null, ct);
+                var clone = await RunProcessAsync("git", [.. await GitOptionsAsync(git, ct), "clone", "--quiet", "--", git, "."], folder, BaseEnvironment(), log, null, ct);
                 if (clone != 0)
                 {
                     throw new TrainingFailedException($"git clone failed with exit code {clone}.");
@@ -196,6 +196,39 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
                 logger.LogWarning(again, "Could not remove the working folder {Folder}", run);
             }
         }
+    }
+
+    /// <summary>
+    /// Checks where a clone goes (the outbound host policy; <c>file://</c> only with Training:AllowLocalGitUrls) and
+    /// returns options that keep git on the transports allowed and off redirects to elsewhere.
+    /// </summary>
+    private async Task<List<string>> GitOptionsAsync(string url, CancellationToken ct)
+    {
+        var local = settings.AllowLocalGitUrls;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme is "https" or "http" or "ssh" or "git" || (uri.Scheme == "file" && local)))
+        {
+            throw new TrainingFailedException("The Git URL is not an https, http, ssh or git URL (file:// only where an operator set Training:AllowLocalGitUrls).");
+        }
+
+        if (uri.Scheme != "file" && guard is not null)
+        {
+            try
+            {
+                await guard.ResolveAsync(uri.Host, ct);
+            }
+            catch (HostNotAllowedException e)
+            {
+                throw new TrainingFailedException(e.Message);
+            }
+        }
+
+        List<string> options = ["-c", "protocol.allow=never", "-c", "http.followRedirects=false"];
+        foreach (var scheme in local ? ["https", "http", "ssh", "git", "file"] : new[] { "https", "http", "ssh", "git" })
+        {
+            options.AddRange(["-c", $"protocol.{scheme}.allow=always"]);
+        }
+
+        return options;
     }
 
     private static Dictionary<string, string> BaseEnvironment()

@@ -12,6 +12,7 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
         var (status, title) = exception switch
         {
             ValidationException or AiPlatform.Core.Serving.InferenceInputException => (StatusCodes.Status400BadRequest, "The request is invalid."),
+            HostNotAllowedException => (StatusCodes.Status400BadRequest, "The host is not allowed."),
             AiPlatform.Core.Serving.EndpointUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The endpoint cannot answer now."),
             AiPlatform.Core.Chat.ProviderUnavailableException => (StatusCodes.Status502BadGateway, "The model provider did not answer."),
             AiPlatform.Core.Chat.QuotaExceededException => (StatusCodes.Status429TooManyRequests, "Quota exceeded."),

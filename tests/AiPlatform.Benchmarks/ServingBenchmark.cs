@@ -92,6 +92,7 @@ public static class ServingBenchmark
             b.UseEnvironment("Production");
             b.UseSetting("Platform:DataDirectory", data);
             b.UseSetting("Admin:InitialPassword", Password);
+            b.UseSetting("DataSources:AllowedHosts:0", "127.0.0.1");
             b.UseSetting("Jobs:StorageScanCron", string.Empty);
             b.UseSetting("Jobs:StorageCleanupCron", string.Empty);
             b.UseSetting("Serilog:MinimumLevel:Default", "Warning");

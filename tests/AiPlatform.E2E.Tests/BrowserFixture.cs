@@ -150,6 +150,10 @@ public class BrowserFixture : IAsyncLifetime
             builder.UseSetting("Jobs:StorageScanCron", "");
             builder.UseSetting("Jobs:StorageCleanupCron", "");
             builder.UseSetting("Admin:InitialPassword", AdminPassword);
+            builder.UseSetting("DataSources:AllowedHosts:0", "127.0.0.0/8");
+            builder.UseSetting("DataSources:AllowedHosts:1", "::1");
+            builder.UseSetting("DataSources:AllowedHosts:2", "localhost");
+            builder.UseSetting("Training:AllowLocalGitUrls", "true");
 
             // A page left while a chart's first JavaScript call is in flight disposes only when that call times out
             // (Blazor's 60 s JS interop timeout: Plotly.Blazor's dispose waits for it). Let shutdown outlast that

@@ -17,6 +17,7 @@ internal sealed class DataSourceConfiguration : IEntityTypeConfiguration<DataSou
         builder.Property(s => s.Host).HasMaxLength(255);
         builder.Property(s => s.Database).HasMaxLength(128);
         builder.Property(s => s.UserName).HasMaxLength(128);
+        builder.Property(s => s.Tls).HasConversion<string>().HasMaxLength(20);
         builder.Property(s => s.ProtectedPassword).HasMaxLength(2000);
         builder.HasOne<PlatformUser>().WithMany().HasForeignKey(s => s.OwnerId).OnDelete(DeleteBehavior.Restrict);
     }

@@ -24,7 +24,7 @@ public static class DataSourceEndpoints
             return TypedResults.Ok(DataSourceView.From(source, level));
         }).WithName("GetDataSource");
         group.MapPut("/{id:guid}", async (Guid id, DataSourceInput body, DataSourceService s, CancellationToken ct) =>
-            TypedResults.Ok(DataSourceView.From(await s.UpdateAsync(id, body, ct), null))).WithName("UpdateDataSource").WithSummary("A null password keeps the stored one; an empty one removes it.");
+            TypedResults.Ok(DataSourceView.From(await s.UpdateAsync(id, body, ct), null))).WithName("UpdateDataSource").WithSummary("A null password keeps the stored one while host, port, database, user and TLS stay the same (a change clears it unless it is given again); an empty one removes it.");
         group.MapDelete("/{id:guid}", async (Guid id, DataSourceService s, CancellationToken ct) =>
         {
             await s.DeleteAsync(id, ct);
@@ -61,9 +61,9 @@ public sealed record ScheduleRequest(Guid DatasetId, string? Table, string? Quer
 
 public sealed record ImportRequest(Guid DatasetId, string? Table, string? Query, string? Message);
 
-/// <summary>A data source as the API shows it: never the password, only whether one is stored.</summary>
-public sealed record DataSourceView(Guid Id, string Name, DataSourceKind Kind, string Host, int Port, string Database, string UserName, bool HasPassword, Guid OwnerId, DateTimeOffset CreatedAt, PermissionLevel? Permission)
+/// <summary>A data source as the API shows it: never the password, only whether one is stored (<c>hasSecret</c>; <c>hasPassword</c> is the older name).</summary>
+public sealed record DataSourceView(Guid Id, string Name, DataSourceKind Kind, string Host, int Port, string Database, string UserName, DataSourceTls Tls, bool HasSecret, bool HasPassword, Guid OwnerId, DateTimeOffset CreatedAt, PermissionLevel? Permission)
 {
     public static DataSourceView From(DataSource s, PermissionLevel? level) =>
-        new(s.Id, s.Name, s.Kind, s.Host, s.Port, s.Database, s.UserName, s.ProtectedPassword is not null, s.OwnerId, s.CreatedAt, level);
+        new(s.Id, s.Name, s.Kind, s.Host, s.Port, s.Database, s.UserName, s.Tls, s.ProtectedPassword is not null, s.ProtectedPassword is not null, s.OwnerId, s.CreatedAt, level);
 }

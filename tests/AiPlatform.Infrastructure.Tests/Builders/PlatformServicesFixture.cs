@@ -34,6 +34,12 @@ public abstract class PlatformServicesFixture : IAsyncLifetime
             ["Platform:DataDirectory"] = DataDirectory,
             ["Jobs:PollInterval"] = "00:00:00.100",
             ["Admin:InitialPassword"] = AdminPassword,
+
+            // The peers (PostgreSQL, S3, the LLM server, Kafka's mock cluster, file:// Git repositories) live on this machine.
+            ["DataSources:AllowedHosts:0"] = "127.0.0.0/8",
+            ["DataSources:AllowedHosts:1"] = "::1",
+            ["DataSources:AllowedHosts:2"] = "localhost",
+            ["Training:AllowLocalGitUrls"] = "true",
         };
         foreach (var (key, value) in await DatabaseSettingsAsync())
         {

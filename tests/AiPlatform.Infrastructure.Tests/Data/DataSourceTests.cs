@@ -107,8 +107,8 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
             await client.PutObjectAsync(new Minio.DataModel.Args.PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(new MemoryStream(bytes)).WithObjectSize(bytes.Length));
         }
 
-        var source = await Sources.CreateAsync(new DataSourceInput("bucket-" + bucket, DataSourceKind.S3, endpoint[0], int.Parse(endpoint[1], System.Globalization.CultureInfo.InvariantCulture), bucket, TestPeers.S3AccessKey, TestPeers.S3SecretKey), None);
-        var wrong = await Sources.CreateAsync(new DataSourceInput("bad-" + bucket, DataSourceKind.S3, endpoint[0], int.Parse(endpoint[1], System.Globalization.CultureInfo.InvariantCulture), bucket, TestPeers.S3AccessKey, "wrong-secret-value"), None);
+        var source = await Sources.CreateAsync(new DataSourceInput("bucket-" + bucket, DataSourceKind.S3, endpoint[0], int.Parse(endpoint[1], System.Globalization.CultureInfo.InvariantCulture), bucket, TestPeers.S3AccessKey, TestPeers.S3SecretKey, DataSourceTls.Disable), None);
+        var wrong = await Sources.CreateAsync(new DataSourceInput("bad-" + bucket, DataSourceKind.S3, endpoint[0], int.Parse(endpoint[1], System.Globalization.CultureInfo.InvariantCulture), bucket, TestPeers.S3AccessKey, "wrong-secret-value", DataSourceTls.Disable), None);
         var dataset = await fixture.Get<DatasetService>().CreateAsync("s3-" + bucket, null, null, None);
 
         await Sources.TestAsync(source.Id, None);
@@ -139,7 +139,7 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         await producer.ProduceAsync(new Confluent.Kafka.TopicPartition(topic, new Confluent.Kafka.Partition(0)), new Confluent.Kafka.Message<string, string> { Key = "raw", Value = "not json" });
         using var admin = new Confluent.Kafka.DependentAdminClientBuilder(producer.Handle).Build();
         var broker = admin.GetMetadata(TimeSpan.FromSeconds(5)).Brokers.Single();
-        var source = await Sources.CreateAsync(new DataSourceInput("kafka-" + _database, DataSourceKind.Kafka, broker.Host, broker.Port, "-", "", null), None);
+        var source = await Sources.CreateAsync(new DataSourceInput("kafka-" + _database, DataSourceKind.Kafka, broker.Host, broker.Port, "-", "", null, DataSourceTls.Disable), None);
         var dataset = await fixture.Get<DatasetService>().CreateAsync("events-" + _database, null, null, None);
 
         await Sources.TestAsync(source.Id, None);
@@ -175,7 +175,7 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         source.ProtectedPassword.ShouldNotBeNull();
         source.ProtectedPassword.ShouldNotContain(Password);
         var error = await Should.ThrowAsync<ValidationException>(() => Sources.TestAsync(wrong.Id, None));
-        error.Errors["connection"].Single().ShouldContain("password authentication failed");
+        error.Errors["connection"].Single().ShouldContain("authentication failed");
         error.Errors["connection"].Single().ShouldNotContain(Password);
         var audit = await fixture.Get<AuditService>().QueryAsync(new AuditQuery(ObjectId: source.Id.ToString()), None);
         audit.Items.ShouldNotBeEmpty();
@@ -185,7 +185,7 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
     private Task<DataSource> CreateSourceAsync(string password)
     {
         var builder = new NpgsqlConnectionStringBuilder(TestPeers.PostgresConnectionString);
-        return Sources.CreateAsync(new DataSourceInput("src-" + Guid.NewGuid().ToString("N")[..6], DataSourceKind.Postgres, builder.Host, builder.Port, _database, _role, password), None);
+        return Sources.CreateAsync(new DataSourceInput("src-" + Guid.NewGuid().ToString("N")[..6], DataSourceKind.Postgres, builder.Host, builder.Port, _database, _role, password, DataSourceTls.Disable), None);
     }
 
     private async Task<JobRecord> RunAsync(JobRecord job)

@@ -103,8 +103,55 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
         hits.Single().Text.ShouldContain("third floor");
         (await Knowledge.GetDocumentAsync(kb.Id, document.Id, None)).Chunks.Single().Embedding.Length.ShouldBe(64 * sizeof(float));
 
-        var error = await Should.ThrowAsync<ValidationException>(() => Knowledge.CreateAsync(new KnowledgeBaseInput("bad-" + Suffix(), null, EmbeddingModel: "no-such-model"), None));
-        error.Errors.ShouldContainKey("embeddingModel");
+        // An unknown model reads like one the caller may not use: no oracle for model names.
+        (await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Knowledge.CreateAsync(new KnowledgeBaseInput("bad-" + Suffix(), null, EmbeddingModel: "no-such-model"), None))).Message.ShouldContain("may use");
+    }
+
+    [Fact]
+    public async Task A_model_a_user_may_not_chat_with_cannot_embed_for_them_and_embedding_tokens_count_in_usage_and_quota()
+    {
+        var model = await ModelAsync();
+        await fixture.Get<ProviderService>().SetModelAsync(model.Id, true, false, model.ContextTokens, None);
+        var user = await fixture.CreateUserAsync("embedder" + Suffix(), AiPlatform.Core.Access.SystemRoles.AppBuilder);
+
+        // At create: the restricted model is refused (403), the built-in one is fine.
+        await fixture.As(user, async () =>
+        {
+            var refused = await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Knowledge.CreateAsync(new KnowledgeBaseInput("stolen-" + Suffix(), null, EmbeddingModel: model.Name), None));
+            refused.Message.ShouldContain(model.Name);
+        });
+
+        // At ingestion: a knowledge base the administrator set up with the model, shared for writing, does not embed
+        // through it for the user.
+        var shared = await Knowledge.CreateAsync(new KnowledgeBaseInput("shared-" + Suffix(), null, EmbeddingModel: model.Name), None);
+        await fixture.Get<AiPlatform.Core.Access.SharingService>().GrantAsync(KnowledgeService.ObjectTypeName, shared.Id, AiPlatform.Core.Access.PrincipalType.User, user.Id, AiPlatform.Core.Access.PermissionLevel.Write, None);
+        KnowledgeDocument upload = default!;
+        await fixture.As(user, async () => upload = await Knowledge.UploadAsync(shared.Id, new MemoryStream("Room 12 holds the archive."u8.ToArray()), "rooms.txt", None));
+        await fixture.Get<JobRunner>().RunAsync(upload.JobId!.Value, None);
+        var failed = (await Knowledge.ListDocumentsAsync(shared.Id, None)).Single();
+        failed.Status.ShouldBe(DocumentStatus.Failed);
+        failed.Error!.ShouldContain("may use");
+        await fixture.As(user, async () => await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Knowledge.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
+        var usage = fixture.Get<IChatStore>();
+        (await usage.ListUsageAsync(DateOnly.FromDateTime(DateTime.UtcNow), user.Id, None)).ShouldBeEmpty();
+
+        // Granted: ingestion embeds, and its tokens are the user's.
+        await fixture.Get<AiPlatform.Core.Access.SharingService>().GrantAsync(AiPlatform.Core.Access.SecurableTypes.LlmModel, model.Id, AiPlatform.Core.Access.PrincipalType.User, user.Id, AiPlatform.Core.Access.PermissionLevel.Read, None);
+        await fixture.As(user, async () => upload = await Knowledge.UploadAsync(shared.Id, new MemoryStream("Room 12 holds the archive, and room 14 the printers."u8.ToArray()), "rooms.txt", None));
+        await fixture.Get<JobRunner>().RunAsync(upload.JobId!.Value, None);
+        (await Knowledge.ListDocumentsAsync(shared.Id, None)).Single().Status.ShouldBe(DocumentStatus.Ready);
+        var rows = (await usage.ListUsageAsync(DateOnly.FromDateTime(DateTime.UtcNow), user.Id, None)).Where(u => u.Model == model.Name && u.Source == EmbedderFactory.UsageSource).ToList();
+        rows.ShouldNotBeEmpty();
+        rows.Sum(r => r.PromptTokens).ShouldBeGreaterThan(0);
+
+        // Out of tokens: ingestion stops with the reason, and so does a question.
+        await fixture.Get<ChatUsageService>().SetQuotaAsync(AiPlatform.Core.Access.PrincipalType.User, user.Id, 1, None);
+        await fixture.As(user, async () => upload = await Knowledge.UploadAsync(shared.Id, new MemoryStream("Room 16 is new."u8.ToArray()), "more.txt", None));
+        await fixture.Get<JobRunner>().RunAsync(upload.JobId!.Value, None);
+        var blocked = (await Knowledge.ListDocumentsAsync(shared.Id, None)).Single(d => d.FileName == "more.txt");
+        blocked.Status.ShouldBe(DocumentStatus.Failed);
+        blocked.Error!.ShouldContain("quota");
+        await fixture.As(user, async () => await Should.ThrowAsync<QuotaExceededException>(() => Knowledge.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];

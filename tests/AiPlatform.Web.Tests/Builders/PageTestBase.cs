@@ -26,6 +26,9 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
         {
             ["Platform:DataDirectory"] = _data,
             ["Admin:InitialPassword"] = "Admin-Passw0rd-Bunit",
+            ["DataSources:AllowedHosts:0"] = "127.0.0.0/8",
+            ["DataSources:AllowedHosts:1"] = "::1",
+            ["DataSources:AllowedHosts:2"] = "localhost",
         }).Build();
         Services.AddLogging();
         Services.AddMetrics();

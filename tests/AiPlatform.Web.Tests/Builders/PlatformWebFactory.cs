@@ -25,9 +25,21 @@ public class PlatformWebFactoryBase(string? dataDirectory = null) : WebApplicati
         builder.UseSetting("Jobs:StorageCleanupCron", "");
         builder.UseSetting("Admin:InitialPassword", AdminPassword);
         builder.UseSetting("Observability:MetricsToken", MetricsToken);
+
+        if (AllowLocalPeers)
+        {
+            // The peers (PostgreSQL, S3, the LLM server, Git repositories) live on this machine.
+            builder.UseSetting("DataSources:AllowedHosts:0", "127.0.0.0/8");
+            builder.UseSetting("DataSources:AllowedHosts:1", "::1");
+            builder.UseSetting("DataSources:AllowedHosts:2", "localhost");
+            builder.UseSetting("Training:AllowLocalGitUrls", "true");
+        }
         builder.ConfigureTestServices(services => services.AddScoped<IJobHandler, SlowJobHandler>());
         Configure(builder);
     }
+
+    /// <summary>Whether sources, providers and Git may reach this machine (the test peers); false keeps the shipped default.</summary>
+    protected virtual bool AllowLocalPeers => true;
 
     /// <summary>Extra settings of a derived factory.</summary>
     protected virtual void Configure(IWebHostBuilder builder)
@@ -63,3 +75,9 @@ public class PlatformWebFactoryBase(string? dataDirectory = null) : WebApplicati
 
 /// <summary>The app in its embedded default on a temporary data folder.</summary>
 public sealed class PlatformWebFactory(string? dataDirectory = null) : PlatformWebFactoryBase(dataDirectory);
+
+/// <summary>The app with the shipped outbound policy: nothing on this machine may be reached.</summary>
+public sealed class DefaultOutboundWebFactory : PlatformWebFactoryBase
+{
+    protected override bool AllowLocalPeers => false;
+}

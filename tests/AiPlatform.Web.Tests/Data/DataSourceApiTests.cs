@@ -47,7 +47,7 @@ public sealed class DataSourceApiTests : IAsyncLifetime
         var refused = await _admin.PostAsync($"/api/v1/data-sources/{bad}/test", null);
         refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var problem = await refused.Content.ReadAsStringAsync();
-        problem.ShouldContain("password authentication failed");
+        problem.ShouldContain("authentication failed");
         problem.ShouldNotContain("not-the-password-123");
         (await _admin.GetStringAsync($"/api/v1/audit?objectType=data-source")).ShouldNotContain("not-the-password-123");
         (await _admin.GetStringAsync("/api/v1/data-sources")).ShouldNotContain(_server.Password!);
@@ -93,5 +93,5 @@ public sealed class DataSourceApiTests : IAsyncLifetime
     }
 
     private object Source(string name, string password) =>
-        new { name, kind = "Postgres", host = _server.Host, port = _server.Port, database = _server.Database, userName = _server.Username, password };
+        new { name, kind = "Postgres", host = _server.Host, port = _server.Port, database = _server.Database, userName = _server.Username, password, tls = "Disable" };
 }

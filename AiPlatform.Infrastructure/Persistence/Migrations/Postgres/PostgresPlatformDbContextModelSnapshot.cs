@@ -708,6 +708,12 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("protected_password");
 
+                    b.Property<string>("Tls")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("tls");
+
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(128)

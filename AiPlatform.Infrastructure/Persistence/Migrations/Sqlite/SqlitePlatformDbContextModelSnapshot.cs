@@ -701,6 +701,12 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("protected_password");
 
+                    b.Property<string>("Tls")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tls");
+
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(128)

@@ -1,0 +1,11 @@
+namespace AiPlatform.Core.Common;
+
+/// <summary>
+/// The platform refused to connect to a host: it is (or resolves to) an address the outbound policy refuses — loopback,
+/// link-local and cloud metadata, unspecified, the platform's own addresses, a socket path — or one an operator denied.
+/// </summary>
+public sealed class HostNotAllowedException(string host, string reason)
+    : PlatformException("host-not-allowed", $"The host '{host}' is not allowed: {reason}. An operator can allow it with DataSources:AllowedHosts.")
+{
+    public string Host { get; } = host;
+}
