@@ -52,7 +52,7 @@ public static class DependencyInjection
         AddIdentity(services, configuration);
         AddObjectStore(services, dataDirectory);
         services.AddSingleton<IScratchSpace>(new FileScratchSpace(dataDirectory));
-        services.AddSingleton<IDatasetEngine, DuckDb.DuckDbDatasetEngine>();
+        services.AddSingleton<IDatasetEngine>(sp => new DuckDb.DuckDbDatasetEngine(sp.GetRequiredService<SqlSettings>(), dataDirectory));
         var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
         services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).Validate(o => o.MaxUploadBytes > 0, "Data:MaxUploadBytes must be positive.").ValidateOnStart();
         services.AddSingleton(new DatasetSettings(data.MaxUploadBytes));
