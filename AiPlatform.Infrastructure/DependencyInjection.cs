@@ -53,7 +53,7 @@ public static class DependencyInjection
         AddObjectStore(services, dataDirectory);
         services.AddSingleton<IScratchSpace>(new FileScratchSpace(dataDirectory));
         services.AddSingleton(new Network.OutboundHostGuard(configuration.GetSection(Network.OutboundOptions.Section).Get<Network.OutboundOptions>() ?? new Network.OutboundOptions()));
-        services.AddSingleton<IDatasetEngine, DuckDb.DuckDbDatasetEngine>();
+        services.AddSingleton<IDatasetEngine>(sp => new DuckDb.DuckDbDatasetEngine(sp.GetRequiredService<SqlSettings>(), dataDirectory));
         var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
         services.AddOptions<DataOptions>().Bind(configuration.GetSection(DataOptions.Section)).Validate(o => o.MaxUploadBytes > 0, "Data:MaxUploadBytes must be positive.").ValidateOnStart();
         services.AddSingleton(new DatasetSettings(data.MaxUploadBytes));

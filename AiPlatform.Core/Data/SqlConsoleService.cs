@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
@@ -8,9 +7,11 @@ namespace AiPlatform.Core.Data;
 
 /// <summary>
 /// The SQL console: read-only queries over the datasets the caller may read, addressed by name (latest version).
-/// Nothing else is reachable: DuckDB runs with external access off and its configuration locked.
+/// Which statements may run is decided by the engine with DuckDB's own parser (one SELECT, WITH, VALUES, DESCRIBE,
+/// SUMMARIZE or EXPLAIN without ANALYZE, reading only those datasets), never here by the text; the engine also runs
+/// DuckDB with external access off, extensions off and its configuration locked.
 /// </summary>
-public sealed partial class SqlConsoleService(
+public sealed class SqlConsoleService(
     AccessService access,
     IDatasetStore store,
     IObjectStore objects,
@@ -20,7 +21,8 @@ public sealed partial class SqlConsoleService(
 {
     public const int MaxSqlLength = 20_000;
 
-    private static readonly string[] ReadOnlyStarts = ["SELECT", "WITH", "FROM", "VALUES", "DESCRIBE", "SUMMARIZE", "EXPLAIN", "PIVOT", "UNPIVOT", "TABLE"];
+    /// <summary>Problem code of SQL that is not one read-only query (a 400, like any validation error).</summary>
+    public const string NotReadOnlyCode = "sql-not-read-only";
 
     public async Task<SqlResult> RunAsync(string sql, CancellationToken ct)
     {
@@ -58,7 +60,7 @@ public sealed partial class SqlConsoleService(
         }
     }
 
-    /// <summary>One read-only statement, without a trailing semicolon.</summary>
+    /// <summary>Some SQL within the length limit, without a trailing semicolon; the engine decides whether it is one read-only query.</summary>
     internal static string Validate(string? sql)
     {
         var text = (sql ?? string.Empty).Trim().TrimEnd(';').Trim();
@@ -70,17 +72,6 @@ public sealed partial class SqlConsoleService(
         if (text.Length > MaxSqlLength)
         {
             throw new ValidationException("sql", $"A query has at most {MaxSqlLength} characters.");
-        }
-
-        if (HasSemicolonOutsideQuotes(text))
-        {
-            throw new ValidationException("sql", "Run one statement at a time.");
-        }
-
-        var first = FirstWord().Match(StripComments(text)).Value.ToUpperInvariant();
-        if (!ReadOnlyStarts.Contains(first))
-        {
-            throw new ValidationException("sql", "The console runs read-only queries (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE, …).");
         }
 
         return text;
@@ -117,47 +108,4 @@ public sealed partial class SqlConsoleService(
     private static bool Mentions(string sql, string name) =>
         sql.Contains('"' + name + '"', StringComparison.OrdinalIgnoreCase)
         || Regex.IsMatch(sql, $@"(?<![\w""]){Regex.Escape(name)}(?![\w""])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-
-    private static bool HasSemicolonOutsideQuotes(string text)
-    {
-        var quote = '\0';
-        foreach (var c in text)
-        {
-            if (quote != '\0')
-            {
-                if (c == quote)
-                {
-                    quote = '\0';
-                }
-            }
-            else if (c is '\'' or '"')
-            {
-                quote = c;
-            }
-            else if (c == ';')
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static string StripComments(string text)
-    {
-        var builder = new StringBuilder();
-        foreach (var line in text.Split('\n'))
-        {
-            var trimmed = line.TrimStart();
-            if (!trimmed.StartsWith("--", StringComparison.Ordinal))
-            {
-                builder.AppendLine(line);
-            }
-        }
-
-        return builder.ToString().TrimStart();
-    }
-
-    [GeneratedRegex(@"^\w+", RegexOptions.CultureInvariant)]
-    private static partial Regex FirstWord();
 }

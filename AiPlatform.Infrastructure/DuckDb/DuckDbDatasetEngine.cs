@@ -10,8 +10,10 @@ namespace AiPlatform.Infrastructure.DuckDb;
 /// Reads dataset files with an in-memory DuckDB per call. Parse errors (ragged rows, broken quoting, bad encoding)
 /// become validation errors that keep DuckDB's line number and reason but not the server's file path.
 /// </summary>
-internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
+/// <param name="dataDirectory">The platform's data folder: console output and errors never show it.</param>
+internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDirectory = null) : IDatasetEngine
 {
+
     public async Task<DatasetInspection> InspectAsync(string path, DatasetFormat format, string? parquetCopyPath, CancellationToken ct)
     {
         await using var connection = await OpenAsync(path, format, ct);
@@ -159,17 +161,19 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(settings.Timeout);
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        var scrubber = new PathScrubber(sources, dataDirectory);
         try
         {
+            var query = await CheckAsync(sources, sql, scrubber, limit.Token);
             await using var connection = await OpenLockedAsync(sources, null, settings, limit.Token);
             var columns = new List<DatasetColumn>();
             var rows = new List<IReadOnlyList<string?>>();
             var truncated = false;
-            await RunQueryAsync(connection, sql, sources, limit.Token, async reader =>
+            await RunQueryAsync(connection, query.Sql, scrubber, limit.Token, async reader =>
             {
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    columns.Add(new DatasetColumn(reader.GetName(i), reader.GetDataTypeName(i)));
+                    columns.Add(new DatasetColumn(scrubber.Scrub(reader.GetName(i)), reader.GetDataTypeName(i)));
                 }
 
                 while (await reader.ReadAsync(limit.Token))
@@ -183,7 +187,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
                     var row = new string?[reader.FieldCount];
                     for (var i = 0; i < reader.FieldCount; i++)
                     {
-                        row[i] = reader.IsDBNull(i) ? null : Text(reader.GetValue(i));
+                        row[i] = reader.IsDBNull(i) ? null : scrubber.Scrub(Text(reader.GetValue(i)));
                     }
 
                     rows.Add(row);
@@ -201,10 +205,17 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(settings.Timeout * 4);
+        var scrubber = new PathScrubber(sources, dataDirectory, outputPath);
         try
         {
+            var query = await CheckAsync(sources, sql, scrubber, limit.Token);
+            if (query.IsExplain)
+            {
+                throw DuckDbQueryGuard.NotReadOnly("A plan cannot be saved or exported; run EXPLAIN in the console.");
+            }
+
             await using var connection = await OpenLockedAsync(sources, outputPath, settings, limit.Token);
-            await RunQueryAsync(connection, $"COPY ({sql}) TO '{outputPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", sources, limit.Token, null);
+            await RunQueryAsync(connection, $"COPY (\n{query.Sql}\n) TO '{outputPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", scrubber, limit.Token, null);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
         {
@@ -212,13 +223,31 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
         }
     }
 
-    /// <summary>One view per source, then file-system, network and extension access off, limited to the sources' files, and locked.</summary>
+    /// <summary>DuckDB's parser decides that the SQL is one read-only query over these views (see <see cref="DuckDbQueryGuard"/>); its messages are scrubbed too.</summary>
+    private static async Task<CheckedQuery> CheckAsync(IReadOnlyList<SqlSource> sources, string sql, PathScrubber scrubber, CancellationToken ct)
+    {
+        try
+        {
+            return await DuckDbQueryGuard.CheckAsync(sql, sources.Select(s => s.ViewName), ct);
+        }
+        catch (ValidationException ex)
+        {
+            throw new ValidationException(ex.Errors.ToDictionary(e => e.Key, e => e.Value.Select(scrubber.Scrub).ToArray()), ex.Code);
+        }
+    }
+
+    /// <summary>
+    /// One view per source, then file-system, network and extension access off, limited to the sources' files, and
+    /// locked. The source files are made read-only first: even if a statement got past the guard, a platform that does
+    /// not run as root could not overwrite a stored version.
+    /// </summary>
     private static async Task<DuckDBConnection> OpenLockedAsync(IReadOnlyList<SqlSource> sources, string? outputPath, SqlSettings settings, CancellationToken ct)
     {
         var connection = new DuckDBConnection("Data Source=:memory:");
         await connection.OpenAsync(ct);
         foreach (var source in sources)
         {
+            MakeReadOnly(source.Path);
             await RunAsync(connection, $"CREATE VIEW {Identifier(source.ViewName)} AS SELECT * FROM {Source(source.Path, source.Format)}", source.Path, ct);
         }
 
@@ -228,6 +257,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
             $"SET memory_limit = '{settings.MemoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'",
             "SET autoinstall_known_extensions = false",
             "SET autoload_known_extensions = false",
+            "SET allowed_directories = []",
             $"SET allowed_paths = [{string.Join(", ", allowed)}]",
             "SET enable_external_access = false",
             "SET lock_configuration = true",
@@ -239,7 +269,29 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
         return connection;
     }
 
-    private static async Task RunQueryAsync(DuckDBConnection connection, string sql, IReadOnlyList<SqlSource> sources, CancellationToken ct, Func<DbDataReader, Task>? read)
+    private static void MakeReadOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            var mode = File.GetUnixFileMode(path);
+            const UnixFileMode write = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+            if ((mode & write) != 0)
+            {
+                File.SetUnixFileMode(path, mode & ~write);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not the owner: the file is not ours to change, and not writable by us either unless the owner allows it.
+        }
+    }
+
+    private static async Task RunQueryAsync(DuckDBConnection connection, string sql, PathScrubber scrubber, CancellationToken ct, Func<DbDataReader, Task>? read)
     {
         try
         {
@@ -247,13 +299,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings) : IDatasetEngine
         }
         catch (ValidationException ex)
         {
-            var message = ex.Errors["sql"][0];
-            foreach (var source in sources)
-            {
-                message = message.Replace(source.Path, source.ViewName, StringComparison.Ordinal);
-            }
-
-            throw new ValidationException("sql", message.Replace("The file could not be read: ", string.Empty, StringComparison.Ordinal));
+            throw new ValidationException("sql", scrubber.Scrub(ex.Errors["sql"][0]));
         }
     }
 

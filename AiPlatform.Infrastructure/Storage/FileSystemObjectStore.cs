@@ -62,6 +62,13 @@ internal sealed class FileSystemObjectStore : IObjectStore
         var target = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(source, target, overwrite: true);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Stored objects are immutable: a new content is a new object. Read-only on disk, so that nothing the
+            // platform runs as a non-root user (DuckDB for the SQL console included) can rewrite one in place.
+            File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
         var info = new FileInfo(target);
         return Task.FromResult(new StoredObject(key, info.Length, info.LastWriteTimeUtc, staged.ContentType, staged.Sha256));
     }

@@ -48,6 +48,6 @@ public sealed class DatasetJourneyTests(BrowserFixture fixture) : IClassFixture<
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "sql-console.png") });
         await page.Locator("textarea[data-testid=sql-input], [data-testid=sql-input] textarea").FillAsync("SELECT * FROM read_csv('/etc/passwd')");
         await page.Locator("[data-testid=sql-run]").ClickAsync();
-        await Assertions.Expect(page.Locator("[data-testid=sql-error]")).ToContainTextAsync("disabled");
+        await Assertions.Expect(page.Locator("[data-testid=sql-error]")).ToContainTextAsync("read_csv is not available");
     }
 }

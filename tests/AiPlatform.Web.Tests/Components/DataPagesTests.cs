@@ -1,3 +1,4 @@
+using System.Globalization;
 using AiPlatform.Core.Data;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
@@ -65,5 +66,29 @@ public sealed class DataPagesTests : PageTestBase
 
         panel.WaitForAssertion(() => panel.Find("[data-testid=lineage-run]").TextContent.ShouldContain("reader-run"));
         panel.Find("[data-testid=lineage-run]").TextContent.ShouldContain("uses-features");
+    }
+
+    [Fact]
+    public async Task Sql_console_shows_a_refused_statement_as_a_localized_message_without_server_paths()
+    {
+        var dataset = await Get<DatasetService>().CreateAsync("cities", null, null, default);
+        await Get<DatasetService>().UploadAsync(dataset.Id, new MemoryStream("name\n北京\n"u8.ToArray()), "c.csv", null, default);
+        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
+        try
+        {
+            var page = Render<SqlConsolePage>();
+            page.Find("textarea").Change("EXPLAIN ANALYZE COPY (SELECT * FROM cities) TO '/tmp/aip-page-escape.parquet' (FORMAT parquet, USE_TMP_FILE false)");
+            page.Find("[data-testid=sql-run]").Click();
+
+            page.WaitForAssertion(() => page.Find("[data-testid=sql-error]").TextContent.ShouldContain("不是只读查询"));
+            page.Find("[data-testid=sql-error]").TextContent.ShouldContain("ANALYZE");
+            page.FindAll("[data-testid=sql-result]").ShouldBeEmpty();
+            File.Exists("/tmp/aip-page-escape.parquet").ShouldBeFalse();
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
+        }
     }
 }

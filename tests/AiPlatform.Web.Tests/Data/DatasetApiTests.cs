@@ -89,7 +89,10 @@ public sealed class DatasetApiTests : IAsyncLifetime
 
         (await result.Content.ReadFromJsonAsync<SqlResult>(JsonDefaults.Options))!.Rows.Select(r => r[0]).ShouldBe(["Lyon", "Nice"]);
         (await csv.Content.ReadAsStringAsync()).ShouldContain("name,pop\r\nLyon,500\r\nNice,340".Replace("\r\n", Environment.NewLine));
-        (await ProblemAsync(blocked)).GetProperty("errors").GetProperty("sql")[0].GetString()!.ShouldContain("disabled");
+        blocked.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = JsonDocument.Parse(await blocked.Content.ReadAsStringAsync()).RootElement;
+        problem.GetProperty("type").GetString().ShouldBe("urn:aiplatform:problem:sql-not-read-only");
+        problem.GetProperty("errors").GetProperty("sql")[0].GetString()!.ShouldContain("read_csv is not available");
         saved.StatusCode.ShouldBe(HttpStatusCode.Created);
         (await saved.Content.ReadFromJsonAsync<DatasetVersion>(JsonDefaults.Options))!.Source.ShouldBe("query");
     }
