@@ -6,7 +6,7 @@ namespace AiPlatform.Core.Chat;
 public sealed record PromptTemplateInput(string? Name, string? Content, bool Shared = false);
 
 /// <summary>Saved prompts: each user's own, plus those shared with every chat user. Only the owner (or an administrator) changes one.</summary>
-public sealed class PromptTemplateService(AccessService access, IChatStore store, TimeProvider time)
+public sealed class PromptTemplateService(AccessService access, IChatStore store, Audit.AuditRecorder audit, Audit.IAuditStore auditTrail, TimeProvider time)
 {
     public async Task<IReadOnlyList<PromptTemplate>> ListAsync(CancellationToken ct)
     {
@@ -21,6 +21,7 @@ public sealed class PromptTemplateService(AccessService access, IChatStore store
         var template = new PromptTemplate { Id = Guid.CreateVersion7(now), OwnerId = context.UserId, Name = string.Empty, Content = string.Empty, CreatedAt = now, UpdatedAt = now };
         await ApplyAsync(template, input, ct);
         await store.SaveTemplateAsync(template, true, ct);
+        await RecordAsync("prompt-template.create", template, ct);
         return template;
     }
 
@@ -30,14 +31,19 @@ public sealed class PromptTemplateService(AccessService access, IChatStore store
         await ApplyAsync(template, input, ct);
         template.UpdatedAt = time.GetUtcNow();
         await store.SaveTemplateAsync(template, false, ct);
+        await RecordAsync("prompt-template.update", template, ct);
         return template;
     }
 
     public async Task DeleteAsync(Guid id, CancellationToken ct)
     {
-        await OwnAsync(id, ct);
+        var template = await OwnAsync(id, ct);
         await store.DeleteTemplateAsync(id, ct);
+        await RecordAsync("prompt-template.delete", template, ct);
     }
+
+    private async Task RecordAsync(string action, PromptTemplate template, CancellationToken ct) =>
+        await auditTrail.AddAsync(await audit.EntryAsync(action, "prompt-template", template.Id, new { template.Name, template.Shared }, ct), ct);
 
     private async Task<PromptTemplate> OwnAsync(Guid id, CancellationToken ct)
     {

@@ -35,9 +35,14 @@ public sealed partial class RegistryService(
     IScratchSpace scratch,
     IModelInspector inspector,
     AuditRecorder audit,
+    IAuditStore auditTrail,
     TimeProvider time) : ISecurableLookup
 {
     public const string ModelType = SecurableTypes.RegisteredModel;
+
+    /// <summary>Records a change whose store call carries no audit entry of its own (tags, descriptions).</summary>
+    private async Task RecordAsync(string action, Guid modelId, object? changes, CancellationToken ct) =>
+        await auditTrail.AddAsync(await audit.EntryAsync(action, ModelType, modelId, changes, ct), ct);
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
@@ -113,6 +118,7 @@ public sealed partial class RegistryService(
     {
         await RequireModelAsync(id, PermissionLevel.Write, ct);
         await store.SetModelTagAsync(new RegisteredModelTag { ModelId = id, Key = TrackingLimits.ValidKey(key, "Tag"), Value = TrackingLimits.ValidValue(value, TrackingLimits.MaxRunTagValueLength, "Tag", key!) }, ct);
+        await RecordAsync("model.tag.set", id, new { key, value }, ct);
     }
 
     public async Task DeleteModelTagAsync(Guid id, string? key, CancellationToken ct)
@@ -122,6 +128,8 @@ public sealed partial class RegistryService(
         {
             throw new NotFoundException("Registered model tag", key ?? string.Empty);
         }
+
+        await RecordAsync("model.tag.delete", id, new { key }, ct);
     }
 
     // ---- versions ----
@@ -203,6 +211,7 @@ public sealed partial class RegistryService(
         row.Description = ValidDescription(description);
         row.UpdatedAt = time.GetUtcNow();
         await store.UpdateVersionAsync(row, ct);
+        await RecordAsync("model.version.update", modelId, new { version, description = row.Description }, ct);
         return row;
     }
 
@@ -271,6 +280,7 @@ public sealed partial class RegistryService(
     {
         var row = await RequireVersionAsync(modelId, version, PermissionLevel.Write, ct);
         await store.SetVersionTagAsync(new ModelVersionTag { VersionId = row.Id, Key = TrackingLimits.ValidKey(key, "Tag"), Value = TrackingLimits.ValidValue(value, TrackingLimits.MaxRunTagValueLength, "Tag", key!) }, ct);
+        await RecordAsync("model.version.tag.set", modelId, new { version, key, value }, ct);
     }
 
     public async Task DeleteVersionTagAsync(Guid modelId, int version, string? key, CancellationToken ct)
@@ -280,6 +290,8 @@ public sealed partial class RegistryService(
         {
             throw new NotFoundException("Model version tag", key ?? string.Empty);
         }
+
+        await RecordAsync("model.version.tag.delete", modelId, new { version, key }, ct);
     }
 
     /// <summary>Points an alias (e.g. <c>champion</c>) at a version, moving it if it pointed elsewhere.</summary>

@@ -22,9 +22,14 @@ public sealed partial class TrackingService(
     Data.IDatasetStore datasetStore,
     Storage.IObjectStore objects,
     AuditRecorder audit,
+    IAuditStore auditTrail,
     TimeProvider time) : ISecurableLookup
 {
     public const string DefaultProjectName = "Default";
+
+    /// <summary>Records a change whose store call carries no audit entry of its own (runs, tags).</summary>
+    private async Task RecordAsync(string action, string objectType, Guid objectId, object? changes, CancellationToken ct) =>
+        await auditTrail.AddAsync(await audit.EntryAsync(action, objectType, objectId, changes, ct), ct);
 
     public string ObjectType => SecurableTypes.Experiment;
 
@@ -222,6 +227,7 @@ public sealed partial class TrackingService(
             Value = TrackingLimits.ValidValue(value, TrackingLimits.MaxExperimentTagValueLength, "Tag", key!),
         };
         await store.SetExperimentTagAsync(tag, time.GetUtcNow(), ct);
+        await RecordAsync("experiment.tag.set", ObjectType, id, new { tag.Key, tag.Value }, ct);
     }
 
     public async Task DeleteExperimentTagAsync(Guid id, string? key, CancellationToken ct)
@@ -232,6 +238,8 @@ public sealed partial class TrackingService(
         {
             throw new NotFoundException("Experiment tag", key ?? string.Empty);
         }
+
+        await RecordAsync("experiment.tag.delete", ObjectType, id, new { key }, ct);
     }
 
     public async Task<ExperimentKeys> ListKeysAsync(Guid experimentId, CancellationToken ct)
@@ -291,6 +299,7 @@ public sealed partial class TrackingService(
         tagList.Add(new RunTag { Key = TrackingLimits.RunNameTag, Value = name });
         tagList.ForEach(t => t.RunId = run.Id);
         await store.AddRunAsync(run, tagList, ct);
+        await RecordAsync("run.create", SecurableTypes.Experiment, experiment.Id, new { run = run.MlflowId, run.Name }, ct);
         return await DetailsAsync(run, experiment, ct);
     }
 
@@ -335,6 +344,7 @@ public sealed partial class TrackingService(
         }
 
         await store.UpdateRunAsync(run, ct);
+        await RecordAsync("run.update", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, run.Name, status = run.Status.ToString(), run.EndTime }, ct);
         return run;
     }
 
@@ -348,6 +358,7 @@ public sealed partial class TrackingService(
 
         run.LifecycleStage = stage;
         await store.UpdateRunAsync(run, ct);
+        await RecordAsync(stage == LifecycleStage.Deleted ? "run.delete" : "run.restore", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, run.Name }, ct);
     }
 
     /// <summary>MLflow's log-batch: all of it is stored or none of it.</summary>
@@ -452,7 +463,12 @@ public sealed partial class TrackingService(
         LogBatchAsync(runId, null, null, [new(key!, value ?? string.Empty)], ct);
 
     /// <summary>Saves the run's Markdown notes (MLflow's <c>mlflow.note.content</c> tag).</summary>
-    public Task SetRunNoteAsync(Guid runId, string? markdown, CancellationToken ct) => SetRunTagAsync(runId, TrackingLimits.NoteTag, markdown ?? string.Empty, ct);
+    public async Task SetRunNoteAsync(Guid runId, string? markdown, CancellationToken ct)
+    {
+        await SetRunTagAsync(runId, TrackingLimits.NoteTag, markdown ?? string.Empty, ct);
+        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
+        await RecordAsync("run.note", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, note = markdown }, ct);
+    }
 
     public async Task DeleteRunTagAsync(Guid runId, string? key, CancellationToken ct)
     {
@@ -462,6 +478,8 @@ public sealed partial class TrackingService(
         {
             throw new NotFoundException("Run tag", $"No tag with name: {key} in run with id {run.MlflowId}");
         }
+
+        await RecordAsync("run.tag.delete", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, key }, ct);
     }
 
     public async Task<IReadOnlyList<RunMetric>> GetMetricHistoryAsync(Guid runId, string? key, int offset, int limit, CancellationToken ct)

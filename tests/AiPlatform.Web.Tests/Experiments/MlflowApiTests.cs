@@ -222,7 +222,10 @@ public sealed class MlflowApiTests : ApiTestBase
 
         await MlflowClient.ShouldFailAsync(bob.PostAsync("experiments/create", new { name = "Default (alice)" }), 400, "INVALID_PARAMETER_VALUE");
         await MlflowClient.ShouldFailAsync(bob.PostAsync("experiments/update", new { experiment_id = bobs, new_name = "Default (alice)" }), 400, "INVALID_PARAMETER_VALUE");
-        (await Admin.PostAsJsonAsync("/api/v1/experiments", new { name = "Default (alice)" })).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var project = (await (await Admin.PostAsJsonAsync("/api/v1/projects", new { name = "squat" })).Content.ReadFromJsonAsync<ProjectView>(JsonDefaults.Options))!;
+        var squat = await Admin.PostAsJsonAsync("/api/v1/experiments", new { projectId = project.Id, name = "Default (alice)" });
+        squat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await squat.Content.ReadAsStringAsync()).ShouldContain("reserved");
 
         var run = (await alice.OkAsync(alice.PostAsync("runs/create", new { experiment_id = "0" }))).GetProperty("run").GetProperty("info");
         var aliceDefault = (await alice.OkAsync(alice.GetAsync("experiments/get-by-name", ("experiment_name", "Default (alice)")))).GetProperty("experiment");
