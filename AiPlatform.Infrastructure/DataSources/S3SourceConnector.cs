@@ -17,9 +17,11 @@ internal sealed class S3SourceConnector(IScratchSpace scratch, OutboundHostGuard
 {
     private const int MaxObjects = 1000;
 
-    private readonly Lazy<HttpClient> _verified = new(() => new HttpClient(guard.CreateHandler()) { Timeout = TimeSpan.FromMinutes(30) });
+    // One handler each (connection pooling); a new HttpClient per Minio client, because Minio's Build() sets the
+    // client's Timeout, which an HttpClient refuses once it has sent a request.
+    private readonly Lazy<HttpMessageHandler> _verified = new(() => guard.CreateHandler());
 
-    private readonly Lazy<HttpClient> _unverified = new(() => new HttpClient(guard.CreateHandler(verifyCertificate: false)) { Timeout = TimeSpan.FromMinutes(30) });
+    private readonly Lazy<HttpMessageHandler> _unverified = new(() => guard.CreateHandler(verifyCertificate: false));
 
     public async Task TestAsync(DatabaseConnection connection, CancellationToken ct)
     {
@@ -137,7 +139,7 @@ internal sealed class S3SourceConnector(IScratchSpace scratch, OutboundHostGuard
             .WithEndpoint(connection.Host, connection.Port)
             .WithCredentials(connection.UserName, connection.Password)
             .WithSSL(connection.Tls != DataSourceTls.Disable)
-            .WithHttpClient(connection.Tls == DataSourceTls.Require ? _unverified.Value : _verified.Value)
+            .WithHttpClient(new HttpClient(connection.Tls == DataSourceTls.Require ? _unverified.Value : _verified.Value, disposeHandler: false) { Timeout = TimeSpan.FromMinutes(30) })
             .Build();
 
     /// <summary>What failed, in the platform's words: never the server's own text.</summary>
