@@ -1,8 +1,11 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Web.Tests.Builders;
+using AiPlatform.Web.Tests.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Access;
 
@@ -101,6 +104,9 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/knowledge-bases/{id}/documents/{documentId}/reindex"] = "needs a knowledge base",
     };
 
+    /// <summary>Set on a request that acts on its caller's own account: the audit entries are counted for that caller, not the walker.</summary>
+    private static readonly HttpRequestOptionsKey<Guid> Actor = new("audit-actor");
+
     private HttpClient _walker = default!;
     private Guid _walkerId;
     private Guid _project;
@@ -137,7 +143,8 @@ public sealed class AuditCoverageTests : ApiTestBase
                 continue;
             }
 
-            var before = await AuditCountAsync();
+            var actor = request.Options.TryGetValue(Actor, out var own) ? own : _walkerId;
+            var before = await AuditCountAsync(actor);
             var response = await _walker.SendAsync(request);
             request.Dispose();
             var body = await response.Content.ReadAsStringAsync();
@@ -147,7 +154,7 @@ public sealed class AuditCoverageTests : ApiTestBase
                 continue;
             }
 
-            if (await AuditCountAsync() <= before)
+            if (await AuditCountAsync(actor) <= before)
             {
                 failures.Add($"{operation}: succeeded without an audit entry");
             }
@@ -164,6 +171,22 @@ public sealed class AuditCoverageTests : ApiTestBase
         {
             var created = JsonDocument.Parse(await (await _walker.PostAsJsonAsync("/api/v1/me/tokens", new { name = Unique("t"), scope = "Read", expiresInDays = 7 })).Content.ReadAsStringAsync());
             return await Json("DELETE", $"/api/v1/me/tokens/{created.RootElement.GetProperty("token").GetProperty("id").GetGuid()}");
+        },
+
+        ["POST /api/v1/me/password"] = async () =>
+        {
+            var (id, name) = await OwnAccountAsync();
+            return AsOwner(await Json("POST", "/api/v1/me/password", new { currentPassword = "Passw0rd-walk", newPassword = "An0ther-Passw0rd-walk" }), id, Basic(name));
+        },
+        ["POST /api/v1/me/mfa/disable"] = async () =>
+        {
+            var (id, _, bearer) = await OwnAccountWithMfaAsync();
+            return AsOwner(await Json("POST", "/api/v1/me/mfa/disable", new { password = "Passw0rd-walk" }), id, bearer);
+        },
+        ["POST /api/v1/me/mfa/recovery-codes"] = async () =>
+        {
+            var (id, key, bearer) = await OwnAccountWithMfaAsync();
+            return AsOwner(await Json("POST", "/api/v1/me/mfa/recovery-codes", new { code = Totp.Code(key, DateTimeOffset.UtcNow) }), id, bearer);
         },
 
         ["POST /api/v1/users"] = () => Json("POST", "/api/v1/users", new { userName = Unique("u"), password = "Passw0rd-walk", mustChangePassword = false }),
@@ -353,8 +376,8 @@ public sealed class AuditCoverageTests : ApiTestBase
         return operations;
     }
 
-    private async Task<int> AuditCountAsync() =>
-        (await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?actorId={_walkerId}&pageSize=1", JsonDefaults.Options)).GetProperty("totalCount").GetInt32();
+    private async Task<int> AuditCountAsync(Guid actor) =>
+        (await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?actorId={actor}&pageSize=1", JsonDefaults.Options)).GetProperty("totalCount").GetInt32();
 
     private static Task<HttpRequestMessage> Json(string method, string url, object? body = null) =>
         Task.FromResult(new HttpRequestMessage(new HttpMethod(method), url)
@@ -377,6 +400,38 @@ public sealed class AuditCoverageTests : ApiTestBase
     }
 
     private async Task<Guid> NewUserAsync() => await NewAsync("/api/v1/users", new { userName = Unique("u"), password = "Passw0rd-walk", mustChangePassword = false });
+
+    /// <summary>A Viewer account with the known password <c>Passw0rd-walk</c>, for routes that act on the caller's own account.</summary>
+    private async Task<(Guid Id, string UserName)> OwnAccountAsync()
+    {
+        var name = Unique("own");
+        var id = await NewAsync("/api/v1/users", new { userName = name, password = "Passw0rd-walk", mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(SystemRoles.Viewer) } });
+        return (id, name);
+    }
+
+    /// <summary>An own account with real TOTP MFA enrolled, and a token minted before the enrolment (Basic sign-in stops at the second factor).</summary>
+    private async Task<(Guid Id, string Key, AuthenticationHeaderValue Bearer)> OwnAccountWithMfaAsync()
+    {
+        var (id, name) = await OwnAccountAsync();
+        using var client = Factory.CreateClientAs(name, "Passw0rd-walk");
+        var token = await client.MintTokenAsync();
+        using var scope = Factory.Services.CreateScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<IAccountService>();
+        var setup = await accounts.BeginMfaSetupAsync(id, default);
+        await accounts.EnableMfaAsync(id, Totp.Code(setup.SharedKey, DateTimeOffset.UtcNow), default);
+        return (id, setup.SharedKey, new AuthenticationHeaderValue("Bearer", token));
+    }
+
+    private static AuthenticationHeaderValue Basic(string userName) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{userName}:Passw0rd-walk")));
+
+    /// <summary>Sends the request as the account's owner (the header on the request wins over the walker's default one) and counts that owner's audit entries.</summary>
+    private static HttpRequestMessage AsOwner(HttpRequestMessage request, Guid owner, AuthenticationHeaderValue credentials)
+    {
+        request.Headers.Authorization = credentials;
+        request.Options.Set(Actor, owner);
+        return request;
+    }
 
     private async Task<Guid> NewRoleAsync() => await NewAsync("/api/v1/roles", new { name = Unique("r"), capabilities = new[] { Capabilities.ChatUse } });
 
