@@ -44,6 +44,24 @@ public sealed class AuditCoverageTests : ApiTestBase
     };
 
     /// <summary>
+    /// A user's own chat history: conversations are visible to their owner alone (administrators cannot read them) and
+    /// change nothing anyone else relies on. Recording each message, edit or thumbs-up would copy the shape of private
+    /// conversations into the trail that administrators read and bury the security-relevant entries; the token use they
+    /// cause is metered in the usage records and limited by quotas, and the settings that govern chat (providers, models,
+    /// grants, quotas, prompt templates) are audited.
+    /// </summary>
+    private static readonly Dictionary<string, string> PersonalData = new()
+    {
+        ["POST /api/v1/conversations"] = "a user's own chat history, visible to the owner alone",
+        ["PATCH /api/v1/conversations/{id}"] = "a user's own chat history (title, model, system prompt)",
+        ["DELETE /api/v1/conversations/{id}"] = "a user's own chat history",
+        ["POST /api/v1/conversations/{id}/messages"] = "a chat message; usage is metered, content stays private",
+        ["POST /api/v1/conversations/{id}/regenerate"] = "a chat message; usage is metered, content stays private",
+        ["PUT /api/v1/conversations/{id}/messages/{messageId}"] = "edit-and-resend of a chat message",
+        ["POST /api/v1/conversations/{id}/messages/{messageId}/feedback"] = "a thumbs-up or down on one's own answer",
+    };
+
+    /// <summary>
     /// Mutating operations this walk does not reach yet because their seed is heavy (uploaded files, a trained model, a running
     /// LLM peer, a job backend). Each is a gap to close, not a decision that it needs no audit.
     /// </summary>
@@ -53,9 +71,6 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/datasets/{id}/versions"] = "multipart upload",
         ["POST /api/v1/datasets/{id}/versions/{versionId}/profile"] = "needs a stored version",
         ["POST /api/v1/data-sources/{id}/import"] = "needs a reachable source; queues a job",
-        ["PUT /api/v1/llm/quotas"] = "needs an LLM provider",
-        ["POST /api/v1/jobs"] = "queues a job",
-        ["POST /api/v1/jobs/{id}/cancel"] = "needs a running job",
         ["POST /api/v1/runs/{id}/inputs"] = "needs a dataset version",
         ["DELETE /api/v1/runs/{id}/artifacts"] = "needs an artifact",
         ["PUT /api/v1/runs/{id}/artifacts/content"] = "artifact upload",
@@ -79,37 +94,22 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/endpoints/{id}/rollback"] = "needs an endpoint",
         ["POST /api/v1/endpoints/{id}/grants"] = "needs an endpoint",
         ["DELETE /api/v1/endpoints/{id}/grants/{grantId}"] = "needs an endpoint",
-        ["POST /api/v1/llm/providers"] = "needs the LLM peer",
-        ["PUT /api/v1/llm/providers/{id}"] = "needs the LLM peer",
-        ["DELETE /api/v1/llm/providers/{id}"] = "needs the LLM peer",
-        ["POST /api/v1/llm/providers/{id}/sync"] = "needs the LLM peer",
-        ["PUT /api/v1/llm/models/{id}"] = "needs the LLM peer",
-        ["POST /api/v1/llm/models/{id}/grants"] = "needs the LLM peer",
-        ["DELETE /api/v1/llm/models/{id}/grants/{grantId}"] = "needs the LLM peer",
-        ["POST /api/v1/conversations"] = "needs the LLM peer",
-        ["PATCH /api/v1/conversations/{id}"] = "needs the LLM peer",
-        ["DELETE /api/v1/conversations/{id}"] = "needs the LLM peer",
-        ["POST /api/v1/conversations/{id}/messages"] = "needs the LLM peer",
-        ["POST /api/v1/conversations/{id}/regenerate"] = "needs the LLM peer",
-        ["PUT /api/v1/conversations/{id}/messages/{messageId}"] = "needs the LLM peer",
-        ["POST /api/v1/conversations/{id}/messages/{messageId}/feedback"] = "needs the LLM peer",
-        ["POST /api/v1/knowledge-bases"] = "needs an embedding model",
-        ["PUT /api/v1/knowledge-bases/{id}"] = "needs a knowledge base",
-        ["DELETE /api/v1/knowledge-bases/{id}"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/reindex"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/grants"] = "needs a knowledge base",
-        ["DELETE /api/v1/knowledge-bases/{id}/grants/{grantId}"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/documents"] = "needs a knowledge base",
-        ["DELETE /api/v1/knowledge-bases/{id}/documents/{documentId}"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/documents/{documentId}/reindex"] = "needs a knowledge base",
     };
 
     /// <summary>Set on a request that acts on its caller's own account: the audit entries are counted for that caller, not the walker.</summary>
     private static readonly HttpRequestOptionsKey<Guid> Actor = new("audit-actor");
 
+    private readonly FakeModelList _llm = new("walk-chat", "walk-embed");
+
     private HttpClient _walker = default!;
     private Guid _walkerId;
     private Guid _project;
+
+    public override async Task DisposeAsync()
+    {
+        _llm.Dispose();
+        await base.DisposeAsync();
+    }
 
     public override async Task InitializeAsync()
     {
@@ -124,7 +124,7 @@ public sealed class AuditCoverageTests : ApiTestBase
     {
         var walks = Walks();
         var operations = await MutatingOperationsAsync();
-        var excluded = NotStateChanges.Keys.Concat(HighVolume.Keys).Concat(NotYetWalked.Keys).ToList();
+        var excluded = NotStateChanges.Keys.Concat(HighVolume.Keys).Concat(PersonalData.Keys).Concat(NotYetWalked.Keys).ToList();
         operations.Where(o => !walks.ContainsKey(o) && !excluded.Contains(o)).ShouldBeEmpty("each mutating route needs a walk or a stated reason");
         walks.Keys.Concat(excluded).Where(o => !operations.Contains(o)).ShouldBeEmpty("the tables name routes that no longer exist");
         walks.Keys.Intersect(excluded).ShouldBeEmpty();
@@ -355,6 +355,41 @@ public sealed class AuditCoverageTests : ApiTestBase
             return await Json("DELETE", $"/api/v1/models/{model}/grants/{grant}");
         },
 
+        ["POST /api/v1/llm/providers"] = () => Json("POST", "/api/v1/llm/providers", Provider()),
+        ["PUT /api/v1/llm/providers/{id}"] = async () => await Json("PUT", $"/api/v1/llm/providers/{await NewAsync("/api/v1/llm/providers", Provider())}", Provider()),
+        ["DELETE /api/v1/llm/providers/{id}"] = async () => await Json("DELETE", $"/api/v1/llm/providers/{await NewAsync("/api/v1/llm/providers", Provider())}"),
+        ["POST /api/v1/llm/providers/{id}/sync"] = async () => await Json("POST", $"/api/v1/llm/providers/{await NewAsync("/api/v1/llm/providers", Provider())}/sync"),
+        ["PUT /api/v1/llm/models/{id}"] = async () => await Json("PUT", $"/api/v1/llm/models/{await NewLlmModelAsync()}", new { enabled = true, openToAll = true, contextTokens = 4096 }),
+        ["POST /api/v1/llm/models/{id}/grants"] = async () => await Json("POST", $"/api/v1/llm/models/{await NewLlmModelAsync()}/grants", await GrantBodyAsync()),
+        ["DELETE /api/v1/llm/models/{id}/grants/{grantId}"] = async () =>
+        {
+            var model = await NewLlmModelAsync();
+            var grant = await NewAsync($"/api/v1/llm/models/{model}/grants", await GrantBodyAsync());
+            return await Json("DELETE", $"/api/v1/llm/models/{model}/grants/{grant}");
+        },
+        ["PUT /api/v1/llm/quotas"] = async () => await Json("PUT", "/api/v1/llm/quotas", new { principalType = "User", principalId = await NewUserAsync(), tokensPerDay = 1000 }),
+
+        ["POST /api/v1/knowledge-bases"] = () => Json("POST", "/api/v1/knowledge-bases", new { name = Unique("kb") }),
+        ["PUT /api/v1/knowledge-bases/{id}"] = async () => await Json("PUT", $"/api/v1/knowledge-bases/{await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") })}", new { name = Unique("kb"), description = "edited" }),
+        ["DELETE /api/v1/knowledge-bases/{id}"] = async () => await Json("DELETE", $"/api/v1/knowledge-bases/{await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") })}"),
+        ["POST /api/v1/knowledge-bases/{id}/reindex"] = async () => await Json("POST", $"/api/v1/knowledge-bases/{(await NewDocumentAsync()).KnowledgeBase}/reindex"),
+        ["POST /api/v1/knowledge-bases/{id}/grants"] = () => GrantAsync("/api/v1/knowledge-bases", new { name = Unique("kb") }),
+        ["DELETE /api/v1/knowledge-bases/{id}/grants/{grantId}"] = () => RevokeAsync("/api/v1/knowledge-bases", new { name = Unique("kb") }),
+        ["POST /api/v1/knowledge-bases/{id}/documents"] = async () => DocumentUpload(await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") })),
+        ["DELETE /api/v1/knowledge-bases/{id}/documents/{documentId}"] = async () =>
+        {
+            var (kb, document) = await NewDocumentAsync();
+            return await Json("DELETE", $"/api/v1/knowledge-bases/{kb}/documents/{document}");
+        },
+        ["POST /api/v1/knowledge-bases/{id}/documents/{documentId}/reindex"] = async () =>
+        {
+            var (kb, document) = await NewDocumentAsync();
+            return await Json("POST", $"/api/v1/knowledge-bases/{kb}/documents/{document}/reindex");
+        },
+
+        ["POST /api/v1/jobs"] = () => Json("POST", "/api/v1/jobs", new { kind = SlowJobHandler.JobKind }),
+        ["POST /api/v1/jobs/{id}/cancel"] = async () => await Json("POST", $"/api/v1/jobs/{await NewAsync("/api/v1/jobs", new { kind = SlowJobHandler.JobKind })}/cancel"),
+
         ["POST /api/v1/prompt-templates"] = () => Json("POST", "/api/v1/prompt-templates", new { name = Unique("pt"), content = "Summarise {{text}}" }),
         ["PUT /api/v1/prompt-templates/{id}"] = async () => await Json("PUT", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}", new { name = Unique("pt"), content = "y" }),
         ["DELETE /api/v1/prompt-templates/{id}"] = async () => await Json("DELETE", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}"),
@@ -431,6 +466,35 @@ public sealed class AuditCoverageTests : ApiTestBase
         request.Headers.Authorization = credentials;
         request.Options.Set(Actor, owner);
         return request;
+    }
+
+    private object Provider() => new { name = Unique("llm"), baseUrl = _llm.BaseUrl, apiKey = "walk-key" };
+
+    /// <summary>A model listed by a new provider (the fake model list), added by the administrator's sync.</summary>
+    private async Task<Guid> NewLlmModelAsync()
+    {
+        var provider = await NewAsync("/api/v1/llm/providers", Provider());
+        var response = await Admin.PostAsync($"/api/v1/llm/providers/{provider}/sync", null);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"syncing the fake provider: {text}");
+        return JsonDocument.Parse(text).RootElement[0].GetProperty("id").GetGuid();
+    }
+
+    private static HttpRequestMessage DocumentUpload(Guid knowledgeBase)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("# Parking\nVisitors park on level -2.\n"));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return new HttpRequestMessage(HttpMethod.Post, $"/api/v1/knowledge-bases/{knowledgeBase}/documents?fileName=parking.md") { Content = content };
+    }
+
+    private async Task<(Guid KnowledgeBase, Guid Document)> NewDocumentAsync()
+    {
+        var kb = await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") });
+        using var upload = DocumentUpload(kb);
+        var response = await Admin.SendAsync(upload);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"uploading a document: {text}");
+        return (kb, JsonDocument.Parse(text).RootElement[0].GetProperty("id").GetGuid());
     }
 
     private async Task<Guid> NewRoleAsync() => await NewAsync("/api/v1/roles", new { name = Unique("r"), capabilities = new[] { Capabilities.ChatUse } });
