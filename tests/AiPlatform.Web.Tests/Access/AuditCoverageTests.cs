@@ -85,15 +85,6 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/training-runs/code"] = "code upload",
         ["POST /api/v1/studies"] = "needs a dataset version",
         ["POST /api/v1/studies/{id}/cancel"] = "needs a study",
-        ["POST /api/v1/endpoints"] = "needs an ONNX model version",
-        ["DELETE /api/v1/endpoints/{id}"] = "needs an endpoint",
-        ["PUT /api/v1/endpoints/{id}/settings"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/roll"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/canary"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/promote"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/rollback"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/grants"] = "needs an endpoint",
-        ["DELETE /api/v1/endpoints/{id}/grants/{grantId}"] = "needs an endpoint",
     };
 
     /// <summary>Set on a request that acts on its caller's own account: the audit entries are counted for that caller, not the walker.</summary>
@@ -387,6 +378,22 @@ public sealed class AuditCoverageTests : ApiTestBase
             return await Json("POST", $"/api/v1/knowledge-bases/{kb}/documents/{document}/reindex");
         },
 
+        ["POST /api/v1/endpoints"] = async () => await Json("POST", "/api/v1/endpoints", new { name = Unique("ep"), modelId = await NewModelWithVersionAsync(), target = "1" }),
+        ["DELETE /api/v1/endpoints/{id}"] = async () => await Json("DELETE", $"/api/v1/endpoints/{await NewEndpointAsync()}"),
+        ["PUT /api/v1/endpoints/{id}/settings"] = async () =>
+            await Json("PUT", $"/api/v1/endpoints/{await NewEndpointAsync()}/settings", new { threads = 1, maxBatchSize = 1, maxQueueDelayMicroseconds = 0, replicas = 1, rollOnAliasMove = false, payloadLogPercent = 0, description = "edited" }),
+        ["POST /api/v1/endpoints/{id}/roll"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointAsync()}/roll", new { target = "2" }),
+        ["POST /api/v1/endpoints/{id}/canary"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointAsync()}/canary", new { target = "2", percent = 10 }),
+        ["POST /api/v1/endpoints/{id}/promote"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointWithCanaryAsync()}/promote"),
+        ["POST /api/v1/endpoints/{id}/rollback"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointWithCanaryAsync()}/rollback"),
+        ["POST /api/v1/endpoints/{id}/grants"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointAsync()}/grants", await GrantBodyAsync()),
+        ["DELETE /api/v1/endpoints/{id}/grants/{grantId}"] = async () =>
+        {
+            var endpoint = await NewEndpointAsync();
+            var grant = await NewAsync($"/api/v1/endpoints/{endpoint}/grants", await GrantBodyAsync());
+            return await Json("DELETE", $"/api/v1/endpoints/{endpoint}/grants/{grant}");
+        },
+
         ["POST /api/v1/jobs"] = () => Json("POST", "/api/v1/jobs", new { kind = SlowJobHandler.JobKind }),
         ["POST /api/v1/jobs/{id}/cancel"] = async () => await Json("POST", $"/api/v1/jobs/{await NewAsync("/api/v1/jobs", new { kind = SlowJobHandler.JobKind })}/cancel"),
 
@@ -513,6 +520,25 @@ public sealed class AuditCoverageTests : ApiTestBase
         using var upload = Upload(model);
         (await Admin.SendAsync(upload)).EnsureSuccessStatusCode();
         return model;
+    }
+
+    /// <summary>An endpoint serving version 1 of a model that has two uploaded ONNX versions.</summary>
+    private async Task<Guid> NewEndpointAsync()
+    {
+        var model = await NewModelWithVersionAsync();
+        using var second = Upload(model);
+        (await Admin.SendAsync(second)).EnsureSuccessStatusCode();
+        var response = await Admin.PostAsJsonAsync("/api/v1/endpoints", new { name = Unique("ep"), modelId = model, target = "1" });
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"deploying: {text}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("endpoint").GetProperty("id").GetGuid();
+    }
+
+    private async Task<Guid> NewEndpointWithCanaryAsync()
+    {
+        var endpoint = await NewEndpointAsync();
+        (await Admin.PostAsJsonAsync($"/api/v1/endpoints/{endpoint}/canary", new { target = "2", percent = 10 })).EnsureSuccessStatusCode();
+        return endpoint;
     }
 
     private async Task<string> NewMlflowModelWithVersionAsync()
