@@ -54,6 +54,10 @@ public sealed class JobService(
     public Task<JobRecord> EnqueueAsync(JobRequest request, string? user, CancellationToken ct) =>
         EnqueueWithIdAsync(Guid.CreateVersion7(time.GetUtcNow()), request, user, null, ct);
 
+    /// <summary>Queues a job and saves <paramref name="audit"/> with it, for a service whose user asked for the work.</summary>
+    public Task<JobRecord> EnqueueAsync(JobRequest request, string? user, AuditEntry audit, CancellationToken ct) =>
+        EnqueueWithIdAsync(Guid.CreateVersion7(time.GetUtcNow()), request, user, audit, ct);
+
     /// <summary>Queues a job under an id the caller chose (and may have recorded already).</summary>
     internal async Task<JobRecord> EnqueueWithIdAsync(Guid id, JobRequest request, string? user, AuditEntry? entry, CancellationToken ct)
     {
