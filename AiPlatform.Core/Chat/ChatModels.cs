@@ -217,7 +217,8 @@ public interface IChatStore
 
     Task<LlmModel?> FindModelByNameAsync(string name, CancellationToken ct);
 
-    Task SaveModelAsync(LlmModel model, bool isNew, CancellationToken ct);
+    /// <summary>Saves a model and, when given, its audit entry in the same transaction.</summary>
+    Task SaveModelAsync(LlmModel model, bool isNew, AuditEntry? audit, CancellationToken ct);
 
     /// <summary>Sets <see cref="LlmModel.TokenScale"/> alone (no full-row update that could undo an administrator's edit).</summary>
     Task SetTokenScaleAsync(Guid modelId, double scale, CancellationToken ct);
@@ -243,9 +244,9 @@ public interface IChatStore
 
     Task<IReadOnlyList<LlmQuota>> ListQuotasAsync(CancellationToken ct);
 
-    Task SetQuotaAsync(LlmQuota quota, CancellationToken ct);
+    Task SetQuotaAsync(LlmQuota quota, AuditEntry audit, CancellationToken ct);
 
-    Task DeleteQuotaAsync(Guid id, CancellationToken ct);
+    Task DeleteQuotaAsync(Guid id, AuditEntry audit, CancellationToken ct);
 
     Task<IReadOnlyList<PromptTemplate>> ListTemplatesAsync(Guid ownerId, CancellationToken ct);
 

@@ -1,9 +1,10 @@
 using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
 
 namespace AiPlatform.Core.Chat;
 
 /// <summary>Token usage by user, model and day (chat and gateway); everyone's for administrators.</summary>
-public sealed class ChatUsageService(AccessService access, IChatStore store, TimeProvider time)
+public sealed class ChatUsageService(AccessService access, IChatStore store, AuditRecorder audit, TimeProvider time)
 {
     public async Task<IReadOnlyList<LlmQuota>> ListQuotasAsync(CancellationToken ct)
     {
@@ -20,13 +21,14 @@ public sealed class ChatUsageService(AccessService access, IChatStore store, Tim
         {
             if (existing is not null)
             {
-                await store.DeleteQuotaAsync(existing.Id, ct);
+                await store.DeleteQuotaAsync(existing.Id, await audit.EntryAsync("llm.quota.delete", "llm-quota", existing.Id, new { principalType = type, principalId }, ct), ct);
             }
 
             return;
         }
 
-        await store.SetQuotaAsync(new LlmQuota { Id = existing?.Id ?? Guid.CreateVersion7(time.GetUtcNow()), PrincipalType = type, PrincipalId = principalId, TokensPerDay = tokensPerDay }, ct);
+        var quota = new LlmQuota { Id = existing?.Id ?? Guid.CreateVersion7(time.GetUtcNow()), PrincipalType = type, PrincipalId = principalId, TokensPerDay = tokensPerDay };
+        await store.SetQuotaAsync(quota, await audit.EntryAsync("llm.quota.set", "llm-quota", quota.Id, new { principalType = type, principalId, tokensPerDay }, ct), ct);
     }
 
     /// <summary>The caller's allowance today: limit (null: none), used and when it resets.</summary>

@@ -95,14 +95,15 @@ public sealed partial class ProviderService(
                 if (model.ContextTokens is null && context is not null)
                 {
                     model.ContextTokens = context;
-                    await store.SaveModelAsync(model, false, ct);
+                    await store.SaveModelAsync(model, false, await audit.EntryAsync("llm.model.update", ModelType, model.Id, new { model.Name, model.ContextTokens }, ct), ct);
                 }
 
                 continue;
             }
 
             var name = await store.FindModelByNameAsync(r.Id, ct) is null ? r.Id : $"{Slug(provider.Name)}/{r.Id}";
-            await store.SaveModelAsync(new LlmModel { Id = Guid.CreateVersion7(time.GetUtcNow()), ProviderId = id, ModelId = r.Id, Name = name, ContextTokens = context, OwnerId = caller.UserId, CreatedAt = time.GetUtcNow() }, true, ct);
+            var added = new LlmModel { Id = Guid.CreateVersion7(time.GetUtcNow()), ProviderId = id, ModelId = r.Id, Name = name, ContextTokens = context, OwnerId = caller.UserId, CreatedAt = time.GetUtcNow() };
+            await store.SaveModelAsync(added, true, await audit.EntryAsync("llm.model.add", ModelType, added.Id, new { added.Name, provider = provider.Name, added.ContextTokens }, ct), ct);
         }
 
         return await store.ListModelsAsync(id, ct);
@@ -125,7 +126,7 @@ public sealed partial class ProviderService(
         model.Enabled = enabled;
         model.OpenToAll = openToAll;
         model.ContextTokens = contextTokens;
-        await store.SaveModelAsync(model, false, ct);
+        await store.SaveModelAsync(model, false, await audit.EntryAsync("llm.model.update", ModelType, modelId, new { model.Name, enabled, openToAll, contextTokens }, ct), ct);
         return model;
     }
 

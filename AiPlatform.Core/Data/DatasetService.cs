@@ -356,19 +356,23 @@ public sealed class DatasetService(
         var (dataset, _) = await GetAsync(id, ct);
         await access.RequireLevelAsync(ObjectType, id, dataset.OwnerId, PermissionLevel.Write, ct);
         var version = await GetVersionAsync(id, versionId, ct);
-        return await EnqueueProfileAsync(dataset, version, (await access.RequireContextAsync(ct)).UserName, ct);
+        return await jobs.EnqueueAsync(
+            ProfileRequest(dataset, version),
+            (await access.RequireContextAsync(ct)).UserName,
+            await audit.EntryAsync("dataset.version.profile", ObjectType, id, new { version = version.Number }, ct),
+            ct);
     }
 
     private Task<Jobs.JobRecord> EnqueueProfileAsync(Dataset dataset, DatasetVersion version, string user, CancellationToken ct) =>
-        jobs.EnqueueAsync(
-            new Jobs.JobRequest(
-                ProfileDatasetHandler.JobKind,
-                $"{dataset.Name} v{version.Number}",
-                "dataset-version",
-                version.Id.ToString(),
-                System.Text.Json.JsonSerializer.SerializeToElement(new ProfileDatasetHandler.ProfileParameters(dataset.Id, version.Id))),
-            user,
-            ct);
+        jobs.EnqueueAsync(ProfileRequest(dataset, version), user, ct);
+
+    private static Jobs.JobRequest ProfileRequest(Dataset dataset, DatasetVersion version) =>
+        new(
+            ProfileDatasetHandler.JobKind,
+            $"{dataset.Name} v{version.Number}",
+            "dataset-version",
+            version.Id.ToString(),
+            System.Text.Json.JsonSerializer.SerializeToElement(new ProfileDatasetHandler.ProfileParameters(dataset.Id, version.Id)));
 
     /// <summary>A page of a version's rows, optionally sorted by a column.</summary>
     public async Task<DatasetRows> ReadRowsAsync(Guid id, Guid versionId, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)

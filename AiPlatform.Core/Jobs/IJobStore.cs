@@ -1,3 +1,4 @@
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Jobs;
@@ -5,7 +6,8 @@ namespace AiPlatform.Core.Jobs;
 /// <summary>Persistence of job records and their logs. Every state transition is a single atomic update.</summary>
 public interface IJobStore
 {
-    Task AddAsync(JobRecord job, CancellationToken ct);
+    /// <summary>Adds a job and, when given, its audit entry in the same transaction.</summary>
+    Task AddAsync(JobRecord job, AuditEntry? audit, CancellationToken ct);
 
     Task<JobRecord?> FindAsync(Guid id, CancellationToken ct);
 

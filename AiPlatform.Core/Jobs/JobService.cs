@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Jobs;
@@ -14,6 +15,8 @@ public sealed class JobService(
     JobHandlerRegistry handlers,
     JobCancellationRegistry cancellations,
     AccessService access,
+    AuditRecorder audit,
+    IAuditStore auditStore,
     TimeProvider time)
 {
     internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
@@ -43,15 +46,20 @@ public sealed class JobService(
         }
 
         await access.RequireCapabilityAsync(capability, ct);
-        return await EnqueueAsync(request, context.UserName, ct);
+        var id = Guid.CreateVersion7(time.GetUtcNow());
+        return await EnqueueWithIdAsync(id, request, context.UserName, await audit.EntryAsync("job.start", "job", id, new { request.Kind, request.Title }, ct), ct);
     }
 
     /// <summary>Queues a job of any registered kind; used by platform services, which check access themselves.</summary>
     public Task<JobRecord> EnqueueAsync(JobRequest request, string? user, CancellationToken ct) =>
-        EnqueueWithIdAsync(Guid.CreateVersion7(time.GetUtcNow()), request, user, ct);
+        EnqueueWithIdAsync(Guid.CreateVersion7(time.GetUtcNow()), request, user, null, ct);
+
+    /// <summary>Queues a job and saves <paramref name="audit"/> with it, for a service whose user asked for the work.</summary>
+    public Task<JobRecord> EnqueueAsync(JobRequest request, string? user, AuditEntry audit, CancellationToken ct) =>
+        EnqueueWithIdAsync(Guid.CreateVersion7(time.GetUtcNow()), request, user, audit, ct);
 
     /// <summary>Queues a job under an id the caller chose (and may have recorded already).</summary>
-    internal async Task<JobRecord> EnqueueWithIdAsync(Guid id, JobRequest request, string? user, CancellationToken ct)
+    internal async Task<JobRecord> EnqueueWithIdAsync(Guid id, JobRequest request, string? user, AuditEntry? entry, CancellationToken ct)
     {
         if (handlers.Find(request.Kind) is null)
         {
@@ -75,7 +83,7 @@ public sealed class JobService(
             CreatedBy = user,
             CreatedAt = time.GetUtcNow(),
         };
-        await store.AddAsync(job, ct);
+        await store.AddAsync(job, entry, ct);
         await store.AppendLogAsync(job.Id, JobLogLevel.Info, "Queued.", job.CreatedAt, ct);
         dispatcher.Dispatch(job.Id);
         return job;
@@ -135,6 +143,9 @@ public sealed class JobService(
         if (job.Status != JobStatus.Cancelled)
         {
             await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {context.UserName}.", time.GetUtcNow(), ct);
+
+            // The request is one atomic update in the job store; the entry follows it (a cancelled job asked again changes nothing).
+            await auditStore.AddAsync(await audit.EntryAsync("job.cancel", "job", id, new { job.Kind, job.Title }, ct), ct);
         }
 
         cancellations.TryCancel(id);

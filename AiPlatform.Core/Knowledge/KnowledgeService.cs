@@ -33,6 +33,7 @@ public sealed class KnowledgeService(
     IObjectStore objects,
     JobService jobs,
     AuditRecorder audit,
+    IAuditStore auditStore,
     IEmbedderFactory embedders,
     ITextExtractor extractor,
     KnowledgeIndexCache indexes,
@@ -209,7 +210,7 @@ public sealed class KnowledgeService(
         document.Status = DocumentStatus.Pending;
         document.Error = null;
         document.Progress = 0;
-        await store.SaveDocumentAsync(document, false, null, ct);
+        await store.SaveDocumentAsync(document, false, await audit.EntryAsync("knowledge-document.reindex", ObjectType, id, new { document.FileName }, ct), ct);
         await EnqueueAsync(kb, document, await access.RequireContextAsync(ct), ct);
         return document;
     }
@@ -218,7 +219,11 @@ public sealed class KnowledgeService(
     {
         var (kb, _) = await GetAsync(id, ct);
         await access.RequireLevelAsync(ObjectType, id, kb.OwnerId, PermissionLevel.Write, ct);
-        return await EnqueueAllAsync(kb, ct);
+        var count = await EnqueueAllAsync(kb, ct);
+
+        // One entry for the whole request: each document's re-queue is its own update and job.
+        await auditStore.AddAsync(await audit.EntryAsync("knowledge-base.reindex", ObjectType, id, new { kb.Name, documents = count }, ct), ct);
+        return count;
     }
 
     /// <summary>Deletes a document: its chunks leave the index and its files the object store.</summary>

@@ -1,4 +1,5 @@
 using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Storage;
 
@@ -12,7 +13,7 @@ public sealed record ArtifactEntry(string Path, bool IsDirectory, long? Size);
 /// only recorded; the object key is the platform's own (<c>tracking/&lt;run&gt;/&lt;uuid&gt;</c>), so no path can reach
 /// another run's files or leave the store's area. Uploads are staged and committed atomically.
 /// </summary>
-public sealed class ArtifactService(TrackingService tracking, ITrackingStore store, IObjectStore objects, TimeProvider time)
+public sealed class ArtifactService(TrackingService tracking, ITrackingStore store, IObjectStore objects, AuditRecorder audit, TimeProvider time)
 {
     public const int MaxPathLength = 1000;
     public const int MaxPreviewBytes = 256 * 1024;
@@ -140,7 +141,7 @@ public sealed class ArtifactService(TrackingService tracking, ITrackingStore sto
     {
         var (run, _, _) = await tracking.RequireRunAsync(runId, PermissionLevel.Write, ct);
         var relative = NormalizePath(path, false);
-        var deleted = await store.DeleteArtifactsAsync(run.Id, relative, ct);
+        var deleted = await store.DeleteArtifactsAsync(run.Id, relative, await audit.EntryAsync("run.artifact.delete", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, path = relative }, ct), ct);
         if (deleted.Count == 0)
         {
             throw new NotFoundException("Artifact", relative);

@@ -94,5 +94,6 @@ public interface ITrackingStore
     Task<RunArtifact?> UpsertArtifactAsync(RunArtifact artifact, CancellationToken ct);
 
     /// <summary>Deletes the artifact at the path, or all under it when it is a folder; returns what was deleted.</summary>
-    Task<IReadOnlyList<RunArtifact>> DeleteArtifactsAsync(Guid runId, string path, CancellationToken ct);
+    /// <summary>Deletes the file or folder at <paramref name="path"/>; the audit entry is saved with the deletion, and only when something was deleted.</summary>
+    Task<IReadOnlyList<RunArtifact>> DeleteArtifactsAsync(Guid runId, string path, AuditEntry audit, CancellationToken ct);
 }

@@ -67,7 +67,25 @@ internal sealed class EfChatStore(IDbContextFactory<PlatformDbContext> contexts)
         return await db.LlmModels.AsNoTracking().FirstOrDefaultAsync(m => m.Name == name, ct);
     }
 
-    public Task SaveModelAsync(LlmModel model, bool isNew, CancellationToken ct) => SaveAsync(model, isNew, ct);
+    public async Task SaveModelAsync(LlmModel model, bool isNew, AuditEntry? audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (isNew)
+        {
+            db.LlmModels.Add(model);
+        }
+        else
+        {
+            db.LlmModels.Update(model);
+        }
+
+        if (audit is not null)
+        {
+            db.AuditEntries.Add(audit);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
 
     public async Task SetTokenScaleAsync(Guid modelId, double scale, CancellationToken ct)
     {
@@ -155,7 +173,7 @@ internal sealed class EfChatStore(IDbContextFactory<PlatformDbContext> contexts)
         return await db.LlmQuotas.AsNoTracking().ToListAsync(ct);
     }
 
-    public async Task SetQuotaAsync(LlmQuota quota, CancellationToken ct)
+    public async Task SetQuotaAsync(LlmQuota quota, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var exists = await db.LlmQuotas.AnyAsync(q => q.Id == quota.Id, ct);
@@ -168,13 +186,18 @@ internal sealed class EfChatStore(IDbContextFactory<PlatformDbContext> contexts)
             db.LlmQuotas.Add(quota);
         }
 
+        db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task DeleteQuotaAsync(Guid id, CancellationToken ct)
+    public async Task DeleteQuotaAsync(Guid id, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.LlmQuotas.Where(q => q.Id == id).ExecuteDeleteAsync(ct);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
     }
 
     private async Task SaveAsync<T>(T entity, bool isNew, CancellationToken ct)

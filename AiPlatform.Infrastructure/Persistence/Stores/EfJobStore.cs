@@ -1,3 +1,4 @@
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -8,10 +9,15 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
 {
     private static readonly JobStatus[] Unfinished = [JobStatus.Queued, JobStatus.Running];
 
-    public async Task AddAsync(JobRecord job, CancellationToken ct)
+    public async Task AddAsync(JobRecord job, AuditEntry? audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         db.Jobs.Add(job);
+        if (audit is not null)
+        {
+            db.AuditEntries.Add(audit);
+        }
+
         await db.SaveChangesAsync(ct);
     }
 

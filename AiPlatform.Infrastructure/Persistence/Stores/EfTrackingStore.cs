@@ -517,12 +517,17 @@ internal sealed class EfTrackingStore(IDbContextFactory<PlatformDbContext> conte
         return replaced;
     }
 
-    public async Task<IReadOnlyList<RunArtifact>> DeleteArtifactsAsync(Guid runId, string path, CancellationToken ct)
+    public async Task<IReadOnlyList<RunArtifact>> DeleteArtifactsAsync(Guid runId, string path, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var folder = path + "/";
         var doomed = await db.RunArtifacts.Where(a => a.RunId == runId && (a.Path == path || a.Path.StartsWith(folder))).ToListAsync(ct);
         db.RunArtifacts.RemoveRange(doomed);
+        if (doomed.Count > 0)
+        {
+            db.AuditEntries.Add(audit);
+        }
+
         await db.SaveChangesAsync(ct);
         return doomed;
     }

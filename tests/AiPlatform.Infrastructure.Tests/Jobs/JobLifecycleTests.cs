@@ -174,7 +174,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
         var queued = NewRecord("test.ok", JobStatus.Queued, now);
         foreach (var record in new[] { crashed, restartable, queued })
         {
-            await Store.AddAsync(record, None);
+            await Store.AddAsync(record, null, None);
         }
 
         await fixture.Get<JobRecovery>().RecoverAsync(None);

@@ -1,8 +1,11 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Web.Tests.Builders;
+using AiPlatform.Web.Tests.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Access;
 
@@ -38,6 +41,26 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/runs/{id}/log"] = "the REST twin of log-batch",
         ["POST /api/2.0/mlflow/runs/log-parameter"] = "a one-item log-batch from a training script",
         ["POST /api/2.0/mlflow/runs/set-tag"] = "a one-item log-batch from a training script (run notes set in the UI or REST are audited)",
+        ["PUT /api/2.0/mlflow-artifacts/artifacts/{path}"] = "one call per file a training script logs (mlflow.log_artifacts); the run's artifact list is the record, deletions are audited",
+        ["PUT /api/v1/runs/{id}/artifacts/content"] = "the REST twin of the MLflow artifact upload; deletions are audited",
+    };
+
+    /// <summary>
+    /// A user's own chat history: conversations are visible to their owner alone (administrators cannot read them) and
+    /// change nothing anyone else relies on. Recording each message, edit or thumbs-up would copy the shape of private
+    /// conversations into the trail that administrators read and bury the security-relevant entries; the token use they
+    /// cause is metered in the usage records and limited by quotas, and the settings that govern chat (providers, models,
+    /// grants, quotas, prompt templates) are audited.
+    /// </summary>
+    private static readonly Dictionary<string, string> PersonalData = new()
+    {
+        ["POST /api/v1/conversations"] = "a user's own chat history, visible to the owner alone",
+        ["PATCH /api/v1/conversations/{id}"] = "a user's own chat history (title, model, system prompt)",
+        ["DELETE /api/v1/conversations/{id}"] = "a user's own chat history",
+        ["POST /api/v1/conversations/{id}/messages"] = "a chat message; usage is metered, content stays private",
+        ["POST /api/v1/conversations/{id}/regenerate"] = "a chat message; usage is metered, content stays private",
+        ["PUT /api/v1/conversations/{id}/messages/{messageId}"] = "edit-and-resend of a chat message",
+        ["POST /api/v1/conversations/{id}/messages/{messageId}/feedback"] = "a thumbs-up or down on one's own answer",
     };
 
     /// <summary>
@@ -46,19 +69,9 @@ public sealed class AuditCoverageTests : ApiTestBase
     /// </summary>
     private static readonly Dictionary<string, string> NotYetWalked = new()
     {
-        ["POST /api/v1/datasets/{id}/versions/from-query"] = "needs a dataset with a stored version",
-        ["POST /api/v1/datasets/{id}/versions"] = "multipart upload",
-        ["POST /api/v1/datasets/{id}/versions/{versionId}/profile"] = "needs a stored version",
         ["POST /api/v1/data-sources/{id}/import"] = "needs a reachable source; queues a job",
-        ["PUT /api/v1/llm/quotas"] = "needs an LLM provider",
-        ["POST /api/v1/jobs"] = "queues a job",
-        ["POST /api/v1/jobs/{id}/cancel"] = "needs a running job",
-        ["POST /api/v1/runs/{id}/inputs"] = "needs a dataset version",
-        ["DELETE /api/v1/runs/{id}/artifacts"] = "needs an artifact",
-        ["PUT /api/v1/runs/{id}/artifacts/content"] = "artifact upload",
-        ["POST /api/2.0/mlflow/runs/log-inputs"] = "needs a dataset",
-        ["PUT /api/2.0/mlflow-artifacts/artifacts/{path}"] = "artifact upload",
-        ["DELETE /api/2.0/mlflow-artifacts/artifacts/{path}"] = "needs an artifact",
+        ["POST /api/v1/runs/{id}/inputs"] = "not walked yet: TrackingService.LogInputsAsync writes no audit entry (known gap)",
+        ["POST /api/2.0/mlflow/runs/log-inputs"] = "not walked yet: TrackingService.LogInputsAsync writes no audit entry (known gap)",
         ["POST /api/2.0/mlflow/model-versions/create"] = "needs a run with a model artifact (versions are walked through the upload route)",
         ["POST /api/v1/models/{id}/versions"] = "needs a run with a model artifact (versions are walked through the upload route)",
         ["POST /api/v1/training-runs"] = "needs a training backend and a dataset",
@@ -67,43 +80,22 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/training-runs/code"] = "code upload",
         ["POST /api/v1/studies"] = "needs a dataset version",
         ["POST /api/v1/studies/{id}/cancel"] = "needs a study",
-        ["POST /api/v1/endpoints"] = "needs an ONNX model version",
-        ["DELETE /api/v1/endpoints/{id}"] = "needs an endpoint",
-        ["PUT /api/v1/endpoints/{id}/settings"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/roll"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/canary"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/promote"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/rollback"] = "needs an endpoint",
-        ["POST /api/v1/endpoints/{id}/grants"] = "needs an endpoint",
-        ["DELETE /api/v1/endpoints/{id}/grants/{grantId}"] = "needs an endpoint",
-        ["POST /api/v1/llm/providers"] = "needs the LLM peer",
-        ["PUT /api/v1/llm/providers/{id}"] = "needs the LLM peer",
-        ["DELETE /api/v1/llm/providers/{id}"] = "needs the LLM peer",
-        ["POST /api/v1/llm/providers/{id}/sync"] = "needs the LLM peer",
-        ["PUT /api/v1/llm/models/{id}"] = "needs the LLM peer",
-        ["POST /api/v1/llm/models/{id}/grants"] = "needs the LLM peer",
-        ["DELETE /api/v1/llm/models/{id}/grants/{grantId}"] = "needs the LLM peer",
-        ["POST /api/v1/conversations"] = "needs the LLM peer",
-        ["PATCH /api/v1/conversations/{id}"] = "needs the LLM peer",
-        ["DELETE /api/v1/conversations/{id}"] = "needs the LLM peer",
-        ["POST /api/v1/conversations/{id}/messages"] = "needs the LLM peer",
-        ["POST /api/v1/conversations/{id}/regenerate"] = "needs the LLM peer",
-        ["PUT /api/v1/conversations/{id}/messages/{messageId}"] = "needs the LLM peer",
-        ["POST /api/v1/conversations/{id}/messages/{messageId}/feedback"] = "needs the LLM peer",
-        ["POST /api/v1/knowledge-bases"] = "needs an embedding model",
-        ["PUT /api/v1/knowledge-bases/{id}"] = "needs a knowledge base",
-        ["DELETE /api/v1/knowledge-bases/{id}"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/reindex"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/grants"] = "needs a knowledge base",
-        ["DELETE /api/v1/knowledge-bases/{id}/grants/{grantId}"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/documents"] = "needs a knowledge base",
-        ["DELETE /api/v1/knowledge-bases/{id}/documents/{documentId}"] = "needs a knowledge base",
-        ["POST /api/v1/knowledge-bases/{id}/documents/{documentId}/reindex"] = "needs a knowledge base",
     };
+
+    /// <summary>Set on a request that acts on its caller's own account: the audit entries are counted for that caller, not the walker.</summary>
+    private static readonly HttpRequestOptionsKey<Guid> Actor = new("audit-actor");
+
+    private readonly FakeModelList _llm = new("walk-chat", "walk-embed");
 
     private HttpClient _walker = default!;
     private Guid _walkerId;
     private Guid _project;
+
+    public override async Task DisposeAsync()
+    {
+        _llm.Dispose();
+        await base.DisposeAsync();
+    }
 
     public override async Task InitializeAsync()
     {
@@ -118,7 +110,7 @@ public sealed class AuditCoverageTests : ApiTestBase
     {
         var walks = Walks();
         var operations = await MutatingOperationsAsync();
-        var excluded = NotStateChanges.Keys.Concat(HighVolume.Keys).Concat(NotYetWalked.Keys).ToList();
+        var excluded = NotStateChanges.Keys.Concat(HighVolume.Keys).Concat(PersonalData.Keys).Concat(NotYetWalked.Keys).ToList();
         operations.Where(o => !walks.ContainsKey(o) && !excluded.Contains(o)).ShouldBeEmpty("each mutating route needs a walk or a stated reason");
         walks.Keys.Concat(excluded).Where(o => !operations.Contains(o)).ShouldBeEmpty("the tables name routes that no longer exist");
         walks.Keys.Intersect(excluded).ShouldBeEmpty();
@@ -137,7 +129,8 @@ public sealed class AuditCoverageTests : ApiTestBase
                 continue;
             }
 
-            var before = await AuditCountAsync();
+            var actor = request.Options.TryGetValue(Actor, out var own) ? own : _walkerId;
+            var before = await AuditCountAsync(actor);
             var response = await _walker.SendAsync(request);
             request.Dispose();
             var body = await response.Content.ReadAsStringAsync();
@@ -147,7 +140,7 @@ public sealed class AuditCoverageTests : ApiTestBase
                 continue;
             }
 
-            if (await AuditCountAsync() <= before)
+            if (await AuditCountAsync(actor) <= before)
             {
                 failures.Add($"{operation}: succeeded without an audit entry");
             }
@@ -164,6 +157,22 @@ public sealed class AuditCoverageTests : ApiTestBase
         {
             var created = JsonDocument.Parse(await (await _walker.PostAsJsonAsync("/api/v1/me/tokens", new { name = Unique("t"), scope = "Read", expiresInDays = 7 })).Content.ReadAsStringAsync());
             return await Json("DELETE", $"/api/v1/me/tokens/{created.RootElement.GetProperty("token").GetProperty("id").GetGuid()}");
+        },
+
+        ["POST /api/v1/me/password"] = async () =>
+        {
+            var (id, name) = await OwnAccountAsync();
+            return AsOwner(await Json("POST", "/api/v1/me/password", new { currentPassword = "Passw0rd-walk", newPassword = "An0ther-Passw0rd-walk" }), id, Basic(name));
+        },
+        ["POST /api/v1/me/mfa/disable"] = async () =>
+        {
+            var (id, _, bearer) = await OwnAccountWithMfaAsync();
+            return AsOwner(await Json("POST", "/api/v1/me/mfa/disable", new { password = "Passw0rd-walk" }), id, bearer);
+        },
+        ["POST /api/v1/me/mfa/recovery-codes"] = async () =>
+        {
+            var (id, key, bearer) = await OwnAccountWithMfaAsync();
+            return AsOwner(await Json("POST", "/api/v1/me/mfa/recovery-codes", new { code = Totp.Code(key, DateTimeOffset.UtcNow) }), id, bearer);
         },
 
         ["POST /api/v1/users"] = () => Json("POST", "/api/v1/users", new { userName = Unique("u"), password = "Passw0rd-walk", mustChangePassword = false }),
@@ -332,6 +341,80 @@ public sealed class AuditCoverageTests : ApiTestBase
             return await Json("DELETE", $"/api/v1/models/{model}/grants/{grant}");
         },
 
+        ["POST /api/v1/llm/providers"] = () => Json("POST", "/api/v1/llm/providers", Provider()),
+        ["PUT /api/v1/llm/providers/{id}"] = async () => await Json("PUT", $"/api/v1/llm/providers/{await NewAsync("/api/v1/llm/providers", Provider())}", Provider()),
+        ["DELETE /api/v1/llm/providers/{id}"] = async () => await Json("DELETE", $"/api/v1/llm/providers/{await NewAsync("/api/v1/llm/providers", Provider())}"),
+        ["POST /api/v1/llm/providers/{id}/sync"] = async () => await Json("POST", $"/api/v1/llm/providers/{await NewAsync("/api/v1/llm/providers", Provider())}/sync"),
+        ["PUT /api/v1/llm/models/{id}"] = async () => await Json("PUT", $"/api/v1/llm/models/{await NewLlmModelAsync()}", new { enabled = true, openToAll = true, contextTokens = 4096 }),
+        ["POST /api/v1/llm/models/{id}/grants"] = async () => await Json("POST", $"/api/v1/llm/models/{await NewLlmModelAsync()}/grants", await GrantBodyAsync()),
+        ["DELETE /api/v1/llm/models/{id}/grants/{grantId}"] = async () =>
+        {
+            var model = await NewLlmModelAsync();
+            var grant = await NewAsync($"/api/v1/llm/models/{model}/grants", await GrantBodyAsync());
+            return await Json("DELETE", $"/api/v1/llm/models/{model}/grants/{grant}");
+        },
+        ["PUT /api/v1/llm/quotas"] = async () => await Json("PUT", "/api/v1/llm/quotas", new { principalType = "User", principalId = await NewUserAsync(), tokensPerDay = 1000 }),
+
+        ["POST /api/v1/knowledge-bases"] = () => Json("POST", "/api/v1/knowledge-bases", new { name = Unique("kb") }),
+        ["PUT /api/v1/knowledge-bases/{id}"] = async () => await Json("PUT", $"/api/v1/knowledge-bases/{await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") })}", new { name = Unique("kb"), description = "edited" }),
+        ["DELETE /api/v1/knowledge-bases/{id}"] = async () => await Json("DELETE", $"/api/v1/knowledge-bases/{await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") })}"),
+        ["POST /api/v1/knowledge-bases/{id}/reindex"] = async () => await Json("POST", $"/api/v1/knowledge-bases/{(await NewDocumentAsync()).KnowledgeBase}/reindex"),
+        ["POST /api/v1/knowledge-bases/{id}/grants"] = () => GrantAsync("/api/v1/knowledge-bases", new { name = Unique("kb") }),
+        ["DELETE /api/v1/knowledge-bases/{id}/grants/{grantId}"] = () => RevokeAsync("/api/v1/knowledge-bases", new { name = Unique("kb") }),
+        ["POST /api/v1/knowledge-bases/{id}/documents"] = async () => DocumentUpload(await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") })),
+        ["DELETE /api/v1/knowledge-bases/{id}/documents/{documentId}"] = async () =>
+        {
+            var (kb, document) = await NewDocumentAsync();
+            return await Json("DELETE", $"/api/v1/knowledge-bases/{kb}/documents/{document}");
+        },
+        ["POST /api/v1/knowledge-bases/{id}/documents/{documentId}/reindex"] = async () =>
+        {
+            var (kb, document) = await NewDocumentAsync();
+            return await Json("POST", $"/api/v1/knowledge-bases/{kb}/documents/{document}/reindex");
+        },
+
+        ["POST /api/v1/endpoints"] = async () => await Json("POST", "/api/v1/endpoints", new { name = Unique("ep"), modelId = await NewModelWithVersionAsync(), target = "1" }),
+        ["DELETE /api/v1/endpoints/{id}"] = async () => await Json("DELETE", $"/api/v1/endpoints/{await NewEndpointAsync()}"),
+        ["PUT /api/v1/endpoints/{id}/settings"] = async () =>
+            await Json("PUT", $"/api/v1/endpoints/{await NewEndpointAsync()}/settings", new { threads = 1, maxBatchSize = 1, maxQueueDelayMicroseconds = 0, replicas = 1, rollOnAliasMove = false, payloadLogPercent = 0, description = "edited" }),
+        ["POST /api/v1/endpoints/{id}/roll"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointAsync()}/roll", new { target = "2" }),
+        ["POST /api/v1/endpoints/{id}/canary"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointAsync()}/canary", new { target = "2", percent = 10 }),
+        ["POST /api/v1/endpoints/{id}/promote"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointWithCanaryAsync()}/promote"),
+        ["POST /api/v1/endpoints/{id}/rollback"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointWithCanaryAsync()}/rollback"),
+        ["POST /api/v1/endpoints/{id}/grants"] = async () => await Json("POST", $"/api/v1/endpoints/{await NewEndpointAsync()}/grants", await GrantBodyAsync()),
+        ["DELETE /api/v1/endpoints/{id}/grants/{grantId}"] = async () =>
+        {
+            var endpoint = await NewEndpointAsync();
+            var grant = await NewAsync($"/api/v1/endpoints/{endpoint}/grants", await GrantBodyAsync());
+            return await Json("DELETE", $"/api/v1/endpoints/{endpoint}/grants/{grant}");
+        },
+
+        ["POST /api/v1/datasets/{id}/versions"] = async () => CsvUpload(await NewAsync("/api/v1/datasets", new { name = Unique("d") })),
+        ["POST /api/v1/datasets/{id}/versions/from-query"] = async () =>
+            await Json("POST", $"/api/v1/datasets/{await NewAsync("/api/v1/datasets", new { name = Unique("d") })}/versions/from-query", new { sql = "SELECT 1 AS x, 'a' AS y", message = "walked" }),
+        ["POST /api/v1/datasets/{id}/versions/{versionId}/profile"] = async () =>
+        {
+            var (dataset, version) = await NewDatasetVersionAsync();
+            return await Json("POST", $"/api/v1/datasets/{dataset}/versions/{version}/profile");
+        },
+        ["DELETE /api/v1/runs/{id}/artifacts"] = async () =>
+        {
+            var run = await NewRunAsync();
+            (await Admin.PutAsync($"/api/v1/runs/{run}/artifacts/content?path=notes/walk.txt", new ByteArrayContent("walked"u8.ToArray()))).EnsureSuccessStatusCode();
+            return await Json("DELETE", $"/api/v1/runs/{run}/artifacts?path=notes");
+        },
+        ["DELETE /api/2.0/mlflow-artifacts/artifacts/{path}"] = async () =>
+        {
+            var experiment = await NewMlflowExperimentAsync();
+            var response = await Admin.PostAsJsonAsync("/api/2.0/mlflow/runs/create", new { experiment_id = experiment });
+            var run = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("run").GetProperty("info").GetProperty("run_id").GetString()!;
+            (await Admin.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/{experiment}/{run}/artifacts/walk.txt", new ByteArrayContent("walked"u8.ToArray()))).EnsureSuccessStatusCode();
+            return await Json("DELETE", $"/api/2.0/mlflow-artifacts/artifacts/{experiment}/{run}/artifacts/walk.txt");
+        },
+
+        ["POST /api/v1/jobs"] = () => Json("POST", "/api/v1/jobs", new { kind = SlowJobHandler.JobKind }),
+        ["POST /api/v1/jobs/{id}/cancel"] = async () => await Json("POST", $"/api/v1/jobs/{await NewAsync("/api/v1/jobs", new { kind = SlowJobHandler.JobKind })}/cancel"),
+
         ["POST /api/v1/prompt-templates"] = () => Json("POST", "/api/v1/prompt-templates", new { name = Unique("pt"), content = "Summarise {{text}}" }),
         ["PUT /api/v1/prompt-templates/{id}"] = async () => await Json("PUT", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}", new { name = Unique("pt"), content = "y" }),
         ["DELETE /api/v1/prompt-templates/{id}"] = async () => await Json("DELETE", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}"),
@@ -353,8 +436,8 @@ public sealed class AuditCoverageTests : ApiTestBase
         return operations;
     }
 
-    private async Task<int> AuditCountAsync() =>
-        (await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?actorId={_walkerId}&pageSize=1", JsonDefaults.Options)).GetProperty("totalCount").GetInt32();
+    private async Task<int> AuditCountAsync(Guid actor) =>
+        (await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?actorId={actor}&pageSize=1", JsonDefaults.Options)).GetProperty("totalCount").GetInt32();
 
     private static Task<HttpRequestMessage> Json(string method, string url, object? body = null) =>
         Task.FromResult(new HttpRequestMessage(new HttpMethod(method), url)
@@ -378,6 +461,85 @@ public sealed class AuditCoverageTests : ApiTestBase
 
     private async Task<Guid> NewUserAsync() => await NewAsync("/api/v1/users", new { userName = Unique("u"), password = "Passw0rd-walk", mustChangePassword = false });
 
+    /// <summary>A Viewer account with the known password <c>Passw0rd-walk</c>, for routes that act on the caller's own account.</summary>
+    private async Task<(Guid Id, string UserName)> OwnAccountAsync()
+    {
+        var name = Unique("own");
+        var id = await NewAsync("/api/v1/users", new { userName = name, password = "Passw0rd-walk", mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(SystemRoles.Viewer) } });
+        return (id, name);
+    }
+
+    /// <summary>An own account with real TOTP MFA enrolled, and a token minted before the enrolment (Basic sign-in stops at the second factor).</summary>
+    private async Task<(Guid Id, string Key, AuthenticationHeaderValue Bearer)> OwnAccountWithMfaAsync()
+    {
+        var (id, name) = await OwnAccountAsync();
+        using var client = Factory.CreateClientAs(name, "Passw0rd-walk");
+        var token = await client.MintTokenAsync();
+        using var scope = Factory.Services.CreateScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<IAccountService>();
+        var setup = await accounts.BeginMfaSetupAsync(id, default);
+        await accounts.EnableMfaAsync(id, Totp.Code(setup.SharedKey, DateTimeOffset.UtcNow), default);
+        return (id, setup.SharedKey, new AuthenticationHeaderValue("Bearer", token));
+    }
+
+    private static AuthenticationHeaderValue Basic(string userName) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{userName}:Passw0rd-walk")));
+
+    /// <summary>Sends the request as the account's owner (the header on the request wins over the walker's default one) and counts that owner's audit entries.</summary>
+    private static HttpRequestMessage AsOwner(HttpRequestMessage request, Guid owner, AuthenticationHeaderValue credentials)
+    {
+        request.Headers.Authorization = credentials;
+        request.Options.Set(Actor, owner);
+        return request;
+    }
+
+    private object Provider() => new { name = Unique("llm"), baseUrl = _llm.BaseUrl, apiKey = "walk-key" };
+
+    /// <summary>A model listed by a new provider (the fake model list), added by the administrator's sync.</summary>
+    private async Task<Guid> NewLlmModelAsync()
+    {
+        var provider = await NewAsync("/api/v1/llm/providers", Provider());
+        var response = await Admin.PostAsync($"/api/v1/llm/providers/{provider}/sync", null);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"syncing the fake provider: {text}");
+        return JsonDocument.Parse(text).RootElement[0].GetProperty("id").GetGuid();
+    }
+
+    private static HttpRequestMessage DocumentUpload(Guid knowledgeBase)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("# Parking\nVisitors park on level -2.\n"));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return new HttpRequestMessage(HttpMethod.Post, $"/api/v1/knowledge-bases/{knowledgeBase}/documents?fileName=parking.md") { Content = content };
+    }
+
+    private async Task<(Guid KnowledgeBase, Guid Document)> NewDocumentAsync()
+    {
+        var kb = await NewAsync("/api/v1/knowledge-bases", new { name = Unique("kb") });
+        using var upload = DocumentUpload(kb);
+        var response = await Admin.SendAsync(upload);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"uploading a document: {text}");
+        return (kb, JsonDocument.Parse(text).RootElement[0].GetProperty("id").GetGuid());
+    }
+
+    /// <summary>A CSV upload with content of its own (an upload identical to the latest version creates nothing).</summary>
+    private static HttpRequestMessage CsvUpload(Guid dataset)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes($"x,y\n1,{Guid.NewGuid():N}\n2,b\n"));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        return new HttpRequestMessage(HttpMethod.Post, $"/api/v1/datasets/{dataset}/versions?fileName=walk.csv") { Content = content };
+    }
+
+    private async Task<(Guid Dataset, Guid Version)> NewDatasetVersionAsync()
+    {
+        var dataset = await NewAsync("/api/v1/datasets", new { name = Unique("d") });
+        using var upload = CsvUpload(dataset);
+        var response = await Admin.SendAsync(upload);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"uploading a dataset version: {text}");
+        return (dataset, JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid());
+    }
+
     private async Task<Guid> NewRoleAsync() => await NewAsync("/api/v1/roles", new { name = Unique("r"), capabilities = new[] { Capabilities.ChatUse } });
 
     private async Task<Guid> NewGroupAsync() => await NewAsync("/api/v1/groups", new { name = Unique("g") });
@@ -394,6 +556,25 @@ public sealed class AuditCoverageTests : ApiTestBase
         using var upload = Upload(model);
         (await Admin.SendAsync(upload)).EnsureSuccessStatusCode();
         return model;
+    }
+
+    /// <summary>An endpoint serving version 1 of a model that has two uploaded ONNX versions.</summary>
+    private async Task<Guid> NewEndpointAsync()
+    {
+        var model = await NewModelWithVersionAsync();
+        using var second = Upload(model);
+        (await Admin.SendAsync(second)).EnsureSuccessStatusCode();
+        var response = await Admin.PostAsJsonAsync("/api/v1/endpoints", new { name = Unique("ep"), modelId = model, target = "1" });
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.ShouldBeTrue($"deploying: {text}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("endpoint").GetProperty("id").GetGuid();
+    }
+
+    private async Task<Guid> NewEndpointWithCanaryAsync()
+    {
+        var endpoint = await NewEndpointAsync();
+        (await Admin.PostAsJsonAsync($"/api/v1/endpoints/{endpoint}/canary", new { target = "2", percent = 10 })).EnsureSuccessStatusCode();
+        return endpoint;
     }
 
     private async Task<string> NewMlflowModelWithVersionAsync()

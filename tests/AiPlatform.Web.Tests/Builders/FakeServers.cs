@@ -179,3 +179,57 @@ public sealed class BannerServer : IDisposable
         }
     }
 }
+
+/// <summary>
+/// An OpenAI-compatible provider that only lists models (<c>GET /models</c>) on a loopback port: enough to add a provider
+/// and sync its models without the LLM peer. Anything else answers 404.
+/// </summary>
+public sealed class FakeModelList : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly string _models;
+
+    public FakeModelList(params string[] models)
+    {
+        var port = FreePort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        BaseUrl = $"http://127.0.0.1:{port}/v1";
+        _models = "{\"object\":\"list\",\"data\":[" + string.Join(',', models.Select(m => $"{{\"id\":\"{m}\",\"object\":\"model\",\"owned_by\":\"test\",\"max_model_len\":2048}}")) + "]}";
+        _ = Task.Run(ServeAsync);
+    }
+
+    public string BaseUrl { get; }
+
+    public void Dispose() => _listener.Close();
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            using var response = context.Response;
+            var listing = context.Request.HttpMethod == "GET" && context.Request.Url!.AbsolutePath.TrimEnd('/').EndsWith("/models", StringComparison.Ordinal);
+            response.StatusCode = listing ? 200 : 404;
+            response.ContentType = "application/json";
+            var body = Encoding.UTF8.GetBytes(listing ? _models : "{\"error\":{\"message\":\"not found\"}}");
+            await response.OutputStream.WriteAsync(body);
+        }
+    }
+}
