@@ -175,6 +175,16 @@ public sealed class TrainingService(
                     throw new ValidationException("environment", $"'{bad}' is not a variable you may set (names are letters, digits and _; MLFLOW_* and AIP_* are set by the platform).");
                 }
 
+                if (custom.Environment?.Keys.FirstOrDefault(IsLoaderVariable) is { } loader)
+                {
+                    throw new ValidationException("environment", $"'{loader}' is not a variable you may set: it changes how programs load (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*, LOCPATH, NLSPATH, HOSTALIASES, RES_OPTIONS, BASH_ENV, ENV).");
+                }
+
+                if (custom.Environment?.FirstOrDefault(e => e.Value is null || e.Value.Contains('\0', StringComparison.Ordinal) || e.Value.Length > 32_768) is { Key: { } badValue })
+                {
+                    throw new ValidationException("environment", $"The value of '{badValue}' has no NUL character and at most 32768 characters.");
+                }
+
                 if (custom.Workers is < 1 or > 64 || custom.Gpus is < 0 or > 16 || custom.Cpu is < 0 or > 256 || custom.MemoryMb is < 0 or > 4_194_304)
                 {
                     throw new ValidationException("custom", "Workers are 1 to 64, GPUs 0 to 16 per worker, CPU 0 to 256 cores, memory up to 4 TiB.");
@@ -456,6 +466,11 @@ public sealed class TrainingService(
 
         return key.Value;
     }
+
+    /// <summary>Variables the dynamic loader, the C library or a shell act on at start-up; a run may not set them.</summary>
+    internal static bool IsLoaderVariable(string name) =>
+        name.StartsWith("LD_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("MALLOC_", StringComparison.OrdinalIgnoreCase)
+        || name.ToUpperInvariant() is "GCONV_PATH" or "GLIBC_TUNABLES" or "LOCPATH" or "NLSPATH" or "HOSTALIASES" or "RES_OPTIONS" or "BASH_ENV" or "ENV" or "LOCALDOMAIN" or "TZDIR";
 
     private static bool IsEnvName(string name) => name.Length is > 0 and <= 100 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }

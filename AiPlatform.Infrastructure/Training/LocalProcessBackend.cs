@@ -89,6 +89,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
 
             string fileName;
             List<string> arguments;
+            var workingDirectory = folder;
             if (sandboxed)
             {
                 var data = launch.DataFile;
@@ -115,7 +116,13 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
                 environment["AIP_WORK_DIR"] = BubblewrapSandbox.WorkMount;
                 environment["HOME"] = BubblewrapSandbox.WorkMount;
                 environment["TMPDIR"] = "/tmp";
-                (fileName, arguments) = _sandbox.Command(folder, data, launch.Command);
+                var environmentFile = await WriteEnvironmentFileAsync(run, environment, runAs, ct);
+                (fileName, arguments) = _sandbox.Command(folder, data, launch.Command, environmentFile);
+
+                // setpriv and bwrap start on the host, setpriv as root: they get no variable of the run (LD_PRELOAD,
+                // GCONV_PATH, ... would act on them before any namespace or uid drop) and no folder the code filled.
+                environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = BubblewrapSandbox.LauncherPath };
+                workingDirectory = "/";
             }
             else
             {
@@ -130,7 +137,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             }
 
             await log($"$ {launch.Command}");
-            return await RunProcessAsync(fileName, arguments, folder, environment, log, launch.Timeout, ct, resources);
+            return await RunProcessAsync(fileName, arguments, workingDirectory, environment, log, launch.Timeout, ct, resources);
         }
         finally
         {
@@ -229,6 +236,46 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Writes the run's variables as <c>export NAME='value'</c> lines into a file in the run's folder (outside the work
+    /// folder the code fills, so no link planted there is followed), readable only by the sandbox user (0400), removed
+    /// with the run's folder. The token in it is the run's own; it never appears on a command line.
+    /// </summary>
+    private static async Task<string> WriteEnvironmentFileAsync(string run, Dictionary<string, string> environment, (int Uid, int Gid)? runAs, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, value) in environment)
+        {
+            if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new TrainingFailedException($"'{name}' is not a valid variable name or its value holds a NUL character.");
+            }
+
+            text.Append("export ").Append(name).Append("='").Append(value.Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\n");
+        }
+
+        var path = Path.Combine(run, "environment");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(path, options))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(text.ToString().AsMemory(), ct);
+        }
+
+        SetMode(path, UnixFileMode.UserRead);
+        if (runAs is { } user)
+        {
+            await BubblewrapSandbox.ChownAsync(path, user, ct);
+        }
+
+        return path;
     }
 
     private static Dictionary<string, string> BaseEnvironment()
