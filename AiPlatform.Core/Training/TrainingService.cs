@@ -160,9 +160,11 @@ public sealed class TrainingService(
                     throw new ValidationException("codeKey", "Upload the code first; the key is not one of the platform's code uploads.");
                 }
 
-                if (custom.GitUrl is { } git && !(Uri.TryCreate(git, UriKind.Absolute, out var uri) && (uri.Scheme is "https" or "http" or "ssh" or "git" ? uri.Host.Length > 0 : uri.Scheme == "file" && settings.AllowLocalGitUrls)))
+                if (custom.GitUrl is { } git && !(Uri.TryCreate(git, UriKind.Absolute, out var uri) && (uri.Scheme is "https" or "http" or "ssh" or "git" ? uri.Host.Length > 0 : uri.Scheme == "file" && settings.AllowLocalGitUrls)
+                    && !git.Any(c => c == '\\' || char.IsWhiteSpace(c) || char.IsControl(c))
+                    && (uri.UserInfo.Length == 0 || (uri.Scheme == "ssh" && uri.UserInfo.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')))))
                 {
-                    throw new ValidationException("gitUrl", "A Git URL looks like https://host/group/repo.git (file:// URLs only where an operator set Training:AllowLocalGitUrls).");
+                    throw new ValidationException("gitUrl", "A Git URL looks like https://host/group/repo.git, without backslashes, spaces or credentials (file:// URLs only where an operator set Training:AllowLocalGitUrls).");
                 }
 
                 if (custom.CodeKey is not null && custom.GitUrl is not null)
@@ -173,6 +175,16 @@ public sealed class TrainingService(
                 if (custom.Environment?.Keys.FirstOrDefault(k => !IsEnvName(k) || k.StartsWith("MLFLOW_", StringComparison.Ordinal) || (k.StartsWith("AIP_", StringComparison.Ordinal) && !k.StartsWith("AIP_PARAM_", StringComparison.Ordinal))) is { } bad)
                 {
                     throw new ValidationException("environment", $"'{bad}' is not a variable you may set (names are letters, digits and _; MLFLOW_* and AIP_* are set by the platform).");
+                }
+
+                if (custom.Environment?.Keys.FirstOrDefault(IsLoaderVariable) is { } loader)
+                {
+                    throw new ValidationException("environment", $"'{loader}' is not a variable you may set: it changes how programs load (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*, LOCPATH, NLSPATH, HOSTALIASES, RES_OPTIONS, BASH_ENV, ENV).");
+                }
+
+                if (custom.Environment?.FirstOrDefault(e => e.Value is null || e.Value.Contains('\0', StringComparison.Ordinal) || e.Value.Length > 32_768) is { Key: { } badValue })
+                {
+                    throw new ValidationException("environment", $"The value of '{badValue}' has no NUL character and at most 32768 characters.");
                 }
 
                 if (custom.Workers is < 1 or > 64 || custom.Gpus is < 0 or > 16 || custom.Cpu is < 0 or > 256 || custom.MemoryMb is < 0 or > 4_194_304)
@@ -456,6 +468,11 @@ public sealed class TrainingService(
 
         return key.Value;
     }
+
+    /// <summary>Variables the dynamic loader, the C library or a shell act on at start-up; a run may not set them.</summary>
+    internal static bool IsLoaderVariable(string name) =>
+        name.StartsWith("LD_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("MALLOC_", StringComparison.OrdinalIgnoreCase)
+        || name.ToUpperInvariant() is "GCONV_PATH" or "GLIBC_TUNABLES" or "LOCPATH" or "NLSPATH" or "HOSTALIASES" or "RES_OPTIONS" or "BASH_ENV" or "ENV" or "LOCALDOMAIN" or "TZDIR";
 
     private static bool IsEnvName(string name) => name.Length is > 0 and <= 100 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }

@@ -42,11 +42,23 @@ internal sealed class BubblewrapSandbox(LocalSandboxOptions options, string data
     public static string DataPathInside(string dataFile) => DataMount + "/dataset" + Path.GetExtension(dataFile);
 
     /// <summary>The program and arguments that run <paramref name="command"/> with <c>/bin/sh -c</c> in the sandbox.</summary>
-    public (string FileName, List<string> Arguments) Command(string workFolder, string? dataFile, string command)
+    /// <summary>Where the file with the run's variables appears inside the sandbox; the sandboxed shell sources it.</summary>
+    public const string EnvironmentMount = "/run/aip-env";
+
+    /// <summary>The only variable setpriv and bwrap themselves are started with (anything else would act on them on the host).</summary>
+    public const string LauncherPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /// <summary>
+    /// The program and arguments that run <paramref name="command"/> with <c>/bin/sh -c</c> in the sandbox. The run's
+    /// variables never reach setpriv or bwrap (an LD_PRELOAD there would run on the host) nor a command line (ps shows
+    /// it to every user): they are in <paramref name="environmentFile"/>, bound read-only into the sandbox, which the
+    /// shell sources before it starts the command.
+    /// </summary>
+    public (string FileName, List<string> Arguments) Command(string workFolder, string? dataFile, string command, string? environmentFile = null)
     {
         var bwrap = new List<string>
         {
-            "--die-with-parent", "--new-session",
+            "--die-with-parent", "--new-session", "--clearenv", "--setenv", "PATH", LauncherPath,
             "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "aip-sandbox",
             "--cap-drop", "ALL",
@@ -85,7 +97,13 @@ internal sealed class BubblewrapSandbox(LocalSandboxOptions options, string data
             bwrap.AddRange(["--ro-bind", dataFile, DataPathInside(dataFile)]);
         }
 
-        bwrap.AddRange(["--remount-ro", "/", "--chdir", WorkMount, "--", "/bin/sh", "-c", command]);
+        if (environmentFile is not null)
+        {
+            bwrap.AddRange(["--ro-bind", environmentFile, EnvironmentMount]);
+        }
+
+        bwrap.AddRange(["--remount-ro", "/", "--chdir", WorkMount, "--", "/bin/sh", "-c"]);
+        bwrap.AddRange(environmentFile is null ? [command] : [". " + EnvironmentMount + " && exec /bin/sh -c \"$1\"", "aip-run", command]);
         if (RunAs is not { } user)
         {
             return (options.BubblewrapPath, bwrap);
@@ -142,7 +160,8 @@ internal sealed class BubblewrapSandbox(LocalSandboxOptions options, string data
             var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             arguments.ForEach(start.ArgumentList.Add);
             start.Environment.Clear();
-            start.Environment["PATH"] = "/usr/bin:/bin";
+            start.Environment["PATH"] = LauncherPath;
+            start.WorkingDirectory = "/";
             using var process = Process.Start(start)!;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(20));

@@ -61,7 +61,8 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             else if (launch.GitUrl is { } git)
             {
                 await log($"Cloning {git}{(launch.GitRef is { } r ? " at " + r : string.Empty)}.");
-                var clone = await RunProcessAsync("git", [.. await GitOptionsAsync(git, ct), "clone", "--quiet", "--", git, "."], folder, BaseEnvironment(), log, null, ct);
+                var (gitOptions, checkedUrl) = await GitOptionsAsync(git, ct);
+                var clone = await RunProcessAsync("git", [.. gitOptions, "clone", "--quiet", "--", checkedUrl, "."], folder, BaseEnvironment(), log, null, ct);
                 if (clone != 0)
                 {
                     throw new TrainingFailedException($"git clone failed with exit code {clone}.");
@@ -89,6 +90,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
 
             string fileName;
             List<string> arguments;
+            var workingDirectory = folder;
             if (sandboxed)
             {
                 var data = launch.DataFile;
@@ -115,7 +117,13 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
                 environment["AIP_WORK_DIR"] = BubblewrapSandbox.WorkMount;
                 environment["HOME"] = BubblewrapSandbox.WorkMount;
                 environment["TMPDIR"] = "/tmp";
-                (fileName, arguments) = _sandbox.Command(folder, data, launch.Command);
+                var environmentFile = await WriteEnvironmentFileAsync(run, environment, runAs, ct);
+                (fileName, arguments) = _sandbox.Command(folder, data, launch.Command, environmentFile);
+
+                // setpriv and bwrap start on the host, setpriv as root: they get no variable of the run (LD_PRELOAD,
+                // GCONV_PATH, ... would act on them before any namespace or uid drop) and no folder the code filled.
+                environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = BubblewrapSandbox.LauncherPath };
+                workingDirectory = "/";
             }
             else
             {
@@ -130,7 +138,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             }
 
             await log($"$ {launch.Command}");
-            return await RunProcessAsync(fileName, arguments, folder, environment, log, launch.Timeout, ct, resources);
+            return await RunProcessAsync(fileName, arguments, workingDirectory, environment, log, launch.Timeout, ct, resources);
         }
         finally
         {
@@ -202,7 +210,13 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
     /// Checks where a clone goes (the outbound host policy; <c>file://</c> only with Training:AllowLocalGitUrls) and
     /// returns options that keep git on the transports allowed and off redirects to elsewhere.
     /// </summary>
-    private async Task<List<string>> GitOptionsAsync(string url, CancellationToken ct)
+    /// <remarks>
+    /// git (curl, ssh) parses the URL again and not as .NET does (<c>https://a.example\@127.0.0.1/</c> is host a.example
+    /// to .NET, user "a.example\" at 127.0.0.1 to curl): URLs with a backslash, white space, control characters or a
+    /// password are refused (a user name only for ssh), git gets the URL rebuilt from what was checked, and for http(s)
+    /// curl is pinned to the checked addresses (http.curloptResolve) so a second DNS answer cannot move it.
+    /// </remarks>
+    private async Task<(List<string> Options, string Url)> GitOptionsAsync(string url, CancellationToken ct)
     {
         var local = settings.AllowLocalGitUrls;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme is "https" or "http" or "ssh" or "git" || (uri.Scheme == "file" && local)))
@@ -210,11 +224,22 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             throw new TrainingFailedException("The Git URL is not an https, http, ssh or git URL (file:// only where an operator set Training:AllowLocalGitUrls).");
         }
 
+        if (!IsUnambiguousGitUrl(url, uri))
+        {
+            throw new TrainingFailedException("The Git URL has a backslash, white space, a control character or credentials; write it as https://host/group/repo.git.");
+        }
+
+        List<string> options = ["-c", "protocol.allow=never", "-c", "http.followRedirects=false"];
         if (uri.Scheme != "file" && guard is not null)
         {
             try
             {
-                await guard.ResolveAsync(uri.Host, ct);
+                var addresses = await guard.ResolveAsync(uri.Host, ct);
+                if (uri.Scheme is "https" or "http" && addresses.Length > 0)
+                {
+                    var pinned = string.Join(',', addresses.Select(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]" : a.ToString()));
+                    options.AddRange(["-c", $"http.curloptResolve={uri.IdnHost}:{uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{pinned}"]);
+                }
             }
             catch (HostNotAllowedException e)
             {
@@ -222,13 +247,57 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             }
         }
 
-        List<string> options = ["-c", "protocol.allow=never", "-c", "http.followRedirects=false"];
         foreach (var scheme in local ? ["https", "http", "ssh", "git", "file"] : new[] { "https", "http", "ssh", "git" })
         {
             options.AddRange(["-c", $"protocol.{scheme}.allow=always"]);
         }
 
-        return options;
+        return (options, uri.Scheme == "file" ? url : uri.AbsoluteUri);
+    }
+
+    /// <summary>True when git and .NET read <paramref name="url"/> the same way (see <see cref="GitOptionsAsync"/>).</summary>
+    internal static bool IsUnambiguousGitUrl(string url, Uri uri) =>
+        !url.Any(c => c == '\\' || char.IsWhiteSpace(c) || char.IsControl(c))
+        && (uri.UserInfo.Length == 0 || (uri.Scheme == "ssh" && uri.UserInfo.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')));
+
+    /// <summary>
+    /// Writes the run's variables as <c>export NAME='value'</c> lines into a file in the run's folder (outside the work
+    /// folder the code fills, so no link planted there is followed), readable only by the sandbox user (0400), removed
+    /// with the run's folder. The token in it is the run's own; it never appears on a command line.
+    /// </summary>
+    private static async Task<string> WriteEnvironmentFileAsync(string run, Dictionary<string, string> environment, (int Uid, int Gid)? runAs, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, value) in environment)
+        {
+            if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new TrainingFailedException($"'{name}' is not a valid variable name or its value holds a NUL character.");
+            }
+
+            text.Append("export ").Append(name).Append("='").Append(value.Replace("'", "'\\''", StringComparison.Ordinal)).Append("'\n");
+        }
+
+        var path = Path.Combine(run, "environment");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(path, options))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(text.ToString().AsMemory(), ct);
+        }
+
+        SetMode(path, UnixFileMode.UserRead);
+        if (runAs is { } user)
+        {
+            await BubblewrapSandbox.ChownAsync(path, user, ct);
+        }
+
+        return path;
     }
 
     private static Dictionary<string, string> BaseEnvironment()

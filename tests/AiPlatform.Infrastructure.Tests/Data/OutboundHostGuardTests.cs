@@ -142,4 +142,34 @@ public sealed class OutboundHostGuardTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("http://8.8.8.8\\@127.0.0.1:{0}/x.git")]
+    [InlineData("http://8.8.8.8:80\\@127.0.0.1:{0}/x.git")]
+    [InlineData("http://user:pass@127.0.0.1:{0}/x.git")]
+    [InlineData("http://8.8.8.8 @127.0.0.1:{0}/x.git")]
+    public async Task A_git_url_that_git_reads_as_another_host_than_the_check_fails_before_git_connects(string template)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var data = Path.Combine(Path.GetTempPath(), "aip-git-" + Guid.NewGuid().ToString("N"));
+        var guard = new OutboundHostGuard(new OutboundOptions(), ownAddresses: []);
+        var backend = new LocalProcessBackend(new TrainingSettings(), new LocalSandboxOptions(), data, NullLogger<LocalProcessBackend>.Instance, guard);
+        try
+        {
+            var launch = new CustomLaunch(Guid.NewGuid(), "echo ran", null, url, null, null, new Dictionary<string, string>(), null);
+            var outcome = await Record.ExceptionAsync(() => backend.RunAsync(launch, _ => Task.CompletedTask, None));
+
+            outcome.ShouldBeOfType<TrainingFailedException>().Message.ShouldNotContain("git clone failed", Case.Sensitive, "git must not run at all");
+            listener.Pending().ShouldBeFalse("git connected to 127.0.0.1 behind the check's back");
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
 }

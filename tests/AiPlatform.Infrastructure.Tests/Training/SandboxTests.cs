@@ -158,6 +158,104 @@ public sealed class SandboxTests(SqliteServicesFixture fixture) : TrainingTestBa
         lines.ShouldContain(l => l.StartsWith("uid=", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_preloaded_library_in_the_code_runs_only_inside_the_sandbox_and_run_variables_stay_out_of_the_host_processes()
+    {
+        // The attack: a zip carrying evil.so and LD_PRELOAD=./evil.so. Were setpriv/bwrap started with the run's variables
+        // in the host work folder, the loader would run the constructor on the host (as root before setpriv drops) and it
+        // would write the marker into a host folder the sandbox cannot see.
+        var build = Directory.CreateTempSubdirectory("aip-preload-build-");
+        var markerFolder = Path.Combine("/var/tmp", "aip-preload-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(markerFolder);
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(markerFolder, (UnixFileMode)0b111_111_111);
+        }
+
+        var marker = Path.Combine(markerFolder, "pwned");
+        try
+        {
+            var source = Path.Combine(build.FullName, "evil.c");
+            await File.WriteAllTextAsync(source, "#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void pwn(void) { FILE *f = fopen(\"" + marker + "\", \"a\"); if (f) { fprintf(f, \"uid=%d\\n\", (int)getuid()); fclose(f); } }\n");
+            var library = Path.Combine(build.FullName, "evil.so");
+            var compiler = new[] { "/usr/bin/cc", "/usr/bin/gcc" }.FirstOrDefault(File.Exists);
+            if (compiler is not null)
+            {
+                // Without a compiler the library is missing, and the checks of the launcher's environment below still hold.
+                using var cc = Process.Start(compiler, ["-shared", "-fPIC", "-o", library, source]);
+                await cc.WaitForExitAsync();
+                cc.ExitCode.ShouldBe(0);
+            }
+
+            var zip = Path.Combine(build.FullName, "code.zip");
+            using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+            {
+                System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(archive, File.Exists(library) ? library : source, "evil.so");
+            }
+
+            var secret = "secret-" + Guid.NewGuid().ToString("N");
+            var started = "started-" + Guid.NewGuid().ToString("N");
+            var launch = new CustomLaunch(Guid.NewGuid(), $"echo \"seen=$RUN_SECRET\"; touch {started}; i=0; while [ ! -e stop ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo done", zip, null, null, null,
+                new Dictionary<string, string> { ["LD_PRELOAD"] = "./evil.so", ["RUN_SECRET"] = secret, ["QUOTED"] = "it's \"quoted\" $HOME `id`" }, TimeSpan.FromMinutes(2));
+            var backend = new LocalProcessBackend(new TrainingSettings(), new LocalSandboxOptions(), Fixture.DataDirectory, NullLogger<LocalProcessBackend>.Instance);
+            (await backend.CheckCustomCodeAsync(None)).ShouldBeNull("bubblewrap works on this machine");
+            var lines = new List<string>();
+            var run = backend.RunAsync(launch, l => { lines.Add(l); return Task.CompletedTask; }, None);
+            string? startedFile = null;
+            for (var i = 0; i < 300 && startedFile is null && !run.IsCompleted; i++)
+            {
+                startedFile = Directory.Exists(SandboxRoot)
+                    ? Directory.EnumerateFiles(SandboxRoot, started, new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }).FirstOrDefault()
+                    : null;
+                await Task.Delay(100);
+            }
+
+            try
+            {
+                startedFile.ShouldNotBeNull(string.Join("\n", lines));
+                var processes = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit))
+                    .Select(p => (Pid: p!, Command: TryRead($"/proc/{p}/cmdline"))).Where(p => p.Command is not null).ToList();
+                processes.ShouldNotContain(p => p.Command!.Contains(secret, StringComparison.Ordinal), "a run's variables never appear on a command line");
+                var launchers = processes.Where(p => p.Command!.Contains(started, StringComparison.Ordinal) && (p.Command.StartsWith("/usr/bin/setpriv", StringComparison.Ordinal) || p.Command.StartsWith("/usr/bin/bwrap", StringComparison.Ordinal))).ToList();
+                launchers.ShouldNotBeEmpty();
+                var topLevel = 0;
+                foreach (var (pid, _) in launchers)
+                {
+                    if (TryRead($"/proc/{pid}/environ") is { } environ)
+                    {
+                        environ.ShouldNotContain("LD_PRELOAD");
+                        environ.ShouldNotContain(secret);
+                        if (TryRead($"/proc/{pid}/status") is { } status && status.Contains($"\nPPid:\t{Environment.ProcessId}\n", StringComparison.Ordinal))
+                        {
+                            // The one the platform started (its children inside the sandbox have /workspace).
+                            new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget.ShouldBe("/");
+                            topLevel++;
+                        }
+                    }
+                }
+
+                topLevel.ShouldBe(1);
+            }
+            finally
+            {
+                if (startedFile is not null)
+                {
+                    await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(startedFile)!, "stop"), string.Empty);
+                }
+            }
+
+            (await run).ShouldBe(0, string.Join("\n", lines));
+            lines.ShouldContain("seen=" + secret, "the run still sees its variables inside the sandbox");
+            lines.ShouldContain("done");
+            File.Exists(marker).ShouldBeFalse("the preloaded library must not run on the host: " + (File.Exists(marker) ? File.ReadAllText(marker) : string.Empty));
+        }
+        finally
+        {
+            build.Delete(recursive: true);
+            Directory.Delete(markerFolder, recursive: true);
+        }
+    }
+
     /// <summary>What the platform hands on to every run on purpose (LocalProcessBackend's base environment).</summary>
     private static readonly HashSet<string> PassedOn =
     [

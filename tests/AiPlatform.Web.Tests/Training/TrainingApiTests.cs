@@ -65,6 +65,23 @@ public sealed class TrainingApiTests : ApiTestBase
     }
 
     [Fact]
+    public async Task Variables_that_change_how_programs_load_are_refused_at_submit()
+    {
+        var (experiment, _, _) = await SetupAsync();
+        foreach (var name in (string[])["LD_PRELOAD", "LD_LIBRARY_PATH", "ld_audit", "GCONV_PATH", "GLIBC_TUNABLES", "MALLOC_CHECK_", "LOCPATH", "NLSPATH", "HOSTALIASES", "RES_OPTIONS", "BASH_ENV", "ENV", "A=B"])
+        {
+            var refused = await Admin.PostAsJsonAsync("/api/v1/training-runs", new
+            {
+                experimentId = experiment.Id,
+                kind = "Custom",
+                custom = new { command = "true", environment = new Dictionary<string, string> { [name] = "./evil.so" } },
+            }, JsonDefaults.Options);
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, name);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("is not a variable you may set", Case.Sensitive, name);
+        }
+    }
+
+    [Fact]
     public async Task Built_in_runs_are_submitted_checked_listed_retried_and_cloned_through_the_api()
     {
         var (experiment, dataset, version) = await SetupAsync();
