@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Access;
+using AiPlatform.E2E.Tests;
 using AiPlatform.Web.Tests.Builders;
 using AiPlatform.Web.Tests.Security;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,5 @@
 using AiPlatform.Core.Access;
+using AiPlatform.E2E.Tests;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AiPlatform.Core.Access;
+using AiPlatform.E2E.Tests;
 using AiPlatform.Web.Tests.Builders;
 using Microsoft.Extensions.DependencyInjection;
 
