@@ -3,6 +3,9 @@ namespace AiPlatform.Core.Access;
 /// <summary>Persistence of roles, groups, role assignments and object grants. Writes carry their audit entry.</summary>
 public interface IAccessStore
 {
+    /// <summary>Whether the user owns any securable object (a dataset, project, model, conversation...).</summary>
+    Task<bool> OwnsAnythingAsync(Guid userId, CancellationToken ct);
+
     /// <summary>The user's groups and the capabilities of all roles given to the user or to those groups; null when the user is missing or disabled.</summary>
     Task<AccessContext?> LoadContextAsync(Guid userId, CancellationToken ct);
 

@@ -7,7 +7,7 @@ namespace AiPlatform.Core.Access;
 /// Administration of users and their roles; every call needs <c>users.manage</c>. Nobody changes their own roles, and
 /// giving or taking a role, or taking over an account (password, MFA, disabling), needs every capability involved (see <see cref="Delegation"/>).
 /// </summary>
-public sealed class UserAdminService(AccessService access, IUserDirectory users, IAccessStore store, AuditRecorder audit)
+public sealed class UserAdminService(AccessService access, IUserDirectory users, IAccessStore store, IEnumerable<ISecurableLookup> lookups, AuditRecorder audit)
 {
     public async Task<PagedResult<UserSummary>> ListAsync(string? search, PageRequest page, CancellationToken ct)
     {
@@ -116,5 +116,21 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
 
         var capabilities = (await store.ListRolesAsync(ct)).Where(r => roleIds.Contains(r.Id)).SelectMany(r => r.Capabilities);
         Delegation.Require(context, $"control of the account '{user.UserName}'", capabilities);
+
+        // Signing in as the account also gives its objects and grants: a non-Admin may take over only an account that
+        // owns nothing and holds no grant the caller does not hold at the same level (as for group membership).
+        if (await store.OwnsAnythingAsync(id, ct))
+        {
+            throw new ForbiddenException($"You cannot take control of the account '{user.UserName}': it owns objects; ask an administrator.");
+        }
+
+        foreach (var grant in await store.ListGrantsOfPrincipalsAsync(id, await store.ListGroupIdsOfUserAsync(id, ct), ct))
+        {
+            var target = lookups.FirstOrDefault(l => l.ObjectType == grant.ObjectType) is { } lookup ? await lookup.FindAsync(grant.ObjectId, ct) : null;
+            if (target is not null && (await access.GetLevelAsync(target, ct) is not { } level || level < grant.Level))
+            {
+                throw new ForbiddenException($"You cannot take control of the account '{user.UserName}': it holds {grant.Level} on a {grant.ObjectType} where you hold less.");
+            }
+        }
     }
 }

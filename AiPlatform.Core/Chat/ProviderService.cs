@@ -58,17 +58,22 @@ public sealed partial class ProviderService(
     {
         await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
         var provider = await store.FindProviderAsync(id, ct) ?? throw new NotFoundException("Provider", id);
+        var before = provider.BaseUrl;
         provider.Name = Required(input.Name, "name", 100);
         provider.BaseUrl = Url(input.BaseUrl);
         provider.Enabled = input.Enabled;
+
+        // The key was entered for one endpoint: re-pointing the provider (anyone with settings.manage may) must not take
+        // it along, or the next sync sends it to the new host.
+        var keyCleared = string.IsNullOrEmpty(input.ApiKey) && provider.ApiKeyProtected is not null && !SameEndpoint(before, provider.BaseUrl);
         provider.ApiKeyProtected = input.ApiKey switch
         {
-            null or "" => provider.ApiKeyProtected,
+            null or "" => keyCleared ? null : provider.ApiKeyProtected,
             "-" => null,
             var key => secrets.Protect(key),
         };
         provider.UpdatedAt = time.GetUtcNow();
-        await store.SaveProviderAsync(provider, false, await audit.EntryAsync("llm.provider.update", "llm-provider", id, new { provider.Name, provider.BaseUrl, provider.Enabled, apiKey = input.ApiKey }, ct), ct);
+        await store.SaveProviderAsync(provider, false, await audit.EntryAsync("llm.provider.update", "llm-provider", id, new { provider.Name, provider.BaseUrl, provider.Enabled, apiKey = input.ApiKey, keyCleared }, ct), ct);
         return View(provider, await store.ListModelsAsync(id, ct));
     }
 
@@ -171,6 +176,11 @@ public sealed partial class ProviderService(
             ? throw new ValidationException(field, $"Give a {field} of 1 to {max} characters.")
             : trimmed;
     }
+
+    /// <summary>Same scheme, user info, host, port, path and query: the URL still names the endpoint the key was given for.</summary>
+    internal static bool SameEndpoint(string before, string after) =>
+        Uri.TryCreate(before, UriKind.Absolute, out var a) && Uri.TryCreate(after, UriKind.Absolute, out var b)
+        && Uri.Compare(a, b, UriComponents.Scheme | UriComponents.UserInfo | UriComponents.Host | UriComponents.StrongPort | UriComponents.Path | UriComponents.Query, UriFormat.UriEscaped, StringComparison.Ordinal) == 0;
 
     private static string Url(string? value) =>
         Uri.TryCreate(value?.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"

@@ -237,6 +237,11 @@ public sealed class DataSourceService(
         {
             throw new ValidationException("table", kind == DataSourceKind.Kafka ? "Choose a topic." : "Give either a table or a query.");
         }
+
+        if (kind == DataSourceKind.Postgres && string.IsNullOrWhiteSpace(table))
+        {
+            SourceQuery.Check(query!);
+        }
     }
 
     /// <summary>Kafka may run without SASL credentials; databases and buckets need a user (access key).</summary>

@@ -87,7 +87,7 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         }
         else
         {
-            select = (query ?? string.Empty).Trim().TrimEnd(';');
+            select = SourceQuery.Check(query ?? string.Empty);
         }
 
         await using var db = await OpenAsync(connection, ct);
@@ -100,6 +100,11 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         long lines = 0;
         try
         {
+            if (string.IsNullOrWhiteSpace(table))
+            {
+                await RequireOneQueryAsync(db, transaction, select, ct);
+            }
+
             using var reader = await db.BeginTextExportAsync($"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)", ct);
             await using var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false), 1 << 16);
             var buffer = new char[1 << 16];
@@ -117,6 +122,28 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         }
 
         return Math.Max(0, lines - 1);
+    }
+
+    /// <summary>
+    /// Has PostgreSQL parse the query alone in one extended-protocol Parse message (described, never executed): the
+    /// server refuses several commands there ("cannot insert multiple commands into a prepared statement") and a text
+    /// that is no complete query, so nothing can close the COPY around it. A batch command's text is sent as it is
+    /// (Npgsql does not split it on semicolons).
+    /// </summary>
+    internal static async Task RequireOneQueryAsync(NpgsqlConnection db, NpgsqlTransaction? transaction, string select, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(db, transaction) { BatchCommands = { new NpgsqlBatchCommand(select) } };
+        try
+        {
+            await using var described = await batch.ExecuteReaderAsync(System.Data.CommandBehavior.SchemaOnly, ct);
+            while (await described.NextResultAsync(ct))
+            {
+            }
+        }
+        catch (NotSupportedException)
+        {
+            throw new ValidationException("query", "The source refused the query: give one query.");
+        }
     }
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

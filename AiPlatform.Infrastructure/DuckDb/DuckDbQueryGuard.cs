@@ -140,9 +140,10 @@ internal static class DuckDbQueryGuard
             return;
         }
 
-        if (node.TryGetProperty("cte_map", out var ctes) && ctes.TryGetProperty("map", out var map))
+        var hasCtes = node.TryGetProperty("cte_map", out var ctes) && ctes.TryGetProperty("map", out _);
+        if (hasCtes)
         {
-            names = names.Union(map.EnumerateArray().Select(e => e.GetProperty("key").GetString()!));
+            names = InspectCtes(ctes.GetProperty("map"), names);
         }
 
         switch (Text(node, "type"))
@@ -181,9 +182,72 @@ internal static class DuckDbQueryGuard
 
         foreach (var property in node.EnumerateObject())
         {
-            Inspect(property.Value, names);
+            if (!(hasCtes && property.NameEquals("cte_map")))
+            {
+                Inspect(property.Value, names);
+            }
         }
     }
+
+    /// <summary>
+    /// Checks the common table expressions of one WITH as DuckDB binds them, and returns the names the rest of the query
+    /// sees. A CTE body sees only the CTEs before it (and itself when it is recursive): DuckDB binds its own name and a
+    /// later sibling's name to the catalog, so <c>WITH a AS (FROM sqlite_master), sqlite_master AS (SELECT 1)</c> would
+    /// read the real <c>sqlite_master</c>. A CTE may not be named like a catalog object either, so no scoping subtlety
+    /// can turn such a name into a read of the catalog.
+    /// </summary>
+    private static ImmutableHashSet<string> InspectCtes(JsonElement map, ImmutableHashSet<string> names)
+    {
+        var scope = names;
+        foreach (var entry in map.EnumerateArray())
+        {
+            var cte = entry.GetProperty("key").GetString() ?? string.Empty;
+            if (IsSystemName(cte))
+            {
+                throw NotReadOnly($"A common table expression cannot be named \"{cte}\": that name belongs to the database's catalog.");
+            }
+
+            var body = entry.TryGetProperty("value", out var value) ? value : default;
+            if (body.ValueKind != JsonValueKind.Undefined)
+            {
+                Inspect(body, IsRecursive(body) ? scope.Add(cte) : scope);
+            }
+
+            scope = scope.Add(cte);
+        }
+
+        return scope;
+    }
+
+    /// <summary>Whether a CTE's body is a recursive CTE node (WITH RECURSIVE ... UNION), the only case it may read itself.</summary>
+    private static bool IsRecursive(JsonElement body) =>
+        body.TryGetProperty("query", out var query)
+        && ((query.TryGetProperty("node", out var node) && Text(node, "type") == "RECURSIVE_CTE_NODE") || Text(query, "type") == "RECURSIVE_CTE_NODE");
+
+    /// <summary>Names of the catalog's objects (tables, views, schemas, databases) as the empty parser database knows them, lower case.</summary>
+    private static readonly Lazy<FrozenSet<string>> SystemNames = new(() =>
+    {
+        using var parser = OpenParser();
+        using var command = parser.CreateCommand();
+        command.CommandText = """
+            SELECT lower(view_name) FROM duckdb_views() UNION SELECT lower(table_name) FROM duckdb_tables()
+            UNION SELECT lower(schema_name) FROM duckdb_schemas() UNION SELECT lower(database_name) FROM duckdb_databases()
+            """;
+        using var reader = command.ExecuteReader();
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    });
+
+    private static bool IsSystemName(string name) =>
+        SystemNames.Value.Contains(name) || SystemPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Prefixes of DuckDB's system views (some are created on first use, so the catalog may not list them yet).</summary>
+    private static readonly string[] SystemPrefixes = ["duckdb_", "pg_", "sqlite_", "information_schema"];
 
     private static bool IsDenied(string name)
     {

@@ -6,7 +6,8 @@ namespace AiPlatform.Infrastructure.DuckDb;
 /// <summary>
 /// Keeps server paths out of console output and errors: a source file becomes its view name, its folder, the output
 /// file and the data folder become a placeholder, and a text that names one of them only when line breaks and box
-/// drawing are ignored (a plan's boxes wrap long paths) is hidden whole.
+/// drawing are ignored (a plan's boxes wrap long paths) is hidden whole. Case is ignored: upper(...) or lower(...)
+/// of a text that names a path must not slip past.
 /// </summary>
 internal sealed class PathScrubber
 {
@@ -44,13 +45,13 @@ internal sealed class PathScrubber
     {
         foreach (var (secret, replacement) in _replacements)
         {
-            text = text.Replace(secret, replacement, StringComparison.Ordinal);
+            text = text.Replace(secret, replacement, StringComparison.OrdinalIgnoreCase);
         }
 
         if (_compact.Count > 0 && text.Length > 0)
         {
             var compact = Compact(text);
-            if (_compact.Any(secret => compact.Contains(secret, StringComparison.Ordinal)))
+            if (_compact.Any(secret => compact.Contains(secret, StringComparison.OrdinalIgnoreCase)))
             {
                 return Hidden;
             }

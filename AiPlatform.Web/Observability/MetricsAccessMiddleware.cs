@@ -17,7 +17,9 @@ internal sealed class MetricsAccessMiddleware(RequestDelegate next, IOptions<Obs
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        var isMetrics = path.Equals("/metrics", StringComparison.OrdinalIgnoreCase);
+        // Routing matches "/metrics/", "/METRICS" and "/metrics//" to the metrics endpoint too, so compare the path as
+        // routing does: without trailing slashes and ignoring case.
+        var isMetrics = IsMetricsPath(path);
         if (_managementPorts.Count > 0 && _managementPorts.Contains(context.Connection.LocalPort))
         {
             return isMetrics || path.StartsWithSegments("/health") ? next(context) : NotFoundAsync(context);
@@ -43,6 +45,9 @@ internal sealed class MetricsAccessMiddleware(RequestDelegate next, IOptions<Obs
         context.Response.Headers.WWWAuthenticate = "Bearer realm=\"metrics\"";
         return Results.Problem(statusCode: 401, title: "Metrics token required.", detail: "Send Authorization: Bearer <Observability:MetricsToken>, or scrape the management port.", type: Api.ProblemTypes.ForStatus(401)).ExecuteAsync(context);
     }
+
+    internal static bool IsMetricsPath(PathString path) =>
+        (path.Value ?? string.Empty).TrimEnd('/').Equals("/metrics", StringComparison.OrdinalIgnoreCase);
 
     private static Task NotFoundAsync(HttpContext context) =>
         Results.Problem(statusCode: 404, title: "Not found.", type: Api.ProblemTypes.ForStatus(404)).ExecuteAsync(context);

@@ -46,6 +46,30 @@ internal sealed class EfAccessStore(IDbContextFactory<PlatformDbContext> context
         return await db.Grants.AsNoTracking().Where(g => g.ObjectType == objectType && g.ObjectId == objectId).OrderBy(g => g.GrantedAt).ToListAsync(ct);
     }
 
+    public async Task<bool> OwnsAnythingAsync(Guid userId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        foreach (var entity in db.Model.GetEntityTypes().Where(e => !e.IsOwned() && !e.HasSharedClrType && e.GetTableName() is not null))
+        {
+            if (entity.FindProperty("OwnerId") is not { } owner || (owner.ClrType != typeof(Guid) && owner.ClrType != typeof(Guid?)))
+            {
+                continue;
+            }
+
+            var any = typeof(EfAccessStore).GetMethod(nameof(AnyOwnedAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(entity.ClrType);
+            if (await (Task<bool>)any.Invoke(null, [db, userId, ct])!)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Task<bool> AnyOwnedAsync<T>(PlatformDbContext db, Guid userId, CancellationToken ct)
+        where T : class =>
+        db.Set<T>().AnyAsync(e => EF.Property<Guid?>(e, "OwnerId") == userId, ct);
+
     public async Task<IReadOnlyList<ObjectGrant>> ListGrantsOfPrincipalsAsync(Guid userId, IReadOnlyCollection<Guid> groupIds, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -73,6 +73,36 @@ public sealed class PrivilegeEscalationTests : ApiTestBase
     }
 
     [Fact]
+    public async Task A_users_manage_holder_cannot_take_over_an_account_that_holds_grants_or_owns_objects_she_cannot_reach()
+    {
+        var userAdmins = await CreateRoleAsync("User admins", Capabilities.UsersManage, Capabilities.DatasetsCreate);
+        var creators = await CreateRoleAsync("Creators", Capabilities.DatasetsCreate);
+        var (mallory, _) = await CreateUserWithRolesAsync("mallory", userAdmins);
+        var (_, granteeId) = await CreateUserWithRolesAsync("grantee");
+        var (owner, ownerId) = await CreateUserWithRolesAsync("owner", creators);
+        var project = JsonDocument.Parse(await (await Admin.PostAsJsonAsync("/api/v1/projects", new { name = "Payroll" })).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        (await Admin.PostAsJsonAsync($"/api/v1/projects/{project}/grants", new { principalType = "User", principalId = granteeId, level = "Read" }, JsonDefaults.Options)).EnsureSuccessStatusCode();
+        (await owner.PostAsJsonAsync("/api/v1/datasets", new { name = "owner-private" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        // Resetting the password and signing in as the account would give its private objects and grants.
+        await ShouldBeForbiddenAsync(await mallory.PostAsJsonAsync($"/api/v1/users/{granteeId}/password", new { password = "Taken-0ver-Passw0rd" }), "Read on a project");
+        await ShouldBeForbiddenAsync(await mallory.PostAsync($"/api/v1/users/{granteeId}/reset-mfa", null), "Read on a project");
+        await ShouldBeForbiddenAsync(await mallory.PostAsync($"/api/v1/users/{granteeId}/disable", null), "Read on a project");
+        await ShouldBeForbiddenAsync(await mallory.PostAsJsonAsync($"/api/v1/users/{ownerId}/password", new { password = "Taken-0ver-Passw0rd" }), "owns objects");
+        await ShouldBeForbiddenAsync(await mallory.PostAsync($"/api/v1/users/{ownerId}/disable", null), "owns objects");
+
+        (await Factory.CreateClientAs("grantee", "Taken-0ver-Passw0rd").GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await Factory.CreateClientAs("owner", "Taken-0ver-Passw0rd").GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await owner.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Once Mallory holds the same grant, the grantee's account is no more than she can reach already.
+        var malloryId = await UserIdAsync("mallory");
+        (await Admin.PostAsJsonAsync($"/api/v1/projects/{project}/grants", new { principalType = "User", principalId = malloryId, level = "Read" }, JsonDefaults.Options)).EnsureSuccessStatusCode();
+        (await mallory.PostAsJsonAsync($"/api/v1/users/{granteeId}/password", new { password = "Reset-by-Mallory-1" })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await Admin.PostAsJsonAsync($"/api/v1/users/{ownerId}/password", new { password = "Reset-by-Admin-1" })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task A_groups_manage_holder_cannot_join_or_put_an_accomplice_into_a_group_with_more_capabilities_or_grants()
     {
         var groupAdmins = await CreateRoleAsync("Group admins", Capabilities.GroupsManage);

@@ -142,6 +142,78 @@ public sealed class DataSourceSecurityTests : ApiTestBase
         s3Problem.ShouldNotContain(Banner);
     }
 
+    public static TheoryData<string> Injections() =>
+    [
+        "SELECT 1) TO STDOUT; COMMIT; DROP TABLE {table}; COPY (SELECT 1",
+        "SELECT 1) TO STDOUT; DROP TABLE {table}; --",
+        "select 1 ) to stdout ;commit;drop table {table};copy (select 1",
+        "SELECT 1 /* ; */) TO STDOUT; DROP TABLE {table}; COPY (SELECT 1",
+        "SELECT 'a'';' AS x) TO STDOUT; DROP TABLE {table}; COPY (SELECT 1",
+        "SELECT $$;$$ AS x) TO STDOUT; DROP TABLE {table}; COPY (SELECT 1",
+        "SELECT 1) TO PROGRAM 'true' --",
+        "DROP TABLE {table}",
+        "SELECT 1; DROP TABLE {table}",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Injections))]
+    public async Task A_read_grantee_cannot_run_other_statements_through_an_import_query(string template)
+    {
+        var table = $"victim_{Guid.NewGuid():N}";
+        await using (var setup = new NpgsqlConnection(_server.ConnectionString))
+        {
+            await setup.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (1)", setup);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            var id = await CreateAsync(Admin, Postgres("warehouse", _server.Host!, _server.Port, _server.Password));
+            var mallory = await CreateUserAsync("mallory", SystemRoles.DataEngineer);
+            await GrantAsync(id, mallory, "Read");
+            var dataset = JsonDocument.Parse(await (await mallory.PostAsJsonAsync("/api/v1/datasets", new { name = "loot" })).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+
+            var import = await mallory.PostAsJsonAsync($"/api/v1/data-sources/{id}/import", new { datasetId = dataset, query = template.Replace("{table}", table, StringComparison.Ordinal) });
+            var body = await import.Content.ReadAsStringAsync();
+            if (import.StatusCode == HttpStatusCode.Accepted)
+            {
+                // Whatever the job does, the statement after the COPY must not have run.
+                var job = JsonDocument.Parse(body).RootElement.GetProperty("jobId").GetGuid();
+                await mallory.WaitForJobAsync(job, j => j.Status is AiPlatform.Core.Jobs.JobStatus.Succeeded or AiPlatform.Core.Jobs.JobStatus.Failed);
+            }
+
+            import.StatusCode.ShouldBe(HttpStatusCode.BadRequest, body);
+            body.ShouldContain("validation");
+        }
+        finally
+        {
+            await using var check = new NpgsqlConnection(_server.ConnectionString);
+            await check.OpenAsync();
+            await using var exists = new NpgsqlCommand($"SELECT to_regclass('{table}') IS NOT NULL", check);
+            var stillThere = (bool)(await exists.ExecuteScalarAsync())!;
+            await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {table}", check);
+            await drop.ExecuteNonQueryAsync();
+            stillThere.ShouldBeTrue("the injected DROP TABLE ran");
+        }
+    }
+
+    [Theory]
+    [InlineData("SELECT 1; SELECT 2")]
+    [InlineData("SELECT 1) TO STDOUT; COPY (SELECT 1")]
+    [InlineData("SELECT 1)")]
+    public async Task The_connector_has_postgres_refuse_anything_but_one_query_over_the_extended_protocol(string query)
+    {
+        await using var db = new NpgsqlConnection(_server.ConnectionString);
+        await db.OpenAsync();
+        await AiPlatform.Infrastructure.DataSources.SourceConnector.RequireOneQueryAsync(db, null, "SELECT g FROM generate_series(1, 3) g", default);
+        await using var transaction = await db.BeginTransactionAsync();
+
+        var refused = await Should.ThrowAsync<Exception>(() => AiPlatform.Infrastructure.DataSources.SourceConnector.RequireOneQueryAsync(db, transaction, query, default));
+
+        (refused is PostgresException { SqlState: "42601" } or AiPlatform.Core.Common.ValidationException).ShouldBeTrue(refused.ToString());
+    }
+
     private object Postgres(string name, string host, int port, string? password, string tls = "Disable", string? database = null, string? user = null) =>
         new { name, kind = "Postgres", host, port, database = database ?? _server.Database, userName = user ?? _server.Username, password, tls };
 

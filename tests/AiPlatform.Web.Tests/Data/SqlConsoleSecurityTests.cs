@@ -91,6 +91,17 @@ public sealed class SqlConsoleSecurityTests(SqlConsoleSecurityTests.Platform pla
         "SELECT current_setting('temp_directory')",
         "SHOW databases",
         "SELECT * FROM sqlite_master, (WITH sqlite_master AS (SELECT 1) SELECT 1)",
+        "WITH a AS (SELECT upper(sql) s FROM sqlite_master), sqlite_master AS (SELECT 1) SELECT s FROM a",
+        "WITH a AS (SELECT sql FROM SQLITE_MASTER), \"SQLite_Master\" AS (SELECT 1) SELECT * FROM a",
+        "WITH duckdb_views AS (FROM duckdb_views) SELECT replace(sql,'/','|') FROM duckdb_views",
+        "WITH DuckDB_Views AS (SELECT * FROM duckdb_views) SELECT * FROM DuckDB_Views",
+        "WITH a AS (SELECT * FROM b), b AS (SELECT * FROM cities) SELECT * FROM a",
+        "WITH a AS (SELECT * FROM a) SELECT * FROM a",
+        "WITH x AS (SELECT 1), a AS (SELECT sql FROM sqlite_master), sqlite_master AS (SELECT 1) SELECT * FROM a",
+        "SELECT * FROM (WITH a AS (SELECT sql FROM sqlite_master), sqlite_master AS (SELECT 1) SELECT * FROM a)",
+        "WITH RECURSIVE duckdb_views AS (SELECT * FROM duckdb_views UNION ALL SELECT * FROM duckdb_views) SELECT * FROM duckdb_views",
+        "WITH pg_class AS (SELECT * FROM pg_class) SELECT * FROM pg_class",
+        "WITH a AS (SELECT * FROM duckdb_tables), duckdb_tables AS (SELECT 1) SELECT * FROM a",
     ];
 
     [Theory]
@@ -158,6 +169,8 @@ public sealed class SqlConsoleSecurityTests(SqlConsoleSecurityTests.Platform pla
     {
         var join = await RunAsync("SELECT c.name, r.label FROM cities c JOIN regions r ON c.region = r.region WHERE c.name LIKE '%北京%' ORDER BY c.id");
         var with = await RunAsync("WITH east AS (SELECT * FROM \"cities\" WHERE region = 'east') SELECT count(*) AS n FROM east");
+        var chained = await RunAsync("WITH east AS (SELECT * FROM cities WHERE region = 'east'), named AS (SELECT name FROM east) SELECT count(*) AS n FROM named");
+        var recursive = await RunAsync("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 4) SELECT sum(n) AS s FROM t");
         var values = await RunAsync("VALUES ('北京', 1), ('上海', 2)");
         var describe = await RunAsync("DESCRIBE cities");
         var summarize = await RunAsync("SUMMARIZE regions");
@@ -168,6 +181,8 @@ public sealed class SqlConsoleSecurityTests(SqlConsoleSecurityTests.Platform pla
 
         join.Rows.ShouldBe([["北京东路", "东部"], ["北京西站", "西部"]]);
         with.Rows.Single().ShouldBe(["2"]);
+        chained.Rows.Single().ShouldBe(["2"]);
+        recursive.Rows.Single().ShouldBe(["10"]);
         values.Rows.Select(r => r[0]).ShouldBe(["北京", "上海"]);
         describe.Rows.Select(r => r[0]).ShouldBe(["id", "name", "region"]);
         summarize.Rows.Select(r => r[0]).ShouldBe(["region", "label"]);

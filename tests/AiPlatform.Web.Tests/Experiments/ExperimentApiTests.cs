@@ -57,6 +57,15 @@ public sealed class ExperimentApiTests : ApiTestBase
         await Admin.PutAsync($"/api/v1/runs/{run.Id}/artifacts/content?path=page.html", new StringContent("<script>alert(1)</script>"));
         var html = await Admin.GetAsync($"/api/v1/runs/{run.Id}/artifacts/content?path=page.html&inline=true");
         html.Content.Headers.ContentType!.MediaType.ShouldBe("application/octet-stream");
+        foreach (var artifact in new[] { download, html })
+        {
+            // The artifact's own sandboxing policy wins over the platform's page policy (a page policy would let an
+            // uploaded HTML/SVG artifact run script from 'self').
+            var csp = artifact.Headers.GetValues("Content-Security-Policy").Single();
+            csp.ShouldStartWith("sandbox");
+            csp.ShouldContain("default-src 'none'");
+            csp.ShouldNotContain("script-src");
+        }
         await ShouldBeProblemAsync(await Admin.PutAsync($"/api/v1/runs/{run.Id}/artifacts/content?path=..%2F..%2Fescape.txt", new StringContent("x")), 400, "validation");
         (await Admin.DeleteAsync($"/api/v1/runs/{run.Id}/artifacts?path=reports")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 

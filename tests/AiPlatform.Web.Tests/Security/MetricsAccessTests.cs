@@ -23,6 +23,12 @@ public sealed class MetricsAccessTests
 
             await (await anonymous.GetAsync("/metrics")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "not-found");
             (await admin.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            foreach (var variant in new[] { "/metrics/", "/METRICS", "/Metrics/", "/metrics//", "/METRICS/" })
+            {
+                var response = await anonymous.GetAsync(variant);
+                response.StatusCode.ShouldBe(HttpStatusCode.NotFound, $"{variant} is the metrics endpoint too");
+                (await response.Content.ReadAsStringAsync()).ShouldNotContain("# TYPE", customMessage: variant);
+            }
         }
         finally
         {
@@ -41,6 +47,10 @@ public sealed class MetricsAccessTests
             await (await client.GetAsync("/metrics")).ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "unauthenticated");
             (await factory.CreateClient().WithBearer("scrape-secret-wrong").GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
             (await factory.CreateAdminClient().GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            foreach (var variant in new[] { "/metrics/", "/METRICS", "/Metrics/", "/metrics//" })
+            {
+                (await client.GetAsync(variant)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, $"{variant} is the metrics endpoint too");
+            }
             var scraped = await factory.CreateClient().WithBearer("scrape-secret-0123456789").GetAsync("/metrics");
             scraped.StatusCode.ShouldBe(HttpStatusCode.OK);
             (await scraped.Content.ReadAsStringAsync()).ShouldContain("# TYPE");
