@@ -181,7 +181,9 @@ public static class WebHostExtensions
     public static void MapWebPages(this WebApplication app)
     {
         app.MapStaticAssets().AllowAnonymous();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Blazor's own "frame-ancestors 'self'" header would replace the platform's whole policy (SecurityHeadersMiddleware
+        // keeps a policy an endpoint set), so it is off: the platform's policy says frame-ancestors 'none'.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         app.MapCultureEndpoints();
         app.MapAccountEndpoints();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();

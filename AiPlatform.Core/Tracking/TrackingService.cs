@@ -590,6 +590,7 @@ public sealed partial class TrackingService(
         }
 
         await store.AddInputsAsync(rows, ct);
+        await RecordAsync("run.inputs", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, datasets = rows.Select(r => r.Name).ToList() }, ct);
     }
 
     /// <summary>Records that the run read a platform dataset version (the caller must be able to read it).</summary>

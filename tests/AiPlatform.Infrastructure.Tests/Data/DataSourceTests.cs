@@ -62,11 +62,20 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         var dataset = await fixture.Get<DatasetService>().CreateAsync("top-" + _database, null, null, None);
 
         var good = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, null, "SELECT id, spend FROM public.customers WHERE spend > 300", null, None));
-        var bad = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, null, "DELETE FROM public.customers RETURNING *", null, None));
+        // A statement that is no query is refused at once; a query that writes (a data-modifying CTE) gets as far as the
+        // job, where the READ ONLY transaction fails it.
+        await Should.ThrowAsync<ValidationException>(() => Sources.ImportAsync(source.Id, dataset.Id, null, "DELETE FROM public.customers RETURNING *", null, None));
+        var bad = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, null, "WITH gone AS (DELETE FROM public.customers RETURNING *) SELECT * FROM gone", null, None));
 
         good.Status.ShouldBe(JobStatus.Succeeded);
         (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None)).Single().RowCount.ShouldBe(50);
         bad.Status.ShouldBe(JobStatus.Failed);
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(TestPeers.PostgresConnectionString) { Database = _database }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM public.customers", connection);
+            ((long)(await count.ExecuteScalarAsync())!).ShouldBe(250);
+        }
         await Should.ThrowAsync<ValidationException>(() => Sources.ImportAsync(source.Id, dataset.Id, "public.customers", "SELECT 1", null, None));
     }
 

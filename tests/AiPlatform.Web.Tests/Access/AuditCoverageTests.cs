@@ -71,8 +71,6 @@ public sealed class AuditCoverageTests : ApiTestBase
     private static readonly Dictionary<string, string> NotYetWalked = new()
     {
         ["POST /api/v1/data-sources/{id}/import"] = "needs a reachable source; queues a job",
-        ["POST /api/v1/runs/{id}/inputs"] = "not walked yet: TrackingService.LogInputsAsync writes no audit entry (known gap)",
-        ["POST /api/2.0/mlflow/runs/log-inputs"] = "not walked yet: TrackingService.LogInputsAsync writes no audit entry (known gap)",
         ["POST /api/2.0/mlflow/model-versions/create"] = "needs a run with a model artifact (versions are walked through the upload route)",
         ["POST /api/v1/models/{id}/versions"] = "needs a run with a model artifact (versions are walked through the upload route)",
         ["POST /api/v1/training-runs"] = "needs a training backend and a dataset",
@@ -252,6 +250,16 @@ public sealed class AuditCoverageTests : ApiTestBase
 
         ["PATCH /api/v1/runs/{id}"] = async () => await Json("PATCH", $"/api/v1/runs/{await NewRunAsync()}", new { note = "**walked**" }),
         ["DELETE /api/v1/runs/{id}"] = async () => await Json("DELETE", $"/api/v1/runs/{await NewRunAsync()}"),
+        ["POST /api/v1/runs/{id}/inputs"] = async () =>
+        {
+            var (dataset, version) = await NewDatasetVersionAsync();
+            return await Json("POST", $"/api/v1/runs/{await NewRunAsync()}/inputs", new { datasetId = dataset, versionId = version, context = "training" });
+        },
+        ["POST /api/2.0/mlflow/runs/log-inputs"] = async () => await Json("POST", "/api/2.0/mlflow/runs/log-inputs", new
+        {
+            run_id = await NewMlflowRunAsync(),
+            datasets = new[] { new { dataset = new { name = "walked", digest = "abc123", source_type = "local", source = "walk.csv" } } },
+        }),
         ["POST /api/v1/runs/{id}/restore"] = async () =>
         {
             var run = await NewRunAsync();
