@@ -10,52 +10,12 @@ namespace AiPlatform.Web.Tests.Builders;
 /// An attacker's PostgreSQL server on a loopback port: it answers a startup message with AuthenticationCleartextPassword
 /// ('R', code 3) and records the PasswordMessage a client sends, then refuses the login.
 /// </summary>
-public sealed class FakePostgresServer : IDisposable
+public sealed class FakePostgresServer : LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-
-    public FakePostgresServer()
-    {
-        _listener.Start();
-        _ = AcceptAsync();
-    }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
     /// <summary>Every password a client sent.</summary>
     public ConcurrentQueue<string> Passwords { get; } = new();
 
-    public int Connections => _connections;
-
-    private int _connections;
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _connections);
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
+    protected override async Task ServeAsync(TcpClient client)
     {
         using var _ = client;
         try
@@ -230,6 +190,52 @@ public sealed class FakeModelList : IDisposable
             response.ContentType = "application/json";
             var body = Encoding.UTF8.GetBytes(listing ? _models : "{\"error\":{\"message\":\"not found\"}}");
             await response.OutputStream.WriteAsync(body);
+        }
+    }
+}
+
+/// <summary>A TCP server on 127.0.0.1 that serves each connection with <see cref="ServeAsync"/> and counts them.</summary>
+public abstract class LoopbackServer : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private int _connections;
+
+    protected LoopbackServer()
+    {
+        _listener.Start();
+        _ = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public int Connections => _connections;
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract Task ServeAsync(TcpClient client);
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _connections);
+            _ = ServeAsync(client);
         }
     }
 }

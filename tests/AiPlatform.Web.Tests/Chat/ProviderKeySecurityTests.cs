@@ -49,49 +49,15 @@ public sealed class ProviderKeySecurityTests : ApiTestBase
     }
 
     /// <summary>An OpenAI-compatible server on loopback that lists no models and records every Authorization header.</summary>
-    private sealed class FakeOpenAiServer : IDisposable
+    private sealed class FakeOpenAiServer : LoopbackServer
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
         private int _requests;
-
-        public FakeOpenAiServer()
-        {
-            _listener.Start();
-            _ = AcceptAsync();
-        }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
         public int Requests => _requests;
 
         public ConcurrentQueue<string> Authorizations { get; } = new();
 
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-        }
-
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-                {
-                    return;
-                }
-
-                _ = ServeAsync(client);
-            }
-        }
-
-        private async Task ServeAsync(TcpClient client)
+        protected override async Task ServeAsync(TcpClient client)
         {
             using var _ = client;
             try
