@@ -97,9 +97,11 @@ public sealed class DataSourceService(
 
         var context = await access.RequireContextAsync(ct);
         var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, table?.Trim(), query?.Trim(), message);
+        var entry = await audit.EntryAsync("datasource.import", ObjectType, source.Id, new { dataset = dataset.Name, table = parameters.Table, query = parameters.Query is { Length: > 1000 } q ? q[..1000] + "…" : parameters.Query }, ct);
         return await jobs.EnqueueAsync(
             new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name}", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
             context.UserName,
+            entry,
             ct);
     }
 

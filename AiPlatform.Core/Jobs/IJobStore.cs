@@ -25,8 +25,11 @@ public interface IJobStore
     /// <summary>Puts a Running job back to Queued (after an interruption, for kinds that can restart).</summary>
     Task<bool> RequeueAsync(Guid id, CancellationToken ct);
 
-    /// <summary>Marks a job for cancellation: a Queued job is Cancelled at once, a Running one is flagged.</summary>
-    Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct);
+    /// <summary>
+    /// Marks a job for cancellation: a Queued job is Cancelled at once, a Running one is flagged; <paramref name="audit"/>
+    /// (the user's request) is saved in the same transaction.
+    /// </summary>
+    Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, AuditEntry? audit, CancellationToken ct);
 
     Task<bool> IsCancelRequestedAsync(Guid id, CancellationToken ct);
 

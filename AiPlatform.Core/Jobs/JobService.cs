@@ -114,9 +114,9 @@ public sealed class JobService(
     }
 
     /// <summary>Asks a job started by platform work to stop; the caller (e.g. the training service) checked the rights.</summary>
-    internal async Task RequestCancelForWorkAsync(Guid id, string requestedBy, CancellationToken ct)
+    internal async Task RequestCancelForWorkAsync(Guid id, string requestedBy, AuditEntry? audit, CancellationToken ct)
     {
-        var status = await store.RequestCancelAsync(id, time.GetUtcNow(), ct);
+        var status = await store.RequestCancelAsync(id, time.GetUtcNow(), audit, ct);
         if (status is { } s && (!s.IsTerminal() || s == JobStatus.Cancelled))
         {
             await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {requestedBy}.", time.GetUtcNow(), ct);
@@ -134,7 +134,7 @@ public sealed class JobService(
             throw new ForbiddenException("Cancelling a job needs the capability 'jobs.start'.");
         }
 
-        var status = await store.RequestCancelAsync(id, time.GetUtcNow(), ct) ?? throw new NotFoundException("Job", id);
+        var status = await store.RequestCancelAsync(id, time.GetUtcNow(), null, ct) ?? throw new NotFoundException("Job", id);
         if (status.IsTerminal() && status != JobStatus.Cancelled)
         {
             throw new ConflictException($"The job has already ended ({status}).");

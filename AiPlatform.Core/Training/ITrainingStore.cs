@@ -14,6 +14,9 @@ public interface ITrainingStore
 
     Task UpdateAsync(TrainingRun run, CancellationToken ct);
 
+    /// <summary>Saves the run and the audit entry of the user's change in one transaction.</summary>
+    Task UpdateAsync(TrainingRun run, AuditEntry audit, CancellationToken ct);
+
     /// <summary>Training runs in experiments the context may read, newest first, with the total.</summary>
     Task<(IReadOnlyList<TrainingRun> Items, int Total)> ListReadableAsync(AccessContext context, TrainingQuery query, CancellationToken ct);
 
@@ -31,6 +34,9 @@ public interface ITrainingStore
     Task<Hpo.Study?> FindStudyAsync(Guid id, CancellationToken ct);
 
     Task UpdateStudyAsync(Hpo.Study study, CancellationToken ct);
+
+    /// <summary>Saves the study and the audit entry of the user's change in one transaction.</summary>
+    Task UpdateStudyAsync(Hpo.Study study, AuditEntry audit, CancellationToken ct);
 
     /// <summary>Studies in experiments the context may read, newest first.</summary>
     Task<(IReadOnlyList<Hpo.Study> Items, int Total)> ListReadableStudiesAsync(AccessContext context, Guid? experimentId, int offset, int limit, CancellationToken ct);

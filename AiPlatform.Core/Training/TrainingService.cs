@@ -44,6 +44,7 @@ public sealed class TrainingService(
     Jobs.IJobStore jobStore,
     IObjectStore objects,
     AuditRecorder audit,
+    IAuditStore auditStore,
     TimeProvider time,
     TrainingSettings settings)
 {
@@ -311,17 +312,18 @@ public sealed class TrainingService(
             throw new ConflictException($"The run has already ended ({run.Status}).");
         }
 
+        var entry = await audit.EntryAsync("training.cancel", SecurableType, run.Id, new { run.Name, from = run.Status }, ct);
         if (run.Status == TrainingStatus.Queued)
         {
             run.Status = TrainingStatus.Cancelled;
             run.FinishedAt = time.GetUtcNow();
             run.Error = "Cancelled while queued.";
-            await store.UpdateAsync(run, ct);
+            await store.UpdateAsync(run, entry, ct);
             await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Killed, ct);
         }
         else if (run.JobId is { } jobId)
         {
-            await jobs.RequestCancelForWorkAsync(jobId, (await access.RequireContextAsync(ct)).UserName, ct);
+            await jobs.RequestCancelForWorkAsync(jobId, (await access.RequireContextAsync(ct)).UserName, entry, ct);
         }
 
         return await store.FindAsync(id, ct) ?? run;
@@ -345,7 +347,7 @@ public sealed class TrainingService(
         }
         else if (run.JobId is { } jobId)
         {
-            await jobs.RequestCancelForWorkAsync(jobId, reason, ct);
+            await jobs.RequestCancelForWorkAsync(jobId, reason, null, ct);
         }
     }
 
@@ -466,6 +468,8 @@ public sealed class TrainingService(
             throw;
         }
 
+        // The object store has no transaction to share: the entry follows the stored archive.
+        await auditStore.AddAsync(await audit.EntryAsync("training.code.upload", SecurableType, null, new { codeKey = key.Value, bytes = staged.Size }, ct), ct);
         return key.Value;
     }
 

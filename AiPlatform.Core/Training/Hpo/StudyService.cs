@@ -161,7 +161,7 @@ public sealed class StudyService(
         var study = view.Study;
         study.Status = StudyStatus.Cancelled;
         study.FinishedAt = time.GetUtcNow();
-        await store.UpdateStudyAsync(study, ct);
+        await store.UpdateStudyAsync(study, await audit.EntryAsync("study.cancel", SecurableType, study.Id, new { study.Name }, ct), ct);
         foreach (var trial in view.Trials.Where(t => !t.IsTerminal))
         {
             await training.CancelForWorkAsync(trial, "The study was cancelled.", ct);

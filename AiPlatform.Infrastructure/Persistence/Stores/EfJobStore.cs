@@ -108,16 +108,25 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued), ct) == 1;
     }
 
-    public async Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct)
+    public async Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, AuditEntry? audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
                 .SetProperty(j => j.CancelRequested, true)
                 .SetProperty(j => j.FinishedAt, now), ct);
         await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
-        return await db.Jobs.Where(j => j.Id == id).Select(j => (JobStatus?)j.Status).FirstOrDefaultAsync(ct);
+        var status = await db.Jobs.Where(j => j.Id == id).Select(j => (JobStatus?)j.Status).FirstOrDefaultAsync(ct);
+        if (audit is not null && status is not null)
+        {
+            db.AuditEntries.Add(audit);
+            await db.SaveChangesAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return status;
     }
 
     public async Task<bool> IsCancelRequestedAsync(Guid id, CancellationToken ct)

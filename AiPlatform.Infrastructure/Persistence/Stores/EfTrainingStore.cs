@@ -28,6 +28,14 @@ internal sealed class EfTrainingStore(IDbContextFactory<PlatformDbContext> conte
         await db.SaveChangesAsync(ct);
     }
 
+    public async Task UpdateAsync(TrainingRun run, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.TrainingRuns.Update(run);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+    }
+
     public async Task<(IReadOnlyList<TrainingRun> Items, int Total)> ListReadableAsync(AccessContext context, TrainingQuery query, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -97,6 +105,14 @@ internal sealed class EfTrainingStore(IDbContextFactory<PlatformDbContext> conte
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         db.Studies.Update(study);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task UpdateStudyAsync(Core.Training.Hpo.Study study, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Studies.Update(study);
+        db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);
     }
 

@@ -124,7 +124,7 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
         var run = Runner.RunAsync(job.Id, None);
         await WaitForAsync(job.Id, JobStatus.Running);
 
-        await Store.RequestCancelAsync(job.Id, DateTimeOffset.UtcNow, None);
+        await Store.RequestCancelAsync(job.Id, DateTimeOffset.UtcNow, null, None);
         await run.WaitAsync(TimeSpan.FromSeconds(20));
 
         (await Jobs.GetAsync(job.Id, None)).Status.ShouldBe(JobStatus.Cancelled);
