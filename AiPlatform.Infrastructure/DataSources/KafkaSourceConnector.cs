@@ -200,7 +200,7 @@ internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
     {
         var addresses = guard.ResolveAsync(connection.Host, CancellationToken.None).GetAwaiter().GetResult();
         var address = SourceConnector.Preferred(addresses);
-        var host = SourceConnector.ConnectByName(connection) ? connection.Host
+        var host = SourceConnector.VerifiesName(connection) ? connection.Host
             : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]"
             : address.ToString();
         config.BootstrapServers = $"{host}:{connection.Port}";

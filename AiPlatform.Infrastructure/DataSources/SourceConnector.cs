@@ -153,9 +153,9 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         var addresses = await guard.ResolveAsync(connection.Host, ct);
         var builder = new NpgsqlConnectionStringBuilder
         {
-            // Connect to the checked address; only full verification needs the name (for the certificate), and then a
-            // server reached by a re-resolved name must still prove it holds that name before any password is sent.
-            Host = ConnectByName(connection) ? connection.Host : Preferred(addresses).ToString(),
+            // Always the checked address: Npgsql never resolves the name again, so a rebinding DNS server cannot move the
+            // connection. Full verification still checks the certificate against the name (the TLS target host below).
+            Host = Preferred(addresses).ToString(),
             Port = connection.Port,
             Database = connection.Database,
             Username = connection.UserName,
@@ -173,6 +173,12 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
             ApplicationName = "AiPlatform import",
         };
         var sources = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        if (VerifiesName(connection))
+        {
+            // SNI and the certificate's name check use the host the user entered, not the address connected to.
+            var name = connection.Host.Trim().TrimEnd('.');
+            sources.UseSslClientAuthenticationOptionsCallback(options => options.TargetHost = name);
+        }
 
         // The stored password or nothing: never one of the platform's own (PGPASSWORD, ~/.pgpass) in its place.
         sources.UsePasswordProvider(_ => connection.Password ?? string.Empty, (_, _) => ValueTask.FromResult(connection.Password ?? string.Empty));
@@ -189,7 +195,8 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         }
     }
 
-    internal static bool ConnectByName(DatabaseConnection connection) =>
+    /// <summary>Whether TLS checks the certificate against a host name (full verification of a source given by name).</summary>
+    internal static bool VerifiesName(DatabaseConnection connection) =>
         connection.Tls == DataSourceTls.VerifyFull && !IPAddress.TryParse(connection.Host.Trim('[', ']'), out _);
 
     internal static IPAddress Preferred(IPAddress[] addresses) =>

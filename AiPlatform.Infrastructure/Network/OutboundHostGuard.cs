@@ -36,13 +36,18 @@ public sealed class OutboundHostGuard
     private readonly (List<IPNetwork> Ranges, List<string> Names) _denied;
     private readonly bool _allowedOnly;
     private readonly Lazy<HashSet<IPAddress>> _own;
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
 
-    public OutboundHostGuard(OutboundOptions options, IEnumerable<IPAddress>? ownAddresses = null)
+    /// <param name="options">The operator's policy.</param>
+    /// <param name="ownAddresses">The platform's own addresses (default: those of every network interface).</param>
+    /// <param name="resolve">The name resolver (default: the system's); tests give one that answers differently from it.</param>
+    public OutboundHostGuard(OutboundOptions options, IEnumerable<IPAddress>? ownAddresses = null, Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
     {
         _allowed = Parse(options.AllowedHosts, "AllowedHosts");
         _denied = Parse(options.DeniedHosts, "DeniedHosts");
         _allowedOnly = options.AllowedHostsOnly;
         _own = new Lazy<HashSet<IPAddress>>(() => [.. (ownAddresses ?? LocalAddresses()).Select(Normalize)]);
+        _resolve = resolve ?? Dns.GetHostAddressesAsync;
     }
 
     /// <summary>
@@ -83,7 +88,7 @@ public sealed class OutboundHostGuard
 
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(name, ct);
+                addresses = await _resolve(name, ct);
             }
             catch (SocketException)
             {
