@@ -161,11 +161,9 @@ public sealed class TrainingService(
                     throw new ValidationException("codeKey", "Upload the code first; the key is not one of the platform's code uploads.");
                 }
 
-                if (custom.GitUrl is { } git && !(Uri.TryCreate(git, UriKind.Absolute, out var uri) && (uri.Scheme is "https" or "http" or "ssh" or "git" ? uri.Host.Length > 0 : uri.Scheme == "file" && settings.AllowLocalGitUrls)
-                    && !git.Any(c => c == '\\' || char.IsWhiteSpace(c) || char.IsControl(c))
-                    && (uri.UserInfo.Length == 0 || (uri.Scheme == "ssh" && uri.UserInfo.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')))))
+                if (custom.GitUrl is { } git)
                 {
-                    throw new ValidationException("gitUrl", "A Git URL looks like https://host/group/repo.git, without backslashes, spaces or credentials (file:// URLs only where an operator set Training:AllowLocalGitUrls).");
+                    GitUrlPolicy.Check(git, settings);
                 }
 
                 if (custom.CodeKey is not null && custom.GitUrl is not null)

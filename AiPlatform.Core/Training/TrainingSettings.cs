@@ -26,4 +26,10 @@ public sealed class TrainingSettings
     /// reads whatever repository the platform can read. Remote URLs are checked against <c>DataSources:AllowedHosts</c>.
     /// </summary>
     public bool AllowLocalGitUrls { get; set; }
+
+    /// <summary>
+    /// Lets custom runs clone plain <c>http://</c> Git URLs. Off by default: code fetched without TLS can be changed on the
+    /// way. Only https (and file:// with <see cref="AllowLocalGitUrls"/>) is accepted otherwise; ssh and git transports never.
+    /// </summary>
+    public bool AllowHttpGitUrls { get; set; }
 }

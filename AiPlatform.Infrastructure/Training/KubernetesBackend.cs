@@ -282,7 +282,9 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
         }
         else if (launch.GitUrl is not null)
         {
-            fetch.Add("git clone --quiet -- \"$AIP_GIT_URL\" /work/code" + (launch.GitRef is null ? string.Empty : " && git -C /work/code checkout --quiet \"$AIP_GIT_REF\" --"));
+            // The URL passed the submit-time GitUrlPolicy; the pod's git keeps to web transports, without redirects or submodules.
+            const string Safe = "-c protocol.allow=never -c protocol.https.allow=always -c protocol.http.allow=always -c http.followRedirects=false -c submodule.recurse=false";
+            fetch.Add($"git {Safe} clone --quiet --no-recurse-submodules -- \"$AIP_GIT_URL\" /work/code" + (launch.GitRef is null ? string.Empty : $" && git {Safe} -C /work/code checkout --quiet --no-recurse-submodules \"$AIP_GIT_REF\" --"));
         }
 
         if (launch.DataUrl is not null)
@@ -304,6 +306,8 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
         if (launch.GitUrl is not null)
         {
             fetchEnv.Add(new V1EnvVar { Name = "AIP_GIT_URL", Value = launch.GitUrl });
+            fetchEnv.Add(new V1EnvVar { Name = "GIT_ALLOW_PROTOCOL", Value = "https:http" });
+            fetchEnv.Add(new V1EnvVar { Name = "GIT_TERMINAL_PROMPT", Value = "0" });
             if (launch.GitRef is not null)
             {
                 fetchEnv.Add(new V1EnvVar { Name = "AIP_GIT_REF", Value = launch.GitRef });

@@ -61,8 +61,8 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             else if (launch.GitUrl is { } git)
             {
                 await log($"Cloning {git}{(launch.GitRef is { } r ? " at " + r : string.Empty)}.");
-                var (gitOptions, checkedUrl) = await GitOptionsAsync(git, ct);
-                var clone = await RunProcessAsync("git", [.. gitOptions, "clone", "--quiet", "--", checkedUrl, "."], folder, BaseEnvironment(), log, null, ct);
+                var (gitOptions, gitEnvironment, checkedUrl) = await GitOptionsAsync(git, ct);
+                var clone = await RunProcessAsync("git", [.. gitOptions, "clone", "--quiet", "--no-recurse-submodules", "--", checkedUrl, "."], folder, gitEnvironment, log, null, ct);
                 if (clone != 0)
                 {
                     throw new TrainingFailedException($"git clone failed with exit code {clone}.");
@@ -75,7 +75,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
                         throw new TrainingFailedException("A Git ref cannot start with '-'.");
                     }
 
-                    if (await RunProcessAsync("git", ["checkout", "--quiet", gitRef, "--"], folder, BaseEnvironment(), log, null, ct) != 0)
+                    if (await RunProcessAsync("git", [.. gitOptions, "checkout", "--quiet", "--no-recurse-submodules", gitRef, "--"], folder, gitEnvironment, log, null, ct) != 0)
                     {
                         throw new TrainingFailedException($"git checkout {gitRef} failed.");
                     }
@@ -207,39 +207,35 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
     }
 
     /// <summary>
-    /// Checks where a clone goes (the outbound host policy; <c>file://</c> only with Training:AllowLocalGitUrls) and
-    /// returns options that keep git on the transports allowed and off redirects to elsewhere.
+    /// Checks where a clone goes (<see cref="GitUrlPolicy"/>, then the outbound host policy) and returns the options and
+    /// environment that keep git on the allowed transports, off redirects, submodules, credential helpers, prompts,
+    /// proxies and the platform user's own git configuration.
     /// </summary>
     /// <remarks>
-    /// git (curl, ssh) parses the URL again and not as .NET does (<c>https://a.example\@127.0.0.1/</c> is host a.example
-    /// to .NET, user "a.example\" at 127.0.0.1 to curl): URLs with a backslash, white space, control characters or a
-    /// password are refused (a user name only for ssh), git gets the URL rebuilt from what was checked, and for http(s)
-    /// curl is pinned to the checked addresses (http.curloptResolve) so a second DNS answer cannot move it.
+    /// git (curl) parses the URL again and not as .NET does (<c>https://a.example\@127.0.0.1/</c> is host a.example to
+    /// .NET, user "a.example\" at 127.0.0.1 to curl): such URLs are refused, git gets the URL rebuilt from what was
+    /// checked, and curl is pinned to the checked addresses (http.curloptResolve) so a second DNS answer cannot move it.
     /// </remarks>
-    private async Task<(List<string> Options, string Url)> GitOptionsAsync(string url, CancellationToken ct)
+    private async Task<(List<string> Options, Dictionary<string, string> Environment, string Url)> GitOptionsAsync(string url, CancellationToken ct)
     {
-        var local = settings.AllowLocalGitUrls;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !(uri.Scheme is "https" or "http" or "ssh" or "git" || (uri.Scheme == "file" && local)))
+        Uri uri;
+        try
         {
-            throw new TrainingFailedException("The Git URL is not an https, http, ssh or git URL (file:// only where an operator set Training:AllowLocalGitUrls).");
+            uri = GitUrlPolicy.Check(url, settings);
+        }
+        catch (ValidationException e)
+        {
+            throw new TrainingFailedException(string.Join(" ", e.Errors.Values.SelectMany(v => v)));
         }
 
-        if (!IsUnambiguousGitUrl(url, uri))
-        {
-            throw new TrainingFailedException("The Git URL has a backslash, white space, a control character or credentials; write it as https://host/group/repo.git.");
-        }
-
-        List<string> options = ["-c", "protocol.allow=never", "-c", "http.followRedirects=false"];
+        var (options, environment) = GitSafety(settings);
         if (uri.Scheme != "file" && guard is not null)
         {
             try
             {
                 var addresses = await guard.ResolveAsync(uri.Host, ct);
-                if (uri.Scheme is "https" or "http" && addresses.Length > 0)
-                {
-                    var pinned = string.Join(',', addresses.Select(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]" : a.ToString()));
-                    options.AddRange(["-c", $"http.curloptResolve={uri.IdnHost}:{uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{pinned}"]);
-                }
+                var pinned = string.Join(',', addresses.Select(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]" : a.ToString()));
+                options.AddRange(["-c", $"http.curloptResolve={uri.IdnHost}:{uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{pinned}"]);
             }
             catch (HostNotAllowedException e)
             {
@@ -247,18 +243,49 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             }
         }
 
-        foreach (var scheme in local ? ["https", "http", "ssh", "git", "file"] : new[] { "https", "http", "ssh", "git" })
-        {
-            options.AddRange(["-c", $"protocol.{scheme}.allow=always"]);
-        }
-
-        return (options, uri.Scheme == "file" ? url : uri.AbsoluteUri);
+        return (options, environment, uri.Scheme == "file" ? url : uri.AbsoluteUri);
     }
 
-    /// <summary>True when git and .NET read <paramref name="url"/> the same way (see <see cref="GitOptionsAsync"/>).</summary>
-    internal static bool IsUnambiguousGitUrl(string url, Uri uri) =>
-        !url.Any(c => c == '\\' || char.IsWhiteSpace(c) || char.IsControl(c))
-        && (uri.UserInfo.Length == 0 || (uri.Scheme == "ssh" && uri.UserInfo.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')));
+    /// <summary>
+    /// The <c>-c</c> options and the environment of every git command on a clone: only the allowed protocols (also for
+    /// anything git is redirected to or rewrites the URL to), no redirects, no submodules, no credential helper or prompt,
+    /// no proxy (it would connect wherever it is told), no system or global configuration (insteadOf rewrites, helpers,
+    /// hooks of the platform's account).
+    /// </summary>
+    internal static (List<string> Options, Dictionary<string, string> Environment) GitSafety(TrainingSettings settings)
+    {
+        var protocols = GitUrlPolicy.AllowedProtocols(settings);
+        List<string> options =
+        [
+            "-c", "protocol.allow=never",
+            "-c", "protocol.file.allow=" + (protocols.Contains("file") ? "always" : "never"),
+            "-c", "http.followRedirects=false",
+            "-c", "submodule.recurse=false",
+            "-c", "credential.helper=",
+            "-c", "core.askPass=",
+            "-c", "http.proxy=",
+            "-c", "core.hooksPath=/dev/null",
+        ];
+        foreach (var protocol in protocols)
+        {
+            options.AddRange(["-c", $"protocol.{protocol}.allow=always"]);
+        }
+
+        var environment = BaseEnvironment();
+        foreach (var proxy in (string[])["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"])
+        {
+            environment.Remove(proxy);
+        }
+
+        environment["GIT_ALLOW_PROTOCOL"] = string.Join(':', protocols);
+        environment["GIT_PROTOCOL_FROM_USER"] = "0";
+        environment["GIT_TERMINAL_PROMPT"] = "0";
+        environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
+        environment["GIT_ASKPASS"] = "/bin/false";
+        environment["SSH_ASKPASS"] = "/bin/false";
+        return (options, environment);
+    }
 
     /// <summary>
     /// Writes the run's variables as <c>export NAME='value'</c> lines into a file in the run's folder (outside the work
