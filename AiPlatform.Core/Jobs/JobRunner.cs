@@ -11,6 +11,7 @@ public sealed class JobRunner(
     JobHandlerRegistry handlers,
     JobCancellationRegistry cancellations,
     JobSettings settings,
+    JobRecovery recovery,
     JobMetrics metrics,
     TimeProvider time,
     ILogger<JobRunner> logger)
@@ -24,10 +25,13 @@ public sealed class JobRunner(
             return;
         }
 
-        if (!await store.TryStartAsync(jobId, time.GetUtcNow(), CancellationToken.None))
+        if (!await store.TryStartAsync(jobId, settings.Node, time.GetUtcNow(), CancellationToken.None))
         {
             return;
         }
+
+        job.NodeId = settings.Node.Id;
+        job.Incarnation = settings.Node.Incarnation;
 
         var started = time.GetUtcNow();
         var handler = handlers.Find(job.Kind);
@@ -45,7 +49,7 @@ public sealed class JobRunner(
         try
         {
             await store.AppendLogAsync(jobId, JobLogLevel.Info, $"Started (attempt {job.Attempts + 1}).", started, CancellationToken.None);
-            await handler.RunAsync(new JobExecutionContext(job, store, time), cts.Token);
+            await handler.RunAsync(new JobExecutionContext(job, store, time, shutdown), cts.Token);
             await store.ReportProgressAsync(jobId, 1, null, time.GetUtcNow(), CancellationToken.None);
             await FinishAsync(job, JobStatus.Succeeded, null, started);
         }
@@ -55,7 +59,7 @@ public sealed class JobRunner(
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
-            await InterruptAsync(job, handler);
+            await recovery.SettleAsync(job, "the platform shut down", staleBefore: null, dispatch: false, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -69,18 +73,6 @@ public sealed class JobRunner(
             await watcherStop.CancelAsync();
             await watcher;
         }
-    }
-
-    private async Task InterruptAsync(JobRecord job, IJobHandler handler)
-    {
-        if (handler.RestartOnInterrupt && await store.RequeueAsync(job.Id, CancellationToken.None))
-        {
-            await store.AppendLogAsync(job.Id, JobLogLevel.Warning, "Interrupted by shutdown; queued again.", time.GetUtcNow(), CancellationToken.None);
-            return;
-        }
-
-        await store.AppendLogAsync(job.Id, JobLogLevel.Warning, "Interrupted by shutdown.", time.GetUtcNow(), CancellationToken.None);
-        await store.CompleteAsync(job.Id, JobStatus.Failed, JobRecovery.InterruptedError, time.GetUtcNow(), CancellationToken.None);
     }
 
     private async Task FinishAsync(JobRecord job, JobStatus status, string? error, DateTimeOffset started)

@@ -64,6 +64,12 @@ public sealed class TrainingJobHandler(
 
             run.Status = TrainingStatus.Succeeded;
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && context.ShuttingDown)
+        {
+            run.Status = TrainingStatus.Failed;
+            run.Error = InterruptedMessage("the platform shut down", TrainingStatus.Running);
+            throw;
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             run.Status = TrainingStatus.Cancelled;
@@ -110,6 +116,42 @@ public sealed class TrainingJobHandler(
             }
         }
     }
+
+    /// <summary>
+    /// The run's executor died with its process (or another node found it silent): the run fails with the reason, a
+    /// Kubernetes Job of it is deleted, and the queue is pumped so its slot goes to the next queued run.
+    /// </summary>
+    public async Task OnInterruptedAsync(JobRecord job, JobInterruption interruption, CancellationToken ct)
+    {
+        // A run that already ended (its runner settled it while shutting down) has released its slot and its backend.
+        if (!Guid.TryParse(job.SubjectId, out var runId) || await store.FindAsync(runId, ct) is not { } run || run.JobId != job.Id || run.IsTerminal)
+        {
+            return;
+        }
+
+        var was = run.Status;
+        run.Status = TrainingStatus.Failed;
+        run.Error = InterruptedMessage(interruption.Reason, was);
+        run.FinishedAt = time.GetUtcNow();
+        await store.UpdateAsync(run, ct);
+        await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Failed, ct);
+        if (run.Kind == TrainingKind.Custom && backends.FirstOrDefault(b => b.Kind == run.Backend) is { } backend)
+        {
+            await backend.ReleaseAsync(run.Id, ct);
+        }
+
+        if (run.StudyId is not null)
+        {
+            await studies.PumpAsync(ct);
+        }
+        else
+        {
+            await queue.PumpAsync(ct);
+        }
+    }
+
+    internal static string InterruptedMessage(string reason, TrainingStatus was) =>
+        $"interrupted: {reason} while the run was {(was == TrainingStatus.Running ? "running" : "starting")}";
 
     private async Task RunBuiltInAsync(JobExecutionContext context, TrainingRun run, string work, CancellationToken ct)
     {
