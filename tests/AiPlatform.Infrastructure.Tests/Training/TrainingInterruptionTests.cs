@@ -48,3 +48,31 @@ public sealed class TrainingInterruptionTests(SqliteServicesFixture fixture) : T
         Fixture.Dispatcher.Dispatched.ShouldContain(next.JobId!.Value);
     }
 }
+
+/// <summary>A training run whose process shuts down while it runs.</summary>
+public sealed class TrainingShutdownTests(SqliteServicesFixture fixture) : TrainingTestBase(fixture), IClassFixture<SqliteServicesFixture>
+{
+    [Fact]
+    public async Task A_run_interrupted_by_shutdown_fails_as_interrupted_rather_than_cancelled()
+    {
+        Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
+        var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
+        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "long", TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null), None);
+        var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId!.Value;
+        using var shutdown = new CancellationTokenSource();
+        var running = Fixture.Get<JobRunner>().RunAsync(jobId, shutdown.Token);
+        await WaitUntilAsync(async () => (await Training.GetAsync(run.Id, None)).Run.Status == TrainingStatus.Running);
+        (await Training.GetAsync(run.Id, None)).Run.Status.ShouldBe(TrainingStatus.Running);
+
+        await shutdown.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var interrupted = (await Training.GetAsync(run.Id, None)).Run;
+        interrupted.Status.ShouldBe(TrainingStatus.Failed);
+        interrupted.Error.ShouldBe("interrupted: the platform shut down while the run was running");
+        var job = await Fixture.Get<IJobStore>().FindAsync(jobId, None);
+        job!.Status.ShouldBe(JobStatus.Failed);
+        job.Error.ShouldBe(JobRecovery.InterruptedError);
+        (await Fixture.Get<IJobStore>().GetLogAsync(jobId, 0, 1000, None)).ShouldContain(l => l.Message == "Interrupted: the platform shut down.");
+    }
+}
