@@ -22,6 +22,9 @@ public interface IJobStore
     /// <summary>Records progress and refreshes the heartbeat of a running job.</summary>
     Task ReportProgressAsync(Guid id, double? progress, string? message, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>Refreshes the heartbeat of a job Running under <paramref name="incarnation"/>; false when it no longer is (another node settled it).</summary>
+    Task<bool> HeartbeatAsync(Guid id, Guid incarnation, DateTimeOffset now, CancellationToken ct);
+
     /// <summary>Moves a non-terminal job to a terminal status; false when it had already ended.</summary>
     Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct);
 

@@ -88,6 +88,13 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
         }
     }
 
+    public async Task<bool> HeartbeatAsync(Guid id, Guid incarnation, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running && j.Incarnation == incarnation)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), ct) == 1;
+    }
+
     public async Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct)
     {
         if (!status.IsTerminal())
