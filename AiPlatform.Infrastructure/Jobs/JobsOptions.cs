@@ -16,9 +16,9 @@ public sealed class JobsOptions
     /// <summary>
     /// This node's name, recorded on every job it runs; at start a node settles at once what its earlier start left
     /// Running. Must be unique per live process and stable across its restarts: the machine name by default (the pod
-    /// name in Kubernetes). Two processes sharing one database on one machine must set different ids.
+    /// name in Kubernetes; also when empty). Two processes sharing one database on one machine must set different ids.
     /// </summary>
-    public string NodeId { get; set; } = Environment.MachineName;
+    public string? NodeId { get; set; } = Environment.MachineName;
 
     /// <summary>Cron for the recurring storage scan that feeds the dashboard; empty disables it.</summary>
     public string StorageScanCron { get; set; } = "0 * * * *";
