@@ -111,6 +111,29 @@ public sealed class JobRestartTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_running_node_sweeps_a_dead_nodes_job_and_runs_a_queued_job_nobody_took()
+    {
+        await using var node = new NodeFactory(_data, "node-a", staleAfter: TimeSpan.FromSeconds(3));
+        var client = node.CreateAdminClient();
+        (await client.GetAsync("/health/ready")).EnsureSuccessStatusCode();
+
+        // node-b died mid-job; and a job was queued on a node whose in-memory executor died with it.
+        var orphaned = NewJob(SlowJobHandler.JobKind, JobStatus.Running);
+        orphaned.NodeId = "node-b";
+        orphaned.Incarnation = Guid.NewGuid();
+        var forgotten = NewJob(StorageScanHandler.JobKind, JobStatus.Queued);
+        await AddAsync(orphaned);
+        await AddAsync(forgotten);
+
+        var settled = await client.WaitForJobAsync(orphaned.Id, j => j.Status != JobStatus.Running, seconds: 60);
+        settled.Status.ShouldBe(JobStatus.Failed);
+        settled.Error.ShouldBe(JobRecovery.InterruptedError);
+        var log = await client.GetFromJsonAsync<List<JobLogLine>>($"/api/v1/jobs/{orphaned.Id}/log", JsonDefaults.Options);
+        log!.ShouldContain(l => l.Message.StartsWith("Interrupted: node node-b sent no heartbeat for ", StringComparison.Ordinal));
+        (await client.WaitForJobAsync(forgotten.Id, j => j.Status == JobStatus.Succeeded, seconds: 60)).Attempts.ShouldBe(1);
+    }
+
     private async Task AddAsync(JobRecord job)
     {
         var options = new DbContextOptionsBuilder<SqlitePlatformDbContext>().UseSqlite($"Data Source={Path.Combine(_data, "aiplatform.db")}").Options;
@@ -131,8 +154,15 @@ public sealed class JobRestartTests : IDisposable
     };
 }
 
-/// <summary>The app on a given data folder as the node <c>Jobs:NodeId</c>.</summary>
-internal sealed class NodeFactory(string dataDirectory, string nodeId) : PlatformWebFactoryBase(dataDirectory)
+/// <summary>The app on a given data folder as the node <c>Jobs:NodeId</c>, optionally with a short <c>Jobs:StaleAfter</c>.</summary>
+internal sealed class NodeFactory(string dataDirectory, string nodeId, TimeSpan? staleAfter = null) : PlatformWebFactoryBase(dataDirectory)
 {
-    protected override void Configure(IWebHostBuilder builder) => builder.UseSetting("Jobs:NodeId", nodeId);
+    protected override void Configure(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Jobs:NodeId", nodeId);
+        if (staleAfter is { } stale)
+        {
+            builder.UseSetting("Jobs:StaleAfter", stale.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
 }
