@@ -85,20 +85,25 @@ public sealed class TrainingJobHandler(
         finally
         {
             run.FinishedAt = time.GetUtcNow();
-            if (await store.FindAsync(run.Id, CancellationToken.None) is { Pruned: true } pruned)
+            var stored = await store.FindAsync(run.Id, CancellationToken.None);
+            if (stored is { Pruned: true })
             {
                 // The study stopped this trial on purpose: keep its reason.
                 run.Pruned = true;
-                run.Error = pruned.Error;
+                run.Error = stored.Error;
             }
 
-            await store.UpdateAsync(run, CancellationToken.None);
-            await tracking.UpdateRunForWorkAsync(run.TrackingRunId, run.Status switch
+            // Already ended: another node found this one silent and settled the run as interrupted; its outcome stands.
+            if (stored is not { IsTerminal: true })
             {
-                TrainingStatus.Succeeded => RunStatus.Finished,
-                TrainingStatus.Cancelled => RunStatus.Killed,
-                _ => RunStatus.Failed,
-            }, CancellationToken.None);
+                await store.UpdateAsync(run, CancellationToken.None);
+                await tracking.UpdateRunForWorkAsync(run.TrackingRunId, run.Status switch
+                {
+                    TrainingStatus.Succeeded => RunStatus.Finished,
+                    TrainingStatus.Cancelled => RunStatus.Killed,
+                    _ => RunStatus.Failed,
+                }, CancellationToken.None);
+            }
             if (token is not null)
             {
                 await tokens.RevokeForWorkAsync(run.CreatedById, token.Token.Id, CancellationToken.None);

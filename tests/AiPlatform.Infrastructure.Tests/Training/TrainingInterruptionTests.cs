@@ -75,4 +75,30 @@ public sealed class TrainingShutdownTests(SqliteServicesFixture fixture) : Train
         job.Error.ShouldBe(JobRecovery.InterruptedError);
         (await Fixture.Get<IJobStore>().GetLogAsync(jobId, 0, 1000, None)).ShouldContain(l => l.Message == "Interrupted: the platform shut down.");
     }
+
+    [Fact]
+    public async Task A_run_another_node_settled_keeps_that_outcome_when_its_silent_runner_stops_late()
+    {
+        Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
+        var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
+        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "paused", TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null), None);
+        var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId!.Value;
+        var runner = Fixture.Get<JobRunner>().RunAsync(jobId, None);
+        await WaitUntilAsync(async () => (await Training.GetAsync(run.Id, None)).Run.Status == TrainingStatus.Running);
+        var store = Fixture.Get<IJobStore>();
+        var claimed = await store.FindAsync(jobId, None);
+
+        // Another node took this one's silence (a long pause) for death and settled the job.
+        var other = new JobSettings(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), new JobNode("node-b", Guid.NewGuid()), SettleUnownedAtStart: false);
+        var recovery = new JobRecovery(store, Fixture.Dispatcher, Fixture.Get<JobHandlerRegistry>(), other, TimeProvider.System, NullLogger<JobRecovery>.Instance);
+        (await recovery.SettleAsync(claimed!, "node x sent no heartbeat for 3 min", staleBefore: null, dispatch: true, None)).ShouldBe(JobSettlement.Failed);
+        await runner.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var settled = (await Training.GetAsync(run.Id, None)).Run;
+        settled.Status.ShouldBe(TrainingStatus.Failed);
+        settled.Error.ShouldBe("interrupted: node x sent no heartbeat for 3 min while the run was running");
+        var job = await store.FindAsync(jobId, None);
+        job!.Status.ShouldBe(JobStatus.Failed);
+        job.Error.ShouldBe(JobRecovery.InterruptedError);
+    }
 }
