@@ -47,7 +47,7 @@ public sealed class TrainingJobHandler(
         run.StartedAt = time.GetUtcNow();
         await store.UpdateAsync(run, ct);
         await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Running, ct);
-        var work = Path.Combine(Path.GetTempPath(), "aip-training", run.Id.ToString("N"));
+        var work = WorkFolder(run.Id);
         Directory.CreateDirectory(work);
         CreatedApiToken? token = null;
         try
@@ -144,6 +144,9 @@ public sealed class TrainingJobHandler(
         {
             await backend.ReleaseAsync(run.Id, ct);
         }
+
+        // When the node that settles it is the one that ran it (a restart), its working folder is here.
+        TryDelete(WorkFolder(run.Id));
 
         if (run.StudyId is not null)
         {
@@ -269,6 +272,8 @@ public sealed class TrainingJobHandler(
             }
         }
     }
+
+    private static string WorkFolder(Guid runId) => Path.Combine(Path.GetTempPath(), "aip-training", runId.ToString("N"));
 
     private static void TryDelete(string folder)
     {
