@@ -26,7 +26,7 @@ public sealed class KnowledgeInterruptionTests(SqliteServicesFixture fixture) : 
             await fixture.Get<IKnowledgeStore>().UpdateProgressAsync(document.Id, DocumentStatus.Processing, 0.4, null, None);
         }
 
-        await store.RequestCancelAsync(cancelled.JobId!.Value, DateTimeOffset.UtcNow, None);
+        await store.RequestCancelAsync(cancelled.JobId!.Value, DateTimeOffset.UtcNow, null, None);
         var restarted = new JobSettings(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), new JobNode(dead.Id, Guid.NewGuid()), SettleUnownedAtStart: false);
         await new JobRecovery(store, fixture.Dispatcher, fixture.Get<JobHandlerRegistry>(), restarted, TimeProvider.System, NullLogger<JobRecovery>.Instance).RecoverAsync(None);
 
