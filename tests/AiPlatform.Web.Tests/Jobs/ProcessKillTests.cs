@@ -54,6 +54,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
         (await RunAsync(admin, waiting)).Status.ShouldBe(TrainingStatus.Queued, "the Local backend has one slot, held by the sleeping run");
 
         var survivors = await first.KillAsync();
+        survivors.ShouldBeEmpty("the sandboxed command outlived the platform that started it");
         var restart = Stopwatch.StartNew();
         var second = await StartAsync("restarted", settings);
         var ready = restart.Elapsed;
@@ -68,7 +69,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
         run.Error.ShouldNotBeNull().ShouldContain(JobRecovery.InterruptedError, Case.Insensitive);
         var next = await WaitAsync(() => RunAsync(admin, waiting), r => r.IsTerminal, "the waiting run to get the freed slot and finish", TimeSpan.FromSeconds(90), second);
         next.Status.ShouldBe(TrainingStatus.Succeeded, next.Error);
-        output.WriteLine($"{provider}: ready {ready.TotalSeconds:0.0} s after the kill, job settled {settledAfter.TotalSeconds:0.0} s after it, the queued run done {restart.Elapsed.TotalSeconds:0.0} s after it; sandbox processes left after the kill: {survivors.Count}");
+        output.WriteLine($"{provider}: ready {ready.TotalSeconds:0.0} s after the kill, job settled {settledAfter.TotalSeconds:0.0} s after it, the queued run done {restart.Elapsed.TotalSeconds:0.0} s after it");
     }
 
     [Fact]
@@ -99,6 +100,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
 
         var survivors = await a.KillAsync();
         var killed = Stopwatch.StartNew();
+        survivors.ShouldBeEmpty("the sandboxed command outlived the platform that started it");
 
         var settled = await WaitAsync(() => JobAsync(adminB, job.Id), j => j.Status != JobStatus.Running, $"node B to settle the job {job.Id} of the killed node A (Jobs:StaleAfter {ShortStaleAfter.TotalSeconds:0} s, Jobs:PollInterval {Poll.TotalSeconds:0} s)", ShortStaleAfter + TimeSpan.FromSeconds(60), b);
         var settledAfter = killed.Elapsed;
@@ -108,7 +110,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
         run.Status.ShouldBe(TrainingStatus.Failed);
         var next = await WaitAsync(() => RunAsync(adminB, waiting), r => r.IsTerminal, "the waiting run to get the freed slot on node B and finish", TimeSpan.FromSeconds(90), b);
         next.Status.ShouldBe(TrainingStatus.Succeeded, next.Error);
-        output.WriteLine($"node B settled node A's job {settledAfter.TotalSeconds:0.0} s after the kill (StaleAfter {ShortStaleAfter.TotalSeconds:0} s); the queued run done {killed.Elapsed.TotalSeconds:0.0} s after it; sandbox processes left after the kill: {survivors.Count}");
+        output.WriteLine($"node B settled node A's job {settledAfter.TotalSeconds:0.0} s after the kill (StaleAfter {ShortStaleAfter.TotalSeconds:0} s); the queued run done {killed.Elapsed.TotalSeconds:0.0} s after it");
     }
 
     [Theory]
@@ -144,7 +146,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
         (await admin.GetFromJsonAsync<List<Core.Data.DatasetVersion>>($"/api/v1/datasets/{dataset.Id}/versions", JsonDefaults.Options)).ShouldBeEmpty();
         var again = await admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=small.csv", new StringContent("id,value\n1,2\n"));
         again.StatusCode.ShouldBe(HttpStatusCode.Created, await again.Content.ReadAsStringAsync());
-        output.WriteLine($"{provider}: the killed upload had spooled {partial.Length} bytes");
+        output.WriteLine($"{provider}: the killed upload had spooled at least {partial.Length} bytes");
     }
 
     public async Task DisposeAsync()
