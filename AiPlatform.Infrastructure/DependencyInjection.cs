@@ -39,6 +39,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section))
             .Validate(o => o.WorkerCount >= 0 && o.PollInterval > TimeSpan.Zero && o.StaleAfter > o.PollInterval, "Jobs: WorkerCount must be >= 0 and StaleAfter longer than PollInterval.")
+            .Validate(o => (o.NodeId ?? string.Empty).Trim().Length <= 200, "Jobs:NodeId must be at most 200 characters.")
             .ValidateOnStart();
 
         var platform = configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
@@ -150,6 +151,11 @@ public static class DependencyInjection
         var factory = services.GetRequiredService<IDbContextFactory<PlatformDbContext>>();
         await using (var db = await factory.CreateDbContextAsync(ct))
         {
+            if (db.Database.IsNpgsql())
+            {
+                await PostgresFirstStart.PrepareAsync(db, ct);
+            }
+
             await db.Database.MigrateAsync(ct);
         }
 
@@ -248,7 +254,8 @@ public static class DependencyInjection
 
     private static void AddJobs(IServiceCollection services, DatabaseOptions database, JobsOptions jobs)
     {
-        services.AddSingleton(new JobSettings(jobs.PollInterval, jobs.StaleAfter, SingleNode: database.Provider == DatabaseProvider.Sqlite));
+        // Running jobs from before nodes were recorded can only be this node's in the embedded SQLite default.
+        services.AddSingleton(new JobSettings(jobs.PollInterval, jobs.StaleAfter, JobNode.ThisProcess(jobs.NodeId), SettleUnownedAtStart: database.Provider == DatabaseProvider.Sqlite));
         services.AddSingleton<IJobDispatcher, HangfireJobDispatcher>();
         services.AddScoped<RunPlatformJob>();
         services.AddScoped<EnqueueScheduledJob>();
@@ -272,5 +279,6 @@ public static class DependencyInjection
         }
 
         services.AddHostedService<JobStartupService>();
+        services.AddHostedService<JobSweepService>();
     }
 }

@@ -19,4 +19,12 @@ public interface IJobHandler
     bool RestartOnInterrupt { get; }
 
     Task RunAsync(JobExecutionContext context, CancellationToken ct);
+
+    /// <summary>
+    /// Called once, on the node that settled the job, after a job of this kind was interrupted (its process died or
+    /// shut down) and re-queued or failed: whatever keeps a status of its own for the job (a training run, a
+    /// document's ingestion) ends in a clear state with <see cref="JobInterruption.Reason"/>, and held resources are
+    /// released. Must tolerate a dependent that already ended.
+    /// </summary>
+    Task OnInterruptedAsync(JobRecord job, JobInterruption interruption, CancellationToken ct) => Task.CompletedTask;
 }

@@ -13,17 +13,37 @@ public interface IJobStore
 
     Task<PagedResult<JobRecord>> ListAsync(JobQuery query, CancellationToken ct);
 
-    /// <summary>Moves a job from Queued to Running; false when another worker (or a cancel) got there first.</summary>
-    Task<bool> TryStartAsync(Guid id, DateTimeOffset now, CancellationToken ct);
+    /// <summary>
+    /// Moves a job from Queued to Running and records <paramref name="node"/> as its runner; false when another worker
+    /// (or a cancel) got there first.
+    /// </summary>
+    Task<bool> TryStartAsync(Guid id, JobNode node, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Records progress and refreshes the heartbeat of a running job.</summary>
     Task ReportProgressAsync(Guid id, double? progress, string? message, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>Refreshes the heartbeat of a job Running under <paramref name="incarnation"/>; false when it no longer is (another node settled it).</summary>
+    Task<bool> HeartbeatAsync(Guid id, Guid incarnation, DateTimeOffset now, CancellationToken ct);
+
     /// <summary>Moves a non-terminal job to a terminal status; false when it had already ended.</summary>
     Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Puts a Running job back to Queued (after an interruption, for kinds that can restart).</summary>
-    Task<bool> RequeueAsync(Guid id, CancellationToken ct);
+    /// <summary>
+    /// Settles an interrupted job exactly once: it must still be Running under the incarnation seen in
+    /// <paramref name="seen"/> and, when <paramref name="staleBefore"/> is given, with a heartbeat older than that.
+    /// Re-queues it when <paramref name="requeue"/> and no cancel was asked for, else fails it with <paramref name="error"/>.
+    /// Returns what it did; <see cref="JobSettlement.None"/> when the job had moved on (another node settled it, or it lives).
+    /// </summary>
+    Task<JobSettlement> SettleInterruptedAsync(JobRecord seen, bool requeue, string error, DateTimeOffset? staleBefore, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// The jobs the sweep looks at (one indexed query): Running ones whose heartbeat is older than <paramref name="before"/>,
+    /// and Queued ones last handed to the executor before it.
+    /// </summary>
+    Task<IReadOnlyList<JobRecord>> ListStaleAsync(DateTimeOffset before, CancellationToken ct);
+
+    /// <summary>Marks a Queued job last handed to the executor before <paramref name="before"/> as handed again now; true for the one caller that should dispatch it.</summary>
+    Task<bool> TryRedispatchAsync(Guid id, DateTimeOffset before, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Marks a job for cancellation: a Queued job is Cancelled at once, a Running one is flagged.</summary>
     Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct);

@@ -3,8 +3,11 @@ using System.Text.Json;
 namespace AiPlatform.Core.Jobs;
 
 /// <summary>What a handler gets to see of its job: its record, and ways to report progress and log.</summary>
-public sealed class JobExecutionContext(JobRecord job, IJobStore store, TimeProvider time)
+public sealed class JobExecutionContext(JobRecord job, IJobStore store, TimeProvider time, CancellationToken shutdown = default)
 {
+    /// <summary>True once the process is shutting down: a cancellation then interrupts the job rather than cancelling it.</summary>
+    public bool ShuttingDown => shutdown.IsCancellationRequested;
+
     public Guid JobId => job.Id;
 
     public JobRecord Job => job;

@@ -34,7 +34,17 @@ public sealed class JobRecord
 
     public DateTimeOffset? FinishedAt { get; set; }
 
+    /// <summary>
+    /// While Running: the last sign of life of its runner. While Queued: when it was last handed to the executor
+    /// (null: when it was created), so that the sweep hands a job nobody picked up to the executor again.
+    /// </summary>
     public DateTimeOffset? HeartbeatAt { get; set; }
+
+    /// <summary>The node (<c>Jobs:NodeId</c>) whose runner claimed the job; null before it was first claimed.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>The process start of that node which claimed the job: a restarted node knows its earlier jobs died with it.</summary>
+    public Guid? Incarnation { get; set; }
 
     public bool CancelRequested { get; set; }
 

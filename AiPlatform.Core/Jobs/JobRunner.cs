@@ -11,6 +11,7 @@ public sealed class JobRunner(
     JobHandlerRegistry handlers,
     JobCancellationRegistry cancellations,
     JobSettings settings,
+    JobRecovery recovery,
     JobMetrics metrics,
     TimeProvider time,
     ILogger<JobRunner> logger)
@@ -24,10 +25,13 @@ public sealed class JobRunner(
             return;
         }
 
-        if (!await store.TryStartAsync(jobId, time.GetUtcNow(), CancellationToken.None))
+        if (!await store.TryStartAsync(jobId, settings.Node, time.GetUtcNow(), CancellationToken.None))
         {
             return;
         }
+
+        job.NodeId = settings.Node.Id;
+        job.Incarnation = settings.Node.Incarnation;
 
         var started = time.GetUtcNow();
         var handler = handlers.Find(job.Kind);
@@ -41,27 +45,43 @@ public sealed class JobRunner(
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         cancellations.Register(jobId, cts);
         using var watcherStop = new CancellationTokenSource();
-        var watcher = WatchAsync(jobId, cts, watcherStop.Token);
+        var watch = new WatchState();
+        var watcher = WatchAsync(jobId, settings.Node.Incarnation, cts, watch, watcherStop.Token);
         try
         {
             await store.AppendLogAsync(jobId, JobLogLevel.Info, $"Started (attempt {job.Attempts + 1}).", started, CancellationToken.None);
-            await handler.RunAsync(new JobExecutionContext(job, store, time), cts.Token);
-            await store.ReportProgressAsync(jobId, 1, null, time.GetUtcNow(), CancellationToken.None);
-            await FinishAsync(job, JobStatus.Succeeded, null, started);
+            await handler.RunAsync(new JobExecutionContext(job, store, time, shutdown), cts.Token);
+            watch.Finishing = true;
+            if (!watch.Lost)
+            {
+                await store.ReportProgressAsync(jobId, 1, null, time.GetUtcNow(), CancellationToken.None);
+                await FinishAsync(job, JobStatus.Succeeded, null, started);
+            }
+        }
+        catch (OperationCanceledException) when (watch.Lost)
+        {
+            // Another node settled the job while this one was silent: the record is no longer this runner's to write.
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested && !shutdown.IsCancellationRequested)
         {
+            watch.Finishing = true;
             await FinishAsync(job, JobStatus.Cancelled, null, started);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
-            await InterruptAsync(job, handler);
+            watch.Finishing = true;
+            await recovery.SettleAsync(job, "the platform shut down", staleBefore: null, dispatch: false, CancellationToken.None);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!watch.Lost)
         {
+            watch.Finishing = true;
             logger.LogError(ex, "Job {JobId} ({Kind}) failed", jobId, job.Kind);
             await store.AppendLogAsync(jobId, JobLogLevel.Error, ex.Message, time.GetUtcNow(), CancellationToken.None);
             await FinishAsync(job, JobStatus.Failed, ex.Message, started);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Job {JobId} ({Kind}) failed after another node had settled it", jobId, job.Kind);
         }
         finally
         {
@@ -69,18 +89,6 @@ public sealed class JobRunner(
             await watcherStop.CancelAsync();
             await watcher;
         }
-    }
-
-    private async Task InterruptAsync(JobRecord job, IJobHandler handler)
-    {
-        if (handler.RestartOnInterrupt && await store.RequeueAsync(job.Id, CancellationToken.None))
-        {
-            await store.AppendLogAsync(job.Id, JobLogLevel.Warning, "Interrupted by shutdown; queued again.", time.GetUtcNow(), CancellationToken.None);
-            return;
-        }
-
-        await store.AppendLogAsync(job.Id, JobLogLevel.Warning, "Interrupted by shutdown.", time.GetUtcNow(), CancellationToken.None);
-        await store.CompleteAsync(job.Id, JobStatus.Failed, JobRecovery.InterruptedError, time.GetUtcNow(), CancellationToken.None);
     }
 
     private async Task FinishAsync(JobRecord job, JobStatus status, string? error, DateTimeOffset started)
@@ -93,26 +101,51 @@ public sealed class JobRunner(
         }
     }
 
-    private async Task WatchAsync(Guid jobId, CancellationTokenSource job, CancellationToken stop)
+    /// <summary>
+    /// Every poll interval: refreshes the heartbeat and looks for a cancel request. A failed round is retried at the
+    /// next tick (a heartbeat that stopped for good would let another node settle a live job). When the record is no
+    /// longer Running under this incarnation, another node settled it: the handler is stopped.
+    /// </summary>
+    private async Task WatchAsync(Guid jobId, Guid incarnation, CancellationTokenSource job, WatchState state, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(settings.PollInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                await store.ReportProgressAsync(jobId, null, null, time.GetUtcNow(), stop);
-                if (await store.IsCancelRequestedAsync(jobId, stop))
+                try
                 {
-                    await job.CancelAsync();
+                    if (!await store.HeartbeatAsync(jobId, incarnation, time.GetUtcNow(), stop))
+                    {
+                        if (!state.Finishing)
+                        {
+                            state.Lost = true;
+                            logger.LogWarning("Job {JobId} was settled by another node while this one ran it (its heartbeat was missed); stopping it here", jobId);
+                            await job.CancelAsync();
+                        }
+
+                        return;
+                    }
+
+                    if (await store.IsCancelRequestedAsync(jobId, stop))
+                    {
+                        await job.CancelAsync();
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Heartbeat of job {JobId} failed; trying again in {Interval}", jobId, settings.PollInterval);
                 }
             }
         }
         catch (OperationCanceledException)
         {
         }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Heartbeat of job {JobId} stopped", jobId);
-        }
+    }
+
+    private sealed class WatchState
+    {
+        public volatile bool Finishing;
+        public volatile bool Lost;
     }
 }

@@ -132,6 +132,29 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
         }
     }
 
+    /// <summary>
+    /// The ingestion stopped with its process: a re-queued job shows the document waiting again; a failed one (a cancel
+    /// was pending) leaves it Failed with the reason, to be re-indexed. A document a newer job owns is left alone.
+    /// </summary>
+    public async Task OnInterruptedAsync(JobRecord job, JobInterruption interruption, CancellationToken ct)
+    {
+        var parameters = string.IsNullOrEmpty(job.ParametersJson) ? null : System.Text.Json.JsonSerializer.Deserialize<Parameters>(job.ParametersJson, JobService.JsonOptions);
+        if (parameters is null || await store.FindDocumentAsync(parameters.KnowledgeBaseId, parameters.DocumentId, ct) is not { } document
+            || document.JobId != job.Id || document.ObjectKey != parameters.ObjectKey || document.Status == DocumentStatus.Ready)
+        {
+            return;
+        }
+
+        if (interruption.Requeued)
+        {
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Pending, 0, null, ct);
+        }
+        else
+        {
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, $"Ingestion was interrupted ({interruption.Reason}); re-index the document.", ct);
+        }
+    }
+
     private async Task Report(JobExecutionContext context, KnowledgeDocument document, double progress, string message, CancellationToken ct)
     {
         await store.UpdateProgressAsync(document.Id, DocumentStatus.Processing, progress, null, ct);

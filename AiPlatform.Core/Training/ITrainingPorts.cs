@@ -34,6 +34,12 @@ public interface ITrainingBackend
     /// or null when it runs it. Checked when a custom run or study is submitted, and again when the run starts.
     /// </summary>
     Task<string?> CheckCustomCodeAsync(CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// Removes what a run left on the backend when the platform process that followed it died (its job was settled as
+    /// interrupted): the Kubernetes backend deletes the run's Job, Service and Secret. Nothing for a run that left nothing.
+    /// </summary>
+    Task ReleaseAsync(Guid runId, CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>Everything a backend needs to start a custom run.</summary>

@@ -47,7 +47,7 @@ public sealed class TrainingJobHandler(
         run.StartedAt = time.GetUtcNow();
         await store.UpdateAsync(run, ct);
         await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Running, ct);
-        var work = Path.Combine(Path.GetTempPath(), "aip-training", run.Id.ToString("N"));
+        var work = WorkFolder(run.Id);
         Directory.CreateDirectory(work);
         CreatedApiToken? token = null;
         try
@@ -64,6 +64,12 @@ public sealed class TrainingJobHandler(
 
             run.Status = TrainingStatus.Succeeded;
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && context.ShuttingDown)
+        {
+            run.Status = TrainingStatus.Failed;
+            run.Error = InterruptedMessage("the platform shut down", TrainingStatus.Running);
+            throw;
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             run.Status = TrainingStatus.Cancelled;
@@ -79,20 +85,25 @@ public sealed class TrainingJobHandler(
         finally
         {
             run.FinishedAt = time.GetUtcNow();
-            if (await store.FindAsync(run.Id, CancellationToken.None) is { Pruned: true } pruned)
+            var stored = await store.FindAsync(run.Id, CancellationToken.None);
+            if (stored is { Pruned: true })
             {
                 // The study stopped this trial on purpose: keep its reason.
                 run.Pruned = true;
-                run.Error = pruned.Error;
+                run.Error = stored.Error;
             }
 
-            await store.UpdateAsync(run, CancellationToken.None);
-            await tracking.UpdateRunForWorkAsync(run.TrackingRunId, run.Status switch
+            // Already ended: another node found this one silent and settled the run as interrupted; its outcome stands.
+            if (stored is not { IsTerminal: true })
             {
-                TrainingStatus.Succeeded => RunStatus.Finished,
-                TrainingStatus.Cancelled => RunStatus.Killed,
-                _ => RunStatus.Failed,
-            }, CancellationToken.None);
+                await store.UpdateAsync(run, CancellationToken.None);
+                await tracking.UpdateRunForWorkAsync(run.TrackingRunId, run.Status switch
+                {
+                    TrainingStatus.Succeeded => RunStatus.Finished,
+                    TrainingStatus.Cancelled => RunStatus.Killed,
+                    _ => RunStatus.Failed,
+                }, CancellationToken.None);
+            }
             if (token is not null)
             {
                 await tokens.RevokeForWorkAsync(run.CreatedById, token.Token.Id, CancellationToken.None);
@@ -110,6 +121,45 @@ public sealed class TrainingJobHandler(
             }
         }
     }
+
+    /// <summary>
+    /// The run's executor died with its process (or another node found it silent): the run fails with the reason, a
+    /// Kubernetes Job of it is deleted, and the queue is pumped so its slot goes to the next queued run.
+    /// </summary>
+    public async Task OnInterruptedAsync(JobRecord job, JobInterruption interruption, CancellationToken ct)
+    {
+        // A run that already ended (its runner settled it while shutting down) has released its slot and its backend.
+        if (!Guid.TryParse(job.SubjectId, out var runId) || await store.FindAsync(runId, ct) is not { } run || run.JobId != job.Id || run.IsTerminal)
+        {
+            return;
+        }
+
+        var was = run.Status;
+        run.Status = TrainingStatus.Failed;
+        run.Error = InterruptedMessage(interruption.Reason, was);
+        run.FinishedAt = time.GetUtcNow();
+        await store.UpdateAsync(run, ct);
+        await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Failed, ct);
+        if (run.Kind == TrainingKind.Custom && backends.FirstOrDefault(b => b.Kind == run.Backend) is { } backend)
+        {
+            await backend.ReleaseAsync(run.Id, ct);
+        }
+
+        // When the node that settles it is the one that ran it (a restart), its working folder is here.
+        TryDelete(WorkFolder(run.Id));
+
+        if (run.StudyId is not null)
+        {
+            await studies.PumpAsync(ct);
+        }
+        else
+        {
+            await queue.PumpAsync(ct);
+        }
+    }
+
+    internal static string InterruptedMessage(string reason, TrainingStatus was) =>
+        $"interrupted: {reason} while the run was {(was == TrainingStatus.Running ? "running" : "starting")}";
 
     private async Task RunBuiltInAsync(JobExecutionContext context, TrainingRun run, string work, CancellationToken ct)
     {
@@ -222,6 +272,8 @@ public sealed class TrainingJobHandler(
             }
         }
     }
+
+    private static string WorkFolder(Guid runId) => Path.Combine(Path.GetTempPath(), "aip-training", runId.ToString("N"));
 
     private static void TryDelete(string folder)
     {

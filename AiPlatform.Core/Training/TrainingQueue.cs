@@ -77,6 +77,12 @@ public sealed class TrainingQueue(ITrainingStore store, IEnumerable<ITrainingBac
         fresh.Error ??= job.Error ?? (fresh.Status == TrainingStatus.Failed ? "The run's job ended without reporting." : null);
         fresh.FinishedAt = job.FinishedAt ?? time.GetUtcNow();
         await store.UpdateAsync(fresh, ct);
+        if (job.Error == JobRecovery.InterruptedError && fresh.Kind == TrainingKind.Custom && backends.FirstOrDefault(b => b.Kind == fresh.Backend) is { } backend)
+        {
+            // Normally the job's settlement already did this; here when it could not (e.g. the settling node died too).
+            await backend.ReleaseAsync(fresh.Id, ct);
+        }
+
         await tracking.UpdateRunForWorkAsync(fresh.TrackingRunId, fresh.Status switch
         {
             TrainingStatus.Succeeded => RunStatus.Finished,

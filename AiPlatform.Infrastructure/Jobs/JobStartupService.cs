@@ -7,7 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace AiPlatform.Infrastructure.Jobs;
 
-/// <summary>At start: recovers jobs a crash left unfinished, and registers the recurring maintenance jobs.</summary>
+/// <summary>
+/// At start: recovers jobs a crash left unfinished (<see cref="JobRecovery.RecoverAsync"/>: queued ones dispatched again,
+/// this node's earlier start's running ones settled), and registers the recurring maintenance jobs.
+/// </summary>
 internal sealed class JobStartupService(IServiceScopeFactory scopes, IRecurringJobManager recurring, IOptions<JobsOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -98,6 +98,13 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
         }
     }
 
+    public async Task ReleaseAsync(Guid runId, CancellationToken ct)
+    {
+        var name = NameOf(runId);
+        logger.LogInformation("Deleting Kubernetes objects {Namespace}/{Name} of an interrupted run", options.Namespace, name);
+        await DeleteAsync(name, service: true);
+    }
+
     private async Task<int> FollowAsync(string name, CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
     {
         var deadline = launch.Timeout is { } t ? DateTimeOffset.UtcNow + t : DateTimeOffset.MaxValue;

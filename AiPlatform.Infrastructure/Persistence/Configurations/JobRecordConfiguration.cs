@@ -19,7 +19,9 @@ internal sealed class JobRecordConfiguration : IEntityTypeConfiguration<JobRecor
         builder.Property(j => j.ProgressMessage).HasMaxLength(500);
         builder.Property(j => j.Error).HasMaxLength(4000);
         builder.Property(j => j.CreatedBy).HasMaxLength(200);
+        builder.Property(j => j.NodeId).HasMaxLength(200);
         builder.HasIndex(j => new { j.Status, j.CreatedAt });
+        builder.HasIndex(j => new { j.Status, j.HeartbeatAt });
         builder.HasIndex(j => j.CreatedAt);
         builder.HasIndex(j => new { j.SubjectType, j.SubjectId });
     }

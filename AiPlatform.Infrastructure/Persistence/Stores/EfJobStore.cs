@@ -58,13 +58,15 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
         return new PagedResult<JobRecord>(items, total);
     }
 
-    public async Task<bool> TryStartAsync(Guid id, DateTimeOffset now, CancellationToken ct)
+    public async Task<bool> TryStartAsync(Guid id, JobNode node, DateTimeOffset now, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Queued && !j.CancelRequested)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running)
                 .SetProperty(j => j.StartedAt, now)
                 .SetProperty(j => j.HeartbeatAt, now)
+                .SetProperty(j => j.NodeId, node.Id)
+                .SetProperty(j => j.Incarnation, (Guid?)node.Incarnation)
                 .SetProperty(j => j.Progress, 0d)
                 .SetProperty(j => j.Attempts, j => j.Attempts + 1), ct) == 1;
     }
@@ -86,6 +88,13 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
         }
     }
 
+    public async Task<bool> HeartbeatAsync(Guid id, Guid incarnation, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running && j.Incarnation == incarnation)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), ct) == 1;
+    }
+
     public async Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct)
     {
         if (!status.IsTerminal())
@@ -101,11 +110,45 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
                 .SetProperty(j => j.FinishedAt, now), ct) == 1;
     }
 
-    public async Task<bool> RequeueAsync(Guid id, CancellationToken ct)
+    public async Task<JobSettlement> SettleInterruptedAsync(JobRecord seen, bool requeue, string error, DateTimeOffset? staleBefore, DateTimeOffset now, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running && !j.CancelRequested)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued), ct) == 1;
+        var incarnation = seen.Incarnation;
+        var same = db.Jobs.Where(j => j.Id == seen.Id && j.Status == JobStatus.Running && j.Incarnation == incarnation);
+        if (staleBefore is { } before)
+        {
+            same = same.Where(j => j.HeartbeatAt == null || j.HeartbeatAt < before);
+        }
+
+        // The heartbeat of a re-queued job says when it was handed to the executor: the sweep hands it again if nobody takes it.
+        if (requeue && await same.Where(j => !j.CancelRequested)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.HeartbeatAt, now), ct) == 1)
+        {
+            return JobSettlement.Requeued;
+        }
+
+        var text = error.Length > 4000 ? error[..4000] : error;
+        return await same.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Failed)
+            .SetProperty(j => j.Error, text)
+            .SetProperty(j => j.FinishedAt, now), ct) == 1 ? JobSettlement.Failed : JobSettlement.None;
+    }
+
+    public async Task<IReadOnlyList<JobRecord>> ListStaleAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.AsNoTracking()
+            .Where(j => (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < before))
+                || (j.Status == JobStatus.Queued && (j.HeartbeatAt < before || (j.HeartbeatAt == null && j.CreatedAt < before))))
+            .OrderBy(j => j.CreatedAt)
+            .Take(500)
+            .ToListAsync(ct);
+    }
+
+    public async Task<bool> TryRedispatchAsync(Guid id, DateTimeOffset before, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Queued && (j.HeartbeatAt < before || (j.HeartbeatAt == null && j.CreatedAt < before)))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), ct) == 1;
     }
 
     public async Task<JobStatus?> RequestCancelAsync(Guid id, DateTimeOffset now, CancellationToken ct)

@@ -20,6 +20,9 @@ public abstract class PlatformServicesFixture : IAsyncLifetime
 
     public RecordingDispatcher Dispatcher { get; } = new();
 
+    /// <summary>What the <c>test.hooked</c> handler was told about its interrupted jobs.</summary>
+    public InterruptionLog Interruptions { get; } = new();
+
     /// <summary>Who the services think is calling; the administrator unless a test says otherwise.</summary>
     public TestCurrentUser CurrentUser { get; } = new();
 
@@ -59,6 +62,8 @@ public abstract class PlatformServicesFixture : IAsyncLifetime
         services.AddScoped<IJobHandler, FailingHandler>();
         services.AddScoped<IJobHandler, WaitingHandler>();
         services.AddScoped<IJobHandler, RestartableHandler>();
+        services.AddScoped<IJobHandler, HookedHandler>();
+        services.AddSingleton(Interruptions);
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         await Services.MigrateDatabaseAsync();
         var admin = (await Get<IUserDirectory>().FindByNameAsync("admin", default))!;

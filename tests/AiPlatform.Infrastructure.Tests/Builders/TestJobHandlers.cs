@@ -54,6 +54,33 @@ public sealed class RestartableHandler : IJobHandler
     public Task RunAsync(JobExecutionContext context, CancellationToken ct) => Task.CompletedTask;
 }
 
+/// <summary>A kind with a dependent of its own: records every interruption it is told about.</summary>
+public sealed class HookedHandler(InterruptionLog interruptions) : IJobHandler
+{
+    public string Kind => "test.hooked";
+
+    public string? StartCapability => null;
+
+    public bool RestartOnInterrupt => false;
+
+    public Task RunAsync(JobExecutionContext context, CancellationToken ct) => Task.CompletedTask;
+
+    public Task OnInterruptedAsync(JobRecord job, JobInterruption interruption, CancellationToken ct)
+    {
+        interruptions.Add(job.Id, interruption);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class InterruptionLog
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(Guid JobId, JobInterruption Interruption)> _seen = new();
+
+    public IReadOnlyList<(Guid JobId, JobInterruption Interruption)> Seen => [.. _seen];
+
+    public void Add(Guid jobId, JobInterruption interruption) => _seen.Enqueue((jobId, interruption));
+}
+
 public sealed class RecordingDispatcher : IJobDispatcher
 {
     private readonly List<Guid> _dispatched = [];

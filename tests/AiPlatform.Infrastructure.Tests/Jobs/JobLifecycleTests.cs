@@ -147,6 +147,24 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_runner_whose_job_another_node_settled_stops_and_leaves_the_record_alone()
+    {
+        var job = await Jobs.StartAsync(new JobRequest("test.wait"), None);
+        var run = Runner.RunAsync(job.Id, None);
+        await WaitForAsync(job.Id, JobStatus.Running);
+        var claimed = await Store.FindAsync(job.Id, None);
+        claimed!.Incarnation.ShouldNotBeNull();
+
+        // Another node found this one silent (a long pause, a network split) and settled the job.
+        (await Store.SettleInterruptedAsync(claimed, requeue: false, JobRecovery.InterruptedError, null, DateTimeOffset.UtcNow, None)).ShouldBe(JobSettlement.Failed);
+        await run.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var settled = await Jobs.GetAsync(job.Id, None);
+        settled.Status.ShouldBe(JobStatus.Failed);
+        settled.Error.ShouldBe(JobRecovery.InterruptedError);
+    }
+
+    [Fact]
     public async Task An_ended_job_cannot_be_cancelled()
     {
         var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);

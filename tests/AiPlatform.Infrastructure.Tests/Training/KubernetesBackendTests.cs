@@ -123,6 +123,18 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Releasing_a_run_whose_platform_job_was_settled_deletes_its_job_service_and_secret()
+    {
+        var backend = new KubernetesBackend(_client, new KubernetesTrainingOptions(), NullLogger<KubernetesBackend>.Instance);
+        var runId = Guid.NewGuid();
+        var name = KubernetesBackend.NameOf(runId);
+
+        await ((ITrainingBackend)backend).ReleaseAsync(runId, CancellationToken.None);
+
+        _api.Deleted.ShouldBe([$"jobs/{name}", $"services/{name}", $"secrets/{name}"], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task Gpu_capacity_is_the_sum_of_the_nodes_allocatable_gpus()
     {
         var backend = new KubernetesBackend(_client, new KubernetesTrainingOptions(), NullLogger<KubernetesBackend>.Instance);

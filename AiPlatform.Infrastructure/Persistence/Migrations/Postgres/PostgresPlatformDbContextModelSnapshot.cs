@@ -1039,11 +1039,20 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("heartbeat_at");
 
+                    b.Property<Guid?>("Incarnation")
+                        .HasColumnType("uuid")
+                        .HasColumnName("incarnation");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("kind");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("node_id");
 
                     b.Property<string>("ParametersJson")
                         .HasColumnType("text")
@@ -1091,6 +1100,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 
                     b.HasIndex("Status", "CreatedAt")
                         .HasDatabaseName("ix_jobs_status_created_at");
+
+                    b.HasIndex("Status", "HeartbeatAt")
+                        .HasDatabaseName("ix_jobs_status_heartbeat_at");
 
                     b.HasIndex("SubjectType", "SubjectId")
                         .HasDatabaseName("ix_jobs_subject_type_subject_id");

@@ -1030,11 +1030,20 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("heartbeat_at");
 
+                    b.Property<Guid?>("Incarnation")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incarnation");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
                         .HasColumnName("kind");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node_id");
 
                     b.Property<string>("ParametersJson")
                         .HasColumnType("TEXT")
@@ -1082,6 +1091,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Status", "CreatedAt")
                         .HasDatabaseName("ix_jobs_status_created_at");
+
+                    b.HasIndex("Status", "HeartbeatAt")
+                        .HasDatabaseName("ix_jobs_status_heartbeat_at");
 
                     b.HasIndex("SubjectType", "SubjectId")
                         .HasDatabaseName("ix_jobs_subject_type_subject_id");
