@@ -27,8 +27,8 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>A job's heartbeat period in these tests (<c>Jobs:PollInterval</c>).</summary>
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    /// <summary>Short, so that a sweep on another node would settle a dead node's job within seconds.</summary>
-    private static readonly TimeSpan ShortStaleAfter = TimeSpan.FromSeconds(6);
+    /// <summary>Short, so that another node settles a dead node's job within seconds; 8 heartbeats, a margin for a loaded machine.</summary>
+    private static readonly TimeSpan ShortStaleAfter = TimeSpan.FromSeconds(8);
 
     /// <summary>Long, so that within a test only a node's knowledge that it died can settle its jobs, never staleness.</summary>
     private static readonly TimeSpan LongStaleAfter = TimeSpan.FromMinutes(10);
