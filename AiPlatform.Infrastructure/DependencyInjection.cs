@@ -52,7 +52,10 @@ public static class DependencyInjection
         AddDatabase(services, database, dataDirectory);
         AddIdentity(services, configuration);
         AddObjectStore(services, dataDirectory);
-        services.AddSingleton<IScratchSpace>(new FileScratchSpace(dataDirectory));
+        // Made now, so that the scratch files of dead processes are removed at start; handed out by a factory, so that
+        // the container disposes it (releasing this process's scratch folder) with the host.
+        var scratch = new FileScratchSpace(dataDirectory);
+        services.AddSingleton<IScratchSpace>(_ => scratch);
         services.AddSingleton(new Network.OutboundHostGuard(configuration.GetSection(Network.OutboundOptions.Section).Get<Network.OutboundOptions>() ?? new Network.OutboundOptions()));
         services.AddSingleton<IDatasetEngine>(sp => new DuckDb.DuckDbDatasetEngine(sp.GetRequiredService<SqlSettings>(), dataDirectory));
         var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
