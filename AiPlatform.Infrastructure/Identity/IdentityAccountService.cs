@@ -203,7 +203,10 @@ internal sealed class IdentityAccountService(
         await AuditAsync(action + ".denied", user.UserName, user.Id, "re-authentication failed", ct);
         throw new ReauthenticationRequiredException(hasPassword
             ? "Confirm this change with your current password" + (user.TwoFactorEnabled ? " or a code from your authenticator app." : ".")
-            : "Confirm this change with a code from your authenticator app.");
+            : "Confirm this change with a code from your authenticator app.")
+        {
+            MessageKey = hasPassword ? (user.TwoFactorEnabled ? "Error.ReauthPasswordOrCode" : "Error.ReauthPassword") : "Error.ReauthCode",
+        };
     }
 
     private static SignInStatus Map(Microsoft.AspNetCore.Identity.SignInResult result, PlatformUser user) =>
