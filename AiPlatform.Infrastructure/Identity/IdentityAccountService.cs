@@ -188,8 +188,7 @@ internal sealed class IdentityAccountService(
             throw new ReauthenticationRequiredException("This account signs in through single sign-on and has no password or authenticator to confirm this change with. Ask an administrator.");
         }
 
-        if (hasPassword && !string.IsNullOrEmpty(proof.Password)
-            && (await signIn.CheckPasswordSignInAsync(user, proof.Password, lockoutOnFailure: true)).Succeeded)
+        if (hasPassword && !string.IsNullOrEmpty(proof.Password) && await CheckPasswordAsync(user, proof.Password))
         {
             return;
         }
@@ -207,6 +206,28 @@ internal sealed class IdentityAccountService(
         {
             MessageKey = hasPassword ? (user.TwoFactorEnabled ? "Error.ReauthPasswordOrCode" : "Error.ReauthPassword") : "Error.ReauthCode",
         };
+    }
+
+    /// <summary>
+    /// The password check of a sign-in, lockout included, without SignInManager: its check reads the two-factor
+    /// "remember this browser" cookie, which needs a live request, and re-authentication also runs in a Blazor circuit
+    /// whose request has long been answered.
+    /// </summary>
+    private async Task<bool> CheckPasswordAsync(PlatformUser user, string password)
+    {
+        if (await users.IsLockedOutAsync(user))
+        {
+            return false;
+        }
+
+        if (await users.CheckPasswordAsync(user, password))
+        {
+            await users.ResetAccessFailedCountAsync(user);
+            return true;
+        }
+
+        await users.AccessFailedAsync(user);
+        return false;
     }
 
     private static SignInStatus Map(Microsoft.AspNetCore.Identity.SignInResult result, PlatformUser user) =>
