@@ -24,7 +24,7 @@ public sealed class MudLocalizationTests : IAsyncLifetime
         try
         {
             interceptor.Handle("MudDataGridPager_RowsPerPage").Value.ShouldBe("每页行数：");
-            interceptor.Handle("MudDataGridPager_InfoFormat").Value.ShouldBe("第 {first_item}-{last_item} 条，共 {all_items} 条");
+            interceptor.Handle("MudDataGridPager_InfoFormat", 1, 4, 4).Value.ShouldBe("第 1-4 条，共 4 条");
         }
         finally
         {
@@ -34,7 +34,9 @@ public sealed class MudLocalizationTests : IAsyncLifetime
         CultureInfo.CurrentUICulture = new CultureInfo("en");
         try
         {
-            scope.ServiceProvider.GetRequiredService<ILocalizationInterceptor>().Handle("MudDataGridPager_RowsPerPage").Value.ShouldBe("Rows per page:");
+            var english = scope.ServiceProvider.GetRequiredService<ILocalizationInterceptor>();
+            english.Handle("MudDataGridPager_RowsPerPage").Value.ShouldBe("Rows per page:");
+            english.Handle("MudDataGridPager_InfoFormat", 1, 4, 4).Value.ShouldBe("1-4 of 4");
         }
         finally
         {
