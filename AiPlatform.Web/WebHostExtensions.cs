@@ -90,6 +90,7 @@ public static class WebHostExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddTransient<MudBlazor.MudLocalizer, Components.Shared.PlatformMudLocalizer>();
         services.AddSingleton<SafeHtml>();
 
         services.AddLocalization(o => o.ResourcesPath = "Resources");

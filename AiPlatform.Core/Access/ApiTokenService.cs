@@ -18,7 +18,7 @@ public sealed class ApiTokenService(AccessService access, IApiTokenStore store, 
         var trimmed = name?.Trim() ?? string.Empty;
         if (trimmed.Length is 0 or > 100)
         {
-            throw new ValidationException("name", "A token name has 1 to 100 characters.");
+            throw new ValidationException("name", "A token name has 1 to 100 characters.") { MessageKey = "Error.TokenName" };
         }
 
         if (expiresInDays is < 1 or > MaxLifetimeDays)

@@ -6,7 +6,7 @@ namespace AiPlatform.Core.Access;
 /// </summary>
 internal static class Delegation
 {
-    public static void Require(AccessContext context, string subject, IEnumerable<string> capabilities)
+    public static void Require(AccessContext context, string subject, string name, IEnumerable<string> capabilities)
     {
         if (context.IsAdmin)
         {
@@ -16,13 +16,21 @@ internal static class Delegation
         var involved = capabilities.Distinct(StringComparer.Ordinal).ToList();
         if (involved.Contains(Capabilities.ObjectsManageAll, StringComparer.Ordinal))
         {
-            throw new ForbiddenException($"Only an Admin can give or take away {subject}: it includes '{Capabilities.ObjectsManageAll}'.");
+            throw new ForbiddenException($"Only an Admin can give or take away {subject}: it includes '{Capabilities.ObjectsManageAll}'.")
+            {
+                MessageKey = "Error.DelegationAdminOnly",
+                MessageArguments = [name, Capabilities.ObjectsManageAll],
+            };
         }
 
         var missing = involved.Where(c => !context.Has(c)).Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
-            throw new ForbiddenException($"You cannot give or take away {subject}: it has capabilities you do not hold ({string.Join(", ", missing)}).");
+            throw new ForbiddenException($"You cannot give or take away {subject}: it has capabilities you do not hold ({string.Join(", ", missing)}).")
+            {
+                MessageKey = "Error.DelegationMissing",
+                MessageArguments = [name, string.Join(", ", missing)],
+            };
         }
     }
 

@@ -91,7 +91,7 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
 
         if (context.GroupIds.Contains(id))
         {
-            throw new ForbiddenException($"You are a member of '{group.Name}' and cannot change its roles; ask another administrator.");
+            throw new ForbiddenException($"You are a member of '{group.Name}' and cannot change its roles; ask another administrator.") { MessageKey = "Error.OwnGroupRoles", MessageArguments = [group.Name] };
         }
 
         var before = (await store.ListAssignmentsAsync(PrincipalType.Group, id, ct)).Select(a => a.RoleId);
@@ -99,7 +99,7 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
         {
             if (known.TryGetValue(changed, out var role))
             {
-                Delegation.Require(context, $"the role '{role.Name}'", role.Capabilities);
+                Delegation.Require(context, $"the role '{role.Name}'", role.Name, role.Capabilities);
             }
         }
 
@@ -111,7 +111,7 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
     {
         if (userId == context.UserId)
         {
-            throw new ForbiddenException("You cannot change your own group memberships; ask another administrator.");
+            throw new ForbiddenException("You cannot change your own group memberships; ask another administrator.") { MessageKey = "Error.OwnGroups" };
         }
     }
 
@@ -125,7 +125,7 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
 
         var roleIds = (await store.ListAssignmentsAsync(PrincipalType.Group, group.Id, ct)).Select(a => a.RoleId).ToHashSet();
         var capabilities = (await store.ListRolesAsync(ct)).Where(r => roleIds.Contains(r.Id)).SelectMany(r => r.Capabilities);
-        Delegation.Require(context, $"membership of the group '{group.Name}'", capabilities);
+        Delegation.Require(context, $"membership of the group '{group.Name}'", group.Name, capabilities);
 
         foreach (var grant in await store.ListGrantsOfPrincipalsAsync(Guid.Empty, [group.Id], ct))
         {

@@ -18,7 +18,7 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
     {
         var context = await access.RequireCapabilityAsync(Capabilities.RolesManage, ct);
         var role = new Role { Id = Guid.CreateVersion7(time.GetUtcNow()), Name = await ValidNameAsync(name, null, ct), Description = description?.Trim(), Capabilities = Valid(capabilities) };
-        Delegation.Require(context, $"the role '{role.Name}'", role.Capabilities);
+        Delegation.Require(context, $"the role '{role.Name}'", role.Name, role.Capabilities);
         await store.AddRoleAsync(role, await audit.EntryAsync("role.create", "role", role.Id, new { role.Name, role.Capabilities }, ct), ct);
         return role;
     }
@@ -33,7 +33,7 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
         }
 
         RequireNotHeld(context, role);
-        Delegation.Require(context, $"the role '{role.Name}'", role.Capabilities.Concat(Valid(capabilities)));
+        Delegation.Require(context, $"the role '{role.Name}'", role.Name, role.Capabilities.Concat(Valid(capabilities)));
         var before = new { role.Name, role.Capabilities };
         role.Name = await ValidNameAsync(name, id, ct);
         role.Description = description?.Trim();
@@ -53,7 +53,7 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
         }
 
         RequireNotHeld(context, role);
-        Delegation.Require(context, $"the role '{role.Name}'", role.Capabilities);
+        Delegation.Require(context, $"the role '{role.Name}'", role.Name, role.Capabilities);
 
         await store.DeleteRoleAsync(id, await audit.EntryAsync("role.delete", "role", id, new { role.Name }, ct), ct);
         access.Invalidate();
@@ -77,7 +77,7 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
     {
         if (context.HoldsRole(role.Id))
         {
-            throw new ForbiddenException($"You hold the role '{role.Name}' and cannot change it; ask another administrator.");
+            throw new ForbiddenException($"You hold the role '{role.Name}' and cannot change it; ask another administrator.") { MessageKey = "Error.OwnRole", MessageArguments = [role.Name] };
         }
     }
 

@@ -70,7 +70,7 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
         await GetAsync(id, ct);
         if (id == context.UserId)
         {
-            throw new ForbiddenException("You cannot change your own roles; ask another administrator.");
+            throw new ForbiddenException("You cannot change your own roles; ask another administrator.") { MessageKey = "Error.OwnRoles" };
         }
 
         var before = (await store.ListAssignmentsAsync(PrincipalType.User, id, ct)).Select(a => a.RoleId).ToList();
@@ -93,7 +93,7 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
         {
             if (known.TryGetValue(changed, out var role))
             {
-                Delegation.Require(context, $"the role '{role.Name}'", role.Capabilities);
+                Delegation.Require(context, $"the role '{role.Name}'", role.Name, role.Capabilities);
             }
         }
     }
@@ -115,7 +115,7 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
         }
 
         var capabilities = (await store.ListRolesAsync(ct)).Where(r => roleIds.Contains(r.Id)).SelectMany(r => r.Capabilities);
-        Delegation.Require(context, $"control of the account '{user.UserName}'", capabilities);
+        Delegation.Require(context, $"control of the account '{user.UserName}'", user.UserName, capabilities);
 
         // Signing in as the account also gives its objects and grants: a non-Admin may take over only an account that
         // owns nothing and holds no grant the caller does not hold at the same level (as for group membership).

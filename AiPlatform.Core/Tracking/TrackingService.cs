@@ -771,7 +771,7 @@ public sealed partial class TrackingService(
         var own = ownerId is null || ownerId == context.UserId ? context.UserName : null;
         if (own is null || !string.Equals(name, DefaultExperimentName(own), StringComparison.Ordinal))
         {
-            throw new ValidationException("name", "Names like 'Default (user)' are reserved for each user's default experiment.");
+            throw new ValidationException("name", "Names like 'Default (user)' are reserved for each user's default experiment.") { MessageKey = "Error.ReservedExperimentName" };
         }
     }
 

@@ -203,7 +203,7 @@ public sealed class TrainingService(
 
                 if (await backends.First(b => b.Kind == request.Backend).CheckCustomCodeAsync(ct) is { } refusal)
                 {
-                    throw new SandboxUnavailableException(refusal);
+                    throw new SandboxUnavailableException(refusal) { MessageKey = "Error.SandboxUnavailable" };
                 }
 
                 spec = JsonSerializer.Serialize(custom, Json);

@@ -191,7 +191,12 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException or IOException or AuthenticationException)
         {
             await db.DisposeAsync();
-            throw new ValidationException("connection", $"Cannot connect to {connection}: {Reason(ex, connection.Tls)}.");
+            var (reason, key) = Reason(ex, connection.Tls);
+            throw new ValidationException("connection", $"Cannot connect to {connection}: {reason}.")
+            {
+                MessageKey = $"Error.CannotConnect.{key}",
+                MessageArguments = [connection.ToString()],
+            };
         }
     }
 
@@ -202,32 +207,35 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
     internal static IPAddress Preferred(IPAddress[] addresses) =>
         addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
 
-    /// <summary>What failed, in the platform's words: never the server's own text, which could be anything a non-database answers.</summary>
-    internal static string Reason(Exception ex, DataSourceTls tls)
+    /// <summary>
+    /// What failed, in the platform's words (and the UI resource that says it in the user's language): never the
+    /// server's own text, which could be anything a non-database answers.
+    /// </summary>
+    internal static (string Text, string Key) Reason(Exception ex, DataSourceTls tls)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
             switch (e)
             {
                 case PostgresException { SqlState: "28P01" or "28000" }:
-                    return "authentication failed (check the user name and password)";
+                    return ("authentication failed (check the user name and password)", "AuthenticationFailed");
                 case PostgresException { SqlState: "3D000" }:
-                    return "the database does not exist";
+                    return ("the database does not exist", "NoDatabase");
                 case PostgresException pg:
-                    return $"the server refused the connection (SQLSTATE {pg.SqlState})";
+                    return ($"the server refused the connection (SQLSTATE {pg.SqlState})", "ServerRefused");
                 case AuthenticationException:
-                    return "the TLS handshake failed (the certificate is not trusted or not for this host)";
+                    return ("the TLS handshake failed (the certificate is not trusted or not for this host)", "TlsFailed");
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
-                    return "the connection was refused";
+                    return ("the connection was refused", "Refused");
                 case SocketException { SocketErrorCode: SocketError.TimedOut } or TimeoutException:
-                    return "the connection timed out";
+                    return ("the connection timed out", "TimedOut");
                 case SocketException { SocketErrorCode: SocketError.HostUnreachable or SocketError.NetworkUnreachable }:
-                    return "the host is unreachable";
+                    return ("the host is unreachable", "Unreachable");
             }
         }
 
         return tls is DataSourceTls.Disable or DataSourceTls.Prefer
-            ? "the server did not answer as PostgreSQL does"
-            : "TLS could not be set up, or the server did not answer as PostgreSQL does";
+            ? ("the server did not answer as PostgreSQL does", "NotPostgres")
+            : ("TLS could not be set up, or the server did not answer as PostgreSQL does", "TlsOrNotPostgres");
     }
 }

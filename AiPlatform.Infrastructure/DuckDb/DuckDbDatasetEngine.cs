@@ -211,7 +211,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
             var query = await CheckAsync(sources, sql, scrubber, limit.Token);
             if (query.IsExplain)
             {
-                throw DuckDbQueryGuard.NotReadOnly("A plan cannot be saved or exported; run EXPLAIN in the console.");
+                throw DuckDbQueryGuard.NotReadOnly("A plan cannot be saved or exported; run EXPLAIN in the console.", "Error.SqlPlanNotSaved");
             }
 
             await using var connection = await OpenLockedAsync(sources, outputPath, settings, limit.Token);
@@ -232,7 +232,11 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
         }
         catch (ValidationException ex)
         {
-            throw new ValidationException(ex.Errors.ToDictionary(e => e.Key, e => e.Value.Select(scrubber.Scrub).ToArray()), ex.Code);
+            throw new ValidationException(ex.Errors.ToDictionary(e => e.Key, e => e.Value.Select(scrubber.Scrub).ToArray()), ex.Code)
+            {
+                MessageKey = ex.MessageKey,
+                MessageArguments = [.. ex.MessageArguments.Select(a => a is string text ? scrubber.Scrub(text) : a)],
+            };
         }
     }
 

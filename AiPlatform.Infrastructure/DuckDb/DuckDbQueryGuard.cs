@@ -53,7 +53,7 @@ internal static class DuckDbQueryGuard
         var names = views.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase);
         if (CountStatements(parser, sql) != 1)
         {
-            throw NotReadOnly("Run one statement at a time. " + ReadOnlyHelp);
+            throw NotReadOnly("Run one statement at a time. " + ReadOnlyHelp, "Error.SqlOneStatement");
         }
 
         if (await SerializeAsync(parser, sql, ct) is { } query)
@@ -66,7 +66,7 @@ internal static class DuckDbQueryGuard
         {
             if (AfterKeyword(inner, "ANALYZE") is not null || AfterKeyword(inner, "ANALYSE") is not null || inner.TrimStart().StartsWith('('))
             {
-                throw NotReadOnly("EXPLAIN ANALYZE runs the statement; use EXPLAIN alone. " + ReadOnlyHelp);
+                throw NotReadOnly("EXPLAIN ANALYZE runs the statement; use EXPLAIN alone. " + ReadOnlyHelp, "Error.SqlExplainAnalyze");
             }
 
             if (CountStatements(parser, inner) == 1 && await SerializeAsync(parser, inner, ct) is { } explained)
@@ -76,7 +76,7 @@ internal static class DuckDbQueryGuard
             }
         }
 
-        throw NotReadOnly(ReadOnlyHelp);
+        throw NotReadOnly(ReadOnlyHelp, "Error.SqlReadOnly");
     }
 
     private static DuckDBConnection OpenParser()
@@ -89,8 +89,8 @@ internal static class DuckDbQueryGuard
         }
     }
 
-    internal static ValidationException NotReadOnly(string message) =>
-        new(new Dictionary<string, string[]> { ["sql"] = [message] }, SqlConsoleService.NotReadOnlyCode);
+    internal static ValidationException NotReadOnly(string message, string messageKey, params object[] arguments) =>
+        new(new Dictionary<string, string[]> { ["sql"] = [message] }, SqlConsoleService.NotReadOnlyCode) { MessageKey = messageKey, MessageArguments = arguments };
 
     /// <summary>Statements in the text by DuckDB's parser (<c>duckdb_extract_statements</c>); a syntax error is reported as such.</summary>
     private static int CountStatements(DuckDBConnection parser, string sql)
@@ -116,7 +116,7 @@ internal static class DuckDbQueryGuard
         var statements = root.GetProperty("statements");
         if (statements.GetArrayLength() != 1)
         {
-            throw NotReadOnly("Run one statement at a time. " + ReadOnlyHelp);
+            throw NotReadOnly("Run one statement at a time. " + ReadOnlyHelp, "Error.SqlOneStatement");
         }
 
         return statements[0].Clone();
@@ -152,7 +152,7 @@ internal static class DuckDbQueryGuard
                 var table = Text(node, "table_name") ?? string.Empty;
                 if (Text(node, "catalog_name") is { Length: > 0 } || Text(node, "schema_name") is { Length: > 0 })
                 {
-                    throw NotReadOnly("Only the datasets you may read can be queried, by name; catalogs and schemas cannot.");
+                    throw NotReadOnly("Only the datasets you may read can be queried, by name; catalogs and schemas cannot.", "Error.SqlDatasetsOnly");
                 }
 
                 if (!names.Contains(table))
@@ -164,12 +164,12 @@ internal static class DuckDbQueryGuard
 
                 break;
             case "SHOW_REF" when !node.TryGetProperty("query", out _):
-                throw NotReadOnly("SHOW is not available; the datasets you may read are listed beside the editor. " + ReadOnlyHelp);
+                throw NotReadOnly("SHOW is not available; the datasets you may read are listed beside the editor. " + ReadOnlyHelp, "Error.SqlShow");
             case "TABLE_FUNCTION":
                 var function = node.TryGetProperty("function", out var call) ? Text(call, "function_name") : null;
                 if (function is null || !TableFunctions.Contains(function))
                 {
-                    throw NotReadOnly($"The table function {function} is not available: the console reads only the datasets you may read, by name.");
+                    throw NotReadOnly($"The table function {function} is not available: the console reads only the datasets you may read, by name.", "Error.SqlTableFunction", function ?? "?");
                 }
 
                 break;
@@ -177,7 +177,7 @@ internal static class DuckDbQueryGuard
 
         if (Text(node, "function_name") is { } name && IsDenied(name))
         {
-            throw NotReadOnly($"The function {name} is not available in the console.");
+            throw NotReadOnly($"The function {name} is not available in the console.", "Error.SqlFunction", name);
         }
 
         foreach (var property in node.EnumerateObject())
@@ -204,7 +204,7 @@ internal static class DuckDbQueryGuard
             var cte = entry.GetProperty("key").GetString() ?? string.Empty;
             if (IsSystemName(cte))
             {
-                throw NotReadOnly($"A common table expression cannot be named \"{cte}\": that name belongs to the database's catalog.");
+                throw NotReadOnly($"A common table expression cannot be named \"{cte}\": that name belongs to the database's catalog.", "Error.SqlCteName", cte);
             }
 
             var body = entry.TryGetProperty("value", out var value) ? value : default;

@@ -188,8 +188,7 @@ internal sealed class IdentityAccountService(
             throw new ReauthenticationRequiredException("This account signs in through single sign-on and has no password or authenticator to confirm this change with. Ask an administrator.");
         }
 
-        if (hasPassword && !string.IsNullOrEmpty(proof.Password)
-            && (await signIn.CheckPasswordSignInAsync(user, proof.Password, lockoutOnFailure: true)).Succeeded)
+        if (hasPassword && !string.IsNullOrEmpty(proof.Password) && await CheckPasswordAsync(user, proof.Password))
         {
             return;
         }
@@ -203,7 +202,32 @@ internal sealed class IdentityAccountService(
         await AuditAsync(action + ".denied", user.UserName, user.Id, "re-authentication failed", ct);
         throw new ReauthenticationRequiredException(hasPassword
             ? "Confirm this change with your current password" + (user.TwoFactorEnabled ? " or a code from your authenticator app." : ".")
-            : "Confirm this change with a code from your authenticator app.");
+            : "Confirm this change with a code from your authenticator app.")
+        {
+            MessageKey = hasPassword ? (user.TwoFactorEnabled ? "Error.ReauthPasswordOrCode" : "Error.ReauthPassword") : "Error.ReauthCode",
+        };
+    }
+
+    /// <summary>
+    /// The password check of a sign-in, lockout included, without SignInManager: its check reads the two-factor
+    /// "remember this browser" cookie, which needs a live request, and re-authentication also runs in a Blazor circuit
+    /// whose request has long been answered.
+    /// </summary>
+    private async Task<bool> CheckPasswordAsync(PlatformUser user, string password)
+    {
+        if (await users.IsLockedOutAsync(user))
+        {
+            return false;
+        }
+
+        if (await users.CheckPasswordAsync(user, password))
+        {
+            await users.ResetAccessFailedCountAsync(user);
+            return true;
+        }
+
+        await users.AccessFailedAsync(user);
+        return false;
     }
 
     private static SignInStatus Map(Microsoft.AspNetCore.Identity.SignInResult result, PlatformUser user) =>

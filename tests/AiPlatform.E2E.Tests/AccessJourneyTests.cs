@@ -22,6 +22,31 @@ public sealed partial class AccessJourneyTests(BrowserFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_user_turns_mfa_off_from_the_profile_page_with_the_current_password_and_reads_the_refusal_in_chinese()
+    {
+        var api = fixture.CreateAdminApiClient();
+        (await api.PostAsJsonAsync("/api/v1/users", new { userName = "reauth-user", password = "Passw0rd-reauth", mustChangePassword = false, roleIds = new[] { new Guid("00000000-0000-0000-0000-00000000a006") } })).EnsureSuccessStatusCode();
+        var page = await fixture.OpenAsync("/me", "reauth-user", "Passw0rd-reauth");
+        await page.Locator("[data-testid=mfa-begin]").ClickAsync();
+        var key = await page.Locator("[data-testid=mfa-key]").TextContentAsync();
+        await page.Locator("input[data-testid=mfa-code], [data-testid=mfa-code] input").FillAsync(Totp.Code(key!, DateTimeOffset.UtcNow));
+        await page.Locator("[data-testid=mfa-verify]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=recovery-codes]")).ToBeVisibleAsync();
+
+        // The language switcher's own route, as a click on 中文 in its menu goes.
+        await page.GotoAsync(fixture.BaseUrl + "/culture/set?culture=zh-CN&redirectUri=%2Fme");
+        await BrowserFixture.WaitForCircuitAsync(page, "/me in zh-CN");
+        await page.Locator("[data-testid=mfa-disable]").ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-snackbar").Last).ToHaveTextAsync("请确认是您本人: 请输入当前密码或身份验证器应用中的验证码以确认此更改。");
+
+        await page.Locator("input[data-testid=reauth-password], [data-testid=reauth-password] input").FillAsync("Passw0rd-reauth");
+        await page.Locator("[data-testid=mfa-disable]").ClickAsync();
+
+        await Assertions.Expect(page.Locator("[data-testid=mfa-begin]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("[data-testid=error-boundary]")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task A_user_enrols_an_authenticator_and_must_then_give_a_code_at_sign_in()
     {
         var api = fixture.CreateAdminApiClient();

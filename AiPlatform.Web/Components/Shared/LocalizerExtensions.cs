@@ -11,12 +11,26 @@ public static class LocalizerExtensions
         return label.ResourceNotFound ? kind : label.Value;
     }
 
-    /// <summary>A readable message for a platform error: the localized kind of problem, then the details.</summary>
+    /// <summary>
+    /// A readable message for a platform error: the localized kind of problem, then the details — in the user's language
+    /// where the error names a resource for them (<see cref="AiPlatform.Core.Common.PlatformException.MessageKey"/>),
+    /// else the English text.
+    /// </summary>
     public static string Describe(this IStringLocalizer localizer, AiPlatform.Core.Common.PlatformException error)
     {
         var kind = localizer[$"Problem.{error.Code}"];
-        var detail = error is AiPlatform.Core.Common.ValidationException v ? string.Join(" ", v.Errors.SelectMany(e => e.Value)) : error.Message;
+        var detail = Detail(localizer, error);
         return kind.ResourceNotFound ? detail : $"{kind.Value}: {detail}";
+    }
+
+    private static string Detail(IStringLocalizer localizer, AiPlatform.Core.Common.PlatformException error)
+    {
+        if (error.MessageKey is { } key && localizer[key, [.. error.MessageArguments]] is { ResourceNotFound: false } localized)
+        {
+            return localized.Value;
+        }
+
+        return error is AiPlatform.Core.Common.ValidationException v ? string.Join(" ", v.Errors.SelectMany(e => e.Value)) : error.Message;
     }
 
     /// <summary>Bytes as B, KB, MB, GB or TB with the current culture's number format.</summary>

@@ -33,6 +33,7 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddMetrics();
         Services.AddMudServices();
+        Services.AddTransient<MudBlazor.MudLocalizer, AiPlatform.Web.Components.Shared.PlatformMudLocalizer>();
         Services.AddSingleton<SafeHtml>();
         Services.AddLocalization(o => o.ResourcesPath = "Resources");
         Services.AddCore();

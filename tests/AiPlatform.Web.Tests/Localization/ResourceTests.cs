@@ -34,6 +34,32 @@ public partial class ResourceTests
         used.Where(k => !english.ContainsKey(k)).ShouldBeEmpty();
     }
 
+    [Fact]
+    public void Every_message_key_an_error_names_exists_in_english_and_chinese()
+    {
+        var english = Load("SharedResource.resx");
+        var chinese = Load("SharedResource.zh-CN.resx");
+        var root = RepositoryRoot();
+        var sources = new[] { "AiPlatform.Core", "AiPlatform.Infrastructure" }
+            .SelectMany(p => Directory.EnumerateFiles(Path.Combine(root, p), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .Select(File.ReadAllText)
+            .ToList();
+        var keys = sources.SelectMany(s => ErrorKeyPattern().Matches(s).Select(m => m.Groups[1].Value))
+            .Concat(sources.SelectMany(s => ConnectReasonPattern().Matches(s).Select(m => "Error.CannotConnect." + m.Groups[1].Value)))
+            .Distinct()
+            .ToList();
+
+        keys.Count.ShouldBeGreaterThan(20);
+        keys.Where(k => !english.ContainsKey(k) || !chinese.ContainsKey(k)).ShouldBeEmpty();
+    }
+
+    [GeneratedRegex("\"(Error\\.[A-Za-z]+(?:\\.[A-Za-z]+)?)\"")]
+    private static partial Regex ErrorKeyPattern();
+
+    [GeneratedRegex("""return \(\$?"[^"]*", "([A-Za-z]+)"\)""")]
+    private static partial Regex ConnectReasonPattern();
+
     private static Dictionary<string, string> Load(string file) =>
         XDocument.Load(Path.Combine(WebRoot, "Resources", file)).Root!.Elements("data")
             .ToDictionary(e => e.Attribute("name")!.Value, e => e.Element("value")!.Value);
