@@ -29,17 +29,17 @@ public static class GitUrlPolicy
         var text = url ?? string.Empty;
         if (text.Length is 0 or > 2000 || text.Any(c => c == '\\' || char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw Refused("A Git URL has at most 2000 characters and no backslashes, white space or control characters.", settings);
+            throw Refused("A Git URL has at most 2000 characters and no backslashes, white space or control characters.", "Error.GitUrl.Malformed", settings);
         }
 
         if (text.Contains("::", StringComparison.Ordinal))
         {
-            throw Refused("Git transport helpers (ext::, fd::, …) are not allowed.", settings);
+            throw Refused("Git transport helpers (ext::, fd::, …) are not allowed.", "Error.GitUrl.Helper", settings);
         }
 
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
-            throw Refused($"'{text}' is not a URL git may clone (scp-like user@host:path addresses are not allowed).", settings);
+            throw Refused($"'{text}' is not a URL git may clone (scp-like user@host:path addresses are not allowed).", "Error.GitUrl.NotUrl", settings, text);
         }
 
         switch (uri.Scheme)
@@ -48,21 +48,29 @@ public static class GitUrlPolicy
             case "http" when settings.AllowHttpGitUrls:
                 if (uri.Host.Length == 0 || uri.UserInfo.Length > 0 || !text.StartsWith(uri.Scheme + "://", StringComparison.OrdinalIgnoreCase))
                 {
-                    throw Refused("Write the Git URL as https://host/group/repo.git, without credentials.", settings);
+                    throw Refused("Write the Git URL as https://host/group/repo.git, without credentials.", "Error.GitUrl.Form", settings);
                 }
 
                 return uri;
             case "http":
-                throw Refused("Plain http:// Git URLs are not allowed (the code could be changed on the way); an operator can allow them with Training:AllowHttpGitUrls.", settings);
+                throw Refused("Plain http:// Git URLs are not allowed (the code could be changed on the way); an operator can allow them with Training:AllowHttpGitUrls.", "Error.GitUrl.Http", settings);
             case "file" when settings.AllowLocalGitUrls:
                 return uri;
             case "file":
-                throw Refused("file:// URLs and local paths are not allowed; an operator can allow them with Training:AllowLocalGitUrls.", settings);
+                throw Refused("file:// URLs and local paths are not allowed; an operator can allow them with Training:AllowLocalGitUrls.", "Error.GitUrl.File", settings);
             default:
-                throw Refused($"The {uri.Scheme}:// transport is not allowed.", settings);
+                throw Refused($"The {uri.Scheme}:// transport is not allowed.", "Error.GitUrl.Transport", settings, uri.Scheme);
         }
     }
 
-    private static ValidationException Refused(string reason, TrainingSettings settings) =>
-        new(new Dictionary<string, string[]> { ["gitUrl"] = [$"{reason} Allowed here: {string.Join(", ", AllowedProtocols(settings).Select(p => p == "file" ? "file:// or a local path" : p + "://"))}."] }, RefusedCode);
+    /// <param name="key">The UI resource that says the same; its last placeholder is the list of allowed forms.</param>
+    private static ValidationException Refused(string reason, string key, TrainingSettings settings, params string[] values)
+    {
+        var allowed = string.Join(", ", AllowedProtocols(settings).Select(p => p == "file" ? "file:// or a local path" : p + "://"));
+        return new(new Dictionary<string, string[]> { ["gitUrl"] = [$"{reason} Allowed here: {allowed}."] }, RefusedCode)
+        {
+            MessageKey = key,
+            MessageArguments = [.. values, allowed],
+        };
+    }
 }
