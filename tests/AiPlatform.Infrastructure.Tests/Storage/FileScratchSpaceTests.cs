@@ -56,8 +56,9 @@ public sealed class FileScratchSpaceTests : IDisposable
         File.WriteAllText(partial, "a,b\n");
         var lockFile = Path.Combine(other, FileScratchSpace.LockFileName);
 
-        // util-linux flock takes the same kind of lock (flock(2)) that .NET takes for FileShare.None.
-        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockFile, "sleep", "300"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        // util-linux flock takes the same kind of lock (flock(2)) that .NET takes for FileShare.None. --close keeps the
+        // lock in the flock process alone (not in its sleeping child), so once that process has exited the lock is gone.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--close", lockFile, "sleep", "300"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
             WaitUntilLocked(lockFile, holder);
