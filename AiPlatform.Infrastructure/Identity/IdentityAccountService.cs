@@ -177,8 +177,10 @@ internal sealed class IdentityAccountService(
         (await users.FindByNameAsync(userName ?? string.Empty))?.PreferredCulture;
 
     /// <summary>
-    /// The current password (counted toward lockout like a sign-in) or an authenticator code. An account with neither
-    /// (single sign-on without MFA) cannot confirm here and is told so.
+    /// The current password or an authenticator code, both counted toward lockout like a sign-in. An account with neither
+    /// (single sign-on without MFA) cannot confirm here and is told so. The password is checked with UserManager, not
+    /// SignInManager: the latter reads the two-factor "remember this browser" cookie, which needs a live request, and
+    /// re-authentication also runs in a Blazor circuit whose request has long been answered.
     /// </summary>
     private async Task RequireReauthenticationAsync(PlatformUser user, Reauthentication proof, string action, CancellationToken ct)
     {
@@ -188,15 +190,41 @@ internal sealed class IdentityAccountService(
             throw new ReauthenticationRequiredException("This account signs in through single sign-on and has no password or authenticator to confirm this change with. Ask an administrator.");
         }
 
-        if (hasPassword && !string.IsNullOrEmpty(proof.Password) && await CheckPasswordAsync(user, proof.Password))
+        // A locked-out account proves nothing here (not even with a right code), and every failed proof — password or
+        // authenticator code — counts toward the lockout, so neither can be guessed through these routes.
+        if (await users.IsLockedOutAsync(user))
         {
-            return;
+            await AuditAsync(action + ".denied", user.UserName, user.Id, "re-authentication refused: locked out", ct);
+            throw new ReauthenticationRequiredException("Too many failed attempts: this account is locked for a while. Try again later.")
+            {
+                MessageKey = "Error.ReauthLockedOut",
+            };
         }
 
-        if (user.TwoFactorEnabled && !string.IsNullOrWhiteSpace(proof.Code)
-            && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, proof.Code.Replace(" ", string.Empty).Replace("-", string.Empty)))
+        var attempted = false;
+        if (hasPassword && !string.IsNullOrEmpty(proof.Password))
         {
-            return;
+            attempted = true;
+            if (await users.CheckPasswordAsync(user, proof.Password))
+            {
+                await users.ResetAccessFailedCountAsync(user);
+                return;
+            }
+        }
+
+        if (user.TwoFactorEnabled && !string.IsNullOrWhiteSpace(proof.Code))
+        {
+            attempted = true;
+            if (await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, proof.Code.Replace(" ", string.Empty).Replace("-", string.Empty)))
+            {
+                await users.ResetAccessFailedCountAsync(user);
+                return;
+            }
+        }
+
+        if (attempted)
+        {
+            await users.AccessFailedAsync(user);
         }
 
         await AuditAsync(action + ".denied", user.UserName, user.Id, "re-authentication failed", ct);
@@ -206,28 +234,6 @@ internal sealed class IdentityAccountService(
         {
             MessageKey = hasPassword ? (user.TwoFactorEnabled ? "Error.ReauthPasswordOrCode" : "Error.ReauthPassword") : "Error.ReauthCode",
         };
-    }
-
-    /// <summary>
-    /// The password check of a sign-in, lockout included, without SignInManager: its check reads the two-factor
-    /// "remember this browser" cookie, which needs a live request, and re-authentication also runs in a Blazor circuit
-    /// whose request has long been answered.
-    /// </summary>
-    private async Task<bool> CheckPasswordAsync(PlatformUser user, string password)
-    {
-        if (await users.IsLockedOutAsync(user))
-        {
-            return false;
-        }
-
-        if (await users.CheckPasswordAsync(user, password))
-        {
-            await users.ResetAccessFailedCountAsync(user);
-            return true;
-        }
-
-        await users.AccessFailedAsync(user);
-        return false;
     }
 
     private static SignInStatus Map(Microsoft.AspNetCore.Identity.SignInResult result, PlatformUser user) =>

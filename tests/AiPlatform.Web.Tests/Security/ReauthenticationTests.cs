@@ -62,6 +62,25 @@ public sealed class ReauthenticationTests : ApiTestBase
     }
 
     [Fact]
+    public async Task Guessing_authenticator_codes_locks_the_account_so_that_even_the_right_code_is_refused_afterwards()
+    {
+        var (id, key, token) = await UserWithMfaAsync("guessed");
+        var right = Totp.Code(key, DateTimeOffset.UtcNow);
+        var wrong = ((int.Parse(right, System.Globalization.CultureInfo.InvariantCulture) + 500_000) % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await (await token.PostAsJsonAsync("/api/v1/me/mfa/recovery-codes", new { code = wrong })).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "reauthentication-required");
+        }
+
+        var locked = await token.PostAsJsonAsync("/api/v1/me/mfa/disable", new { code = Totp.Code(key, DateTimeOffset.UtcNow) });
+        await locked.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "reauthentication-required");
+        (await locked.Content.ReadAsStringAsync()).ShouldContain("locked");
+        (await token.PostAsJsonAsync("/api/v1/me/mfa/disable", new { password = "Passw0rd-guessed" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await MfaEnabledAsync(id)).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_new_authenticator_key_cannot_replace_the_enrolled_one_while_mfa_is_on()
     {
         var (id, _, _) = await UserWithMfaAsync("enrolled");
