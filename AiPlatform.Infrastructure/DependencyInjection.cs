@@ -39,7 +39,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section))
             .Validate(o => o.WorkerCount >= 0 && o.PollInterval > TimeSpan.Zero && o.StaleAfter > o.PollInterval, "Jobs: WorkerCount must be >= 0 and StaleAfter longer than PollInterval.")
-            .Validate(o => (o.NodeId ?? string.Empty).Trim().Length <= 200, "Jobs:NodeId must be at most 200 characters.")
+            .Validate(o => (o.NodeId ?? string.Empty).Trim() is { Length: <= 200 } id && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'), "Jobs:NodeId must be at most 200 letters, digits, '.', '_' or '-' (it appears in job logs and run errors).")
             .ValidateOnStart();
 
         var platform = configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();

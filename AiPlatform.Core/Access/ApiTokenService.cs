@@ -50,15 +50,17 @@ public sealed class ApiTokenService(AccessService access, IApiTokenStore store, 
 
     /// <summary>
     /// A token for platform-launched code acting for <paramref name="userId"/> (e.g. a training run's MLflow client):
-    /// read-write, expiring after <paramref name="lifetime"/>; the platform revokes it when the work ends.
+    /// read-write, expiring after <paramref name="lifetime"/>; the platform revokes it when the work ends. The token's
+    /// id is <paramref name="workId"/> (e.g. the training run's id), so whoever settles the work after its process died
+    /// can revoke it without having seen it.
     /// </summary>
-    internal async Task<CreatedApiToken> IssueForWorkAsync(Guid userId, string name, TimeSpan lifetime, CancellationToken ct)
+    internal async Task<CreatedApiToken> IssueForWorkAsync(Guid workId, Guid userId, string name, TimeSpan lifetime, CancellationToken ct)
     {
         var plain = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var now = time.GetUtcNow();
         var token = new ApiToken
         {
-            Id = Guid.CreateVersion7(now),
+            Id = workId,
             UserId = userId,
             Name = name.Length > 100 ? name[..100] : name,
             Prefix = plain[..12],

@@ -29,6 +29,13 @@ public interface IJobStore
     Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
+    /// The runner's own completion: only while the job is still Running under the claim this runner made (its
+    /// <paramref name="incarnation"/> and <paramref name="attempt"/>), so a runner whose job another node settled and
+    /// re-queued cannot end the newer attempt; false otherwise.
+    /// </summary>
+    Task<bool> CompleteClaimAsync(Guid id, Guid incarnation, int attempt, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
     /// Settles an interrupted job exactly once: it must still be Running under the incarnation seen in
     /// <paramref name="seen"/> and, when <paramref name="staleBefore"/> is given, with a heartbeat older than that.
     /// Re-queues it when <paramref name="requeue"/> and no cancel was asked for, else fails it with <paramref name="error"/>.

@@ -94,7 +94,7 @@ public sealed class JobRunner(
     private async Task FinishAsync(JobRecord job, JobStatus status, string? error, DateTimeOffset started)
     {
         var now = time.GetUtcNow();
-        if (await store.CompleteAsync(job.Id, status, error, now, CancellationToken.None))
+        if (await store.CompleteClaimAsync(job.Id, settings.Node.Incarnation, job.Attempts + 1, status, error, now, CancellationToken.None))
         {
             await store.AppendLogAsync(job.Id, status == JobStatus.Failed ? JobLogLevel.Error : JobLogLevel.Info, $"Finished: {status}.", now, CancellationToken.None);
             metrics.Finished(job.Kind, status, now - started);

@@ -63,6 +63,27 @@ public static class GitUrlPolicy
         }
     }
 
+    /// <summary>
+    /// A branch, tag or commit to check out: 1 to 200 of letters, digits and <c>. _ / -</c>, not starting with <c>-</c>
+    /// (it would be read as an option) or <c>/</c>, without <c>..</c>, <c>//</c> or a trailing <c>/</c>, <c>.</c> or <c>.lock</c>.
+    /// </summary>
+    public static string CheckRef(string gitRef)
+    {
+        if (gitRef.Length is 0 or > 200
+            || gitRef[0] is '-' or '/' or '.'
+            || gitRef.EndsWith('/') || gitRef.EndsWith('.') || gitRef.EndsWith(".lock", StringComparison.Ordinal)
+            || gitRef.Contains("..", StringComparison.Ordinal) || gitRef.Contains("//", StringComparison.Ordinal) || gitRef.Contains("/.", StringComparison.Ordinal)
+            || !gitRef.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '/' or '-'))
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["gitRef"] = ["A Git ref is a branch, tag or commit: 1 to 200 letters, digits and . _ / -, not starting with - or /."] }, RefusedCode)
+            {
+                MessageKey = "Error.GitUrl.Ref",
+            };
+        }
+
+        return gitRef;
+    }
+
     /// <param name="key">The UI resource that says the same; its last placeholder is the list of allowed forms.</param>
     private static ValidationException Refused(string reason, string key, TrainingSettings settings, params string[] values)
     {

@@ -58,7 +58,7 @@ public sealed class TrainingJobHandler(
             }
             else
             {
-                token = await tokens.IssueForWorkAsync(run.CreatedById, $"training {run.Name}", settings.TokenLifetime, ct);
+                token = await tokens.IssueForWorkAsync(run.Id, run.CreatedById, $"training {run.Name}", settings.TokenLifetime, ct);
                 await RunCustomAsync(context, run, work, token.PlainText, ct);
             }
 
@@ -140,9 +140,14 @@ public sealed class TrainingJobHandler(
         run.FinishedAt = time.GetUtcNow();
         await store.UpdateAsync(run, ct);
         await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Failed, ct);
-        if (run.Kind == TrainingKind.Custom && backends.FirstOrDefault(b => b.Kind == run.Backend) is { } backend)
+        if (run.Kind == TrainingKind.Custom)
         {
-            await backend.ReleaseAsync(run.Id, ct);
+            // The run's MLflow token (its id is the run's) must not outlive the run that died with it.
+            await tokens.RevokeForWorkAsync(run.CreatedById, run.Id, ct);
+            if (backends.FirstOrDefault(b => b.Kind == run.Backend) is { } backend)
+            {
+                await backend.ReleaseAsync(run.Id, ct);
+            }
         }
 
         // When the node that settles it is the one that ran it (a restart), its working folder is here.

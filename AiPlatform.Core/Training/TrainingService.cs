@@ -166,6 +166,11 @@ public sealed class TrainingService(
                     GitUrlPolicy.Check(git, settings);
                 }
 
+                if (custom.GitRef is { } gitRef)
+                {
+                    GitUrlPolicy.CheckRef(gitRef);
+                }
+
                 if (custom.CodeKey is not null && custom.GitUrl is not null)
                 {
                     throw new ValidationException("codeKey", "Take the code from an upload or from Git, not both.");

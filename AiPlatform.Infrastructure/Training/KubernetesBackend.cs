@@ -317,7 +317,7 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
             fetchEnv.Add(new V1EnvVar { Name = "GIT_TERMINAL_PROMPT", Value = "0" });
             if (launch.GitRef is not null)
             {
-                fetchEnv.Add(new V1EnvVar { Name = "AIP_GIT_REF", Value = launch.GitRef });
+                fetchEnv.Add(new V1EnvVar { Name = "AIP_GIT_REF", Value = GitUrlPolicy.CheckRef(launch.GitRef) });
             }
         }
 

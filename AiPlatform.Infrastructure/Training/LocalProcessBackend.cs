@@ -39,6 +39,23 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
         return $"Custom code cannot run on this server: {reason} An operator must install bubblewrap (or set Training:Local:AllowUnsandboxed, which is unsafe).";
     }
 
+    /// <summary>
+    /// A run that died with its process left its folder (code, data copy, the environment file with its token): remove
+    /// it. Only this machine's sandbox root is reachable, which is where a restarted node settles its own runs.
+    /// </summary>
+    public Task ReleaseAsync(Guid runId, CancellationToken ct)
+    {
+        if (Directory.Exists(_sandbox.Root))
+        {
+            foreach (var folder in Directory.EnumerateDirectories(_sandbox.Root, $"{runId:N}-*"))
+            {
+                RemoveRunFolder(folder);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
     {
         if (await CheckCustomCodeAsync(ct) is { } refusal)
@@ -48,7 +65,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
 
         var sandboxed = await _sandbox.ProbeAsync(ct) is null;
         var runAs = sandboxed ? _sandbox.RunAs : null;
-        var run = CreateRunFolder();
+        var run = CreateRunFolder(launch.RunId);
         var folder = Path.Combine(run, "work");
         CreateFolder(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
@@ -70,9 +87,13 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
 
                 if (launch.GitRef is { } gitRef)
                 {
-                    if (gitRef.StartsWith('-'))
+                    try
                     {
-                        throw new TrainingFailedException("A Git ref cannot start with '-'.");
+                        GitUrlPolicy.CheckRef(gitRef);
+                    }
+                    catch (ValidationException refused)
+                    {
+                        throw new TrainingFailedException(string.Join(" ", refused.Errors.SelectMany(e => e.Value)));
                     }
 
                     if (await RunProcessAsync("git", [.. gitOptions, "checkout", "--quiet", "--no-recurse-submodules", gitRef, "--"], folder, gitEnvironment, log, null, ct) != 0)
@@ -147,16 +168,17 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
     }
 
     /// <summary>
-    /// A new folder for one run under the sandbox root, named at random. The root and the run's folder are 0711: the
-    /// sandbox user must pass through them to its own work folder (0700, its own), and nobody may list them. The mode is
-    /// the same whether or not this run drops to another user, as another platform process may share the root.
+    /// A new folder for one run under the sandbox root, named after the run and a random part (so that whoever settles
+    /// a run that died with its process can find it, and nobody else can guess it). The root and the run's folder are
+    /// 0711: the sandbox user must pass through them to its own work folder (0700, its own), and nobody may list them.
+    /// The mode is the same whether or not this run drops to another user, as another platform process may share the root.
     /// </summary>
-    private string CreateRunFolder()
+    private string CreateRunFolder(Guid runId)
     {
         const UnixFileMode Traverse = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         CreateFolder(_sandbox.Root, Traverse);
         SetMode(_sandbox.Root, Traverse);
-        var run = Path.Combine(_sandbox.Root, Guid.NewGuid().ToString("N"));
+        var run = Path.Combine(_sandbox.Root, $"{runId:N}-{Guid.NewGuid():N}");
         CreateFolder(run, Traverse);
         return run;
     }
@@ -252,6 +274,9 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
     /// no proxy (it would connect wherever it is told), no system or global configuration (insteadOf rewrites, helpers,
     /// hooks of the platform's account).
     /// </summary>
+    /// <summary>The home folder git runs with: one that does not exist, so no account file (.netrc, .gitconfig) is read.</summary>
+    internal const string NoHome = "/nonexistent";
+
     internal static (List<string> Options, Dictionary<string, string> Environment) GitSafety(TrainingSettings settings)
     {
         var protocols = GitUrlPolicy.AllowedProtocols(settings);
@@ -277,6 +302,10 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             environment.Remove(proxy);
         }
 
+        // No home of the platform account: curl would read its ~/.netrc (credentials for internal hosts) and git its
+        // XDG configuration. /nonexistent is the conventional home of an account that has none.
+        environment["HOME"] = NoHome;
+        environment["XDG_CONFIG_HOME"] = NoHome;
         environment["GIT_ALLOW_PROTOCOL"] = string.Join(':', protocols);
         environment["GIT_PROTOCOL_FROM_USER"] = "0";
         environment["GIT_TERMINAL_PROMPT"] = "0";

@@ -165,6 +165,26 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_superseded_runner_cannot_end_the_attempt_that_replaced_its_own()
+    {
+        var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);
+        var first = new JobNode("node-a", Guid.NewGuid());
+        var second = new JobNode("node-b", Guid.NewGuid());
+        (await Store.TryStartAsync(job.Id, first, DateTimeOffset.UtcNow, None)).ShouldBeTrue();
+        var claimed = (await Store.FindAsync(job.Id, None))!;
+
+        // node-a went silent; another node re-queued the job and node-b runs it as attempt 2.
+        (await Store.SettleInterruptedAsync(claimed, requeue: true, JobRecovery.InterruptedError, null, DateTimeOffset.UtcNow, None)).ShouldBe(JobSettlement.Requeued);
+        (await Store.TryStartAsync(job.Id, second, DateTimeOffset.UtcNow, None)).ShouldBeTrue();
+
+        (await Store.CompleteClaimAsync(job.Id, first.Incarnation, 1, JobStatus.Succeeded, null, DateTimeOffset.UtcNow, None)).ShouldBeFalse("node-a's late finish ended node-b's attempt");
+        (await Store.FindAsync(job.Id, None))!.Status.ShouldBe(JobStatus.Running);
+        (await Store.CompleteClaimAsync(job.Id, second.Incarnation, 1, JobStatus.Succeeded, null, DateTimeOffset.UtcNow, None)).ShouldBeFalse("an earlier attempt of the same process is not this one");
+        (await Store.CompleteClaimAsync(job.Id, second.Incarnation, 2, JobStatus.Succeeded, null, DateTimeOffset.UtcNow, None)).ShouldBeTrue();
+        (await Store.FindAsync(job.Id, None))!.Status.ShouldBe(JobStatus.Succeeded);
+    }
+
+    [Fact]
     public async Task An_ended_job_cannot_be_cancelled()
     {
         var job = await Jobs.StartAsync(new JobRequest("test.ok"), None);

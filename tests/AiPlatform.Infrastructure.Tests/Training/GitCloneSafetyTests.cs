@@ -63,6 +63,14 @@ public sealed class GitCloneSafetyTests
                     proxy = http://proxy.example:3128
                 """);
             var (options, environment) = LocalProcessBackend.GitSafety(new TrainingSettings());
+
+            // git and curl get no home of the platform account (its ~/.netrc would lend them its credentials) ...
+            environment["HOME"].ShouldBe(LocalProcessBackend.NoHome);
+            environment["XDG_CONFIG_HOME"].ShouldBe(LocalProcessBackend.NoHome);
+            Directory.Exists(LocalProcessBackend.NoHome).ShouldBeFalse();
+            environment["HOME"].ShouldNotBe(Environment.GetEnvironmentVariable("HOME"));
+
+            // ... and even with one, its configuration would not be read.
             environment["HOME"] = home;
 
             var effective = await GitAsync([.. options, "config", "--show-origin", "--list"], environment);

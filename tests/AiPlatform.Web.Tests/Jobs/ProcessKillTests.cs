@@ -7,6 +7,7 @@ using AiPlatform.Core.Training;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Jobs;
+using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Features.Training;
 using AiPlatform.Web.Tests.Builders;
@@ -45,11 +46,14 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_platform_killed_mid_run_and_restarted_at_once_settles_the_run_at_start_and_frees_its_slot(string provider)
     {
         var settings = Settings(provider, NewDataFolder(), "node-a", LongStaleAfter);
+        var sandboxRoot = settings["Training:Local:SandboxRoot"];
         var first = await StartAsync("first", settings);
         var admin = first.CreateAdminClient();
         var experiment = await CreateExperimentAsync(admin);
         var sleeping = await SubmitAsync(admin, experiment, "sleeping", Sleeper);
         var job = await WaitUntilSandboxRunsAsync(admin, sleeping, first);
+        Directory.EnumerateDirectories(sandboxRoot, $"{sleeping:N}-*").ShouldHaveSingleItem("the sandboxed run has a folder of its own");
+        (await TokensAsync(admin)).Single(t => t.Id == sleeping).RevokedAt.ShouldBeNull("the running run's MLflow token is live");
         var waiting = await SubmitAsync(admin, experiment, "waiting", "echo finished");
         (await RunAsync(admin, waiting)).Status.ShouldBe(TrainingStatus.Queued, "the Local backend has one slot, held by the sleeping run");
 
@@ -67,6 +71,8 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
         var run = await WaitAsync(() => RunAsync(admin, sleeping), r => r.IsTerminal, "the sleeping training run to end", TimeSpan.FromSeconds(60), second);
         run.Status.ShouldBe(TrainingStatus.Failed);
         run.Error.ShouldNotBeNull().ShouldContain(JobRecovery.InterruptedError, Case.Insensitive);
+        (await TokensAsync(admin)).Single(t => t.Id == sleeping).RevokedAt.ShouldNotBeNull("the dead run's MLflow token still works");
+        Directory.EnumerateDirectories(sandboxRoot, $"{sleeping:N}-*").ShouldBeEmpty("the dead run's folder (code, data, its token in the environment file) is left behind");
         var next = await WaitAsync(() => RunAsync(admin, waiting), r => r.IsTerminal, "the waiting run to get the freed slot and finish", TimeSpan.FromSeconds(90), second);
         next.Status.ShouldBe(TrainingStatus.Succeeded, next.Error);
         output.WriteLine($"{provider}: ready {ready.TotalSeconds:0.0} s after the kill, job settled {settledAfter.TotalSeconds:0.0} s after it, the queued run done {restart.Elapsed.TotalSeconds:0.0} s after it");
@@ -208,6 +214,9 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
         return (await (await admin.PostAsJsonAsync("/api/v1/experiments", new { projectId = project.Id, name = "exp-" + project.Name })).Content.ReadFromJsonAsync<ExperimentView>(JsonDefaults.Options))!.Id;
     }
 
+    private static async Task<List<TokenView>> TokensAsync(HttpClient admin) =>
+        (await admin.GetFromJsonAsync<List<TokenView>>("/api/v1/me/tokens", JsonDefaults.Options)).ShouldNotBeNull();
+
     private static async Task<Guid> SubmitAsync(HttpClient admin, Guid experiment, string name, string command)
     {
         var submitted = await admin.PostAsJsonAsync("/api/v1/training-runs", new { experimentId = experiment, name, kind = "Custom", custom = new { command } }, JsonDefaults.Options);
@@ -241,7 +250,9 @@ public sealed class ProcessKillTests(ITestOutputHelper output) : IAsyncLifetime
             ["Jobs:PollInterval"] = Poll.ToString(),
             ["Jobs:StaleAfter"] = staleAfter.ToString(),
             ["Training:LocalConcurrency"] = "1",
+            ["Training:Local:SandboxRoot"] = data + "-sandbox",
         };
+        _folders.Add(data + "-sandbox");
         if (provider == "Postgres")
         {
             _postgres ??= new PostgresTestDatabase();

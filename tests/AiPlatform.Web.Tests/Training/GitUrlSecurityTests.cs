@@ -60,8 +60,40 @@ public sealed class GitUrlSecurityTests(GitUrlSecurityTests.Platform platform) :
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<HttpResponseMessage> SubmitAsync(string url) =>
-        await _admin.PostAsJsonAsync("/api/v1/training-runs", new { experimentId = platform.Experiment, name = url.Length == 0 ? "empty" : url, kind = "Custom", custom = new { command = "python3 train.py", gitUrl = url } }, JsonDefaults.Options);
+    [Theory]
+    [InlineData("--recurse-submodules")]
+    [InlineData("-b")]
+    [InlineData("--upload-pack=touch /tmp/pwned")]
+    [InlineData("main;id")]
+    [InlineData("$(id)")]
+    [InlineData("../../etc")]
+    [InlineData("/main")]
+    [InlineData("main.lock")]
+    public async Task A_git_ref_that_git_could_read_as_an_option_or_a_shell_could_expand_is_refused_at_submit(string gitRef)
+    {
+        var response = await SubmitAsync("https://git.example.org/group/repo.git", gitRef);
+
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, body);
+        using var problem = JsonDocument.Parse(body);
+        problem.RootElement.GetProperty("type").GetString().ShouldBe(Refused, body);
+        problem.RootElement.GetProperty("errors").GetProperty("gitRef")[0].GetString()!.ShouldContain("not starting with -");
+    }
+
+    [Theory]
+    [InlineData("main")]
+    [InlineData("release/2.1")]
+    [InlineData("v1.0.3")]
+    [InlineData("4f1c9e2a7b")]
+    public async Task Branches_tags_and_commits_are_accepted_as_git_refs(string gitRef)
+    {
+        var response = await SubmitAsync("https://git.example.org/group/repo.git", gitRef);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<HttpResponseMessage> SubmitAsync(string url, string? gitRef = null) =>
+        await _admin.PostAsJsonAsync("/api/v1/training-runs", new { experimentId = platform.Experiment, name = url.Length == 0 ? "empty" : url, kind = "Custom", custom = new { command = "python3 train.py", gitUrl = url, gitRef } }, JsonDefaults.Options);
 
     /// <summary>One platform with the shipped outbound policy (no local Git URLs, no plain http) for every case.</summary>
     public sealed class Platform : IAsyncLifetime
