@@ -78,29 +78,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             else if (launch.GitUrl is { } git)
             {
                 await log($"Cloning {git}{(launch.GitRef is { } r ? " at " + r : string.Empty)}.");
-                var (gitOptions, gitEnvironment, checkedUrl) = await GitOptionsAsync(git, ct);
-                var clone = await RunProcessAsync("git", [.. gitOptions, "clone", "--quiet", "--no-recurse-submodules", "--", checkedUrl, "."], folder, gitEnvironment, log, null, ct);
-                if (clone != 0)
-                {
-                    throw new TrainingFailedException($"git clone failed with exit code {clone}.");
-                }
-
-                if (launch.GitRef is { } gitRef)
-                {
-                    try
-                    {
-                        GitUrlPolicy.CheckRef(gitRef);
-                    }
-                    catch (ValidationException refused)
-                    {
-                        throw new TrainingFailedException(string.Join(" ", refused.Errors.SelectMany(e => e.Value)));
-                    }
-
-                    if (await RunProcessAsync("git", [.. gitOptions, "checkout", "--quiet", "--no-recurse-submodules", gitRef, "--"], folder, gitEnvironment, log, null, ct) != 0)
-                    {
-                        throw new TrainingFailedException($"git checkout {gitRef} failed.");
-                    }
-                }
+                await new GitCheckout(settings, guard).FetchAsync(git, launch.GitRef, (arguments, environment) => RunProcessAsync("git", arguments, folder, environment, log, null, ct), ct);
             }
 
             var environment = BaseEnvironment();
@@ -229,94 +207,6 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
     }
 
     /// <summary>
-    /// Checks where a clone goes (<see cref="GitUrlPolicy"/>, then the outbound host policy) and returns the options and
-    /// environment that keep git on the allowed transports, off redirects, submodules, credential helpers, prompts,
-    /// proxies and the platform user's own git configuration.
-    /// </summary>
-    /// <remarks>
-    /// git (curl) parses the URL again and not as .NET does (<c>https://a.example\@127.0.0.1/</c> is host a.example to
-    /// .NET, user "a.example\" at 127.0.0.1 to curl): such URLs are refused, git gets the URL rebuilt from what was
-    /// checked, and curl is pinned to the checked addresses (http.curloptResolve) so a second DNS answer cannot move it.
-    /// </remarks>
-    private async Task<(List<string> Options, Dictionary<string, string> Environment, string Url)> GitOptionsAsync(string url, CancellationToken ct)
-    {
-        Uri uri;
-        try
-        {
-            uri = GitUrlPolicy.Check(url, settings);
-        }
-        catch (ValidationException e)
-        {
-            throw new TrainingFailedException(string.Join(" ", e.Errors.Values.SelectMany(v => v)));
-        }
-
-        var (options, environment) = GitSafety(settings);
-        if (uri.Scheme != "file" && guard is not null)
-        {
-            try
-            {
-                var addresses = await guard.ResolveAsync(uri.Host, ct);
-                var pinned = string.Join(',', addresses.Select(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]" : a.ToString()));
-                options.AddRange(["-c", $"http.curloptResolve={uri.IdnHost}:{uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{pinned}"]);
-            }
-            catch (HostNotAllowedException e)
-            {
-                throw new TrainingFailedException(e.Message);
-            }
-        }
-
-        return (options, environment, uri.Scheme == "file" ? url : uri.AbsoluteUri);
-    }
-
-    /// <summary>
-    /// The <c>-c</c> options and the environment of every git command on a clone: only the allowed protocols (also for
-    /// anything git is redirected to or rewrites the URL to), no redirects, no submodules, no credential helper or prompt,
-    /// no proxy (it would connect wherever it is told), no system or global configuration (insteadOf rewrites, helpers,
-    /// hooks of the platform's account).
-    /// </summary>
-    /// <summary>The home folder git runs with: one that does not exist, so no account file (.netrc, .gitconfig) is read.</summary>
-    internal const string NoHome = "/nonexistent";
-
-    internal static (List<string> Options, Dictionary<string, string> Environment) GitSafety(TrainingSettings settings)
-    {
-        var protocols = GitUrlPolicy.AllowedProtocols(settings);
-        List<string> options =
-        [
-            "-c", "protocol.allow=never",
-            "-c", "protocol.file.allow=" + (protocols.Contains("file") ? "always" : "never"),
-            "-c", "http.followRedirects=false",
-            "-c", "submodule.recurse=false",
-            "-c", "credential.helper=",
-            "-c", "core.askPass=",
-            "-c", "http.proxy=",
-            "-c", "core.hooksPath=/dev/null",
-        ];
-        foreach (var protocol in protocols)
-        {
-            options.AddRange(["-c", $"protocol.{protocol}.allow=always"]);
-        }
-
-        var environment = BaseEnvironment();
-        foreach (var proxy in (string[])["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"])
-        {
-            environment.Remove(proxy);
-        }
-
-        // No home of the platform account: curl would read its ~/.netrc (credentials for internal hosts) and git its
-        // XDG configuration. /nonexistent is the conventional home of an account that has none.
-        environment["HOME"] = NoHome;
-        environment["XDG_CONFIG_HOME"] = NoHome;
-        environment["GIT_ALLOW_PROTOCOL"] = string.Join(':', protocols);
-        environment["GIT_PROTOCOL_FROM_USER"] = "0";
-        environment["GIT_TERMINAL_PROMPT"] = "0";
-        environment["GIT_CONFIG_NOSYSTEM"] = "1";
-        environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
-        environment["GIT_ASKPASS"] = "/bin/false";
-        environment["SSH_ASKPASS"] = "/bin/false";
-        return (options, environment);
-    }
-
-    /// <summary>
     /// Writes the run's variables as <c>export NAME='value'</c> lines into a file in the run's folder (outside the work
     /// folder the code fills, so no link planted there is followed), readable only by the sandbox user (0400), removed
     /// with the run's folder. The token in it is the run's own; it never appears on a command line.
@@ -356,7 +246,8 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
         return path;
     }
 
-    private static Dictionary<string, string> BaseEnvironment()
+    /// <summary>The variables every process of a run starts from: a few of the platform's own (locale, PATH, Python).</summary>
+    internal static Dictionary<string, string> BaseEnvironment()
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in InheritedVariables)

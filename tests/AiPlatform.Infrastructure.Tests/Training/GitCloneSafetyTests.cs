@@ -62,12 +62,12 @@ public sealed class GitCloneSafetyTests
                 [http]
                     proxy = http://proxy.example:3128
                 """);
-            var (options, environment) = LocalProcessBackend.GitSafety(new TrainingSettings());
+            var (options, environment) = GitCheckout.Safety(new TrainingSettings());
 
             // git and curl get no home of the platform account (its ~/.netrc would lend them its credentials) ...
-            environment["HOME"].ShouldBe(LocalProcessBackend.NoHome);
-            environment["XDG_CONFIG_HOME"].ShouldBe(LocalProcessBackend.NoHome);
-            Directory.Exists(LocalProcessBackend.NoHome).ShouldBeFalse();
+            environment["HOME"].ShouldBe(GitCheckout.NoHome);
+            environment["XDG_CONFIG_HOME"].ShouldBe(GitCheckout.NoHome);
+            Directory.Exists(GitCheckout.NoHome).ShouldBeFalse();
             environment["HOME"].ShouldNotBe(Environment.GetEnvironmentVariable("HOME"));
 
             // ... and even with one, its configuration would not be read.
@@ -89,7 +89,7 @@ public sealed class GitCloneSafetyTests
             environment.Keys.ShouldNotContain("HTTPS_PROXY");
             environment.Keys.ShouldNotContain("HTTP_PROXY");
 
-            var allowed = LocalProcessBackend.GitSafety(new TrainingSettings { AllowHttpGitUrls = true, AllowLocalGitUrls = true }).Environment;
+            var allowed = GitCheckout.Safety(new TrainingSettings { AllowHttpGitUrls = true, AllowLocalGitUrls = true }).Environment;
             allowed["GIT_ALLOW_PROTOCOL"].ShouldBe("https:http:file");
         }
         finally
