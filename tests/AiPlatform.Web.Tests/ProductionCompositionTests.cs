@@ -139,7 +139,9 @@ public sealed partial class ProductionCompositionTests(ITestOutputHelper output)
             (await ScalarAsync<long>(db, "select count(*) from serving_endpoints where name = @id", endpointName)).ShouldBe(1);
             (await ScalarAsync<long>(db, "select count(*) from information_schema.tables where table_schema = 'hangfire' and table_name = 'job'")).ShouldBe(1, "Hangfire has no schema in the platform's PostgreSQL database");
             (await ScalarAsync<long>(db, "select count(*) from hangfire.server")).ShouldBeGreaterThan(0, "no Hangfire server registered in PostgreSQL");
-            (await ScalarAsync<long>(db, "select count(*) from hangfire.job where statename = 'Succeeded'")).ShouldBeGreaterThan(0, "no Hangfire job ran to success from PostgreSQL storage");
+
+            // Hangfire records the success just after the job's method returns, which may be after the run looked ended.
+            await WaitForAsync(() => ScalarAsync<long>(db, "select count(*) from hangfire.job where statename = 'Succeeded'"), n => n > 0, "a Hangfire job to be recorded as succeeded in PostgreSQL", TimeSpan.FromMinutes(1));
             (await ScalarAsync<long>(db, "select count(*) from hangfire.set where key = 'recurring-jobs' and value in ('storage.scan', 'storage.cleanup')")).ShouldBe(2, "the storage scan and clean-up are not recurring Hangfire jobs in PostgreSQL");
         }
 
