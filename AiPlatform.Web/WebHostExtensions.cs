@@ -37,8 +37,8 @@ public static class WebHostExtensions
         var json = string.Equals(builder.Configuration["Logging:Format"], "Json", StringComparison.OrdinalIgnoreCase);
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Information()
+            // The code's defaults first, then the operator's Serilog:* settings, so that a configured level wins.
+            logger.MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.EntityFrameworkCore", Serilog.Events.LogEventLevel.Warning)
                 .MinimumLevel.Override("Hangfire", Serilog.Events.LogEventLevel.Warning)
@@ -46,6 +46,7 @@ public static class WebHostExtensions
                 // IHttpClientFactory logs four lines at Information per outgoing request, that is per object read or written on S3.
                 .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+                .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext();
             const string template = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {CorrelationId}{NewLine}{Exception}";
             if (json)
