@@ -118,6 +118,13 @@ public static class DependencyInjection
         // The SDK's own NetworkTimeout governs chat and embedding calls (streamed answers run long).
         services.AddHttpClient(Chat.OpenAiConnector.SdkClient, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Network.OutboundHostGuard>().CreateHandler());
+        var chat = configuration.GetSection(Chat.ChatProviderOptions.Section).Get<Chat.ChatProviderOptions>() ?? new Chat.ChatProviderOptions();
+        if (chat.ProviderTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Chat:ProviderTimeout must be positive.");
+        }
+
+        services.AddSingleton(chat);
         services.AddSingleton<Core.Chat.ILlmConnector, Chat.OpenAiConnector>();
         services.AddSingleton<Core.Knowledge.IKnowledgeStore, EfKnowledgeStore>();
         services.AddSingleton<Core.Knowledge.ITextExtractor, Knowledge.DocumentTextExtractor>();

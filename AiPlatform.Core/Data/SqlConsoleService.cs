@@ -24,6 +24,12 @@ public sealed class SqlConsoleService(
     /// <summary>Problem code of SQL that is not one read-only query (a 400, like any validation error).</summary>
     public const string NotReadOnlyCode = "sql-not-read-only";
 
+    /// <summary>Problem code of a query stopped after <see cref="SqlSettings.Timeout"/> (a 400).</summary>
+    public const string TimeoutCode = "sql-timeout";
+
+    /// <summary>Problem code of a query stopped at <see cref="SqlSettings.MemoryLimit"/> (a 400).</summary>
+    public const string MemoryLimitCode = "sql-memory-limit";
+
     public async Task<SqlResult> RunAsync(string sql, CancellationToken ct)
     {
         var statement = Validate(sql);

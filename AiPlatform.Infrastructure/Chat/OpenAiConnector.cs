@@ -11,11 +11,9 @@ namespace AiPlatform.Infrastructure.Chat;
 /// OpenAI-compatible endpoints through the official OpenAI SDK and Microsoft.Extensions.AI's <see cref="IChatClient"/>;
 /// every connection goes through the outbound host guard (a provider's base URL cannot reach loopback or metadata).
 /// </summary>
-public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
+public sealed class OpenAiConnector(IHttpClientFactory http, ChatProviderOptions options) : ILlmConnector
 {
     public const string SdkClient = nameof(OpenAiConnector) + ".Sdk";
-
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(100);
 
     public async Task<IReadOnlyList<RemoteModel>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct)
     {
@@ -57,7 +55,7 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
     }
 
     public IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId) =>
-        Client(baseUrl, apiKey).GetChatClient(modelId).AsIChatClient();
+        new ProviderTimeoutChatClient(Client(baseUrl, apiKey).GetChatClient(modelId).AsIChatClient(), options.ProviderTimeout);
 
     public IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string baseUrl, string? apiKey, string modelId) =>
         Client(baseUrl, apiKey).GetEmbeddingClient(modelId).AsIEmbeddingGenerator();
@@ -66,7 +64,7 @@ public sealed class OpenAiConnector(IHttpClientFactory http) : ILlmConnector
         new(new ApiKeyCredential(apiKey ?? "none"), new OpenAIClientOptions
         {
             Endpoint = new Uri(baseUrl),
-            NetworkTimeout = Timeout,
+            NetworkTimeout = options.ProviderTimeout,
             RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
             Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http.CreateClient(SdkClient)),
         });

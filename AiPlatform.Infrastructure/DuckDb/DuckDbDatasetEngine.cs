@@ -3,6 +3,7 @@ using System.Globalization;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 
 namespace AiPlatform.Infrastructure.DuckDb;
 
@@ -169,7 +170,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
             var columns = new List<DatasetColumn>();
             var rows = new List<IReadOnlyList<string?>>();
             var truncated = false;
-            await RunQueryAsync(connection, query.Sql, scrubber, limit.Token, async reader =>
+            await RunQueryAsync(connection, query.Sql, scrubber, settings, limit.Token, async reader =>
             {
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
@@ -197,7 +198,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new ValidationException("sql", $"The query ran longer than {settings.Timeout.TotalSeconds:N0} s and was stopped.");
+            throw TimedOut(settings.Timeout);
         }
     }
 
@@ -215,11 +216,11 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
             }
 
             await using var connection = await OpenLockedAsync(sources, outputPath, settings, limit.Token);
-            await RunQueryAsync(connection, $"COPY (\n{query.Sql}\n) TO '{outputPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", scrubber, limit.Token, null);
+            await RunQueryAsync(connection, $"COPY (\n{query.Sql}\n) TO '{outputPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", scrubber, settings, limit.Token, null);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            throw new ValidationException("sql", "The query ran too long and was stopped.");
+            throw TimedOut(settings.Timeout * 4);
         }
     }
 
@@ -295,7 +296,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
         }
     }
 
-    private static async Task RunQueryAsync(DuckDBConnection connection, string sql, PathScrubber scrubber, CancellationToken ct, Func<DbDataReader, Task>? read)
+    private static async Task RunQueryAsync(DuckDBConnection connection, string sql, PathScrubber scrubber, SqlSettings settings, CancellationToken ct, Func<DbDataReader, Task>? read)
     {
         try
         {
@@ -305,6 +306,26 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
         {
             throw new ValidationException("sql", scrubber.Scrub(ex.Errors["sql"][0]));
         }
+        catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.OutOfMemory && !ct.IsCancellationRequested)
+        {
+            // DuckDB's own text suggests raising memory_limit, which the console's user cannot do.
+            var limit = settings.MemoryLimit;
+            throw new ValidationException(new Dictionary<string, string[]> { ["sql"] = [$"The query needed more memory than the console allows ({limit}) and was stopped. Read fewer rows or columns, or aggregate first."] }, SqlConsoleService.MemoryLimitCode)
+            {
+                MessageKey = "Error.SqlMemoryLimit",
+                MessageArguments = [limit],
+            };
+        }
+    }
+
+    private static ValidationException TimedOut(TimeSpan timeout)
+    {
+        var seconds = timeout.TotalSeconds.ToString("N0", CultureInfo.InvariantCulture);
+        return new ValidationException(new Dictionary<string, string[]> { ["sql"] = [$"The query ran longer than {seconds} s and was stopped."] }, SqlConsoleService.TimeoutCode)
+        {
+            MessageKey = "Error.SqlTimeout",
+            MessageArguments = [seconds],
+        };
     }
 
     public async Task<DatasetRows> ReadAsync(string path, DatasetFormat format, int offset, int limit, string? sortColumn, bool descending, CancellationToken ct)
@@ -430,11 +451,15 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
                 await read(reader);
             }
         }
-        catch (DuckDBException ex) when (!ct.IsCancellationRequested)
+        catch (DuckDBException ex) when (!ct.IsCancellationRequested && !(field == "sql" && ex.ErrorType == DuckDBErrorType.OutOfMemory))
         {
             var message = path.Length == 0 ? ex.Message : ex.Message.Replace(path, Path.GetFileName(path), StringComparison.Ordinal);
-            var end = message.IndexOf("\n\nPossible fixes", StringComparison.Ordinal);
-            var text = (end > 0 ? message[..end] : message).Trim();
+
+            // DuckDB's advice ("Possible fixes/solutions", SET statements) is not the user's to follow, and the
+            // excerpt of a statement the platform wrote ("LINE 1: COPY ... TO '<server path>'") is not theirs to see.
+            var end = new[] { message.IndexOf("\n\nPossible ", StringComparison.Ordinal), field == "file" ? message.IndexOf("\nLINE ", StringComparison.Ordinal) : -1 }
+                .Where(i => i > 0).DefaultIfEmpty(message.Length).Min();
+            var text = message[..end].Trim();
             throw new ValidationException(field, field == "file" ? "The file could not be read: " + text : text);
         }
     }

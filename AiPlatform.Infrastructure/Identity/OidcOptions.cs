@@ -33,4 +33,10 @@ public sealed class OidcOptions
     public string UserNameClaim { get; set; } = "preferred_username";
 
     public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>
+    /// How far a bearer token's expiry (and not-before) may be off the platform's clock and still count: room for
+    /// clocks that drift apart. Keep it short; an expired token stays usable this long.
+    /// </summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -23,6 +23,7 @@ public static class OidcSetup
         var options = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
         builder.Services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section))
             .Validate(o => !o.Enabled || (!string.IsNullOrWhiteSpace(o.Authority) && !string.IsNullOrWhiteSpace(o.ClientId)), "Authentication:Oidc needs Authority and ClientId when enabled.")
+            .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromMinutes(5), "Authentication:Oidc:ClockSkew must lie between 00:00:00 and 00:05:00.")
             .ValidateOnStart();
         builder.Services.AddScoped<ExternalUserProvisioner>();
         if (!options.Enabled)
@@ -93,7 +94,7 @@ public static class OidcSetup
                 ValidateAudience = true,
                 ValidateIssuer = true,
                 ValidateLifetime = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
+                ClockSkew = options.ClockSkew,
             };
             o.Events = new JwtBearerEvents
             {

@@ -199,17 +199,37 @@ public static class GatewayEndpoints
     /// <summary>
     /// A provider's refusal in OpenAI's terms: its 4xx about the request (a prompt over the context window, an
     /// unknown parameter) is the client's 400 — <c>context_length_exceeded</c> where it says so — and its 429 the
-    /// client's; anything else (down, wrong provider key, 5xx) is the platform's 502.
+    /// client's, with the provider's Retry-After; a provider that keeps the platform waiting past Chat:ProviderTimeout is a
+    /// 504; anything else (down, wrong provider key, 5xx) is the platform's 502.
     /// </summary>
     private static IResult Refused(string model, Exception e)
     {
-        var detail = e is System.ClientModel.ClientResultException r && r.GetRawResponse() is { } raw && Infrastructure.Chat.OpenAiConnector.ErrorMessage(raw.Content.ToString()) is { } m ? m : e.Message;
+        var raw = (e as System.ClientModel.ClientResultException)?.GetRawResponse();
+        var detail = raw is not null && Infrastructure.Chat.OpenAiConnector.ErrorMessage(raw.Content.ToString()) is { } m ? m : e.Message;
         return e switch
         {
             System.ClientModel.ClientResultException { Status: 400 or 404 or 413 or 422 } => Error(400, $"The model '{model}' refused the request: {detail}", "invalid_request_error", detail.Contains("context length", StringComparison.OrdinalIgnoreCase) || detail.Contains("context window", StringComparison.OrdinalIgnoreCase) ? "context_length_exceeded" : null),
-            System.ClientModel.ClientResultException { Status: 429 } => Error(429, $"The model '{model}' is busy: {detail}", "rate_limit_exceeded"),
+            System.ClientModel.ClientResultException { Status: 429 } => new RetryAfterResult(Error(429, $"The model '{model}' is busy: {detail}", "rate_limit_exceeded"), raw),
+            TimeoutException => Error(504, $"The model '{model}' did not answer: {detail}", "server_error", "timeout"),
             _ => Error(502, $"The model '{model}' did not answer: {detail}", "server_error"),
         };
+    }
+
+    /// <summary>A provider's 429 passed on with its own <c>Retry-After</c> (and OpenAI's <c>retry-after-ms</c>), so that clients back off as it asks.</summary>
+    private sealed class RetryAfterResult(IResult inner, System.ClientModel.Primitives.PipelineResponse? provider) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            foreach (var name in new[] { "Retry-After", "retry-after-ms" })
+            {
+                if (provider is not null && provider.Headers.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) && value.Length <= 64)
+                {
+                    httpContext.Response.Headers[name] = value;
+                }
+            }
+
+            return inner.ExecuteAsync(httpContext);
+        }
     }
 
     private static async ValueTask<object?> OpenAiErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

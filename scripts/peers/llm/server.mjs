@@ -1,23 +1,42 @@
 // OpenAI-compatible chat server for the tests (llama.cpp through node-llama-cpp, CPU only).
 // usage: node server.mjs MODEL.gguf PORT [API_KEY]
 // GET /v1/models (with vLLM's max_model_len), POST /v1/chat/completions (stream or not, usage, max_tokens /
-// max_completion_tokens, stop on disconnect, 400 like vLLM when the prompt does not fit), POST /v1/embeddings (string or array input; the model's own embeddings, random like its weights). With API_KEY set, requests need "Authorization: Bearer API_KEY". AIP_LLM_TOKEN_DELAY_MS slows
-// every generated token down (to test stop and timeouts).
+// max_completion_tokens, stop on disconnect, 400 like vLLM when the prompt does not fit), POST /v1/embeddings (string or array input; the model's own embeddings, random like its weights). With API_KEY set, requests need "Authorization: Bearer API_KEY".
+// Switches for the failure paths (environment variables):
+//   AIP_LLM_TOKEN_DELAY_MS   each generated token reaches the client this many milliseconds after the previous one
+//                            (a slow provider, to test stop and timeouts); a client that disconnects stops it.
+//   AIP_LLM_FAIL_STATUS      every chat completion is refused with this HTTP status and an OpenAI-shaped error
+//                            (429: type "rate_limit_exceeded"), to test how a provider's own refusal is passed on;
+//   AIP_LLM_RETRY_AFTER      with it, the refusal's Retry-After header (seconds).
+// GET /debug/requests reports the chat completions {started, completed, aborted, open}: "aborted" counts those whose
+// client went away before the answer was complete (so a test sees that an upstream request was cancelled).
 import http from "node:http";
 import { getLlama, LlamaCompletion } from "node-llama-cpp";
 
 const [modelPath, port, apiKey] = process.argv.slice(2);
 const modelId = "tiny-llama";
 const delay = Number(process.env.AIP_LLM_TOKEN_DELAY_MS ?? "0");
+const failStatus = Number(process.env.AIP_LLM_FAIL_STATUS ?? "0");
+const retryAfter = process.env.AIP_LLM_RETRY_AFTER;
+const requests = { started: 0, completed: 0, aborted: 0, open: 0 };
 const llama = await getLlama({ gpu: false, build: "never" });
 const model = await llama.loadModel({ modelPath });
 const context = await model.createContext({ contextSize: 512, sequences: 4, threads: 1, batchSize: 128 });
 
 let embeddingContext = null;
 
-function send(res, status, body) {
-  res.writeHead(status, { "content-type": "application/json" });
+function send(res, status, body, headers = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
+}
+
+// Resolves after ms, or at once when the signal aborts.
+function pause(ms, signal) {
+  return new Promise(resolve => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
 }
 
 function error(res, status, message, type) {
@@ -31,6 +50,9 @@ function promptOf(messages) {
 const server = http.createServer(async (req, res) => {
   if (apiKey && req.headers.authorization !== `Bearer ${apiKey}`) {
     return error(res, 401, "Incorrect API key provided.", "invalid_request_error");
+  }
+  if (req.method === "GET" && req.url === "/debug/requests") {
+    return send(res, 200, requests);
   }
   if (req.method === "GET" && req.url === "/v1/models") {
     return send(res, 200, { object: "list", data: [{ id: modelId, object: "model", created: 0, owned_by: "aiplatform-tests", max_model_len: context.contextSize }] });
@@ -68,6 +90,10 @@ const server = http.createServer(async (req, res) => {
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return error(res, 400, "'messages' must be a non-empty array.", "invalid_request_error");
   }
+  if (failStatus > 0) {
+    const type = failStatus === 429 ? "rate_limit_exceeded" : "server_error";
+    return send(res, failStatus, { error: { message: `Refused with ${failStatus} (AIP_LLM_FAIL_STATUS).`, type, code: null, param: null } }, retryAfter ? { "retry-after": retryAfter } : {});
+  }
   const maxTokens = Math.min(Number(body.max_completion_tokens ?? body.max_tokens ?? 32), 128);
   const prompt = promptOf(body.messages);
   const promptTokens = model.tokenize(prompt).length;
@@ -78,7 +104,13 @@ const server = http.createServer(async (req, res) => {
   const id = "chatcmpl-" + Math.random().toString(36).slice(2);
   const created = Math.floor(Date.now() / 1000);
   const abort = new AbortController();
-  res.on("close", () => abort.abort());
+  requests.started++;
+  requests.open++;
+  res.on("close", () => {
+    requests.open--;
+    if (res.writableFinished) requests.completed++; else requests.aborted++;
+    abort.abort();
+  });
   let sequence;
   try {
     sequence = context.getSequence();
@@ -88,6 +120,7 @@ const server = http.createServer(async (req, res) => {
   const completion = new LlamaCompletion({ contextSequence: sequence });
   let completionTokens = 0;
   let content = "";
+  const paced = [];
   const chunk = (delta, finish) => `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: modelId, choices: [{ index: 0, delta, finish_reason: finish ?? null }] })}\n\n`;
   if (body.stream) {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -99,12 +132,23 @@ const server = http.createServer(async (req, res) => {
       signal: abort.signal,
       stopOnAbortSignal: true,
       onTextChunk: text => {
+        if (delay > 0) {
+          paced.push(text);
+          return;
+        }
         completionTokens++;
         content += text;
         if (body.stream) res.write(chunk({ content: text }));
       },
-      onToken: () => delay > 0 ? new Promise(r => setTimeout(r, delay)) : undefined,
     });
+    // node-llama-cpp does not wait for its callbacks, so a slow provider is played back: each piece after the delay.
+    for (const text of paced) {
+      await pause(delay, abort.signal);
+      if (abort.signal.aborted) break;
+      completionTokens++;
+      content += text;
+      if (body.stream) res.write(chunk({ content: text }));
+    }
   } catch (e) {
     if (!abort.signal.aborted) {
       if (body.stream) { res.end(); } else { error(res, 500, String(e), "server_error"); }

@@ -5,6 +5,9 @@
 // get the "platform-admin" role, others "data-scientist").
 // Clients: "aiplatform-web" (authorization code, secret "web-secret") and "aiplatform-cli"
 // (client credentials, secret "cli-secret", JWT access tokens for the audience "api://aiplatform").
+// AIP_OIDC_TOKEN_TTL_S sets the lifetime of access and ID tokens in seconds (default 600; the tests use a short one
+// to see expired tokens refused). Every instance signs with oidc-provider's built-in development key, so a token
+// from a second instance (another port or realm) differs from this one's only in its issuer.
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -12,6 +15,7 @@ const port = Number(process.argv[2]);
 const redirectUri = process.argv[3];
 const realm = process.argv[4] ?? 'aiplatform';
 const issuer = `http://127.0.0.1:${port}/realms/${realm}`;
+const ttl = Number(process.env.AIP_OIDC_TOKEN_TTL_S ?? '600');
 const rolesOf = (name) => (name.startsWith('admin') ? ['platform-admin', 'offline_access'] : ['data-scientist', 'offline_access']);
 
 const provider = new Provider(issuer, {
@@ -43,7 +47,7 @@ const provider = new Provider(issuer, {
       ? { preferred_username: `service-account-${token.clientId}`, realm_access: { roles: ['platform-admin'] } }
       : { realm_access: { roles: rolesOf(token.accountId ?? '') } },
   pkce: { required: () => false },
-  ttl: { AccessToken: 600, ClientCredentials: 600, IdToken: 600 },
+  ttl: { AccessToken: ttl, ClientCredentials: ttl, IdToken: ttl },
 });
 provider.proxy = false;
 

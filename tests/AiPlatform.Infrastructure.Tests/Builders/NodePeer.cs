@@ -19,7 +19,7 @@ public sealed class NodePeer : IDisposable
     public int Port { get; }
 
     /// <summary>Starts <c>node server.mjs PORT …</c> in scripts/peers/<paramref name="name"/> and waits for a line containing <paramref name="readyMarker"/>.</summary>
-    public static async Task<NodePeer> StartAsync(string name, string readyMarker, Func<int, IEnumerable<string>> arguments)
+    public static async Task<NodePeer> StartAsync(string name, string readyMarker, Func<int, IEnumerable<string>> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var folder = Path.Combine(RepositoryRoot(), "scripts", "peers", name);
         if (!Directory.Exists(Path.Combine(folder, "node_modules")))
@@ -34,12 +34,18 @@ public sealed class NodePeer : IDisposable
             port = ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
-        var process = Process.Start(new ProcessStartInfo("node", ["server.mjs", .. arguments(port)])
+        var start = new ProcessStartInfo("node", ["server.mjs", .. arguments(port)])
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("node did not start.");
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
         var ready = new TaskCompletionSource();
         process.OutputDataReceived += (_, e) =>
         {

@@ -19,6 +19,13 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
         "/health/live", "/health/ready", "/v2/health/live", "/v2/health/ready", "/metrics", "/culture/set", "/account/login", "/account/login-2fa", "/account/login/external", "/account/access-denied",
     ];
 
+    // What a catch-all parameter ({**path}, {*path}) is filled with: one segment, nested folders, a file name, an
+    // encoded traversal. Fallback routes ({*path:nonfile}) take only the names without a dot.
+    private static readonly string[] CatchAllTails =
+    [
+        "leaf", "nested/deeper/leaf", "nested/model.onnx", "..%2F..%2Fsecrets.json",
+    ];
+
     private readonly PlatformWebFactory _factory = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -36,6 +43,7 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
         var routes = _factory.Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>().ToList();
         routes.Count.ShouldBeGreaterThan(40);
         var checkedRoutes = 0;
+        var checkedCatchAll = 0;
         var failures = new List<string>();
 
         foreach (var endpoint in routes)
@@ -53,34 +61,46 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
                 continue;
             }
 
-            if (path.Contains("{", StringComparison.Ordinal) || path.Contains("**", StringComparison.Ordinal))
-            {
-                continue;
-            }
+            path.ShouldNotContain("{", customMessage: $"{pattern}: every parameter is filled in");
+            var catchAll = endpoint.RoutePattern.Parameters.FirstOrDefault(p => p.IsCatchAll);
+            var paths = catchAll is null
+                ? [path]
+                : CatchAllTails.Where(t => !t.Contains('.', StringComparison.Ordinal) || !catchAll.ParameterPolicies.Any(p => p.Content == "nonfile"))
+                    .Select(t => path.Replace("**", t, StringComparison.Ordinal)).ToList();
 
+            // A catch-all route is tried with every method it serves and every kind of tail: no path under it is open.
             var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
-            foreach (var method in methods.Take(1))
+            foreach (var method in catchAll is null ? methods.Take(1) : methods)
             {
-                using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (method is "POST" or "PUT")
+                foreach (var target in paths)
                 {
-                    request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
-                }
+                    using var request = new HttpRequestMessage(new HttpMethod(method), target);
+                    if (method is "POST" or "PUT")
+                    {
+                        request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+                    }
 
-                var response = await client.SendAsync(request);
-                checkedRoutes++;
-                var refused = response.StatusCode == HttpStatusCode.Unauthorized
-                    || (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.ToString().Contains("/account/login", StringComparison.Ordinal))
-                    || (response.StatusCode == HttpStatusCode.BadRequest && path.StartsWith("/account", StringComparison.Ordinal));
-                if (!refused)
-                {
-                    failures.Add($"{method} {path} answered {(int)response.StatusCode} to an anonymous caller");
+                    var response = await client.SendAsync(request);
+                    checkedRoutes++;
+                    checkedCatchAll += catchAll is null ? 0 : 1;
+                    var refused = response.StatusCode == HttpStatusCode.Unauthorized
+                        || (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.ToString().Contains("/account/login", StringComparison.Ordinal))
+                        || (response.StatusCode == HttpStatusCode.BadRequest && target.StartsWith("/account", StringComparison.Ordinal));
+                    if (!refused)
+                    {
+                        failures.Add($"{method} {target} ({pattern}) answered {(int)response.StatusCode} to an anonymous caller");
+                    }
                 }
             }
         }
 
         failures.ShouldBeEmpty();
         checkedRoutes.ShouldBeGreaterThan(30);
+
+        // The MLflow artifact routes (GET, PUT, DELETE), the model file download and the MLflow fallbacks.
+        checkedCatchAll.ShouldBeGreaterThan(20);
+        routes.ShouldContain(r => r.RoutePattern.RawText == "/api/2.0/mlflow-artifacts/artifacts/{**path}");
+        routes.ShouldContain(r => r.RoutePattern.RawText!.EndsWith("/files/{**path}", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -111,6 +131,7 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
             Microsoft.AspNetCore.Routing.Patterns.RoutePatternSeparatorPart separator => separator.Content,
             Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart { IsCatchAll: true } => "**",
             Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart p when p.ParameterPolicies.Any(x => x.Content == "guid") => Guid.NewGuid().ToString(),
+            Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart p when p.ParameterPolicies.Any(x => x.Content == "int") => "1",
             Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart p when p.Name == "documentName" => "v1",
             Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart => "x",
             _ => string.Empty,

@@ -12,15 +12,18 @@ public sealed class OidcProviderProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private OidcProviderProcess(Process process, int port)
+    private OidcProviderProcess(Process process, int port, string realm)
     {
         _process = process;
         Port = port;
+        Realm = realm;
     }
 
     public int Port { get; }
 
-    public string Authority => $"http://127.0.0.1:{Port}/realms/aiplatform";
+    public string Realm { get; }
+
+    public string Authority => $"http://127.0.0.1:{Port}/realms/{Realm}";
 
     public static int FreePort()
     {
@@ -29,7 +32,8 @@ public sealed class OidcProviderProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<OidcProviderProcess> StartAsync(int port, string redirectUri)
+    /// <summary>Starts the provider; <paramref name="tokenLifetime"/> sets its access and ID token lifetime (default 10 minutes).</summary>
+    public static async Task<OidcProviderProcess> StartAsync(int port, string redirectUri, string realm = "aiplatform", TimeSpan? tokenLifetime = null)
     {
         var folder = Path.Combine(RepositoryRoot(), "scripts", "peers", "oidc");
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "oidc-provider")))
@@ -37,12 +41,17 @@ public sealed class OidcProviderProcess : IAsyncDisposable
             throw new InvalidOperationException($"oidc-provider is not installed in {folder}: run scripts/test.sh (it runs npm ci there).");
         }
 
-        var start = new ProcessStartInfo("node", ["server.mjs", port.ToString(System.Globalization.CultureInfo.InvariantCulture), redirectUri])
+        var start = new ProcessStartInfo("node", ["server.mjs", port.ToString(System.Globalization.CultureInfo.InvariantCulture), redirectUri, realm])
         {
             WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (tokenLifetime is { } lifetime)
+        {
+            start.Environment["AIP_OIDC_TOKEN_TTL_S"] = ((int)Math.Ceiling(lifetime.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
         var ready = new TaskCompletionSource();
         process.OutputDataReceived += (_, e) =>
@@ -56,7 +65,7 @@ public sealed class OidcProviderProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return new OidcProviderProcess(process, port);
+        return new OidcProviderProcess(process, port, realm);
     }
 
     public async ValueTask DisposeAsync()
