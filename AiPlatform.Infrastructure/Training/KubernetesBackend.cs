@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
 using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Kubernetes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -32,6 +35,12 @@ public sealed class KubernetesTrainingOptions
     public List<TolerationOption> GpuTolerations { get; set; } = [new() { Key = "nvidia.com/gpu", Effect = "NoSchedule" }];
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a running run rides out a failing Kubernetes API (5xx, 429, broken connections, timeouts) while it
+    /// follows its Job before it fails; the Job keeps running meanwhile and its outcome is read when the API is back.
+    /// </summary>
+    public TimeSpan ApiErrorTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Finished Jobs are removed by Kubernetes after this long.</summary>
     public int TtlSecondsAfterFinished { get; set; } = 3600;
@@ -66,6 +75,11 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
     public const string GpuResource = "nvidia.com/gpu";
     public const string RunLabel = "aiplatform.io/training-run";
 
+    /// <summary>The RBAC Role the platform's account needs in the training namespace (named in permission errors).</summary>
+    private const string TrainingRole = "aiplatform-training-runner, k8s/training/role.yaml";
+
+    private static readonly TimeSpan LogDrainTimeout = TimeSpan.FromSeconds(30);
+
     public TrainingBackendKind Kind => TrainingBackendKind.Kubernetes;
 
     public int MaxConcurrency => Math.Max(1, options.MaxConcurrency);
@@ -76,21 +90,18 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
     {
         var name = NameOf(launch.RunId);
         var manifests = BuildManifests(launch, options);
+        var token = launch.Environment.GetValueOrDefault("MLFLOW_TRACKING_TOKEN");
         try
         {
-            await client.CoreV1.CreateNamespacedSecretAsync(manifests.Secret, options.Namespace, cancellationToken: ct);
+            await CreateAsync("Secret", name, token, () => client.CoreV1.CreateNamespacedSecretAsync(manifests.Secret, options.Namespace, cancellationToken: ct), ct);
             if (manifests.Service is { } service)
             {
-                await client.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct);
+                await CreateAsync("Service", name, token, () => client.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct), ct);
             }
 
-            await client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct);
+            await CreateAsync("Job", name, token, () => client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct), ct);
             await log($"Created Job {options.Namespace}/{name} ({launch.Spec?.Workers ?? 1} worker(s), image {manifests.Job.Spec.Template.Spec.Containers[0].Image}).");
-            return await FollowAsync(name, launch, log, ct);
-        }
-        catch (HttpOperationException e)
-        {
-            throw new TrainingFailedException($"Kubernetes refused the run: {(int)e.Response.StatusCode} {e.Response.Content}");
+            return await FollowAsync(name, launch, log, token, ct);
         }
         finally
         {
@@ -105,81 +116,275 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
         await DeleteAsync(name, service: true);
     }
 
-    private async Task<int> FollowAsync(string name, CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
+    /// <summary>
+    /// Creates one object of the run. A refusal fails the run with what Kubernetes said (the caller deletes what was
+    /// created before). An object of the same name already there (409) was left by an earlier attempt of this run:
+    /// runs are not repeated after an interruption (custom code may not be idempotent), so it is not adopted either.
+    /// </summary>
+    private async Task CreateAsync<T>(string kind, string name, string? secret, Func<Task<T>> create, CancellationToken ct)
+    {
+        try
+        {
+            await create();
+        }
+        catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
+        {
+            if (KubernetesApiErrors.IsStatus(e, HttpStatusCode.Conflict))
+            {
+                throw new TrainingFailedException(
+                    $"The {kind} {options.Namespace}/{name} of this run exists already in Kubernetes (409 AlreadyExists), left by an earlier attempt. " +
+                    "The platform does not take it over, since training code may not be safe to run twice; the run's objects are deleted. Submit the run again.");
+            }
+
+            var reason = KubernetesApiErrors.Describe(e, $"create the {kind} {options.Namespace}/{name}", TrainingRole, secret);
+            logger.LogWarning("Training run {Name} not started: {Reason}", name, reason);
+            throw new TrainingFailedException(reason + " The run did not start.");
+        }
+    }
+
+    /// <summary>
+    /// Polls the Job and its pods until the Job ends. A failing API server (5xx, 429, broken connection, timeout) is
+    /// ridden out for <see cref="KubernetesTrainingOptions.ApiErrorTolerance"/>; a refusal (403, 404) ends the run at once.
+    /// </summary>
+    private async Task<int> FollowAsync(string name, CustomLaunch launch, Func<string, Task> log, string? secret, CancellationToken ct)
     {
         var deadline = launch.Timeout is { } t ? DateTimeOffset.UtcNow + t : DateTimeOffset.MaxValue;
-        var phases = new Dictionary<string, string>();
-        var streamed = new HashSet<string>();
-        while (true)
+        var state = new FollowState();
+        using var logs = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        DateTimeOffset? failingSince = null;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            if (DateTimeOffset.UtcNow > deadline)
+            while (true)
             {
-                throw new TrainingFailedException($"The run exceeded its time limit of {launch.Timeout!.Value.TotalMinutes:0} minutes and was stopped.");
-            }
-
-            var pods = await client.CoreV1.ListNamespacedPodAsync(options.Namespace, labelSelector: $"job-name={name}", cancellationToken: ct);
-            foreach (var pod in pods.Items)
-            {
-                var phase = pod.Status?.Phase ?? "Pending";
-                if (phases.GetValueOrDefault(pod.Metadata.Name) != phase)
+                ct.ThrowIfCancellationRequested();
+                if (DateTimeOffset.UtcNow > deadline)
                 {
-                    phases[pod.Metadata.Name] = phase;
-                    var reason = pod.Status?.ContainerStatuses?.Select(c => c.State?.Waiting?.Reason).FirstOrDefault(r => r is not null);
-                    await log($"Pod {pod.Metadata.Name}: {phase}{(reason is null ? string.Empty : $" ({reason})")}.");
+                    throw new TrainingFailedException($"The run exceeded its time limit of {launch.Timeout!.Value.TotalMinutes:0} minutes and was stopped.");
                 }
 
-                // The first worker's training output is the run's log.
-                if (phase is "Running" or "Succeeded" or "Failed" && streamed.Add(pod.Metadata.Name) && IsFirstWorker(pod))
+                int? exit;
+                try
                 {
-                    _ = StreamLogAsync(pod.Metadata.Name, log, ct);
+                    exit = await PollAsync(name, launch, log, state, logs.Token, ct);
+                    if (failingSince is not null)
+                    {
+                        failingSince = null;
+                        await log("The Kubernetes API answers again.");
+                    }
                 }
-            }
-
-            var job = await client.BatchV1.ReadNamespacedJobStatusAsync(name, options.Namespace, cancellationToken: ct);
-            var workers = launch.Spec?.Workers ?? 1;
-            if ((job.Status?.Succeeded ?? 0) >= workers)
-            {
-                await Task.Delay(200, CancellationToken.None);
-                return 0;
-            }
-
-            if ((job.Status?.Failed ?? 0) > 0 || job.Status?.Conditions?.Any(c => c.Type == "Failed" && c.Status == "True") == true)
-            {
-                await Task.Delay(200, CancellationToken.None);
-                var failedPod = pods.Items.FirstOrDefault(p => p.Status?.Phase == "Failed") ?? (await client.CoreV1.ListNamespacedPodAsync(options.Namespace, labelSelector: $"job-name={name}", cancellationToken: ct)).Items.FirstOrDefault(p => p.Status?.Phase == "Failed");
-                var terminated = failedPod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == "train")?.State?.Terminated;
-                var condition = job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed");
-                if (terminated is null && condition is not null)
+                catch (Exception e) when (KubernetesApiErrors.IsTransient(e) && !ct.IsCancellationRequested)
                 {
-                    await log($"Job failed: {condition.Reason} {condition.Message}");
+                    var reason = KubernetesApiErrors.Describe(e, $"read the state of the Job {options.Namespace}/{name}", TrainingRole, secret);
+                    if (failingSince is null)
+                    {
+                        failingSince = DateTimeOffset.UtcNow;
+                        logger.LogWarning("Following training Job {Name}: {Reason}", name, reason);
+                        await log($"{reason} Trying again for up to {Minutes(options.ApiErrorTolerance)}.");
+                    }
+                    else if (DateTimeOffset.UtcNow - failingSince > options.ApiErrorTolerance)
+                    {
+                        throw new TrainingFailedException(
+                            $"The Kubernetes API failed for more than {Minutes(options.ApiErrorTolerance)} while the run was running, so its outcome is unknown; its Job is deleted. Last error: {reason}");
+                    }
+
+                    exit = null;
+                }
+                catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
+                {
+                    var reason = KubernetesApiErrors.Describe(e, $"read the state of the Job {options.Namespace}/{name}", TrainingRole, secret);
+                    throw new TrainingFailedException(KubernetesApiErrors.IsStatus(e, HttpStatusCode.NotFound)
+                        ? $"The Job {options.Namespace}/{name} went away while the run was running (deleted outside the platform?). {reason}"
+                        : reason);
                 }
 
-                return terminated?.ExitCode is { } code and not 0 ? code : 1;
-            }
+                if (exit is { } code)
+                {
+                    state.JobEnded = true;
+                    await DrainLogsAsync(state);
+                    return code;
+                }
 
-            await Task.Delay(options.PollInterval, ct);
+                await Task.Delay(options.PollInterval, ct);
+            }
         }
+        finally
+        {
+            await logs.CancelAsync();
+        }
+    }
+
+    /// <summary>One look at the pods (logging phase changes, starting the first worker's log) and the Job: its exit code once it ended.</summary>
+    private async Task<int?> PollAsync(string name, CustomLaunch launch, Func<string, Task> log, FollowState state, CancellationToken logsToken, CancellationToken ct)
+    {
+        var pods = await client.CoreV1.ListNamespacedPodAsync(options.Namespace, labelSelector: $"job-name={name}", cancellationToken: ct);
+        foreach (var pod in pods.Items)
+        {
+            var phase = pod.Status?.Phase ?? "Pending";
+            if (state.Phases.GetValueOrDefault(pod.Metadata.Name) != phase)
+            {
+                state.Phases[pod.Metadata.Name] = phase;
+                var reason = pod.Status?.ContainerStatuses?.Select(c => c.State?.Waiting?.Reason).FirstOrDefault(r => r is not null);
+                await log($"Pod {pod.Metadata.Name}: {phase}{(reason is null ? string.Empty : $" ({reason})")}.");
+            }
+
+            // The first worker's training output is the run's log.
+            if (phase is "Running" or "Succeeded" or "Failed" && IsFirstWorker(pod) && !state.Streams.ContainsKey(pod.Metadata.Name))
+            {
+                state.Streams[pod.Metadata.Name] = StreamLogAsync(pod.Metadata.Name, log, state, logsToken);
+            }
+        }
+
+        var job = await client.BatchV1.ReadNamespacedJobStatusAsync(name, options.Namespace, cancellationToken: ct);
+        var workers = launch.Spec?.Workers ?? 1;
+        if ((job.Status?.Succeeded ?? 0) >= workers)
+        {
+            return 0;
+        }
+
+        if ((job.Status?.Failed ?? 0) > 0 || job.Status?.Conditions?.Any(c => c.Type == "Failed" && c.Status == "True") == true)
+        {
+            var failedPod = pods.Items.FirstOrDefault(p => p.Status?.Phase == "Failed")
+                ?? (await client.CoreV1.ListNamespacedPodAsync(options.Namespace, labelSelector: $"job-name={name}", cancellationToken: ct)).Items.FirstOrDefault(p => p.Status?.Phase == "Failed");
+            if (failedPod is not null)
+            {
+                state.Phases[failedPod.Metadata.Name] = "Failed";
+            }
+
+            var terminated = failedPod?.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == "train")?.State?.Terminated;
+            var condition = job.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed");
+            if (terminated is null && condition is not null)
+            {
+                await log($"Job failed: {condition.Reason} {condition.Message}");
+            }
+
+            return terminated?.ExitCode is { } code and not 0 ? code : 1;
+        }
+
+        return null;
     }
 
     private static bool IsFirstWorker(V1Pod pod) =>
         pod.Metadata.Annotations?.TryGetValue("batch.kubernetes.io/job-completion-index", out var index) != true || index == "0";
 
-    private async Task StreamLogAsync(string pod, Func<string, Task> log, CancellationToken ct)
+    /// <summary>The Job ended: its log streams reach the end of the container's output (bounded, so a stuck stream cannot hold the run).</summary>
+    private async Task DrainLogsAsync(FollowState state)
     {
         try
         {
-            await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, options.Namespace, container: "train", follow: true, cancellationToken: ct);
-            using var reader = new StreamReader(stream);
-            while (await reader.ReadLineAsync(ct) is { } line)
+            await Task.WhenAll(state.Streams.Values).WaitAsync(LogDrainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("The log of a finished training Job did not end within {Timeout}", LogDrainTimeout);
+        }
+    }
+
+    /// <summary>
+    /// Streams the training container's log (with Kubernetes' timestamps). A stream that breaks off while the pod still
+    /// runs is opened again, and the lines already passed on (up to the last timestamp seen) are skipped, so no line is
+    /// lost or repeated.
+    /// </summary>
+    private async Task StreamLogAsync(string pod, Func<string, Task> log, FollowState state, CancellationToken ct)
+    {
+        await Task.Yield();
+        string? last = null;
+        var atLast = 0;
+        var tries = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var atEnd = false;
+            var jobEnded = state.JobEnded;
+            try
             {
-                await log(line);
+                await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, options.Namespace, container: "train", follow: true, timestamps: true, cancellationToken: ct);
+                using var reader = new StreamReader(stream);
+                var replayedAtLast = 0;
+                while (await reader.ReadLineAsync(ct) is { } raw)
+                {
+                    var (stamp, line) = SplitTimestamp(raw);
+                    if (stamp is not null && last is not null)
+                    {
+                        var order = string.CompareOrdinal(stamp, last);
+                        if (order < 0 || (order == 0 && replayedAtLast++ < atLast))
+                        {
+                            continue;
+                        }
+                    }
+
+                    if (stamp is not null)
+                    {
+                        atLast = stamp == last ? atLast + 1 : 1;
+                        last = stamp;
+                        replayedAtLast = atLast;
+                    }
+
+                    await log(line);
+                }
+
+                atEnd = true;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (KubernetesApiErrors.IsTransient(e))
+            {
+                logger.LogDebug(e, "Log stream of pod {Pod} broke off", pod);
+            }
+            catch (HttpOperationException e)
+            {
+                logger.LogDebug(e, "Log stream of pod {Pod} refused", pod);
+                return;
+            }
+
+            // The end of the stream is the end of the log once the container has ended; before that, the stream broke off.
+            if ((atEnd && (jobEnded || state.Phases.GetValueOrDefault(pod) is "Succeeded" or "Failed")) || (jobEnded && ++tries >= 3))
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(state.JobEnded ? TimeSpan.Zero : options.PollInterval, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
-        catch (Exception e) when (e is HttpOperationException or IOException or OperationCanceledException or HttpRequestException)
+    }
+
+    /// <summary>
+    /// Splits Kubernetes' RFC 3339 timestamp off a log line; the stamp comes back with nine fraction digits, so that
+    /// stamps compare in time order as strings.
+    /// </summary>
+    internal static (string? Stamp, string Line) SplitTimestamp(string raw)
+    {
+        var space = raw.IndexOf(' ', StringComparison.Ordinal);
+        var token = space < 0 ? raw : raw[..space];
+        var line = space < 0 ? string.Empty : raw[(space + 1)..];
+        if (!DateTimeOffset.TryParse(token, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at))
         {
-            logger.LogDebug(e, "Log stream of pod {Pod} ended", pod);
+            return (null, raw);
         }
+
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        var fraction = dot < 0 ? string.Empty : new string([.. token[(dot + 1)..].TakeWhile(char.IsAsciiDigit)]);
+        return (at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + "." + fraction.PadRight(9, '0')[..9], line);
+    }
+
+    private static string Minutes(TimeSpan span) => span.TotalMinutes >= 1
+        ? span.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture) + " minutes"
+        : span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " seconds";
+
+    /// <summary>What one run's follower knows: the last phase of each pod and the log stream of the first worker.</summary>
+    private sealed class FollowState
+    {
+        public ConcurrentDictionary<string, string> Phases { get; } = new();
+
+        public Dictionary<string, Task> Streams { get; } = [];
+
+        public bool JobEnded { get; set; }
     }
 
     private async Task DeleteAsync(string name, bool service)
