@@ -116,8 +116,9 @@ public sealed class KubernetesServingStub : IAsyncDisposable
             case "create":
                 await StatusAsync(http, 409, verb, kind, name!);
                 break;
-            case "delete" when _objects.TryRemove(key, out _):
-                await Json(http, 200, JsonSerializer.Serialize(new { kind = "Status", apiVersion = "v1", status = "Success" }));
+            case "delete" when _objects.TryRemove(key, out var deleted):
+                // A deleted Service comes back as itself (the client reads a V1Service), other kinds as a Status.
+                await Json(http, 200, kind == "services" ? deleted.ToJsonString() : JsonSerializer.Serialize(new { kind = "Status", apiVersion = "v1", status = "Success" }));
                 break;
             default:
                 await StatusAsync(http, 404, verb, kind, name ?? string.Empty);
