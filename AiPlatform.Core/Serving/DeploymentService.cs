@@ -363,8 +363,9 @@ public sealed partial class DeploymentService(
             {
                 await ReconcileOneAsync(endpoint, wanted, ct);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
+                // A timeout inside (an HTTP or Kubernetes call) is this endpoint's failure, not a shutdown.
                 endpoint.Status = EndpointStatus.Failed;
                 endpoint.Error = e.Message;
                 await SaveAsync(endpoint, "failed", e.Message, ct);
