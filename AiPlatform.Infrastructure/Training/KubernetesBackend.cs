@@ -273,9 +273,10 @@ public sealed class KubernetesBackend(IKubernetes client, KubernetesTrainingOpti
         {
             await Task.WhenAll(state.Streams.Values).WaitAsync(LogDrainTimeout);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("The log of a finished training Job did not end within {Timeout}", LogDrainTimeout);
+            // Streams that did not reach the end in time (or whose log writer failed) must not change the run's outcome.
+            logger.LogWarning(e, "The log of a finished training Job did not end cleanly within {Timeout}", LogDrainTimeout);
         }
     }
 
