@@ -363,8 +363,9 @@ public sealed partial class DeploymentService(
             {
                 await ReconcileOneAsync(endpoint, wanted, ct);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
+                // A timeout inside (an HTTP or Kubernetes call) is this endpoint's failure, not a shutdown.
                 endpoint.Status = EndpointStatus.Failed;
                 endpoint.Error = e.Message;
                 await SaveAsync(endpoint, "failed", e.Message, ct);
@@ -404,10 +405,17 @@ public sealed partial class DeploymentService(
 
         if (endpoint.Runtime == ServingRuntimeKind.Triton)
         {
-            if (endpoint.Status == EndpointStatus.Deploying && await triton.IsReadyAsync(endpoint, ct))
+            if (endpoint.Status == EndpointStatus.Deploying)
             {
-                endpoint.Status = EndpointStatus.Ready;
-                await SaveAsync(endpoint, "ready", "Triton reports the models ready", ct);
+                if (await triton.IsReadyAsync(endpoint, ct))
+                {
+                    endpoint.Status = EndpointStatus.Ready;
+                    await SaveAsync(endpoint, "ready", "Triton reports the models ready", ct);
+                }
+                else if (time.GetUtcNow() - endpoint.UpdatedAt > triton.ReadinessTimeout)
+                {
+                    await FailUnreadyTritonAsync(endpoint, ct);
+                }
             }
 
             router.Set(endpoint);
@@ -432,6 +440,32 @@ public sealed partial class DeploymentService(
         }
 
         router.Set(endpoint);
+    }
+
+    /// <summary>
+    /// Triton did not answer ready within the readiness timeout since the last apply: the endpoint fails with what its
+    /// pods are stuck on, and its Deployment and Service are removed so they hold no GPU (a roll or a settings change
+    /// applies them again).
+    /// </summary>
+    private async Task FailUnreadyTritonAsync(ServingEndpoint endpoint, CancellationToken ct)
+    {
+        var timeout = triton.ReadinessTimeout;
+        var pods = await triton.DescribePodsAsync(endpoint, ct);
+        string removed;
+        try
+        {
+            await triton.DeleteAsync(endpoint, ct);
+            removed = "Its Deployment and Service were removed so that they hold no GPU";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            removed = $"Removing its Deployment failed ({e.Message})";
+        }
+
+        endpoint.Status = EndpointStatus.Failed;
+        endpoint.Error = $"Triton did not become ready within {(timeout.TotalMinutes >= 1 ? timeout.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture) + " minutes" : timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " seconds")} " +
+            $"(Serving:Kubernetes:ReadinessTimeout){(pods is null ? string.Empty : $": {pods}")}. {removed}; roll the endpoint or change a setting to deploy it again.";
+        await SaveAsync(endpoint, "failed", endpoint.Error, ct);
     }
 
     private async Task SwitchPrimaryAsync(ServingEndpoint endpoint, VersionDetails version, string kind, CancellationToken ct, string? detail = null)

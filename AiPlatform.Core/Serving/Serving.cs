@@ -162,6 +162,12 @@ public interface ITritonDeployer
     Uri BaseAddress(ServingEndpoint endpoint);
 
     Task DeleteAsync(ServingEndpoint endpoint, CancellationToken ct);
+
+    /// <summary>How long an endpoint may stay Deploying after its manifests were applied (<c>Serving:Kubernetes:ReadinessTimeout</c>).</summary>
+    TimeSpan ReadinessTimeout { get; }
+
+    /// <summary>What the endpoint's pods are stuck on (e.g. <c>pod triton-x-1: ImagePullBackOff</c>), or null when it cannot be read.</summary>
+    Task<string?> DescribePodsAsync(ServingEndpoint endpoint, CancellationToken ct);
 }
 
 /// <summary>A model version placed in a Triton model repository.</summary>

@@ -23,8 +23,9 @@ internal sealed class ServingReconciler(IServiceScopeFactory scopes, PayloadLog 
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<DeploymentService>().ReconcileAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
+                // A timeout that escapes must not end the loop (an unhandled exception in a BackgroundService stops the host).
                 logger.LogError(e, "Reconciling the serving endpoints failed");
             }
         }

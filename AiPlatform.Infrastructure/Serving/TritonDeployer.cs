@@ -3,6 +3,7 @@ using System.Text;
 using AiPlatform.Core.Registry;
 using AiPlatform.Core.Serving;
 using AiPlatform.Core.Storage;
+using AiPlatform.Infrastructure.Kubernetes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -38,6 +39,12 @@ public sealed class TritonOptions
     public string ServiceUrlTemplate { get; set; } = "http://triton-{name}.{namespace}.svc:8000";
 
     public Dictionary<string, string> GpuNodeSelector { get; set; } = new() { ["nvidia.com/gpu.present"] = "true" };
+
+    /// <summary>
+    /// How long an endpoint may stay Deploying (Triton not answering ready) after its manifests were applied; then it
+    /// fails with the reason and its Deployment and Service are removed, so a Triton that cannot start holds no GPU.
+    /// </summary>
+    public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 /// <summary>
@@ -49,6 +56,9 @@ public sealed class TritonOptions
 public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, IObjectStore objects, IHttpClientFactory http, ILogger<TritonDeployer> logger) : ITritonDeployer
 {
     public const string GpuResource = "nvidia.com/gpu";
+
+    /// <summary>The RBAC Role the platform's account needs in the serving namespace (named in permission errors).</summary>
+    private const string ServingRole = "aiplatform-serving-deployer, k8s/serving/role.yaml";
 
     public bool Configured => options.Enabled && client is not null;
 
@@ -68,18 +78,31 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
         }
 
         var (deployment, service) = BuildManifests(endpoint, options);
+        var step = $"create or update the Deployment {options.Namespace}/{deployment.Metadata.Name}";
+        var created = false;
         try
         {
-            await ReplaceOrCreateAsync(
+            created = await ReplaceOrCreateAsync(
                 () => k8s.AppsV1.ReplaceNamespacedDeploymentAsync(deployment, deployment.Metadata.Name, options.Namespace, cancellationToken: ct),
                 () => k8s.AppsV1.CreateNamespacedDeploymentAsync(deployment, options.Namespace, cancellationToken: ct));
+            step = $"create or update the Service {options.Namespace}/{service.Metadata.Name}";
             await ReplaceOrCreateAsync(
                 async () => { var existing = await k8s.CoreV1.ReadNamespacedServiceAsync(service.Metadata.Name, options.Namespace, cancellationToken: ct); service.Metadata.ResourceVersion = existing.Metadata.ResourceVersion; service.Spec.ClusterIP = existing.Spec.ClusterIP; return await k8s.CoreV1.ReplaceNamespacedServiceAsync(service, service.Metadata.Name, options.Namespace, cancellationToken: ct); },
                 () => k8s.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct));
         }
-        catch (HttpOperationException e)
+        catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"Kubernetes refused the deployment: {(int)e.Response.StatusCode} {e.Response.Content}", e);
+            var reason = KubernetesApiErrors.Describe(e, step, ServingRole);
+            if (created)
+            {
+                // A Deployment without its Service serves no one but would hold GPUs: the one just created goes again.
+                reason += await TryDeleteAsync(() => k8s.AppsV1.DeleteNamespacedDeploymentAsync(deployment.Metadata.Name, options.Namespace, cancellationToken: CancellationToken.None))
+                    ? " The Deployment created just before was removed."
+                    : " The Deployment created just before could not be removed.";
+            }
+
+            logger.LogWarning("Triton endpoint {Endpoint} not applied: {Reason}", endpoint.Name, reason);
+            throw new InvalidOperationException(reason, e);
         }
     }
 
@@ -93,7 +116,7 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
             using var model = await httpClient.GetAsync(new Uri(root, $"v2/models/{endpoint.Name}/versions/{endpoint.Version}/ready"), ct);
             return server.IsSuccessStatusCode && model.IsSuccessStatusCode;
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
             logger.LogDebug(e, "Triton of {Endpoint} not reachable yet", endpoint.Name);
             return false;
@@ -107,10 +130,10 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
     {
         if (client is not null)
         {
-            foreach (var delete in new Func<Task>[]
+            foreach (var (kind, delete) in new (string, Func<Task>)[]
             {
-                () => client.AppsV1.DeleteNamespacedDeploymentAsync(ResourceName(endpoint), options.Namespace, cancellationToken: ct),
-                () => client.CoreV1.DeleteNamespacedServiceAsync(ResourceName(endpoint), options.Namespace, cancellationToken: ct),
+                ("Deployment", () => client.AppsV1.DeleteNamespacedDeploymentAsync(ResourceName(endpoint), options.Namespace, cancellationToken: ct)),
+                ("Service", () => client.CoreV1.DeleteNamespacedServiceAsync(ResourceName(endpoint), options.Namespace, cancellationToken: ct)),
             })
             {
                 try
@@ -120,10 +143,76 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
                 catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
                 {
                 }
+                catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
+                {
+                    throw new InvalidOperationException(KubernetesApiErrors.Describe(e, $"delete the {kind} {options.Namespace}/{ResourceName(endpoint)}", ServingRole), e);
+                }
             }
         }
 
         await objects.DeleteAsync(ObjectKey.Create("serving", endpoint.Name, endpoint.Name, "config.pbtxt"), ct);
+    }
+
+    public TimeSpan ReadinessTimeout => options.ReadinessTimeout;
+
+    public async Task<string?> DescribePodsAsync(ServingEndpoint endpoint, CancellationToken ct)
+    {
+        if (client is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var pods = await client.CoreV1.ListNamespacedPodAsync(options.Namespace, labelSelector: $"aiplatform.io/endpoint={endpoint.Name}", cancellationToken: ct);
+            if (pods.Items.Count == 0)
+            {
+                return "no Triton pod exists (see the Deployment's events)";
+            }
+
+            return string.Join("; ", pods.Items.Take(3).Select(pod => $"pod {pod.Metadata.Name}: {PodState(pod)}"));
+        }
+        catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
+        {
+            logger.LogDebug(e, "Could not read the Triton pods of {Endpoint}", endpoint.Name);
+            return null;
+        }
+    }
+
+    /// <summary>Why a pod is not ready, in the words Kubernetes uses: a waiting reason, an unschedulable condition, or its phase.</summary>
+    private static string PodState(V1Pod pod)
+    {
+        var waiting = pod.Status?.ContainerStatuses?.Select(c => c.State?.Waiting).FirstOrDefault(w => w?.Reason is not null);
+        if (waiting is not null)
+        {
+            return Brief(waiting.Reason, waiting.Message);
+        }
+
+        if (pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False") is { } unscheduled)
+        {
+            return Brief(unscheduled.Reason ?? "Unschedulable", unscheduled.Message);
+        }
+
+        var terminated = pod.Status?.ContainerStatuses?.Select(c => c.LastState?.Terminated ?? c.State?.Terminated).FirstOrDefault(t => t is not null);
+        return terminated is not null ? Brief($"{pod.Status?.Phase ?? "Pending"}, last exit code {terminated.ExitCode}", terminated.Reason)
+            : $"{pod.Status?.Phase ?? "Pending"}, not ready";
+    }
+
+    private static string Brief(string reason, string? message) =>
+        string.IsNullOrWhiteSpace(message) ? reason : $"{reason} ({(message.Length > 200 ? message[..200] + "…" : message)})";
+
+    private async Task<bool> TryDeleteAsync(Func<Task> delete)
+    {
+        try
+        {
+            await delete();
+            return true;
+        }
+        catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e))
+        {
+            logger.LogWarning(e, "Could not remove a Triton Deployment after a failed apply");
+            return false;
+        }
     }
 
     public static string ResourceName(ServingEndpoint endpoint) => "triton-" + endpoint.Name;
@@ -240,15 +329,27 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
         var t => t,
     };
 
-    private static async Task ReplaceOrCreateAsync<T>(Func<Task<T>> replace, Func<Task<T>> create)
+    /// <summary>Replaces the object, or creates it when there is none; true when it was created. One created meanwhile (409, another node) is replaced.</summary>
+    private static async Task<bool> ReplaceOrCreateAsync<T>(Func<Task<T>> replace, Func<Task<T>> create)
     {
         try
         {
             await replace();
+            return false;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
+        }
+
+        try
+        {
             await create();
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            await replace();
+            return false;
         }
     }
 }

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Infrastructure.Training;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AiPlatform.Infrastructure.Tests.Training;
@@ -144,16 +146,211 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         capacity.ShouldBe(new GpuCapacity(3, 2, 12));
     }
 
+    [Fact]
+    public async Task Creating_the_job_refused_by_rbac_fails_the_run_naming_the_permission_and_deletes_the_secret_it_created()
+    {
+        var (backend, logs) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Fail("create jobs", 403);
+        var log = new ConcurrentQueue<string>();
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the refused run to fail"));
+
+        failure.Message.ShouldContain($"The platform is not allowed to create the Job aiplatform-training/{name}: permission denied (403 Forbidden)");
+        failure.Message.ShouldContain("cannot create resource \"jobs\" in API group \"batch\"", Case.Sensitive, "what the API server said");
+        failure.Message.ShouldContain("aiplatform-training-runner", Case.Sensitive, "the Role to fix");
+        failure.Message.ShouldContain("The run did not start.");
+        failure.Message.ShouldNotContain("{\"", Case.Sensitive, "a user reads a sentence, not the raw Status JSON");
+        _api.Created.ShouldBe([$"secrets/{name}"]);
+        _api.Deleted.ShouldContain($"secrets/{name}", "the Secret holding the run's token must not outlive the refused run");
+        _api.Requests.ShouldNotContain("get jobs/status");
+        NoToken(failure.Message, log, logs);
+    }
+
+    [Fact]
+    public async Task A_job_left_by_an_earlier_attempt_is_not_taken_over_the_run_fails_saying_so_and_the_objects_are_deleted()
+    {
+        var (backend, logs) = Backend();
+        var launch = Launch(new CustomSpec("torchrun train.py", Workers: 2));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: 0, log: "someone else's output\n");
+        _api.Fail("create jobs", 409);
+        var log = new ConcurrentQueue<string>();
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the clashing run to fail"));
+
+        failure.Message.ShouldContain($"The Job aiplatform-training/{name} of this run exists already in Kubernetes (409 AlreadyExists), left by an earlier attempt.");
+        failure.Message.ShouldContain("does not take it over");
+        failure.Message.ShouldContain("Submit the run again.");
+        _api.Requests.ShouldNotContain("get jobs/status", "the old Job's outcome is not this attempt's");
+        _api.Requests.ShouldNotContain("get pods/log");
+        log.ShouldNotContain("someone else's output");
+        _api.Deleted.ShouldBe([$"jobs/{name}", $"services/{name}", $"secrets/{name}"], ignoreOrder: true);
+        NoToken(failure.Message, log, logs);
+    }
+
+    [Fact]
+    public async Task A_server_error_on_create_fails_the_run_with_the_servers_words_and_leaves_nothing_behind()
+    {
+        var (backend, logs) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Fail("create secrets", 500);
+        var log = new ConcurrentQueue<string>();
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the run to fail"));
+
+        failure.Message.ShouldContain($"The Kubernetes API server failed to create the Secret aiplatform-training/{name} (500 InternalError).");
+        failure.Message.ShouldContain("etcdserver: request timed out");
+        failure.Message.ShouldContain("The run did not start.");
+        _api.Created.ShouldBeEmpty();
+        _api.Requests.ShouldNotContain("create jobs");
+        _api.Deleted.ShouldContain($"secrets/{name}", "a Secret the server may have stored before failing is deleted too");
+        NoToken(failure.Message, log, logs);
+    }
+
+    [Fact]
+    public async Task Server_errors_and_dropped_connections_while_following_are_ridden_out_and_the_exit_code_still_arrives()
+    {
+        var (backend, _) = Backend();
+        var launch = Launch(new CustomSpec("python crash.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: 3, log: "epoch 1\nTraceback\n", runningPolls: 3);
+        _api.Fail("get jobs/status", 500, times: 2);
+        _api.Drop("list pods", times: 1);
+        var log = new ConcurrentQueue<string>();
+
+        var exit = await Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the run to end after the API recovered");
+
+        exit.ShouldBe(3);
+        log.ShouldContain(l => l.StartsWith($"Could not reach the Kubernetes API server to read the state of the Job aiplatform-training/{name}", StringComparison.Ordinal) && l.Contains("Trying again for up to 5 minutes"));
+        log.ShouldContain("The Kubernetes API answers again.");
+        log.ShouldContain("Traceback");
+        _api.Requests.Count(r => r == "get jobs/status").ShouldBeGreaterThanOrEqualTo(5, "two failed reads, then running until the third good one");
+        _api.Deleted.ShouldContain($"jobs/{name}");
+    }
+
+    [Fact]
+    public async Task A_log_stream_that_breaks_off_mid_run_is_picked_up_again_without_losing_or_repeating_a_line()
+    {
+        var (backend, _) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        var lines = Enumerable.Range(1, 12).Select(i => $"line {i}").ToList();
+        _api.Script(name, exitCode: 0, log: string.Join('\n', lines) + "\n", runningPolls: 4);
+        _api.Drop("get pods/log", times: 1, afterLines: 3);
+        var log = new ConcurrentQueue<string>();
+
+        var exit = await Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the run whose log broke off to end");
+
+        exit.ShouldBe(0);
+        _api.Requests.Count(r => r == "get pods/log").ShouldBeGreaterThan(1, "the stream was opened again");
+        log.Where(l => l.StartsWith("line ", StringComparison.Ordinal)).ShouldBe(lines, "every line once, in order (two lines share each timestamp)");
+    }
+
+    [Fact]
+    public async Task An_api_that_keeps_failing_while_following_fails_the_run_clearly_instead_of_hanging()
+    {
+        var (backend, _) = Backend(tolerance: TimeSpan.FromMilliseconds(300));
+        var launch = Launch(new CustomSpec("sleep infinity"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: null, log: string.Empty);
+        _api.Fail("get jobs/status", 503);
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, _ => Task.CompletedTask, CancellationToken.None), "the run to give up on the failing API"));
+
+        failure.Message.ShouldContain("The Kubernetes API failed for more than 0.3 seconds while the run was running, so its outcome is unknown; its Job is deleted.");
+        failure.Message.ShouldContain("(503 ServiceUnavailable)");
+        _api.Deleted.ShouldContain($"jobs/{name}");
+    }
+
+    [Fact]
+    public async Task A_job_deleted_outside_the_platform_fails_the_run_saying_so()
+    {
+        var (backend, _) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: null, log: string.Empty);
+        _api.Fail("get jobs/status", 404);
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, _ => Task.CompletedTask, CancellationToken.None), "the run to notice its Job is gone"));
+
+        failure.Message.ShouldContain($"The Job aiplatform-training/{name} went away while the run was running (deleted outside the platform?).");
+        failure.Message.ShouldContain("(404 NotFound)");
+    }
+
+    [Theory]
+    [InlineData("2026-12-06T12:00:00.1Z first", "2026-12-06T12:00:00.100000000", "first")]
+    [InlineData("2026-12-06T12:00:00.09Z a b", "2026-12-06T12:00:00.090000000", "a b")]
+    [InlineData("2026-12-06T12:00:00Z", "2026-12-06T12:00:00.000000000", "")]
+    [InlineData("2026-12-06T12:00:00.123456789Z x", "2026-12-06T12:00:00.123456789", "x")]
+    [InlineData("no stamp here", null, "no stamp here")]
+    public void Log_timestamps_become_comparable_strings(string raw, string? stamp, string line) =>
+        KubernetesBackend.SplitTimestamp(raw).ShouldBe((stamp, line));
+
+    private (KubernetesBackend Backend, CapturingLoggerProvider Logs) Backend(TimeSpan? tolerance = null)
+    {
+        var logs = new CapturingLoggerProvider();
+        var options = new KubernetesTrainingOptions { PollInterval = TimeSpan.FromMilliseconds(50), ApiErrorTolerance = tolerance ?? TimeSpan.FromMinutes(5) };
+        return (new KubernetesBackend(_client, options, new LoggerFactory([logs]).CreateLogger<KubernetesBackend>()), logs);
+    }
+
+    private static Func<string, Task> Collect(ConcurrentQueue<string> log) => line =>
+    {
+        log.Enqueue(line);
+        return Task.CompletedTask;
+    };
+
+    /// <summary>The run's token appears nowhere a user or an operator reads: the reason, the run's log, the platform's log.</summary>
+    private static void NoToken(string reason, IEnumerable<string> log, CapturingLoggerProvider logs)
+    {
+        reason.ShouldNotContain("aip_secret_token");
+        log.ShouldNotContain(l => l.Contains("aip_secret_token"));
+        logs.Events.ShouldNotContain(e => e.ToString().Contains("aip_secret_token") || (e.Exception != null && e.Exception.ToString().Contains("aip_secret_token")));
+    }
+
+    /// <summary>Fails loudly, naming what it waited for, when the backend does not finish within a generous time.</summary>
+    private static async Task<T> Within<T>(Task<T> task, string what)
+    {
+        try
+        {
+            return await task.WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Still waiting after 2 minutes for {what}: the backend hangs.");
+        }
+    }
+
     private static CustomLaunch Launch(CustomSpec spec, TimeSpan? timeout = null) => new(
         Guid.NewGuid(), spec.Command, null, null, null, null,
         new Dictionary<string, string> { ["MLFLOW_TRACKING_URI"] = "http://platform:8080", ["MLFLOW_TRACKING_TOKEN"] = "aip_secret_token", ["MLFLOW_RUN_ID"] = "abc" },
         timeout, spec, spec.CodeKey is null ? null : "http://platform:8080/api/v1/training-runs/x/code", null);
 
-    /// <summary>Just enough of the API server: secrets, services, jobs (status after one poll), pods, logs, nodes.</summary>
+    /// <summary>
+    /// Just enough of the API server: secrets, services, jobs (status after some polls), pods, logs (with Kubernetes'
+    /// timestamps when asked), nodes; and failures on demand: a verb on a resource ("create jobs", "get jobs/status",
+    /// "list pods", "get pods/log") answered with a status code and a Kubernetes <c>Status</c> body, or its connection
+    /// dropped (before the answer, or for the log after some lines).
+    /// </summary>
     private sealed class FakeKubernetes : IAsyncDisposable
     {
-        private readonly ConcurrentDictionary<string, (int? ExitCode, string Log, int Polls)> _scripts = new();
+        private static readonly DateTime LogStart = new(2026, 12, 6, 12, 0, 0, DateTimeKind.Utc);
+        private readonly ConcurrentDictionary<string, (int? ExitCode, string Log, int Polls, int RunningPolls)> _scripts = new();
+        private readonly ConcurrentDictionary<string, Fault> _faults = new();
         private WebApplication? _app;
+
+        /// <summary>Every call as "verb resource[/subresource]", in order.</summary>
+        public ConcurrentQueue<string> Requests { get; } = new();
+
+        /// <summary>The next <paramref name="times"/> calls of <paramref name="call"/> fail with <paramref name="code"/> and a Kubernetes Status body.</summary>
+        public void Fail(string call, int code, int times = int.MaxValue) => _faults[call] = new Fault(code, null, times);
+
+        /// <summary>The next <paramref name="times"/> calls of <paramref name="call"/> lose their connection (after <paramref name="afterLines"/> lines of a log).</summary>
+        public void Drop(string call, int times, int afterLines = 0) => _faults[call] = new Fault(0, afterLines, times);
+
+        private sealed record Fault(int Code, int? AfterLines, int Times);
 
         public string Url { get; private set; } = string.Empty;
 
@@ -167,13 +364,38 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
 
         public ConcurrentDictionary<string, string> CreatedSecrets { get; } = new();
 
-        public void Script(string job, int? exitCode, string log) => _scripts[job] = (exitCode, log, 0);
+        /// <summary>The Job runs for <paramref name="runningPolls"/> reads of its status, then ends with the exit code (null: never).</summary>
+        public void Script(string job, int? exitCode, string log, int runningPolls = 1) => _scripts[job] = (exitCode, log, 0, runningPolls);
 
         public async Task StartAsync()
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             _app = builder.Build();
+            _app.Use(async (http, next) =>
+            {
+                var call = CallOf(http.Request);
+                Requests.Enqueue(call);
+                // A log cut off after some lines is the log handler's to do.
+                if ((_faults.TryGetValue(call, out var cut) && cut.AfterLines is > 0) || !TakeFault(call, out var fault))
+                {
+                    await next();
+                    return;
+                }
+
+                if (fault.AfterLines is not null)
+                {
+                    http.Abort();
+                    return;
+                }
+
+                http.Request.EnableBuffering();
+                var name = http.Request.Method == "POST" && http.Request.ContentLength > 0
+                    ? (await JsonDocument.ParseAsync(http.Request.Body)).RootElement.GetProperty("metadata").GetProperty("name").GetString()
+                    : http.Request.Path.Value!.Split('/')[^1];
+                http.Response.StatusCode = fault.Code;
+                await http.Response.WriteAsJsonAsync(StatusBody(call, fault.Code, name!));
+            });
             _app.MapPost("/api/v1/namespaces/{ns}/secrets", async (HttpContext http) =>
             {
                 var secret = await JsonDocument.ParseAsync(http.Request.Body);
@@ -196,16 +418,16 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
             });
             _app.MapGet("/apis/batch/v1/namespaces/{ns}/jobs/{name}/status", (string name) =>
             {
-                var (exit, log, polls) = _scripts[name];
-                _scripts[name] = (exit, log, polls + 1);
-                var status = polls < 1 || exit is null ? new V1JobStatus { Active = 1 } : exit == 0 ? new V1JobStatus { Succeeded = 1 } : new V1JobStatus { Failed = 1 };
+                var (exit, log, polls, running) = _scripts[name];
+                _scripts[name] = (exit, log, polls + 1, running);
+                var status = polls < running || exit is null ? new V1JobStatus { Active = 1 } : exit == 0 ? new V1JobStatus { Succeeded = 1 } : new V1JobStatus { Failed = 1 };
                 return Json(new V1Job { ApiVersion = "batch/v1", Kind = "Job", Metadata = new V1ObjectMeta { Name = name }, Status = status });
             });
             _app.MapGet("/api/v1/namespaces/{ns}/pods", (HttpContext http) =>
             {
                 var name = http.Request.Query["labelSelector"].ToString()["job-name=".Length..];
-                var (exit, _, polls) = _scripts.GetValueOrDefault(name);
-                var phase = polls < 1 || exit is null ? "Running" : exit == 0 ? "Succeeded" : "Failed";
+                var (exit, _, polls, running) = _scripts.GetValueOrDefault(name);
+                var phase = polls < running || exit is null ? "Running" : exit == 0 ? "Succeeded" : "Failed";
                 var pod = new V1Pod
                 {
                     Metadata = new V1ObjectMeta { Name = name + "-x1", Labels = new Dictionary<string, string> { ["job-name"] = name } },
@@ -217,7 +439,25 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
                 };
                 return Json(new V1PodList { ApiVersion = "v1", Kind = "PodList", Items = [pod], Metadata = new V1ListMeta() });
             });
-            _app.MapGet("/api/v1/namespaces/{ns}/pods/{pod}/log", (string pod) => Results.Text(_scripts.GetValueOrDefault(pod[..^3]).Log, "text/plain"));
+            _app.MapGet("/api/v1/namespaces/{ns}/pods/{pod}/log", async (string pod, HttpContext http) =>
+            {
+                // Two lines share each timestamp, and Go's RFC 3339 drops trailing zeros (".09Z" comes before ".1Z").
+                var timestamps = http.Request.Query["timestamps"] == "true";
+                var lines = _scripts.GetValueOrDefault(pod[..^3]).Log.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .Select((line, i) => timestamps ? $"{LogStart.AddMilliseconds(i / 2 * 10):yyyy-MM-dd'T'HH:mm:ss.FFFFFFF}Z {line}" : line).ToList();
+                var cut = TakeFault("get pods/log", out var fault) ? fault.AfterLines : null;
+                http.Response.ContentType = "text/plain";
+                foreach (var line in lines.Take(cut ?? lines.Count))
+                {
+                    await http.Response.WriteAsync(line + "\n");
+                }
+
+                await http.Response.Body.FlushAsync();
+                if (cut is not null)
+                {
+                    http.Abort();
+                }
+            });
             _app.MapDelete("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string name) => { DeletedBag.Add("jobs/" + name); return Json(new V1Status { Status = "Success" }); });
             _app.MapDelete("/api/v1/namespaces/{ns}/secrets/{name}", (string name) => { DeletedBag.Add("secrets/" + name); return Json(new V1Status { Status = "Success" }); });
             _app.MapDelete("/api/v1/namespaces/{ns}/services/{name}", (string name) => { DeletedBag.Add("services/" + name); return Json(new V1Status { Status = "Success" }); });
@@ -242,6 +482,48 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = name },
             Status = new V1NodeStatus { Allocatable = gpus is null ? new Dictionary<string, ResourceQuantity> { ["cpu"] = new("8") } : new Dictionary<string, ResourceQuantity> { ["cpu"] = new("32"), ["nvidia.com/gpu"] = new(gpus) } },
         };
+
+        private bool TakeFault(string call, out Fault fault)
+        {
+            while (_faults.TryGetValue(call, out var found) && found.Times > 0)
+            {
+                if (_faults.TryUpdate(call, found with { Times = found.Times == int.MaxValue ? int.MaxValue : found.Times - 1 }, found))
+                {
+                    fault = found;
+                    return true;
+                }
+            }
+
+            fault = default!;
+            return false;
+        }
+
+        /// <summary>"create jobs", "get jobs/status", "list pods", "get pods/log", "delete secrets", "list nodes".</summary>
+        private static string CallOf(HttpRequest request)
+        {
+            var segments = request.Path.Value!.Trim('/').Split('/');
+            var at = Array.IndexOf(segments, "namespaces");
+            var rest = at >= 0 ? segments[(at + 2)..] : segments[^1..];
+            var verb = request.Method switch { "POST" => "create", "PUT" => "update", "DELETE" => "delete", _ => rest.Length == 1 ? "list" : "get" };
+            return $"{verb} {rest[0]}{(rest.Length > 2 ? "/" + rest[2] : string.Empty)}";
+        }
+
+        /// <summary>The <c>Status</c> object the API server answers a refused call with, in its words.</summary>
+        private static object StatusBody(string call, int code, string name)
+        {
+            var verb = call.Split(' ')[0];
+            var resource = call.Split(' ')[1].Split('/')[0];
+            var group = resource == "jobs" ? "batch" : string.Empty;
+            var (reason, message) = code switch
+            {
+                403 => ("Forbidden", $"{resource}{(group.Length > 0 ? "." + group : string.Empty)} is forbidden: User \"system:serviceaccount:aiplatform:aiplatform-web\" cannot {verb} resource \"{resource}\" in API group \"{group}\" in the namespace \"aiplatform-training\""),
+                404 => ("NotFound", $"{resource} \"{name}\" not found"),
+                409 => ("AlreadyExists", $"{resource} \"{name}\" already exists"),
+                500 => ("InternalError", "Internal error occurred: etcdserver: request timed out"),
+                _ => ("ServiceUnavailable", "the server is currently unable to handle the request"),
+            };
+            return new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message, reason, details = new { name, kind = resource }, code };
+        }
 
         private static IResult Json(object value) => Results.Text(KubernetesJson.Serialize(value), "application/json");
 
