@@ -100,6 +100,11 @@ public static class DependencyInjection
         var kubernetes = configuration.GetSection("Training:Kubernetes").Get<Training.KubernetesTrainingOptions>() ?? new Training.KubernetesTrainingOptions();
         if (kubernetes.Enabled)
         {
+            if (kubernetes.ApiErrorTolerance < TimeSpan.Zero)
+            {
+                throw new InvalidOperationException("Training:Kubernetes:ApiErrorTolerance must not be negative.");
+            }
+
             services.AddSingleton(kubernetes);
             services.AddSingleton<k8s.IKubernetes>(_ => new k8s.Kubernetes(
                 !string.IsNullOrWhiteSpace(kubernetes.Host) ? new k8s.KubernetesClientConfiguration { Host = kubernetes.Host }
@@ -136,6 +141,11 @@ public static class DependencyInjection
         services.AddHostedService<Serving.ServingReconciler>();
         services.AddHttpClient(nameof(Serving.TritonDeployer), c => c.Timeout = TimeSpan.FromSeconds(5));
         var triton = configuration.GetSection("Serving:Kubernetes").Get<Serving.TritonOptions>() ?? new Serving.TritonOptions();
+        if (triton.Enabled && triton.ReadinessTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Serving:Kubernetes:ReadinessTimeout must be positive.");
+        }
+
         services.AddSingleton(triton);
         services.AddSingleton<Core.Serving.ITritonDeployer>(sp => new Serving.TritonDeployer(
             triton.Enabled
