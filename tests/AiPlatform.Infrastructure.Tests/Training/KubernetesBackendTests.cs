@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Infrastructure.Training;
 using k8s;
 using k8s.Models;
@@ -117,8 +118,11 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         var endless = Launch(new CustomSpec("sleep infinity"));
         var name = KubernetesBackend.NameOf(endless.RunId);
         _api.Script(name, exitCode: null, log: string.Empty);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
-        await Should.ThrowAsync<OperationCanceledException>(() => backend.RunAsync(endless, _ => Task.CompletedTask, cancel.Token));
+        using var cancel = new CancellationTokenSource();
+        var running = backend.RunAsync(endless, _ => Task.CompletedTask, cancel.Token);
+        await Eventually.UntilAsync(() => _api.Created.Contains($"jobs/{name}"), "the endless run's Kubernetes job to be created");
+        await cancel.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => running);
         _api.Deleted.ShouldContain($"jobs/{name}");
     }
 
