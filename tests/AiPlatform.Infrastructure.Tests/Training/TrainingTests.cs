@@ -212,12 +212,22 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         async Task<IReadOnlyList<double>> CpuAsync() =>
             [.. (await tracking.GetMetricHistoryAsync(trackingRunId, "system/cpu_utilization_percentage", 0, 1000, None)).Select(m => m.Value)];
 
-        // An idle tree measures ~0 %; a busy loop in the child well above 10 % even on a crowded machine.
-        await WaitUntilAsync(async () => await CpuAsync() is { Count: >= 3 } cpu && cpu.Max() > 10,
-            "three CPU samples of the run, one of them above 10 % (the child's busy loop)");
-        await WaitUntilAsync(() => Task.FromResult(FindInWorkFolders(busy) is not null), $"the run's work folder (with {busy}) under {WorkFoldersRoot}");
-        var workFolder = Path.GetDirectoryName(FindInWorkFolders(busy))!;
-        await File.WriteAllTextAsync(Path.Combine(workFolder, "stop"), string.Empty);
+        try
+        {
+            // An idle tree measures ~0 %; a busy loop in the child well above 10 % even on a crowded machine.
+            await WaitUntilAsync(async () => await CpuAsync() is { Count: >= 3 } cpu && cpu.Max() > 10,
+                "three CPU samples of the run, one of them above 10 % (the child's busy loop)");
+        }
+        finally
+        {
+            // The busy loop runs, so its work folder (where the command touched its name) exists: tell it to stop there,
+            // also when the wait failed.
+            if (FindInWorkFolders(busy) is { } started)
+            {
+                await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(started)!, "stop"), string.Empty);
+            }
+        }
+
         await job;
 
         var done = (await Training.GetAsync(run.Id, None)).Run;
