@@ -25,9 +25,6 @@ public interface IJobStore
     /// <summary>Refreshes the heartbeat of a job Running under <paramref name="incarnation"/>; false when it no longer is (another node settled it).</summary>
     Task<bool> HeartbeatAsync(Guid id, Guid incarnation, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Moves a non-terminal job to a terminal status; false when it had already ended.</summary>
-    Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct);
-
     /// <summary>
     /// The runner's own completion: only while the job is still Running under the claim this runner made (its
     /// <paramref name="incarnation"/> and <paramref name="attempt"/>), so a runner whose job another node settled and

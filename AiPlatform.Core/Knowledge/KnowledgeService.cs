@@ -338,12 +338,12 @@ public sealed class KnowledgeService(
         kb.RelevanceThreshold = input.RelevanceThreshold ?? kb.RelevanceThreshold;
         if (kb.ChunkSize is < 100 or > 8000)
         {
-            throw new ValidationException("chunkSize", "A chunk has 100 to 8,000 characters.");
+            throw new ValidationException("chunkSize", "A chunk has 100 to 8,000 characters.") { MessageKey = "Error.KbChunkSize" };
         }
 
         if (kb.ChunkOverlap < 0 || kb.ChunkOverlap > kb.ChunkSize / 2)
         {
-            throw new ValidationException("chunkOverlap", "The overlap is 0 to half the chunk size.");
+            throw new ValidationException("chunkOverlap", "The overlap is 0 to half the chunk size.") { MessageKey = "Error.KbChunkOverlap" };
         }
 
         if (kb.RelevanceThreshold is < 0 or > 1)

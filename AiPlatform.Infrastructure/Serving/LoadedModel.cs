@@ -16,14 +16,16 @@ internal sealed class LoadedModel
     private readonly ServedModel _key;
     private readonly ServingMetrics _metrics;
     private readonly RuntimeSettings _settings;
+    private readonly TimeProvider _time;
     private readonly Channel<Pending>? _queue;
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _references = 1;
     private int _retired;
 
-    private LoadedModel(ServedModel key, InferenceSession session, RuntimeSettings settings, ServingMetrics metrics)
+    private LoadedModel(ServedModel key, InferenceSession session, RuntimeSettings settings, ServingMetrics metrics, TimeProvider time)
     {
         _key = key;
+        _time = time;
         _session = session;
         _settings = settings;
         _metrics = metrics;
@@ -45,7 +47,7 @@ internal sealed class LoadedModel
 
     public bool BatchingOn { get; }
 
-    public static LoadedModel Create(ServedModel key, string file, RuntimeSettings settings, ServingMetrics metrics)
+    public static LoadedModel Create(ServedModel key, string file, RuntimeSettings settings, ServingMetrics metrics, TimeProvider time)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
         if (settings.Threads > 0)
@@ -63,7 +65,7 @@ internal sealed class LoadedModel
             throw new InvalidOperationException($"ONNX Runtime could not load the model: {e.Message}", e);
         }
 
-        var model = new LoadedModel(key, session, settings, metrics);
+        var model = new LoadedModel(key, session, settings, metrics, time);
         try
         {
             // Warm-up: the first call allocates and plans; a model that cannot run fails here, before it is Ready.
@@ -183,7 +185,7 @@ internal sealed class LoadedModel
             batch.Clear();
             batch.Add(first);
             var rows = first.Rows;
-            var deadline = DateTime.UtcNow + _settings.MaxQueueDelay;
+            var deadline = _time.GetUtcNow() + _settings.MaxQueueDelay;
             while (rows < _settings.MaxBatchSize)
             {
                 if (reader.TryPeek(out var next))
@@ -199,8 +201,8 @@ internal sealed class LoadedModel
                     continue;
                 }
 
-                var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || !await WaitForMoreAsync(reader, left))
+                var left = deadline - _time.GetUtcNow();
+                if (left <= TimeSpan.Zero || !await WaitForMoreAsync(reader, left, _time))
                 {
                     break;
                 }
@@ -210,9 +212,9 @@ internal sealed class LoadedModel
         }
     }
 
-    private static async Task<bool> WaitForMoreAsync(ChannelReader<Pending> reader, TimeSpan left)
+    private static async Task<bool> WaitForMoreAsync(ChannelReader<Pending> reader, TimeSpan left, TimeProvider time)
     {
-        using var timeout = new CancellationTokenSource(left);
+        using var timeout = new CancellationTokenSource(left, time);
         try
         {
             return await reader.WaitToReadAsync(timeout.Token);

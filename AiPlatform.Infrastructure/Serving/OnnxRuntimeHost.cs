@@ -14,7 +14,8 @@ namespace AiPlatform.Infrastructure.Serving;
 /// concurrent requests wait up to the queue delay and run as one call. A replaced or unloaded model is disposed only
 /// after the requests holding it have finished.
 /// </summary>
-public sealed class OnnxRuntimeHost(ServingMetrics metrics, ILogger<OnnxRuntimeHost> logger) : IInferenceRuntime, IDisposable
+/// <param name="time">The clock of the batching window (a test holds it still to make batching deterministic).</param>
+public sealed class OnnxRuntimeHost(ServingMetrics metrics, TimeProvider time, ILogger<OnnxRuntimeHost> logger) : IInferenceRuntime, IDisposable
 {
     private readonly ConcurrentDictionary<ServedModel, LoadedModel> _models = new();
 
@@ -22,7 +23,7 @@ public sealed class OnnxRuntimeHost(ServingMetrics metrics, ILogger<OnnxRuntimeH
 
     public async Task LoadAsync(ServedModel key, string modelFile, RuntimeSettings settings, CancellationToken ct)
     {
-        var model = await Task.Run(() => LoadedModel.Create(key, modelFile, settings, metrics), ct);
+        var model = await Task.Run(() => LoadedModel.Create(key, modelFile, settings, metrics, time), ct);
         if (_models.TryGetValue(key, out var current) && ReferenceEquals(current, model))
         {
             return;

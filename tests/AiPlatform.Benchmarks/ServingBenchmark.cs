@@ -164,7 +164,7 @@ public static class ServingBenchmark
         var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".onnx");
         await File.WriteAllBytesAsync(file, onnx);
         using var metrics = new AiPlatform.Core.Serving.ServingMetrics(new MeterFactory(), TimeProvider.System);
-        using var runtime = new AiPlatform.Infrastructure.Serving.OnnxRuntimeHost(metrics, Microsoft.Extensions.Logging.Abstractions.NullLogger<AiPlatform.Infrastructure.Serving.OnnxRuntimeHost>.Instance);
+        using var runtime = new AiPlatform.Infrastructure.Serving.OnnxRuntimeHost(metrics, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AiPlatform.Infrastructure.Serving.OnnxRuntimeHost>.Instance);
         var key = new AiPlatform.Core.Serving.ServedModel("bench", 1);
         await runtime.LoadAsync(key, file, new AiPlatform.Core.Serving.RuntimeSettings(0, batching ? 64 : 0, TimeSpan.FromMilliseconds(1)), default);
         File.Delete(file);

@@ -26,6 +26,8 @@ public class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Playwright's 5 s default for Expect(...) is lost to a loaded two-core CI machine; a real failure still fails, later.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _app = new AppFactory(_data, ConfigureApp);
         _app.UseKestrel(0);
         _app.StartServer();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -32,15 +33,9 @@ public sealed class ServingJourneyTests(BrowserFixture fixture) : IClassFixture<
             datasetId = dataset.GetProperty("id").GetGuid(),
             datasetVersionId = versionId,
         });
-        JsonElement detail;
-        var polls = 0;
-        do
-        {
-            await Task.Delay(200);
-            detail = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/training-runs/{run.GetProperty("id").GetGuid()}")).RootElement.GetProperty("run");
-        }
-        while (detail.GetProperty("status").GetString() is "Queued" or "Running" && ++polls < 300);
-        detail.GetProperty("status").GetString().ShouldBe("Succeeded");
+        // Wait for the run's final state (Queued, Starting and Running are all on the way there), failing loudly.
+        var detail = await WaitForFinalStateAsync(api, run.GetProperty("id").GetGuid(), TimeSpan.FromMinutes(3));
+        detail.GetProperty("status").GetString().ShouldBe("Succeeded", detail.TryGetProperty("error", out var error) ? error.ToString() : null);
         var model = (await PostAsync(api, "/api/v1/models", new { name = "churn" })).GetProperty("model").GetProperty("id").GetGuid();
         for (var i = 0; i < 2; i++)
         {
@@ -98,6 +93,27 @@ public sealed class ServingJourneyTests(BrowserFixture fixture) : IClassFixture<
         await Assertions.Expect(page.Locator("[data-testid=canary-chip]")).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=endpoint-history]")).ToContainTextAsync("Rolled back");
+    }
+
+    /// <summary>Polls the training run until it has ended; throws with its last state when it has not within <paramref name="timeout"/>.</summary>
+    private static async Task<JsonElement> WaitForFinalStateAsync(HttpClient api, Guid runId, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var detail = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/training-runs/{runId}")).RootElement.GetProperty("run").Clone();
+            if (detail.GetProperty("status").GetString() is "Succeeded" or "Failed" or "Cancelled")
+            {
+                return detail;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Waited {timeout.TotalSeconds:0} s for training run {runId} to end; it is still {detail.GetProperty("status").GetString()}.");
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     private static async Task<JsonElement> PostAsync(HttpClient api, string path, object body)

@@ -95,21 +95,6 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), ct) == 1;
     }
 
-    public async Task<bool> CompleteAsync(Guid id, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct)
-    {
-        if (!status.IsTerminal())
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "A job can only be completed with a terminal status.");
-        }
-
-        var text = error is { Length: > 4000 } ? error[..4000] : error;
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Jobs.Where(j => j.Id == id && Unfinished.Contains(j.Status))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, status)
-                .SetProperty(j => j.Error, text)
-                .SetProperty(j => j.FinishedAt, now), ct) == 1;
-    }
-
     public async Task<bool> CompleteClaimAsync(Guid id, Guid incarnation, int attempt, JobStatus status, string? error, DateTimeOffset now, CancellationToken ct)
     {
         if (!status.IsTerminal())

@@ -283,20 +283,8 @@ public abstract class JobLifecycleTests<TFixture>(TFixture fixture) : IClassFixt
         HeartbeatAt = status == JobStatus.Running ? now.AddHours(-1) : null,
     };
 
-    private async Task WaitForAsync(Guid id, JobStatus status)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            if ((await Jobs.GetAsync(id, None)).Status == status)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"Job {id} never reached {status}.");
-    }
+    private Task WaitForAsync(Guid id, JobStatus status) =>
+        Eventually.UntilAsync(async () => (await Jobs.GetAsync(id, None)).Status == status, $"job {id} to reach {status}");
 }
 
 public sealed class SqliteJobLifecycleTests(SqliteServicesFixture fixture) : JobLifecycleTests<SqliteServicesFixture>(fixture);

@@ -23,6 +23,17 @@ public sealed class FileSystemObjectStoreTests : ObjectStoreContractTests, IDisp
     }
 
     [Fact]
+    public async Task Health_check_fails_when_the_store_cannot_write()
+    {
+        // The staging folder replaced by a file: the probe write fails (root ignores permissions, so break the path).
+        var staging = Path.Combine(_root, ObjectStoreExtensions.StagingPrefix);
+        Directory.Delete(staging, recursive: true);
+        await File.WriteAllTextAsync(staging, "not a folder");
+
+        await Should.ThrowAsync<IOException>(() => Store.CheckHealthAsync(None));
+    }
+
+    [Fact]
     public async Task Streaming_a_large_object_does_not_buffer_it_in_memory()
     {
         const long size = 512L * 1024 * 1024;

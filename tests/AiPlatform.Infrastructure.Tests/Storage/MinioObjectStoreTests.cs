@@ -2,6 +2,7 @@ using AiPlatform.Core.Storage;
 using AiPlatform.Infrastructure.Storage;
 using AiPlatform.Infrastructure.Tests.Builders;
 using Minio;
+using Minio.Exceptions;
 
 namespace AiPlatform.Infrastructure.Tests.Storage;
 
@@ -22,7 +23,10 @@ public sealed class MinioObjectStoreTests : ObjectStoreContractTests, IDisposabl
     {
         var store = Create("not-the-secret");
 
-        await Should.ThrowAsync<Exception>(() => store.CheckHealthAsync(None));
+        // Refused by the server (not a connection or DNS failure), and the message does not echo the secret.
+        var refused = await Should.ThrowAsync<AccessDeniedException>(() => store.CheckHealthAsync(None));
+        refused.Message.ShouldContain("Access denied");
+        refused.Message.ShouldNotContain("not-the-secret");
     }
 
     [Fact]

@@ -135,7 +135,27 @@ public abstract class ObjectStoreContractTests
     }
 
     [Fact]
-    public async Task Health_check_passes_on_a_working_store() => await Store.CheckHealthAsync(None);
+    public async Task Health_check_passes_on_a_working_store_and_leaves_nothing_behind()
+    {
+        await Store.PutAsync(ObjectKey.Create(Area, "before-health.txt"), new MemoryStream([1]), 1, null, None);
+        var before = await KeysAsync();
+
+        await Should.NotThrowAsync(() => Store.CheckHealthAsync(None));
+
+        (await KeysAsync()).ShouldBe(before, ignoreOrder: true, "the health check's probe write must not stay in the store");
+        before.ShouldContain($"{Area}/before-health.txt");
+    }
+
+    private async Task<List<string>> KeysAsync()
+    {
+        var keys = new List<string>();
+        await foreach (var item in Store.ListAsync(string.Empty, None))
+        {
+            keys.Add(item.Key.Value);
+        }
+
+        return keys;
+    }
 
     protected sealed class NonSeekableStream(Stream inner) : Stream
     {

@@ -119,8 +119,11 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         var endless = Launch(new CustomSpec("sleep infinity"));
         var name = KubernetesBackend.NameOf(endless.RunId);
         _api.Script(name, exitCode: null, log: string.Empty);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
-        await Should.ThrowAsync<OperationCanceledException>(() => backend.RunAsync(endless, _ => Task.CompletedTask, cancel.Token));
+        using var cancel = new CancellationTokenSource();
+        var running = backend.RunAsync(endless, _ => Task.CompletedTask, cancel.Token);
+        await Eventually.UntilAsync(() => _api.Created.Contains($"jobs/{name}"), "the endless run's Kubernetes job to be created");
+        await cancel.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => running);
         _api.Deleted.ShouldContain($"jobs/{name}");
     }
 

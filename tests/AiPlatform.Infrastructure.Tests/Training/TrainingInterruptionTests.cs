@@ -61,7 +61,7 @@ public sealed class TrainingShutdownTests(SqliteServicesFixture fixture) : Train
         var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId!.Value;
         using var shutdown = new CancellationTokenSource();
         var running = Fixture.Get<JobRunner>().RunAsync(jobId, shutdown.Token);
-        await WaitUntilAsync(async () => (await Training.GetAsync(run.Id, None)).Run.Status == TrainingStatus.Running);
+        await WaitUntilAsync(async () => (await Training.GetAsync(run.Id, None)).Run.Status == TrainingStatus.Running, "the run to be Running");
         (await Training.GetAsync(run.Id, None)).Run.Status.ShouldBe(TrainingStatus.Running);
 
         await shutdown.CancelAsync();
@@ -84,7 +84,7 @@ public sealed class TrainingShutdownTests(SqliteServicesFixture fixture) : Train
         var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "paused", TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null), None);
         var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId!.Value;
         var runner = Fixture.Get<JobRunner>().RunAsync(jobId, None);
-        await WaitUntilAsync(async () => (await Training.GetAsync(run.Id, None)).Run.Status == TrainingStatus.Running);
+        await WaitUntilAsync(async () => (await Training.GetAsync(run.Id, None)).Run.Status == TrainingStatus.Running, "the run to be Running");
         var store = Fixture.Get<IJobStore>();
         var claimed = await store.FindAsync(jobId, None);
 

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
@@ -117,10 +120,22 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, dataset, version) = await SetupAsync(MulticlassCsv(10));
         var code = await UploadZipAsync(("train.sh", "echo \"run=$MLFLOW_RUN_ID token=${MLFLOW_TRACKING_TOKEN%%_*}_ uri=$MLFLOW_TRACKING_URI\"\nhead -1 \"$AIP_DATASET_PATH\"\necho \"secret=$SECRET_FROM_PARENT\"\n"));
-        Environment.SetEnvironmentVariable("SECRET_FROM_PARENT", "leaked");
         var ok = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "shell", TrainingKind.Custom, null,
             new CustomSpec("sh train.sh", CodeKey: code, Environment: new Dictionary<string, string> { ["EPOCHS"] = "3" }), dataset.Id, version.Id), None);
-        var log = await RunJobAsync(ok);
+
+        // The platform's own environment holds a secret while the run starts; restored after, so no other test sees it.
+        var previous = Environment.GetEnvironmentVariable("SECRET_FROM_PARENT");
+        Environment.SetEnvironmentVariable("SECRET_FROM_PARENT", "leaked");
+        string log;
+        try
+        {
+            log = await RunJobAsync(ok);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SECRET_FROM_PARENT", previous);
+        }
+
         var done = (await Training.GetAsync(ok.Id, None)).Run;
         done.Status.ShouldBe(TrainingStatus.Succeeded, done.Error);
         done.ExitCode.ShouldBe(0);
@@ -185,17 +200,42 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         settings.TrackingUri = "http://127.0.0.1:1";
         settings.ResourceSampleInterval = TimeSpan.FromMilliseconds(200);
         var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
+
+        // The child burns CPU until the test has seen it measured, so the check does not depend on how much CPU a loaded
+        // machine happens to give it in a fixed time (it stops by itself after five minutes if the test never says so).
+        var busy = "busy-" + Guid.NewGuid().ToString("N");
         var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "busy", TrainingKind.Custom, null,
-            new CustomSpec("python3 -c \"import time\nend = time.time() + 1.5\nwhile time.time() < end: pass\""), null, null), None);
-        await RunJobAsync(run);
+            new CustomSpec($"touch {busy}; python3 -c \"import os, time\nend = time.time() + 300\nwhile time.time() < end and not os.path.exists('stop'):\n    for _ in range(10000): pass\""), null, null), None);
+        var job = RunJobAsync(run);
+        var tracking = Fixture.Get<TrackingService>();
+        var trackingRunId = (await Training.GetAsync(run.Id, None)).Run.TrackingRunId;
+        async Task<IReadOnlyList<double>> CpuAsync() =>
+            [.. (await tracking.GetMetricHistoryAsync(trackingRunId, "system/cpu_utilization_percentage", 0, 1000, None)).Select(m => m.Value)];
+
+        try
+        {
+            // An idle tree measures ~0 %; a busy loop in the child well above 10 % even on a crowded machine.
+            await WaitUntilAsync(async () => await CpuAsync() is { Count: >= 3 } cpu && cpu.Max() > 10,
+                "three CPU samples of the run, one of them above 10 % (the child's busy loop)");
+        }
+        finally
+        {
+            // The busy loop runs, so its work folder (where the command touched its name) exists: tell it to stop there,
+            // also when the wait failed.
+            if (FindInWorkFolders(busy) is { } started)
+            {
+                await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(started)!, "stop"), string.Empty);
+            }
+        }
+
+        await job;
 
         var done = (await Training.GetAsync(run.Id, None)).Run;
         done.Status.ShouldBe(TrainingStatus.Succeeded, done.Error);
-        var tracking = Fixture.Get<TrackingService>();
-        var cpu = await tracking.GetMetricHistoryAsync(done.TrackingRunId, "system/cpu_utilization_percentage", 0, 100, None);
-        cpu.Count.ShouldBeGreaterThanOrEqualTo(3);
-        cpu.Max(m => m.Value).ShouldBeGreaterThan(30, "a busy loop uses a good part of a core, in its child process");
-        (await tracking.GetMetricHistoryAsync(done.TrackingRunId, "system/memory_usage_megabytes", 0, 100, None)).Max(m => m.Value).ShouldBeGreaterThan(1);
+        (await CpuAsync()).ShouldAllBe(c => c >= 0 && c <= 100 * Environment.ProcessorCount + 10, "a percentage of the machine's cores");
+        var memory = await tracking.GetMetricHistoryAsync(done.TrackingRunId, "system/memory_usage_megabytes", 0, 1000, None);
+        memory.ShouldNotBeEmpty();
+        memory.Max(m => m.Value).ShouldBeGreaterThan(1, "python's resident memory alone is several megabytes");
     }
 
     [Fact]
@@ -207,13 +247,16 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         var started = (await Training.GetAsync(run.Id, None)).Run;
         started.JobId.ShouldNotBeNull();
 
-        // What JobRecovery does at start for a job that was running when the process died.
-        await Fixture.Get<IJobStore>().CompleteAsync(started.JobId!.Value, JobStatus.Failed, "Interrupted by a platform restart.", DateTimeOffset.UtcNow, None);
+        // A node claimed the job and died with it; what JobRecovery then does (training runs are not restarted: failed).
+        var store = Fixture.Get<IJobStore>();
+        (await store.TryStartAsync(started.JobId!.Value, new JobNode("node-dead", Guid.NewGuid()), DateTimeOffset.UtcNow, None)).ShouldBeTrue();
+        var claimed = (await store.FindAsync(started.JobId.Value, None))!;
+        (await store.SettleInterruptedAsync(claimed, requeue: false, JobRecovery.InterruptedError, null, DateTimeOffset.UtcNow, None)).ShouldBe(JobSettlement.Failed);
         await Fixture.Get<TrainingQueue>().PumpAsync(None);
 
         var settled = (await Training.GetAsync(run.Id, None)).Run;
         settled.Status.ShouldBe(TrainingStatus.Failed);
-        settled.Error!.ShouldContain("Interrupted");
+        settled.Error.ShouldBe(JobRecovery.InterruptedError);
 
         var retry = await Training.RetryAsync(run.Id, None);
         retry.ClonedFromId.ShouldBe(run.Id);
@@ -243,15 +286,24 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
 /// <summary>Queues: slots per backend, priority order, queue position, cancelling queued and running runs.</summary>
 public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : TrainingTestBase(fixture), IClassFixture<SqliteServicesFixture>
 {
+    /// <summary>How long the slow command sleeps before it would report "finished": well past the time a cancel takes.</summary>
+    private const int SlowSeconds = 5;
+
     [Fact]
     public async Task Cancelling_a_running_command_kills_it_and_a_queued_run_waits_for_a_free_slot_by_priority()
     {
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
-        var marker = Path.Combine(Path.GetTempPath(), "aip-kill-" + Guid.NewGuid().ToString("N"));
         Fixture.Get<TrainingQueue>().MaxConcurrency(TrainingBackendKind.Local).ShouldBe(2);
+
+        // The sandbox has its own /tmp and PID namespace but shares the network: the command reports over loopback TCP,
+        // "started" once its sleep runs in the background, and "finished" if it ever gets past that sleep.
+        using var signals = new SignalListener();
+        var token = "aip-kill-" + Guid.NewGuid().ToString("N");
+        string Say(string word) => $"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {signals.Port})).sendall(b'{word}')\"";
         var probe = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "probe", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
-        var slow = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "slow", TrainingKind.Custom, null, new CustomSpec($"sleep 30; touch {marker}"), null, null), None);
+        var slow = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "slow", TrainingKind.Custom, null,
+            new CustomSpec($": {token}; sleep {SlowSeconds} & child=$!; {Say("started")}; wait $child; {Say("finished")}"), null, null), None);
         (await Training.GetAsync(slow.Id, None)).Run.Status.ShouldBe(TrainingStatus.Starting, "two slots: the probe and this run start");
         var low = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "low", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 1), None);
         var urgent = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "high", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 9), None);
@@ -261,8 +313,10 @@ public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : Training
         (await Training.GetAsync(low.Id, None)).QueuePosition.ShouldBe(2);
 
         var running = RunJobAsync(slow);
-        await WaitUntilAsync(async () => (await Training.GetAsync(slow.Id, None)).Run.Status == TrainingStatus.Running);
-        await Task.Delay(300);
+        await Eventually.UntilAsync(() => signals.Received.Contains("started"), "the slow command to report that its sleep runs");
+        var sleepEnds = DateTimeOffset.UtcNow.AddSeconds(SlowSeconds);
+        var tree = HostProcess.TreeOf(token);
+        tree.ShouldContain(p => p.Command.StartsWith("sleep ", StringComparison.Ordinal), "the command's own child, seen from the host: " + HostProcess.Describe(tree));
         await Training.CancelAsync(slow.Id, None);
         await running;
         var cancelled = (await Training.GetAsync(slow.Id, None)).Run;
@@ -270,8 +324,19 @@ public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : Training
         (await Fixture.Get<TrackingService>().GetRunAsync(cancelled.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Killed);
         (await Training.GetAsync(urgent.Id, None)).Run.Status.ShouldBe(TrainingStatus.Starting, "the freed slot went to the first in line");
         (await Training.GetAsync(low.Id, None)).QueuePosition.ShouldBe(1);
-        await Task.Delay(500);
-        File.Exists(marker).ShouldBeFalse("the killed process must not finish its command");
+
+        // Every process of the tree (sandbox launcher, shell, its background sleep) is gone, not just the shell.
+        await Eventually.UntilAsync(() => !tree.Any(p => p.IsRunning()), "every process of the cancelled command to be gone: " + HostProcess.Describe(tree));
+
+        // A bounded wait past the command's own time is the check itself here: a process that escaped the kill would have
+        // finished its sleep and said "finished" by then (python's start-up included, hence the margin).
+        var left = sleepEnds.AddSeconds(3) - DateTimeOffset.UtcNow;
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left);
+        }
+
+        signals.Received.ShouldNotContain("finished", "the killed command must not finish");
 
         var queued = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "never", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
         (await Training.GetAsync(queued.Id, None)).QueuePosition.ShouldBe(2);
@@ -281,6 +346,96 @@ public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : Training
         await RunJobAsync(urgent);
         await RunJobAsync(low);
         (await Training.GetAsync(low.Id, None)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
+    }
+
+    /// <summary>A process seen from the host's /proc, identified by its pid and start time (a pid can be reused).</summary>
+    private sealed record HostProcess(int Pid, string StartTime, string Command)
+    {
+        /// <summary>The processes whose command line contains <paramref name="token"/>, and all their descendants.</summary>
+        public static IReadOnlyList<HostProcess> TreeOf(string token)
+        {
+            var all = new Dictionary<int, (int Parent, HostProcess Process)>();
+            foreach (var folder in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(folder), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                    && Stat(pid) is { } stat && Read($"/proc/{pid}/cmdline") is { } command)
+                {
+                    all[pid] = (int.Parse(stat[1], CultureInfo.InvariantCulture), new HostProcess(pid, stat[19], command.Replace('\0', ' ').Trim()));
+                }
+            }
+
+            var members = all.Where(p => p.Value.Process.Command.Contains(token, StringComparison.Ordinal)).Select(p => p.Key).ToHashSet();
+            while (all.Where(p => !members.Contains(p.Key) && members.Contains(p.Value.Parent)).Select(p => p.Key).ToList() is { Count: > 0 } children)
+            {
+                members.UnionWith(children);
+            }
+
+            return [.. members.Select(pid => all[pid].Process)];
+        }
+
+        public static string Describe(IEnumerable<HostProcess> processes) =>
+            string.Join("; ", processes.Select(p => $"{p.Pid} {(p.Command.Length > 40 ? p.Command[..40] + "…" : p.Command)}"));
+
+        /// <summary>True while this very process exists and is not a zombie (a zombie runs nothing; it waits to be reaped).</summary>
+        public bool IsRunning() => Stat(Pid) is { } stat && stat[19] == StartTime && stat[0] is not ("Z" or "X");
+
+        /// <summary>The fields of /proc/PID/stat after the command name: [0] state, [1] parent pid, [19] start time.</summary>
+        private static string[]? Stat(int pid) => Read($"/proc/{pid}/stat") is { } text && text.LastIndexOf(')') is var end and > 0
+            ? text[(end + 2)..].Split(' ')
+            : null;
+
+        private static string? Read(string path)
+        {
+            try
+            {
+                return File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Accepts loopback connections and keeps what each one sent.</summary>
+    private sealed class SignalListener : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly ConcurrentQueue<string> _received = new();
+        private readonly CancellationTokenSource _stop = new();
+
+        public SignalListener()
+        {
+            _listener.Start();
+            _ = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public IReadOnlyCollection<string> Received => [.. _received];
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+        }
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    using var reader = new StreamReader(client.GetStream());
+                    _received.Enqueue(await reader.ReadToEndAsync(_stop.Token));
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or IOException)
+            {
+                // Disposed: the test is over.
+            }
+        }
     }
 }
 
@@ -303,13 +458,27 @@ public abstract class TrainingTestBase<TFixture>(TFixture fixture)
         return string.Join("\n", log.Select(l => l.Message)) + "\n";
     }
 
-    protected static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    /// <summary>Waits for <paramref name="condition"/>; fails the test naming <paramref name="waitingFor"/> when it does not hold within a generous timeout.</summary>
+    /// <summary>The Local backend's run folders (the default sandbox root, outside the data folder).</summary>
+    protected static string WorkFoldersRoot => Path.Combine(Path.GetTempPath(), "aip-sandbox");
+
+    /// <summary>A file that a running command created in its work folder, seen from the host; null while there is none.</summary>
+    protected static string? FindInWorkFolders(string fileName)
     {
-        for (var i = 0; i < 100 && !await condition(); i++)
+        try
         {
-            await Task.Delay(100);
+            return Directory.Exists(WorkFoldersRoot)
+                ? Directory.EnumerateFiles(WorkFoldersRoot, fileName, new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }).FirstOrDefault()
+                : null;
+        }
+        catch (IOException)
+        {
+            // Another run's folder went away during the walk.
+            return null;
         }
     }
+
+    protected static Task WaitUntilAsync(Func<Task<bool>> condition, string waitingFor) => Eventually.UntilAsync(condition, waitingFor);
 
     protected async Task<(Experiment Experiment, Dataset Dataset, DatasetVersion Version)> SetupAsync(string csv)
     {

@@ -19,8 +19,15 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "aip-bunit-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>
+    /// How long WaitForAssertion/WaitForState/WaitForElement wait unless told otherwise: bUnit's 1 s default is lost to
+    /// a loaded two-core CI machine; a real failure still fails, only later.
+    /// </summary>
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(30);
+
     protected PageTestBase()
     {
+        DefaultWaitTimeout = WaitTimeout;
         JSInterop.Mode = JSRuntimeMode.Loose;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -24,7 +24,8 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         admin.WaitForAssertion(() => admin.Find("input[data-testid=model-context]").GetAttribute("value").ShouldBe("512", "refused below 256 tokens, the field shows the saved window again"));
         string.Join("|", Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars.Select(s => s.Message)).ShouldContain("256");
         admin.Find("input[data-testid=model-context]").Change("2048");
-        admin.WaitForAssertion(() => Get<ProviderService>().ListProvidersAsync(default).Result.Single().Models.Single().ContextTokens.ShouldBe(2048));
+        await Eventually.UntilAsync(async () => (await Get<ProviderService>().ListProvidersAsync(default)).Single().Models.Single().ContextTokens == 2048,
+            "the context window of 2048 tokens entered on the page to be saved", PageTestBase.WaitTimeout);
         var model = (await Get<ProviderService>().ListProvidersAsync(default)).Single().Models.Single();
         await Get<ProviderService>().SetModelAsync(model.Id, true, true, model.ContextTokens, default);
 
@@ -35,7 +36,7 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         page.WaitForAssertion(() => page.Find("[data-testid=chat-title]").TextContent.ShouldBe("New chat"));
         page.Find("[data-testid=chat-input]").Change("Hello, tiny model!");
         await page.Find("[data-testid=send]").ClickAsync(new());
-        page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2), TimeSpan.FromSeconds(20));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2));
         page.FindAll("[data-testid=message]")[1].GetAttribute("data-status").ShouldBe("Complete");
         page.Find("[data-testid=chat-title]").TextContent.ShouldBe("Hello, tiny model!");
         await page.Find("[data-testid=thumbs-up]").ClickAsync(new());

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Data;
+using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
 using Microsoft.AspNetCore.Hosting;
@@ -48,12 +49,9 @@ public sealed class DatasetApiTests : IAsyncLifetime
         (await _admin.GetFromJsonAsync<DatasetView>($"/api/v1/datasets/{dataset.Id}", JsonDefaults.Options))!.VersionCount.ShouldBe(1);
 
         DatasetProfile? profile = null;
-        for (var i = 0; i < 100 && profile is null; i++)
-        {
-            profile = (await _admin.GetFromJsonAsync<ProfileResponse>($"/api/v1/datasets/{dataset.Id}/versions/{version.Id}/profile", JsonDefaults.Options))!.Profile;
-            await Task.Delay(100);
-        }
-
+        await Eventually.UntilAsync(async () =>
+            (profile = (await _admin.GetFromJsonAsync<ProfileResponse>($"/api/v1/datasets/{dataset.Id}/versions/{version.Id}/profile", JsonDefaults.Options))!.Profile) is not null,
+            "the uploaded version's profile");
         profile.ShouldNotBeNull();
         profile.Columns.Single(c => c.Name == "species").TopValues.Count.ShouldBe(3);
         var reprofile = await _admin.PostAsync($"/api/v1/datasets/{dataset.Id}/versions/{version.Id}/profile", null);

@@ -122,7 +122,7 @@ public sealed class TritonApiTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var runtime = new OnnxRuntimeHost(new ServingMetrics(new TestMeterFactory(), TimeProvider.System), NullLogger<OnnxRuntimeHost>.Instance);
+        var runtime = new OnnxRuntimeHost(new ServingMetrics(new TestMeterFactory(), TimeProvider.System), TimeProvider.System, NullLogger<OnnxRuntimeHost>.Instance);
         string ModelFile(string model, int version) => Path.Combine(objects, "serving", model, model, version.ToString(System.Globalization.CultureInfo.InvariantCulture), "model.onnx");
         app.MapGet("/v2/health/ready", () => Results.Ok());
         app.MapGet("/v2/models/{model}/versions/{version:int}/ready", (string model, int version) =>
