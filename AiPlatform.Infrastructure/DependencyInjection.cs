@@ -100,9 +100,9 @@ public static class DependencyInjection
         var kubernetes = configuration.GetSection("Training:Kubernetes").Get<Training.KubernetesTrainingOptions>() ?? new Training.KubernetesTrainingOptions();
         if (kubernetes.Enabled)
         {
-            if (kubernetes.ApiErrorTolerance < TimeSpan.Zero)
+            if (kubernetes.ApiErrorTolerance < TimeSpan.Zero || kubernetes.ApiErrorTolerance > TimeSpan.FromHours(1))
             {
-                throw new InvalidOperationException("Training:Kubernetes:ApiErrorTolerance must not be negative.");
+                throw new InvalidOperationException($"Training:Kubernetes:ApiErrorTolerance must be between 00:00:00 and 01:00:00 (hh:mm:ss), not {kubernetes.ApiErrorTolerance}.");
             }
 
             services.AddSingleton(kubernetes);
@@ -124,9 +124,10 @@ public static class DependencyInjection
         services.AddHttpClient(Chat.OpenAiConnector.SdkClient, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Network.OutboundHostGuard>().CreateHandler());
         var chat = configuration.GetSection(Chat.ChatProviderOptions.Section).Get<Chat.ChatProviderOptions>() ?? new Chat.ChatProviderOptions();
-        if (chat.ProviderTimeout <= TimeSpan.Zero)
+        // A TimeSpan setting written as a bare number ("100") binds as days: the bounds catch that as well.
+        if (chat.ProviderTimeout < TimeSpan.FromSeconds(1) || chat.ProviderTimeout > TimeSpan.FromHours(1))
         {
-            throw new InvalidOperationException("Chat:ProviderTimeout must be positive.");
+            throw new InvalidOperationException($"Chat:ProviderTimeout must be between 00:00:01 and 01:00:00 (hh:mm:ss), not {chat.ProviderTimeout}.");
         }
 
         services.AddSingleton(chat);
@@ -141,9 +142,9 @@ public static class DependencyInjection
         services.AddHostedService<Serving.ServingReconciler>();
         services.AddHttpClient(nameof(Serving.TritonDeployer), c => c.Timeout = TimeSpan.FromSeconds(5));
         var triton = configuration.GetSection("Serving:Kubernetes").Get<Serving.TritonOptions>() ?? new Serving.TritonOptions();
-        if (triton.Enabled && triton.ReadinessTimeout <= TimeSpan.Zero)
+        if (triton.Enabled && (triton.ReadinessTimeout < TimeSpan.FromSeconds(1) || triton.ReadinessTimeout > TimeSpan.FromHours(24)))
         {
-            throw new InvalidOperationException("Serving:Kubernetes:ReadinessTimeout must be positive.");
+            throw new InvalidOperationException($"Serving:Kubernetes:ReadinessTimeout must be between 00:00:01 and 1.00:00:00 ([d.]hh:mm:ss), not {triton.ReadinessTimeout}.");
         }
 
         services.AddSingleton(triton);

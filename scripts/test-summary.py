@@ -4,7 +4,7 @@
 Usage: test-summary.py RESULTS_DIR PROJECT [PROJECT ...]
 
 A run passes only when every named project left its own trx file (PROJECT.trx), every one of them executed at
-least one test, and no result is anything but passed or skipped: failed, error, timeout, aborted, inconclusive,
+least one test, none reports a run-level error (a crashed or aborted test host), and no result is anything but passed or skipped: failed, error, timeout, aborted, inconclusive,
 not runnable, disconnected and passed-but-run-aborted all count as failed. Prints one line per project, the names
 of every test that did not pass (skipped ones with their reason), and last the line
 "N passed, N failed, N skipped". Exit code 0 only when the run passed.
@@ -51,6 +51,13 @@ def main(argv):
         print(f"{project}: {executed} executed, {p} passed, {f} failed, {s} skipped")
         if executed == 0:
             problems.append(f"{project}: executed no test")
+        # A crashed or aborted test host leaves counters that can look clean; the run's own errors say so.
+        for info in root.iterfind("t:ResultSummary/t:RunInfos/t:RunInfo", NS):
+            if info.get("outcome") == "Error":
+                text = (info.findtext("t:Text", default="", namespaces=NS) or "").strip()
+                problems.append(f"{project}: the test run reported an error: {text.splitlines()[0] if text else '(no text)'}")
+        if (root.find("t:ResultSummary", NS).get("outcome") or "") in ("Aborted", "Error", "Timeout"):
+            problems.append(f"{project}: the test run ended {root.find('t:ResultSummary', NS).get('outcome')}")
         if executed and p + f < executed:
             # An executed result that is neither passed nor one of the failing kinds (a new outcome) is not a pass.
             f += executed - p - f

@@ -12,13 +12,14 @@ internal sealed class ProviderTimeoutChatClient(IChatClient inner, TimeSpan time
 {
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             return await base.GetResponseAsync(messages, options, cancellationToken);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw TimedOut(e);
+            throw TimedOut(e, waited.Elapsed);
         }
     }
 
@@ -28,13 +29,14 @@ internal sealed class ProviderTimeoutChatClient(IChatClient inner, TimeSpan time
         while (true)
         {
             bool more;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 more = await updates.MoveNextAsync();
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                throw TimedOut(e);
+                throw TimedOut(e, waited.Elapsed);
             }
 
             if (!more)
@@ -46,6 +48,12 @@ internal sealed class ProviderTimeoutChatClient(IChatClient inner, TimeSpan time
         }
     }
 
-    private TimeoutException TimedOut(Exception e) =>
-        new($"the provider sent nothing for {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (Chat:ProviderTimeout), so the request was stopped.", e);
+    /// <summary>
+    /// The SDK's timeout when the wait lasted that long; a cancellation nobody asked for that came sooner (a connect
+    /// timeout in the handler, say) is not blamed on Chat:ProviderTimeout.
+    /// </summary>
+    private TimeoutException TimedOut(Exception e, TimeSpan waited) =>
+        waited >= timeout - TimeSpan.FromMilliseconds(100)
+            ? new($"the provider sent nothing for {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (Chat:ProviderTimeout), so the request was stopped.", e)
+            : new($"the request to the provider was given up after {waited.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s: {e.Message}", e);
 }

@@ -215,17 +215,28 @@ public static class GatewayEndpoints
         };
     }
 
-    /// <summary>A provider's 429 passed on with its own <c>Retry-After</c> (and OpenAI's <c>retry-after-ms</c>), so that clients back off as it asks.</summary>
+    /// <summary>
+    /// A provider's 429 passed on with its own <c>Retry-After</c> (and OpenAI's <c>retry-after-ms</c>), so that clients back
+    /// off as it asks: read as seconds (or an HTTP date), kept within 1 s to 1 h and written back in normal form, so a
+    /// provider's odd or hostile value can neither break the answer nor stall its clients for days.
+    /// </summary>
     private sealed class RetryAfterResult(IResult inner, System.ClientModel.Primitives.PipelineResponse? provider) : IResult
     {
+        private static readonly TimeSpan Longest = TimeSpan.FromHours(1);
+
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            foreach (var name in new[] { "Retry-After", "retry-after-ms" })
+            if (provider is not null && provider.Headers.TryGetValue("Retry-After", out var retryAfter)
+                && System.Net.Http.Headers.RetryConditionHeaderValue.TryParse(retryAfter, out var condition)
+                && (condition.Delta ?? condition.Date - DateTimeOffset.UtcNow) is { } wait)
             {
-                if (provider is not null && provider.Headers.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) && value.Length <= 64)
-                {
-                    httpContext.Response.Headers[name] = value;
-                }
+                httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Clamp(wait.TotalSeconds, 1, Longest.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (provider is not null && provider.Headers.TryGetValue("retry-after-ms", out var milliseconds)
+                && long.TryParse(milliseconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+            {
+                httpContext.Response.Headers["retry-after-ms"] = Math.Clamp(ms, 1, (long)Longest.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
             return inner.ExecuteAsync(httpContext);

@@ -48,6 +48,18 @@ public sealed class TestSummaryScriptTests : IDisposable
         output.ShouldContain("ERROR Missing: no result file");
     }
 
+    [Fact]
+    public async Task A_test_host_that_crashed_fails_the_run_although_its_counters_look_clean()
+    {
+        Write("A", Counters(executed: 3, passed: 3) + """<RunInfos><RunInfo computerName="ci" outcome="Error" timestamp="2026-12-06T12:00:00"><Text>The active test run was aborted. Reason: Test host process crashed</Text></RunInfo></RunInfos>""",
+            Result("A.one", "Passed"), Result("A.two", "Passed"), Result("A.three", "Passed"));
+
+        var (exit, output) = await RunAsync("A");
+
+        exit.ShouldBe(1, output);
+        output.ShouldContain("ERROR A: the test run reported an error: The active test run was aborted. Reason: Test host process crashed");
+    }
+
     [Theory]
     [InlineData("failed")]
     [InlineData("inconclusive")]

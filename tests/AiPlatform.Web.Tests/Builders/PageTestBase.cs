@@ -36,7 +36,7 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
             ["DataSources:AllowedHosts:0"] = "127.0.0.0/8",
             ["DataSources:AllowedHosts:1"] = "::1",
             ["DataSources:AllowedHosts:2"] = "localhost",
-        }).Build();
+        }).AddInMemoryCollection(Settings).Build();
         Services.AddLogging();
         Services.AddMetrics();
         Services.AddMudServices();
@@ -54,6 +54,9 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
     }
 
     protected BunitAuthorizationContext Authorization { get; }
+
+    /// <summary>Settings a test class adds to the platform's configuration (read in the base constructor: return constants).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
     /// <summary>The signed-in administrator the pages render for.</summary>
     protected Guid AdminId { get; private set; }

@@ -94,4 +94,43 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         page.WaitForAssertion(() => page.FindAll("[data-testid=omitted]").Count.ShouldBeGreaterThan(0));
         page.FindAll("[data-testid=omitted]")[^1].TextContent.ShouldContain($"{last.OmittedMessages} earlier messages left out");
     }
+
+    [Fact]
+    public async Task Stop_ends_a_slow_answer_mid_way_keeps_what_arrived_and_cancels_the_provider_request()
+    {
+        // A provider of its own that sends one token a second: a whole answer would take half a minute.
+        var slow = await LlmPeer.StartAsync(tokenDelay: TimeSpan.FromSeconds(1));
+        try
+        {
+            var providers = Get<ProviderService>();
+            var provider = await providers.CreateProviderAsync(new ProviderInput("slow-llama", slow.BaseUrl, LlmPeer.ApiKey), default);
+            var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+            var name = (await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, default)).Name;
+            var conversation = await Get<ChatService>().CreateAsync(name, null, null, default);
+
+            var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+            page.WaitForAssertion(() => page.Find("[data-testid=chat-title]"));
+            page.Find("[data-testid=chat-input]").Change("Tell me a long story.");
+            var sending = page.Find("[data-testid=send]").ClickAsync(new());
+            page.WaitForAssertion(() => page.Find("[data-testid=streaming]").TextContent.Trim().ShouldNotBeEmpty("the first tokens are shown while the answer grows"));
+            await page.Find("[data-testid=stop]").ClickAsync(new());
+            await sending.WaitAsync(PageTestBase.WaitTimeout);
+
+            page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2));
+            var answer = page.FindAll("[data-testid=message]")[1];
+            answer.GetAttribute("data-status").ShouldBe("Stopped");
+            answer.TextContent.ShouldContain("stopped");
+            page.FindAll("[data-testid=stop]").ShouldBeEmpty();
+            page.Find("[data-testid=chat-input]").HasAttribute("disabled").ShouldBeFalse();
+            var saved = (await Get<ChatService>().GetAsync(conversation.Id, default)).Messages[1];
+            saved.Status.ShouldBe(MessageStatus.Stopped);
+            saved.Content.Trim().ShouldNotBeEmpty("what arrived before Stop is kept");
+            await Eventually.UntilAsync(async () => (await slow.RequestsAsync()) is { Aborted: 1, Open: 0, Completed: 0 },
+                "the provider to see its request cancelled", PageTestBase.WaitTimeout);
+        }
+        finally
+        {
+            await slow.DisposeAsync();
+        }
+    }
 }
