@@ -31,28 +31,37 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
 
     public int MaxConcurrency => Math.Max(1, options.MaxConcurrency);
 
-    public static string NameOf(Guid runId) => "aip-train-" + runId.ToString("N")[..16];
+    /// <summary>
+    /// The name of a run's Job, Secret and Service: the whole run id (a version 7 GUID keeps only 12 random bits in its
+    /// first 16 hex digits, so runs started in the same millisecond could clash), 42 characters, within the 63 that a
+    /// DNS label (and a label value such as <c>job-name</c>) allows.
+    /// </summary>
+    public static string NameOf(Guid runId) => "aip-train-" + runId.ToString("N");
 
     public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
     {
         var name = NameOf(launch.RunId);
         var manifests = BuildManifests(launch, options);
         var token = launch.Environment.GetValueOrDefault("MLFLOW_TRACKING_TOKEN");
+        var attempt = new Attempt(name, token);
         try
         {
-            await CreateAsync("Secret", name, token, () => client.CoreV1.CreateNamespacedSecretAsync(manifests.Secret, options.Namespace, cancellationToken: ct), ct);
+            await CreateAsync("Secret", attempt, () => client.CoreV1.CreateNamespacedSecretAsync(manifests.Secret, options.Namespace, cancellationToken: ct), ct);
             if (manifests.Service is { } service)
             {
-                await CreateAsync("Service", name, token, () => client.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct), ct);
+                await CreateAsync("Service", attempt, () => client.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct), ct);
             }
 
-            await CreateAsync("Job", name, token, () => client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct), ct);
+            await CreateAsync("Job", attempt, () => client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct), ct);
             await log($"Created Job {options.Namespace}/{name} ({launch.Spec?.Workers ?? 1} worker(s), image {manifests.Job.Spec.Template.Spec.Containers[0].Image}).");
             return await FollowAsync(name, launch, log, token, ct);
         }
         finally
         {
-            await DeleteAsync(name, manifests.Service is not null);
+            if (!attempt.Deleted)
+            {
+                await DeleteAsync(attempt);
+            }
         }
     }
 
@@ -60,19 +69,24 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
     {
         var name = NameOf(runId);
         logger.LogInformation("Deleting Kubernetes objects {Namespace}/{Name} of an interrupted run", options.Namespace, name);
-        await DeleteAsync(name, service: true);
+        var attempt = new Attempt(name, null);
+        attempt.Created.AddRange(["Job", "Service", "Secret"]);
+        await DeleteAsync(attempt);
     }
 
     /// <summary>
     /// Creates one object of the run. A refusal fails the run with what Kubernetes said (the caller deletes what was
-    /// created before). An object of the same name already there (409) was left by an earlier attempt of this run:
-    /// runs are not repeated after an interruption (custom code may not be idempotent), so it is not adopted either.
+    /// created before, and an object the server may have stored before failing). An object of the same name already
+    /// there (409) was left by an earlier attempt of this run: runs are not repeated after an interruption (custom code
+    /// may not be idempotent), so it is not adopted, and not deleted either (it is not this attempt's to delete).
     /// </summary>
-    private async Task CreateAsync<T>(string kind, string name, string? secret, Func<Task<T>> create, CancellationToken ct)
+    private async Task CreateAsync<T>(string kind, Attempt attempt, Func<Task<T>> create, CancellationToken ct)
     {
+        var name = attempt.Name;
         try
         {
             await create();
+            attempt.Created.Add(kind);
         }
         catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
         {
@@ -80,10 +94,16 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
             {
                 throw new TrainingFailedException(
                     $"The {kind} {options.Namespace}/{name} of this run exists already in Kubernetes (409 AlreadyExists), left by an earlier attempt. " +
-                    "The platform does not take it over, since training code may not be safe to run twice; the run's objects are deleted. Submit the run again.");
+                    "The platform does not take it over, since training code may not be safe to run twice, and leaves it alone; what this attempt created is deleted. Submit the run again.");
             }
 
-            var reason = KubernetesApiErrors.Describe(e, $"create the {kind} {options.Namespace}/{name}", TrainingRole, secret);
+            // The server may have stored the object before failing (a timeout, a 5xx): delete it too.
+            if (KubernetesApiErrors.IsTransient(e))
+            {
+                attempt.Created.Add(kind);
+            }
+
+            var reason = KubernetesApiErrors.Describe(e, $"create the {kind} {options.Namespace}/{name}", TrainingRole, attempt.Secret);
             logger.LogWarning("Training run {Name} not started: {Reason}", name, reason);
             throw new TrainingFailedException(reason + " The run did not start.");
         }
@@ -335,16 +355,36 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
         public bool JobEnded { get; set; }
     }
 
-    private async Task DeleteAsync(string name, bool service)
+    /// <summary>What one attempt at a run created in Kubernetes ("Secret", "Service", "Job"): all it may delete.</summary>
+    private sealed class Attempt(string name, string? secret)
     {
+        public string Name { get; } = name;
+
+        public string? Secret { get; } = secret;
+
+        public List<string> Created { get; } = [];
+
+        /// <summary>Its objects were deleted already (when the run gave up on a failing API).</summary>
+        public bool Deleted { get; set; }
+    }
+
+    /// <summary>Deletes what the attempt created (the Job first, so its pods stop).</summary>
+    private async Task DeleteAsync(Attempt attempt)
+    {
+        var name = attempt.Name;
         var background = new V1DeleteOptions { PropagationPolicy = "Background" };
-        foreach (var delete in new Func<Task>[]
+        foreach (var (kind, delete) in new (string, Func<Task>)[]
         {
-            () => client.BatchV1.DeleteNamespacedJobAsync(name, options.Namespace, background),
-            () => service ? client.CoreV1.DeleteNamespacedServiceAsync(name, options.Namespace) : Task.CompletedTask,
-            () => client.CoreV1.DeleteNamespacedSecretAsync(name, options.Namespace),
+            ("Job", () => client.BatchV1.DeleteNamespacedJobAsync(name, options.Namespace, background)),
+            ("Service", () => client.CoreV1.DeleteNamespacedServiceAsync(name, options.Namespace)),
+            ("Secret", () => client.CoreV1.DeleteNamespacedSecretAsync(name, options.Namespace)),
         })
         {
+            if (!attempt.Created.Contains(kind))
+            {
+                continue;
+            }
+
             try
             {
                 await delete();

@@ -67,6 +67,37 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Run_names_keep_the_whole_run_id_so_runs_of_the_same_millisecond_do_not_clash_and_every_name_and_label_is_valid()
+    {
+        // Two version 7 ids of the same millisecond share their first 16 hex digits (timestamp, version, 12 random bits).
+        var first = Guid.Parse("0193a1b2-c3d4-7e5f-8a01-0123456789ab");
+        var second = Guid.Parse("0193a1b2-c3d4-7e5f-9b02-fedcba987654");
+
+        KubernetesBackend.NameOf(first).ShouldNotBe(KubernetesBackend.NameOf(second));
+        KubernetesBackend.NameOf(first).ShouldBe("aip-train-0193a1b2c3d47e5f8a010123456789ab");
+
+        var manifests = KubernetesBackend.BuildManifests(Launch(new CustomSpec("torchrun train.py", Workers: 3)) with { RunId = first }, new KubernetesTrainingOptions());
+        var dnsLabel = new System.Text.RegularExpressions.Regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+        var labelValue = new System.Text.RegularExpressions.Regex("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$");
+        var job = manifests.Job;
+        var names = new[] { manifests.Secret.Metadata.Name, manifests.Service!.Metadata.Name, job.Metadata.Name, job.Metadata.Name + "-2", job.Spec.Template.Spec.Subdomain };
+        foreach (var name in names)
+        {
+            name.Length.ShouldBeLessThanOrEqualTo(63, name);
+            dnsLabel.IsMatch(name).ShouldBeTrue(name);
+        }
+
+        // Kubernetes labels the pods job-name=<name>; a Job's pods are named <name>-<index>-<5 random characters>.
+        (job.Metadata.Name + "-2-abcde").Length.ShouldBeLessThanOrEqualTo(63);
+        var labels = new[] { manifests.Secret.Metadata.Labels, manifests.Service.Metadata.Labels, job.Metadata.Labels, job.Spec.Template.Metadata?.Labels, manifests.Service.Spec.Selector, new Dictionary<string, string> { ["job-name"] = job.Metadata.Name } };
+        foreach (var value in labels.Where(l => l is not null).SelectMany(l => l!.Values))
+        {
+            value.Length.ShouldBeLessThanOrEqualTo(63, value);
+            labelValue.IsMatch(value).ShouldBeTrue(value);
+        }
+    }
+
+    [Fact]
     public void Training_pods_are_not_privileged_drop_every_capability_and_get_no_service_account_token()
     {
         var launch = Launch(new CustomSpec("python train.py", CodeKey: "training-code/x.zip"));
@@ -172,7 +203,7 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_job_left_by_an_earlier_attempt_is_not_taken_over_the_run_fails_saying_so_and_the_objects_are_deleted()
+    public async Task A_job_left_by_an_earlier_attempt_is_not_taken_over_nor_deleted_the_run_fails_saying_so_and_deletes_only_what_it_created()
     {
         var (backend, logs) = Backend();
         var launch = Launch(new CustomSpec("torchrun train.py", Workers: 2));
@@ -185,11 +216,29 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
 
         failure.Message.ShouldContain($"The Job aiplatform-training/{name} of this run exists already in Kubernetes (409 AlreadyExists), left by an earlier attempt.");
         failure.Message.ShouldContain("does not take it over");
+        failure.Message.ShouldContain("leaves it alone; what this attempt created is deleted.");
         failure.Message.ShouldContain("Submit the run again.");
         _api.Requests.ShouldNotContain("get jobs/status", "the old Job's outcome is not this attempt's");
         _api.Requests.ShouldNotContain("get pods/log");
         log.ShouldNotContain("someone else's output");
-        _api.Deleted.ShouldBe([$"jobs/{name}", $"services/{name}", $"secrets/{name}"], ignoreOrder: true);
+        _api.Deleted.ShouldBe([$"services/{name}", $"secrets/{name}"], ignoreOrder: true, "the existing Job may be another attempt's live run: it is not deleted");
+        NoToken(failure.Message, log, logs);
+    }
+
+    [Fact]
+    public async Task A_secret_of_the_same_name_already_there_is_left_alone_and_nothing_is_deleted()
+    {
+        var (backend, logs) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Fail("create secrets", 409);
+        var log = new ConcurrentQueue<string>();
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the clashing run to fail"));
+
+        failure.Message.ShouldContain($"The Secret aiplatform-training/{name} of this run exists already in Kubernetes (409 AlreadyExists)");
+        _api.Requests.ShouldNotContain("create jobs");
+        _api.Deleted.ShouldBeEmpty("the Secret belongs to whoever created it; this attempt created nothing");
         NoToken(failure.Message, log, logs);
     }
 
