@@ -54,7 +54,7 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
 
             await CreateAsync("Job", attempt, () => client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct), ct);
             await log($"Created Job {options.Namespace}/{name} ({launch.Spec?.Workers ?? 1} worker(s), image {manifests.Job.Spec.Template.Spec.Containers[0].Image}).");
-            return await FollowAsync(name, launch, log, token, ct);
+            return await FollowAsync(attempt, launch, log, ct);
         }
         finally
         {
@@ -113,8 +113,9 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
     /// Polls the Job and its pods until the Job ends. A failing API server (5xx, 429, broken connection, timeout) is
     /// ridden out for <see cref="KubernetesTrainingOptions.ApiErrorTolerance"/>; a refusal (403, 404) ends the run at once.
     /// </summary>
-    private async Task<int> FollowAsync(string name, CustomLaunch launch, Func<string, Task> log, string? secret, CancellationToken ct)
+    private async Task<int> FollowAsync(Attempt attempt, CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
     {
+        var (name, secret) = (attempt.Name, attempt.Secret);
         var deadline = launch.Timeout is { } t ? DateTimeOffset.UtcNow + t : DateTimeOffset.MaxValue;
         var state = new FollowState();
         using var logs = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -150,8 +151,14 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
                     }
                     else if (DateTimeOffset.UtcNow - failingSince > options.ApiErrorTolerance)
                     {
+                        var left = await DeleteAsync(attempt);
+                        attempt.Deleted = true;
+                        var objects = string.Join(" and ", left.Select(k => $"the {k} {options.Namespace}/{name}"));
+                        var cleanup = left.Count == 0 ? "its Job is deleted"
+                            : left.Contains("Job") ? $"{objects} could not be deleted and must be removed by hand"
+                            : $"its Job is deleted, but {objects} could not be deleted and must be removed by hand";
                         throw new TrainingFailedException(
-                            $"The Kubernetes API failed for more than {Minutes(options.ApiErrorTolerance)} while the run was running, so its outcome is unknown; its Job is deleted. Last error: {reason}");
+                            $"The Kubernetes API failed for more than {Minutes(options.ApiErrorTolerance)} while the run was running, so its outcome is unknown; {cleanup}. Last error: {reason}");
                     }
 
                     exit = null;
@@ -368,11 +375,16 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
         public bool Deleted { get; set; }
     }
 
-    /// <summary>Deletes what the attempt created (the Job first, so its pods stop).</summary>
-    private async Task DeleteAsync(Attempt attempt)
+    /// <summary>
+    /// Deletes what the attempt created (the Job first, so its pods stop). Never throws (it runs in a <c>finally</c>, and
+    /// the run's own outcome must stand): an object that could not be deleted is logged and the others are still
+    /// deleted. Returns the kinds that could not be deleted (empty when all went).
+    /// </summary>
+    private async Task<List<string>> DeleteAsync(Attempt attempt)
     {
         var name = attempt.Name;
         var background = new V1DeleteOptions { PropagationPolicy = "Background" };
+        var left = new List<string>();
         foreach (var (kind, delete) in new (string, Func<Task>)[]
         {
             ("Job", () => client.BatchV1.DeleteNamespacedJobAsync(name, options.Namespace, background)),
@@ -392,11 +404,15 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
             catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+            catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) || e is System.Text.Json.JsonException)
             {
-                logger.LogWarning(e, "Could not delete Kubernetes objects of {Name}", name);
+                left.Add(kind);
+                var reason = KubernetesApiErrors.Describe(e, $"delete the {kind} {options.Namespace}/{name}", TrainingRole, attempt.Secret);
+                logger.LogWarning("Kubernetes object of training run {Name} left behind; delete it by hand: {Reason}", name, reason);
             }
         }
+
+        return left;
     }
 
     public async Task<GpuCapacity> GetGpuCapacityAsync(CancellationToken ct)

@@ -318,6 +318,42 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delete_that_times_out_after_the_run_does_not_replace_its_outcome_and_the_other_objects_are_still_deleted()
+    {
+        var logs = new CapturingLoggerProvider();
+        var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _api.Url }, new TimingOutDeletes());
+        var backend = new KubernetesBackend(client, new KubernetesTrainingOptions { PollInterval = TimeSpan.FromMilliseconds(50) }, new LoggerFactory([logs]).CreateLogger<KubernetesBackend>());
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: 0, log: "done\n");
+        var log = new ConcurrentQueue<string>();
+
+        var exit = await Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the run to end although deleting its Job times out");
+
+        exit.ShouldBe(0, "the run's own result stands");
+        _api.Deleted.ShouldBe([$"secrets/{name}"], "the Secret is deleted although the Job's delete failed before it");
+        logs.Events.ShouldContain(e => e.Level == LogLevel.Warning && e.ToString().Contains($"delete the Job aiplatform-training/{name}"));
+        NoToken(string.Empty, log, logs);
+    }
+
+    [Fact]
+    public async Task Giving_up_on_a_failing_api_whose_job_cannot_be_deleted_says_it_must_be_removed_by_hand()
+    {
+        var (backend, _) = Backend(tolerance: TimeSpan.FromMilliseconds(300));
+        var launch = Launch(new CustomSpec("sleep infinity"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: null, log: string.Empty);
+        _api.Fail("get jobs/status", 503);
+        _api.Fail("delete jobs", 503);
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, _ => Task.CompletedTask, CancellationToken.None), "the run to give up on the failing API"));
+
+        failure.Message.ShouldContain($"so its outcome is unknown; the Job aiplatform-training/{name} could not be deleted and must be removed by hand.");
+        failure.Message.ShouldNotContain("its Job is deleted");
+        _api.Deleted.ShouldBe([$"secrets/{name}"], "the Secret is still deleted");
+    }
+
+    [Fact]
     public async Task A_job_deleted_outside_the_platform_fails_the_run_saying_so()
     {
         var (backend, _) = Backend();
@@ -379,6 +415,15 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         Guid.NewGuid(), spec.Command, null, null, null, null,
         new Dictionary<string, string> { ["MLFLOW_TRACKING_URI"] = "http://platform:8080", ["MLFLOW_TRACKING_TOKEN"] = "aip_secret_token", ["MLFLOW_RUN_ID"] = "abc" },
         timeout, spec, spec.CodeKey is null ? null : "http://platform:8080/api/v1/training-runs/x/code", null);
+
+    /// <summary>A Job's delete that runs into the client's timeout (what the k8s client's HttpClient throws then).</summary>
+    private sealed class TimingOutDeletes : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            request.Method == HttpMethod.Delete && request.RequestUri!.AbsolutePath.Contains("/jobs/", StringComparison.Ordinal)
+                ? throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException())
+                : base.SendAsync(request, cancellationToken);
+    }
 
     /// <summary>
     /// Just enough of the API server: secrets, services, jobs (status after some polls), pods, logs (with Kubernetes'
@@ -510,9 +555,9 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
                     http.Abort();
                 }
             });
-            _app.MapDelete("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string name) => { DeletedBag.Add("jobs/" + name); return Json(new V1Status { Status = "Success" }); });
-            _app.MapDelete("/api/v1/namespaces/{ns}/secrets/{name}", (string name) => { DeletedBag.Add("secrets/" + name); return Json(new V1Status { Status = "Success" }); });
-            _app.MapDelete("/api/v1/namespaces/{ns}/services/{name}", (string name) => { DeletedBag.Add("services/" + name); return Json(new V1Status { Status = "Success" }); });
+            _app.MapDelete("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string name) => { DeletedBag.Add("jobs/" + name); return DeleteAnswer(); });
+            _app.MapDelete("/api/v1/namespaces/{ns}/secrets/{name}", (string name) => { DeletedBag.Add("secrets/" + name); return DeleteAnswer(); });
+            _app.MapDelete("/api/v1/namespaces/{ns}/services/{name}", (string name) => { DeletedBag.Add("services/" + name); return Json(new V1Service { ApiVersion = "v1", Kind = "Service", Metadata = new V1ObjectMeta { Name = name } }); });
             _app.MapGet("/api/v1/nodes", () => Json(new V1NodeList
             {
                 ApiVersion = "v1",
@@ -576,6 +621,9 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
             };
             return new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message, reason, details = new { name, kind = resource }, code };
         }
+
+        /// <summary>What the API server answers the delete of a Job or a Secret with (the client's serializer cannot write a <c>V1Status</c>).</summary>
+        private static IResult DeleteAnswer() => Results.Json(new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Success" });
 
         private static IResult Json(object value) => Results.Text(KubernetesJson.Serialize(value), "application/json");
 
