@@ -737,6 +737,12 @@ public sealed partial class DeploymentService(
     private async Task SaveAsync(ServingEndpoint endpoint, string kind, string? detail, CancellationToken ct)
     {
         endpoint.UpdatedAt = time.GetUtcNow();
+        // An error text (a Kubernetes or S3 answer, say) longer than its column would make the save fail.
+        if (endpoint.Error is { Length: > ServingEndpoint.MaxErrorLength } error)
+        {
+            endpoint.Error = error[..(ServingEndpoint.MaxErrorLength - 1)] + "…";
+        }
+
         var caller = await currentUser.GetAsync(ct);
         var audited = caller is not null && kind is not ("ready" or "applied");
         await store.UpdateAsync(endpoint, await EventAsync(endpoint, kind, detail, ct),

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Kubernetes;
 using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Infrastructure.Training;
 using k8s;
@@ -263,6 +264,35 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_verbose_api_server_echoing_the_token_across_the_cut_and_a_huge_reason_leaks_no_part_of_it_and_stays_short()
+    {
+        var (backend, logs) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        // The token straddles the 400th character of the message, where it is cut; the reason is huge and echoes it too.
+        _api.FailSaying("create secrets", 500, reason: "Invalid" + new string('R', 100_000) + "aip_secret_token", message: new string('m', 390) + "stringData: aip_secret_token rejected");
+        var log = new ConcurrentQueue<string>();
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the run to fail"));
+
+        failure.Message.ShouldNotContain("aip_sec", Case.Sensitive, "not even a prefix of the token");
+        failure.Message.Length.ShouldBeLessThan(1000, "the reason and the message are bounded");
+        NoToken(failure.Message, log, logs);
+        logs.Events.ShouldNotContain(e => e.Message.Contains("aip_sec"));
+    }
+
+    [Fact]
+    public void A_transport_error_is_bounded_and_blanks_the_token_out()
+    {
+        var error = new HttpRequestException(new string('x', 396) + "aip_secret_token" + new string('y', 10_000));
+
+        var described = KubernetesApiErrors.Describe(error, "create the Job ns/x", "role", "aip_secret_token");
+
+        described.ShouldNotContain("aip_sec", Case.Sensitive);
+        described.ShouldContain("***");
+        described.Length.ShouldBeLessThan(600);
+    }
+
+    [Fact]
     public async Task Server_errors_and_dropped_connections_while_following_are_ridden_out_and_the_exit_code_still_arrives()
     {
         var (backend, _) = Backend();
@@ -447,7 +477,10 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         /// <summary>The next <paramref name="times"/> calls of <paramref name="call"/> lose their connection (after <paramref name="afterLines"/> lines of a log).</summary>
         public void Drop(string call, int times, int afterLines = 0) => _faults[call] = new Fault(0, afterLines, times);
 
-        private sealed record Fault(int Code, int? AfterLines, int Times);
+        /// <summary>Like <see cref="Fail(string, int, int)"/>, with the Status body's <c>reason</c> and <c>message</c> given (a verbose or hostile API server).</summary>
+        public void FailSaying(string call, int code, string reason, string message) => _faults[call] = new Fault(code, null, int.MaxValue, reason, message);
+
+        private sealed record Fault(int Code, int? AfterLines, int Times, string? Reason = null, string? Message = null);
 
         public string Url { get; private set; } = string.Empty;
 
@@ -491,7 +524,7 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
                     ? (await JsonDocument.ParseAsync(http.Request.Body)).RootElement.GetProperty("metadata").GetProperty("name").GetString()
                     : http.Request.Path.Value!.Split('/')[^1];
                 http.Response.StatusCode = fault.Code;
-                await http.Response.WriteAsJsonAsync(StatusBody(call, fault.Code, name!));
+                await http.Response.WriteAsJsonAsync(StatusBody(call, fault, name!));
             });
             _app.MapPost("/api/v1/namespaces/{ns}/secrets", async (HttpContext http) =>
             {
@@ -606,8 +639,9 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         }
 
         /// <summary>The <c>Status</c> object the API server answers a refused call with, in its words.</summary>
-        private static object StatusBody(string call, int code, string name)
+        private static object StatusBody(string call, Fault fault, string name)
         {
+            var code = fault.Code;
             var verb = call.Split(' ')[0];
             var resource = call.Split(' ')[1].Split('/')[0];
             var group = resource == "jobs" ? "batch" : string.Empty;
@@ -619,7 +653,7 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
                 500 => ("InternalError", "Internal error occurred: etcdserver: request timed out"),
                 _ => ("ServiceUnavailable", "the server is currently unable to handle the request"),
             };
-            return new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message, reason, details = new { name, kind = resource }, code };
+            return new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message = fault.Message ?? message, reason = fault.Reason ?? reason, details = new { name, kind = resource }, code };
         }
 
         /// <summary>What the API server answers the delete of a Job or a Secret with (the client's serializer cannot write a <c>V1Status</c>).</summary>
