@@ -127,7 +127,7 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
                 ct.ThrowIfCancellationRequested();
                 if (DateTimeOffset.UtcNow > deadline)
                 {
-                    throw new TrainingFailedException($"The run exceeded its time limit of {launch.Timeout!.Value.TotalMinutes:0} minutes and was stopped.");
+                    throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(launch.Timeout!.Value)} and was stopped.");
                 }
 
                 int? exit;

@@ -384,6 +384,20 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_past_a_sub_minute_time_limit_says_the_limit_in_seconds_and_its_job_is_deleted()
+    {
+        var (backend, _) = Backend();
+        var launch = Launch(new CustomSpec("sleep infinity"), timeout: TimeSpan.FromMilliseconds(300));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: null, log: string.Empty);
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, _ => Task.CompletedTask, CancellationToken.None), "the run to pass its time limit"));
+
+        failure.Message.ShouldBe("The run exceeded its time limit of 0.3 s and was stopped.", "the same words as the local backend, never \"0 minutes\"");
+        _api.Deleted.ShouldContain($"jobs/{name}");
+    }
+
+    [Fact]
     public async Task A_job_deleted_outside_the_platform_fails_the_run_saying_so()
     {
         var (backend, _) = Backend();
