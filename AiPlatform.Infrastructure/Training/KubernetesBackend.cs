@@ -247,9 +247,10 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
         {
             await Task.WhenAll(state.Streams.Values).WaitAsync(LogDrainTimeout);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // Streams that did not reach the end in time (or whose log writer failed) must not change the run's outcome.
+            // Streams that did not reach the end in time (or whose log writer failed, even with a TaskCanceledException
+            // of its own) must not change the run's outcome: the Job has ended, and nothing here cancels the run.
             logger.LogWarning(e, "The log of a finished training Job did not end cleanly within {Timeout}", LogDrainTimeout);
         }
     }
@@ -359,7 +360,14 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
 
         public Dictionary<string, Task> Streams { get; } = [];
 
-        public bool JobEnded { get; set; }
+        private volatile bool _jobEnded;
+
+        /// <summary>Set by the follower, read by the log streams on other threads.</summary>
+        public bool JobEnded
+        {
+            get => _jobEnded;
+            set => _jobEnded = value;
+        }
     }
 
     /// <summary>What one attempt at a run created in Kubernetes ("Secret", "Service", "Job"): all it may delete.</summary>

@@ -398,6 +398,23 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_log_writer_that_throws_task_canceled_does_not_turn_a_successful_run_into_a_failed_one()
+    {
+        var (backend, _) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: 0, log: "epoch 1\nepoch 2\n", runningPolls: 2);
+        var written = new ConcurrentQueue<string>();
+
+        var exit = await Within(
+            backend.RunAsync(launch, line => line.StartsWith("epoch", StringComparison.Ordinal) ? throw new TaskCanceledException("the log store timed out") : Collect(written)(line), CancellationToken.None),
+            "the run to end although its log writer fails");
+
+        exit.ShouldBe(0);
+        _api.Requests.ShouldContain("get pods/log");
+    }
+
+    [Fact]
     public async Task A_job_deleted_outside_the_platform_fails_the_run_saying_so()
     {
         var (backend, _) = Backend();
