@@ -538,8 +538,10 @@ public sealed partial class DeploymentService(
             endpoint.Error = null;
             await SaveAsync(endpoint, endpoint.Status == EndpointStatus.Ready ? "ready" : "applied", string.Join(", ", versions.Select(v => $"v{v.Version.Version}")), ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // Review 25 finding 8: as in ReconcileAsync, a timeout inside (S3, Kubernetes) fails the endpoint with its
+            // reason instead of escaping as a 500; only the caller's own cancellation escapes.
             endpoint.Status = EndpointStatus.Failed;
             endpoint.Error = e.Message;
             await SaveAsync(endpoint, "failed", e.Message, ct);

@@ -2,12 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AiPlatform.Core.Serving;
+using AiPlatform.Core.Storage;
 using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Web.Tests.Builders;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Serving;
@@ -59,6 +61,18 @@ public sealed class TritonFailureTests : IAsyncLifetime
         error.ShouldContain(code == 403 ? "the Role aiplatform-serving-deployer" : "etcdserver: request timed out", Case.Sensitive);
         error.ShouldNotContain("{\"", Case.Sensitive, "the API server's Status JSON is turned into a sentence");
         _api.Objects.ShouldNotContain("deployments/triton-price", "nothing half-made keeps a GPU");
+    }
+
+    [Fact]
+    public async Task A_model_copy_that_times_out_fails_the_endpoint_with_the_reason_instead_of_a_server_error()
+    {
+        var admin = Start(timeOutServingCopies: true);
+
+        var endpoint = await DeployAsync(admin);
+
+        endpoint.GetProperty("status").GetString().ShouldBe("Failed");
+        ErrorOf(endpoint).ShouldContain("HttpClient.Timeout", Case.Sensitive, "the timeout is the reason a user reads");
+        _api.Objects.ShouldBeEmpty("nothing was applied to Kubernetes");
     }
 
     [Fact]
@@ -115,9 +129,9 @@ public sealed class TritonFailureTests : IAsyncLifetime
         ready.GetProperty("status").GetString().ShouldBe("Ready", ErrorOf(ready));
     }
 
-    private HttpClient Start(string? readinessTimeout = null)
+    private HttpClient Start(string? readinessTimeout = null, bool timeOutServingCopies = false)
     {
-        _factory = new TritonFactory(_api.Url, _triton.Urls.First(), readinessTimeout);
+        _factory = new TritonFactory(_api.Url, _triton.Urls.First(), readinessTimeout, timeOutServingCopies);
         return _factory.CreateAdminClient();
     }
 
@@ -196,10 +210,20 @@ public sealed class TritonFailureTests : IAsyncLifetime
         return app;
     }
 
-    private sealed class TritonFactory(string kubernetes, string triton, string? readinessTimeout) : PlatformWebFactoryBase
+    private sealed class TritonFactory(string kubernetes, string triton, string? readinessTimeout, bool timeOutServingCopies) : PlatformWebFactoryBase
     {
         protected override void Configure(IWebHostBuilder builder)
         {
+            if (timeOutServingCopies)
+            {
+                builder.ConfigureTestServices(services =>
+                {
+                    var original = services.Last(d => d.ServiceType == typeof(IObjectStore));
+                    services.Remove(original);
+                    services.AddSingleton<IObjectStore>(sp => new TimingOutServingCopies(original.ImplementationInstance as IObjectStore ?? (IObjectStore)original.ImplementationFactory!(sp)));
+                });
+            }
+
             builder.UseSetting("Serving:Kubernetes:Enabled", "true");
             builder.UseSetting("Serving:Kubernetes:Host", kubernetes);
             builder.UseSetting("Serving:Kubernetes:ServiceUrlTemplate", triton);
@@ -208,5 +232,33 @@ public sealed class TritonFailureTests : IAsyncLifetime
                 builder.UseSetting("Serving:Kubernetes:ReadinessTimeout", readinessTimeout);
             }
         }
+    }
+
+    /// <summary>The object store, except that copying a model into <c>serving/</c> runs into the S3 client's timeout.</summary>
+    private sealed class TimingOutServingCopies(IObjectStore inner) : IObjectStore
+    {
+        public string Provider => inner.Provider;
+
+        public Task<StagedObject> StageAsync(Stream content, long? length, string? contentType, CancellationToken ct) => inner.StageAsync(content, length, contentType, ct);
+
+        public Task<StagedObject> StageFileAsync(string path, string sha256, string? contentType, CancellationToken ct) => inner.StageFileAsync(path, sha256, contentType, ct);
+
+        public Task<StoredObject> CommitAsync(StagedObject staged, ObjectKey key, CancellationToken ct) => key.Value.StartsWith("serving/", StringComparison.Ordinal)
+            ? throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException())
+            : inner.CommitAsync(staged, key, ct);
+
+        public Task DiscardAsync(StagedObject staged, CancellationToken ct) => inner.DiscardAsync(staged, ct);
+
+        public Task<Stream> OpenReadAsync(ObjectKey key, CancellationToken ct) => inner.OpenReadAsync(key, ct);
+
+        public Task<StoredObject?> StatAsync(ObjectKey key, CancellationToken ct) => inner.StatAsync(key, ct);
+
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
+
+        public Task<bool> DeleteAsync(ObjectKey key, CancellationToken ct) => inner.DeleteAsync(key, ct);
+
+        public string? GetLocalPath(ObjectKey key) => inner.GetLocalPath(key);
+
+        public Task CheckHealthAsync(CancellationToken ct) => inner.CheckHealthAsync(ct);
     }
 }
