@@ -449,6 +449,16 @@ public sealed partial class DeploymentService(
     /// </summary>
     private async Task FailUnreadyTritonAsync(ServingEndpoint endpoint, CancellationToken ct)
     {
+        // Review 25 finding 3: the reconcile loop works from a snapshot read at its start. When the endpoint changed
+        // since (a user rolled it or changed a setting, on this node or another), that apply is not this timeout's to
+        // undo: leave it to the next pass.
+        if (await store.FindAsync(endpoint.Id, ct) is not { } current
+            || current.Status != endpoint.Status || current.Version != endpoint.Version
+            || current.CanaryVersion != endpoint.CanaryVersion || current.UpdatedAt != endpoint.UpdatedAt)
+        {
+            return;
+        }
+
         var timeout = triton.ReadinessTimeout;
         var pods = await triton.DescribePodsAsync(endpoint, ct);
         string removed;

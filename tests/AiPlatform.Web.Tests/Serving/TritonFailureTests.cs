@@ -24,6 +24,7 @@ public sealed class TritonFailureTests : IAsyncLifetime
     private readonly KubernetesServingStub _api = new();
     private WebApplication _triton = default!;
     private volatile string _tritonMode = "unready";
+    private volatile Func<Task>? _onReadinessCheck;
     private TritonFactory? _factory;
 
     public async Task InitializeAsync()
@@ -111,6 +112,33 @@ public sealed class TritonFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_settings_change_made_while_a_stale_reconcile_checks_readiness_is_not_undone_by_the_readiness_timeout()
+    {
+        // A readiness timeout of 1 ms: every reconcile works from a snapshot that is past it.
+        var admin = Start(readinessTimeout: "00:00:00.001");
+        var id = (await DeployAsync(admin)).GetProperty("id").GetGuid();
+        var changed = 0;
+        _onReadinessCheck = async () =>
+        {
+            // While this node's reconcile checks readiness, a user changes a setting (on another node): a new apply.
+            if (Interlocked.Exchange(ref changed, 1) == 0)
+            {
+                var settings = await admin.PutAsJsonAsync($"/api/v1/endpoints/{id}/settings", new { threads = 0, maxBatchSize = 0, maxQueueDelayMicroseconds = 0, replicas = 2, rollOnAliasMove = false, payloadLogPercent = 0 });
+                settings.StatusCode.ShouldBe(HttpStatusCode.OK, await settings.Content.ReadAsStringAsync());
+            }
+        };
+
+        await ReconcileAsync();
+
+        changed.ShouldBe(1, "the readiness check ran");
+        var endpoint = await EndpointAsync(admin, id);
+        endpoint.GetProperty("status").GetString().ShouldBe("Deploying", $"the stale snapshot must not fail the endpoint just applied again: {ErrorOf(endpoint)}");
+        endpoint.GetProperty("replicas").GetInt32().ShouldBe(2, "the user's change is kept");
+        _api.Objects.ShouldContain("deployments/triton-price", "the Deployment just applied is not deleted");
+        _api.Calls.ShouldNotContain("delete deployments/triton-price");
+    }
+
+    [Fact]
     public async Task Readiness_checks_that_hang_or_drop_are_survived_until_triton_is_ready()
     {
         var admin = Start();
@@ -188,6 +216,11 @@ public sealed class TritonFailureTests : IAsyncLifetime
         var app = builder.Build();
         app.Use(async (HttpContext http, RequestDelegate next) =>
         {
+            if (_onReadinessCheck is { } hook)
+            {
+                await hook();
+            }
+
             switch (_tritonMode)
             {
                 case "hang":
