@@ -449,6 +449,16 @@ public sealed partial class DeploymentService(
     /// </summary>
     private async Task FailUnreadyTritonAsync(ServingEndpoint endpoint, CancellationToken ct)
     {
+        // Review 25 finding 3: the reconcile loop works from a snapshot read at its start. When the endpoint changed
+        // since (a user rolled it or changed a setting, on this node or another), that apply is not this timeout's to
+        // undo: leave it to the next pass.
+        if (await store.FindAsync(endpoint.Id, ct) is not { } current
+            || current.Status != endpoint.Status || current.Version != endpoint.Version
+            || current.CanaryVersion != endpoint.CanaryVersion || current.UpdatedAt != endpoint.UpdatedAt)
+        {
+            return;
+        }
+
         var timeout = triton.ReadinessTimeout;
         var pods = await triton.DescribePodsAsync(endpoint, ct);
         string removed;
@@ -538,8 +548,10 @@ public sealed partial class DeploymentService(
             endpoint.Error = null;
             await SaveAsync(endpoint, endpoint.Status == EndpointStatus.Ready ? "ready" : "applied", string.Join(", ", versions.Select(v => $"v{v.Version.Version}")), ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // Review 25 finding 8: as in ReconcileAsync, a timeout inside (S3, Kubernetes) fails the endpoint with its
+            // reason instead of escaping as a 500; only the caller's own cancellation escapes.
             endpoint.Status = EndpointStatus.Failed;
             endpoint.Error = e.Message;
             await SaveAsync(endpoint, "failed", e.Message, ct);
@@ -737,6 +749,12 @@ public sealed partial class DeploymentService(
     private async Task SaveAsync(ServingEndpoint endpoint, string kind, string? detail, CancellationToken ct)
     {
         endpoint.UpdatedAt = time.GetUtcNow();
+        // An error text (a Kubernetes or S3 answer, say) longer than its column would make the save fail.
+        if (endpoint.Error is { Length: > ServingEndpoint.MaxErrorLength } error)
+        {
+            endpoint.Error = error[..(ServingEndpoint.MaxErrorLength - 1)] + "…";
+        }
+
         var caller = await currentUser.GetAsync(ct);
         var audited = caller is not null && kind is not ("ready" or "applied");
         await store.UpdateAsync(endpoint, await EventAsync(endpoint, kind, detail, ct),

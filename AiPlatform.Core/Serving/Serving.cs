@@ -73,6 +73,9 @@ public sealed class ServingEndpoint : IOwnedObject
 
     public Guid? PayloadDatasetId { get; set; }
 
+    /// <summary>The longest <see cref="Error"/> the store keeps (its column); longer text is cut.</summary>
+    public const int MaxErrorLength = 4000;
+
     public EndpointStatus Status { get; set; }
 
     public string? Error { get; set; }

@@ -93,6 +93,12 @@ public sealed class TrainingJobHandler(
                 run.Error = stored.Error;
             }
 
+            // An error text longer than its column (a verbose Kubernetes answer, a long traceback) would make the save fail.
+            if (run.Error is { Length: > TrainingRun.MaxErrorLength } error)
+            {
+                run.Error = error[..(TrainingRun.MaxErrorLength - 1)] + "…";
+            }
+
             // Already ended: another node found this one silent and settled the run as interrupted; its outcome stands.
             if (stored is not { IsTerminal: true })
             {

@@ -85,6 +85,9 @@ public sealed class TrainingRun
 
     public int? ExitCode { get; set; }
 
+    /// <summary>The longest <see cref="Error"/> the store keeps (its column); longer text is cut.</summary>
+    public const int MaxErrorLength = 8000;
+
     public string? Error { get; set; }
 
     public Guid? ClonedFromId { get; set; }

@@ -14,6 +14,9 @@ internal static class KubernetesApiErrors
 {
     private const int MaxMessage = 400;
 
+    /// <summary>A <c>Status.reason</c> is one CamelCase word (AlreadyExists); anything longer is cut.</summary>
+    private const int MaxReason = 64;
+
     /// <summary>
     /// Describes <paramref name="e"/> as the failure to <paramref name="action"/> (e.g. "create the Job ns/name");
     /// <paramref name="role"/> names the RBAC Role the platform's account needs; <paramref name="secret"/> is blanked
@@ -23,13 +26,13 @@ internal static class KubernetesApiErrors
     {
         if (e is not HttpOperationException http)
         {
-            return $"Could not reach the Kubernetes API server to {action}: {Redact(e.Message, secret)}";
+            return $"Could not reach the Kubernetes API server to {action}: {Clean(e.Message, secret, MaxMessage)}";
         }
 
         var code = (int)http.Response.StatusCode;
         var status = Status(http.Response.Content);
-        var reason = status?.Reason is { Length: > 0 } r ? r : http.Response.StatusCode.ToString();
-        var said = status?.Message is { Length: > 0 } m ? $" Kubernetes said: \"{Redact(Truncate(m), secret)}\"." : string.Empty;
+        var reason = status?.Reason is { Length: > 0 } r ? Clean(r, secret, MaxReason) : http.Response.StatusCode.ToString();
+        var said = status?.Message is { Length: > 0 } m ? $" Kubernetes said: \"{Clean(m, secret, MaxMessage)}\"." : string.Empty;
         return http.Response.StatusCode switch
         {
             HttpStatusCode.Unauthorized => $"Kubernetes did not accept the platform's credentials when it tried to {action} ({code} {reason}).{said} Check the platform's service account token or kubeconfig.",
@@ -73,7 +76,13 @@ internal static class KubernetesApiErrors
         }
     }
 
-    private static string Truncate(string text) => text.Length <= MaxMessage ? text : text[..MaxMessage] + "…";
-
-    private static string Redact(string text, string? secret) => string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "***", StringComparison.Ordinal);
+    /// <summary>
+    /// Blanks the secret out, then cuts the text to <paramref name="max"/> characters (in this order: cut first, a
+    /// secret across the cut would leave its prefix behind, which no longer matches).
+    /// </summary>
+    private static string Clean(string text, string? secret, int max)
+    {
+        var redacted = string.IsNullOrEmpty(secret) ? text : text.Replace(secret, "***", StringComparison.Ordinal);
+        return redacted.Length <= max ? redacted : redacted[..max] + "…";
+    }
 }

@@ -80,11 +80,13 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
         var (deployment, service) = BuildManifests(endpoint, options);
         var step = $"create or update the Deployment {options.Namespace}/{deployment.Metadata.Name}";
         var created = false;
+        var applied = false;
         try
         {
             created = await ReplaceOrCreateAsync(
                 () => k8s.AppsV1.ReplaceNamespacedDeploymentAsync(deployment, deployment.Metadata.Name, options.Namespace, cancellationToken: ct),
                 () => k8s.AppsV1.CreateNamespacedDeploymentAsync(deployment, options.Namespace, cancellationToken: ct));
+            applied = true;
             step = $"create or update the Service {options.Namespace}/{service.Metadata.Name}";
             await ReplaceOrCreateAsync(
                 async () => { var existing = await k8s.CoreV1.ReadNamespacedServiceAsync(service.Metadata.Name, options.Namespace, cancellationToken: ct); service.Metadata.ResourceVersion = existing.Metadata.ResourceVersion; service.Spec.ClusterIP = existing.Spec.ClusterIP; return await k8s.CoreV1.ReplaceNamespacedServiceAsync(service, service.Metadata.Name, options.Namespace, cancellationToken: ct); },
@@ -93,12 +95,15 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
         catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
         {
             var reason = KubernetesApiErrors.Describe(e, step, ServingRole);
-            if (created)
+            if (applied)
             {
-                // A Deployment without its Service serves no one but would hold GPUs: the one just created goes again.
-                reason += await TryDeleteAsync(() => k8s.AppsV1.DeleteNamespacedDeploymentAsync(deployment.Metadata.Name, options.Namespace, cancellationToken: CancellationToken.None))
-                    ? " The Deployment created just before was removed."
-                    : " The Deployment created just before could not be removed.";
+                // A Deployment without its Service serves no one but would hold GPUs, and the endpoint ends Failed, which
+                // nothing else cleans up: the Deployment goes again, also one that existed and was just replaced.
+                var removed = await TryDeleteAsync(() => k8s.AppsV1.DeleteNamespacedDeploymentAsync(deployment.Metadata.Name, options.Namespace, cancellationToken: CancellationToken.None));
+                var which = created ? "The Deployment created just before" : $"The Deployment {options.Namespace}/{deployment.Metadata.Name}, just updated,";
+                reason += removed
+                    ? $" {which} was removed so that it holds no GPU."
+                    : $" {which} could not be removed and must be deleted by hand.";
             }
 
             logger.LogWarning("Triton endpoint {Endpoint} not applied: {Reason}", endpoint.Name, reason);

@@ -31,28 +31,37 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
 
     public int MaxConcurrency => Math.Max(1, options.MaxConcurrency);
 
-    public static string NameOf(Guid runId) => "aip-train-" + runId.ToString("N")[..16];
+    /// <summary>
+    /// The name of a run's Job, Secret and Service: the whole run id (a version 7 GUID keeps only 12 random bits in its
+    /// first 16 hex digits, so runs started in the same millisecond could clash), 42 characters, within the 63 that a
+    /// DNS label (and a label value such as <c>job-name</c>) allows.
+    /// </summary>
+    public static string NameOf(Guid runId) => "aip-train-" + runId.ToString("N");
 
     public async Task<int> RunAsync(CustomLaunch launch, Func<string, Task> log, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
     {
         var name = NameOf(launch.RunId);
         var manifests = BuildManifests(launch, options);
         var token = launch.Environment.GetValueOrDefault("MLFLOW_TRACKING_TOKEN");
+        var attempt = new Attempt(name, token);
         try
         {
-            await CreateAsync("Secret", name, token, () => client.CoreV1.CreateNamespacedSecretAsync(manifests.Secret, options.Namespace, cancellationToken: ct), ct);
+            await CreateAsync("Secret", attempt, () => client.CoreV1.CreateNamespacedSecretAsync(manifests.Secret, options.Namespace, cancellationToken: ct), ct);
             if (manifests.Service is { } service)
             {
-                await CreateAsync("Service", name, token, () => client.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct), ct);
+                await CreateAsync("Service", attempt, () => client.CoreV1.CreateNamespacedServiceAsync(service, options.Namespace, cancellationToken: ct), ct);
             }
 
-            await CreateAsync("Job", name, token, () => client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct), ct);
+            await CreateAsync("Job", attempt, () => client.BatchV1.CreateNamespacedJobAsync(manifests.Job, options.Namespace, cancellationToken: ct), ct);
             await log($"Created Job {options.Namespace}/{name} ({launch.Spec?.Workers ?? 1} worker(s), image {manifests.Job.Spec.Template.Spec.Containers[0].Image}).");
-            return await FollowAsync(name, launch, log, token, ct);
+            return await FollowAsync(attempt, launch, log, ct);
         }
         finally
         {
-            await DeleteAsync(name, manifests.Service is not null);
+            if (!attempt.Deleted)
+            {
+                await DeleteAsync(attempt);
+            }
         }
     }
 
@@ -60,19 +69,24 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
     {
         var name = NameOf(runId);
         logger.LogInformation("Deleting Kubernetes objects {Namespace}/{Name} of an interrupted run", options.Namespace, name);
-        await DeleteAsync(name, service: true);
+        var attempt = new Attempt(name, null);
+        attempt.Created.AddRange(["Job", "Service", "Secret"]);
+        await DeleteAsync(attempt);
     }
 
     /// <summary>
     /// Creates one object of the run. A refusal fails the run with what Kubernetes said (the caller deletes what was
-    /// created before). An object of the same name already there (409) was left by an earlier attempt of this run:
-    /// runs are not repeated after an interruption (custom code may not be idempotent), so it is not adopted either.
+    /// created before, and an object the server may have stored before failing). An object of the same name already
+    /// there (409) was left by an earlier attempt of this run: runs are not repeated after an interruption (custom code
+    /// may not be idempotent), so it is not adopted, and not deleted either (it is not this attempt's to delete).
     /// </summary>
-    private async Task CreateAsync<T>(string kind, string name, string? secret, Func<Task<T>> create, CancellationToken ct)
+    private async Task CreateAsync<T>(string kind, Attempt attempt, Func<Task<T>> create, CancellationToken ct)
     {
+        var name = attempt.Name;
         try
         {
             await create();
+            attempt.Created.Add(kind);
         }
         catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) && !ct.IsCancellationRequested)
         {
@@ -80,10 +94,16 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
             {
                 throw new TrainingFailedException(
                     $"The {kind} {options.Namespace}/{name} of this run exists already in Kubernetes (409 AlreadyExists), left by an earlier attempt. " +
-                    "The platform does not take it over, since training code may not be safe to run twice; the run's objects are deleted. Submit the run again.");
+                    "The platform does not take it over, since training code may not be safe to run twice, and leaves it alone; what this attempt created is deleted. Submit the run again.");
             }
 
-            var reason = KubernetesApiErrors.Describe(e, $"create the {kind} {options.Namespace}/{name}", TrainingRole, secret);
+            // The server may have stored the object before failing (a timeout, a 5xx): delete it too.
+            if (KubernetesApiErrors.IsTransient(e))
+            {
+                attempt.Created.Add(kind);
+            }
+
+            var reason = KubernetesApiErrors.Describe(e, $"create the {kind} {options.Namespace}/{name}", TrainingRole, attempt.Secret);
             logger.LogWarning("Training run {Name} not started: {Reason}", name, reason);
             throw new TrainingFailedException(reason + " The run did not start.");
         }
@@ -93,8 +113,9 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
     /// Polls the Job and its pods until the Job ends. A failing API server (5xx, 429, broken connection, timeout) is
     /// ridden out for <see cref="KubernetesTrainingOptions.ApiErrorTolerance"/>; a refusal (403, 404) ends the run at once.
     /// </summary>
-    private async Task<int> FollowAsync(string name, CustomLaunch launch, Func<string, Task> log, string? secret, CancellationToken ct)
+    private async Task<int> FollowAsync(Attempt attempt, CustomLaunch launch, Func<string, Task> log, CancellationToken ct)
     {
+        var (name, secret) = (attempt.Name, attempt.Secret);
         var deadline = launch.Timeout is { } t ? DateTimeOffset.UtcNow + t : DateTimeOffset.MaxValue;
         var state = new FollowState();
         using var logs = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -106,7 +127,7 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
                 ct.ThrowIfCancellationRequested();
                 if (DateTimeOffset.UtcNow > deadline)
                 {
-                    throw new TrainingFailedException($"The run exceeded its time limit of {launch.Timeout!.Value.TotalMinutes:0} minutes and was stopped.");
+                    throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(launch.Timeout!.Value)} and was stopped.");
                 }
 
                 int? exit;
@@ -130,8 +151,14 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
                     }
                     else if (DateTimeOffset.UtcNow - failingSince > options.ApiErrorTolerance)
                     {
+                        var left = await DeleteAsync(attempt);
+                        attempt.Deleted = true;
+                        var objects = string.Join(" and ", left.Select(k => $"the {k} {options.Namespace}/{name}"));
+                        var cleanup = left.Count == 0 ? "its Job is deleted"
+                            : left.Contains("Job") ? $"{objects} could not be deleted and must be removed by hand"
+                            : $"its Job is deleted, but {objects} could not be deleted and must be removed by hand";
                         throw new TrainingFailedException(
-                            $"The Kubernetes API failed for more than {Minutes(options.ApiErrorTolerance)} while the run was running, so its outcome is unknown; its Job is deleted. Last error: {reason}");
+                            $"The Kubernetes API failed for more than {Minutes(options.ApiErrorTolerance)} while the run was running, so its outcome is unknown; {cleanup}. Last error: {reason}");
                     }
 
                     exit = null;
@@ -220,9 +247,10 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
         {
             await Task.WhenAll(state.Streams.Values).WaitAsync(LogDrainTimeout);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // Streams that did not reach the end in time (or whose log writer failed) must not change the run's outcome.
+            // Streams that did not reach the end in time (or whose log writer failed, even with a TaskCanceledException
+            // of its own) must not change the run's outcome: the Job has ended, and nothing here cancels the run.
             logger.LogWarning(e, "The log of a finished training Job did not end cleanly within {Timeout}", LogDrainTimeout);
         }
     }
@@ -332,19 +360,51 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
 
         public Dictionary<string, Task> Streams { get; } = [];
 
-        public bool JobEnded { get; set; }
+        private volatile bool _jobEnded;
+
+        /// <summary>Set by the follower, read by the log streams on other threads.</summary>
+        public bool JobEnded
+        {
+            get => _jobEnded;
+            set => _jobEnded = value;
+        }
     }
 
-    private async Task DeleteAsync(string name, bool service)
+    /// <summary>What one attempt at a run created in Kubernetes ("Secret", "Service", "Job"): all it may delete.</summary>
+    private sealed class Attempt(string name, string? secret)
     {
+        public string Name { get; } = name;
+
+        public string? Secret { get; } = secret;
+
+        public List<string> Created { get; } = [];
+
+        /// <summary>Its objects were deleted already (when the run gave up on a failing API).</summary>
+        public bool Deleted { get; set; }
+    }
+
+    /// <summary>
+    /// Deletes what the attempt created (the Job first, so its pods stop). Never throws (it runs in a <c>finally</c>, and
+    /// the run's own outcome must stand): an object that could not be deleted is logged and the others are still
+    /// deleted. Returns the kinds that could not be deleted (empty when all went).
+    /// </summary>
+    private async Task<List<string>> DeleteAsync(Attempt attempt)
+    {
+        var name = attempt.Name;
         var background = new V1DeleteOptions { PropagationPolicy = "Background" };
-        foreach (var delete in new Func<Task>[]
+        var left = new List<string>();
+        foreach (var (kind, delete) in new (string, Func<Task>)[]
         {
-            () => client.BatchV1.DeleteNamespacedJobAsync(name, options.Namespace, background),
-            () => service ? client.CoreV1.DeleteNamespacedServiceAsync(name, options.Namespace) : Task.CompletedTask,
-            () => client.CoreV1.DeleteNamespacedSecretAsync(name, options.Namespace),
+            ("Job", () => client.BatchV1.DeleteNamespacedJobAsync(name, options.Namespace, background)),
+            ("Service", () => client.CoreV1.DeleteNamespacedServiceAsync(name, options.Namespace)),
+            ("Secret", () => client.CoreV1.DeleteNamespacedSecretAsync(name, options.Namespace)),
         })
         {
+            if (!attempt.Created.Contains(kind))
+            {
+                continue;
+            }
+
             try
             {
                 await delete();
@@ -352,11 +412,15 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
             catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+            catch (Exception e) when (KubernetesApiErrors.IsApiFailure(e) || e is System.Text.Json.JsonException)
             {
-                logger.LogWarning(e, "Could not delete Kubernetes objects of {Name}", name);
+                left.Add(kind);
+                var reason = KubernetesApiErrors.Describe(e, $"delete the {kind} {options.Namespace}/{name}", TrainingRole, attempt.Secret);
+                logger.LogWarning("Kubernetes object of training run {Name} left behind; delete it by hand: {Reason}", name, reason);
             }
         }
+
+        return left;
     }
 
     public async Task<GpuCapacity> GetGpuCapacityAsync(CancellationToken ct)

@@ -359,7 +359,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             await pump;
             if (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
             {
-                throw new TrainingFailedException($"The run exceeded its time limit of {Limit(timeout!.Value)} and was stopped.");
+                throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(timeout!.Value)} and was stopped.");
             }
 
             throw;
@@ -371,10 +371,6 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
         await sampler;
         return process.ExitCode;
     }
-
-    private static string Limit(TimeSpan t) => t.TotalMinutes >= 1 && t.Seconds == 0
-        ? (t.TotalMinutes == 1 ? "1 minute" : $"{t.TotalMinutes.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} minutes")
-        : $"{t.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} s";
 
     /// <summary>Every <see cref="TrainingSettings.ResourceSampleInterval"/>: CPU and resident memory of the whole process tree, from /proc.</summary>
     private async Task SampleAsync(int rootPid, Func<ResourceSample, Task> report, CancellationToken ct)

@@ -18,7 +18,7 @@ internal sealed class ServingEndpointConfiguration : IEntityTypeConfiguration<Se
         builder.Property(e => e.Target).HasMaxLength(300);
         builder.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.Runtime).HasConversion<string>().HasMaxLength(16);
-        builder.Property(e => e.Error).HasMaxLength(4000);
+        builder.Property(e => e.Error).HasMaxLength(ServingEndpoint.MaxErrorLength);
         builder.HasIndex(e => e.Name).IsUnique();
         builder.HasIndex(e => e.ModelId);
         builder.HasOne<RegisteredModel>().WithMany().HasForeignKey(e => e.ModelId).OnDelete(DeleteBehavior.Restrict);

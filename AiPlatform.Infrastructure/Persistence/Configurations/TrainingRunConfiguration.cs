@@ -17,7 +17,7 @@ internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<Traini
         builder.Property(r => r.Backend).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.SpecJson).HasMaxLength(65536);
-        builder.Property(r => r.Error).HasMaxLength(8000);
+        builder.Property(r => r.Error).HasMaxLength(TrainingRun.MaxErrorLength);
         builder.Property(r => r.CreatedBy).HasMaxLength(256);
         builder.Ignore(r => r.IsTerminal);
         builder.HasIndex(r => new { r.Backend, r.Status, r.Priority, r.CreatedAt });

@@ -58,9 +58,25 @@ public sealed class TritonDeployerTests : IAsyncLifetime
 
         failure.Message.ShouldStartWith("The Kubernetes API server failed to create or update the Service aiplatform-serving/triton-churn (500 InternalError).", Case.Sensitive);
         failure.Message.ShouldContain("etcdserver: request timed out", Case.Sensitive);
-        failure.Message.ShouldContain("The Deployment created just before was removed.", Case.Sensitive);
+        failure.Message.ShouldContain("The Deployment created just before was removed so that it holds no GPU.", Case.Sensitive);
         _api.Calls.ShouldContain("delete deployments/triton-churn");
         _api.Objects.ShouldBeEmpty("a Deployment without its Service would hold a GPU and serve no one");
+    }
+
+    [Fact]
+    public async Task A_service_refused_after_an_existing_deployment_was_replaced_takes_that_deployment_away_too()
+    {
+        await Deployer().ApplyAsync(Endpoint(), Models, default);
+        _api.Objects.ShouldBe(["deployments/triton-churn", "services/triton-churn"], ignoreOrder: true);
+        _api.Fail("update services", 403);
+
+        var failure = await Should.ThrowAsync<InvalidOperationException>(() => Deployer().ApplyAsync(Endpoint(), Models, default));
+
+        failure.Message.ShouldStartWith("The platform is not allowed to create or update the Service aiplatform-serving/triton-churn: permission denied (403 Forbidden).", Case.Sensitive);
+        failure.Message.ShouldContain("The Deployment aiplatform-serving/triton-churn, just updated, was removed so that it holds no GPU.", Case.Sensitive);
+        _api.Calls.ShouldContain("update deployments/triton-churn");
+        _api.Calls.ShouldContain("delete deployments/triton-churn");
+        _api.Objects.ShouldNotContain("deployments/triton-churn", "the endpoint ends Failed, and nothing else would remove the replaced Deployment");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using AiPlatform.Core.Training;
+using AiPlatform.Infrastructure.Kubernetes;
 using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Infrastructure.Training;
 using k8s;
@@ -64,6 +65,37 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         var service = loaded.OfType<V1Service>().Single();
         service.Spec.ClusterIP.ShouldBe("None");
         service.Spec.Selector["job-name"].ShouldBe(job.Metadata.Name);
+    }
+
+    [Fact]
+    public void Run_names_keep_the_whole_run_id_so_runs_of_the_same_millisecond_do_not_clash_and_every_name_and_label_is_valid()
+    {
+        // Two version 7 ids of the same millisecond share their first 16 hex digits (timestamp, version, 12 random bits).
+        var first = Guid.Parse("0193a1b2-c3d4-7e5f-8a01-0123456789ab");
+        var second = Guid.Parse("0193a1b2-c3d4-7e5f-9b02-fedcba987654");
+
+        KubernetesBackend.NameOf(first).ShouldNotBe(KubernetesBackend.NameOf(second));
+        KubernetesBackend.NameOf(first).ShouldBe("aip-train-0193a1b2c3d47e5f8a010123456789ab");
+
+        var manifests = KubernetesBackend.BuildManifests(Launch(new CustomSpec("torchrun train.py", Workers: 3)) with { RunId = first }, new KubernetesTrainingOptions());
+        var dnsLabel = new System.Text.RegularExpressions.Regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+        var labelValue = new System.Text.RegularExpressions.Regex("^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$");
+        var job = manifests.Job;
+        var names = new[] { manifests.Secret.Metadata.Name, manifests.Service!.Metadata.Name, job.Metadata.Name, job.Metadata.Name + "-2", job.Spec.Template.Spec.Subdomain };
+        foreach (var name in names)
+        {
+            name.Length.ShouldBeLessThanOrEqualTo(63, name);
+            dnsLabel.IsMatch(name).ShouldBeTrue(name);
+        }
+
+        // Kubernetes labels the pods job-name=<name>; a Job's pods are named <name>-<index>-<5 random characters>.
+        (job.Metadata.Name + "-2-abcde").Length.ShouldBeLessThanOrEqualTo(63);
+        var labels = new[] { manifests.Secret.Metadata.Labels, manifests.Service.Metadata.Labels, job.Metadata.Labels, job.Spec.Template.Metadata?.Labels, manifests.Service.Spec.Selector, new Dictionary<string, string> { ["job-name"] = job.Metadata.Name } };
+        foreach (var value in labels.Where(l => l is not null).SelectMany(l => l!.Values))
+        {
+            value.Length.ShouldBeLessThanOrEqualTo(63, value);
+            labelValue.IsMatch(value).ShouldBeTrue(value);
+        }
     }
 
     [Fact]
@@ -172,7 +204,7 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_job_left_by_an_earlier_attempt_is_not_taken_over_the_run_fails_saying_so_and_the_objects_are_deleted()
+    public async Task A_job_left_by_an_earlier_attempt_is_not_taken_over_nor_deleted_the_run_fails_saying_so_and_deletes_only_what_it_created()
     {
         var (backend, logs) = Backend();
         var launch = Launch(new CustomSpec("torchrun train.py", Workers: 2));
@@ -185,11 +217,29 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
 
         failure.Message.ShouldContain($"The Job aiplatform-training/{name} of this run exists already in Kubernetes (409 AlreadyExists), left by an earlier attempt.");
         failure.Message.ShouldContain("does not take it over");
+        failure.Message.ShouldContain("leaves it alone; what this attempt created is deleted.");
         failure.Message.ShouldContain("Submit the run again.");
         _api.Requests.ShouldNotContain("get jobs/status", "the old Job's outcome is not this attempt's");
         _api.Requests.ShouldNotContain("get pods/log");
         log.ShouldNotContain("someone else's output");
-        _api.Deleted.ShouldBe([$"jobs/{name}", $"services/{name}", $"secrets/{name}"], ignoreOrder: true);
+        _api.Deleted.ShouldBe([$"services/{name}", $"secrets/{name}"], ignoreOrder: true, "the existing Job may be another attempt's live run: it is not deleted");
+        NoToken(failure.Message, log, logs);
+    }
+
+    [Fact]
+    public async Task A_secret_of_the_same_name_already_there_is_left_alone_and_nothing_is_deleted()
+    {
+        var (backend, logs) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Fail("create secrets", 409);
+        var log = new ConcurrentQueue<string>();
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the clashing run to fail"));
+
+        failure.Message.ShouldContain($"The Secret aiplatform-training/{name} of this run exists already in Kubernetes (409 AlreadyExists)");
+        _api.Requests.ShouldNotContain("create jobs");
+        _api.Deleted.ShouldBeEmpty("the Secret belongs to whoever created it; this attempt created nothing");
         NoToken(failure.Message, log, logs);
     }
 
@@ -211,6 +261,35 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         _api.Requests.ShouldNotContain("create jobs");
         _api.Deleted.ShouldContain($"secrets/{name}", "a Secret the server may have stored before failing is deleted too");
         NoToken(failure.Message, log, logs);
+    }
+
+    [Fact]
+    public async Task A_verbose_api_server_echoing_the_token_across_the_cut_and_a_huge_reason_leaks_no_part_of_it_and_stays_short()
+    {
+        var (backend, logs) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        // The token straddles the 400th character of the message, where it is cut; the reason is huge and echoes it too.
+        _api.FailSaying("create secrets", 500, reason: "Invalid" + new string('R', 100_000) + "aip_secret_token", message: new string('m', 390) + "stringData: aip_secret_token rejected");
+        var log = new ConcurrentQueue<string>();
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the run to fail"));
+
+        failure.Message.ShouldNotContain("aip_sec", Case.Sensitive, "not even a prefix of the token");
+        failure.Message.Length.ShouldBeLessThan(1000, "the reason and the message are bounded");
+        NoToken(failure.Message, log, logs);
+        logs.Events.ShouldNotContain(e => e.Message.Contains("aip_sec"));
+    }
+
+    [Fact]
+    public void A_transport_error_is_bounded_and_blanks_the_token_out()
+    {
+        var error = new HttpRequestException(new string('x', 396) + "aip_secret_token" + new string('y', 10_000));
+
+        var described = KubernetesApiErrors.Describe(error, "create the Job ns/x", "role", "aip_secret_token");
+
+        described.ShouldNotContain("aip_sec", Case.Sensitive);
+        described.ShouldContain("***");
+        described.Length.ShouldBeLessThan(600);
     }
 
     [Fact]
@@ -266,6 +345,73 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         failure.Message.ShouldContain("The Kubernetes API failed for more than 0.3 seconds while the run was running, so its outcome is unknown; its Job is deleted.");
         failure.Message.ShouldContain("(503 ServiceUnavailable)");
         _api.Deleted.ShouldContain($"jobs/{name}");
+    }
+
+    [Fact]
+    public async Task A_delete_that_times_out_after_the_run_does_not_replace_its_outcome_and_the_other_objects_are_still_deleted()
+    {
+        var logs = new CapturingLoggerProvider();
+        var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _api.Url }, new TimingOutDeletes());
+        var backend = new KubernetesBackend(client, new KubernetesTrainingOptions { PollInterval = TimeSpan.FromMilliseconds(50) }, new LoggerFactory([logs]).CreateLogger<KubernetesBackend>());
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: 0, log: "done\n");
+        var log = new ConcurrentQueue<string>();
+
+        var exit = await Within(backend.RunAsync(launch, Collect(log), CancellationToken.None), "the run to end although deleting its Job times out");
+
+        exit.ShouldBe(0, "the run's own result stands");
+        _api.Deleted.ShouldBe([$"secrets/{name}"], "the Secret is deleted although the Job's delete failed before it");
+        logs.Events.ShouldContain(e => e.Level == LogLevel.Warning && e.ToString().Contains($"delete the Job aiplatform-training/{name}"));
+        NoToken(string.Empty, log, logs);
+    }
+
+    [Fact]
+    public async Task Giving_up_on_a_failing_api_whose_job_cannot_be_deleted_says_it_must_be_removed_by_hand()
+    {
+        var (backend, _) = Backend(tolerance: TimeSpan.FromMilliseconds(300));
+        var launch = Launch(new CustomSpec("sleep infinity"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: null, log: string.Empty);
+        _api.Fail("get jobs/status", 503);
+        _api.Fail("delete jobs", 503);
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, _ => Task.CompletedTask, CancellationToken.None), "the run to give up on the failing API"));
+
+        failure.Message.ShouldContain($"so its outcome is unknown; the Job aiplatform-training/{name} could not be deleted and must be removed by hand.");
+        failure.Message.ShouldNotContain("its Job is deleted");
+        _api.Deleted.ShouldBe([$"secrets/{name}"], "the Secret is still deleted");
+    }
+
+    [Fact]
+    public async Task A_run_past_a_sub_minute_time_limit_says_the_limit_in_seconds_and_its_job_is_deleted()
+    {
+        var (backend, _) = Backend();
+        var launch = Launch(new CustomSpec("sleep infinity"), timeout: TimeSpan.FromMilliseconds(300));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: null, log: string.Empty);
+
+        var failure = await Should.ThrowAsync<TrainingFailedException>(() => Within(backend.RunAsync(launch, _ => Task.CompletedTask, CancellationToken.None), "the run to pass its time limit"));
+
+        failure.Message.ShouldBe("The run exceeded its time limit of 0.3 s and was stopped.", "the same words as the local backend, never \"0 minutes\"");
+        _api.Deleted.ShouldContain($"jobs/{name}");
+    }
+
+    [Fact]
+    public async Task A_log_writer_that_throws_task_canceled_does_not_turn_a_successful_run_into_a_failed_one()
+    {
+        var (backend, _) = Backend();
+        var launch = Launch(new CustomSpec("python train.py"));
+        var name = KubernetesBackend.NameOf(launch.RunId);
+        _api.Script(name, exitCode: 0, log: "epoch 1\nepoch 2\n", runningPolls: 2);
+        var written = new ConcurrentQueue<string>();
+
+        var exit = await Within(
+            backend.RunAsync(launch, line => line.StartsWith("epoch", StringComparison.Ordinal) ? throw new TaskCanceledException("the log store timed out") : Collect(written)(line), CancellationToken.None),
+            "the run to end although its log writer fails");
+
+        exit.ShouldBe(0);
+        _api.Requests.ShouldContain("get pods/log");
     }
 
     [Fact]
@@ -331,6 +477,15 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         new Dictionary<string, string> { ["MLFLOW_TRACKING_URI"] = "http://platform:8080", ["MLFLOW_TRACKING_TOKEN"] = "aip_secret_token", ["MLFLOW_RUN_ID"] = "abc" },
         timeout, spec, spec.CodeKey is null ? null : "http://platform:8080/api/v1/training-runs/x/code", null);
 
+    /// <summary>A Job's delete that runs into the client's timeout (what the k8s client's HttpClient throws then).</summary>
+    private sealed class TimingOutDeletes : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            request.Method == HttpMethod.Delete && request.RequestUri!.AbsolutePath.Contains("/jobs/", StringComparison.Ordinal)
+                ? throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException())
+                : base.SendAsync(request, cancellationToken);
+    }
+
     /// <summary>
     /// Just enough of the API server: secrets, services, jobs (status after some polls), pods, logs (with Kubernetes'
     /// timestamps when asked), nodes; and failures on demand: a verb on a resource ("create jobs", "get jobs/status",
@@ -353,7 +508,10 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         /// <summary>The next <paramref name="times"/> calls of <paramref name="call"/> lose their connection (after <paramref name="afterLines"/> lines of a log).</summary>
         public void Drop(string call, int times, int afterLines = 0) => _faults[call] = new Fault(0, afterLines, times);
 
-        private sealed record Fault(int Code, int? AfterLines, int Times);
+        /// <summary>Like <see cref="Fail(string, int, int)"/>, with the Status body's <c>reason</c> and <c>message</c> given (a verbose or hostile API server).</summary>
+        public void FailSaying(string call, int code, string reason, string message) => _faults[call] = new Fault(code, null, int.MaxValue, reason, message);
+
+        private sealed record Fault(int Code, int? AfterLines, int Times, string? Reason = null, string? Message = null);
 
         public string Url { get; private set; } = string.Empty;
 
@@ -397,7 +555,7 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
                     ? (await JsonDocument.ParseAsync(http.Request.Body)).RootElement.GetProperty("metadata").GetProperty("name").GetString()
                     : http.Request.Path.Value!.Split('/')[^1];
                 http.Response.StatusCode = fault.Code;
-                await http.Response.WriteAsJsonAsync(StatusBody(call, fault.Code, name!));
+                await http.Response.WriteAsJsonAsync(StatusBody(call, fault, name!));
             });
             _app.MapPost("/api/v1/namespaces/{ns}/secrets", async (HttpContext http) =>
             {
@@ -461,9 +619,9 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
                     http.Abort();
                 }
             });
-            _app.MapDelete("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string name) => { DeletedBag.Add("jobs/" + name); return Json(new V1Status { Status = "Success" }); });
-            _app.MapDelete("/api/v1/namespaces/{ns}/secrets/{name}", (string name) => { DeletedBag.Add("secrets/" + name); return Json(new V1Status { Status = "Success" }); });
-            _app.MapDelete("/api/v1/namespaces/{ns}/services/{name}", (string name) => { DeletedBag.Add("services/" + name); return Json(new V1Status { Status = "Success" }); });
+            _app.MapDelete("/apis/batch/v1/namespaces/{ns}/jobs/{name}", (string name) => { DeletedBag.Add("jobs/" + name); return DeleteAnswer(); });
+            _app.MapDelete("/api/v1/namespaces/{ns}/secrets/{name}", (string name) => { DeletedBag.Add("secrets/" + name); return DeleteAnswer(); });
+            _app.MapDelete("/api/v1/namespaces/{ns}/services/{name}", (string name) => { DeletedBag.Add("services/" + name); return Json(new V1Service { ApiVersion = "v1", Kind = "Service", Metadata = new V1ObjectMeta { Name = name } }); });
             _app.MapGet("/api/v1/nodes", () => Json(new V1NodeList
             {
                 ApiVersion = "v1",
@@ -512,8 +670,9 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
         }
 
         /// <summary>The <c>Status</c> object the API server answers a refused call with, in its words.</summary>
-        private static object StatusBody(string call, int code, string name)
+        private static object StatusBody(string call, Fault fault, string name)
         {
+            var code = fault.Code;
             var verb = call.Split(' ')[0];
             var resource = call.Split(' ')[1].Split('/')[0];
             var group = resource == "jobs" ? "batch" : string.Empty;
@@ -525,8 +684,11 @@ public sealed class KubernetesBackendTests : IAsyncLifetime
                 500 => ("InternalError", "Internal error occurred: etcdserver: request timed out"),
                 _ => ("ServiceUnavailable", "the server is currently unable to handle the request"),
             };
-            return new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message, reason, details = new { name, kind = resource }, code };
+            return new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Failure", message = fault.Message ?? message, reason = fault.Reason ?? reason, details = new { name, kind = resource }, code };
         }
+
+        /// <summary>What the API server answers the delete of a Job or a Secret with (the client's serializer cannot write a <c>V1Status</c>).</summary>
+        private static IResult DeleteAnswer() => Results.Json(new { kind = "Status", apiVersion = "v1", metadata = new { }, status = "Success" });
 
         private static IResult Json(object value) => Results.Text(KubernetesJson.Serialize(value), "application/json");
 

@@ -2,12 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AiPlatform.Core.Serving;
+using AiPlatform.Core.Storage;
 using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Web.Tests.Builders;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Serving;
@@ -22,6 +24,7 @@ public sealed class TritonFailureTests : IAsyncLifetime
     private readonly KubernetesServingStub _api = new();
     private WebApplication _triton = default!;
     private volatile string _tritonMode = "unready";
+    private volatile Func<Task>? _onReadinessCheck;
     private TritonFactory? _factory;
 
     public async Task InitializeAsync()
@@ -62,6 +65,18 @@ public sealed class TritonFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_model_copy_that_times_out_fails_the_endpoint_with_the_reason_instead_of_a_server_error()
+    {
+        var admin = Start(timeOutServingCopies: true);
+
+        var endpoint = await DeployAsync(admin);
+
+        endpoint.GetProperty("status").GetString().ShouldBe("Failed");
+        ErrorOf(endpoint).ShouldContain("HttpClient.Timeout", Case.Sensitive, "the timeout is the reason a user reads");
+        _api.Objects.ShouldBeEmpty("nothing was applied to Kubernetes");
+    }
+
+    [Fact]
     public async Task A_deployment_another_node_created_meanwhile_is_taken_over_and_the_endpoint_keeps_deploying()
     {
         var admin = Start();
@@ -97,6 +112,33 @@ public sealed class TritonFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_settings_change_made_while_a_stale_reconcile_checks_readiness_is_not_undone_by_the_readiness_timeout()
+    {
+        // A readiness timeout of 1 ms: every reconcile works from a snapshot that is past it.
+        var admin = Start(readinessTimeout: "00:00:00.001");
+        var id = (await DeployAsync(admin)).GetProperty("id").GetGuid();
+        var changed = 0;
+        _onReadinessCheck = async () =>
+        {
+            // While this node's reconcile checks readiness, a user changes a setting (on another node): a new apply.
+            if (Interlocked.Exchange(ref changed, 1) == 0)
+            {
+                var settings = await admin.PutAsJsonAsync($"/api/v1/endpoints/{id}/settings", new { threads = 0, maxBatchSize = 0, maxQueueDelayMicroseconds = 0, replicas = 2, rollOnAliasMove = false, payloadLogPercent = 0 });
+                settings.StatusCode.ShouldBe(HttpStatusCode.OK, await settings.Content.ReadAsStringAsync());
+            }
+        };
+
+        await ReconcileAsync();
+
+        changed.ShouldBe(1, "the readiness check ran");
+        var endpoint = await EndpointAsync(admin, id);
+        endpoint.GetProperty("status").GetString().ShouldBe("Deploying", $"the stale snapshot must not fail the endpoint just applied again: {ErrorOf(endpoint)}");
+        endpoint.GetProperty("replicas").GetInt32().ShouldBe(2, "the user's change is kept");
+        _api.Objects.ShouldContain("deployments/triton-price", "the Deployment just applied is not deleted");
+        _api.Calls.ShouldNotContain("delete deployments/triton-price");
+    }
+
+    [Fact]
     public async Task Readiness_checks_that_hang_or_drop_are_survived_until_triton_is_ready()
     {
         var admin = Start();
@@ -115,9 +157,9 @@ public sealed class TritonFailureTests : IAsyncLifetime
         ready.GetProperty("status").GetString().ShouldBe("Ready", ErrorOf(ready));
     }
 
-    private HttpClient Start(string? readinessTimeout = null)
+    private HttpClient Start(string? readinessTimeout = null, bool timeOutServingCopies = false)
     {
-        _factory = new TritonFactory(_api.Url, _triton.Urls.First(), readinessTimeout);
+        _factory = new TritonFactory(_api.Url, _triton.Urls.First(), readinessTimeout, timeOutServingCopies);
         return _factory.CreateAdminClient();
     }
 
@@ -174,6 +216,11 @@ public sealed class TritonFailureTests : IAsyncLifetime
         var app = builder.Build();
         app.Use(async (HttpContext http, RequestDelegate next) =>
         {
+            if (_onReadinessCheck is { } hook)
+            {
+                await hook();
+            }
+
             switch (_tritonMode)
             {
                 case "hang":
@@ -196,10 +243,20 @@ public sealed class TritonFailureTests : IAsyncLifetime
         return app;
     }
 
-    private sealed class TritonFactory(string kubernetes, string triton, string? readinessTimeout) : PlatformWebFactoryBase
+    private sealed class TritonFactory(string kubernetes, string triton, string? readinessTimeout, bool timeOutServingCopies) : PlatformWebFactoryBase
     {
         protected override void Configure(IWebHostBuilder builder)
         {
+            if (timeOutServingCopies)
+            {
+                builder.ConfigureTestServices(services =>
+                {
+                    var original = services.Last(d => d.ServiceType == typeof(IObjectStore));
+                    services.Remove(original);
+                    services.AddSingleton<IObjectStore>(sp => new TimingOutServingCopies(original.ImplementationInstance as IObjectStore ?? (IObjectStore)original.ImplementationFactory!(sp)));
+                });
+            }
+
             builder.UseSetting("Serving:Kubernetes:Enabled", "true");
             builder.UseSetting("Serving:Kubernetes:Host", kubernetes);
             builder.UseSetting("Serving:Kubernetes:ServiceUrlTemplate", triton);
@@ -208,5 +265,33 @@ public sealed class TritonFailureTests : IAsyncLifetime
                 builder.UseSetting("Serving:Kubernetes:ReadinessTimeout", readinessTimeout);
             }
         }
+    }
+
+    /// <summary>The object store, except that copying a model into <c>serving/</c> runs into the S3 client's timeout.</summary>
+    private sealed class TimingOutServingCopies(IObjectStore inner) : IObjectStore
+    {
+        public string Provider => inner.Provider;
+
+        public Task<StagedObject> StageAsync(Stream content, long? length, string? contentType, CancellationToken ct) => inner.StageAsync(content, length, contentType, ct);
+
+        public Task<StagedObject> StageFileAsync(string path, string sha256, string? contentType, CancellationToken ct) => inner.StageFileAsync(path, sha256, contentType, ct);
+
+        public Task<StoredObject> CommitAsync(StagedObject staged, ObjectKey key, CancellationToken ct) => key.Value.StartsWith("serving/", StringComparison.Ordinal)
+            ? throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException())
+            : inner.CommitAsync(staged, key, ct);
+
+        public Task DiscardAsync(StagedObject staged, CancellationToken ct) => inner.DiscardAsync(staged, ct);
+
+        public Task<Stream> OpenReadAsync(ObjectKey key, CancellationToken ct) => inner.OpenReadAsync(key, ct);
+
+        public Task<StoredObject?> StatAsync(ObjectKey key, CancellationToken ct) => inner.StatAsync(key, ct);
+
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
+
+        public Task<bool> DeleteAsync(ObjectKey key, CancellationToken ct) => inner.DeleteAsync(key, ct);
+
+        public string? GetLocalPath(ObjectKey key) => inner.GetLocalPath(key);
+
+        public Task CheckHealthAsync(CancellationToken ct) => inner.CheckHealthAsync(ct);
     }
 }
