@@ -68,8 +68,14 @@ public static class DependencyInjection
         services.AddSingleton<Serving.ServingMetrics>();
         services.AddSingleton<Serving.EndpointRouter>();
         services.AddSingleton<Serving.PayloadLog>();
+        services.AddScoped<Serving.EndpointHistory>();
+        services.AddScoped<Serving.EndpointReader>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Serving.EndpointReader>());
+        services.AddScoped<Serving.EndpointLoader>();
+        services.AddScoped<Serving.InferenceService>();
         services.AddScoped<Serving.DeploymentService>();
-        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Serving.DeploymentService>());
+        services.AddScoped<Serving.RolloutService>();
+        services.AddScoped<Serving.EndpointReconciler>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Registry.RegistryService>());
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
         return services;
