@@ -48,6 +48,7 @@ public static class DependencyInjection
         services.AddScoped<IJobHandler, StagingCleanupHandler>();
         services.AddScoped<IJobHandler, ProfileDatasetHandler>();
         services.AddScoped<Tracking.TrackingService>();
+        services.AddScoped<Tracking.RunInputService>();
         services.AddScoped<Tracking.ArtifactService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Tracking.TrackingService>());
         services.TryAddSingleton(new Training.TrainingSettings());
