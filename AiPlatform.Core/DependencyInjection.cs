@@ -48,6 +48,7 @@ public static class DependencyInjection
         services.AddScoped<IJobHandler, StagingCleanupHandler>();
         services.AddScoped<IJobHandler, ProfileDatasetHandler>();
         services.AddScoped<Tracking.TrackingService>();
+        services.AddScoped<Tracking.RunInputService>();
         services.AddScoped<Tracking.ArtifactService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Tracking.TrackingService>());
         services.TryAddSingleton(new Training.TrainingSettings());
@@ -68,8 +69,14 @@ public static class DependencyInjection
         services.AddSingleton<Serving.ServingMetrics>();
         services.AddSingleton<Serving.EndpointRouter>();
         services.AddSingleton<Serving.PayloadLog>();
+        services.AddScoped<Serving.EndpointHistory>();
+        services.AddScoped<Serving.EndpointReader>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Serving.EndpointReader>());
+        services.AddScoped<Serving.EndpointLoader>();
+        services.AddScoped<Serving.InferenceService>();
         services.AddScoped<Serving.DeploymentService>();
-        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Serving.DeploymentService>());
+        services.AddScoped<Serving.RolloutService>();
+        services.AddScoped<Serving.EndpointReconciler>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Registry.RegistryService>());
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
         return services;

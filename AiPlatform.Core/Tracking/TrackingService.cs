@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
@@ -13,13 +10,11 @@ namespace AiPlatform.Core.Tracking;
 /// Experiments and runs with MLflow's semantics: params are immutable, tags overwrite, metrics append, deleting is
 /// soft. Rights are checked per experiment (its own grants or its project's); runs take their experiment's rights.
 /// </summary>
-public sealed partial class TrackingService(
+public sealed class TrackingService(
     AccessService access,
     ITrackingStore store,
     IProjectStore projects,
     ProjectService projectService,
-    Data.DatasetService datasets,
-    Data.IDatasetStore datasetStore,
     Storage.IObjectStore objects,
     AuditRecorder audit,
     IAuditStore auditTrail,
@@ -28,7 +23,7 @@ public sealed partial class TrackingService(
     public const string DefaultProjectName = "Default";
 
     /// <summary>Records a change whose store call carries no audit entry of its own (runs, tags).</summary>
-    private async Task RecordAsync(string action, string objectType, Guid objectId, object? changes, CancellationToken ct) =>
+    internal async Task RecordAsync(string action, string objectType, Guid objectId, object? changes, CancellationToken ct) =>
         await auditTrail.AddAsync(await audit.EntryAsync(action, objectType, objectId, changes, ct), ct);
 
     public string ObjectType => SecurableTypes.Experiment;
@@ -548,94 +543,6 @@ public sealed partial class TrackingService(
         return result;
     }
 
-    /// <summary>
-    /// MLflow's log-inputs. A source that names a platform dataset version (<c>…/datasets/{id}/versions/{versionId}</c>)
-    /// that the caller may read is linked, so the run shows in the dataset's lineage.
-    /// </summary>
-    public async Task LogInputsAsync(Guid runId, IReadOnlyList<DatasetInputRequest> inputs, CancellationToken ct)
-    {
-        var (run, _, _) = await RequireRunAsync(runId, PermissionLevel.Write, ct);
-        RequireActive(run);
-        var rows = new List<RunInput>();
-        foreach (var d in inputs)
-        {
-            if (string.IsNullOrEmpty(d.Name) || string.IsNullOrEmpty(d.Digest) || string.IsNullOrEmpty(d.SourceType) || d.Source is null)
-            {
-                throw new ValidationException("datasets", "Each dataset needs name, digest, source_type and source.");
-            }
-
-            var context = d.Tags?.GetValueOrDefault("mlflow.data.context");
-            Guid? datasetId = null, versionId = null;
-            if (DatasetReference().Match(d.Source + " " + (d.Tags?.GetValueOrDefault("aiplatform.dataset") ?? string.Empty)) is { Success: true } m
-                && Guid.TryParse(m.Groups["d"].Value, out var did) && Guid.TryParse(m.Groups["v"].Value, out var vid)
-                && await CanReadDatasetVersionAsync(did, vid, ct))
-            {
-                (datasetId, versionId) = (did, vid);
-            }
-
-            rows.Add(new RunInput
-            {
-                Id = Guid.CreateVersion7(time.GetUtcNow()),
-                RunId = run.Id,
-                Name = Limit(d.Name, 500),
-                Digest = Limit(d.Digest, 36),
-                SourceType = Limit(d.SourceType, 36),
-                Source = Limit(d.Source, 65535),
-                Schema = d.Schema,
-                Profile = d.Profile,
-                Context = context,
-                DatasetId = datasetId,
-                DatasetVersionId = versionId,
-            });
-        }
-
-        await store.AddInputsAsync(rows, ct);
-        await RecordAsync("run.inputs", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, datasets = rows.Select(r => r.Name).ToList() }, ct);
-    }
-
-    /// <summary>Records that the run read a platform dataset version (the caller must be able to read it).</summary>
-    public async Task LinkDatasetVersionAsync(Guid runId, Guid datasetId, Guid versionId, string? context, CancellationToken ct)
-    {
-        var (dataset, _) = await datasets.GetAsync(datasetId, ct);
-        var version = await datasets.GetVersionAsync(datasetId, versionId, ct);
-        var tags = string.IsNullOrWhiteSpace(context) ? null : new Dictionary<string, string> { ["mlflow.data.context"] = context.Trim() };
-        await LogInputsAsync(runId, [new DatasetInputRequest($"{dataset.Name}@v{version.Number}", version.ContentHash[..8], "aiplatform", $"aiplatform:/datasets/{datasetId}/versions/{versionId}", null, null, tags)], ct);
-    }
-
-    /// <summary>Records a dataset input for platform work (rights were checked when the work was queued).</summary>
-    internal async Task LinkDatasetVersionForWorkAsync(Guid runId, Guid datasetId, Guid versionId, string? context, CancellationToken ct)
-    {
-        var dataset = await datasetStore.FindAsync(datasetId, ct) ?? throw new NotFoundException("Dataset", datasetId);
-        var version = await datasetStore.FindVersionAsync(datasetId, versionId, ct) ?? throw new NotFoundException("Dataset version", versionId);
-        await store.AddInputsAsync([new RunInput
-        {
-            Id = Guid.CreateVersion7(time.GetUtcNow()),
-            RunId = runId,
-            Name = $"{dataset.Name}@v{version.Number}",
-            Digest = version.ContentHash[..8],
-            SourceType = "aiplatform",
-            Source = $"aiplatform:/datasets/{datasetId}/versions/{versionId}",
-            Context = context,
-            DatasetId = datasetId,
-            DatasetVersionId = versionId,
-        }], ct);
-    }
-
-    /// <summary>The runs the caller may read that logged this dataset version as an input.</summary>
-    public async Task<IReadOnlyList<DatasetRunUse>> ListRunsUsingDatasetVersionAsync(Guid datasetVersionId, CancellationToken ct)
-    {
-        var result = new List<DatasetRunUse>();
-        foreach (var (run, experiment, input) in await store.ListRunsUsingDatasetVersionAsync(datasetVersionId, ct))
-        {
-            if (await LevelAsync(experiment, ct) is not null)
-            {
-                result.Add(new DatasetRunUse(run.Id, run.Name, experiment.Id, experiment.Name, input.Context));
-            }
-        }
-
-        return result;
-    }
-
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindExperimentAsync(id, ct) is { } e ? await SecurableAsync(e, ct) : null;
 
@@ -736,18 +643,6 @@ public sealed partial class TrackingService(
         return await projectService.CreateAsync(DefaultProjectName, "Experiments created by MLflow clients without a project.", ct);
     }
 
-    private async Task<bool> CanReadDatasetVersionAsync(Guid datasetId, Guid versionId, CancellationToken ct)
-    {
-        try
-        {
-            return await datasets.GetVersionAsync(datasetId, versionId, ct) is not null;
-        }
-        catch (NotFoundException)
-        {
-            return false;
-        }
-    }
-
     private async Task<Guid?> ParentOfAsync(string? parentRunId, CancellationToken ct) =>
         Guid.TryParse(parentRunId, out var parent) && await store.FindRunAsync(parent, ct) is not null ? parent : null;
 
@@ -786,7 +681,7 @@ public sealed partial class TrackingService(
         };
     }
 
-    private static void RequireActive(Run run)
+    internal static void RequireActive(Run run)
     {
         if (run.LifecycleStage != LifecycleStage.Active)
         {
@@ -802,36 +697,10 @@ public sealed partial class TrackingService(
         }
     }
 
-    private static string Limit(string value, int max) => value.Length <= max ? value : throw new ValidationException("datasets", $"A dataset field has at most {max} characters.");
-
     private static readonly string[] Adjectives = ["bold", "calm", "clever", "crisp", "eager", "gentle", "keen", "lucky", "merry", "nimble", "quiet", "rapid", "sharp", "silent", "sunny", "swift", "vivid", "wise"];
     private static readonly string[] Nouns = ["badger", "crane", "dolphin", "falcon", "fox", "heron", "lynx", "otter", "owl", "panda", "robin", "seal", "sparrow", "tiger", "whale", "wolf", "yak", "zebra"];
 
     /// <summary>A readable name like MLflow's (<c>swift-otter-417</c>) for runs created without one.</summary>
     public static string GenerateRunName() =>
         $"{Adjectives[Random.Shared.Next(Adjectives.Length)]}-{Nouns[Random.Shared.Next(Nouns.Length)]}-{Random.Shared.Next(100, 1000)}";
-
-    /// <summary>Page tokens are MLflow's: base64 of <c>{"offset": n}</c>.</summary>
-    public static string? PageToken(int offset) => Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { offset })));
-
-    public static int ParsePageToken(string? token)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return 0;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(Convert.FromBase64String(token));
-            return doc.RootElement.GetProperty("offset").GetInt32() is var offset and >= 0 ? offset : throw new FormatException();
-        }
-        catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new ValidationException("page_token", "Invalid page token, could not base64-decode.");
-        }
-    }
-
-    [GeneratedRegex(@"datasets/(?<d>[0-9a-fA-F-]{32,36})/versions/(?<v>[0-9a-fA-F-]{32,36})", RegexOptions.CultureInvariant)]
-    private static partial Regex DatasetReference();
 }

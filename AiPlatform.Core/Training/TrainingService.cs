@@ -35,6 +35,7 @@ public sealed class TrainingService(
     AccessService access,
     ITrainingStore store,
     TrackingService tracking,
+    RunInputService runInputs,
     DatasetService datasets,
     IDatasetStore datasetStore,
     IBuiltInTrainer trainer,
@@ -249,7 +250,7 @@ public sealed class TrainingService(
         await tracking.UpdateRunForWorkAsync(trackingRun.Run.Id, RunStatus.Scheduled, ct);
         if (version is not null)
         {
-            await tracking.LinkDatasetVersionForWorkAsync(trackingRun.Run.Id, request.DatasetId!.Value, version.Id, "training", ct);
+            await runInputs.LinkDatasetVersionForWorkAsync(trackingRun.Run.Id, request.DatasetId!.Value, version.Id, "training", ct);
         }
 
         var run = new TrainingRun

@@ -21,7 +21,7 @@ internal sealed class ServingReconciler(IServiceScopeFactory scopes, PayloadLog 
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<DeploymentService>().ReconcileAsync(stoppingToken);
+                await scope.ServiceProvider.GetRequiredService<EndpointReconciler>().ReconcileAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {

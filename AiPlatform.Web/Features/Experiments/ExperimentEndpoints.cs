@@ -74,7 +74,7 @@ public static class ExperimentEndpoints
             .WithName("GetRunMetricHistory");
         runs.MapGet("/{id:guid}/children", async (Guid id, TrackingService t, CancellationToken ct) =>
             TypedResults.Ok((await t.ListChildRunsAsync(id, ct)).Select(r => new RunLink(r.Id, r.Name, r.ExperimentId)).ToList())).WithName("ListChildRuns");
-        runs.MapPost("/{id:guid}/inputs", async (Guid id, DatasetLinkRequest body, TrackingService t, CancellationToken ct) =>
+        runs.MapPost("/{id:guid}/inputs", async (Guid id, DatasetLinkRequest body, RunInputService t, CancellationToken ct) =>
         {
             await t.LinkDatasetVersionAsync(id, body.DatasetId, body.VersionId, body.Context, ct);
             return TypedResults.NoContent();
@@ -97,7 +97,7 @@ public static class ExperimentEndpoints
             return TypedResults.NoContent();
         }).WithName("DeleteRunArtifact").WithSummary("Deletes a file, or a folder with everything in it.");
 
-        app.MapGet("/api/v1/datasets/{id:guid}/versions/{versionId:guid}/runs", async (Guid id, Guid versionId, Core.Data.DatasetService datasets, TrackingService t, CancellationToken ct) =>
+        app.MapGet("/api/v1/datasets/{id:guid}/versions/{versionId:guid}/runs", async (Guid id, Guid versionId, Core.Data.DatasetService datasets, RunInputService t, CancellationToken ct) =>
         {
             await datasets.GetVersionAsync(id, versionId, ct);
             return TypedResults.Ok(await t.ListRunsUsingDatasetVersionAsync(versionId, ct));

@@ -102,10 +102,10 @@ public static class MlflowEndpoints
             throw new ValidationException("max_results", $"Invalid value {limit} for parameter 'max_results' supplied. It must be at most 50000.");
         }
 
-        var offset = TrackingService.ParsePageToken(pageToken);
+        var offset = MlflowPageToken.Parse(pageToken);
         var page = await tracking.ListExperimentsAsync(
             new ExperimentQuery(null, null, SearchFilter.ParseExperimentFilter(filter), SearchFilter.ParseOrderBy(orderBy, experiments: true), view, offset, limit), http.RequestAborted);
-        var next = offset + page.Items.Count < page.Total ? TrackingService.PageToken(offset + page.Items.Count) : null;
+        var next = offset + page.Items.Count < page.Total ? MlflowPageToken.Create(offset + page.Items.Count) : null;
         return Ok(new { experiments = page.Items.Select(s => MlflowJson.Experiment(s.Experiment, s.Tags)).ToList(), next_page_token = next });
     }
 
@@ -226,13 +226,13 @@ public static class MlflowEndpoints
         return Ok(new { });
     }
 
-    private static async Task<IResult> LogInputsAsync(HttpContext http, TrackingService tracking)
+    private static async Task<IResult> LogInputsAsync(HttpContext http, RunInputService inputService)
     {
         var body = await ReadAsync<LogInputsBody>(http);
         var inputs = (body.Datasets ?? []).Select(d => d.Dataset is { } ds
             ? new DatasetInputRequest(ds.Name ?? string.Empty, ds.Digest ?? string.Empty, ds.SourceType ?? string.Empty, ds.Source ?? string.Empty, ds.Schema, ds.Profile, Tags(d.Tags))
             : throw new ValidationException("datasets", "Each dataset input needs a dataset.")).ToList();
-        await tracking.LogInputsAsync(RunId(Required(body.RunId, "run_id")), inputs, http.RequestAborted);
+        await inputService.LogInputsAsync(RunId(Required(body.RunId, "run_id")), inputs, http.RequestAborted);
         return Ok(new { });
     }
 
@@ -252,20 +252,20 @@ public static class MlflowEndpoints
             }
         }
 
-        var offset = TrackingService.ParsePageToken(body.PageToken);
+        var offset = MlflowPageToken.Parse(body.PageToken);
         var page = await tracking.SearchRunsAsync(experimentIds, body.Filter, body.OrderBy, MlflowJson.ParseViewType(body.RunViewType), offset, body.MaxResults ?? TrackingLimits.DefaultSearchResults, http.RequestAborted);
-        return Ok(new { runs = page.Runs.Select(MlflowJson.Run).ToList(), next_page_token = page.HasMore ? TrackingService.PageToken(offset + page.Runs.Count) : null });
+        return Ok(new { runs = page.Runs.Select(MlflowJson.Run).ToList(), next_page_token = page.HasMore ? MlflowPageToken.Create(offset + page.Runs.Count) : null });
     }
 
     private static async Task<IResult> GetMetricHistoryAsync(HttpContext http, TrackingService tracking)
     {
         var id = RunId(Query(http, "run_id") is { Length: > 0 } r ? r : Query(http, "run_uuid"));
         var key = Required(Query(http, "metric_key"), "metric_key");
-        var offset = TrackingService.ParsePageToken(Query(http, "page_token"));
+        var offset = MlflowPageToken.Parse(Query(http, "page_token"));
         var max = int.TryParse(Query(http, "max_results"), out var m) ? Math.Clamp(m, 1, 25000) : (int?)null;
         var history = await tracking.GetMetricHistoryAsync(id, key, offset, max is { } limit ? limit + 1 : 1_000_000, http.RequestAborted);
         var page = max is { } l ? history.Take(l).ToList() : history.ToList();
-        var next = max is { } l2 && history.Count > l2 ? TrackingService.PageToken(offset + l2) : null;
+        var next = max is { } l2 && history.Count > l2 ? MlflowPageToken.Create(offset + l2) : null;
         return Ok(new { metrics = page.Select(x => new MlflowMetric(x.Key, x.RealValue, x.Timestamp, x.Step)).ToList(), next_page_token = next });
     }
 

@@ -138,7 +138,7 @@ internal static class MlflowRegistryEndpoints
             throw new ValidationException("max_results", "Invalid value for max_results: it must be 1 to 1000.");
         }
 
-        var offset = TrackingService.ParsePageToken(MlflowEndpoints.Query(h, "page_token"));
+        var offset = MlflowPageToken.Parse(MlflowEndpoints.Query(h, "page_token"));
         var all = (await r.ListModelsAsync(null, 0, 1000, h.RequestAborted)).Items.Where(model => filter.All(c => Matches(model.Name, c))).ToList();
         var page = all.Skip(offset).Take(max).ToList();
         var items = new List<object>();
@@ -147,7 +147,7 @@ internal static class MlflowRegistryEndpoints
             items.Add(await ModelJsonAsync(r, model.Id, h.RequestAborted));
         }
 
-        return MlflowEndpoints.Ok(new { registered_models = items, next_page_token = offset + page.Count < all.Count ? TrackingService.PageToken(offset + page.Count) : null });
+        return MlflowEndpoints.Ok(new { registered_models = items, next_page_token = offset + page.Count < all.Count ? MlflowPageToken.Create(offset + page.Count) : null });
     }
 
     private static async Task<IResult> SearchVersionsAsync(HttpContext h, RegistryService r)

@@ -32,21 +32,21 @@ public static class OipEndpoints
             version = typeof(OipEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
             extensions = Array.Empty<string>(),
         })).WithName("OipServerMetadata");
-        v2.MapGet("/models/{name}", (string name, DeploymentService d, CancellationToken ct) => MetadataAsync(name, null, d, ct)).WithName("OipModelMetadata");
-        v2.MapGet("/models/{name}/versions/{version:int}", (string name, int version, DeploymentService d, CancellationToken ct) => MetadataAsync(name, version, d, ct)).WithName("OipModelVersionMetadata");
-        v2.MapGet("/models/{name}/ready", (string name, DeploymentService d, CancellationToken ct) => ReadyAsync(name, null, d, ct)).WithName("OipModelReady");
-        v2.MapGet("/models/{name}/versions/{version:int}/ready", (string name, int version, DeploymentService d, CancellationToken ct) => ReadyAsync(name, version, d, ct)).WithName("OipModelVersionReady");
-        v2.MapPost("/models/{name}/infer", (string name, HttpContext http, DeploymentService d) => InferAsync(name, null, http, d))
+        v2.MapGet("/models/{name}", (string name, EndpointReader r, InferenceService d, CancellationToken ct) => MetadataAsync(name, null, r, d, ct)).WithName("OipModelMetadata");
+        v2.MapGet("/models/{name}/versions/{version:int}", (string name, int version, EndpointReader r, InferenceService d, CancellationToken ct) => MetadataAsync(name, version, r, d, ct)).WithName("OipModelVersionMetadata");
+        v2.MapGet("/models/{name}/ready", (string name, InferenceService d, CancellationToken ct) => ReadyAsync(name, null, d, ct)).WithName("OipModelReady");
+        v2.MapGet("/models/{name}/versions/{version:int}/ready", (string name, int version, InferenceService d, CancellationToken ct) => ReadyAsync(name, version, d, ct)).WithName("OipModelVersionReady");
+        v2.MapPost("/models/{name}/infer", (string name, HttpContext http, InferenceService d) => InferAsync(name, null, http, d))
             .WithName("OipInfer").WithSummary("Infer with JSON tensors (FP32, FP64, INT32, INT64, BOOL, BYTES; flat or nested data).")
             .Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
-        v2.MapPost("/models/{name}/versions/{version:int}/infer", (string name, int version, HttpContext http, DeploymentService d) => InferAsync(name, version, http, d))
+        v2.MapPost("/models/{name}/versions/{version:int}/infer", (string name, int version, HttpContext http, InferenceService d) => InferAsync(name, version, http, d))
             .WithName("OipInferVersion").Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         v2.MapFallback(() => Error(StatusCodes.Status404NotFound, "No inference API endpoint matches this path.")).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> MetadataAsync(string name, int? version, DeploymentService deployments, CancellationToken ct)
+    private static async Task<IResult> MetadataAsync(string name, int? version, EndpointReader endpoints, InferenceService deployments, CancellationToken ct)
     {
-        var view = await deployments.GetByNameAsync(name, ct);
+        var view = await endpoints.GetByNameAsync(name, ct);
         var e = view.Endpoint;
         int[] versions = e.CanaryVersion is { } c ? [e.Version, c] : [e.Version];
         if (version is { } v && !versions.Contains(v))
@@ -65,10 +65,10 @@ public static class OipEndpoints
         });
     }
 
-    private static async Task<IResult> ReadyAsync(string name, int? version, DeploymentService deployments, CancellationToken ct) =>
+    private static async Task<IResult> ReadyAsync(string name, int? version, InferenceService deployments, CancellationToken ct) =>
         await deployments.IsReadyAsync(name, version, ct) ? Results.Ok() : Error(StatusCodes.Status400BadRequest, "Model version not ready.");
 
-    private static async Task<IResult> InferAsync(string name, int? version, HttpContext http, DeploymentService deployments)
+    private static async Task<IResult> InferAsync(string name, int? version, HttpContext http, InferenceService deployments)
     {
         var ct = http.RequestAborted;
         if (await deployments.ForwardTargetAsync(name, version, ct) is { } target)
@@ -90,7 +90,7 @@ public static class OipEndpoints
     }
 
     /// <summary>Sends the caller's body to Triton unchanged and returns its answer.</summary>
-    private static async Task<IResult> ForwardAsync(HttpContext http, ForwardTarget target, DeploymentService deployments)
+    private static async Task<IResult> ForwardAsync(HttpContext http, ForwardTarget target, InferenceService deployments)
     {
         var client = http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("triton-forward");
         var clock = Stopwatch.StartNew();

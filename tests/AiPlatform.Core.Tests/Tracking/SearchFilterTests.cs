@@ -89,16 +89,6 @@ public sealed class SearchFilterTests
     [InlineData("")]
     public void Artifact_paths_cannot_escape(string path) => Should.Throw<ValidationException>(() => ArtifactService.NormalizePath(path, false));
 
-    [Fact]
-    public void Page_tokens_are_mlflows_base64_offsets()
-    {
-        var token = TrackingService.PageToken(250)!;
-        System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token)).ShouldBe("{\"offset\":250}");
-        TrackingService.ParsePageToken(token).ShouldBe(250);
-        Should.Throw<ValidationException>(() => TrackingService.ParsePageToken("%%%"));
-        Should.Throw<ValidationException>(() => TrackingService.ParsePageToken(Convert.ToBase64String("{\"offset\":-1}"u8.ToArray())));
-    }
-
     [Theory]
     [InlineData("lr", true)]
     [InlineData("train/loss", true)]

@@ -24,6 +24,14 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
 
     private DeploymentService Deployments => Fixture.Get<DeploymentService>();
 
+    private RolloutService Rollouts => Fixture.Get<RolloutService>();
+
+    private EndpointReader Endpoints => Fixture.Get<EndpointReader>();
+
+    private InferenceService Inference => Fixture.Get<InferenceService>();
+
+    private EndpointReconciler Reconciler => Fixture.Get<EndpointReconciler>();
+
     [Fact]
     public async Task A_deployed_version_answers_tensors_and_records_and_names_the_input_a_client_got_wrong()
     {
@@ -31,10 +39,10 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
         var endpoint = await Deployments.DeployAsync(new DeploySpec("churn-" + Suffix(), model.Id, "1"), None);
 
         endpoint.Status.ShouldBe(EndpointStatus.Ready, endpoint.Error);
-        var view = await Deployments.GetAsync(endpoint.Id, None);
+        var view = await Endpoints.GetAsync(endpoint.Id, None);
         view.Signature!.Inputs.Select(i => i.Name).ShouldBe(["tenure", "spend", "plan"], ignoreOrder: true);
 
-        var result = await Deployments.InferAsync(endpoint.Name, null, Request(rows: 3), None);
+        var result = await Inference.InferAsync(endpoint.Name, null, Request(rows: 3), None);
         result.ModelVersion.ShouldBe("1");
         var predicted = result.Outputs.Single(o => o.Name == "PredictedLabel.output");
         predicted.Shape.ShouldBe([3, 1]);
@@ -44,30 +52,30 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
         // Short tenure and low spend churn in the training data; long tenure and high spend do not.
         probability[0].ShouldBeGreaterThan(probability[1]);
 
-        var only = await Deployments.InferAsync(endpoint.Name, null, Request(rows: 1) with { Outputs = ["Score.output"] }, None);
+        var only = await Inference.InferAsync(endpoint.Name, null, Request(rows: 1) with { Outputs = ["Score.output"] }, None);
         only.Outputs.Select(o => o.Name).ShouldBe(["Score.output"]);
 
-        var (version, predictions) = await Deployments.PredictAsync(endpoint.Name, Records("""[{"tenure": 3, "spend": 10.5, "plan": "basic"}, {"tenure": 50, "spend": 95, "plan": "pro"}]"""), None);
+        var (version, predictions) = await Inference.PredictAsync(endpoint.Name, Records("""[{"tenure": 3, "spend": 10.5, "plan": "basic"}, {"tenure": 50, "spend": 95, "plan": "pro"}]"""), None);
         version.ShouldBe(1);
         predictions.Count.ShouldBe(2);
         predictions[0].ShouldContainKey("PredictedLabel");
         predictions[0].ShouldNotContainKey("tenure");
         ((float)predictions[0]["Probability"]!).ShouldBeGreaterThan((float)predictions[1]["Probability"]!);
 
-        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, rename: "tenur"), None))).Message.ShouldContain("'tenur'");
-        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, spendType: "FP64"), None))).Message.ShouldContain("'spend' has datatype FP64; the model takes FP32");
-        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, spendShape: [1, 2]), None))).Message.ShouldContain("'spend' has shape [1, 2]");
-        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1, spendData: new float[2]), None))).Message.ShouldContain("'spend' has 2 elements");
-        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1) with { Outputs = ["nope"] }, None))).Message.ShouldContain("'nope'");
-        (await Should.ThrowAsync<InferenceInputException>(() => Deployments.PredictAsync(endpoint.Name, Records("""[{"tenure": "long", "spend": 1, "plan": "x"}]"""), None))).Message.ShouldContain("'tenure' takes a number");
-        await Should.ThrowAsync<NotFoundException>(() => Deployments.InferAsync("no-such-endpoint", null, Request(1), None));
-        await Should.ThrowAsync<NotFoundException>(() => Deployments.InferAsync(endpoint.Name, 7, Request(1), None));
+        (await Should.ThrowAsync<InferenceInputException>(() => Inference.InferAsync(endpoint.Name, null, Request(1, rename: "tenur"), None))).Message.ShouldContain("'tenur'");
+        (await Should.ThrowAsync<InferenceInputException>(() => Inference.InferAsync(endpoint.Name, null, Request(1, spendType: "FP64"), None))).Message.ShouldContain("'spend' has datatype FP64; the model takes FP32");
+        (await Should.ThrowAsync<InferenceInputException>(() => Inference.InferAsync(endpoint.Name, null, Request(1, spendShape: [1, 2]), None))).Message.ShouldContain("'spend' has shape [1, 2]");
+        (await Should.ThrowAsync<InferenceInputException>(() => Inference.InferAsync(endpoint.Name, null, Request(1, spendData: new float[2]), None))).Message.ShouldContain("'spend' has 2 elements");
+        (await Should.ThrowAsync<InferenceInputException>(() => Inference.InferAsync(endpoint.Name, null, Request(1) with { Outputs = ["nope"] }, None))).Message.ShouldContain("'nope'");
+        (await Should.ThrowAsync<InferenceInputException>(() => Inference.PredictAsync(endpoint.Name, Records("""[{"tenure": "long", "spend": 1, "plan": "x"}]"""), None))).Message.ShouldContain("'tenure' takes a number");
+        await Should.ThrowAsync<NotFoundException>(() => Inference.InferAsync("no-such-endpoint", null, Request(1), None));
+        await Should.ThrowAsync<NotFoundException>(() => Inference.InferAsync(endpoint.Name, 7, Request(1), None));
 
         var stranger = await Fixture.CreateUserAsync("stranger" + Suffix(), SystemRoles.ModelDeveloper);
         await Fixture.As(stranger, async () =>
         {
-            await Should.ThrowAsync<NotFoundException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1), None));
-            (await Deployments.ListAsync(null, 0, 100, None)).Items.ShouldNotContain(e => e.Id == endpoint.Id);
+            await Should.ThrowAsync<NotFoundException>(() => Inference.InferAsync(endpoint.Name, null, Request(1), None));
+            (await Endpoints.ListAsync(null, 0, 100, None)).Items.ShouldNotContain(e => e.Id == endpoint.Id);
         });
         var summary = Fixture.Get<ServingMetrics>().Summary(endpoint.Name, TimeSpan.FromHours(1)).Single();
         summary.Requests.ShouldBe(8);
@@ -95,8 +103,8 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
             var endpoint = await Deployments.DeployAsync(new DeploySpec("broken-" + Suffix(), model.Id, "1"), None);
             endpoint.Status.ShouldBe(EndpointStatus.Failed);
             endpoint.Error!.ShouldContain("ONNX Runtime could not load the model");
-            (await Should.ThrowAsync<EndpointUnavailableException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1), None))).Message.ShouldContain("Failed");
-            (await Deployments.ListEventsAsync(endpoint.Id, None)).ShouldContain(e => e.Kind == "failed");
+            (await Should.ThrowAsync<EndpointUnavailableException>(() => Inference.InferAsync(endpoint.Name, null, Request(1), None))).Message.ShouldContain("Failed");
+            (await Endpoints.ListEventsAsync(endpoint.Id, None)).ShouldContain(e => e.Kind == "failed");
             keep.Position = 0;
             await objects.PutAsync(ObjectKey.Parse(file.ObjectKey), keep, null, null, None);
             await Deployments.DeleteAsync(endpoint.Id, None);
@@ -108,22 +116,22 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
     {
         var (model, _) = await ModelWithVersionsAsync(2);
         var endpoint = await Deployments.DeployAsync(new DeploySpec("canary-" + Suffix(), model.Id, "1"), None);
-        await Should.ThrowAsync<ConflictException>(() => Deployments.PromoteAsync(endpoint.Id, None));
-        await Should.ThrowAsync<ConflictException>(() => Deployments.RollbackAsync(endpoint.Id, None));
+        await Should.ThrowAsync<ConflictException>(() => Rollouts.PromoteAsync(endpoint.Id, None));
+        await Should.ThrowAsync<ConflictException>(() => Rollouts.RollbackAsync(endpoint.Id, None));
 
-        await Deployments.SetCanaryAsync(endpoint.Id, "2", 50, None);
+        await Rollouts.SetCanaryAsync(endpoint.Id, "2", 50, None);
         var versions = new List<string>();
         for (var i = 0; i < 60; i++)
         {
-            versions.Add((await Deployments.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion);
+            versions.Add((await Inference.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion);
         }
 
         versions.ShouldContain("1");
         versions.ShouldContain("2");
-        (await Deployments.InferAsync(endpoint.Name, 2, Request(1), None)).ModelVersion.ShouldBe("2");
+        (await Inference.InferAsync(endpoint.Name, 2, Request(1), None)).ModelVersion.ShouldBe("2");
 
-        await Deployments.PromoteAsync(endpoint.Id, None);
-        var promoted = (await Deployments.GetAsync(endpoint.Id, None)).Endpoint;
+        await Rollouts.PromoteAsync(endpoint.Id, None);
+        var promoted = (await Endpoints.GetAsync(endpoint.Id, None)).Endpoint;
         (promoted.Version, promoted.CanaryVersion, promoted.PreviousVersion).ShouldBe((2, (int?)null, (int?)1));
 
         // Load from eight clients while the endpoint rolls back and forth: not one request may fail.
@@ -136,7 +144,7 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
             {
                 try
                 {
-                    await Deployments.InferAsync(endpoint.Name, null, Request(2), None);
+                    await Inference.InferAsync(endpoint.Name, null, Request(2), None);
                     Interlocked.Increment(ref served);
                 }
                 catch (Exception)
@@ -151,7 +159,7 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
             for (var i = 0; i < 4; i++)
             {
                 var before = Volatile.Read(ref served);
-                await Deployments.RollbackAsync(endpoint.Id, None);
+                await Rollouts.RollbackAsync(endpoint.Id, None);
                 await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref served) > before + 20), $"20 more answers after rollback {i + 1}");
             }
         }
@@ -163,10 +171,10 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
 
         failures.ShouldBe(0);
         served.ShouldBeGreaterThan(80, "requests were answered around every rollback");
-        var final = (await Deployments.GetAsync(endpoint.Id, None)).Endpoint;
+        var final = (await Endpoints.GetAsync(endpoint.Id, None)).Endpoint;
         (final.Version, final.PreviousVersion).ShouldBe((2, (int?)1));
         Fixture.Get<IInferenceRuntime>().Loaded.Where(k => k.Endpoint == endpoint.Name).ShouldBe([new ServedModel(endpoint.Name, 2)]);
-        (await Deployments.ListEventsAsync(endpoint.Id, None)).Select(e => e.Kind).ShouldContain("rollback");
+        (await Endpoints.ListEventsAsync(endpoint.Id, None)).Select(e => e.Kind).ShouldContain("rollback");
         await Should.ThrowAsync<ConflictException>(() => Registry.DeleteVersionAsync(model.Id, 2, None));
     }
 
@@ -179,18 +187,18 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
         endpoint.Version.ShouldBe(1);
 
         await Registry.SetAliasAsync(model.Id, "champion", 2, None);
-        await Deployments.ReconcileAsync(None);
-        var rolled = (await Deployments.GetAsync(endpoint.Id, None)).Endpoint;
+        await Reconciler.ReconcileAsync(None);
+        var rolled = (await Endpoints.GetAsync(endpoint.Id, None)).Endpoint;
         (rolled.Version, rolled.Target, rolled.PreviousVersion).ShouldBe((2, "@champion", (int?)1));
-        (await Deployments.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion.ShouldBe("2");
-        (await Deployments.ListEventsAsync(endpoint.Id, None)).First().Detail!.ShouldContain("alias @champion moved to v2");
+        (await Inference.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion.ShouldBe("2");
+        (await Endpoints.ListEventsAsync(endpoint.Id, None)).First().Detail!.ShouldContain("alias @champion moved to v2");
 
         // A fresh node has nothing loaded: the reconcile loop loads what the database says.
         var runtime = Fixture.Get<IInferenceRuntime>();
         await runtime.UnloadAsync(new ServedModel(endpoint.Name, 2));
-        await Should.ThrowAsync<EndpointUnavailableException>(() => Deployments.InferAsync(endpoint.Name, null, Request(1), None));
-        await Deployments.ReconcileAsync(None);
-        (await Deployments.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion.ShouldBe("2");
+        await Should.ThrowAsync<EndpointUnavailableException>(() => Inference.InferAsync(endpoint.Name, null, Request(1), None));
+        await Reconciler.ReconcileAsync(None);
+        (await Inference.InferAsync(endpoint.Name, null, Request(1), None)).ModelVersion.ShouldBe("2");
     }
 
     [Fact]
@@ -202,8 +210,8 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
 
         // 24 requests of 1 to 3 rows: 48 rows in all.
         var requests = Enumerable.Range(0, 24).Select(i => Request(1 + (i % 3), seed: i)).ToList();
-        var expected = await Task.WhenAll(requests.Select(r => Deployments.InferAsync(plain.Name, null, r, None)));
-        var actual = await Task.WhenAll(requests.Select(r => Task.Run(() => Deployments.InferAsync(batched.Name, null, r, None))));
+        var expected = await Task.WhenAll(requests.Select(r => Inference.InferAsync(plain.Name, null, r, None)));
+        var actual = await Task.WhenAll(requests.Select(r => Task.Run(() => Inference.InferAsync(batched.Name, null, r, None))));
 
         // However the endpoint happened to group them on this machine, every client gets its own rows' answers.
         ShouldAnswerAsExpected(requests, expected, [.. actual.Select(a => a.Outputs)]);
@@ -265,11 +273,11 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
 
         for (var i = 0; i < 5; i++)
         {
-            await Deployments.InferAsync(endpoint.Name, null, Request(1, seed: i), None);
+            await Inference.InferAsync(endpoint.Name, null, Request(1, seed: i), None);
         }
 
         await Fixture.Get<PayloadLog>().FlushAllAsync(None);
-        await Deployments.InferAsync(endpoint.Name, null, Request(1), None);
+        await Inference.InferAsync(endpoint.Name, null, Request(1), None);
         await Fixture.Get<PayloadLog>().FlushAllAsync(None);
 
         var versions = await datasets.ListVersionsAsync(target.Id, None);

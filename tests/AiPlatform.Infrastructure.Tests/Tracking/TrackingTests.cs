@@ -14,6 +14,8 @@ public abstract class TrackingTests<TFixture>(TFixture fixture) : IClassFixture<
 
     private TrackingService Tracking => fixture.Get<TrackingService>();
 
+    private RunInputService RunInputs => fixture.Get<RunInputService>();
+
     [Fact]
     public async Task Params_are_immutable_tags_overwrite_and_metrics_append_with_the_latest_by_step()
     {
@@ -216,13 +218,13 @@ public abstract class TrackingTests<TFixture>(TFixture fixture) : IClassFixture<
         var dataset = await datasets.CreateAsync(Name("train"), null, null, None);
         var upload = await datasets.UploadAsync(dataset.Id, new MemoryStream("x,y\n1,2\n"u8.ToArray()), "t.csv", null, None);
 
-        await Tracking.LinkDatasetVersionAsync(run.Run.Id, dataset.Id, upload.Version.Id, "training", None);
-        await Tracking.LogInputsAsync(run.Run.Id, [new DatasetInputRequest("external", "abc123", "http", "https://example.com/data.csv", null, null, null)], None);
+        await RunInputs.LinkDatasetVersionAsync(run.Run.Id, dataset.Id, upload.Version.Id, "training", None);
+        await RunInputs.LogInputsAsync(run.Run.Id, [new DatasetInputRequest("external", "abc123", "http", "https://example.com/data.csv", null, null, null)], None);
 
         var details = await Tracking.GetRunAsync(run.Run.Id, None);
         details.Inputs.Count.ShouldBe(2);
         details.Inputs.Single(i => i.DatasetVersionId == upload.Version.Id).Context.ShouldBe("training");
-        var uses = await Tracking.ListRunsUsingDatasetVersionAsync(upload.Version.Id, None);
+        var uses = await RunInputs.ListRunsUsingDatasetVersionAsync(upload.Version.Id, None);
         uses.Single().RunName.ShouldBe("trainer");
     }
 

@@ -60,7 +60,7 @@ public sealed class DataPagesTests : PageTestBase
         var tracking = Get<AiPlatform.Core.Tracking.TrackingService>();
         var experiment = await tracking.CreateExperimentAsync(project.Id, "uses-features", null, default);
         var run = await tracking.CreateRunAsync(experiment.Id, "reader-run", null, null, default);
-        await tracking.LinkDatasetVersionAsync(run.Run.Id, dataset.Id, version.Id, "training", default);
+        await Get<AiPlatform.Core.Tracking.RunInputService>().LinkDatasetVersionAsync(run.Run.Id, dataset.Id, version.Id, "training", default);
 
         var panel = Render<LineagePanel>(p => p.Add(x => x.DatasetId, dataset.Id).Add(x => x.VersionId, version.Id));
 

@@ -23,7 +23,7 @@ public sealed class EndpointPagesTests : PageTestBase
         var deploy = Render<NewEndpointPage>();
         deploy.WaitForAssertion(() => deploy.Find("[data-testid=deploy-name]").GetAttribute("value").ShouldBe("price"));
         await deploy.Find("[data-testid=deploy-submit]").ClickAsync(new());
-        var endpoint = (await Get<DeploymentService>().GetByNameAsync("price", default)).Endpoint;
+        var endpoint = (await Get<EndpointReader>().GetByNameAsync("price", default)).Endpoint;
         endpoint.Status.ShouldBe(EndpointStatus.Ready);
 
         var page = Render<EndpointPage>(p => p.Add(x => x.Id, endpoint.Id));
@@ -47,7 +47,7 @@ public sealed class EndpointPagesTests : PageTestBase
         page.WaitForAssertion(() => page.Find("[data-testid=try-error]").TextContent.ShouldContain("'z'"));
 
         // Canary from the page, then the history and the monitoring table.
-        await Get<DeploymentService>().SetCanaryAsync(endpoint.Id, "2", 30, default);
+        await Get<RolloutService>().SetCanaryAsync(endpoint.Id, "2", 30, default);
         var reloaded = Render<EndpointPage>(p => p.Add(x => x.Id, endpoint.Id));
         reloaded.WaitForAssertion(() => reloaded.Find("[data-testid=canary-chip]").TextContent.ShouldContain("v2"));
         reloaded.FindAll(".mud-tab")[2].Click();

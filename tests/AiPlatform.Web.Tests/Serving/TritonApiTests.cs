@@ -66,7 +66,7 @@ public sealed class TritonApiTests : IAsyncLifetime
 
         await using (var scope = _factory.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<DeploymentService>().ReconcileAsync(default);
+            await scope.ServiceProvider.GetRequiredService<EndpointReconciler>().ReconcileAsync(default);
         }
 
         var ready = JsonDocument.Parse(await _admin.GetStringAsync($"/api/v1/endpoints/{endpoint.GetProperty("id").GetGuid()}")).RootElement.GetProperty("endpoint");

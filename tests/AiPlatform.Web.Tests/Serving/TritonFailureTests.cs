@@ -183,7 +183,7 @@ public sealed class TritonFailureTests : IAsyncLifetime
     private async Task ReconcileAsync()
     {
         await using var scope = _factory!.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<DeploymentService>().ReconcileAsync(default);
+        await scope.ServiceProvider.GetRequiredService<EndpointReconciler>().ReconcileAsync(default);
     }
 
     /// <summary>Runs the reconciler until the endpoint satisfies <paramref name="done"/>; fails loudly after two minutes.</summary>
