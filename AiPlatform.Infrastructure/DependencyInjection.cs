@@ -142,9 +142,9 @@ public static class DependencyInjection
         services.AddHostedService<Serving.ServingReconciler>();
         services.AddHttpClient(nameof(Serving.TritonDeployer), c => c.Timeout = TimeSpan.FromSeconds(5));
         var triton = configuration.GetSection("Serving:Kubernetes").Get<Serving.TritonOptions>() ?? new Serving.TritonOptions();
-        if (triton.Enabled && (triton.ReadinessTimeout < TimeSpan.FromSeconds(1) || triton.ReadinessTimeout > TimeSpan.FromHours(24)))
+        if (triton.Enabled && (triton.ReadinessTimeout <= TimeSpan.Zero || triton.ReadinessTimeout > TimeSpan.FromHours(24)))
         {
-            throw new InvalidOperationException($"Serving:Kubernetes:ReadinessTimeout must be between 00:00:01 and 1.00:00:00 ([d.]hh:mm:ss), not {triton.ReadinessTimeout}.");
+            throw new InvalidOperationException($"Serving:Kubernetes:ReadinessTimeout must be between 00:00:00 (exclusive) and 1.00:00:00 ([d.]hh:mm:ss), not {triton.ReadinessTimeout}.");
         }
 
         services.AddSingleton(triton);
