@@ -55,6 +55,14 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
 
     protected BunitAuthorizationContext Authorization { get; }
 
+    /// <summary>Renders in another UI language until disposed (the culture of the test's thread is restored).</summary>
+    protected static IDisposable InCulture(string name)
+    {
+        var previous = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture);
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(name);
+        return new Restore(() => (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture) = previous);
+    }
+
     /// <summary>Settings a test class adds to the platform's configuration (read in the base constructor: return constants).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
@@ -85,4 +93,9 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
     }
 
     protected T Get<T>() where T : notnull => Services.CreateScope().ServiceProvider.GetRequiredService<T>();
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
 }

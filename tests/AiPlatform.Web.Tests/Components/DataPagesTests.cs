@@ -1,4 +1,3 @@
-using System.Globalization;
 using AiPlatform.Core.Data;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
@@ -73,9 +72,7 @@ public sealed class DataPagesTests : PageTestBase
     {
         var dataset = await Get<DatasetService>().CreateAsync("cities", null, null, default);
         await Get<DatasetService>().UploadAsync(dataset.Id, new MemoryStream("name\n北京\n"u8.ToArray()), "c.csv", null, default);
-        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
-        try
+        using (InCulture("zh-CN"))
         {
             var page = Render<SqlConsolePage>();
             page.Find("textarea").Change("EXPLAIN ANALYZE COPY (SELECT * FROM cities) TO '/tmp/aip-page-escape.parquet' (FORMAT parquet, USE_TMP_FILE false)");
@@ -85,10 +82,6 @@ public sealed class DataPagesTests : PageTestBase
             page.Find("[data-testid=sql-error]").TextContent.ShouldContain("ANALYZE");
             page.FindAll("[data-testid=sql-result]").ShouldBeEmpty();
             File.Exists("/tmp/aip-page-escape.parquet").ShouldBeFalse();
-        }
-        finally
-        {
-            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
         }
     }
 }

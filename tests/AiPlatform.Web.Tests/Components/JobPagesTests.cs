@@ -1,4 +1,3 @@
-using System.Globalization;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Storage;
 using AiPlatform.Web.Features.Dashboard;
@@ -65,19 +64,13 @@ public sealed class JobPagesTests : PageTestBase
     public async Task Pages_speak_chinese_when_the_culture_is_zh_CN()
     {
         await Get<JobService>().EnqueueAsync(new JobRequest(StorageScanHandler.JobKind), null, default);
-        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
-        try
+        using (InCulture("zh-CN"))
         {
             var page = Render<JobsPage>();
 
             page.WaitForAssertion(() => page.Find("[data-testid=job-status]").TextContent.ShouldBe("排队中"));
             page.Find("h4").TextContent.ShouldBe("作业");
             page.Find("[data-testid=job-link]").TextContent.ShouldBe("存储扫描");
-        }
-        finally
-        {
-            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AiPlatform.Core.Chat;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Knowledge;
@@ -32,9 +31,7 @@ public sealed class KnowledgePagesTests : PageTestBase
 
         // In Chinese too: the page shows the service's refusal in the user's language.
         snackbar.Clear();
-        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
-        try
+        using (InCulture("zh-CN"))
         {
             var chinese = Render<KnowledgeBasesPage>();
             await chinese.Find("[data-testid=new-kb]").ClickAsync(new());
@@ -42,10 +39,6 @@ public sealed class KnowledgePagesTests : PageTestBase
             chinese.Find("[data-testid=kb-chunk-size]").Change("10");
             await chinese.Find("[data-testid=create-kb]").ClickAsync(new());
             snackbar.ShownSnackbars.Select(s => s.Message).ShouldBe(["输入无效: 重叠为 0 到分块大小的一半。"]);
-        }
-        finally
-        {
-            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
         }
 
         (await Get<KnowledgeService>().ListAsync(null, default)).ShouldBeEmpty();

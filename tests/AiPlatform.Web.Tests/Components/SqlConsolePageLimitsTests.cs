@@ -1,4 +1,3 @@
-using System.Globalization;
 using AiPlatform.Core.Data;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
@@ -16,9 +15,7 @@ public sealed class SqlConsolePageLimitsTests : PageTestBase
     {
         var dataset = await Get<DatasetService>().CreateAsync("城市", null, null, default);
         await Get<DatasetService>().UploadAsync(dataset.Id, new MemoryStream("name\n北京\n上海\n"u8.ToArray()), "c.csv", null, default);
-        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("zh-CN");
-        try
+        using (InCulture("zh-CN"))
         {
             var page = Render<SqlConsolePage>();
             page.Find("textarea").Change("SELECT count(*) FROM \"城市\", range(1000000) a, range(1000000) b WHERE a.range + b.range = -1");
@@ -31,10 +28,6 @@ public sealed class SqlConsolePageLimitsTests : PageTestBase
             page.Find("[data-testid=sql-run]").Click();
             page.WaitForAssertion(() => page.Find("[data-testid=sql-result]").TextContent.ShouldContain("北京"));
             page.FindAll("[data-testid=sql-error]").ShouldBeEmpty();
-        }
-        finally
-        {
-            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
         }
     }
 }
