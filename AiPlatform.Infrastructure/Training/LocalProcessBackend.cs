@@ -323,14 +323,60 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
                 lines.Writer.TryWrite(e.Data);
             }
         };
+
+        // The sandbox (bwrap --die-with-parent) dies with the *thread* that started it (PR_SET_PDEATHSIG): a thread-pool
+        // thread that retires while idle would kill a long run with 137. The run is started on a thread of its own
+        // that stays until the run is over.
+        var over = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
-            process.Start();
+            await StartOnOwnThreadAsync(process, over.Task, fileName);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
+            over.TrySetResult();
             throw new TrainingFailedException($"Could not start {fileName}: {e.Message}");
         }
+
+        try
+        {
+            return await FollowProcessAsync(process, lines, log, timeout, ct, resources);
+        }
+        finally
+        {
+            over.TrySetResult();
+        }
+    }
+
+    /// <summary>Starts <paramref name="process"/> on a new thread that lives until <paramref name="over"/> completes.</summary>
+    private static Task StartOnOwnThreadAsync(Process process, Task over, string fileName)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                process.Start();
+                started.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                started.TrySetException(e);
+                return;
+            }
+
+            over.Wait();
+        })
+        {
+            IsBackground = true,
+            Name = "run " + Path.GetFileName(fileName),
+        };
+        thread.Start();
+        return started.Task;
+    }
+
+    private async Task<int> FollowProcessAsync(Process process, System.Threading.Channels.Channel<string> lines, Func<string, Task> log, TimeSpan? timeout, CancellationToken ct, Func<ResourceSample, Task>? resources)
+    {
 
         process.StandardInput.Close();
         process.BeginOutputReadLine();
