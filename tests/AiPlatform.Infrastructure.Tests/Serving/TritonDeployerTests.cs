@@ -104,7 +104,7 @@ public sealed class TritonDeployerTests : IAsyncLifetime
     public async Task Readiness_checks_that_hang_or_lose_their_connection_mean_not_ready_yet_rather_than_an_error()
     {
         var mode = "hang";
-        await using var triton = await TritonStandInAsync(() => mode);
+        await using var triton = await TritonStandIn.StartAsync(() => mode);
         var deployer = Deployer(triton.Urls.First());
 
         (await Within(deployer.IsReadyAsync(Endpoint(), default), "a hung health check to time out")).ShouldBeFalse();
@@ -153,33 +153,6 @@ public sealed class TritonDeployerTests : IAsyncLifetime
         Replicas = 1,
         Runtime = ServingRuntimeKind.Triton,
     };
-
-    /// <summary>Triton's health routes: "hang" never answers, "drop" loses the connection, "ready" answers 200.</summary>
-    private static async Task<WebApplication> TritonStandInAsync(Func<string> mode)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        app.Use(async (HttpContext http, RequestDelegate next) =>
-        {
-            switch (mode())
-            {
-                case "hang":
-                    await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                    return;
-                case "drop":
-                    http.Abort();
-                    return;
-                default:
-                    await next(http);
-                    return;
-            }
-        });
-        app.MapGet("/v2/health/ready", () => Results.Ok());
-        app.MapGet("/v2/models/{model}/versions/{version:int}/ready", () => Results.Ok());
-        await app.StartAsync();
-        return app;
-    }
 
     private static async Task<T> Within<T>(Task<T> task, string what)
     {

@@ -30,7 +30,7 @@ public sealed class TritonFailureTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _api.StartAsync();
-        _triton = await StartTritonStandInAsync();
+        _triton = await TritonStandIn.StartAsync(() => _tritonMode, () => _onReadinessCheck is { } hook ? hook() : Task.CompletedTask);
     }
 
     public async Task DisposeAsync()
@@ -206,41 +206,6 @@ public sealed class TritonFailureTests : IAsyncLifetime
 
             await Task.Delay(200, CancellationToken.None);
         }
-    }
-
-    /// <summary>Triton's health routes: "unready" answers 503, "hang" never answers, "drop" loses the connection, "ready" answers 200.</summary>
-    private async Task<WebApplication> StartTritonStandInAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        app.Use(async (HttpContext http, RequestDelegate next) =>
-        {
-            if (_onReadinessCheck is { } hook)
-            {
-                await hook();
-            }
-
-            switch (_tritonMode)
-            {
-                case "hang":
-                    await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                    return;
-                case "drop":
-                    http.Abort();
-                    return;
-                case "unready":
-                    http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                    return;
-                default:
-                    await next(http);
-                    return;
-            }
-        });
-        app.MapGet("/v2/health/ready", () => Results.Ok());
-        app.MapGet("/v2/models/{model}/versions/{version:int}/ready", () => Results.Ok());
-        await app.StartAsync();
-        return app;
     }
 
     private sealed class TritonFactory(string kubernetes, string triton, string? readinessTimeout, bool timeOutServingCopies) : PlatformWebFactoryBase
