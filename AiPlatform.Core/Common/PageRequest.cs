@@ -1,11 +1,13 @@
 namespace AiPlatform.Core.Common;
 
-/// <summary>Zero-based page index and size, clamped to sane bounds.</summary>
-public sealed record PageRequest(int Page = 0, int PageSize = 25)
+/// <summary>Zero-based page index and size; <see cref="Skip"/> and <see cref="Take"/> clamp them to sane bounds.</summary>
+public sealed record PageRequest(int Page = 0, int PageSize = 25, int MaxPageSize = PageRequest.DefaultMaxPageSize)
 {
-    public const int MaxPageSize = 500;
+    public const int DefaultMaxPageSize = 500;
 
-    public int Skip => Math.Max(0, Page) * Take;
+    public int Index => Math.Max(0, Page);
 
-    public int Take => Math.Clamp(PageSize, 1, MaxPageSize);
+    public int Skip => Index * Take;
+
+    public int Take => Math.Clamp(PageSize, 1, Math.Max(1, MaxPageSize));
 }

@@ -323,7 +323,7 @@ public sealed class DatasetService(
         var (dataset, _) = await GetAsync(id, ct);
         var version = await GetVersionAsync(id, versionId, ct);
         var parent = version.ParentId is { } parentId ? await store.FindVersionAsync(id, parentId, ct) : null;
-        var readable = (await store.ListReadableAsync(await access.RequireContextAsync(ct), null, null, new PageRequest(0, PageRequest.MaxPageSize), ct)).Items;
+        var readable = (await store.ListReadableAsync(await access.RequireContextAsync(ct), null, null, new PageRequest(0, PageRequest.DefaultMaxPageSize), ct)).Items;
         var inputs = new List<LineageLink>();
         if (version.Source == "query" && version.SourceDetail is { } detail)
         {

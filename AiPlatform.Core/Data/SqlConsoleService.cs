@@ -86,7 +86,7 @@ public sealed class SqlConsoleService(
     private async Task<(IReadOnlyList<SqlSource> Sources, Func<Task> Cleanup)> ResolveAsync(string sql, CancellationToken ct)
     {
         var context = await access.RequireContextAsync(ct);
-        var readable = await store.ListReadableAsync(context, null, null, new PageRequest(0, PageRequest.MaxPageSize), ct);
+        var readable = await store.ListReadableAsync(context, null, null, new PageRequest(0, PageRequest.DefaultMaxPageSize), ct);
         var sources = new List<SqlSource>();
         var files = new List<LocalObjectFile>();
         foreach (var dataset in readable.Items.Where(d => Mentions(sql, d.Name)))

@@ -624,12 +624,12 @@ public sealed class TrackingService(
                 return (await projectService.GetAsync(tagged, ct)).Project;
             }
 
-            var byName = await projectService.ListAsync(projectTag.Trim(), new PageRequest(0, PageRequest.MaxPageSize), ct);
+            var byName = await projectService.ListAsync(projectTag.Trim(), new PageRequest(0, PageRequest.DefaultMaxPageSize), ct);
             return byName.Items.FirstOrDefault(p => string.Equals(p.Name, projectTag.Trim(), StringComparison.OrdinalIgnoreCase))
                 ?? throw new ValidationException("tags", $"No project named '{projectTag}' that you may see (the {TrackingLimits.ProjectTag} tag).");
         }
 
-        var mine = await projectService.ListAsync(DefaultProjectName, new PageRequest(0, PageRequest.MaxPageSize), ct);
+        var mine = await projectService.ListAsync(DefaultProjectName, new PageRequest(0, PageRequest.DefaultMaxPageSize), ct);
         if (mine.Items.FirstOrDefault(p => p.OwnerId == context.UserId && p.Name == DefaultProjectName) is { } own)
         {
             return own;

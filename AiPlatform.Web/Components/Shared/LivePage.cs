@@ -6,13 +6,9 @@ namespace AiPlatform.Web.Components.Shared;
 /// Base for pages that refresh themselves while open: once the circuit is interactive, <see cref="RefreshAsync"/>
 /// runs every <see cref="Interval"/> until the page is left. Works the same when jobs run on other nodes.
 /// </summary>
-public abstract class LivePage : ComponentBase, IDisposable
+public abstract class LivePage : PlatformPage
 {
-    private readonly CancellationTokenSource _stop = new();
-
     protected virtual TimeSpan Interval => TimeSpan.FromSeconds(1);
-
-    protected CancellationToken PageToken => _stop.Token;
 
     protected abstract Task RefreshAsync(CancellationToken ct);
 
@@ -24,23 +20,17 @@ public abstract class LivePage : ComponentBase, IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _stop.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     private async Task PollAsync()
     {
+        var stop = PageToken;
         using var timer = new PeriodicTimer(Interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            while (await timer.WaitForNextTickAsync(stop))
             {
                 await InvokeAsync(async () =>
                 {
-                    await RefreshAsync(_stop.Token);
+                    await RefreshAsync(stop);
                     StateHasChanged();
                 });
             }

@@ -24,9 +24,6 @@ public partial class DashboardPage : LivePage
     private JobService Jobs { get; set; } = default!;
 
     [Inject]
-    private ISnackbar Snackbar { get; set; } = default!;
-
-    [Inject]
     private TimeProvider Time { get; set; } = default!;
 
     [Inject]

@@ -21,9 +21,6 @@ public partial class JobDetailPage : LivePage
     private JobService Jobs { get; set; } = default!;
 
     [Inject]
-    private ISnackbar Snackbar { get; set; } = default!;
-
-    [Inject]
     private IStringLocalizer<SharedResource> Text { get; set; } = default!;
 
     protected override async Task OnParametersSetAsync()

@@ -18,9 +18,6 @@ public partial class JobsPage : LivePage
     private JobService Jobs { get; set; } = default!;
 
     [Inject]
-    private ISnackbar Snackbar { get; set; } = default!;
-
-    [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
     [Inject]

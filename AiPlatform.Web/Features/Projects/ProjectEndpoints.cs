@@ -1,6 +1,7 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Projects;
+using AiPlatform.Web.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 using AiPlatform.Web.Features.Access;
@@ -21,11 +22,11 @@ public static class ProjectEndpoints
         return group;
     }
 
-    static async Task<Ok<ProjectList>> ListAsync(ProjectService projects, CancellationToken ct, string? q = null, int page = 0, int pageSize = 25)
+    static async Task<Ok<Paged<ProjectView>>> ListAsync(ProjectService projects, [AsParameters] PageQuery paging, CancellationToken ct, string? q = null)
     {
-        var request = new PageRequest(page, pageSize);
+        var request = paging.ToRequest();
         var result = await projects.ListAsync(q, request, ct);
-        return TypedResults.Ok(new ProjectList(result.Items.Select(p => ProjectView.From(p, null)).ToList(), result.TotalCount, Math.Max(0, page), request.Take));
+        return TypedResults.Ok(Paged<ProjectView>.Of([.. result.Items.Select(p => ProjectView.From(p, null))], result.TotalCount, request));
     }
 
     static async Task<Created<ProjectView>> CreateAsync(ProjectRequest body, ProjectService projects, CancellationToken ct)
@@ -56,8 +57,6 @@ public static class ProjectEndpoints
 public sealed record ProjectRequest(string? Name, string? Description, string? GitRepositoryUrl = null);
 
 public sealed record GrantRequest(PrincipalType PrincipalType, Guid PrincipalId, PermissionLevel Level);
-
-public sealed record ProjectList(IReadOnlyList<ProjectView> Items, int TotalCount, int Page, int PageSize);
 
 /// <summary>A project; <see cref="Permission"/> is the caller's level on it (in lists it is left out).</summary>
 public sealed record ProjectView(Guid Id, string Name, string? Description, string? GitRepositoryUrl, Guid OwnerId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PermissionLevel? Permission)

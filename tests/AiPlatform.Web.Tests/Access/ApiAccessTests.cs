@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Access;
+using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Tests.Builders;
@@ -33,7 +34,7 @@ public sealed class ApiAccessTests : ApiTestBase
         var project = (await (await alice.PostAsJsonAsync("/api/v1/projects", new { name = "Fraud", description = "private" })).Content.ReadFromJsonAsync<ProjectView>(JsonDefaults.Options))!;
         var url = $"/api/v1/projects/{project.Id}";
 
-        (await bob.GetFromJsonAsync<ProjectList>("/api/v1/projects", JsonDefaults.Options))!.Items.ShouldNotContain(p => p.Id == project.Id);
+        (await bob.GetFromJsonAsync<Paged<ProjectView>>("/api/v1/projects", JsonDefaults.Options))!.Items.ShouldNotContain(p => p.Id == project.Id);
         (await bob.GetAsync(url)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await bob.PutAsJsonAsync(url, new { name = "mine" })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await bob.DeleteAsync(url)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
