@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Serving;
 using AiPlatform.Infrastructure.Serving;
+using AiPlatform.Web.Api.Oip;
 using AiPlatform.Web.Features.Serving;
 using AiPlatform.Web.Tests.Builders;
 using Microsoft.AspNetCore.Builder;

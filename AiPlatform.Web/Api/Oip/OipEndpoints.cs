@@ -8,7 +8,7 @@ using AiPlatform.Core.Registry;
 using AiPlatform.Core.Serving;
 using Microsoft.AspNetCore.Mvc;
 
-namespace AiPlatform.Web.Features.Serving;
+namespace AiPlatform.Web.Api.Oip;
 
 /// <summary>
 /// The Open Inference Protocol v2 (KServe / Triton) under <c>/v2</c>: health (open for probes), server and model
