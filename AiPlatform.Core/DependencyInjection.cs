@@ -77,6 +77,7 @@ public static class DependencyInjection
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Serving.EndpointReader>());
         services.AddScoped<Serving.EndpointLoader>();
         services.AddScoped<Serving.InferenceService>();
+        services.AddScoped<Serving.EndpointForwarder>();
         services.AddScoped<Serving.DeploymentService>();
         services.AddScoped<Serving.RolloutService>();
         services.AddScoped<Serving.EndpointReconciler>();

@@ -6,7 +6,7 @@ using AiPlatform.Web.Tests.Builders;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Serving;
 
 public sealed class EndpointPagesTests : PageTestBase
 {

@@ -3,7 +3,7 @@ using AiPlatform.Web.Features.Registry;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Registry;
 
 public sealed class ModelPagesTests : PageTestBase
 {
