@@ -56,6 +56,9 @@ public static class DependencyInjection
         services.AddScoped<Training.TrainingService>();
         services.AddScoped<Training.Hpo.StudyService>();
         services.AddScoped<Registry.RegistryService>();
+        services.AddScoped<Registry.ModelVersionService>();
+        services.AddScoped<Registry.ModelVersionWriter>();
+        services.AddScoped<Registry.ModelRegistrar>();
         services.AddScoped<Chat.ProviderService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
         services.AddScoped<Chat.ChatService>();
@@ -74,6 +77,7 @@ public static class DependencyInjection
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Serving.EndpointReader>());
         services.AddScoped<Serving.EndpointLoader>();
         services.AddScoped<Serving.InferenceService>();
+        services.AddScoped<Serving.EndpointForwarder>();
         services.AddScoped<Serving.DeploymentService>();
         services.AddScoped<Serving.RolloutService>();
         services.AddScoped<Serving.EndpointReconciler>();

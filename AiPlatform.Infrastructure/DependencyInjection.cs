@@ -141,6 +141,8 @@ public static class DependencyInjection
         services.AddSingleton<Core.Serving.IInferenceRuntime>(sp => sp.GetRequiredService<Serving.OnnxRuntimeHost>());
         services.AddHostedService<Serving.ServingReconciler>();
         services.AddHttpClient(nameof(Serving.TritonDeployer), c => c.Timeout = TimeSpan.FromSeconds(5));
+        services.AddHttpClient(Serving.TritonInferenceForwarder.ClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
+        services.AddSingleton<Core.Serving.IInferenceForwarder, Serving.TritonInferenceForwarder>();
         var triton = configuration.GetSection("Serving:Kubernetes").Get<Serving.TritonOptions>() ?? new Serving.TritonOptions();
         if (triton.Enabled && (triton.ReadinessTimeout <= TimeSpan.Zero || triton.ReadinessTimeout > TimeSpan.FromHours(24)))
         {

@@ -115,7 +115,6 @@ public static class WebHostExtensions
             o.MaxAge = TimeSpan.FromDays(365);
             o.IncludeSubDomains = false;
         });
-        services.AddHttpClient("triton-forward", c => c.Timeout = TimeSpan.FromSeconds(60));
         services.AddOptions<ObservabilityOptions>().Bind(configuration.GetSection(ObservabilityOptions.Section));
         services.Configure<RequestLocalizationOptions>(o =>
         {

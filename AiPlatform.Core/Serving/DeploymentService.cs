@@ -27,9 +27,6 @@ public sealed record DeploySpec(
 /// <summary>Settings that can change on a running endpoint (the models are reloaded with them).</summary>
 public sealed record EndpointSettings(int Threads, int MaxBatchSize, int MaxQueueDelayMicroseconds, int Replicas, bool RollOnAliasMove, int PayloadLogPercent, Guid? PayloadDatasetId, string? Description);
 
-/// <summary>Where a Triton endpoint's call goes.</summary>
-public sealed record ForwardTarget(Uri BaseAddress, string ModelName, int Version);
-
 /// <summary>
 /// Deployments: an endpoint serves a READY ONNX version (or the version an alias points at) in the in-process ONNX
 /// Runtime or on Triton. This service deploys, changes the settings of and deletes endpoints; reads are in

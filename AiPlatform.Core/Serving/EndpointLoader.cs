@@ -11,7 +11,7 @@ namespace AiPlatform.Core.Serving;
 /// the endpoint no longer serves after their requests in flight, and follows Triton's readiness up to its timeout.
 /// </summary>
 public sealed class EndpointLoader(
-    RegistryService registry,
+    ModelVersionService modelVersions,
     IObjectStore objects,
     IScratchSpace scratch,
     IInferenceRuntime runtime,
@@ -29,17 +29,17 @@ public sealed class EndpointLoader(
         VersionDetails version;
         if (string.IsNullOrEmpty(trimmed))
         {
-            var latest = (await registry.GetModelAsync(modelId, ct)).Versions.Where(v => v.Status == ModelVersionStatus.Ready).MaxBy(v => v.Version)
+            var latest = (await modelVersions.GetLatestVersionsAsync(modelId, null, ct)).MaxBy(v => v.Version)
                 ?? throw new ValidationException("target", "The model has no READY version to deploy.");
-            version = await registry.GetVersionAsync(modelId, latest.Version, ct);
+            version = await modelVersions.GetVersionAsync(modelId, latest.Version, ct);
         }
         else if (trimmed.StartsWith('@'))
         {
-            version = await registry.GetVersionByAliasAsync(modelId, trimmed, ct);
+            version = await modelVersions.GetVersionByAliasAsync(modelId, trimmed, ct);
         }
         else
         {
-            version = await registry.GetVersionAsync(modelId, int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new ValidationException("target", "The target is a version number or an alias like @champion."), ct);
+            version = await modelVersions.GetVersionAsync(modelId, int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new ValidationException("target", "The target is a version number or an alias like @champion."), ct);
         }
 
         if (version.Version.Status != ModelVersionStatus.Ready)
@@ -164,7 +164,7 @@ public sealed class EndpointLoader(
         var list = new List<VersionDetails>();
         foreach (var v in Served(endpoint))
         {
-            list.Add(await registry.GetVersionForWorkAsync(endpoint.ModelId, v, ct) ?? throw new NotFoundException("Model version", v));
+            list.Add(await modelVersions.GetVersionForWorkAsync(endpoint.ModelId, v, ct) ?? throw new NotFoundException("Model version", v));
         }
 
         return list;

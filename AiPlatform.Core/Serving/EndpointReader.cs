@@ -5,7 +5,7 @@ using AiPlatform.Core.Registry;
 namespace AiPlatform.Core.Serving;
 
 /// <summary>Reads endpoints as the caller may see them (securable <c>endpoint</c>): lists, views with the model's name and signature, history.</summary>
-public sealed class EndpointReader(AccessService access, IEndpointStore store, RegistryService registry, IInferenceRuntime runtime) : ISecurableLookup
+public sealed class EndpointReader(AccessService access, IEndpointStore store, RegistryService registry, ModelVersionService versions, IInferenceRuntime runtime) : ISecurableLookup
 {
     public const string EndpointType = SecurableTypes.Endpoint;
 
@@ -73,7 +73,7 @@ public sealed class EndpointReader(AccessService access, IEndpointStore store, R
         var level = await access.GetLevelAsync(EndpointType, endpoint.Id, endpoint.OwnerId, ct) ?? throw new NotFoundException("Endpoint", endpoint.Name);
         var model = await registry.GetModelNameForWorkAsync(endpoint.ModelId, ct);
         var signature = runtime.Signature(new ServedModel(endpoint.Name, endpoint.Version))
-            ?? (await registry.GetVersionForWorkAsync(endpoint.ModelId, endpoint.Version, ct))?.Signature;
+            ?? (await versions.GetVersionForWorkAsync(endpoint.ModelId, endpoint.Version, ct))?.Signature;
         return new EndpointView(endpoint, level, model ?? "?", signature);
     }
 }

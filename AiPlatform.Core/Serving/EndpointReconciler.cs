@@ -10,7 +10,7 @@ namespace AiPlatform.Core.Serving;
 /// </summary>
 public sealed class EndpointReconciler(
     IEndpointStore store,
-    RegistryService registry,
+    ModelVersionService versions,
     IInferenceRuntime runtime,
     EndpointRouter router,
     PayloadLog payloads,
@@ -59,7 +59,7 @@ public sealed class EndpointReconciler(
 
         if (endpoint.RollOnAliasMove && endpoint.Target.StartsWith('@'))
         {
-            var aliased = await registry.GetVersionByAliasForWorkAsync(endpoint.ModelId, endpoint.Target, ct);
+            var aliased = await versions.GetVersionByAliasForWorkAsync(endpoint.ModelId, endpoint.Target, ct);
             if (aliased is not null && aliased.Version.Version != endpoint.Version && aliased.Version.Status == ModelVersionStatus.Ready)
             {
                 await loader.SwitchPrimaryAsync(endpoint, aliased, "roll", ct, $"alias {endpoint.Target} moved to v{aliased.Version.Version}");
@@ -83,7 +83,7 @@ public sealed class EndpointReconciler(
             wanted.Add(key);
             if (!runtime.IsLoaded(key))
             {
-                var version = await registry.GetVersionForWorkAsync(endpoint.ModelId, v, ct) ?? throw new NotFoundException("Model version", v);
+                var version = await versions.GetVersionForWorkAsync(endpoint.ModelId, v, ct) ?? throw new NotFoundException("Model version", v);
                 await loader.LoadVersionAsync(endpoint, version, ct);
             }
         }

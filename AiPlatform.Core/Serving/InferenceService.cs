@@ -81,9 +81,6 @@ public sealed class InferenceService(
         return new ForwardTarget(triton.BaseAddress(endpoint), name, PickVersion(route, version));
     }
 
-    /// <summary>Records the outcome of a forwarded call in the endpoint's metrics.</summary>
-    public void RecordForwarded(string name, int version, string outcome, TimeSpan duration) => metrics.Record(name, version, outcome, duration);
-
     /// <summary>Whether the endpoint can answer (for <c>/v2/models/{name}/ready</c>).</summary>
     public async Task<bool> IsReadyAsync(string name, int? version, CancellationToken ct)
     {

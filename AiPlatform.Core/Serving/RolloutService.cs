@@ -10,7 +10,7 @@ namespace AiPlatform.Core.Serving;
 /// loaded and warmed up before traffic moves to it, and the old one is unloaded only after its requests in flight have
 /// finished, so a roll or rollback never drops a request.
 /// </summary>
-public sealed class RolloutService(EndpointReader reader, RegistryService registry, EndpointLoader loader, EndpointHistory history)
+public sealed class RolloutService(EndpointReader reader, ModelVersionService versions, EndpointLoader loader, EndpointHistory history)
 {
     /// <summary>Serves another version (number or alias) as primary; the current one becomes the rollback target.</summary>
     public async Task<ServingEndpoint> RollAsync(Guid id, string? target, CancellationToken ct)
@@ -37,7 +37,7 @@ public sealed class RolloutService(EndpointReader reader, RegistryService regist
             throw new ValidationException("target", $"Version {endpoint.Version} is already the primary version.");
         }
 
-        var primary = await registry.GetVersionForWorkAsync(endpoint.ModelId, endpoint.Version, ct) ?? throw new NotFoundException("Model version", endpoint.Version);
+        var primary = await versions.GetVersionForWorkAsync(endpoint.ModelId, endpoint.Version, ct) ?? throw new NotFoundException("Model version", endpoint.Version);
         await loader.LoadVersionAsync(endpoint, version, ct);
         var old = endpoint.CanaryVersion;
         endpoint.CanaryVersion = version.Version.Version;
@@ -61,7 +61,7 @@ public sealed class RolloutService(EndpointReader reader, RegistryService regist
             throw new ConflictException("The endpoint has no canary to promote.");
         }
 
-        var version = await registry.GetVersionForWorkAsync(endpoint.ModelId, canary, ct) ?? throw new NotFoundException("Model version", canary);
+        var version = await versions.GetVersionForWorkAsync(endpoint.ModelId, canary, ct) ?? throw new NotFoundException("Model version", canary);
         endpoint.Target = canary.ToString(CultureInfo.InvariantCulture);
         await loader.SwitchPrimaryAsync(endpoint, version, "promote", ct);
         return endpoint;
@@ -85,7 +85,7 @@ public sealed class RolloutService(EndpointReader reader, RegistryService regist
             throw new ConflictException("There is no previous version to roll back to.");
         }
 
-        var version = await registry.GetVersionForWorkAsync(endpoint.ModelId, previous, ct);
+        var version = await versions.GetVersionForWorkAsync(endpoint.ModelId, previous, ct);
         if (version is null || version.Version.Status != ModelVersionStatus.Ready)
         {
             throw new ConflictException($"Version {previous} is no longer available.");

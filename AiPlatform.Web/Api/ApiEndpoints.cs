@@ -6,10 +6,11 @@ using AiPlatform.Web.Features.Knowledge;
 using AiPlatform.Web.Features.Training;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Me;
-using AiPlatform.Web.Features.Models;
+using AiPlatform.Web.Features.Registry;
 using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Features.Serving;
 using AiPlatform.Web.Features.Jobs;
+using AiPlatform.Web.Api.Oip;
 
 namespace AiPlatform.Web.Api;
 

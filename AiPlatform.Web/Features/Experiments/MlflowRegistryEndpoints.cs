@@ -41,13 +41,13 @@ internal static class MlflowRegistryEndpoints
         Name(g.MapGet("/registered-models/get", async (HttpContext h, RegistryService r) =>
             MlflowEndpoints.Ok(new { registered_model = await ModelJsonAsync(r, (await ModelAsync(r, MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, h.RequestAborted) })), "GetRegisteredModel");
         Name(g.MapGet("/registered-models/search", SearchModelsAsync), "SearchRegisteredModels");
-        Name(g.MapPost("/registered-models/get-latest-versions", async (HttpContext h, RegistryService r) =>
+        Name(g.MapPost("/registered-models/get-latest-versions", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<LatestBody>(h);
-            return await LatestAsync(h, r, body.Name, body.Stages);
+            return await LatestAsync(h, r, v, body.Name, body.Stages);
         }), "GetLatestVersions");
-        Name(g.MapGet("/registered-models/get-latest-versions", (HttpContext h, RegistryService r) =>
-            LatestAsync(h, r, MlflowEndpoints.Query(h, "name"), h.Request.Query["stages"].Where(s => s is not null).Select(s => s!).ToList())), "GetLatestVersionsGet");
+        Name(g.MapGet("/registered-models/get-latest-versions", (HttpContext h, RegistryService r, ModelVersionService v) =>
+            LatestAsync(h, r, v, MlflowEndpoints.Query(h, "name"), h.Request.Query["stages"].Where(s => s is not null).Select(s => s!).ToList())), "GetLatestVersionsGet");
         Name(g.MapPost("/registered-models/set-tag", async (HttpContext h, RegistryService r) =>
         {
             var body = await MlflowEndpoints.ReadAsync<ModelBody>(h);
@@ -60,71 +60,71 @@ internal static class MlflowRegistryEndpoints
             await r.DeleteModelTagAsync((await ModelAsync(r, body.Name, h.RequestAborted)).Id, MlflowEndpoints.Required(body.Key, "key"), h.RequestAborted);
             return MlflowEndpoints.Ok(new { });
         }), "DeleteRegisteredModelTag");
-        Name(g.MapPost("/registered-models/alias", async (HttpContext h, RegistryService r) =>
+        Name(g.MapPost("/registered-models/alias", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
-            await r.SetAliasAsync((await ModelAsync(r, body.Name, h.RequestAborted)).Id, MlflowEndpoints.Required(body.Alias, "alias"), VersionNumber(body.Version), h.RequestAborted);
+            await v.SetAliasAsync((await ModelAsync(r, body.Name, h.RequestAborted)).Id, MlflowEndpoints.Required(body.Alias, "alias"), VersionNumber(body.Version), h.RequestAborted);
             return MlflowEndpoints.Ok(new { });
         }), "SetRegisteredModelAlias");
-        Name(g.MapDelete("/registered-models/alias", async (HttpContext h, RegistryService r) =>
+        Name(g.MapDelete("/registered-models/alias", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
-            await r.DeleteAliasAsync((await ModelAsync(r, body.Name ?? MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, MlflowEndpoints.Required(body.Alias ?? MlflowEndpoints.Query(h, "alias"), "alias"), h.RequestAborted);
+            await v.DeleteAliasAsync((await ModelAsync(r, body.Name ?? MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, MlflowEndpoints.Required(body.Alias ?? MlflowEndpoints.Query(h, "alias"), "alias"), h.RequestAborted);
             return MlflowEndpoints.Ok(new { });
         }), "DeleteRegisteredModelAlias");
-        Name(g.MapGet("/registered-models/alias", async (HttpContext h, RegistryService r) =>
+        Name(g.MapGet("/registered-models/alias", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var model = await ModelAsync(r, MlflowEndpoints.Query(h, "name"), h.RequestAborted);
-            var version = await r.GetVersionByAliasAsync(model.Id, MlflowEndpoints.Required(MlflowEndpoints.Query(h, "alias"), "alias"), h.RequestAborted);
+            var version = await v.GetVersionByAliasAsync(model.Id, MlflowEndpoints.Required(MlflowEndpoints.Query(h, "alias"), "alias"), h.RequestAborted);
             return MlflowEndpoints.Ok(new { model_version = VersionJson(version.Model, version.Version, version.Tags, version.Aliases) });
         }), "GetModelVersionByAlias");
 
-        Name(g.MapPost("/model-versions/create", async (HttpContext h, RegistryService r) =>
+        Name(g.MapPost("/model-versions/create", async (HttpContext h, RegistryService r, ModelVersionService v, ModelRegistrar registrar) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
             var model = await ModelAsync(r, body.Name, h.RequestAborted);
-            var created = await r.CreateVersionFromRunAsync(model.Id, MlflowEndpoints.Required(body.Source, "source"), body.RunId, body.Description, MlflowEndpoints.Tags(body.Tags), h.RequestAborted);
-            return await VersionResultAsync(r, model.Id, created.Version, h.RequestAborted);
+            var created = await registrar.CreateVersionFromRunAsync(model.Id, MlflowEndpoints.Required(body.Source, "source"), body.RunId, body.Description, MlflowEndpoints.Tags(body.Tags), h.RequestAborted);
+            return await VersionResultAsync(v, model.Id, created.Version, h.RequestAborted);
         }), "CreateModelVersion");
-        Name(g.MapPatch("/model-versions/update", async (HttpContext h, RegistryService r) =>
+        Name(g.MapPatch("/model-versions/update", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
             var model = await ModelAsync(r, body.Name, h.RequestAborted);
-            await r.UpdateVersionAsync(model.Id, VersionNumber(body.Version), body.Description, h.RequestAborted);
-            return await VersionResultAsync(r, model.Id, VersionNumber(body.Version), h.RequestAborted);
+            await v.UpdateVersionAsync(model.Id, VersionNumber(body.Version), body.Description, h.RequestAborted);
+            return await VersionResultAsync(v, model.Id, VersionNumber(body.Version), h.RequestAborted);
         }), "UpdateModelVersion");
-        Name(g.MapPost("/model-versions/transition-stage", async (HttpContext h, RegistryService r) =>
+        Name(g.MapPost("/model-versions/transition-stage", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
             var model = await ModelAsync(r, body.Name, h.RequestAborted);
-            await r.TransitionStageAsync(model.Id, VersionNumber(body.Version), Stage(body.Stage), body.ArchiveExistingVersions ?? false, h.RequestAborted);
-            return await VersionResultAsync(r, model.Id, VersionNumber(body.Version), h.RequestAborted);
+            await v.TransitionStageAsync(model.Id, VersionNumber(body.Version), Stage(body.Stage), body.ArchiveExistingVersions ?? false, h.RequestAborted);
+            return await VersionResultAsync(v, model.Id, VersionNumber(body.Version), h.RequestAborted);
         }), "TransitionModelVersionStage");
-        Name(g.MapDelete("/model-versions/delete", async (HttpContext h, RegistryService r) =>
+        Name(g.MapDelete("/model-versions/delete", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
-            await r.DeleteVersionAsync((await ModelAsync(r, body.Name ?? MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, VersionNumber(body.Version ?? MlflowEndpoints.Query(h, "version")), h.RequestAborted);
+            await v.DeleteVersionAsync((await ModelAsync(r, body.Name ?? MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, VersionNumber(body.Version ?? MlflowEndpoints.Query(h, "version")), h.RequestAborted);
             return MlflowEndpoints.Ok(new { });
         }), "DeleteModelVersion");
-        Name(g.MapGet("/model-versions/get", async (HttpContext h, RegistryService r) =>
-            await VersionResultAsync(r, (await ModelAsync(r, MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, VersionNumber(MlflowEndpoints.Query(h, "version")), h.RequestAborted)), "GetModelVersion");
+        Name(g.MapGet("/model-versions/get", async (HttpContext h, RegistryService r, ModelVersionService v) =>
+            await VersionResultAsync(v, (await ModelAsync(r, MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, VersionNumber(MlflowEndpoints.Query(h, "version")), h.RequestAborted)), "GetModelVersion");
         Name(g.MapGet("/model-versions/search", SearchVersionsAsync), "SearchModelVersions");
-        Name(g.MapGet("/model-versions/get-download-uri", async (HttpContext h, RegistryService r) =>
+        Name(g.MapGet("/model-versions/get-download-uri", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var model = await ModelAsync(r, MlflowEndpoints.Query(h, "name"), h.RequestAborted);
-            var version = await r.GetVersionAsync(model.Id, VersionNumber(MlflowEndpoints.Query(h, "version")), h.RequestAborted);
+            var version = await v.GetVersionAsync(model.Id, VersionNumber(MlflowEndpoints.Query(h, "version")), h.RequestAborted);
             return MlflowEndpoints.Ok(new { artifact_uri = version.Version.Source });
         }), "GetModelVersionDownloadUri");
-        Name(g.MapPost("/model-versions/set-tag", async (HttpContext h, RegistryService r) =>
+        Name(g.MapPost("/model-versions/set-tag", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
-            await r.SetVersionTagAsync((await ModelAsync(r, body.Name, h.RequestAborted)).Id, VersionNumber(body.Version), MlflowEndpoints.Required(body.Key, "key"), body.Value ?? string.Empty, h.RequestAborted);
+            await v.SetVersionTagAsync((await ModelAsync(r, body.Name, h.RequestAborted)).Id, VersionNumber(body.Version), MlflowEndpoints.Required(body.Key, "key"), body.Value ?? string.Empty, h.RequestAborted);
             return MlflowEndpoints.Ok(new { });
         }), "SetModelVersionTag");
-        Name(g.MapDelete("/model-versions/delete-tag", async (HttpContext h, RegistryService r) =>
+        Name(g.MapDelete("/model-versions/delete-tag", async (HttpContext h, RegistryService r, ModelVersionService v) =>
         {
             var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
-            await r.DeleteVersionTagAsync((await ModelAsync(r, body.Name, h.RequestAborted)).Id, VersionNumber(body.Version), MlflowEndpoints.Required(body.Key, "key"), h.RequestAborted);
+            await v.DeleteVersionTagAsync((await ModelAsync(r, body.Name, h.RequestAborted)).Id, VersionNumber(body.Version), MlflowEndpoints.Required(body.Key, "key"), h.RequestAborted);
             return MlflowEndpoints.Ok(new { });
         }), "DeleteModelVersionTag");
     }
@@ -150,7 +150,7 @@ internal static class MlflowRegistryEndpoints
         return MlflowEndpoints.Ok(new { registered_models = items, next_page_token = offset + page.Count < all.Count ? MlflowPageToken.Create(offset + page.Count) : null });
     }
 
-    private static async Task<IResult> SearchVersionsAsync(HttpContext h, RegistryService r)
+    private static async Task<IResult> SearchVersionsAsync(HttpContext h, ModelVersionService v)
     {
         var filter = MlflowEndpoints.Query(h, "filter") ?? string.Empty;
         string? name = null;
@@ -170,14 +170,14 @@ internal static class MlflowRegistryEndpoints
             }
         }
 
-        var versions = await r.SearchVersionsAsync(name, runId, h.RequestAborted);
+        var versions = await v.SearchVersionsAsync(name, runId, h.RequestAborted);
         return MlflowEndpoints.Ok(new { model_versions = versions.Select(v => VersionJson(v.Model, v.Version, [], [])).ToList() });
     }
 
-    private static async Task<IResult> LatestAsync(HttpContext h, RegistryService r, string? name, IReadOnlyList<string>? stages)
+    private static async Task<IResult> LatestAsync(HttpContext h, RegistryService r, ModelVersionService v, string? name, IReadOnlyList<string>? stages)
     {
         var model = await ModelAsync(r, name, h.RequestAborted);
-        var latest = await r.GetLatestVersionsAsync(model.Id, stages?.Select(Stage).ToList(), h.RequestAborted);
+        var latest = await v.GetLatestVersionsAsync(model.Id, stages?.Select(Stage).ToList(), h.RequestAborted);
         return MlflowEndpoints.Ok(new { model_versions = latest.Select(v => VersionJson(model, v, [], [])).ToList() });
     }
 
@@ -195,9 +195,9 @@ internal static class MlflowRegistryEndpoints
     private static async Task<RegisteredModel> ModelAsync(RegistryService r, string? name, CancellationToken ct) =>
         (await r.GetModelByNameAsync(MlflowEndpoints.Required(name, "name"), ct)).Model;
 
-    private static async Task<IResult> VersionResultAsync(RegistryService r, Guid modelId, int version, CancellationToken ct)
+    private static async Task<IResult> VersionResultAsync(ModelVersionService v, Guid modelId, int version, CancellationToken ct)
     {
-        var details = await r.GetVersionAsync(modelId, version, ct);
+        var details = await v.GetVersionAsync(modelId, version, ct);
         return MlflowEndpoints.Ok(new { model_version = VersionJson(details.Model, details.Version, details.Tags, details.Aliases) });
     }
 

@@ -13,6 +13,10 @@ public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestB
 {
     private RegistryService Registry => Fixture.Get<RegistryService>();
 
+    private ModelVersionService Versions => Fixture.Get<ModelVersionService>();
+
+    private ModelRegistrar Registrar => Fixture.Get<ModelRegistrar>();
+
     [Fact]
     public async Task A_trained_run_registers_as_a_ready_onnx_version_with_its_signature_and_survives_its_artifacts()
     {
@@ -20,13 +24,13 @@ public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestB
         var model = await Registry.CreateModelAsync("churn-" + Guid.NewGuid().ToString("N")[..6], "Predicts churn.", new Dictionary<string, string> { ["team"] = "risk" }, None);
         await Should.ThrowAsync<AlreadyExistsException>(() => Registry.CreateModelAsync(model.Name, null, null, None));
 
-        var version = await Registry.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, "first", null, None);
+        var version = await Registrar.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, "first", null, None);
 
         version.Version.ShouldBe(1);
         version.Status.ShouldBe(ModelVersionStatus.Ready, version.StatusMessage);
         version.Format.ShouldBe(ModelFormat.Onnx);
         version.RunId.ShouldBe(run.TrackingRunId);
-        var details = await Registry.GetVersionAsync(model.Id, 1, None);
+        var details = await Versions.GetVersionAsync(model.Id, 1, None);
         details.Files.Select(f => f.Path).ShouldBe(["conversion_report.json", "input_schema.json", "model.onnx", "model.zip"], ignoreOrder: true);
         var conversion = details.Conversion!;
         conversion.Rows.ShouldBeGreaterThan(10);
@@ -43,10 +47,10 @@ public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestB
         details.Signature.Outputs.ShouldNotBeEmpty();
 
         await Fixture.Get<ArtifactService>().DeleteAsync(run.TrackingRunId, "model", None);
-        var (file, content) = await Registry.OpenFileAsync(model.Id, 1, "model.onnx", None);
+        var (file, content) = await Versions.OpenFileAsync(model.Id, 1, "model.onnx", None);
         await content.DisposeAsync();
         file.Size.ShouldBeGreaterThan(100);
-        (await Registry.SearchVersionsAsync(null, run.TrackingRunId, None)).Single().Version.Id.ShouldBe(version.Id);
+        (await Versions.SearchVersionsAsync(null, run.TrackingRunId, None)).Single().Version.Id.ShouldBe(version.Id);
     }
 
     [Fact]
@@ -54,33 +58,33 @@ public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestB
     {
         var run = await TrainAsync();
         var model = await Registry.CreateModelAsync("stages-" + Guid.NewGuid().ToString("N")[..6], null, null, None);
-        await Registry.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, null, null, None);
-        await Registry.CreateVersionFromRunAsync(model.Id, $"mlflow-artifacts:/1/{run.TrackingRunId:N}/artifacts/model", null, null, null, None);
-        var broken = await Registry.CreateVersionFromUploadAsync(model.Id, "bad.onnx", new MemoryStream("not a graph"u8.ToArray()), null, None);
+        await Registrar.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, null, null, None);
+        await Registrar.CreateVersionFromRunAsync(model.Id, $"mlflow-artifacts:/1/{run.TrackingRunId:N}/artifacts/model", null, null, null, None);
+        var broken = await Registrar.CreateVersionFromUploadAsync(model.Id, "bad.onnx", new MemoryStream("not a graph"u8.ToArray()), null, None);
         broken.Status.ShouldBe(ModelVersionStatus.FailedRegistration);
         broken.StatusMessage!.ShouldContain("not a loadable ONNX model");
-        await Should.ThrowAsync<ValidationException>(() => Registry.TransitionStageAsync(model.Id, 3, ModelStage.Production, false, None));
+        await Should.ThrowAsync<ValidationException>(() => Versions.TransitionStageAsync(model.Id, 3, ModelStage.Production, false, None));
 
-        await Registry.TransitionStageAsync(model.Id, 1, ModelStage.Production, false, None);
-        await Registry.TransitionStageAsync(model.Id, 2, ModelStage.Production, archiveExisting: true, None);
+        await Versions.TransitionStageAsync(model.Id, 1, ModelStage.Production, false, None);
+        await Versions.TransitionStageAsync(model.Id, 2, ModelStage.Production, archiveExisting: true, None);
 
         var versions = (await Registry.GetModelAsync(model.Id, None)).Versions;
         versions.Single(v => v.Version == 1).Stage.ShouldBe(ModelStage.Archived);
         versions.Single(v => v.Version == 2).Stage.ShouldBe(ModelStage.Production);
-        var history = await Registry.ListTransitionsAsync(model.Id, None);
+        var history = await Versions.ListTransitionsAsync(model.Id, None);
         history.Select(h => (h.Version, h.From, h.To)).ShouldBe([(1, ModelStage.None, ModelStage.Production), (2, ModelStage.None, ModelStage.Production), (1, ModelStage.Production, ModelStage.Archived)], ignoreOrder: true);
         history.ShouldAllBe(h => h.By == "admin");
-        (await Registry.GetLatestVersionsAsync(model.Id, [ModelStage.Production], None)).Single().Version.ShouldBe(2);
+        (await Versions.GetLatestVersionsAsync(model.Id, [ModelStage.Production], None)).Single().Version.ShouldBe(2);
 
-        await Registry.SetAliasAsync(model.Id, "@champion", 1, None);
-        (await Registry.GetVersionByAliasAsync(model.Id, "champion", None)).Version.Version.ShouldBe(1);
-        await Registry.SetAliasAsync(model.Id, "champion", 2, None);
-        (await Registry.GetVersionByAliasAsync(model.Id, "@champion", None)).Version.Version.ShouldBe(2);
-        await Should.ThrowAsync<ValidationException>(() => Registry.SetAliasAsync(model.Id, "latest", 1, None));
-        await Should.ThrowAsync<NotFoundException>(() => Registry.SetAliasAsync(model.Id, "x", 9, None));
-        await Registry.DeleteAliasAsync(model.Id, "champion", None);
-        await Should.ThrowAsync<NotFoundException>(() => Registry.GetVersionByAliasAsync(model.Id, "champion", None));
-        await Should.ThrowAsync<ValidationException>(() => Registry.CreateVersionFromRunAsync(model.Id, "s3://bucket/model", null, null, null, None));
+        await Versions.SetAliasAsync(model.Id, "@champion", 1, None);
+        (await Versions.GetVersionByAliasAsync(model.Id, "champion", None)).Version.Version.ShouldBe(1);
+        await Versions.SetAliasAsync(model.Id, "champion", 2, None);
+        (await Versions.GetVersionByAliasAsync(model.Id, "@champion", None)).Version.Version.ShouldBe(2);
+        await Should.ThrowAsync<ValidationException>(() => Versions.SetAliasAsync(model.Id, "latest", 1, None));
+        await Should.ThrowAsync<NotFoundException>(() => Versions.SetAliasAsync(model.Id, "x", 9, None));
+        await Versions.DeleteAliasAsync(model.Id, "champion", None);
+        await Should.ThrowAsync<NotFoundException>(() => Versions.GetVersionByAliasAsync(model.Id, "champion", None));
+        await Should.ThrowAsync<ValidationException>(() => Registrar.CreateVersionFromRunAsync(model.Id, "s3://bucket/model", null, null, null, None));
 
         var stranger = await Fixture.CreateUserAsync("stranger" + Guid.NewGuid().ToString("N")[..6], SystemRoles.ModelDeveloper);
         await Fixture.As(stranger, async () =>
@@ -89,7 +93,7 @@ public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestB
             (await Registry.ListModelsAsync(null, 0, 100, None)).Items.ShouldNotContain(m => m.Id == model.Id);
         });
 
-        await Registry.DeleteVersionAsync(model.Id, 3, None);
+        await Versions.DeleteVersionAsync(model.Id, 3, None);
         await Registry.DeleteModelAsync(model.Id, None);
         await Should.ThrowAsync<NotFoundException>(() => Registry.GetModelAsync(model.Id, None));
     }

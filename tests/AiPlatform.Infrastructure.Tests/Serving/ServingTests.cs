@@ -22,6 +22,10 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
 {
     private RegistryService Registry => Fixture.Get<RegistryService>();
 
+    private ModelVersionService Versions => Fixture.Get<ModelVersionService>();
+
+    private ModelRegistrar Registrar => Fixture.Get<ModelRegistrar>();
+
     private DeploymentService Deployments => Fixture.Get<DeploymentService>();
 
     private RolloutService Rollouts => Fixture.Get<RolloutService>();
@@ -86,14 +90,14 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
     public async Task Versions_that_are_not_ready_are_refused_and_a_model_that_cannot_load_leaves_the_endpoint_failed_with_the_reason()
     {
         var (model, _) = await ModelWithVersionsAsync(1);
-        await Registry.CreateVersionFromUploadAsync(model.Id, "bad.onnx", new MemoryStream("not a graph"u8.ToArray()), null, None);
+        await Registrar.CreateVersionFromUploadAsync(model.Id, "bad.onnx", new MemoryStream("not a graph"u8.ToArray()), null, None);
         (await Should.ThrowAsync<ValidationException>(() => Deployments.DeployAsync(new DeploySpec("bad-" + Suffix(), model.Id, "2"), None)))
             .Errors["target"].Single().ShouldContain("FailedRegistration");
         await Should.ThrowAsync<ValidationException>(() => Deployments.DeployAsync(new DeploySpec("Bad Name", model.Id, "1"), None));
         await Should.ThrowAsync<NotFoundException>(() => Deployments.DeployAsync(new DeploySpec("x-" + Suffix(), model.Id, "@nobody"), None));
 
         // The stored file is damaged after registration: the endpoint fails with ONNX Runtime's reason.
-        var file = (await Registry.GetVersionAsync(model.Id, 1, None)).Files.Single(f => f.Path == "model.onnx");
+        var file = (await Versions.GetVersionAsync(model.Id, 1, None)).Files.Single(f => f.Path == "model.onnx");
         var objects = Fixture.Get<IObjectStore>();
         await using (var original = await objects.OpenReadAsync(ObjectKey.Parse(file.ObjectKey), None))
         {
@@ -175,18 +179,18 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
         (final.Version, final.PreviousVersion).ShouldBe((2, (int?)1));
         Fixture.Get<IInferenceRuntime>().Loaded.Where(k => k.Endpoint == endpoint.Name).ShouldBe([new ServedModel(endpoint.Name, 2)]);
         (await Endpoints.ListEventsAsync(endpoint.Id, None)).Select(e => e.Kind).ShouldContain("rollback");
-        await Should.ThrowAsync<ConflictException>(() => Registry.DeleteVersionAsync(model.Id, 2, None));
+        await Should.ThrowAsync<ConflictException>(() => Versions.DeleteVersionAsync(model.Id, 2, None));
     }
 
     [Fact]
     public async Task Moving_the_alias_rolls_the_endpoint_and_a_restarted_node_loads_its_endpoints_again()
     {
         var (model, _) = await ModelWithVersionsAsync(2);
-        await Registry.SetAliasAsync(model.Id, "champion", 1, None);
+        await Versions.SetAliasAsync(model.Id, "champion", 1, None);
         var endpoint = await Deployments.DeployAsync(new DeploySpec("alias-" + Suffix(), model.Id, "@champion"), None);
         endpoint.Version.ShouldBe(1);
 
-        await Registry.SetAliasAsync(model.Id, "champion", 2, None);
+        await Versions.SetAliasAsync(model.Id, "champion", 2, None);
         await Reconciler.ReconcileAsync(None);
         var rolled = (await Endpoints.GetAsync(endpoint.Id, None)).Endpoint;
         (rolled.Version, rolled.Target, rolled.PreviousVersion).ShouldBe((2, "@champion", (int?)1));
@@ -317,7 +321,7 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
         var model = await Registry.CreateModelAsync("served-" + Suffix(), null, null, None);
         for (var i = 0; i < versions; i++)
         {
-            (await Registry.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, null, null, None)).Status.ShouldBe(ModelVersionStatus.Ready);
+            (await Registrar.CreateVersionFromRunAsync(model.Id, $"runs:/{run.TrackingRunId:N}/model", null, null, null, None)).Status.ShouldBe(ModelVersionStatus.Ready);
         }
 
         return (model, run);

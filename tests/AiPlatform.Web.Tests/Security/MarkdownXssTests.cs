@@ -5,7 +5,7 @@ using AiPlatform.Core.Tracking;
 using AiPlatform.Infrastructure.Persistence;
 using AiPlatform.Web.Features.Chat;
 using AiPlatform.Web.Features.Experiments;
-using AiPlatform.Web.Features.Models;
+using AiPlatform.Web.Features.Registry;
 using AiPlatform.Web.Security;
 using AiPlatform.Web.Tests.Builders;
 using AngleSharp.Dom;
@@ -105,9 +105,11 @@ public sealed class MarkdownXssTests : PageTestBase
     public async Task Registered_model_and_model_version_descriptions_render_safely()
     {
         var registry = Get<RegistryService>();
+        var versions = Get<ModelVersionService>();
+        var registrar = Get<ModelRegistrar>();
         var model = await registry.CreateModelAsync("xss-model", AllPayloads, null, default);
-        await registry.CreateVersionFromUploadAsync(model.Id, "broken.onnx", new MemoryStream("junk"u8.ToArray()), null, default);
-        await registry.UpdateVersionAsync(model.Id, 1, AllPayloads, default);
+        await registrar.CreateVersionFromUploadAsync(model.Id, "broken.onnx", new MemoryStream("junk"u8.ToArray()), null, default);
+        await versions.UpdateVersionAsync(model.Id, 1, AllPayloads, default);
 
         var modelPage = Render<ModelPage>(p => p.Add(x => x.Id, model.Id));
         modelPage.WaitForAssertion(() => modelPage.Find("[data-testid=model-title]").TextContent.ShouldBe("xss-model"));

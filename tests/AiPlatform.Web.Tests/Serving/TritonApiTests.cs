@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Serving;
 using AiPlatform.Infrastructure.Serving;
+using AiPlatform.Web.Api.Oip;
 using AiPlatform.Web.Features.Serving;
 using AiPlatform.Web.Tests.Builders;
 using Microsoft.AspNetCore.Builder;
@@ -80,6 +81,10 @@ public sealed class TritonApiTests : IAsyncLifetime
         var bad = await _admin.PostAsync("/v2/models/price-gpu/infer", new StringContent("""{"inputs": [{"name": "nope", "shape": [1, 1], "datatype": "FP32", "data": [1]}]}""", Encoding.UTF8, "application/json"));
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!.ShouldContain("'nope'");
+        var forwarded = JsonDocument.Parse(await _admin.GetStringAsync($"/api/v1/endpoints/{ready.GetProperty("id").GetGuid()}/metrics")).RootElement
+            .GetProperty("summary").EnumerateArray().Single(v => v.GetProperty("version").GetInt32() == 1);
+        forwarded.GetProperty("requests").GetInt64().ShouldBe(2, "both forwarded calls are counted");
+        forwarded.GetProperty("errors").GetInt64().ShouldBe(1, "Triton's 400 counts as a failed call");
 
         (await _admin.DeleteAsync($"/api/v1/endpoints/{ready.GetProperty("id").GetGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         _kubernetes.ShouldContain("delete deployments/triton-price-gpu");

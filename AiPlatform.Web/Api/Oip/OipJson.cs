@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using AiPlatform.Core.Serving;
 
-namespace AiPlatform.Web.Features.Serving;
+namespace AiPlatform.Web.Api.Oip;
 
 /// <summary>Reads and writes the Open Inference Protocol's JSON: tensors with flat or nested data, typed by datatype.</summary>
 public static class OipJson

@@ -1,12 +1,12 @@
 using AiPlatform.Core.Registry;
 using AiPlatform.Core.Serving;
-using AiPlatform.Web.Features.Models;
+using AiPlatform.Web.Features.Registry;
 using AiPlatform.Web.Features.Serving;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Serving;
 
 public sealed class EndpointPagesTests : PageTestBase
 {
@@ -14,9 +14,11 @@ public sealed class EndpointPagesTests : PageTestBase
     public async Task Deploying_from_the_page_then_trying_it_shows_the_prediction_and_the_traffic()
     {
         var registry = Get<RegistryService>();
+        var versions = Get<ModelVersionService>();
+        var registrar = Get<ModelRegistrar>();
         var model = await registry.CreateModelAsync("price", null, null, default);
-        await registry.CreateVersionFromUploadAsync(model.Id, "model.onnx", new MemoryStream(TinyOnnxModel.Regression(2)), null, default);
-        await registry.CreateVersionFromUploadAsync(model.Id, "model.onnx", new MemoryStream(TinyOnnxModel.Regression(3)), null, default);
+        await registrar.CreateVersionFromUploadAsync(model.Id, "model.onnx", new MemoryStream(TinyOnnxModel.Regression(2)), null, default);
+        await registrar.CreateVersionFromUploadAsync(model.Id, "model.onnx", new MemoryStream(TinyOnnxModel.Regression(3)), null, default);
 
         var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
         navigation.NavigateTo($"/endpoints/new?model={model.Id}&target=1");

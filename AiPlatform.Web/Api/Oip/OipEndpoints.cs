@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
@@ -8,7 +7,7 @@ using AiPlatform.Core.Registry;
 using AiPlatform.Core.Serving;
 using Microsoft.AspNetCore.Mvc;
 
-namespace AiPlatform.Web.Features.Serving;
+namespace AiPlatform.Web.Api.Oip;
 
 /// <summary>
 /// The Open Inference Protocol v2 (KServe / Triton) under <c>/v2</c>: health (open for probes), server and model
@@ -36,10 +35,10 @@ public static class OipEndpoints
         v2.MapGet("/models/{name}/versions/{version:int}", (string name, int version, EndpointReader r, InferenceService d, CancellationToken ct) => MetadataAsync(name, version, r, d, ct)).WithName("OipModelVersionMetadata");
         v2.MapGet("/models/{name}/ready", (string name, InferenceService d, CancellationToken ct) => ReadyAsync(name, null, d, ct)).WithName("OipModelReady");
         v2.MapGet("/models/{name}/versions/{version:int}/ready", (string name, int version, InferenceService d, CancellationToken ct) => ReadyAsync(name, version, d, ct)).WithName("OipModelVersionReady");
-        v2.MapPost("/models/{name}/infer", (string name, HttpContext http, InferenceService d) => InferAsync(name, null, http, d))
+        v2.MapPost("/models/{name}/infer", (string name, HttpContext http, InferenceService d, EndpointForwarder f) => InferAsync(name, null, http, d, f))
             .WithName("OipInfer").WithSummary("Infer with JSON tensors (FP32, FP64, INT32, INT64, BOOL, BYTES; flat or nested data).")
             .Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
-        v2.MapPost("/models/{name}/versions/{version:int}/infer", (string name, int version, HttpContext http, InferenceService d) => InferAsync(name, version, http, d))
+        v2.MapPost("/models/{name}/versions/{version:int}/infer", (string name, int version, HttpContext http, InferenceService d, EndpointForwarder f) => InferAsync(name, version, http, d, f))
             .WithName("OipInferVersion").Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         v2.MapFallback(() => Error(StatusCodes.Status404NotFound, "No inference API endpoint matches this path.")).ExcludeFromDescription();
     }
@@ -68,12 +67,12 @@ public static class OipEndpoints
     private static async Task<IResult> ReadyAsync(string name, int? version, InferenceService deployments, CancellationToken ct) =>
         await deployments.IsReadyAsync(name, version, ct) ? Results.Ok() : Error(StatusCodes.Status400BadRequest, "Model version not ready.");
 
-    private static async Task<IResult> InferAsync(string name, int? version, HttpContext http, InferenceService deployments)
+    private static async Task<IResult> InferAsync(string name, int? version, HttpContext http, InferenceService deployments, EndpointForwarder forwarder)
     {
         var ct = http.RequestAborted;
-        if (await deployments.ForwardTargetAsync(name, version, ct) is { } target)
+        if (await forwarder.ForwardInferAsync(name, version, http.Request.Body, ct) is { } forwarded)
         {
-            return await ForwardAsync(http, target, deployments);
+            return await RelayAsync(http, forwarded);
         }
 
         using var body = await JsonDocument.ParseAsync(http.Request.Body, default, ct);
@@ -89,34 +88,14 @@ public static class OipEndpoints
         return Results.Empty;
     }
 
-    /// <summary>Sends the caller's body to Triton unchanged and returns its answer.</summary>
-    private static async Task<IResult> ForwardAsync(HttpContext http, ForwardTarget target, InferenceService deployments)
+    /// <summary>Writes Triton's answer to a forwarded call as it is: status, content type and body.</summary>
+    private static async Task<IResult> RelayAsync(HttpContext http, ForwardedResponse forwarded)
     {
-        var client = http.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("triton-forward");
-        var clock = Stopwatch.StartNew();
-        using var forward = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseAddress, $"v2/models/{Uri.EscapeDataString(target.ModelName)}/versions/{target.Version}/infer"))
+        using (forwarded)
         {
-            Content = new StreamContent(http.Request.Body),
-        };
-        forward.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
-        }
-        catch (HttpRequestException e)
-        {
-            deployments.RecordForwarded(target.ModelName, target.Version, "error", clock.Elapsed);
-            throw new EndpointUnavailableException($"Triton of '{target.ModelName}' cannot be reached: {e.Message}");
-        }
-
-        using (response)
-        {
-            var status = (int)response.StatusCode;
-            deployments.RecordForwarded(target.ModelName, target.Version, status < 300 ? "ok" : status < 500 ? "bad_request" : "error", clock.Elapsed);
-            http.Response.StatusCode = status;
-            http.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
-            await response.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
+            http.Response.StatusCode = forwarded.StatusCode;
+            http.Response.ContentType = forwarded.ContentType ?? "application/json";
+            await forwarded.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
         }
 
         return Results.Empty;

@@ -1,0 +1,131 @@
+using System.Text.RegularExpressions;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Storage;
+using AiPlatform.Core.Tracking;
+
+namespace AiPlatform.Core.Registry;
+
+/// <summary>
+/// Registers a model's next version from a run's artifacts or an uploaded file. The files are copied under the
+/// registry's own keys by <see cref="ModelVersionWriter"/>, so deleting the run's artifacts does not break the version.
+/// </summary>
+public sealed partial class ModelRegistrar(
+    RegistryService registry,
+    TrackingService tracking,
+    ArtifactService artifacts,
+    IScratchSpace scratch,
+    ModelVersionWriter writer)
+{
+    /// <summary>
+    /// Registers the files under a path of a run's artifacts (<c>runs:/&lt;run&gt;/&lt;path&gt;</c> or the run's
+    /// <c>mlflow-artifacts:/&lt;exp&gt;/&lt;run&gt;/artifacts/&lt;path&gt;</c> URI) as the model's next version. Needs Write on
+    /// the model and Read on the run. A source whose files cannot be read as a model becomes FAILED_REGISTRATION.
+    /// </summary>
+    public async Task<ModelVersion> CreateVersionFromRunAsync(Guid modelId, string? source, string? runIdText, string? description, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
+    {
+        var model = (await registry.RequireModelAsync(modelId, PermissionLevel.Write, ct)).Model;
+        var (runId, path) = ParseSource(source, runIdText);
+        var run = await tracking.GetRunAsync(runId, ct);
+        var prefix = ArtifactService.NormalizePath(path, true);
+        var listing = await ListRecursiveAsync(run.Run.Id, prefix, ct);
+        if (listing.Count == 0)
+        {
+            throw new ValidationException("source", $"The run has no artifacts under '{prefix}'.");
+        }
+
+        var copied = new List<(string Path, Func<CancellationToken, Task<Stream>> Open, long Size)>();
+        foreach (var entry in listing)
+        {
+            var relative = prefix.Length == 0 ? entry.Path : entry.Path.Length == prefix.Length ? Path.GetFileName(entry.Path) : entry.Path[(prefix.Length + 1)..];
+            copied.Add((relative, async c => (await artifacts.OpenAsync(run.Run.Id, entry.Path, c)).Content, entry.Size ?? 0));
+        }
+
+        return await writer.AddAsync(model, source ?? $"runs:/{run.Run.MlflowId}/{prefix}", run.Run.Id, description, tags, copied, ct);
+    }
+
+    /// <summary>Registers an uploaded ONNX file (<c>.onnx</c>) or ML.NET model (<c>.zip</c>) as the next version.</summary>
+    public async Task<ModelVersion> CreateVersionFromUploadAsync(Guid modelId, string? fileName, Stream content, string? description, CancellationToken ct)
+    {
+        var model = (await registry.RequireModelAsync(modelId, PermissionLevel.Write, ct)).Model;
+        var name = ObjectKey.SafeSegment(fileName);
+        if (!name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ValidationException("fileName", "Upload an ONNX model (.onnx) or an ML.NET model (.zip).");
+        }
+
+        var local = scratch.NewFilePath(Path.GetExtension(name).TrimStart('.'));
+        try
+        {
+            await using (var file = File.Create(local))
+            {
+                await content.CopyToAsync(file, ct);
+            }
+
+            var target = name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "model.onnx" : "model.zip";
+            return await writer.AddAsync(model, $"upload:{name}", null, description, null, [(target, c => Task.FromResult<Stream>(File.OpenRead(local)), new FileInfo(local).Length)], ct);
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    private async Task<List<ArtifactEntry>> ListRecursiveAsync(Guid runId, string prefix, CancellationToken ct)
+    {
+        var result = new List<ArtifactEntry>();
+        var pending = new Queue<string>([prefix]);
+        while (pending.TryDequeue(out var folder))
+        {
+            var entries = await artifacts.ListAsync(runId, folder, ct);
+            if (entries.Count == 0 && folder.Length > 0)
+            {
+                // The source names a file rather than a folder.
+                var parent = folder.Contains('/') ? folder[..folder.LastIndexOf('/')] : string.Empty;
+                result.AddRange((await artifacts.ListAsync(runId, parent, ct)).Where(e => !e.IsDirectory && e.Path == folder));
+            }
+
+            foreach (var entry in entries)
+            {
+                if (entry.IsDirectory)
+                {
+                    pending.Enqueue(entry.Path);
+                }
+                else
+                {
+                    result.Add(entry);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static (Guid RunId, string Path) ParseSource(string? source, string? runIdText)
+    {
+        if (source is { } s && RunsUri().Match(s) is { Success: true } runs)
+        {
+            return (TrackingService.ParseRunId(runs.Groups["run"].Value), runs.Groups["path"].Value);
+        }
+
+        if (source is { } a && ArtifactsUri().Match(a) is { Success: true } artifactsUri)
+        {
+            return (TrackingService.ParseRunId(artifactsUri.Groups["run"].Value), artifactsUri.Groups["path"].Value);
+        }
+
+        if (runIdText is { Length: > 0 } id && source is { } path && !path.Contains(':'))
+        {
+            return (TrackingService.ParseRunId(id), path);
+        }
+
+        throw new ValidationException("source", $"Use a source like runs:/<run id>/model or mlflow-artifacts:/<experiment>/<run>/artifacts/model; got '{source}'.");
+    }
+
+    [GeneratedRegex(@"^runs:/(?<run>[0-9a-fA-F-]{32,36})/?(?<path>.*)$", RegexOptions.CultureInvariant)]
+    private static partial Regex RunsUri();
+
+
+    [GeneratedRegex(@"^mlflow-artifacts:/[0-9]+/(?<run>[0-9a-fA-F-]{32,36})/artifacts/?(?<path>.*)$", RegexOptions.CultureInvariant)]
+    private static partial Regex ArtifactsUri();
+
+}

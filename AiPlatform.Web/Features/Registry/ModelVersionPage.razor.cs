@@ -1,0 +1,57 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Data;
+using AiPlatform.Core.Registry;
+using AiPlatform.Core.Serving;
+using AiPlatform.Core.Tracking;
+using AiPlatform.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.Localization;
+using MudBlazor;
+
+namespace AiPlatform.Web.Features.Registry;
+
+public partial class ModelVersionPage : PlatformPage
+{
+    [Inject]
+    private ModelVersionService Versions { get; set; } = default!;
+
+    [Inject]
+    private TrackingService Tracking { get; set; } = default!;
+
+    private VersionDetails? _version;
+    private RunDetails? _run;
+    private IReadOnlyList<RunInput> _inputs = [];
+    private bool _notFound;
+
+    [Parameter]
+    public Guid Id { get; set; }
+
+    [Parameter]
+    public int Version { get; set; }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        try
+        {
+            _version = await Versions.GetVersionAsync(Id, Version, PageToken);
+            if (_version.Version.RunId is { } runId)
+            {
+                try
+                {
+                    _run = await Tracking.GetRunAsync(runId, PageToken);
+                    _inputs = _run.Inputs;
+                }
+                catch (NotFoundException)
+                {
+                    // The run is in an experiment the caller may not read.
+                }
+            }
+        }
+        catch (NotFoundException)
+        {
+            _notFound = true;
+        }
+    }
+}
