@@ -62,10 +62,14 @@ public static class DependencyInjection
         services.AddScoped<Chat.ProviderService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
         services.AddScoped<Chat.ChatService>();
+        services.AddScoped<Chat.GatewayService>();
         services.AddScoped<Chat.PromptTemplateService>();
         services.AddSingleton<Knowledge.KnowledgeIndexCache>();
         services.AddScoped<Knowledge.IEmbedderFactory, Knowledge.EmbedderFactory>();
         services.AddScoped<Knowledge.KnowledgeService>();
+        services.AddScoped<Knowledge.KnowledgeIndexer>();
+        services.AddScoped<Knowledge.KnowledgeDocumentService>();
+        services.AddScoped<Knowledge.KnowledgeRetrievalService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Knowledge.KnowledgeService>());
         services.AddScoped<IJobHandler, Knowledge.IngestDocumentHandler>();
         services.AddScoped<Chat.ChatUsageService>();

@@ -1,6 +1,4 @@
 using AiPlatform.Core.Access;
-using AiPlatform.Core.Audit;
-using Microsoft.Extensions.AI;
 
 namespace AiPlatform.Core.Chat;
 
@@ -177,82 +175,4 @@ public sealed class LlmQuota
 
     /// <summary>Prompt + completion tokens per UTC day, over chat and gateway.</summary>
     public long TokensPerDay { get; set; }
-}
-
-/// <summary>The caller's daily tokens are used up; 429 with when they come back.</summary>
-public sealed class QuotaExceededException(string message, DateTimeOffset resetsAt) : Common.PlatformException("quota-exceeded", message)
-{
-    public DateTimeOffset ResetsAt { get; } = resetsAt;
-}
-
-/// <summary>The provider did not answer (down, slow, refused); the message says which and why.</summary>
-public sealed class ProviderUnavailableException(string message) : Common.PlatformException("provider-unavailable", message);
-
-/// <summary>Talks to OpenAI-compatible endpoints (Infrastructure).</summary>
-/// <summary>A model as a provider lists it; <paramref name="ContextTokens"/> where the provider says.</summary>
-public sealed record RemoteModel(string Id, int? ContextTokens);
-
-public interface ILlmConnector
-{
-    Task<IReadOnlyList<RemoteModel>> ListModelsAsync(string baseUrl, string? apiKey, CancellationToken ct);
-
-    IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId);
-
-    IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string baseUrl, string? apiKey, string modelId);
-}
-
-public interface IChatStore
-{
-    Task<IReadOnlyList<LlmProvider>> ListProvidersAsync(CancellationToken ct);
-
-    Task<LlmProvider?> FindProviderAsync(Guid id, CancellationToken ct);
-
-    Task SaveProviderAsync(LlmProvider provider, bool isNew, AuditEntry audit, CancellationToken ct);
-
-    Task DeleteProviderAsync(Guid id, AuditEntry audit, CancellationToken ct);
-
-    Task<IReadOnlyList<LlmModel>> ListModelsAsync(Guid? providerId, CancellationToken ct);
-
-    Task<LlmModel?> FindModelAsync(Guid id, CancellationToken ct);
-
-    Task<LlmModel?> FindModelByNameAsync(string name, CancellationToken ct);
-
-    /// <summary>Saves a model and, when given, its audit entry in the same transaction.</summary>
-    Task SaveModelAsync(LlmModel model, bool isNew, AuditEntry? audit, CancellationToken ct);
-
-    /// <summary>Sets <see cref="LlmModel.TokenScale"/> alone (no full-row update that could undo an administrator's edit).</summary>
-    Task SetTokenScaleAsync(Guid modelId, double scale, CancellationToken ct);
-
-    Task<(IReadOnlyList<Conversation> Items, int Total)> ListConversationsAsync(Guid ownerId, string? search, int offset, int limit, CancellationToken ct);
-
-    Task<Conversation?> FindConversationAsync(Guid id, CancellationToken ct);
-
-    Task SaveConversationAsync(Conversation conversation, bool isNew, CancellationToken ct);
-
-    Task DeleteConversationAsync(Guid id, CancellationToken ct);
-
-    Task<IReadOnlyList<ConversationMessage>> ListMessagesAsync(Guid conversationId, CancellationToken ct);
-
-    Task SaveMessageAsync(ConversationMessage message, bool isNew, CancellationToken ct);
-
-    /// <summary>Deletes the messages created after <paramref name="after"/> (edit-and-resend, regenerate).</summary>
-    Task DeleteMessagesAfterAsync(Guid conversationId, Guid after, bool inclusive, CancellationToken ct);
-
-    Task AddUsageAsync(Guid userId, string model, DateOnly day, string source, int promptTokens, int completionTokens, CancellationToken ct);
-
-    Task<IReadOnlyList<LlmUsage>> ListUsageAsync(DateOnly from, Guid? userId, CancellationToken ct);
-
-    Task<IReadOnlyList<LlmQuota>> ListQuotasAsync(CancellationToken ct);
-
-    Task SetQuotaAsync(LlmQuota quota, AuditEntry audit, CancellationToken ct);
-
-    Task DeleteQuotaAsync(Guid id, AuditEntry audit, CancellationToken ct);
-
-    Task<IReadOnlyList<PromptTemplate>> ListTemplatesAsync(Guid ownerId, CancellationToken ct);
-
-    Task<PromptTemplate?> FindTemplateAsync(Guid id, CancellationToken ct);
-
-    Task SaveTemplateAsync(PromptTemplate template, bool isNew, CancellationToken ct);
-
-    Task DeleteTemplateAsync(Guid id, CancellationToken ct);
 }

@@ -13,7 +13,7 @@ public sealed record ConversationDetails(Conversation Conversation, IReadOnlyLis
 /// before the provider is called, so nothing the user typed is lost when the provider is down; a stopped answer is
 /// kept as far as it got; a failed one says why. Every answer's tokens go to the usage table.
 /// </summary>
-public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, Knowledge.KnowledgeService knowledge, TimeProvider time)
+public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, Knowledge.KnowledgeService knowledge, Knowledge.KnowledgeRetrievalService retrieval, TimeProvider time)
 {
     public const int MaxMessageLength = 100_000;
 
@@ -180,13 +180,6 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         return text.ToString();
     }
 
-    /// <summary>Records tokens used outside a conversation (the OpenAI-compatible gateway).</summary>
-    public async Task RecordUsageAsync(string model, string source, int promptTokens, int completionTokens, CancellationToken ct)
-    {
-        var context = await access.RequireContextAsync(ct);
-        await store.AddUsageAsync(context.UserId, model, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), source, promptTokens, completionTokens, ct);
-    }
-
     private async Task<List<(LlmModel Model, IChatClient Client)>> ClientsAsync(Conversation conversation, IReadOnlyList<string?> models, CancellationToken ct)
     {
         await usage.EnsureAllowanceAsync(ct);
@@ -208,7 +201,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         IReadOnlyList<Knowledge.RetrievalHit> hits = [];
         if (conversation.KnowledgeBaseIds.Count > 0 && sent.LastOrDefault(m => m.Role == "user") is { } question)
         {
-            hits = await knowledge.RetrieveAsync(conversation.KnowledgeBaseIds, question.Content.Length > 4000 ? question.Content[..4000] : question.Content, SourcesPerAnswer, ct);
+            hits = await retrieval.RetrieveAsync(conversation.KnowledgeBaseIds, question.Content.Length > 4000 ? question.Content[..4000] : question.Content, SourcesPerAnswer, ct);
         }
 
         var answers = await Task.WhenAll(clients.Select((c, side) => GenerateAsync(c.Model, c.Client, Prompt(conversation, sent, hits, c.Model), side, onDelta, ct)));

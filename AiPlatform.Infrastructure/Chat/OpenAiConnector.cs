@@ -55,7 +55,7 @@ public sealed class OpenAiConnector(IHttpClientFactory http, ChatProviderOptions
     }
 
     public IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId) =>
-        new ProviderTimeoutChatClient(Client(baseUrl, apiKey).GetChatClient(modelId).AsIChatClient(), options.ProviderTimeout);
+        new ProviderFailureChatClient(Client(baseUrl, apiKey).GetChatClient(modelId).AsIChatClient(), options.ProviderTimeout);
 
     public IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string baseUrl, string? apiKey, string modelId) =>
         Client(baseUrl, apiKey).GetEmbeddingClient(modelId).AsIEmbeddingGenerator();
@@ -91,7 +91,7 @@ public sealed class OpenAiConnector(IHttpClientFactory http, ChatProviderOptions
     private static string Message(string body) => ErrorMessage(body) ?? (body.Length > 200 ? body[..200] : body);
 
     /// <summary>The message of an OpenAI-shaped error body (<c>{"error": {"message"}}</c>); null for any other body.</summary>
-    public static string? ErrorMessage(string body)
+    internal static string? ErrorMessage(string body)
     {
         try
         {

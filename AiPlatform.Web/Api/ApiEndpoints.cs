@@ -1,3 +1,4 @@
+using AiPlatform.Web.Api.OpenAi;
 using AiPlatform.Web.Features.Admin;
 using AiPlatform.Web.Features.Chat;
 using AiPlatform.Web.Features.Dashboard;
@@ -35,7 +36,7 @@ public static class ApiEndpoints
         app.MapServingEndpoints();
         app.MapOipEndpoints();
         app.MapChatEndpoints();
-        app.MapGatewayEndpoints();
+        app.MapOpenAiEndpoints();
         app.MapKnowledgeEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();

@@ -77,7 +77,7 @@ public static partial class KnowledgeBenchmark
                 var batch = Enumerable.Range(0, Math.Clamp((chunks - indexed) * 11 / 10, 50, 1000)).Select(_ => NextText()).ToList();
                 textsIn += batch.Count;
                 await using var scope = services.CreateAsyncScope();
-                var knowledge = scope.ServiceProvider.GetRequiredService<KnowledgeService>();
+                var knowledge = scope.ServiceProvider.GetRequiredService<KnowledgeDocumentService>();
                 var document = await knowledge.UploadAsync(kb.Id, new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n\n", batch))), $"doc-{d:D4}.txt", default);
                 await scope.ServiceProvider.GetRequiredService<JobRunner>().RunAsync(document.JobId!.Value, default);
                 indexed += (await knowledge.ListDocumentsAsync(kb.Id, default)).Single(x => x.Id == document.Id).ChunkCount;
@@ -139,11 +139,11 @@ public static partial class KnowledgeBenchmark
             {
                 await using var scope = services.CreateAsyncScope();
                 var t = Stopwatch.StartNew();
-                await scope.ServiceProvider.GetRequiredService<KnowledgeService>().SearchAsync(kb.Id, question, 5, RetrievalMode.Hybrid, 0, default);
+                await scope.ServiceProvider.GetRequiredService<KnowledgeRetrievalService>().SearchAsync(kb.Id, question, 5, RetrievalMode.Hybrid, 0, default);
                 full.Add(t.Elapsed.TotalMilliseconds);
             }
 
-            Console.WriteLine($"Hybrid query through KnowledgeService (embed question + HNSW + BM25 + RRF + read chunks), top 5: p50 {Percentile(full, 50):0.0} ms, p99 {Percentile(full, 99):0.0} ms");
+            Console.WriteLine($"Hybrid query through KnowledgeRetrievalService (embed question + HNSW + BM25 + RRF + read chunks), top 5: p50 {Percentile(full, 50):0.0} ms, p99 {Percentile(full, 99):0.0} ms");
         }
         finally
         {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Chat;
+using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Access;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiPlatform.Web.Features.Chat;
 
@@ -11,94 +13,143 @@ public static class ChatEndpoints
     public static void MapChatEndpoints(this IEndpointRouteBuilder app)
     {
         var providers = app.MapGroup("/api/v1/llm/providers").WithTags("LLM providers");
-        providers.MapGet("/", async (ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListProvidersAsync(ct))).WithName("ListLlmProviders").WithSummary("Providers with their models; API keys are never returned (hasApiKey only).");
-        providers.MapPost("/", async (ProviderInput body, ProviderService p, CancellationToken ct) =>
-        {
-            var created = await p.CreateProviderAsync(body, ct);
-            return TypedResults.Created($"/api/v1/llm/providers/{created.Id}", created);
-        }).WithName("CreateLlmProvider");
-        providers.MapPut("/{id:guid}", async (Guid id, ProviderInput body, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.UpdateProviderAsync(id, body, ct)))
-            .WithName("UpdateLlmProvider").WithSummary("An empty apiKey keeps the stored key; \"-\" removes it.");
-        providers.MapDelete("/{id:guid}", async (Guid id, ProviderService p, CancellationToken ct) =>
-        {
-            await p.DeleteProviderAsync(id, ct);
-            return TypedResults.NoContent();
-        }).WithName("DeleteLlmProvider");
-        providers.MapPost("/{id:guid}/sync", async (Guid id, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.SyncModelsAsync(id, ct)))
-            .WithName("SyncLlmProviderModels").WithSummary("Lists the provider's models (tests the connection) and adds new ones, disabled.");
+        providers.MapGet("/", ListProvidersAsync).WithName("ListLlmProviders").WithSummary("Providers with their models; API keys are never returned (hasApiKey only).");
+        providers.MapPost("/", CreateProviderAsync).WithName("CreateLlmProvider");
+        providers.MapPut("/{id:guid}", UpdateProviderAsync).WithName("UpdateLlmProvider").WithSummary("An empty apiKey keeps the stored key; \"-\" removes it.");
+        providers.MapDelete("/{id:guid}", DeleteProviderAsync).WithName("DeleteLlmProvider");
+        providers.MapPost("/{id:guid}/sync", SyncModelsAsync).WithName("SyncLlmProviderModels").WithSummary("Lists the provider's models (tests the connection) and adds new ones, disabled.");
 
         var models = app.MapGroup("/api/v1/llm/models").WithTags("LLM providers");
-        models.MapGet("/", async (ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListUsableAsync(ct))).WithName("ListUsableLlmModels");
-        models.MapPut("/{id:guid}", async (Guid id, ModelSettings body, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.SetModelAsync(id, body.Enabled, body.OpenToAll, body.ContextTokens, ct)))
+        models.MapGet("/", ListUsableModelsAsync).WithName("ListUsableLlmModels");
+        models.MapPut("/{id:guid}", UpdateModelAsync)
             .WithName("UpdateLlmModel").WithSummary("Enable a model, for everyone with chat.use or only for those granted Read, and set its context window (tokens; null when unknown).");
         models.MapGrantEndpoints(SecurableTypes.LlmModel, "LlmModel");
 
         var conversations = app.MapGroup("/api/v1/conversations").WithTags("Chat");
-        conversations.MapGet("/", async (ChatService c, CancellationToken ct, string? q = null, int page = 0, int pageSize = 50) =>
-        {
-            var size = Math.Clamp(pageSize, 1, 200);
-            var (items, total) = await c.ListAsync(q, Math.Max(0, page) * size, size, ct);
-            return TypedResults.Ok(new ConversationList(items, total));
-        }).WithName("ListConversations").WithSummary("Your conversations, newest first; q searches titles and messages.");
-        conversations.MapPost("/", async (ConversationInput body, ChatService c, CancellationToken ct) =>
-        {
-            var created = await c.CreateAsync(body.Model, body.SystemPrompt, body.Title, body.KnowledgeBases, ct);
-            return TypedResults.Created($"/api/v1/conversations/{created.Id}", created);
-        }).WithName("CreateConversation");
-        conversations.MapGet("/{id:guid}", async (Guid id, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.GetAsync(id, ct))).WithName("GetConversation");
-        conversations.MapPatch("/{id:guid}", async (Guid id, ConversationInput body, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.UpdateAsync(id, body.Title, body.Model, body.SystemPrompt, body.KnowledgeBases, ct)))
+        conversations.MapGet("/", ListConversationsAsync).WithName("ListConversations").WithSummary("Your conversations, newest first; q searches titles and messages.");
+        conversations.MapPost("/", CreateConversationAsync).WithName("CreateConversation");
+        conversations.MapGet("/{id:guid}", GetConversationAsync).WithName("GetConversation");
+        conversations.MapPatch("/{id:guid}", UpdateConversationAsync)
             .WithName("UpdateConversation").WithSummary("Rename, change the model, the system prompt or the knowledge bases (an empty list detaches them).");
-        conversations.MapDelete("/{id:guid}", async (Guid id, ChatService c, CancellationToken ct) =>
-        {
-            await c.DeleteAsync(id, ct);
-            return TypedResults.NoContent();
-        }).WithName("DeleteConversation");
-        conversations.MapGet("/{id:guid}/export", async (Guid id, ChatService c, CancellationToken ct) => TypedResults.Text(await c.ExportAsync(id, ct), "text/markdown"))
-            .WithName("ExportConversation");
-        conversations.MapPost("/{id:guid}/messages", (Guid id, MessageInput body, HttpContext http, ChatService c) => body.CompareModel is null
-            ? AnswerAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, body.Model, delta, http.RequestAborted))
-            : CompareAsync(http, body.Stream, delta => c.SendToModelsAsync(id, body.Content, [body.Model, body.CompareModel], delta, http.RequestAborted)))
+        conversations.MapDelete("/{id:guid}", DeleteConversationAsync).WithName("DeleteConversation");
+        conversations.MapGet("/{id:guid}/export", ExportConversationAsync).WithName("ExportConversation");
+        conversations.MapPost("/{id:guid}/messages", SendMessageAsync)
             .WithName("SendMessage")
             .WithSummary("Saves your message and answers it (with citations when the conversation has knowledge bases); compareModel answers with a second model side by side; stream=true sends Server-Sent Events (delta, then the saved answer).");
-        conversations.MapPost("/{id:guid}/regenerate", (Guid id, MessageInput body, HttpContext http, ChatService c) =>
-            AnswerAsync(http, body.Stream, delta => c.RegenerateAsync(id, body.Model, delta, http.RequestAborted))).WithName("RegenerateAnswer");
-        conversations.MapPut("/{id:guid}/messages/{messageId:guid}", (Guid id, Guid messageId, MessageInput body, HttpContext http, ChatService c) =>
-            AnswerAsync(http, body.Stream, delta => c.EditAndResendAsync(id, messageId, body.Content, delta, http.RequestAborted))).WithName("EditAndResendMessage");
-        conversations.MapPost("/{id:guid}/messages/{messageId:guid}/feedback", async (Guid id, Guid messageId, FeedbackInput body, ChatService c, CancellationToken ct) =>
-        {
-            await c.FeedbackAsync(id, messageId, body.Value, body.Comment, ct);
-            return TypedResults.NoContent();
-        }).WithName("RateAnswer");
+        conversations.MapPost("/{id:guid}/regenerate", RegenerateAsync).WithName("RegenerateAnswer");
+        conversations.MapPut("/{id:guid}/messages/{messageId:guid}", EditAndResendAsync).WithName("EditAndResendMessage");
+        conversations.MapPost("/{id:guid}/messages/{messageId:guid}/feedback", RateAnswerAsync).WithName("RateAnswer");
 
         var templates = app.MapGroup("/api/v1/prompt-templates").WithTags("Chat");
-        templates.MapGet("/", async (PromptTemplateService t, CancellationToken ct) => TypedResults.Ok(await t.ListAsync(ct))).WithName("ListPromptTemplates").WithSummary("Your templates and the shared ones.");
-        templates.MapPost("/", async (PromptTemplateInput body, PromptTemplateService t, CancellationToken ct) =>
-        {
-            var created = await t.CreateAsync(body, ct);
-            return TypedResults.Created($"/api/v1/prompt-templates/{created.Id}", created);
-        }).WithName("CreatePromptTemplate");
-        templates.MapPut("/{id:guid}", async (Guid id, PromptTemplateInput body, PromptTemplateService t, CancellationToken ct) => TypedResults.Ok(await t.UpdateAsync(id, body, ct))).WithName("UpdatePromptTemplate");
-        templates.MapDelete("/{id:guid}", async (Guid id, PromptTemplateService t, CancellationToken ct) =>
-        {
-            await t.DeleteAsync(id, ct);
-            return TypedResults.NoContent();
-        }).WithName("DeletePromptTemplate");
+        templates.MapGet("/", ListTemplatesAsync).WithName("ListPromptTemplates").WithSummary("Your templates and the shared ones.");
+        templates.MapPost("/", CreateTemplateAsync).WithName("CreatePromptTemplate");
+        templates.MapPut("/{id:guid}", UpdateTemplateAsync).WithName("UpdatePromptTemplate");
+        templates.MapDelete("/{id:guid}", DeleteTemplateAsync).WithName("DeletePromptTemplate");
 
-        app.MapGet("/api/v1/llm/quotas", async (ChatUsageService u, CancellationToken ct) => TypedResults.Ok(await u.ListQuotasAsync(ct)))
-            .WithTags("LLM providers").WithName("ListLlmQuotas");
-        app.MapPut("/api/v1/llm/quotas", async (QuotaInput body, ChatUsageService u, CancellationToken ct) =>
-        {
-            await u.SetQuotaAsync(body.PrincipalType, body.PrincipalId, body.TokensPerDay, ct);
-            return TypedResults.NoContent();
-        }).WithTags("LLM providers").WithName("SetLlmQuota").WithSummary("Daily tokens for a user or group (a user's own quota wins, else the most generous group's); 0 removes it.");
-        app.MapGet("/api/v1/llm/quota", async (ChatUsageService u, CancellationToken ct) =>
-        {
-            var (limit, used, resets) = await u.RemainingAsync(ct);
-            return TypedResults.Ok(new { limit, used, resetsAt = resets });
-        }).WithTags("LLM providers").WithName("GetMyLlmQuota");
-        app.MapGet("/api/v1/llm/usage", async (ChatUsageService u, CancellationToken ct, int days = 30, bool all = false) => TypedResults.Ok(await u.ListAsync(days, all, ct)))
+        app.MapGet("/api/v1/llm/quotas", ListQuotasAsync).WithTags("LLM providers").WithName("ListLlmQuotas");
+        app.MapPut("/api/v1/llm/quotas", SetQuotaAsync)
+            .WithTags("LLM providers").WithName("SetLlmQuota").WithSummary("Daily tokens for a user or group (a user's own quota wins, else the most generous group's); 0 removes it.");
+        app.MapGet("/api/v1/llm/quota", GetMyQuotaAsync).WithTags("LLM providers").WithName("GetMyLlmQuota");
+        app.MapGet("/api/v1/llm/usage", GetUsageAsync)
             .WithTags("LLM providers").WithName("GetLlmUsage").WithSummary("Tokens by user, model and day; all=true (administrators) for everyone.");
     }
+
+    private static async Task<Ok<IReadOnlyList<ProviderView>>> ListProvidersAsync(ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListProvidersAsync(ct));
+
+    private static async Task<Created<ProviderView>> CreateProviderAsync(ProviderInput body, ProviderService p, CancellationToken ct)
+    {
+        var created = await p.CreateProviderAsync(body, ct);
+        return TypedResults.Created($"/api/v1/llm/providers/{created.Id}", created);
+    }
+
+    private static async Task<Ok<ProviderView>> UpdateProviderAsync(Guid id, ProviderInput body, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.UpdateProviderAsync(id, body, ct));
+
+    private static async Task<NoContent> DeleteProviderAsync(Guid id, ProviderService p, CancellationToken ct)
+    {
+        await p.DeleteProviderAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<LlmModel>>> SyncModelsAsync(Guid id, ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.SyncModelsAsync(id, ct));
+
+    private static async Task<Ok<IReadOnlyList<LlmModel>>> ListUsableModelsAsync(ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListUsableAsync(ct));
+
+    private static async Task<Ok<LlmModel>> UpdateModelAsync(Guid id, ModelSettings body, ProviderService p, CancellationToken ct) =>
+        TypedResults.Ok(await p.SetModelAsync(id, body.Enabled, body.OpenToAll, body.ContextTokens, ct));
+
+    private static async Task<Ok<Paged<Conversation>>> ListConversationsAsync(ChatService c, [AsParameters] PageQuery paging, CancellationToken ct, string? q = null)
+    {
+        var request = paging.ToRequest(200);
+        var (items, total) = await c.ListAsync(q, request.Skip, request.Take, ct);
+        return TypedResults.Ok(Paged<Conversation>.Of(items, total, request));
+    }
+
+    private static async Task<Created<Conversation>> CreateConversationAsync(ConversationInput body, ChatService c, CancellationToken ct)
+    {
+        var created = await c.CreateAsync(body.Model, body.SystemPrompt, body.Title, body.KnowledgeBases, ct);
+        return TypedResults.Created($"/api/v1/conversations/{created.Id}", created);
+    }
+
+    private static async Task<Ok<ConversationDetails>> GetConversationAsync(Guid id, ChatService c, CancellationToken ct) => TypedResults.Ok(await c.GetAsync(id, ct));
+
+    private static async Task<Ok<Conversation>> UpdateConversationAsync(Guid id, ConversationInput body, ChatService c, CancellationToken ct) =>
+        TypedResults.Ok(await c.UpdateAsync(id, body.Title, body.Model, body.SystemPrompt, body.KnowledgeBases, ct));
+
+    private static async Task<NoContent> DeleteConversationAsync(Guid id, ChatService c, CancellationToken ct)
+    {
+        await c.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<ContentHttpResult> ExportConversationAsync(Guid id, ChatService c, CancellationToken ct) => TypedResults.Text(await c.ExportAsync(id, ct), "text/markdown");
+
+    private static Task<IResult> SendMessageAsync(Guid id, MessageInput body, HttpContext http, ChatService c) => body.CompareModel is null
+        ? AnswerAsync(http, body.Stream, delta => c.SendAsync(id, body.Content, body.Model, delta, http.RequestAborted))
+        : CompareAsync(http, body.Stream, delta => c.SendToModelsAsync(id, body.Content, [body.Model, body.CompareModel], delta, http.RequestAborted));
+
+    private static Task<IResult> RegenerateAsync(Guid id, MessageInput body, HttpContext http, ChatService c) =>
+        AnswerAsync(http, body.Stream, delta => c.RegenerateAsync(id, body.Model, delta, http.RequestAborted));
+
+    private static Task<IResult> EditAndResendAsync(Guid id, Guid messageId, MessageInput body, HttpContext http, ChatService c) =>
+        AnswerAsync(http, body.Stream, delta => c.EditAndResendAsync(id, messageId, body.Content, delta, http.RequestAborted));
+
+    private static async Task<NoContent> RateAnswerAsync(Guid id, Guid messageId, FeedbackInput body, ChatService c, CancellationToken ct)
+    {
+        await c.FeedbackAsync(id, messageId, body.Value, body.Comment, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<PromptTemplate>>> ListTemplatesAsync(PromptTemplateService t, CancellationToken ct) => TypedResults.Ok(await t.ListAsync(ct));
+
+    private static async Task<Created<PromptTemplate>> CreateTemplateAsync(PromptTemplateInput body, PromptTemplateService t, CancellationToken ct)
+    {
+        var created = await t.CreateAsync(body, ct);
+        return TypedResults.Created($"/api/v1/prompt-templates/{created.Id}", created);
+    }
+
+    private static async Task<Ok<PromptTemplate>> UpdateTemplateAsync(Guid id, PromptTemplateInput body, PromptTemplateService t, CancellationToken ct) => TypedResults.Ok(await t.UpdateAsync(id, body, ct));
+
+    private static async Task<NoContent> DeleteTemplateAsync(Guid id, PromptTemplateService t, CancellationToken ct)
+    {
+        await t.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<LlmQuota>>> ListQuotasAsync(ChatUsageService u, CancellationToken ct) => TypedResults.Ok(await u.ListQuotasAsync(ct));
+
+    private static async Task<NoContent> SetQuotaAsync(QuotaInput body, ChatUsageService u, CancellationToken ct)
+    {
+        await u.SetQuotaAsync(body.PrincipalType, body.PrincipalId, body.TokensPerDay, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<QuotaView>> GetMyQuotaAsync(ChatUsageService u, CancellationToken ct)
+    {
+        var (limit, used, resets) = await u.RemainingAsync(ct);
+        return TypedResults.Ok(new QuotaView(limit, used, resets));
+    }
+
+    private static async Task<Ok<IReadOnlyList<LlmUsage>>> GetUsageAsync(ChatUsageService u, CancellationToken ct, int days = 30, bool all = false) => TypedResults.Ok(await u.ListAsync(days, all, ct));
 
     /// <summary>Two answers at once; with stream, deltas carry <c>side</c> (0 or 1) and a <c>messages</c> event ends the stream.</summary>
     private static async Task<IResult> CompareAsync(HttpContext http, bool stream, Func<Func<int, string, ValueTask>?, Task<IReadOnlyList<ConversationMessage>>> answer)
@@ -166,4 +217,5 @@ public sealed record MessageInput(string? Content, string? Model, bool Stream = 
 
 public sealed record FeedbackInput(int Value, string? Comment);
 
-public sealed record ConversationList(IReadOnlyList<Conversation> Items, int TotalCount);
+/// <summary>The caller's daily allowance: null limit when none applies.</summary>
+public sealed record QuotaView(long? Limit, long Used, DateTimeOffset ResetsAt);

@@ -16,12 +16,16 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
 
     private KnowledgeService Knowledge => fixture.Get<KnowledgeService>();
 
+    private KnowledgeDocumentService Documents => fixture.Get<KnowledgeDocumentService>();
+
+    private KnowledgeRetrievalService Retrieval => fixture.Get<KnowledgeRetrievalService>();
+
     [Fact]
     public async Task An_answer_carries_the_chunks_it_was_given_as_citations_and_without_knowledge_bases_there_are_none()
     {
         var model = await ModelAsync();
         var kb = await Knowledge.CreateAsync(new KnowledgeBaseInput("chat-kb-" + Suffix(), null, ChunkSize: 200, ChunkOverlap: 0), None);
-        var document = await Knowledge.UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", None);
+        var document = await Documents.UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", None);
         await fixture.Get<JobRunner>().RunAsync(document.JobId!.Value, None);
 
         var plain = await Chat.CreateAsync(model.Name, null, null, None);
@@ -94,14 +98,14 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
         var model = await ModelAsync();
         var kb = await Knowledge.CreateAsync(new KnowledgeBaseInput("remote-" + Suffix(), null, ChunkSize: 300, EmbeddingModel: model.Name, RelevanceThreshold: 0), None);
         kb.EmbeddingModel.ShouldBe(model.Name);
-        var document = await Knowledge.UploadAsync(kb.Id, new MemoryStream("The archive room is on the third floor, next to the elevators."u8.ToArray()), "rooms.txt", None);
+        var document = await Documents.UploadAsync(kb.Id, new MemoryStream("The archive room is on the third floor, next to the elevators."u8.ToArray()), "rooms.txt", None);
         await fixture.Get<JobRunner>().RunAsync(document.JobId!.Value, None);
-        (await Knowledge.ListDocumentsAsync(kb.Id, None)).Single().Status.ShouldBe(DocumentStatus.Ready);
+        (await Documents.ListDocumentsAsync(kb.Id, None)).Single().Status.ShouldBe(DocumentStatus.Ready);
 
         // The peer's embeddings are as random as its weights: the plumbing is what is checked, and keywords still find the text.
-        var hits = await Knowledge.SearchAsync(kb.Id, "archive room floor", 3, RetrievalMode.Hybrid, 0, None);
+        var hits = await Retrieval.SearchAsync(kb.Id, "archive room floor", 3, RetrievalMode.Hybrid, 0, None);
         hits.Single().Text.ShouldContain("third floor");
-        (await Knowledge.GetDocumentAsync(kb.Id, document.Id, None)).Chunks.Single().Embedding.Length.ShouldBe(64 * sizeof(float));
+        (await Documents.GetDocumentAsync(kb.Id, document.Id, None)).Chunks.Single().Embedding.Length.ShouldBe(64 * sizeof(float));
 
         // An unknown model reads like one the caller may not use: no oracle for model names.
         (await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Knowledge.CreateAsync(new KnowledgeBaseInput("bad-" + Suffix(), null, EmbeddingModel: "no-such-model"), None))).Message.ShouldContain("may use");
@@ -126,32 +130,32 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
         var shared = await Knowledge.CreateAsync(new KnowledgeBaseInput("shared-" + Suffix(), null, EmbeddingModel: model.Name), None);
         await fixture.Get<AiPlatform.Core.Access.SharingService>().GrantAsync(KnowledgeService.ObjectTypeName, shared.Id, AiPlatform.Core.Access.PrincipalType.User, user.Id, AiPlatform.Core.Access.PermissionLevel.Write, None);
         KnowledgeDocument upload = default!;
-        await fixture.As(user, async () => upload = await Knowledge.UploadAsync(shared.Id, new MemoryStream("Room 12 holds the archive."u8.ToArray()), "rooms.txt", None));
+        await fixture.As(user, async () => upload = await Documents.UploadAsync(shared.Id, new MemoryStream("Room 12 holds the archive."u8.ToArray()), "rooms.txt", None));
         await fixture.Get<JobRunner>().RunAsync(upload.JobId!.Value, None);
-        var failed = (await Knowledge.ListDocumentsAsync(shared.Id, None)).Single();
+        var failed = (await Documents.ListDocumentsAsync(shared.Id, None)).Single();
         failed.Status.ShouldBe(DocumentStatus.Failed);
         failed.Error!.ShouldContain("may use");
-        await fixture.As(user, async () => await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Knowledge.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
+        await fixture.As(user, async () => await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Retrieval.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
         var usage = fixture.Get<IChatStore>();
         (await usage.ListUsageAsync(DateOnly.FromDateTime(DateTime.UtcNow), user.Id, None)).ShouldBeEmpty();
 
         // Granted: ingestion embeds, and its tokens are the user's.
         await fixture.Get<AiPlatform.Core.Access.SharingService>().GrantAsync(AiPlatform.Core.Access.SecurableTypes.LlmModel, model.Id, AiPlatform.Core.Access.PrincipalType.User, user.Id, AiPlatform.Core.Access.PermissionLevel.Read, None);
-        await fixture.As(user, async () => upload = await Knowledge.UploadAsync(shared.Id, new MemoryStream("Room 12 holds the archive, and room 14 the printers."u8.ToArray()), "rooms.txt", None));
+        await fixture.As(user, async () => upload = await Documents.UploadAsync(shared.Id, new MemoryStream("Room 12 holds the archive, and room 14 the printers."u8.ToArray()), "rooms.txt", None));
         await fixture.Get<JobRunner>().RunAsync(upload.JobId!.Value, None);
-        (await Knowledge.ListDocumentsAsync(shared.Id, None)).Single().Status.ShouldBe(DocumentStatus.Ready);
+        (await Documents.ListDocumentsAsync(shared.Id, None)).Single().Status.ShouldBe(DocumentStatus.Ready);
         var rows = (await usage.ListUsageAsync(DateOnly.FromDateTime(DateTime.UtcNow), user.Id, None)).Where(u => u.Model == model.Name && u.Source == EmbedderFactory.UsageSource).ToList();
         rows.ShouldNotBeEmpty();
         rows.Sum(r => r.PromptTokens).ShouldBeGreaterThan(0);
 
         // Out of tokens: ingestion stops with the reason, and so does a question.
         await fixture.Get<ChatUsageService>().SetQuotaAsync(AiPlatform.Core.Access.PrincipalType.User, user.Id, 1, None);
-        await fixture.As(user, async () => upload = await Knowledge.UploadAsync(shared.Id, new MemoryStream("Room 16 is new."u8.ToArray()), "more.txt", None));
+        await fixture.As(user, async () => upload = await Documents.UploadAsync(shared.Id, new MemoryStream("Room 16 is new."u8.ToArray()), "more.txt", None));
         await fixture.Get<JobRunner>().RunAsync(upload.JobId!.Value, None);
-        var blocked = (await Knowledge.ListDocumentsAsync(shared.Id, None)).Single(d => d.FileName == "more.txt");
+        var blocked = (await Documents.ListDocumentsAsync(shared.Id, None)).Single(d => d.FileName == "more.txt");
         blocked.Status.ShouldBe(DocumentStatus.Failed);
         blocked.Error!.ShouldContain("quota");
-        await fixture.As(user, async () => await Should.ThrowAsync<QuotaExceededException>(() => Knowledge.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
+        await fixture.As(user, async () => await Should.ThrowAsync<QuotaExceededException>(() => Retrieval.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];

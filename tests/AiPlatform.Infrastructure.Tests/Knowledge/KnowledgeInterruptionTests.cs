@@ -12,12 +12,14 @@ public sealed class KnowledgeInterruptionTests(SqliteServicesFixture fixture) : 
 
     private KnowledgeService Knowledge => fixture.Get<KnowledgeService>();
 
+    private KnowledgeDocumentService Documents => fixture.Get<KnowledgeDocumentService>();
+
     [Fact]
     public async Task An_interrupted_ingestion_shows_the_document_waiting_again_and_one_being_cancelled_failed_with_the_reason()
     {
         var kb = await Knowledge.CreateAsync(new KnowledgeBaseInput("interrupted-" + Guid.NewGuid().ToString("N")[..6], null), None);
-        var requeued = await Knowledge.UploadAsync(kb.Id, new MemoryStream("The rooftop garden opens at nine."u8.ToArray()), "garden.txt", None);
-        var cancelled = await Knowledge.UploadAsync(kb.Id, new MemoryStream("The bicycle room is in the basement."u8.ToArray()), "bikes.txt", None);
+        var requeued = await Documents.UploadAsync(kb.Id, new MemoryStream("The rooftop garden opens at nine."u8.ToArray()), "garden.txt", None);
+        var cancelled = await Documents.UploadAsync(kb.Id, new MemoryStream("The bicycle room is in the basement."u8.ToArray()), "bikes.txt", None);
         var store = fixture.Get<IJobStore>();
         var dead = new JobNode("node-dead", Guid.NewGuid());
         foreach (var document in new[] { requeued, cancelled })
@@ -30,15 +32,15 @@ public sealed class KnowledgeInterruptionTests(SqliteServicesFixture fixture) : 
         var restarted = new JobSettings(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), new JobNode(dead.Id, Guid.NewGuid()), SettleUnownedAtStart: false);
         await new JobRecovery(store, fixture.Dispatcher, fixture.Get<JobHandlerRegistry>(), restarted, TimeProvider.System, NullLogger<JobRecovery>.Instance).RecoverAsync(None);
 
-        var waiting = (await Knowledge.GetDocumentAsync(kb.Id, requeued.Id, None)).Document;
+        var waiting = (await Documents.GetDocumentAsync(kb.Id, requeued.Id, None)).Document;
         waiting.Status.ShouldBe(DocumentStatus.Pending);
         waiting.Progress.ShouldBe(0);
         (await store.FindAsync(requeued.JobId!.Value, None))!.Status.ShouldBe(JobStatus.Queued);
-        var failed = (await Knowledge.GetDocumentAsync(kb.Id, cancelled.Id, None)).Document;
+        var failed = (await Documents.GetDocumentAsync(kb.Id, cancelled.Id, None)).Document;
         failed.Status.ShouldBe(DocumentStatus.Failed);
         failed.Error.ShouldBe("Ingestion was interrupted (node node-dead restarted); re-index the document.");
 
         await fixture.Get<JobRunner>().RunAsync(requeued.JobId!.Value, None);
-        (await Knowledge.GetDocumentAsync(kb.Id, requeued.Id, None)).Document.Status.ShouldBe(DocumentStatus.Ready);
+        (await Documents.GetDocumentAsync(kb.Id, requeued.Id, None)).Document.Status.ShouldBe(DocumentStatus.Ready);
     }
 }

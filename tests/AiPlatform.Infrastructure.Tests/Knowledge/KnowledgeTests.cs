@@ -46,23 +46,27 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
 
     private KnowledgeService Knowledge => fixture.Get<KnowledgeService>();
 
+    private KnowledgeDocumentService Documents => fixture.Get<KnowledgeDocumentService>();
+
+    private KnowledgeRetrievalService Retrieval => fixture.Get<KnowledgeRetrievalService>();
+
     [Fact]
     public async Task Txt_md_html_pdf_and_docx_are_ingested_by_headings_and_hybrid_retrieval_finds_the_right_chunk_in_the_top_3()
     {
         var kb = await CorpusAsync();
-        var documents = await Knowledge.ListDocumentsAsync(kb.Id, None);
+        var documents = await Documents.ListDocumentsAsync(kb.Id, None);
         documents.Count.ShouldBe(5);
         documents.ShouldAllBe(d => d.Status == DocumentStatus.Ready && d.ChunkCount > 0 && d.Progress == 1);
 
         var html = documents.Single(d => d.FileName == "solar-system.html");
-        var chunks = (await Knowledge.GetDocumentAsync(kb.Id, html.Id, None)).Chunks;
+        var chunks = (await Documents.GetDocumentAsync(kb.Id, html.Id, None)).Chunks;
         chunks.ShouldContain(c => c.Heading == "The solar system > Jupiter" && c.Text.Contains("Ganymede"));
         chunks.ShouldAllBe(c => !c.Text.Contains("tracking") && !c.Text.Contains("About"), "scripts and navigation are not text");
 
         var recall = await RecallAt3Async(kb, SemanticQuestions, RetrievalMode.Hybrid);
         output.WriteLine($"semantic recall@3: hybrid {recall:P0}, vector {await RecallAt3Async(kb, SemanticQuestions, RetrievalMode.Vector):P0}, keyword {await RecallAt3Async(kb, SemanticQuestions, RetrievalMode.Keyword):P0}");
         recall.ShouldBeGreaterThanOrEqualTo(0.9);
-        var hit = (await Knowledge.SearchAsync(kb.Id, "Which planet is the hottest?", 3, RetrievalMode.Hybrid, null, None))[0];
+        var hit = (await Retrieval.SearchAsync(kb.Id, "Which planet is the hottest?", 3, RetrievalMode.Hybrid, null, None))[0];
         hit.DocumentName.ShouldBe("solar-system.html");
         hit.Similarity.ShouldBeGreaterThan(0.3);
         hit.VectorRank.ShouldNotBeNull();
@@ -79,8 +83,8 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         hybrid.ShouldBeGreaterThanOrEqualTo(0.9);
 
         // The threshold drops what is not similar enough; keyword mode ignores it.
-        (await Knowledge.SearchAsync(kb.Id, "What does E1043 mean?", 5, RetrievalMode.Hybrid, 0.99, None)).ShouldBeEmpty();
-        (await Knowledge.SearchAsync(kb.Id, "E1043", 5, RetrievalMode.Keyword, 0.99, None))[0].Heading.ShouldBe("Storage client error codes > E1043");
+        (await Retrieval.SearchAsync(kb.Id, "What does E1043 mean?", 5, RetrievalMode.Hybrid, 0.99, None)).ShouldBeEmpty();
+        (await Retrieval.SearchAsync(kb.Id, "E1043", 5, RetrievalMode.Keyword, 0.99, None))[0].Heading.ShouldBe("Storage client error codes > E1043");
     }
 
     [Fact]
@@ -92,17 +96,17 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         var locked = await UploadAsync(kb, "locked.pdf", KnowledgeDocuments.EncryptedPdf());
         var notWord = await UploadAsync(kb, "fake.docx", "just text"u8.ToArray());
 
-        var documents = (await Knowledge.ListDocumentsAsync(kb.Id, None)).ToDictionary(d => d.Id);
+        var documents = (await Documents.ListDocumentsAsync(kb.Id, None)).ToDictionary(d => d.Id);
         documents[corrupt.Id].Status.ShouldBe(DocumentStatus.Failed);
         documents[corrupt.Id].Error!.ShouldContain("PDF cannot be read");
         documents[locked.Id].Status.ShouldBe(DocumentStatus.Failed);
         documents[locked.Id].Error!.ShouldContain("password-protected");
         documents[notWord.Id].Error!.ShouldContain("Word");
         documents.Values.Single(d => d.FileName == "handbook.md").Status.ShouldBe(DocumentStatus.Ready);
-        (await Knowledge.SearchAsync(kb.Id, "How many vacation days?", 3, RetrievalMode.Hybrid, null, None)).ShouldNotBeEmpty();
+        (await Retrieval.SearchAsync(kb.Id, "How many vacation days?", 3, RetrievalMode.Hybrid, null, None)).ShouldNotBeEmpty();
 
-        await Should.ThrowAsync<ValidationException>(() => Knowledge.UploadAsync(kb.Id, new MemoryStream([1, 2]), "image.png", None));
-        await Should.ThrowAsync<ValidationException>(() => Knowledge.UploadAsync(kb.Id, new MemoryStream(), "empty.txt", None));
+        await Should.ThrowAsync<ValidationException>(() => Documents.UploadAsync(kb.Id, new MemoryStream([1, 2]), "image.png", None));
+        await Should.ThrowAsync<ValidationException>(() => Documents.UploadAsync(kb.Id, new MemoryStream(), "empty.txt", None));
         await Should.ThrowAsync<ValidationException>(() => Knowledge.UpdateAsync(kb.Id, new KnowledgeBaseInput(kb.Name, null, ChunkSize: 10), None));
     }
 
@@ -111,21 +115,21 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
     {
         var kb = await Knowledge.CreateAsync(new KnowledgeBaseInput("changing-" + Suffix(), null, ChunkSize: 300, ChunkOverlap: 50), None);
         var first = await UploadAsync(kb, "notes.txt", "The quarterly planning meeting is on Tuesday in room Orion."u8.ToArray());
-        (await Knowledge.SearchAsync(kb.Id, "Where is the planning meeting?", 1, RetrievalMode.Hybrid, 0, None))[0].Text.ShouldContain("Orion");
+        (await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 1, RetrievalMode.Hybrid, 0, None))[0].Text.ShouldContain("Orion");
 
-        var same = await Knowledge.UploadAsync(kb.Id, new MemoryStream("The quarterly planning meeting is on Tuesday in room Orion."u8.ToArray()), "notes.txt", None);
+        var same = await Documents.UploadAsync(kb.Id, new MemoryStream("The quarterly planning meeting is on Tuesday in room Orion."u8.ToArray()), "notes.txt", None);
         same.Id.ShouldBe(first.Id);
         same.Status.ShouldBe(DocumentStatus.Ready, "the same content is not indexed again");
 
         var second = await UploadAsync(kb, "notes.txt", "The quarterly planning meeting moved to Thursday in room Vega."u8.ToArray());
         second.Id.ShouldBe(first.Id);
-        var hits = await Knowledge.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, None);
+        var hits = await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, None);
         hits.Single().Text.ShouldContain("Vega");
         var objects = fixture.Get<IObjectStore>();
         (await ListAsync(objects, $"knowledge/{kb.Id:N}/{first.Id:N}/")).Count.ShouldBe(1, "the previous file is gone");
 
-        await Knowledge.DeleteDocumentAsync(kb.Id, first.Id, None);
-        (await Knowledge.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, None)).ShouldBeEmpty();
+        await Documents.DeleteDocumentAsync(kb.Id, first.Id, None);
+        (await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, None)).ShouldBeEmpty();
         (await ListAsync(objects, $"knowledge/{kb.Id:N}/")).ShouldBeEmpty();
 
         await Knowledge.DeleteAsync(kb.Id, None);
@@ -142,15 +146,15 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         await fixture.As(other, async () =>
         {
             (await Knowledge.ListAsync(null, None)).ShouldNotContain(s => s.KnowledgeBase.Id == kb.Id);
-            await Should.ThrowAsync<NotFoundException>(() => Knowledge.SearchAsync(kb.Id, "launch code", 3, RetrievalMode.Hybrid, null, None));
-            (await Knowledge.RetrieveAsync([kb.Id], "What is the launch code of Falcon?", 3, None)).ShouldBeEmpty();
+            await Should.ThrowAsync<NotFoundException>(() => Retrieval.SearchAsync(kb.Id, "launch code", 3, RetrievalMode.Hybrid, null, None));
+            (await Retrieval.RetrieveAsync([kb.Id], "What is the launch code of Falcon?", 3, None)).ShouldBeEmpty();
         });
 
         await fixture.Get<SharingService>().GrantAsync(SecurableTypes.KnowledgeBase, kb.Id, PrincipalType.User, other.Id, PermissionLevel.Read, None);
         await fixture.As(other, async () =>
         {
-            (await Knowledge.RetrieveAsync([kb.Id], "What is the launch code of Falcon?", 3, None)).Single().Text.ShouldContain("7781");
-            await Should.ThrowAsync<ForbiddenException>(() => Knowledge.UploadAsync(kb.Id, new MemoryStream("x"u8.ToArray()), "mine.txt", None));
+            (await Retrieval.RetrieveAsync([kb.Id], "What is the launch code of Falcon?", 3, None)).Single().Text.ShouldContain("7781");
+            await Should.ThrowAsync<ForbiddenException>(() => Documents.UploadAsync(kb.Id, new MemoryStream("x"u8.ToArray()), "mine.txt", None));
             await Should.ThrowAsync<ForbiddenException>(() => Knowledge.DeleteAsync(kb.Id, None));
         });
     }
@@ -159,7 +163,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
     public async Task The_index_is_persisted_and_a_new_process_answers_from_the_snapshot()
     {
         var kb = await CorpusAsync();
-        var expected = await Knowledge.SearchAsync(kb.Id, "Why is Mars red?", 3, RetrievalMode.Hybrid, null, None);
+        var expected = await Retrieval.SearchAsync(kb.Id, "Why is Mars red?", 3, RetrievalMode.Hybrid, null, None);
         var snapshots = fixture.Get<IIndexSnapshotStore>();
         var external = fixture.Get<KnowledgeIndexCache>().External;
         using (var stream = snapshots.OpenRead(kb.Id))
@@ -171,7 +175,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         var fresh = new KnowledgeIndexCache(snapshots, NullLogger<KnowledgeIndexCache>.Instance, external is null ? null : [external]);
         var current = (await Knowledge.GetAsync(kb.Id, None)).KnowledgeBase;
         var index = await fresh.GetAsync(current, fixture.Get<IKnowledgeStore>(), 384, None);
-        index.Count.ShouldBe((await Knowledge.ListDocumentsAsync(kb.Id, None)).Sum(d => d.ChunkCount));
+        index.Count.ShouldBe((await Documents.ListDocumentsAsync(kb.Id, None)).Sum(d => d.ChunkCount));
         var query = (await fixture.Get<ILocalEmbedder>().EmbedAsync(["Why is Mars red?"], None))[0];
         (await index.SearchAsync(query, "Why is Mars red?", 3, RetrievalMode.Hybrid, None)).Take(3).Select(h => h.ChunkId).ShouldBe(expected.Select(h => h.ChunkId));
     }
@@ -195,7 +199,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
 
     private async Task<KnowledgeDocument> UploadAsync(KnowledgeBase kb, string name, byte[] content)
     {
-        var document = await Knowledge.UploadAsync(kb.Id, new MemoryStream(content), name, None);
+        var document = await Documents.UploadAsync(kb.Id, new MemoryStream(content), name, None);
         await fixture.Get<JobRunner>().RunAsync(document.JobId!.Value, None);
         return document;
     }
@@ -205,7 +209,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         var found = 0;
         foreach (var (question, heading) in questions)
         {
-            var hits = await Knowledge.SearchAsync(kb.Id, question, 3, mode, 0, None);
+            var hits = await Retrieval.SearchAsync(kb.Id, question, 3, mode, 0, None);
             found += hits.Any(h => h.Heading == heading) ? 1 : 0;
         }
 

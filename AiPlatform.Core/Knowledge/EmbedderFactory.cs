@@ -6,9 +6,6 @@ using Microsoft.Extensions.AI;
 
 namespace AiPlatform.Core.Knowledge;
 
-/// <summary>The built-in embedding model, running in process (Infrastructure: all-MiniLM-L6-v2 on ONNX Runtime).</summary>
-public interface ILocalEmbedder : IEmbedder;
-
 /// <summary>
 /// Local model, or a provider's <c>/v1/embeddings</c> for a platform model name. Embedding through a provider's model
 /// takes the same right as chatting with it (chat.use, and the model open to all or granted), checked for the user the

@@ -5,7 +5,7 @@ using AiPlatform.Web.Tests.Builders;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Chat;
 
 public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<LlmPeer>
 {
@@ -58,7 +58,7 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
 
         var knowledge = Get<AiPlatform.Core.Knowledge.KnowledgeService>();
         var kb = await knowledge.CreateAsync(new AiPlatform.Core.Knowledge.KnowledgeBaseInput("Facts", null, ChunkSize: 200, ChunkOverlap: 0), default);
-        var document = await knowledge.UploadAsync(kb.Id, new MemoryStream("The library opens at 8:00 and closes at 20:00."u8.ToArray()), "library.txt", default);
+        var document = await Get<AiPlatform.Core.Knowledge.KnowledgeDocumentService>().UploadAsync(kb.Id, new MemoryStream("The library opens at 8:00 and closes at 20:00."u8.ToArray()), "library.txt", default);
         await Get<AiPlatform.Core.Jobs.JobRunner>().RunAsync(document.JobId!.Value, default);
         var conversation = await Get<ChatService>().CreateAsync(names[0], null, null, [kb.Id], default);
 

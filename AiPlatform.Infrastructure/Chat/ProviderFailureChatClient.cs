@@ -1,14 +1,19 @@
+using System.ClientModel;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using AiPlatform.Core.Chat;
 using Microsoft.Extensions.AI;
 
 namespace AiPlatform.Infrastructure.Chat;
 
 /// <summary>
 /// Says "timed out" where the SDK's network timeout surfaces as a bare cancellation that the caller did not ask for, so
-/// that chat and the gateway can tell a slow provider from a user who stopped.
+/// that chat and the gateway can tell a slow provider from a user who stopped; and turns the SDK's error for a
+/// provider's HTTP refusal into a <see cref="ProviderException"/> with what the provider said and its retry hints, so
+/// that no caller needs the SDK's types.
 /// </summary>
-internal sealed class ProviderTimeoutChatClient(IChatClient inner, TimeSpan timeout) : DelegatingChatClient(inner)
+internal sealed class ProviderFailureChatClient(IChatClient inner, TimeSpan timeout) : DelegatingChatClient(inner)
 {
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -20,6 +25,10 @@ internal sealed class ProviderTimeoutChatClient(IChatClient inner, TimeSpan time
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw TimedOut(e, waited.Elapsed);
+        }
+        catch (ClientResultException e)
+        {
+            throw Refused(e);
         }
     }
 
@@ -37,6 +46,10 @@ internal sealed class ProviderTimeoutChatClient(IChatClient inner, TimeSpan time
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw TimedOut(e, waited.Elapsed);
+            }
+            catch (ClientResultException e)
+            {
+                throw Refused(e);
             }
 
             if (!more)
@@ -56,4 +69,18 @@ internal sealed class ProviderTimeoutChatClient(IChatClient inner, TimeSpan time
         waited >= timeout - TimeSpan.FromMilliseconds(100)
             ? new($"the provider sent nothing for {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (Chat:ProviderTimeout), so the request was stopped.", e)
             : new($"the request to the provider was given up after {waited.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s: {e.Message}", e);
+
+    /// <summary>The SDK's error for a provider's HTTP answer, as the platform's: the SDK's message, the provider's own words and retry hints.</summary>
+    private static ProviderException Refused(ClientResultException e)
+    {
+        var raw = e.GetRawResponse();
+        var detail = raw is not null && OpenAiConnector.ErrorMessage(raw.Content.ToString()) is { } message ? message : e.Message;
+        TimeSpan? retryAfter = raw is not null && raw.Headers.TryGetValue("Retry-After", out var value) && RetryConditionHeaderValue.TryParse(value, out var condition)
+            ? condition.Delta ?? condition.Date - DateTimeOffset.UtcNow
+            : null;
+        long? retryAfterMs = raw is not null && raw.Headers.TryGetValue("retry-after-ms", out var milliseconds) && long.TryParse(milliseconds, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            ? ms
+            : null;
+        return new ProviderException(e.Status, e.Message, detail, retryAfter, retryAfterMs, e);
+    }
 }

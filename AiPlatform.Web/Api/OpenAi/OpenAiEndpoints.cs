@@ -5,31 +5,35 @@ using AiPlatform.Core.Common;
 using Microsoft.Extensions.AI;
 using AiMessage = Microsoft.Extensions.AI.ChatMessage;
 
-namespace AiPlatform.Web.Features.Chat;
+namespace AiPlatform.Web.Api.OpenAi;
 
 /// <summary>
 /// The OpenAI-compatible gateway: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c> (streaming or not) over
 /// the models the caller may use, with platform tokens, so that SDKs and tools such as OpenWebUI use the platform's
 /// models under its permissions; every call's tokens are counted. Errors use OpenAI's <c>{"error": {...}}</c> shape.
 /// </summary>
-public static class GatewayEndpoints
+public static class OpenAiEndpoints
 {
-    public static void MapGatewayEndpoints(this IEndpointRouteBuilder app)
+    public static void MapOpenAiEndpoints(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible gateway").AddEndpointFilter(OpenAiErrors).DisableAntiforgery();
-        v1.MapGet("/models", async (ProviderService p, CancellationToken ct) => Results.Json(new
-        {
-            @object = "list",
-            data = (await p.ListUsableAsync(ct)).Select(m => new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = "aiplatform", max_model_len = m.ContextTokens }),
-        })).WithName("GatewayListModels");
+        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible gateway").AddEndpointFilter(OpenAiErrors.FilterAsync).DisableAntiforgery();
+        v1.MapGet("/models", ListModelsAsync).WithName("GatewayListModels");
         v1.MapPost("/chat/completions", CompleteAsync).WithName("GatewayChatCompletions").Accepts<JsonElement>("application/json");
-        v1.MapFallback(() => Error(404, "No such route in the OpenAI-compatible gateway.", "invalid_request_error")).ExcludeFromDescription();
+        v1.MapFallback(NoSuchRoute).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> CompleteAsync(HttpContext http, ProviderService providers, ChatService chat, ChatUsageService usageService)
+    private static async Task<IResult> ListModelsAsync(GatewayService gateway, CancellationToken ct) => Results.Json(new
+    {
+        @object = "list",
+        data = (await gateway.ListModelsAsync(ct)).Select(m => new { id = m.Name, @object = "model", created = m.CreatedAt.ToUnixTimeSeconds(), owned_by = "aiplatform", max_model_len = m.ContextTokens }),
+    });
+
+    private static IResult NoSuchRoute() => OpenAiErrors.Error(404, "No such route in the OpenAI-compatible gateway.", "invalid_request_error");
+
+    private static async Task<IResult> CompleteAsync(HttpContext http, GatewayService gateway)
     {
         var ct = http.RequestAborted;
-        await usageService.EnsureAllowanceAsync(ct);
+        await gateway.EnsureAllowanceAsync(ct);
         using var doc = await JsonDocument.ParseAsync(http.Request.Body, default, ct);
         var body = doc.RootElement;
         var name = body.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : throw new ValidationException("model", "'model' is required.");
@@ -38,7 +42,7 @@ public static class GatewayEndpoints
             throw new ValidationException("messages", "'messages' must be a non-empty array.");
         }
 
-        var (model, client) = await providers.GetClientAsync(name, ct);
+        var (model, client) = await gateway.GetClientAsync(name, ct);
         var messages = messagesElement.EnumerateArray().Select(ToMessage).ToList();
         var options = new ChatOptions();
         if ((Number(body, "max_completion_tokens") ?? Number(body, "max_tokens")) is { } max)
@@ -78,12 +82,12 @@ public static class GatewayEndpoints
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                return Refused(model.Name, e);
+                return OpenAiErrors.Refused(model.Name, e);
             }
 
             var promptTokens = (int)(response.Usage?.InputTokenCount ?? 0);
             var completionTokens = (int)(response.Usage?.OutputTokenCount ?? 0);
-            await chat.RecordUsageAsync(model.Name, "gateway", promptTokens, completionTokens, CancellationToken.None);
+            await gateway.RecordUsageAsync(model.Name, promptTokens, completionTokens, CancellationToken.None);
             return Results.Json(new
             {
                 id,
@@ -109,7 +113,7 @@ public static class GatewayEndpoints
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            return Refused(model.Name, e);
+            return OpenAiErrors.Refused(model.Name, e);
         }
 
         http.Response.ContentType = "text/event-stream";
@@ -131,7 +135,7 @@ public static class GatewayEndpoints
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await chat.RecordUsageAsync(model.Name, "gateway", (int)(usage?.InputTokenCount ?? 0), (int)(usage?.OutputTokenCount ?? chunks), CancellationToken.None);
+            await gateway.RecordUsageAsync(model.Name, (int)(usage?.InputTokenCount ?? 0), (int)(usage?.OutputTokenCount ?? chunks), CancellationToken.None);
             return Results.Empty;
         }
         catch (Exception e)
@@ -143,7 +147,7 @@ public static class GatewayEndpoints
 
         var prompt = (int)(usage?.InputTokenCount ?? 0);
         var completion = (int)(usage?.OutputTokenCount ?? chunks);
-        await chat.RecordUsageAsync(model.Name, "gateway", prompt, completion, CancellationToken.None);
+        await gateway.RecordUsageAsync(model.Name, prompt, completion, CancellationToken.None);
         await Write(http, Chunk(id, created, model.Name, new JsonObject(), Finish(finish)));
         if (includeUsage)
         {
@@ -191,82 +195,5 @@ public static class GatewayEndpoints
             "user" => ChatRole.User,
             _ => throw new ValidationException("messages", $"Unknown role '{role}'."),
         }, content);
-    }
-
-    private static IResult Error(int status, string message, string type, string? code = null) =>
-        Results.Json(new { error = new { message, type, param = (string?)null, code } }, statusCode: status);
-
-    /// <summary>
-    /// A provider's refusal in OpenAI's terms: its 4xx about the request (a prompt over the context window, an
-    /// unknown parameter) is the client's 400 — <c>context_length_exceeded</c> where it says so — and its 429 the
-    /// client's, with the provider's Retry-After; a provider that keeps the platform waiting past Chat:ProviderTimeout is a
-    /// 504; anything else (down, wrong provider key, 5xx) is the platform's 502.
-    /// </summary>
-    private static IResult Refused(string model, Exception e)
-    {
-        var raw = (e as System.ClientModel.ClientResultException)?.GetRawResponse();
-        var detail = raw is not null && Infrastructure.Chat.OpenAiConnector.ErrorMessage(raw.Content.ToString()) is { } m ? m : e.Message;
-        return e switch
-        {
-            System.ClientModel.ClientResultException { Status: 400 or 404 or 413 or 422 } => Error(400, $"The model '{model}' refused the request: {detail}", "invalid_request_error", detail.Contains("context length", StringComparison.OrdinalIgnoreCase) || detail.Contains("context window", StringComparison.OrdinalIgnoreCase) ? "context_length_exceeded" : null),
-            System.ClientModel.ClientResultException { Status: 429 } => new RetryAfterResult(Error(429, $"The model '{model}' is busy: {detail}", "rate_limit_exceeded"), raw),
-            TimeoutException => Error(504, $"The model '{model}' did not answer: {detail}", "server_error", "timeout"),
-            _ => Error(502, $"The model '{model}' did not answer: {detail}", "server_error"),
-        };
-    }
-
-    /// <summary>
-    /// A provider's 429 passed on with its own <c>Retry-After</c> (and OpenAI's <c>retry-after-ms</c>), so that clients back
-    /// off as it asks: read as seconds (or an HTTP date), kept within 1 s to 1 h and written back in normal form, so a
-    /// provider's odd or hostile value can neither break the answer nor stall its clients for days.
-    /// </summary>
-    private sealed class RetryAfterResult(IResult inner, System.ClientModel.Primitives.PipelineResponse? provider) : IResult
-    {
-        private static readonly TimeSpan Longest = TimeSpan.FromHours(1);
-
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            if (provider is not null && provider.Headers.TryGetValue("Retry-After", out var retryAfter)
-                && System.Net.Http.Headers.RetryConditionHeaderValue.TryParse(retryAfter, out var condition)
-                && (condition.Delta ?? condition.Date - DateTimeOffset.UtcNow) is { } wait)
-            {
-                httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Clamp(wait.TotalSeconds, 1, Longest.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            if (provider is not null && provider.Headers.TryGetValue("retry-after-ms", out var milliseconds)
-                && long.TryParse(milliseconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms))
-            {
-                httpContext.Response.Headers["retry-after-ms"] = Math.Clamp(ms, 1, (long)Longest.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
-
-    private static async ValueTask<object?> OpenAiErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !context.HttpContext.RequestAborted.IsCancellationRequested)
-        {
-            var (status, type, message) = e switch
-            {
-                NotFoundException => (404, "invalid_request_error", $"The model does not exist or you do not have access to it. ({e.Message})"),
-                ValidationException v => (400, "invalid_request_error", string.Join(" ", v.Errors.SelectMany(x => x.Value))),
-                JsonException or BadHttpRequestException => (400, "invalid_request_error", e.Message),
-                AiPlatform.Core.Access.ForbiddenException => (403, "permission_error", e.Message),
-                ProviderUnavailableException => (502, "server_error", e.Message),
-                QuotaExceededException => (429, "insufficient_quota", e.Message),
-                _ => (500, "server_error", $"An unexpected error occurred; quote the correlation id {context.HttpContext.TraceIdentifier} when reporting it."),
-            };
-            if (status == 500)
-            {
-                context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayEndpoints)).LogError(e, "Gateway error");
-            }
-
-            return Error(status, message, type);
-        }
     }
 }

@@ -9,7 +9,7 @@ using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Knowledge;
 
 public sealed class KnowledgePagesTests : PageTestBase
 {
@@ -56,9 +56,9 @@ public sealed class KnowledgePagesTests : PageTestBase
     {
         var knowledge = Get<KnowledgeService>();
         var kb = await knowledge.CreateAsync(new KnowledgeBaseInput("Company", null, ChunkSize: 600), default);
-        var handbook = await knowledge.UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", default);
+        var handbook = await Get<AiPlatform.Core.Knowledge.KnowledgeDocumentService>().UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", default);
         await Get<JobRunner>().RunAsync(handbook.JobId!.Value, default);
-        var locked = await knowledge.UploadAsync(kb.Id, new MemoryStream(KnowledgeDocuments.EncryptedPdf()), "locked.pdf", default);
+        var locked = await Get<AiPlatform.Core.Knowledge.KnowledgeDocumentService>().UploadAsync(kb.Id, new MemoryStream(KnowledgeDocuments.EncryptedPdf()), "locked.pdf", default);
         await Get<JobRunner>().RunAsync(locked.JobId!.Value, default);
 
         var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
@@ -80,7 +80,7 @@ public sealed class KnowledgePagesTests : PageTestBase
     {
         var knowledge = Get<KnowledgeService>();
         var kb = await knowledge.CreateAsync(new KnowledgeBaseInput("Docs", null, ChunkSize: 300, ChunkOverlap: 0), default);
-        var document = await knowledge.UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", default);
+        var document = await Get<AiPlatform.Core.Knowledge.KnowledgeDocumentService>().UploadAsync(kb.Id, File.OpenRead(KnowledgeDocuments.CorpusFile("handbook.md")), "handbook.md", default);
         await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
 
         Services.GetRequiredService<NavigationManager>().NavigateTo($"/knowledge/{kb.Id}/documents/{document.Id}?chunk=2");
