@@ -54,6 +54,12 @@ public static class DependencyInjection
         services.TryAddSingleton(new Training.TrainingSettings());
         services.AddScoped<Training.TrainingQueue>();
         services.AddScoped<Training.TrainingService>();
+        services.AddScoped<Training.TrainingRequestValidator>();
+        services.AddScoped<Training.TrainingRunCreator>();
+        services.AddScoped<Training.TrainingSubmitService>();
+        services.AddScoped<Training.TrainingFileService>();
+        services.AddScoped<Training.BuiltInTrainingRunner>();
+        services.AddScoped<Training.CustomTrainingRunner>();
         services.AddScoped<Training.Hpo.StudyService>();
         services.AddScoped<Registry.RegistryService>();
         services.AddScoped<Registry.ModelVersionService>();

@@ -18,14 +18,8 @@ public sealed class TrainingJobHandler(
     TrainingQueue queue,
     Hpo.StudyService studies,
     TrackingService tracking,
-    ArtifactService artifacts,
-    IDatasetStore datasets,
-    IObjectStore objects,
-    IScratchSpace scratch,
-    IBuiltInTrainer trainer,
-    IEnumerable<ITrainingBackend> backends,
-    ApiTokenService tokens,
-    TrainingSettings settings,
+    BuiltInTrainingRunner builtIn,
+    CustomTrainingRunner custom,
     TimeProvider time) : IJobHandler
 {
     public string Kind => TrainingQueue.JobKind;
@@ -54,12 +48,12 @@ public sealed class TrainingJobHandler(
         {
             if (run.Kind == TrainingKind.BuiltIn)
             {
-                await RunBuiltInAsync(context, run, work, ct);
+                await builtIn.RunAsync(context, run, work, ct);
             }
             else
             {
-                token = await tokens.IssueForWorkAsync(run.Id, run.CreatedById, $"training {run.Name}", settings.TokenLifetime, ct);
-                await RunCustomAsync(context, run, work, token.PlainText, ct);
+                token = await custom.IssueTokenAsync(run, ct);
+                await custom.RunAsync(context, run, work, token.PlainText, ct);
             }
 
             run.Status = TrainingStatus.Succeeded;
@@ -112,7 +106,7 @@ public sealed class TrainingJobHandler(
             }
             if (token is not null)
             {
-                await tokens.RevokeForWorkAsync(run.CreatedById, token.Token.Id, CancellationToken.None);
+                await custom.RevokeTokenAsync(run, token.Token.Id, CancellationToken.None);
             }
 
             TryDelete(work);
@@ -148,12 +142,7 @@ public sealed class TrainingJobHandler(
         await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Failed, ct);
         if (run.Kind == TrainingKind.Custom)
         {
-            // The run's MLflow token (its id is the run's) must not outlive the run that died with it.
-            await tokens.RevokeForWorkAsync(run.CreatedById, run.Id, ct);
-            if (backends.FirstOrDefault(b => b.Kind == run.Backend) is { } backend)
-            {
-                await backend.ReleaseAsync(run.Id, ct);
-            }
+            await custom.ReleaseAsync(run, ct);
         }
 
         // When the node that settles it is the one that ran it (a restart), its working folder is here.
@@ -171,118 +160,6 @@ public sealed class TrainingJobHandler(
 
     internal static string InterruptedMessage(string reason, TrainingStatus was) =>
         $"interrupted: {reason} while the run was {(was == TrainingStatus.Running ? "running" : "starting")}";
-
-    private async Task RunBuiltInAsync(JobExecutionContext context, TrainingRun run, string work, CancellationToken ct)
-    {
-        var spec = JsonSerializer.Deserialize<BuiltInSpec>(run.SpecJson, TrainingService.Json)!;
-        var version = await datasets.FindVersionAsync(run.DatasetId!.Value, run.DatasetVersionId!.Value, ct)
-            ?? throw new TrainingFailedException("The dataset version no longer exists.");
-        if (version.RowCount == 0)
-        {
-            throw new TrainingFailedException("The dataset version has no rows to train on.");
-        }
-
-        var (key, format) = version.ColumnarKey is { } columnar ? (columnar, DatasetFormat.Parquet) : (version.ObjectKey, version.Format);
-        await context.LogAsync($"Training {spec.Trainer} ({spec.Task}) on {version.RowCount:N0} rows, label '{spec.Label}', {spec.Features.Count} features.", ct);
-        await using var data = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(key), format.Extension(), ct);
-        var outcome = await trainer.TrainAsync(data.Path, format, spec, work, line => context.LogAsync(line, ct), ct);
-        await context.ReportProgressAsync(0.9, "Storing metrics and artifacts", ct);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await tracking.LogBatchForWorkAsync(
-            run.TrackingRunId,
-            outcome.Metrics.Select(m => new MetricInput(m.Key, m.Value, now, 0)).ToList(),
-            outcome.Params,
-            null,
-            ct);
-        foreach (var artifact in outcome.Artifacts)
-        {
-            await using var file = File.OpenRead(artifact.LocalFile);
-            await artifacts.UploadForWorkAsync(run.TrackingRunId, artifact.Path, file, file.Length, artifact.ContentType, ct);
-        }
-
-        await context.LogAsync(string.Join(", ", outcome.Metrics.Select(m => $"{m.Key} = {m.Value.ToString("0.####", CultureInfo.InvariantCulture)}")), ct);
-    }
-
-    private async Task RunCustomAsync(JobExecutionContext context, TrainingRun run, string work, string token, CancellationToken ct)
-    {
-        var spec = JsonSerializer.Deserialize<CustomSpec>(run.SpecJson, TrainingService.Json)!;
-        var backend = backends.FirstOrDefault(b => b.Kind == run.Backend) ?? throw new TrainingFailedException($"The {run.Backend} backend is not available.");
-        var experiment = await tracking.FindExperimentForWorkAsync(run.ExperimentId, ct);
-        var environment = new Dictionary<string, string>(spec.Environment ?? new Dictionary<string, string>())
-        {
-            ["MLFLOW_TRACKING_URI"] = settings.TrackingUri ?? throw new TrainingFailedException("The platform does not know its own URL; set Training:TrackingUri."),
-            ["MLFLOW_TRACKING_TOKEN"] = token,
-            ["MLFLOW_RUN_ID"] = run.TrackingRunId.ToString("N"),
-            ["MLFLOW_EXPERIMENT_ID"] = experiment.MlflowId,
-            ["AIP_TRAINING_RUN_ID"] = run.Id.ToString(),
-        };
-        LocalObjectFile? code = null, data = null;
-        try
-        {
-            var local = run.Backend == TrainingBackendKind.Local;
-            if (spec.CodeKey is { } codeKey && local)
-            {
-                code = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(codeKey), "zip", ct);
-            }
-
-            var hasData = false;
-            if (run.DatasetId is { } datasetId && run.DatasetVersionId is { } versionId && await datasets.FindVersionAsync(datasetId, versionId, ct) is { } version)
-            {
-                hasData = true;
-                if (local)
-                {
-                    data = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);
-                }
-
-                environment["AIP_DATASET_URL"] = $"{settings.TrackingUri!.TrimEnd('/')}/api/v1/datasets/{datasetId}/versions/{versionId}/rows";
-            }
-
-            var tail = new Queue<string>();
-            var exitCode = await backend.RunAsync(
-                new CustomLaunch(run.Id, spec.Command, code?.Path, spec.GitUrl, spec.GitRef, data?.Path, environment, spec.TimeoutMinutes > 0 ? TimeSpan.FromMinutes(spec.TimeoutMinutes) : null,
-                    spec,
-                    spec.CodeKey is null ? null : $"{settings.TrackingUri!.TrimEnd('/')}/api/v1/training-runs/{run.Id}/code",
-                    hasData ? $"{settings.TrackingUri!.TrimEnd('/')}/api/v1/training-runs/{run.Id}/data" : null),
-                async line =>
-                {
-                    tail.Enqueue(line);
-                    while (tail.Count > settings.ErrorTailLines)
-                    {
-                        tail.Dequeue();
-                    }
-
-                    await context.LogAsync(line, CancellationToken.None);
-                },
-                ct,
-                sample => tracking.LogBatchForWorkAsync(
-                    run.TrackingRunId,
-                    [
-                        new MetricInput("system/cpu_utilization_percentage", Math.Round(sample.CpuPercent, 1), null, (long)sample.Seconds),
-                        new MetricInput("system/memory_usage_megabytes", Math.Round(sample.MemoryMb, 1), null, (long)sample.Seconds),
-                    ],
-                    null,
-                    null,
-                    CancellationToken.None));
-            run.ExitCode = exitCode;
-            if (exitCode != 0)
-            {
-                run.Error = $"The process exited with code {exitCode}. Last output:\n{string.Join('\n', tail)}";
-                throw new TrainingFailedException(run.Error);
-            }
-        }
-        finally
-        {
-            if (code is not null)
-            {
-                await code.DisposeAsync();
-            }
-
-            if (data is not null)
-            {
-                await data.DisposeAsync();
-            }
-        }
-    }
 
     private static string WorkFolder(Guid runId) => Path.Combine(Path.GetTempPath(), "aip-training", runId.ToString("N"));
 

@@ -53,6 +53,37 @@ public sealed class TrainingQueue(ITrainingStore store, IEnumerable<ITrainingBac
         }
     }
 
+    /// <summary>
+    /// Takes a run out of the queue or stops it: a queued run ends at once as Cancelled with <paramref name="queuedError"/>;
+    /// a running one has its job asked to stop on behalf of <paramref name="requestedBy"/> (its process or pod is killed).
+    /// </summary>
+    internal async Task CancelAsync(TrainingRun run, string queuedError, Func<Task<string>> requestedBy, Audit.AuditEntry? entry, CancellationToken ct)
+    {
+        if (run.Status == TrainingStatus.Queued)
+        {
+            run.Status = TrainingStatus.Cancelled;
+            run.FinishedAt = time.GetUtcNow();
+            run.Error = queuedError;
+            await (entry is null ? store.UpdateAsync(run, ct) : store.UpdateAsync(run, entry, ct));
+            await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Killed, ct);
+        }
+        else if (run.JobId is { } jobId)
+        {
+            await jobs.RequestCancelForWorkAsync(jobId, await requestedBy(), entry, ct);
+        }
+    }
+
+    /// <summary>Stops a run for platform work (a study cancelled or pruning a trial).</summary>
+    internal async Task CancelForWorkAsync(TrainingRun run, string reason, CancellationToken ct)
+    {
+        if (run.IsTerminal)
+        {
+            return;
+        }
+
+        await CancelAsync(run, reason, () => Task.FromResult(reason), null, ct);
+    }
+
     /// <summary>A run whose job has ended (a crash or restart killed it before it could say so) takes the job's outcome.</summary>
     private async Task SettleIfJobEndedAsync(TrainingRun run, CancellationToken ct)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Training;
@@ -18,6 +17,8 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
     private static readonly string[] InheritedVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"];
 
     private readonly BubblewrapSandbox _sandbox = new(sandboxOptions, dataDirectory);
+
+    private readonly ProcessRunner _processes = new(settings, logger);
 
     public TrainingBackendKind Kind => TrainingBackendKind.Local;
 
@@ -78,7 +79,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             else if (launch.GitUrl is { } git)
             {
                 await log($"Cloning {git}{(launch.GitRef is { } r ? " at " + r : string.Empty)}.");
-                await new GitCheckout(settings, guard).FetchAsync(git, launch.GitRef, (arguments, environment) => RunProcessAsync("git", arguments, folder, environment, log, null, ct), ct);
+                await new GitCheckout(settings, guard).FetchAsync(git, launch.GitRef, (arguments, environment) => _processes.RunAsync("git", arguments, folder, environment, log, null, ct), ct);
             }
 
             var environment = BaseEnvironment();
@@ -137,7 +138,7 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
             }
 
             await log($"$ {launch.Command}");
-            return await RunProcessAsync(fileName, arguments, workingDirectory, environment, log, launch.Timeout, ct, resources);
+            return await _processes.RunAsync(fileName, arguments, workingDirectory, environment, log, launch.Timeout, ct, resources);
         }
         finally
         {
@@ -283,180 +284,6 @@ public sealed class LocalProcessBackend(TrainingSettings settings, LocalSandboxO
 
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             entry.ExtractToFile(target, overwrite: true);
-        }
-    }
-
-    private async Task<int> RunProcessAsync(string fileName, IReadOnlyList<string> arguments, string folder, Dictionary<string, string> environment, Func<string, Task> log, TimeSpan? timeout, CancellationToken ct, Func<ResourceSample, Task>? resources = null)
-    {
-        var start = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Clear();
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = new Process { StartInfo = start };
-        var lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lines.Writer.TryWrite(e.Data);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lines.Writer.TryWrite(e.Data);
-            }
-        };
-
-        // The sandbox (bwrap --die-with-parent) dies with the *thread* that started it (PR_SET_PDEATHSIG): a thread-pool
-        // thread that retires while idle would kill a long run with 137. The run is started on a thread of its own
-        // that stays until the run is over.
-        var over = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        try
-        {
-            await StartOnOwnThreadAsync(process, over.Task, fileName);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            over.TrySetResult();
-            throw new TrainingFailedException($"Could not start {fileName}: {e.Message}");
-        }
-
-        try
-        {
-            return await FollowProcessAsync(process, lines, log, timeout, ct, resources);
-        }
-        finally
-        {
-            over.TrySetResult();
-        }
-    }
-
-    /// <summary>Starts <paramref name="process"/> on a new thread that lives until <paramref name="over"/> completes.</summary>
-    private static Task StartOnOwnThreadAsync(Process process, Task over, string fileName)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                process.Start();
-                started.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                started.TrySetException(e);
-                return;
-            }
-
-            over.Wait();
-        })
-        {
-            IsBackground = true,
-            Name = "run " + Path.GetFileName(fileName),
-        };
-        thread.Start();
-        return started.Task;
-    }
-
-    private async Task<int> FollowProcessAsync(Process process, System.Threading.Channels.Channel<string> lines, Func<string, Task> log, TimeSpan? timeout, CancellationToken ct, Func<ResourceSample, Task>? resources)
-    {
-
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var deadline = timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
-        var pump = Task.Run(async () =>
-        {
-            await foreach (var line in lines.Reader.ReadAllAsync(CancellationToken.None))
-            {
-                await log(line);
-            }
-        }, CancellationToken.None);
-        using var sampling = new CancellationTokenSource();
-        var sampler = resources is null ? Task.CompletedTask : SampleAsync(process.Id, resources, sampling.Token);
-        try
-        {
-            await process.WaitForExitAsync(stop.Token);
-            process.WaitForExit();
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(process);
-            await process.WaitForExitAsync(CancellationToken.None);
-            lines.Writer.TryComplete();
-            await pump;
-            if (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
-            {
-                throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(timeout!.Value)} and was stopped.");
-            }
-
-            throw;
-        }
-
-        lines.Writer.TryComplete();
-        await pump;
-        await sampling.CancelAsync();
-        await sampler;
-        return process.ExitCode;
-    }
-
-    /// <summary>Every <see cref="TrainingSettings.ResourceSampleInterval"/>: CPU and resident memory of the whole process tree, from /proc.</summary>
-    private async Task SampleAsync(int rootPid, Func<ResourceSample, Task> report, CancellationToken ct)
-    {
-        var started = DateTimeOffset.UtcNow;
-        var (lastTicks, lastAt) = (ProcessTree.CpuTicks(rootPid), DateTimeOffset.UtcNow);
-        try
-        {
-            using var timer = new PeriodicTimer(settings.ResourceSampleInterval);
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                var (ticks, rss) = (ProcessTree.CpuTicks(rootPid), ProcessTree.ResidentBytes(rootPid));
-                var now = DateTimeOffset.UtcNow;
-                var cpu = (ticks - lastTicks) / ProcessTree.TicksPerSecond / Math.Max(0.001, (now - lastAt).TotalSeconds) * 100;
-                (lastTicks, lastAt) = (ticks, now);
-                await report(new ResourceSample((now - started).TotalSeconds, Math.Max(0, cpu), rss / 1048576.0));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-            logger.LogDebug(e, "Resource sampling of {Pid} stopped", rootPid);
-        }
-    }
-
-    private void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // It ended already.
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            logger.LogWarning(e, "Could not kill process {Pid}", process.Id);
         }
     }
 }

@@ -15,6 +15,9 @@ using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
 
+using static AiPlatform.Infrastructure.Training.MlNetDataPreparation;
+using static AiPlatform.Infrastructure.Training.MlNetEvaluation;
+
 namespace AiPlatform.Infrastructure.Training;
 
 /// <summary>
@@ -30,18 +33,6 @@ public sealed class MlNetTrainer : IBuiltInTrainer
 
     /// <summary>Permutation importance is computed on at most this many evaluation rows, so it costs little next to training.</summary>
     public const int ImportanceSampleRows = 2000;
-
-    private static readonly string[] NumericTypes = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "REAL"];
-
-    private static readonly Dictionary<TrainerAlgorithm, string[]> AllowedHyperparameters = new()
-    {
-        [TrainerAlgorithm.LightGbm] = ["learningRate", "numberOfLeaves", "numberOfIterations", "minimumExampleCountPerLeaf"],
-        [TrainerAlgorithm.FastTree] = ["learningRate", "numberOfLeaves", "numberOfTrees", "minimumExampleCountPerLeaf"],
-        [TrainerAlgorithm.FastForest] = ["numberOfLeaves", "numberOfTrees", "minimumExampleCountPerLeaf"],
-        [TrainerAlgorithm.Linear] = ["l1Regularization", "l2Regularization"],
-    };
-
-    public static IReadOnlyList<string> HyperparametersOf(TrainerAlgorithm trainer) => AllowedHyperparameters[trainer];
 
     public void Validate(BuiltInSpec spec, IReadOnlyList<DatasetColumn> columns)
     {
@@ -101,9 +92,9 @@ public sealed class MlNetTrainer : IBuiltInTrainer
 
         foreach (var (key, value) in spec.Hyperparameters ?? new Dictionary<string, double>())
         {
-            if (!AllowedHyperparameters[spec.Trainer].Contains(key))
+            if (!TrainerCatalog.HyperparametersOf(spec.Trainer).Contains(key))
             {
-                throw new ValidationException("hyperparameters", $"{spec.Trainer} takes {string.Join(", ", AllowedHyperparameters[spec.Trainer])}; not '{key}'.");
+                throw new ValidationException("hyperparameters", $"{spec.Trainer} takes {string.Join(", ", TrainerCatalog.HyperparametersOf(spec.Trainer))}; not '{key}'.");
             }
 
             if (!double.IsFinite(value) || value < 0 || (key is "numberOfLeaves" or "numberOfIterations" or "numberOfTrees" or "minimumExampleCountPerLeaf" && (value < 1 || value != Math.Floor(value))) || (key == "learningRate" && value is <= 0 or > 1))
@@ -123,105 +114,6 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         result.Metrics["training_seconds"] = clock.Elapsed.TotalSeconds;
         return new TrainingOutcome(result.Metrics, result.Params, result.Artifacts);
     }
-
-    // ---- preparation (DuckDB) ----
-
-    private enum FeatureKind
-    {
-        Numeric,
-        Categorical,
-        Text,
-    }
-
-    private sealed record PreparedFeature(string Original, string Column, FeatureKind Kind);
-
-    private sealed record Prepared(string CsvPath, IReadOnlyList<PreparedFeature> Features, long Rows, IReadOnlyList<string> Classes, string? PositiveClass);
-
-    private static async Task<Prepared> PrepareAsync(string dataPath, DatasetFormat format, BuiltInSpec spec, string work, CancellationToken ct)
-    {
-        await using var duck = new DuckDBConnection("Data Source=:memory:");
-        await duck.OpenAsync(ct);
-        await ExecuteAsync(duck, $"CREATE VIEW src AS SELECT * FROM {DuckDbDatasetEngine.Source(dataPath, format, recordRejects: false)}", ct);
-        var types = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var describe = duck.CreateCommand())
-        {
-            describe.CommandText = "DESCRIBE src";
-            await using var reader = await describe.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                types[reader.GetString(0)] = reader.GetString(1);
-            }
-        }
-
-        var label = DuckDbDatasetEngine.Identifier(spec.Label);
-        var labelled = Convert.ToInt64(await ScalarAsync(duck, $"SELECT COUNT(*) FROM src WHERE {label} IS NOT NULL", ct), CultureInfo.InvariantCulture);
-        if (labelled == 0)
-        {
-            throw new TrainingFailedException($"No row has a value in the label column '{spec.Label}': there is nothing to train on.");
-        }
-
-        var classes = new List<string>();
-        string labelExpression;
-        string? positive = null;
-        switch (spec.Task)
-        {
-            case TrainingTask.Regression:
-                labelExpression = $"CAST({label} AS DOUBLE)";
-                break;
-            case TrainingTask.BinaryClassification:
-                classes = await DistinctAsync(duck, label, 3, ct);
-                if (classes.Count != 2)
-                {
-                    throw new TrainingFailedException($"Binary classification needs exactly two label values; '{spec.Label}' has {(classes.Count > 2 ? "more than two" : classes.Count.ToString(CultureInfo.InvariantCulture))}. Use multiclass classification instead.");
-                }
-
-                positive = classes[1];
-                labelExpression = types[spec.Label] == "BOOLEAN" ? label : $"(CAST({label} AS VARCHAR) = {Literal(positive)})";
-                break;
-            default:
-                classes = await DistinctAsync(duck, label, 1001, ct);
-                if (classes.Count < 2 || classes.Count > 1000)
-                {
-                    throw new TrainingFailedException($"Multiclass classification needs 2 to 1000 label values; '{spec.Label}' has {(classes.Count > 1000 ? "more than 1000" : classes.Count.ToString(CultureInfo.InvariantCulture))}.");
-                }
-
-                labelExpression = $"CAST({label} AS VARCHAR)";
-                break;
-        }
-
-        var features = new List<PreparedFeature>();
-        var select = new List<string> { $"{labelExpression} AS \"Label\"" };
-        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Label", "Features", "Score", "Probability", "PredictedLabel" };
-        foreach (var original in spec.Features)
-        {
-            var type = types.GetValueOrDefault(original) ?? throw new TrainingFailedException($"The dataset version has no column '{original}'.");
-            var column = SafeName(original, used);
-            var kind = Kind(type) ?? throw new TrainingFailedException($"Column '{original}' has the unsupported type {type}.");
-            var id = DuckDbDatasetEngine.Identifier(original);
-            if (kind == FeatureKind.Text)
-            {
-                var distinct = Convert.ToInt64(await ScalarAsync(duck, $"SELECT approx_count_distinct({id}) FROM src", ct), CultureInfo.InvariantCulture);
-                kind = distinct <= CategoricalLimit || distinct <= labelled * 0.05 ? FeatureKind.Categorical : FeatureKind.Text;
-                select.Add($"COALESCE(CAST({id} AS VARCHAR), '') AS {DuckDbDatasetEngine.Identifier(column)}");
-            }
-            else
-            {
-                select.Add(type switch
-                {
-                    "DATE" or "TIMESTAMP" or "TIMESTAMP WITH TIME ZONE" => $"CAST(epoch({id}) AS DOUBLE) AS {DuckDbDatasetEngine.Identifier(column)}",
-                    _ => $"CAST({id} AS DOUBLE) AS {DuckDbDatasetEngine.Identifier(column)}",
-                });
-            }
-
-            features.Add(new PreparedFeature(original, column, kind));
-        }
-
-        var csv = Path.Combine(work, "training.csv");
-        await ExecuteAsync(duck, $"COPY (SELECT {string.Join(", ", select)} FROM src WHERE {label} IS NOT NULL) TO {Literal(csv)} (HEADER, DELIMITER ',', QUOTE '\"')", ct);
-        return new Prepared(csv, features, labelled, classes, positive);
-    }
-
-    // ---- training (ML.NET) ----
 
     private sealed record Result(Dictionary<string, double> Metrics, Dictionary<string, string> Params, List<TrainingArtifact> Artifacts);
 
@@ -441,236 +333,5 @@ public sealed class MlNetTrainer : IBuiltInTrainer
             _ => ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { L1Regularization = (float?)Real("l1Regularization") ?? 0f, L2Regularization = (float?)Real("l2Regularization") ?? 0.1f, MaximumNumberOfIterations = 100, Shuffle = false, NumberOfThreads = 1 }),
         };
         return pipeline.Append(trainer);
-    }
-
-    private static bool Calibrated(BuiltInSpec spec) => spec.Trainer != TrainerAlgorithm.FastForest;
-
-    private static Dictionary<string, double> Evaluate(MLContext ml, IDataView predictions, BuiltInSpec spec) => Evaluate(ml, predictions, spec, out _);
-
-    private static Dictionary<string, double> Evaluate(MLContext ml, IDataView predictions, BuiltInSpec spec, out ConfusionMatrix? confusion)
-    {
-        confusion = null;
-        switch (spec.Task)
-        {
-            case TrainingTask.BinaryClassification when Calibrated(spec):
-                var c = ml.BinaryClassification.Evaluate(predictions);
-                confusion = c.ConfusionMatrix;
-                return new() { ["auc"] = c.AreaUnderRocCurve, ["accuracy"] = c.Accuracy, ["f1"] = c.F1Score, ["log_loss"] = c.LogLoss, ["precision"] = c.PositivePrecision, ["recall"] = c.PositiveRecall, ["auprc"] = c.AreaUnderPrecisionRecallCurve };
-            case TrainingTask.BinaryClassification:
-                var n = ml.BinaryClassification.EvaluateNonCalibrated(predictions);
-                confusion = n.ConfusionMatrix;
-                return new() { ["auc"] = n.AreaUnderRocCurve, ["accuracy"] = n.Accuracy, ["f1"] = n.F1Score, ["precision"] = n.PositivePrecision, ["recall"] = n.PositiveRecall, ["auprc"] = n.AreaUnderPrecisionRecallCurve };
-            case TrainingTask.MulticlassClassification:
-                var m = ml.MulticlassClassification.Evaluate(predictions);
-                confusion = m.ConfusionMatrix;
-                return new() { ["accuracy"] = m.MicroAccuracy, ["macro_accuracy"] = m.MacroAccuracy, ["log_loss"] = m.LogLoss, ["f1"] = MacroF1(m.ConfusionMatrix) };
-            default:
-                var r = ml.Regression.Evaluate(predictions);
-                return new() { ["rmse"] = r.RootMeanSquaredError, ["mae"] = r.MeanAbsoluteError, ["r2"] = r.RSquared, ["mse"] = r.MeanSquaredError };
-        }
-    }
-
-    private static Dictionary<string, double> CrossValidate(MLContext ml, IDataView data, IEstimator<ITransformer> estimator, BuiltInSpec spec)
-    {
-        IEnumerable<Dictionary<string, double>> folds = spec.Task switch
-        {
-            TrainingTask.BinaryClassification when Calibrated(spec) => ml.BinaryClassification.CrossValidate(data, estimator, spec.Folds, seed: spec.Seed).Select(f => Evaluate(ml, f.ScoredHoldOutSet, spec)),
-            TrainingTask.BinaryClassification => ml.BinaryClassification.CrossValidateNonCalibrated(data, estimator, spec.Folds, seed: spec.Seed).Select(f => Evaluate(ml, f.ScoredHoldOutSet, spec)),
-            TrainingTask.MulticlassClassification => ml.MulticlassClassification.CrossValidate(data, estimator, spec.Folds, seed: spec.Seed).Select(f => Evaluate(ml, f.ScoredHoldOutSet, spec)),
-            _ => ml.Regression.CrossValidate(data, estimator, spec.Folds, seed: spec.Seed).Select(f => Evaluate(ml, f.ScoredHoldOutSet, spec)),
-        };
-        var all = folds.ToList();
-        return all[0].Keys.ToDictionary(k => k, k => all.Average(f => f[k]));
-    }
-
-    private static ConfusionMatrix Confusion(MLContext ml, IDataView predictions, BuiltInSpec spec) => spec.Task switch
-    {
-        TrainingTask.BinaryClassification when Calibrated(spec) => ml.BinaryClassification.Evaluate(predictions).ConfusionMatrix,
-        TrainingTask.BinaryClassification => ml.BinaryClassification.EvaluateNonCalibrated(predictions).ConfusionMatrix,
-        _ => ml.MulticlassClassification.Evaluate(predictions).ConfusionMatrix,
-    };
-
-    private static double MacroF1(ConfusionMatrix matrix)
-    {
-        var scores = new List<double>();
-        for (var i = 0; i < matrix.NumberOfClasses; i++)
-        {
-            var precision = matrix.PerClassPrecision[i];
-            var recall = matrix.PerClassRecall[i];
-            scores.Add(precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall));
-        }
-
-        return scores.Count == 0 ? 0 : scores.Average();
-    }
-
-    /// <summary>Rows: actual class; columns: predicted class.</summary>
-    private static string ConfusionCsv(ConfusionMatrix matrix, IReadOnlyList<string> classes)
-    {
-        // ML.NET orders binary classes (positive, negative); name them from the matrix's own order.
-        var names = matrix.NumberOfClasses == 2 && classes.Count == 2 && classes[0] == "false" ? ["true", "false"] : classes;
-        var csv = new StringBuilder("actual \\ predicted");
-        foreach (var name in names.Take(matrix.NumberOfClasses))
-        {
-            csv.Append(',').Append(Csv(name));
-        }
-
-        csv.Append('\n');
-        for (var i = 0; i < matrix.NumberOfClasses; i++)
-        {
-            csv.Append(Csv(i < names.Count ? names[i] : i.ToString(CultureInfo.InvariantCulture)));
-            for (var j = 0; j < matrix.NumberOfClasses; j++)
-            {
-                csv.Append(',').Append(matrix.GetCountForClassPair(j, i).ToString(CultureInfo.InvariantCulture));
-            }
-
-            csv.Append('\n');
-        }
-
-        return csv.ToString();
-    }
-
-    /// <summary>
-    /// Permutation feature importance on the evaluation rows, summed per original column (one-hot and text
-    /// slots belong to their column): the drop in the main metric when the column's values are shuffled.
-    /// </summary>
-    private static Dictionary<string, double> Importance(MLContext ml, ITransformer model, IDataView input, Prepared prepared, BuiltInSpec spec)
-    {
-        var chain = (TransformerChain<ITransformer>)model;
-        var predictor = chain.LastTransformer;
-        var transformed = new TransformerChain<ITransformer>(chain.Take(chain.Count() - 1).ToArray()).Transform(input);
-        var slotNames = default(VBuffer<ReadOnlyMemory<char>>);
-        transformed.Schema["Features"].GetSlotNames(ref slotNames);
-        var names = slotNames.DenseValues().Select(s => s.ToString()).ToList();
-        IReadOnlyList<double> drops = GainImportance(predictor) ?? (spec.Task, predictor) switch
-        {
-            (TrainingTask.BinaryClassification, ISingleFeaturePredictionTransformer<object> p) when Calibrated(spec) =>
-                ml.BinaryClassification.PermutationFeatureImportance((ISingleFeaturePredictionTransformer<Microsoft.ML.Calibrators.CalibratedModelParametersBase>)predictor, transformed, permutationCount: 1, numberOfExamplesToUse: ImportanceSampleRows).Select(s => -s.AreaUnderRocCurve.Mean).ToList(),
-            (TrainingTask.BinaryClassification, _) =>
-                ml.BinaryClassification.PermutationFeatureImportanceNonCalibrated(predictor, transformed, permutationCount: 1, numberOfExamplesToUse: ImportanceSampleRows).Values.Select(s => -s.AreaUnderRocCurve.Mean).ToList(),
-            (TrainingTask.MulticlassClassification, _) =>
-                ml.MulticlassClassification.PermutationFeatureImportance(predictor, transformed, permutationCount: 1, numberOfExamplesToUse: ImportanceSampleRows).Values.Select(s => -s.MicroAccuracy.Mean).ToList(),
-            _ => ml.Regression.PermutationFeatureImportance(predictor, transformed, permutationCount: 1, numberOfExamplesToUse: ImportanceSampleRows).Values.Select(s => s.RootMeanSquaredError.Mean).ToList(),
-        };
-        var result = prepared.Features.ToDictionary(f => f.Original, _ => 0.0);
-        for (var i = 0; i < Math.Min(drops.Count, names.Count); i++)
-        {
-            var owner = prepared.Features.Where(f => names[i] == f.Column || names[i].StartsWith(f.Column + ".", StringComparison.Ordinal)).MaxBy(f => f.Column.Length);
-            if (owner is not null && double.IsFinite(drops[i]))
-            {
-                result[owner.Original] += drops[i];
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// Tree ensembles know each feature's total split gain, which costs nothing to read; other models (linear,
-    /// one-versus-all) fall back to permutation importance.
-    /// </summary>
-    private static IReadOnlyList<double>? GainImportance(ITransformer predictor)
-    {
-        var parameters = Property(predictor, "Model");
-        var inner = (parameters is null ? null : Property(parameters, "SubModel")) ?? parameters;
-        var method = inner is Microsoft.ML.Trainers.LinearModelParameters ? null
-            : inner?.GetType().GetMethod("GetFeatureWeights", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance, [typeof(VBuffer<float>).MakeByRefType()]);
-        if (method is null)
-        {
-            return null;
-        }
-
-        object?[] arguments = [default(VBuffer<float>)];
-        method.Invoke(inner, arguments);
-        return ((VBuffer<float>)arguments[0]!).DenseValues().Select(w => (double)w).ToList();
-    }
-
-    /// <summary>A public property by name, the most derived one when a derived class hides a base property.</summary>
-    private static object? Property(object target, string name) =>
-        target.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
-            .Where(p => p.Name == name && p.GetIndexParameters().Length == 0)
-            .OrderBy(p => p.DeclaringType == target.GetType() ? 0 : 1)
-            .FirstOrDefault()?.GetValue(target);
-
-    private static IDataView LoadFeaturesOnly(MLContext ml, Prepared prepared, string work)
-    {
-        var header = Path.Combine(work, "features-header.csv");
-        if (!File.Exists(header))
-        {
-            File.WriteAllText(header, string.Join(',', prepared.Features.Select(f => f.Column)) + "\n");
-        }
-
-        var columns = prepared.Features.Select((f, i) => new TextLoader.Column(f.Column, f.Kind == FeatureKind.Numeric ? DataKind.Single : DataKind.String, i)).ToArray();
-        return ml.Data.LoadFromTextFile(header, columns, separatorChar: ',', hasHeader: true, allowQuoting: true);
-    }
-
-    private static FeatureKind? Kind(string type) =>
-        IsNumeric(type) || type is "BOOLEAN" or "DATE" or "TIMESTAMP" or "TIMESTAMP WITH TIME ZONE" ? FeatureKind.Numeric
-        : type == "VARCHAR" ? FeatureKind.Text
-        : null;
-
-    private static bool IsNumeric(string type) => NumericTypes.Contains(type) || type.StartsWith("DECIMAL", StringComparison.Ordinal);
-
-    private static string SafeName(string name, HashSet<string> used)
-    {
-        var builder = new StringBuilder();
-        foreach (var c in name)
-        {
-            builder.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
-        }
-
-        var safe = builder.Length == 0 || char.IsAsciiDigit(builder[0]) ? "c_" + builder : builder.ToString();
-        var candidate = safe;
-        for (var i = 2; !used.Add(candidate); i++)
-        {
-            candidate = $"{safe}_{i}";
-        }
-
-        return candidate;
-    }
-
-    private static async Task<List<string>> DistinctAsync(DuckDBConnection duck, string column, int limit, CancellationToken ct)
-    {
-        var values = new List<string>();
-        await using var command = duck.CreateCommand();
-        command.CommandText = $"SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM src WHERE {column} IS NOT NULL ORDER BY v LIMIT {limit}";
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            values.Add(reader.GetString(0));
-        }
-
-        return values;
-    }
-
-    private static async Task ExecuteAsync(DuckDBConnection duck, string sql, CancellationToken ct)
-    {
-        await using var command = duck.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private static async Task<object?> ScalarAsync(DuckDBConnection duck, string sql, CancellationToken ct)
-    {
-        await using var command = duck.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync(ct);
-    }
-
-    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    private static string Csv(string value) => value.Contains(',') || value.Contains('"') || value.Contains('\n') ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
-
-    private static long CountRows(IDataView data)
-    {
-        long count = 0;
-        using var cursor = data.GetRowCursor([]);
-        while (cursor.MoveNext())
-        {
-            count++;
-        }
-
-        return count;
     }
 }

@@ -60,7 +60,7 @@ public static class TrainingOverhead
                 await using (var scope = services.CreateAsyncScope())
                 {
                     var training = scope.ServiceProvider.GetRequiredService<TrainingService>();
-                    var run = await training.SubmitAsync(new TrainingRequest(experimentId, $"bench-{round}", TrainingKind.BuiltIn, spec, null, datasetId, versionId), default);
+                    var run = await scope.ServiceProvider.GetRequiredService<TrainingSubmitService>().SubmitAsync(new TrainingRequest(experimentId, $"bench-{round}", TrainingKind.BuiltIn, spec, null, datasetId, versionId), default);
                     var jobId = (await training.GetAsync(run.Id, default)).Run.JobId ?? throw new InvalidOperationException("No job.");
                     await scope.ServiceProvider.GetRequiredService<JobRunner>().RunAsync(jobId, default);
                     var done = (await training.GetAsync(run.Id, default)).Run;

@@ -33,7 +33,7 @@ public sealed record StudyView(Study Study, PermissionLevel Level, string Experi
 public sealed class StudyService(
     AccessService access,
     ITrainingStore store,
-    TrainingService training,
+    TrainingSubmitService submissions,
     TrainingQueue queue,
     TrackingService tracking,
     AuditRecorder audit,
@@ -83,11 +83,11 @@ public sealed class StudyService(
 
         if (request.Base.DatasetId is { } datasetId && request.Base.DatasetVersionId is { } versionId)
         {
-            await training.CheckDatasetReadableAsync(datasetId, versionId, ct);
+            await submissions.CheckDatasetReadableAsync(datasetId, versionId, ct);
         }
 
         // The base request with a first sample must be a valid training (e.g. the hyperparameter names exist).
-        await training.ValidateAsync(Apply(request.Base, space, Samplers.Create(SamplerKind.Random, request.Seed).Next(space, [], request.Direction, 0)!), ct);
+        await submissions.ValidateAsync(Apply(request.Base, space, Samplers.Create(SamplerKind.Random, request.Seed).Next(space, [], request.Direction, 0)!), ct);
 
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
@@ -164,7 +164,7 @@ public sealed class StudyService(
         await store.UpdateStudyAsync(study, await audit.EntryAsync("study.cancel", SecurableType, study.Id, new { study.Name }, ct), ct);
         foreach (var trial in view.Trials.Where(t => !t.IsTerminal))
         {
-            await training.CancelForWorkAsync(trial, "The study was cancelled.", ct);
+            await queue.CancelForWorkAsync(trial, "The study was cancelled.", ct);
         }
 
         await tracking.UpdateRunForWorkAsync(study.ParentTrackingRunId, RunStatus.Killed, ct);
@@ -230,7 +230,7 @@ public sealed class StudyService(
             var request = JsonSerializer.Deserialize<TrainingRequest>(study.BaseRequestJson, TrainingService.Json)!;
             var trialRequest = Apply(request, space, values) with { Name = $"{study.Name}-trial-{number}" };
             var paramsJson = JsonSerializer.Serialize(space.ToDictionary(p => p.Name, p => p.Format(values[p.Name])));
-            var run = await training.SubmitForWorkAsync(trialRequest, study.CreatedById, study.CreatedBy, new TrainingService.TrialInfo(study.Id, number, paramsJson, study.ParentTrackingRunId), ct);
+            var run = await submissions.SubmitForWorkAsync(trialRequest, study.CreatedById, study.CreatedBy, new TrialInfo(study.Id, number, paramsJson, study.ParentTrackingRunId), ct);
             trials.Add(run);
             active++;
         }
@@ -267,7 +267,7 @@ public sealed class StudyService(
             trial.Error = string.Create(CultureInfo.InvariantCulture, $"Pruned at step {step}: {study.ObjectiveMetric} = {value:0.####} is worse than the median {median:0.####} of finished trials.");
             await store.UpdateAsync(trial, ct);
             await tracking.LogBatchForWorkAsync(trial.TrackingRunId, [], null, [new("aiplatform.pruned", "true")], ct);
-            await training.CancelForWorkAsync(trial, trial.Error, ct);
+            await queue.CancelForWorkAsync(trial, trial.Error, ct);
         }
     }
 

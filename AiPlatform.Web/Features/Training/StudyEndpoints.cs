@@ -1,6 +1,7 @@
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Training;
 using AiPlatform.Core.Training.Hpo;
+using AiPlatform.Web.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiPlatform.Web.Features.Training;
@@ -11,19 +12,25 @@ public static class StudyEndpoints
     public static RouteGroupBuilder MapStudyEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/studies").WithTags("Studies");
-        group.MapGet("/", async (StudyService studies, CancellationToken ct, Guid? experimentId = null, int page = 0, int pageSize = 25) =>
-        {
-            var size = Math.Clamp(pageSize, 1, 500);
-            var (items, total) = await studies.ListAsync(experimentId, Math.Max(0, page) * size, size, ct);
-            return TypedResults.Ok(new StudyList(items, total, Math.Max(0, page), size));
-        }).WithName("ListStudies");
+        group.MapGet("/", ListAsync).WithName("ListStudies");
         group.MapPost("/", CreateAsync).WithName("CreateStudy")
             .WithSummary("Starts a search: base (a training request) or baseTrainingRunId, searchSpace [{name, type: Float|LogFloat|Int|Categorical, low, high, choices}], objectiveMetric, direction, sampler (Random|Grid|Tpe), maxTrials, parallelism, medianPruning.");
-        group.MapGet("/{id:guid}", async (Guid id, StudyService studies, CancellationToken ct) => TypedResults.Ok(StudyDetail.From(await studies.GetAsync(id, ct)))).WithName("GetStudy")
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetStudy")
             .WithSummary("The study with its trials (params, objective, status, pruned) and parameter importance.");
-        group.MapPost("/{id:guid}/cancel", async (Guid id, StudyService studies, CancellationToken ct) => TypedResults.Ok(await studies.CancelAsync(id, ct))).WithName("CancelStudy");
+        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelStudy");
         return group;
     }
+
+    static async Task<Ok<Paged<Study>>> ListAsync(StudyService studies, [AsParameters] PageQuery paging, CancellationToken ct, Guid? experimentId = null)
+    {
+        var request = paging.ToRequest();
+        var (items, total) = await studies.ListAsync(experimentId, request.Skip, request.Take, ct);
+        return TypedResults.Ok(Paged<Study>.Of(items, total, request));
+    }
+
+    static async Task<Ok<StudyDetail>> GetAsync(Guid id, StudyService studies, CancellationToken ct) => TypedResults.Ok(StudyDetail.From(await studies.GetAsync(id, ct)));
+
+    static async Task<Ok<Study>> CancelAsync(Guid id, StudyService studies, CancellationToken ct) => TypedResults.Ok(await studies.CancelAsync(id, ct));
 
     static async Task<Created<Study>> CreateAsync(CreateStudyRequest body, StudyService studies, TrainingService training, CancellationToken ct)
     {
@@ -50,8 +57,6 @@ public sealed record CreateStudyRequest(
     bool? MedianPruning,
     int? PruningStartupTrials,
     int? Seed);
-
-public sealed record StudyList(IReadOnlyList<Study> Items, int TotalCount, int Page, int PageSize);
 
 public sealed record TrialView(Guid Id, int Number, TrainingStatus Status, bool Pruned, IReadOnlyDictionary<string, string> Params, double? Objective, Guid TrackingRunId, string? Error);
 

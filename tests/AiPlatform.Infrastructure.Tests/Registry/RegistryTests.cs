@@ -101,7 +101,7 @@ public sealed class RegistryTests(SqliteServicesFixture fixture) : TrainingTestB
     private async Task<TrainingRun> TrainAsync()
     {
         var (experiment, dataset, version) = await SetupAsync(TrainingTests.BinaryCsv(200));
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure", "spend", "plan"], new Dictionary<string, double> { ["numberOfIterations"] = 10 }), null, dataset.Id, version.Id), None);
         await RunJobAsync(run);
         return (await Training.GetAsync(run.Id, None)).Run;

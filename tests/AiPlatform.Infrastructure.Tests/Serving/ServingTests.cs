@@ -314,7 +314,7 @@ public abstract class ServingTests<TFixture>(TFixture fixture) : TrainingTestBas
     private async Task<(RegisteredModel Model, TrainingRun Run)> ModelWithVersionsAsync(int versions)
     {
         var (experiment, dataset, version) = await SetupAsync(TrainingTests.BinaryCsv(200));
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure", "spend", "plan"], new Dictionary<string, double> { ["numberOfIterations"] = 10 }), null, dataset.Id, version.Id), None);
         await RunJobAsync(run);
         run = (await Training.GetAsync(run.Id, None)).Run;

@@ -43,7 +43,7 @@ public sealed class SandboxTests(SqliteServicesFixture fixture) : TrainingTestBa
 
         // Another run, still running, with a secret in its work folder.
         var marker = "other-run-secret-" + Guid.NewGuid().ToString("N");
-        var other = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "victim", TrainingKind.Custom, null,
+        var other = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "victim", TrainingKind.Custom, null,
             new CustomSpec($"echo {marker} > {marker}.txt; i=0; while [ ! -e stop ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"), null, null), None);
         var otherJob = RunJobAsync(other);
         string? otherFile = null;
@@ -58,7 +58,7 @@ public sealed class SandboxTests(SqliteServicesFixture fixture) : TrainingTestBa
         otherFile.ShouldNotBeNull("the victim run writes its secret into its work folder");
         otherFile.ShouldNotStartWith(data, Case.Sensitive, "work folders lie outside the data folder");
 
-        var attacker = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "attacker", TrainingKind.Custom, null,
+        var attacker = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "attacker", TrainingKind.Custom, null,
             new CustomSpec(Attack, Environment: new Dictionary<string, string>
             {
                 ["TARGET_DB"] = database,
@@ -97,7 +97,7 @@ public sealed class SandboxTests(SqliteServicesFixture fixture) : TrainingTestBa
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
         var startedName = "started-" + Guid.NewGuid().ToString("N");
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "who", TrainingKind.Custom, null,
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "who", TrainingKind.Custom, null,
             new CustomSpec($"echo \"uid=$(id -u)\"; touch {startedName}; i=0; while [ ! -e stop ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"), null, null), None);
         var job = RunJobAsync(run);
         string? started = null;

@@ -18,10 +18,10 @@ public sealed class TrainingInterruptionTests(SqliteServicesFixture fixture) : T
         var holders = new List<TrainingRun>();
         for (var i = 0; i < slots; i++)
         {
-            holders.Add(await Training.SubmitAsync(new TrainingRequest(experiment.Id, $"holder-{i}", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None));
+            holders.Add(await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, $"holder-{i}", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None));
         }
 
-        var waiting = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "waiting", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
+        var waiting = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "waiting", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
         (await Training.GetAsync(waiting.Id, None)).Run.Status.ShouldBe(TrainingStatus.Queued, "every slot is taken");
 
         // The first holder's job was claimed and its run started by a process of node-dead, which then died.
@@ -57,7 +57,7 @@ public sealed class TrainingShutdownTests(SqliteServicesFixture fixture) : Train
     {
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "long", TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null), None);
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "long", TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null), None);
         var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId!.Value;
         using var shutdown = new CancellationTokenSource();
         var running = Fixture.Get<JobRunner>().RunAsync(jobId, shutdown.Token);
@@ -81,7 +81,7 @@ public sealed class TrainingShutdownTests(SqliteServicesFixture fixture) : Train
     {
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "paused", TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null), None);
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "paused", TrainingKind.Custom, null, new CustomSpec("sleep 60"), null, null), None);
         var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId!.Value;
         var runner = Fixture.Get<JobRunner>().RunAsync(jobId, None);
         await WaitUntilAsync(async () => (await Training.GetAsync(run.Id, None)).Run.Status == TrainingStatus.Running, "the run to be Running");

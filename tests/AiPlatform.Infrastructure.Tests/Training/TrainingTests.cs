@@ -25,7 +25,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
     {
         var (experiment, dataset, version) = await SetupAsync(BinaryCsv(600));
 
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "churn-lgbm", TrainingKind.BuiltIn,
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "churn-lgbm", TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure", "spend", "plan", "note"], new Dictionary<string, double> { ["numberOfIterations"] = 50 }),
             null, dataset.Id, version.Id), None);
         var log = await RunJobAsync(run);
@@ -61,9 +61,9 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
     public async Task Multiclass_with_k_folds_and_regression_with_the_linear_trainer_log_their_metrics()
     {
         var (experiment, dataset, version) = await SetupAsync(MulticlassCsv(300));
-        var multi = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+        var multi = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.MulticlassClassification, TrainerAlgorithm.FastTree, "species", ["a", "b"], Folds: 3), null, dataset.Id, version.Id), None);
-        var regression = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+        var regression = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.Linear, "a", ["b"]), null, dataset.Id, version.Id), None);
         await RunJobAsync(multi);
         await RunJobAsync(regression);
@@ -88,7 +88,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         var (experiment, dataset, version) = await SetupAsync(MulticlassCsv(60));
         async Task Refused(BuiltInSpec spec, string expected)
         {
-            var error = await Should.ThrowAsync<ValidationException>(() => Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn, spec, null, dataset.Id, version.Id), None));
+            var error = await Should.ThrowAsync<ValidationException>(() => Submissions.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn, spec, null, dataset.Id, version.Id), None));
             error.Message.ShouldContain(expected);
         }
 
@@ -99,7 +99,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         await Refused(new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.LightGbm, "a", ["b"], new Dictionary<string, double> { ["learningRate"] = 5 }), "out of range");
         (await Training.ListAsync(new TrainingQuery(null, experiment.Id, null, null, 0, 50), None)).Total.ShouldBe(0);
 
-        var threeClasses = await Training.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
+        var threeClasses = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, null, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "species", ["a", "b"]), null, dataset.Id, version.Id), None);
         await RunJobAsync(threeClasses);
         var failed = (await Training.GetAsync(threeClasses.Id, None)).Run;
@@ -108,7 +108,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         (await Fixture.Get<TrackingService>().GetRunAsync(failed.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Failed);
 
         var (emptyExperiment, emptyDataset, emptyVersion) = await SetupAsync("a,b,species\n");
-        var empty = await Training.SubmitAsync(new TrainingRequest(emptyExperiment.Id, null, TrainingKind.BuiltIn,
+        var empty = await Submissions.SubmitAsync(new TrainingRequest(emptyExperiment.Id, null, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.MulticlassClassification, TrainerAlgorithm.LightGbm, "species", ["a"]), null, emptyDataset.Id, emptyVersion.Id), None);
         await RunJobAsync(empty);
         (await Training.GetAsync(empty.Id, None)).Run.Error!.ShouldContain("no rows");
@@ -120,7 +120,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, dataset, version) = await SetupAsync(MulticlassCsv(10));
         var code = await UploadZipAsync(("train.sh", "echo \"run=$MLFLOW_RUN_ID token=${MLFLOW_TRACKING_TOKEN%%_*}_ uri=$MLFLOW_TRACKING_URI\"\nhead -1 \"$AIP_DATASET_PATH\"\necho \"secret=$SECRET_FROM_PARENT\"\n"));
-        var ok = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "shell", TrainingKind.Custom, null,
+        var ok = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "shell", TrainingKind.Custom, null,
             new CustomSpec("sh train.sh", CodeKey: code, Environment: new Dictionary<string, string> { ["EPOCHS"] = "3" }), dataset.Id, version.Id), None);
 
         // The platform's own environment holds a secret while the run starts; restored after, so no other test sees it.
@@ -145,7 +145,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         var tokens = await Fixture.Get<IApiTokenStore>().ListAsync(Fixture.Admin.Id, None);
         tokens.Where(t => t.Name.StartsWith("training shell", StringComparison.Ordinal)).ShouldAllBe(t => t.RevokedAt != null);
 
-        var crash = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "crash", TrainingKind.Custom, null,
+        var crash = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "crash", TrainingKind.Custom, null,
             new CustomSpec("echo preparing; echo 'Traceback: boom' >&2; exit 3"), null, null), None);
         await RunJobAsync(crash);
         var crashed = (await Training.GetAsync(crash.Id, None)).Run;
@@ -182,13 +182,13 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         await Git("commit", "--quiet", "-am", "two");
         var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
 
-        var atTag = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "git-tag", TrainingKind.Custom, null, new CustomSpec("sh train.sh", GitUrl: "file://" + repo, GitRef: "v1"), null, null), None);
+        var atTag = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "git-tag", TrainingKind.Custom, null, new CustomSpec("sh train.sh", GitUrl: "file://" + repo, GitRef: "v1"), null, null), None);
         var log = await RunJobAsync(atTag);
         (await Training.GetAsync(atTag.Id, None)).Run.Status.ShouldBe(TrainingStatus.Succeeded);
         log.ShouldContain("version-one");
         log.ShouldNotContain("version-two");
 
-        var bad = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "git-bad-ref", TrainingKind.Custom, null, new CustomSpec("sh train.sh", GitUrl: "file://" + repo, GitRef: "no-such-ref"), null, null), None);
+        var bad = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "git-bad-ref", TrainingKind.Custom, null, new CustomSpec("sh train.sh", GitUrl: "file://" + repo, GitRef: "no-such-ref"), null, null), None);
         await RunJobAsync(bad);
         (await Training.GetAsync(bad.Id, None)).Run.Error!.ShouldContain("git checkout no-such-ref failed");
     }
@@ -204,7 +204,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         // The child burns CPU until the test has seen it measured, so the check does not depend on how much CPU a loaded
         // machine happens to give it in a fixed time (it stops by itself after five minutes if the test never says so).
         var busy = "busy-" + Guid.NewGuid().ToString("N");
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "busy", TrainingKind.Custom, null,
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "busy", TrainingKind.Custom, null,
             new CustomSpec($"touch {busy}; python3 -c \"import os, time\nend = time.time() + 300\nwhile time.time() < end and not os.path.exists('stop'):\n    for _ in range(10000): pass\""), null, null), None);
         var job = RunJobAsync(run);
         var tracking = Fixture.Get<TrackingService>();
@@ -243,7 +243,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
     {
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, _, _) = await SetupAsync(MulticlassCsv(10));
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "interrupted", TrainingKind.Custom, null, new CustomSpec("true", Environment: new Dictionary<string, string> { ["X"] = "1" }), null, null, Priority: 5), None);
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "interrupted", TrainingKind.Custom, null, new CustomSpec("true", Environment: new Dictionary<string, string> { ["X"] = "1" }), null, null, Priority: 5), None);
         var started = (await Training.GetAsync(run.Id, None)).Run;
         started.JobId.ShouldNotBeNull();
 
@@ -258,7 +258,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         settled.Status.ShouldBe(TrainingStatus.Failed);
         settled.Error.ShouldBe(JobRecovery.InterruptedError);
 
-        var retry = await Training.RetryAsync(run.Id, None);
+        var retry = await Submissions.RetryAsync(run.Id, None);
         retry.ClonedFromId.ShouldBe(run.Id);
         retry.Priority.ShouldBe(5);
         retry.SpecJson.ShouldBe(run.SpecJson);
@@ -301,12 +301,12 @@ public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : Training
         using var signals = new SignalListener();
         var token = "aip-kill-" + Guid.NewGuid().ToString("N");
         string Say(string word) => $"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {signals.Port})).sendall(b'{word}')\"";
-        var probe = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "probe", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
-        var slow = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "slow", TrainingKind.Custom, null,
+        var probe = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "probe", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
+        var slow = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "slow", TrainingKind.Custom, null,
             new CustomSpec($": {token}; sleep {SlowSeconds} & child=$!; {Say("started")}; wait $child; {Say("finished")}"), null, null), None);
         (await Training.GetAsync(slow.Id, None)).Run.Status.ShouldBe(TrainingStatus.Starting, "two slots: the probe and this run start");
-        var low = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "low", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 1), None);
-        var urgent = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "high", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 9), None);
+        var low = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "low", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 1), None);
+        var urgent = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "high", TrainingKind.Custom, null, new CustomSpec("true"), null, null, Priority: 9), None);
         var first = await Training.GetAsync(urgent.Id, None);
         first.Run.Status.ShouldBe(TrainingStatus.Queued);
         first.QueuePosition.ShouldBe(1, "a higher priority goes ahead of an older run");
@@ -338,7 +338,7 @@ public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : Training
 
         signals.Received.ShouldNotContain("finished", "the killed command must not finish");
 
-        var queued = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "never", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
+        var queued = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "never", TrainingKind.Custom, null, new CustomSpec("true"), null, null), None);
         (await Training.GetAsync(queued.Id, None)).QueuePosition.ShouldBe(2);
         (await Training.CancelAsync(queued.Id, None)).Status.ShouldBe(TrainingStatus.Cancelled);
         await Should.ThrowAsync<ConflictException>(() => Training.CancelAsync(queued.Id, None));
@@ -450,6 +450,10 @@ public abstract class TrainingTestBase<TFixture>(TFixture fixture)
 
     protected TrainingService Training => fixture.Get<TrainingService>();
 
+    protected TrainingSubmitService Submissions => fixture.Get<TrainingSubmitService>();
+
+    protected TrainingFileService TrainingFiles => fixture.Get<TrainingFileService>();
+
     protected async Task<string> RunJobAsync(TrainingRun run)
     {
         var jobId = (await Training.GetAsync(run.Id, None)).Run.JobId ?? throw new InvalidOperationException("The run has no job yet.");
@@ -504,7 +508,7 @@ public abstract class TrainingTestBase<TFixture>(TFixture fixture)
         }
 
         buffer.Position = 0;
-        return await Training.UploadCodeAsync(buffer, buffer.Length, None);
+        return await TrainingFiles.UploadCodeAsync(buffer, buffer.Length, None);
     }
 
     /// <summary>Churn depends on tenure and spend only; plan and note are noise.</summary>

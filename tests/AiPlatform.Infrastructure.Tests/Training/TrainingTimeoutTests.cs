@@ -47,7 +47,7 @@ public sealed class TrainingTimeoutTests(SqliteServicesFixture fixture) : Traini
         Fixture.Get<TrainingSettings>().TrackingUri = "http://127.0.0.1:1";
         var (experiment, _, _) = await SetupAsync("a,b\n1,2\n");
         var marker = "2999." + Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);
-        var run = await Training.SubmitAsync(new TrainingRequest(experiment.Id, "too-long", TrainingKind.Custom, null, new CustomSpec($"sleep {marker}", TimeoutMinutes: 1), null, null), None);
+        var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "too-long", TrainingKind.Custom, null, new CustomSpec($"sleep {marker}", TimeoutMinutes: 1), null, null), None);
 
         var log = await RunJobAsync(run).WaitAsync(TimeSpan.FromMinutes(4));
 

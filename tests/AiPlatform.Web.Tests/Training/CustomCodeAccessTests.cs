@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Training;
+using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Projects;
@@ -47,7 +48,7 @@ public sealed class CustomCodeAccessTests : ApiTestBase
             direction = "Minimize",
             maxTrials = 2,
         }, JsonDefaults.Options));
-        (await Admin.GetFromJsonAsync<TrainingRunList>($"/api/v1/training-runs?experimentId={experiment}", JsonDefaults.Options))!.Items.Count.ShouldBe(1, "nothing of carol's was queued");
+        (await Admin.GetFromJsonAsync<Paged<TrainingRun>>($"/api/v1/training-runs?experimentId={experiment}", JsonDefaults.Options))!.Items.Count.ShouldBe(1, "nothing of carol's was queued");
 
         var builtIn = await carol.PostAsJsonAsync("/api/v1/training-runs", new
         {

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Training;
+using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Projects;
@@ -111,7 +112,7 @@ public sealed class TrainingApiTests : ApiTestBase
         done.Run.Status.ShouldBe(TrainingStatus.Succeeded, done.Run.Error);
         done.Permission.ShouldBe(AiPlatform.Core.Access.PermissionLevel.Manage);
 
-        var list = await Admin.GetFromJsonAsync<TrainingRunList>($"/api/v1/training-runs?experimentId={experiment.Id}&status=Succeeded", JsonDefaults.Options);
+        var list = await Admin.GetFromJsonAsync<Paged<TrainingRun>>($"/api/v1/training-runs?experimentId={experiment.Id}&status=Succeeded", JsonDefaults.Options);
         list!.Items.Single().Id.ShouldBe(run.Id);
         var clone = await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/training-runs/{run.Id}/clone", JsonDefaults.Options);
         clone.GetProperty("builtIn").GetProperty("trainer").GetString().ShouldBe("FastForest");
@@ -171,7 +172,7 @@ public sealed class TrainingApiTests : ApiTestBase
         detail.Trials.ShouldAllBe(t => t.Objective != null && t.Params.ContainsKey("learningRate"));
         detail.Study.BestValue.ShouldBe(detail.Trials.Min(t => t.Objective));
         detail.Importance.Keys.ShouldBe(["learningRate", "numberOfLeaves"], ignoreOrder: true);
-        (await Admin.GetFromJsonAsync<StudyList>($"/api/v1/studies?experimentId={experiment.Id}", JsonDefaults.Options))!.TotalCount.ShouldBe(1);
+        (await Admin.GetFromJsonAsync<Paged<Core.Training.Hpo.Study>>($"/api/v1/studies?experimentId={experiment.Id}", JsonDefaults.Options))!.TotalCount.ShouldBe(1);
         (await Admin.PostAsync($"/api/v1/studies/{studyId}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         var parent = (await Admin.GetFromJsonAsync<RunView>($"/api/v1/runs/{detail.Study.ParentTrackingRunId}", JsonDefaults.Options))!;
         parent.Metrics.ShouldContain(m => m.Key == "best_rmse");

@@ -1,19 +1,4 @@
-using AiPlatform.Core.Data;
-
 namespace AiPlatform.Core.Training;
-
-/// <summary>The built-in trainers (ML.NET in the Infrastructure layer).</summary>
-public interface IBuiltInTrainer
-{
-    /// <summary>
-    /// Checks the spec against the dataset's columns before anything is queued: the label and features exist and
-    /// have usable types for the task. Throws <see cref="Common.ValidationException"/> with the reason.
-    /// </summary>
-    void Validate(BuiltInSpec spec, IReadOnlyList<DatasetColumn> columns);
-
-    /// <summary>Trains on the local (Parquet or text) file of a dataset version and evaluates; writes files to <paramref name="workDirectory"/>.</summary>
-    Task<TrainingOutcome> TrainAsync(string dataPath, DatasetFormat format, BuiltInSpec spec, string workDirectory, Func<string, Task> log, CancellationToken ct);
-}
 
 /// <summary>Runs a custom command: a child process locally (later: a Kubernetes Job).</summary>
 public interface ITrainingBackend
@@ -63,12 +48,3 @@ public sealed record CustomLaunch(
 
 /// <summary>What a running process tree used: CPU in percent of one core, resident memory in MiB, seconds since start.</summary>
 public sealed record ResourceSample(double Seconds, double CpuPercent, double MemoryMb);
-
-/// <summary>GPUs a backend can offer (Kubernetes: the nodes' allocatable <c>nvidia.com/gpu</c>).</summary>
-public sealed record GpuCapacity(int Nodes, int GpuNodes, int AllocatableGpus);
-
-/// <summary>Backends that can tell how many GPUs they have.</summary>
-public interface IGpuCapacitySource
-{
-    Task<GpuCapacity> GetGpuCapacityAsync(CancellationToken ct);
-}

@@ -9,7 +9,7 @@ using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Training;
 
 public sealed class StudyPagesTests : PageTestBase
 {
@@ -21,7 +21,7 @@ public sealed class StudyPagesTests : PageTestBase
         var datasets = Get<DatasetService>();
         var dataset = await datasets.CreateAsync("rows", null, null, default);
         var version = (await datasets.UploadAsync(dataset.Id, new MemoryStream("x,y\n1,2\n2,4\n3,6\n"u8.ToArray()), "r.csv", null, default)).Version;
-        var baseRun = await Get<TrainingService>().SubmitAsync(new TrainingRequest(experiment.Id, "base", TrainingKind.BuiltIn,
+        var baseRun = await Get<TrainingSubmitService>().SubmitAsync(new TrainingRequest(experiment.Id, "base", TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.Regression, TrainerAlgorithm.FastTree, "y", ["x"]), null, dataset.Id, version.Id), default);
         var navigation = Services.GetRequiredService<NavigationManager>();
 

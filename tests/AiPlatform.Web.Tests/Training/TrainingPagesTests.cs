@@ -8,7 +8,7 @@ using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Training;
 
 public sealed class TrainingPagesTests : PageTestBase
 {
@@ -16,7 +16,7 @@ public sealed class TrainingPagesTests : PageTestBase
     public async Task Training_list_shows_runs_with_status_and_the_run_page_shows_queue_position_and_settings()
     {
         var (experiment, dataset, version) = await SeedAsync();
-        var training = Get<TrainingService>();
+        var training = Get<TrainingSubmitService>();
         var first = await Submit(training, experiment, dataset, version, "first");
         var second = await Submit(training, experiment, dataset, version, "second");
         var third = await Submit(training, experiment, dataset, version, "third");
@@ -41,7 +41,7 @@ public sealed class TrainingPagesTests : PageTestBase
     public async Task The_wizard_checks_each_step_and_clone_and_edit_submits_a_copy()
     {
         var (experiment, dataset, version) = await SeedAsync();
-        var original = await Submit(Get<TrainingService>(), experiment, dataset, version, "baseline");
+        var original = await Submit(Get<TrainingSubmitService>(), experiment, dataset, version, "baseline");
         var navigation = Services.GetRequiredService<NavigationManager>();
 
         navigation.NavigateTo("/training/new");
@@ -87,7 +87,7 @@ public sealed class TrainingPagesTests : PageTestBase
         return radio.TagName == "INPUT" ? radio : radio.QuerySelector("input") ?? throw new InvalidOperationException(radio.OuterHtml);
     }
 
-    private static Task<TrainingRun> Submit(TrainingService training, Experiment experiment, Dataset dataset, DatasetVersion version, string name) =>
+    private static Task<TrainingRun> Submit(TrainingSubmitService training, Experiment experiment, Dataset dataset, DatasetVersion version, string name) =>
         training.SubmitAsync(new TrainingRequest(experiment.Id, name, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.BinaryClassification, TrainerAlgorithm.LightGbm, "churned", ["tenure"]), null, dataset.Id, version.Id), default);
 

@@ -1,0 +1,92 @@
+using AiPlatform.Core.Common;
+using AiPlatform.Core.Tracking;
+using AiPlatform.Core.Training;
+using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Features.Experiments;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace AiPlatform.Web.Features.Training;
+
+public partial class TrainingRunPage : LivePage
+{
+    private const int MaxLines = 5000;
+    private readonly List<AiPlatform.Core.Jobs.JobLogEntry> _log = [];
+    private TrainingRunView? _view;
+    private IReadOnlyList<(string, string)> _metrics = [];
+    private (string Cpu, string Memory)? _resources;
+    private bool _notFound;
+
+    [Parameter]
+    public Guid Id { get; set; }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _log.Clear();
+        await RefreshAsync(CancellationToken.None);
+    }
+
+    protected override async Task RefreshAsync(CancellationToken ct)
+    {
+        if (_notFound || (_view is { Run.IsTerminal: true } && _log.Count > 0 && (await Training.GetLogAsync(Id, _log[^1].Id, 1, ct)).Count == 0))
+        {
+            return;
+        }
+
+        try
+        {
+            _view = await Training.GetAsync(Id, ct);
+            _log.AddRange(await Training.GetLogAsync(Id, _log.Count > 0 ? _log[^1].Id : 0, 1000, ct));
+            if (_log.Count > MaxLines)
+            {
+                _log.RemoveRange(0, _log.Count - MaxLines);
+            }
+
+            var tracked = await Tracking.GetRunAsync(_view.Run.TrackingRunId, ct);
+            _metrics = tracked.Metrics.Where(m => !m.Key.StartsWith("system/", StringComparison.Ordinal)).Select(m => (m.Key, RunFormat.Number(m.RealValue))).ToList();
+            _resources = tracked.Metric("system/cpu_utilization_percentage") is { } cpu && tracked.Metric("system/memory_usage_megabytes") is { } memory
+                ? (cpu.RealValue.ToString("0", System.Globalization.CultureInfo.CurrentCulture), memory.RealValue.ToString("0", System.Globalization.CultureInfo.CurrentCulture))
+                : null;
+        }
+        catch (NotFoundException)
+        {
+            _notFound = true;
+        }
+    }
+
+    private static string Describe(TrainingRun run)
+    {
+        if (run.Kind == TrainingKind.Custom)
+        {
+            return System.Text.Json.JsonDocument.Parse(run.SpecJson).RootElement.GetProperty("command").GetString() ?? string.Empty;
+        }
+
+        var spec = System.Text.Json.JsonDocument.Parse(run.SpecJson).RootElement;
+        return $"{spec.GetProperty("trainer").GetString()} · {spec.GetProperty("task").GetString()} · label {spec.GetProperty("label").GetString()}";
+    }
+
+    private Task CancelAsync() => RunAsync(async ct =>
+    {
+        await Training.CancelAsync(Id, ct);
+        Snackbar.Add(L["Jobs.CancelRequested"], Severity.Info);
+        await RefreshAsync(ct);
+    });
+
+    private Task RetryAsync() => RunAsync(async ct =>
+    {
+        var run = await Submissions.RetryAsync(Id, ct);
+        Navigation.NavigateTo($"/training/{run.Id}");
+    });
+
+    [Inject]
+    private TrainingService Training { get; set; } = default!;
+
+    [Inject]
+    private TrainingSubmitService Submissions { get; set; } = default!;
+
+    [Inject]
+    private TrackingService Tracking { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+}
