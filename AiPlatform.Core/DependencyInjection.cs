@@ -38,9 +38,15 @@ public static class DependencyInjection
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<ProjectService>());
         services.TryAddSingleton(DatasetSettings.Default);
         services.AddScoped<DatasetService>();
+        services.AddScoped<DatasetVersionWriter>();
+        services.AddScoped<DatasetAnalysisService>();
+        services.AddScoped<DatasetQueryService>();
         services.TryAddSingleton(SqlSettings.Default);
         services.AddScoped<SqlConsoleService>();
         services.AddScoped<DataSourceService>();
+        services.AddScoped<DataSourceImportService>();
+        services.AddScoped<ImportScheduleService>();
+        services.AddScoped<ScheduledImportRunner>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<DataSourceService>());
         services.AddScoped<IJobHandler, ImportDatasetHandler>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<DatasetService>());

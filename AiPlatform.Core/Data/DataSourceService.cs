@@ -1,21 +1,16 @@
-using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
-using AiPlatform.Core.Jobs;
 
 namespace AiPlatform.Core.Data;
 
 /// <summary>External databases to import datasets from. Passwords are encrypted at rest and never returned or logged.</summary>
+/// <remarks>Imports are <see cref="DataSourceImportService"/>'s, schedules <see cref="ImportScheduleService"/>'s and <see cref="ScheduledImportRunner"/>'s.</remarks>
 public sealed class DataSourceService(
     AccessService access,
     IDataSourceStore store,
     IDatabaseConnector connector,
     ISecretProtector secrets,
-    DatasetService datasets,
-    JobService jobs,
-    IRecurringScheduler scheduler,
-    IAccessStore accessStore,
     AuditRecorder audit,
     TimeProvider time) : ISecurableLookup
 {
@@ -87,120 +82,6 @@ public sealed class DataSourceService(
     public async Task<IReadOnlyList<string>> ListTablesAsync(Guid id, CancellationToken ct) =>
         await connector.ListTablesAsync(Connection((await GetAsync(id, ct)).Source), ct);
 
-    /// <summary>Queues an import of a table or a read-only query into a new version of a dataset the caller may write.</summary>
-    public async Task<JobRecord> ImportAsync(Guid id, Guid datasetId, string? table, string? query, string? message, CancellationToken ct)
-    {
-        var (source, _) = await GetAsync(id, ct);
-        var (dataset, _) = await datasets.GetAsync(datasetId, ct);
-        await access.RequireLevelAsync(SecurableTypes.Dataset, datasetId, dataset.OwnerId, PermissionLevel.Write, ct);
-        RequireTarget(source.Kind, table, query);
-
-        var context = await access.RequireContextAsync(ct);
-        var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, table?.Trim(), query?.Trim(), message);
-        var entry = await audit.EntryAsync("datasource.import", ObjectType, source.Id, new { dataset = dataset.Name, table = parameters.Table, query = parameters.Query is { Length: > 1000 } q ? q[..1000] + "…" : parameters.Query }, ct);
-        return await jobs.EnqueueAsync(
-            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name}", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
-            context.UserName,
-            entry,
-            ct);
-    }
-
-    public async Task<IReadOnlyList<ScheduledImport>> ListSchedulesAsync(Guid id, CancellationToken ct)
-    {
-        await GetAsync(id, ct);
-        return await store.ListSchedulesAsync(id, ct);
-    }
-
-    /// <summary>
-    /// Re-imports a table or query on a cron schedule (UTC); each run makes a version only when the content changed.
-    /// A schedule changes the source's state (deleting one needs Write), so creating one needs Write on the source too.
-    /// </summary>
-    public async Task<ScheduledImport> ScheduleAsync(Guid id, Guid datasetId, string? table, string? query, string cron, CancellationToken ct)
-    {
-        var (source, _) = await GetAsync(id, ct);
-        await access.RequireLevelAsync(ObjectType, id, source.OwnerId, PermissionLevel.Write, ct);
-        var (dataset, _) = await datasets.GetAsync(datasetId, ct);
-        await access.RequireLevelAsync(SecurableTypes.Dataset, datasetId, dataset.OwnerId, PermissionLevel.Write, ct);
-        RequireTarget(source.Kind, table, query);
-
-        var context = await access.RequireContextAsync(ct);
-        var schedule = new ScheduledImport
-        {
-            Id = Guid.CreateVersion7(time.GetUtcNow()),
-            SourceId = source.Id,
-            DatasetId = dataset.Id,
-            Table = table?.Trim(),
-            Query = query?.Trim(),
-            Cron = (cron ?? string.Empty).Trim(),
-            CreatedById = context.UserId,
-            CreatedBy = context.UserName,
-            CreatedAt = time.GetUtcNow(),
-        };
-        scheduler.ScheduleImport(schedule.Id, schedule.Cron);
-        try
-        {
-            await store.AddScheduleAsync(schedule, await audit.EntryAsync("datasource.schedule.create", ObjectType, id, new { dataset = dataset.Name, schedule.Table, schedule.Cron }, ct), ct);
-        }
-        catch
-        {
-            scheduler.Remove(schedule.Id);
-            throw;
-        }
-
-        return schedule;
-    }
-
-    public async Task DeleteScheduleAsync(Guid id, Guid scheduleId, CancellationToken ct)
-    {
-        var (source, _) = await GetAsync(id, ct);
-        await access.RequireLevelAsync(ObjectType, id, source.OwnerId, PermissionLevel.Write, ct);
-        if (await store.FindScheduleAsync(scheduleId, ct) is not { } schedule || schedule.SourceId != id)
-        {
-            throw new NotFoundException("Schedule", scheduleId);
-        }
-
-        await store.DeleteScheduleAsync(scheduleId, await audit.EntryAsync("datasource.schedule.delete", ObjectType, id, new { scheduleId }, ct), ct);
-        scheduler.Remove(scheduleId);
-    }
-
-    /// <summary>
-    /// One tick of a schedule (called by the executor): queues an import with the rights of the schedule's creator,
-    /// checked again now; a creator who lost access (or a deleted dataset or source) ends nothing but this run.
-    /// </summary>
-    public async Task<JobRecord?> RunScheduleAsync(Guid scheduleId, CancellationToken ct)
-    {
-        if (await store.FindScheduleAsync(scheduleId, ct) is not { } schedule)
-        {
-            scheduler.Remove(scheduleId);
-            return null;
-        }
-
-        var context = await accessStore.LoadContextAsync(schedule.CreatedById, ct);
-        var dataset = await datasets.FindForScheduleAsync(schedule.DatasetId, ct);
-        var source = await store.FindAsync(schedule.SourceId, ct);
-        if (context is null || dataset is null || source is null
-            || !(context.SeesEverything || dataset.OwnerId == context.UserId || await accessStore.GetGrantedLevelAsync(context, SecurableTypes.Dataset, dataset.Id, ct) >= PermissionLevel.Write)
-            || !(context.SeesEverything || source.OwnerId == context.UserId || await accessStore.GetGrantedLevelAsync(context, ObjectType, source.Id, ct) >= PermissionLevel.Write))
-        {
-            return null;
-        }
-
-        var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, schedule.Table, schedule.Query, $"Scheduled import ({schedule.Cron})");
-        return await jobs.EnqueueAsync(
-            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name} (scheduled)", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
-            schedule.CreatedBy,
-            ct);
-    }
-
-    /// <summary>Registers every stored schedule with the executor (at start: in-memory executors forget them).</summary>
-    public async Task RegisterSchedulesAsync(CancellationToken ct)
-    {
-        foreach (var schedule in await store.ListSchedulesAsync(null, ct))
-        {
-            scheduler.ScheduleImport(schedule.Id, schedule.Cron);
-        }
-    }
-
     /// <summary>The connection with the decrypted password, for this call only.</summary>
     internal DatabaseConnection Connection(DataSource source) =>
         new(source.Kind, source.Host, source.Port, source.Database, source.UserName, source.ProtectedPassword is null ? null : secrets.Unprotect(source.ProtectedPassword), source.Tls);
@@ -233,7 +114,7 @@ public sealed class DataSourceService(
     };
 
     /// <summary>A table (or query) for databases; an object or prefix for S3; a topic (and optionally a start time) for Kafka.</summary>
-    private static void RequireTarget(DataSourceKind kind, string? table, string? query)
+    internal static void RequireTarget(DataSourceKind kind, string? table, string? query)
     {
         if (kind == DataSourceKind.Kafka ? string.IsNullOrWhiteSpace(table) : string.IsNullOrWhiteSpace(table) == string.IsNullOrWhiteSpace(query))
         {

@@ -5,7 +5,7 @@ using AiPlatform.Core.Storage;
 namespace AiPlatform.Core.Data;
 
 /// <summary>Job <c>dataset.import</c>: streams a table or query from a data source to CSV and adds it as a version (none when unchanged).</summary>
-public sealed class ImportDatasetHandler(IDataSourceStore sources, IDatabaseConnector connector, ISecretProtector secrets, DatasetService datasets, IScratchSpace scratch) : IJobHandler
+public sealed class ImportDatasetHandler(IDataSourceStore sources, IDatabaseConnector connector, ISecretProtector secrets, DatasetVersionWriter writer, IScratchSpace scratch) : IJobHandler
 {
     public const string JobKind = "dataset.import";
 
@@ -29,7 +29,7 @@ public sealed class ImportDatasetHandler(IDataSourceStore sources, IDatabaseConn
             var rows = await connector.ExportAsync(connection, p.Table, p.Query, path, progress, ct);
             await context.ReportProgressAsync(0.8, $"{rows:N0} rows read; storing the version", ct);
             var detail = JsonSerializer.Serialize(new { source = source.Name, sourceId = source.Id, table = p.Table, query = p.Query });
-            var result = await datasets.ImportFileAsync(p.DatasetId, path, format, $"{source.Name}.{format.Extension()}", p.Message, "import", detail, context.Job.CreatedBy ?? "system", ct);
+            var result = await writer.ImportFileAsync(p.DatasetId, path, format, $"{source.Name}.{format.Extension()}", p.Message, "import", detail, context.Job.CreatedBy ?? "system", ct);
             await context.LogAsync(result.Created ? $"Created version {result.Version.Number} with {rows:N0} rows." : $"The content is unchanged: version {result.Version.Number} already holds it.", ct);
         }
         finally

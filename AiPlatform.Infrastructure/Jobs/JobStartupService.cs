@@ -17,7 +17,7 @@ internal sealed class JobStartupService(IServiceScopeFactory scopes, IRecurringJ
     {
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<JobRecovery>().RecoverAsync(cancellationToken);
-        await scope.ServiceProvider.GetRequiredService<Core.Data.DataSourceService>().RegisterSchedulesAsync(cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<Core.Data.ScheduledImportRunner>().RegisterSchedulesAsync(cancellationToken);
         Schedule(StorageScanHandler.JobKind, options.Value.StorageScanCron);
         Schedule(StagingCleanupHandler.JobKind, options.Value.StorageCleanupCron);
     }

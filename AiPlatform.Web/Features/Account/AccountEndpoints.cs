@@ -1,5 +1,6 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AiPlatform.Web.Features.Account;
@@ -13,12 +14,15 @@ public static class AccountEndpoints
         group.MapPost("/login", LoginAsync).AllowAnonymous();
         group.MapPost("/login-2fa", TwoFactorAsync).AllowAnonymous();
         group.MapPost("/logout", LogoutAsync).WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
-        group.MapGet("/login/external", (string? returnUrl, ISignInSettingsProvider settings) =>
-            settings.Current.OidcEnabled
-                ? Results.Challenge(new Microsoft.AspNetCore.Authentication.AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, ["oidc"])
-                : Results.LocalRedirect("/account/login")).AllowAnonymous();
+        group.MapGet("/login/external", ExternalLogin).AllowAnonymous();
         group.MapPost("/change-password", ChangePasswordAsync);
     }
+
+    /// <summary>Starts the OIDC sign-in when it is enabled; otherwise back to the login form.</summary>
+    static Results<ChallengeHttpResult, RedirectHttpResult> ExternalLogin(string? returnUrl, ISignInSettingsProvider settings) =>
+        settings.Current.OidcEnabled
+            ? TypedResults.Challenge(new Microsoft.AspNetCore.Authentication.AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, ["oidc"])
+            : TypedResults.LocalRedirect("/account/login");
 
     static async Task<IResult> LoginAsync([FromForm] string? userName, [FromForm] string? password, [FromForm] bool? remember, [FromForm] string? returnUrl, IAccountService accounts, HttpContext http, CancellationToken ct)
     {

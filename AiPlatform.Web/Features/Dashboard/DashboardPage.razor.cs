@@ -31,7 +31,7 @@ public partial class DashboardPage : LivePage
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(5);
 
-    protected override Task OnInitializedAsync() => RefreshAsync(CancellationToken.None);
+    protected override Task OnInitializedAsync() => RefreshAsync(PageToken);
 
     protected override async Task RefreshAsync(CancellationToken ct)
     {

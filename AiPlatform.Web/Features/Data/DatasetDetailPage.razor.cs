@@ -8,8 +8,20 @@ using MudBlazor;
 
 namespace AiPlatform.Web.Features.Data;
 
-public partial class DatasetDetailPage : IDisposable
+public partial class DatasetDetailPage : PlatformPage
 {
+    [Inject]
+    private DatasetService Datasets { get; set; } = default!;
+
+    [Inject]
+    private DatasetAnalysisService Analysis { get; set; } = default!;
+
+    [Inject]
+    private DatasetSettings Settings { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
     private const int PageSize = 50;
     private Dataset? _dataset;
     private PermissionLevel _level;
@@ -38,9 +50,9 @@ public partial class DatasetDetailPage : IDisposable
     {
         try
         {
-            (_dataset, _level) = await Datasets.GetAsync(Id, default);
+            (_dataset, _level) = await Datasets.GetAsync(Id, PageToken);
             (_name, _description, _tags) = (_dataset.Name, _dataset.Description, string.Join(", ", _dataset.Tags));
-            _versions = await Datasets.ListVersionsAsync(Id, default);
+            _versions = await Datasets.ListVersionsAsync(Id, PageToken);
             await SelectVersionAsync(_versions.FirstOrDefault());
         }
         catch (NotFoundException)
@@ -49,11 +61,10 @@ public partial class DatasetDetailPage : IDisposable
         }
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
         _uploadCancel?.Cancel();
         _uploadCancel?.Dispose();
-        GC.SuppressFinalize(this);
     }
 
     private async Task SelectVersionAsync(DatasetVersion? version)
@@ -74,7 +85,7 @@ public partial class DatasetDetailPage : IDisposable
 
         try
         {
-            _rows = await Datasets.ReadRowsAsync(Id, _version.Id, _offset, PageSize, _sort, _desc, default);
+            _rows = await Analysis.ReadRowsAsync(Id, _version.Id, _offset, PageSize, _sort, _desc, PageToken);
         }
         catch (PlatformException ex)
         {
@@ -123,7 +134,7 @@ public partial class DatasetDetailPage : IDisposable
             var result = await Datasets.UploadAsync(Id, counting, file.Name, _message, _uploadCancel.Token);
             Snackbar.Add(result.Created ? L["Datasets.VersionCreated", result.Version.Number] : L["Datasets.SameContent", result.Version.Number], result.Created ? Severity.Success : Severity.Info);
             _message = null;
-            _versions = await Datasets.ListVersionsAsync(Id, default);
+            _versions = await Datasets.ListVersionsAsync(Id, PageToken);
             await SelectVersionAsync(_versions.First(v => v.Id == result.Version.Id));
         }
         catch (OperationCanceledException)
@@ -145,29 +156,14 @@ public partial class DatasetDetailPage : IDisposable
         }
     }
 
-    private async Task SaveAsync()
+    private Task SaveAsync() => RunAsync(async ct =>
     {
-        try
-        {
-            _dataset = await Datasets.UpdateAsync(Id, _name ?? string.Empty, _description, (_tags ?? string.Empty).Split([',', ' '], StringSplitOptions.RemoveEmptyEntries), default);
-            Snackbar.Add(L["Common.Saved"], Severity.Success);
-        }
-        catch (PlatformException ex)
-        {
-            Snackbar.Add(L.Describe(ex), Severity.Error);
-        }
-    }
+        _dataset = await Datasets.UpdateAsync(Id, _name ?? string.Empty, _description, (_tags ?? string.Empty).Split([',', ' '], StringSplitOptions.RemoveEmptyEntries), ct);
+    }, L["Common.Saved"]);
 
-    private async Task DeleteAsync()
+    private Task DeleteAsync() => RunAsync(async ct =>
     {
-        try
-        {
-            await Datasets.DeleteAsync(Id, default);
-            Navigation.NavigateTo("/datasets");
-        }
-        catch (PlatformException ex)
-        {
-            Snackbar.Add(L.Describe(ex), Severity.Error);
-        }
-    }
+        await Datasets.DeleteAsync(Id, ct);
+        Navigation.NavigateTo("/datasets");
+    });
 }

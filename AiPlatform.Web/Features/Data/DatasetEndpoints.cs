@@ -1,6 +1,6 @@
 using AiPlatform.Core.Access;
-using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
+using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Projects;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,31 +19,27 @@ public static class DatasetEndpoints
         group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset");
         group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateDataset");
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDataset");
-        group.MapGet("/{id:guid}/versions", async (Guid id, DatasetService s, CancellationToken ct) => TypedResults.Ok(await s.ListVersionsAsync(id, ct))).WithName("ListDatasetVersions");
+        group.MapGet("/{id:guid}/versions", ListVersionsAsync).WithName("ListDatasetVersions");
         group.MapPost("/{id:guid}/versions", UploadAsync).WithName("UploadDatasetVersion")
             .WithSummary("Adds a version from the raw request body (the file itself, any content type); ?fileName=data.csv names its format. 201 for a new version, 200 when the same content already is one.")
             .DisableAntiforgery();
-        group.MapGet("/{id:guid}/versions/{versionId:guid}", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) => TypedResults.Ok(await s.GetVersionAsync(id, versionId, ct))).WithName("GetDatasetVersion");
+        group.MapGet("/{id:guid}/versions/{versionId:guid}", GetVersionAsync).WithName("GetDatasetVersion");
         group.MapGet("/{id:guid}/versions/{versionId:guid}/rows", ReadRowsAsync).WithName("ReadDatasetRows").WithSummary("A page of rows (offset, limit ≤ 1000), optionally sorted by a column.");
-        group.MapGet("/{id:guid}/versions/{versionId:guid}/profile", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) =>
-            TypedResults.Ok(new ProfileResponse(await s.GetProfileAsync(id, versionId, ct) is { } p ? p : null))).WithName("GetDatasetProfile")
+        group.MapGet("/{id:guid}/versions/{versionId:guid}/profile", GetProfileAsync).WithName("GetDatasetProfile")
             .WithSummary("The version's column profile; profile is null (pending) until the dataset.profile job has run.");
-        group.MapPost("/{id:guid}/versions/{versionId:guid}/profile", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) =>
-            TypedResults.Accepted($"/api/v1/jobs/{(await s.RequestProfileAsync(id, versionId, ct)).Id}")).WithName("ProfileDatasetVersion").WithSummary("Profiles the version again (a job).");
-        group.MapGet("/{id:guid}/versions/{versionId:guid}/lineage", async (Guid id, Guid versionId, DatasetService s, CancellationToken ct) =>
-            TypedResults.Ok(await s.GetLineageAsync(id, versionId, ct))).WithName("GetDatasetLineage").WithSummary("Parent, producing upload/query/import with its inputs, and the versions derived from this dataset.");
-        group.MapGet("/{id:guid}/diff", async (Guid id, Guid from, Guid to, DatasetService s, CancellationToken ct, string? key = null) =>
-            TypedResults.Ok(await s.DiffAsync(id, from, to, key, ct))).WithName("DiffDatasetVersions")
+        group.MapPost("/{id:guid}/versions/{versionId:guid}/profile", RequestProfileAsync).WithName("ProfileDatasetVersion").WithSummary("Profiles the version again (a job).");
+        group.MapGet("/{id:guid}/versions/{versionId:guid}/lineage", GetLineageAsync).WithName("GetDatasetLineage").WithSummary("Parent, producing upload/query/import with its inputs, and the versions derived from this dataset.");
+        group.MapGet("/{id:guid}/diff", DiffAsync).WithName("DiffDatasetVersions")
             .WithSummary("Schema changes, row-count change and, with ?key=<column>, added/removed/changed rows between two versions.");
         group.MapGrantEndpoints(SecurableTypes.Dataset, "Dataset");
         return group;
     }
 
-    static async Task<Ok<DatasetList>> ListAsync(DatasetService datasets, CancellationToken ct, string? q = null, string? tag = null, int page = 0, int pageSize = 25)
+    static async Task<Ok<Paged<DatasetView>>> ListAsync(DatasetService datasets, [AsParameters] PageQuery paging, CancellationToken ct, string? q = null, string? tag = null)
     {
-        var request = new PageRequest(page, pageSize);
+        var request = paging.ToRequest();
         var result = await datasets.ListAsync(q, tag, request, ct);
-        return TypedResults.Ok(new DatasetList(result.Items.Select(d => DatasetView.From(d, null)).ToList(), result.TotalCount, Math.Max(0, page), request.Take));
+        return TypedResults.Ok(Paged<DatasetView>.Of([.. result.Items.Select(d => DatasetView.From(d, null))], result.TotalCount, request));
     }
 
     static async Task<Created<DatasetView>> CreateAsync(DatasetRequest body, DatasetService datasets, CancellationToken ct)
@@ -83,13 +79,29 @@ public static class DatasetEndpoints
             : TypedResults.Ok(result.Version);
     }
 
-    static async Task<Ok<DatasetRows>> ReadRowsAsync(Guid id, Guid versionId, DatasetService datasets, CancellationToken ct, int offset = 0, int limit = 50, string? sort = null, bool desc = false) =>
-        TypedResults.Ok(await datasets.ReadRowsAsync(id, versionId, offset, limit, sort, desc, ct));
+    static async Task<Ok<IReadOnlyList<DatasetVersion>>> ListVersionsAsync(Guid id, DatasetService datasets, CancellationToken ct) =>
+        TypedResults.Ok(await datasets.ListVersionsAsync(id, ct));
+
+    static async Task<Ok<DatasetVersion>> GetVersionAsync(Guid id, Guid versionId, DatasetService datasets, CancellationToken ct) =>
+        TypedResults.Ok(await datasets.GetVersionAsync(id, versionId, ct));
+
+    static async Task<Ok<DatasetRows>> ReadRowsAsync(Guid id, Guid versionId, DatasetAnalysisService analysis, CancellationToken ct, int offset = 0, int limit = 50, string? sort = null, bool desc = false) =>
+        TypedResults.Ok(await analysis.ReadRowsAsync(id, versionId, offset, limit, sort, desc, ct));
+
+    static async Task<Ok<ProfileResponse>> GetProfileAsync(Guid id, Guid versionId, DatasetAnalysisService analysis, CancellationToken ct) =>
+        TypedResults.Ok(new ProfileResponse(await analysis.GetProfileAsync(id, versionId, ct) is { } p ? p : null));
+
+    static async Task<Accepted> RequestProfileAsync(Guid id, Guid versionId, DatasetAnalysisService analysis, CancellationToken ct) =>
+        TypedResults.Accepted($"/api/v1/jobs/{(await analysis.RequestProfileAsync(id, versionId, ct)).Id}");
+
+    static async Task<Ok<DatasetLineage>> GetLineageAsync(Guid id, Guid versionId, DatasetAnalysisService analysis, CancellationToken ct) =>
+        TypedResults.Ok(await analysis.GetLineageAsync(id, versionId, ct));
+
+    static async Task<Ok<DatasetDiff>> DiffAsync(Guid id, Guid from, Guid to, DatasetAnalysisService analysis, CancellationToken ct, string? key = null) =>
+        TypedResults.Ok(await analysis.DiffAsync(id, from, to, key, ct));
 }
 
 public sealed record DatasetRequest(string? Name, string? Description, IReadOnlyList<string>? Tags);
-
-public sealed record DatasetList(IReadOnlyList<DatasetView> Items, int TotalCount, int Page, int PageSize);
 
 /// <summary>A dataset; <see cref="Permission"/> is the caller's level on it (left out in lists).</summary>
 public sealed record DatasetView(Guid Id, string Name, string? Description, IReadOnlyList<string> Tags, Guid OwnerId, int VersionCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PermissionLevel? Permission)

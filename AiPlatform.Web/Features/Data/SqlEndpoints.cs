@@ -9,19 +9,24 @@ public static class SqlEndpoints
     public static RouteGroupBuilder MapSqlEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/sql").WithTags("SQL console");
-        group.MapPost("/", async (SqlRequest body, SqlConsoleService console, CancellationToken ct) => TypedResults.Ok(await console.RunAsync(body.Sql ?? string.Empty, ct)))
+        group.MapPost("/", RunAsync)
             .WithName("RunSql").WithSummary("Runs one read-only DuckDB query over the datasets you may read (by name, latest version); row, time and memory limits apply.");
-        group.MapPost("/export.csv", async (SqlRequest body, SqlConsoleService console, CancellationToken ct) =>
-            TypedResults.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(ToCsv(await console.RunAsync(body.Sql ?? string.Empty, ct)))).ToArray(), "text/csv", "result.csv"))
+        group.MapPost("/export.csv", ExportAsync)
             .WithName("ExportSql").WithSummary("The query's rows (up to the row limit) as CSV.");
         app.MapPost("/api/v1/datasets/{id:guid}/versions/from-query", SaveAsync).WithTags("Datasets").WithName("SaveQueryAsDatasetVersion")
             .WithSummary("Saves a query's full result as a new Parquet version of the dataset (needs Write); the query is kept as lineage.");
         return group;
     }
 
-    static async Task<Results<Created<DatasetVersion>, Ok<DatasetVersion>>> SaveAsync(Guid id, SaveQueryRequest body, DatasetService datasets, CancellationToken ct)
+    static async Task<Ok<SqlResult>> RunAsync(SqlRequest body, SqlConsoleService console, CancellationToken ct) =>
+        TypedResults.Ok(await console.RunAsync(body.Sql ?? string.Empty, ct));
+
+    static async Task<FileContentHttpResult> ExportAsync(SqlRequest body, SqlConsoleService console, CancellationToken ct) =>
+        TypedResults.File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(ToCsv(await console.RunAsync(body.Sql ?? string.Empty, ct)))).ToArray(), "text/csv", "result.csv");
+
+    static async Task<Results<Created<DatasetVersion>, Ok<DatasetVersion>>> SaveAsync(Guid id, SaveQueryRequest body, DatasetQueryService queries, CancellationToken ct)
     {
-        var result = await datasets.SaveQueryResultAsync(id, body.Sql ?? string.Empty, body.Message, ct);
+        var result = await queries.SaveQueryResultAsync(id, body.Sql ?? string.Empty, body.Message, ct);
         return result.Created
             ? TypedResults.Created($"/api/v1/datasets/{id}/versions/{result.Version.Id}", result.Version)
             : TypedResults.Ok(result.Version);

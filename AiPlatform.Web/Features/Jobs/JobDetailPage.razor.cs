@@ -27,7 +27,7 @@ public partial class JobDetailPage : LivePage
     {
         _log.Clear();
         _job = null;
-        await RefreshAsync(CancellationToken.None);
+        await RefreshAsync(PageToken);
     }
 
     protected override async Task RefreshAsync(CancellationToken ct)

@@ -1,5 +1,5 @@
-using AiPlatform.Core.Common;
 using AiPlatform.Core.Jobs;
+using AiPlatform.Web.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiPlatform.Web.Features.Jobs;
@@ -18,11 +18,11 @@ public static class JobEndpoints
         return group;
     }
 
-    static async Task<Ok<JobList>> ListAsync(JobService jobs, CancellationToken ct, JobStatus? status = null, string? kind = null, string? q = null, int page = 0, int pageSize = 25)
+    static async Task<Ok<Paged<JobSummary>>> ListAsync(JobService jobs, [AsParameters] PageQuery paging, CancellationToken ct, JobStatus? status = null, string? kind = null, string? q = null)
     {
-        var request = new PageRequest(page, pageSize);
+        var request = paging.ToRequest();
         var result = await jobs.ListAsync(new JobQuery(status, kind, q, request), ct);
-        return TypedResults.Ok(new JobList(result.Items.Select(JobSummary.From).ToList(), result.TotalCount, Math.Max(0, page), request.Take));
+        return TypedResults.Ok(Paged<JobSummary>.Of([.. result.Items.Select(JobSummary.From)], result.TotalCount, request));
     }
 
     static async Task<Ok<IReadOnlyList<string>>> ListKindsAsync(JobService jobs, CancellationToken ct) => TypedResults.Ok(await jobs.StartableKindsAsync(ct));

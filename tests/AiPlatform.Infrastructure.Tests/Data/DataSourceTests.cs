@@ -19,6 +19,12 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
 
     private DataSourceService Sources => fixture.Get<DataSourceService>();
 
+    private DataSourceImportService Imports => fixture.Get<DataSourceImportService>();
+
+    private ImportScheduleService Schedules => fixture.Get<ImportScheduleService>();
+
+    private ScheduledImportRunner Runner => fixture.Get<ScheduledImportRunner>();
+
     public async Task InitializeAsync()
     {
         await ExecuteAsync(TestPeers.PostgresConnectionString, $"CREATE DATABASE {_database}", $"CREATE ROLE {_role} LOGIN PASSWORD '{Password}'");
@@ -44,8 +50,8 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
 
         await Sources.TestAsync(source.Id, None);
         (await Sources.ListTablesAsync(source.Id, None)).ShouldContain("public.customers");
-        await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "public.customers", null, "nightly", None));
-        await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "public.customers", null, "again", None));
+        await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, "public.customers", null, "nightly", None));
+        await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, "public.customers", null, "again", None));
 
         var versions = await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None);
         var version = versions.Single();
@@ -61,11 +67,11 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         var source = await CreateSourceAsync(Password);
         var dataset = await fixture.Get<DatasetService>().CreateAsync("top-" + _database, null, null, None);
 
-        var good = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, null, "SELECT id, spend FROM public.customers WHERE spend > 300", null, None));
+        var good = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, null, "SELECT id, spend FROM public.customers WHERE spend > 300", null, None));
         // A statement that is no query is refused at once; a query that writes (a data-modifying CTE) gets as far as the
         // job, where the READ ONLY transaction fails it.
-        await Should.ThrowAsync<ValidationException>(() => Sources.ImportAsync(source.Id, dataset.Id, null, "DELETE FROM public.customers RETURNING *", null, None));
-        var bad = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, null, "WITH gone AS (DELETE FROM public.customers RETURNING *) SELECT * FROM gone", null, None));
+        await Should.ThrowAsync<ValidationException>(() => Imports.ImportAsync(source.Id, dataset.Id, null, "DELETE FROM public.customers RETURNING *", null, None));
+        var bad = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, null, "WITH gone AS (DELETE FROM public.customers RETURNING *) SELECT * FROM gone", null, None));
 
         good.Status.ShouldBe(JobStatus.Succeeded);
         (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None)).Single().RowCount.ShouldBe(50);
@@ -76,7 +82,7 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
             await using var count = new NpgsqlCommand("SELECT count(*) FROM public.customers", connection);
             ((long)(await count.ExecuteScalarAsync())!).ShouldBe(250);
         }
-        await Should.ThrowAsync<ValidationException>(() => Sources.ImportAsync(source.Id, dataset.Id, "public.customers", "SELECT 1", null, None));
+        await Should.ThrowAsync<ValidationException>(() => Imports.ImportAsync(source.Id, dataset.Id, "public.customers", "SELECT 1", null, None));
     }
 
     [Fact]
@@ -85,22 +91,22 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         var source = await CreateSourceAsync(Password);
         var dataset = await fixture.Get<DatasetService>().CreateAsync("scheduled-" + _database, null, null, None);
 
-        await Should.ThrowAsync<ValidationException>(() => Sources.ScheduleAsync(source.Id, dataset.Id, "public.customers", null, "every day", None));
-        var schedule = await Sources.ScheduleAsync(source.Id, dataset.Id, "public.customers", null, "0 2 * * *", None);
-        (await Sources.ListSchedulesAsync(source.Id, None)).Single().Id.ShouldBe(schedule.Id);
+        await Should.ThrowAsync<ValidationException>(() => Schedules.ScheduleAsync(source.Id, dataset.Id, "public.customers", null, "every day", None));
+        var schedule = await Schedules.ScheduleAsync(source.Id, dataset.Id, "public.customers", null, "0 2 * * *", None);
+        (await Schedules.ListSchedulesAsync(source.Id, None)).Single().Id.ShouldBe(schedule.Id);
 
-        await RunAsync((await Sources.RunScheduleAsync(schedule.Id, None))!);
-        await RunAsync((await Sources.RunScheduleAsync(schedule.Id, None))!);
+        await RunAsync((await Runner.RunScheduleAsync(schedule.Id, None))!);
+        await RunAsync((await Runner.RunScheduleAsync(schedule.Id, None))!);
         var builder = new NpgsqlConnectionStringBuilder(TestPeers.PostgresConnectionString) { Database = _database };
         await ExecuteAsync(builder.ConnectionString, "INSERT INTO public.customers VALUES (999, 'new', 1)");
-        await RunAsync((await Sources.RunScheduleAsync(schedule.Id, None))!);
+        await RunAsync((await Runner.RunScheduleAsync(schedule.Id, None))!);
 
         var versions = await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None);
         versions.Select(v => v.RowCount).ShouldBe([251L, 250L]);
         versions[0].Message.ShouldBe("Scheduled import (0 2 * * *)");
 
-        await Sources.DeleteScheduleAsync(source.Id, schedule.Id, None);
-        (await Sources.RunScheduleAsync(schedule.Id, None)).ShouldBeNull();
+        await Schedules.DeleteScheduleAsync(source.Id, schedule.Id, None);
+        (await Runner.RunScheduleAsync(schedule.Id, None)).ShouldBeNull();
     }
 
     [Fact]
@@ -124,7 +130,7 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         (await Sources.ListTablesAsync(source.Id, None)).ShouldBe(["other/x.csv", "sales/2024/q1.csv", "sales/2024/q2.csv"], ignoreOrder: true);
         var error = await Should.ThrowAsync<ValidationException>(() => Sources.TestAsync(wrong.Id, None));
         error.Errors["connection"].Single().ShouldNotContain("wrong-secret-value");
-        var job = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "sales/", null, "quarters", None));
+        var job = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, "sales/", null, "quarters", None));
 
         job.Status.ShouldBe(JobStatus.Succeeded, job.Error);
         var version = (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None)).Single();
@@ -153,7 +159,7 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
 
         await Sources.TestAsync(source.Id, None);
         (await Sources.ListTablesAsync(source.Id, None)).ShouldContain(topic);
-        var job = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, null, null, None));
+        var job = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, topic, null, null, None));
         await producer.ProduceAsync(new Confluent.Kafka.TopicPartition(topic, new Confluent.Kafka.Partition(0)), new Confluent.Kafka.Message<string, string> { Key = "late", Value = "{}" });
 
         job.Status.ShouldBe(JobStatus.Succeeded, job.Error);
@@ -161,16 +167,16 @@ public abstract class DataSourceTests<TFixture>(TFixture fixture) : IClassFixtur
         version.Format.ShouldBe(DatasetFormat.JsonLines);
         version.RowCount.ShouldBe(6);
         version.Columns.Select(c => c.Name).ShouldBe(["partition", "offset", "timestamp", "key", "value"]);
-        var bad = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, "no-such-topic", null, null, None));
+        var bad = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, "no-such-topic", null, null, None));
         bad.Status.ShouldBe(JobStatus.Failed);
 
-        var range = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, "offsets:1-3", "two messages", None));
+        var range = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, topic, "offsets:1-3", "two messages", None));
         range.Status.ShouldBe(JobStatus.Succeeded, range.Error);
         (await fixture.Get<DatasetService>().ListVersionsAsync(dataset.Id, None))[0].RowCount.ShouldBe(2);
-        var future = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, "2999-01-01T00:00:00Z..", null, None));
+        var future = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, topic, "2999-01-01T00:00:00Z..", null, None));
         future.Status.ShouldBe(JobStatus.Failed);
         future.Error!.ShouldContain("no messages");
-        var invalid = await RunAsync(await Sources.ImportAsync(source.Id, dataset.Id, topic, "offsets:9-1", null, None));
+        var invalid = await RunAsync(await Imports.ImportAsync(source.Id, dataset.Id, topic, "offsets:9-1", null, None));
         invalid.Status.ShouldBe(JobStatus.Failed);
         invalid.Error!.ShouldContain("offsets:START-END");
     }

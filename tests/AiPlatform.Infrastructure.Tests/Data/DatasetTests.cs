@@ -16,6 +16,10 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
 
     private DatasetService Datasets => fixture.Get<DatasetService>();
 
+    private DatasetAnalysisService Analysis => fixture.Get<DatasetAnalysisService>();
+
+    private DatasetQueryService Queries => fixture.Get<DatasetQueryService>();
+
     [Fact]
     public async Task Uploading_a_csv_makes_an_immutable_version_with_rows_and_schema_and_the_same_content_makes_none()
     {
@@ -49,12 +53,12 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
         v2.Version.Number.ShouldBe(2);
         v2.Version.ParentId.ShouldBe(v1.Version.Id);
         v2.Version.Format.ShouldBe(DatasetFormat.JsonLines);
-        var sorted = await Datasets.ReadRowsAsync(dataset.Id, v1.Version.Id, 0, 2, "amount", descending: true, None);
+        var sorted = await Analysis.ReadRowsAsync(dataset.Id, v1.Version.Id, 0, 2, "amount", descending: true, None);
         sorted.TotalRows.ShouldBe(3);
         sorted.Rows.Select(r => r[0]).ShouldBe(["south", "east"]);
-        var next = await Datasets.ReadRowsAsync(dataset.Id, v1.Version.Id, 2, 2, "amount", descending: true, None);
+        var next = await Analysis.ReadRowsAsync(dataset.Id, v1.Version.Id, 2, 2, "amount", descending: true, None);
         next.Rows.Single()[0].ShouldBe("north");
-        await Should.ThrowAsync<ValidationException>(() => Datasets.ReadRowsAsync(dataset.Id, v1.Version.Id, 0, 10, "no_such; DROP", false, None));
+        await Should.ThrowAsync<ValidationException>(() => Analysis.ReadRowsAsync(dataset.Id, v1.Version.Id, 0, 10, "no_such; DROP", false, None));
     }
 
     [Fact]
@@ -63,13 +67,13 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
         var dataset = await Datasets.CreateAsync(Name("profiled"), null, null, None);
         var csv = "city,price\n" + string.Join("\n", Enumerable.Range(1, 100).Select(i => $"{(i % 4 == 0 ? "Lyon" : "Nantes")},{(i == 50 ? "" : (i * 10).ToString())}")) + "\n";
         var version = (await Datasets.UploadAsync(dataset.Id, Stream(csv), "prices.csv", null, None)).Version;
-        (await Datasets.GetProfileAsync(dataset.Id, version.Id, None)).ShouldBeNull();
+        (await Analysis.GetProfileAsync(dataset.Id, version.Id, None)).ShouldBeNull();
 
         var job = (await fixture.Get<AiPlatform.Core.Jobs.JobService>().ListAsync(new AiPlatform.Core.Jobs.JobQuery(Kind: ProfileDatasetHandler.JobKind, Search: dataset.Name), None)).Items.Single();
         fixture.Dispatcher.Dispatched.ShouldContain(job.Id);
         await fixture.Get<AiPlatform.Core.Jobs.JobRunner>().RunAsync(job.Id, None);
 
-        var profile = (await Datasets.GetProfileAsync(dataset.Id, version.Id, None))!;
+        var profile = (await Analysis.GetProfileAsync(dataset.Id, version.Id, None))!;
         var city = profile.Columns.Single(c => c.Name == "city");
         var price = profile.Columns.Single(c => c.Name == "price");
         city.TopValues[0].ShouldBe(new ValueCount("Nantes", 75));
@@ -91,8 +95,8 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
         var v1 = (await Datasets.UploadAsync(dataset.Id, Stream("id,name,score\n1,ann,5\n2,bob,6\n3,cid,7\n"), "a.csv", null, None)).Version;
         var v2 = (await Datasets.UploadAsync(dataset.Id, Stream("id,name,city\n1,ann,Lyon\n2,bea,Lyon\n4,dan,Metz\n5,eve,Nice\n"), "b.csv", null, None)).Version;
 
-        var diff = await Datasets.DiffAsync(dataset.Id, v1.Id, v2.Id, "id", None);
-        var schemaOnly = await Datasets.DiffAsync(dataset.Id, v1.Id, v2.Id, null, None);
+        var diff = await Analysis.DiffAsync(dataset.Id, v1.Id, v2.Id, "id", None);
+        var schemaOnly = await Analysis.DiffAsync(dataset.Id, v1.Id, v2.Id, null, None);
 
         diff.AddedColumns.ShouldBe(["city"]);
         diff.RemovedColumns.ShouldBe(["score"]);
@@ -103,7 +107,7 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
         diff.ChangedRows.ShouldBe(1);
         diff.SampleChangedKeys.ShouldBe(["2"]);
         schemaOnly.AddedRows.ShouldBeNull();
-        await Should.ThrowAsync<ValidationException>(() => Datasets.DiffAsync(dataset.Id, v1.Id, v2.Id, "score", None));
+        await Should.ThrowAsync<ValidationException>(() => Analysis.DiffAsync(dataset.Id, v1.Id, v2.Id, "score", None));
     }
 
     [Fact]
@@ -124,14 +128,14 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
         big.Truncated.ShouldBeTrue();
 
         var target = await Datasets.CreateAsync(Name("big-orders"), null, null, None);
-        var saved = await Datasets.SaveQueryResultAsync(target.Id, $"SELECT * FROM \"{name}\" WHERE amount >= 20", "big ones", None);
+        var saved = await Queries.SaveQueryResultAsync(target.Id, $"SELECT * FROM \"{name}\" WHERE amount >= 20", "big ones", None);
         saved.Version.Source.ShouldBe("query");
         saved.Version.Format.ShouldBe(DatasetFormat.Parquet);
         saved.Version.RowCount.ShouldBe(2);
         saved.Version.SourceDetail!.ShouldContain(name);
         var sourceVersion = (await Datasets.ListVersionsAsync(dataset.Id, None)).Single();
-        (await Datasets.GetLineageAsync(dataset.Id, sourceVersion.Id, None)).UsedBy.Single().DatasetId.ShouldBe(target.Id);
-        var savedLineage = await Datasets.GetLineageAsync(target.Id, saved.Version.Id, None);
+        (await Analysis.GetLineageAsync(dataset.Id, sourceVersion.Id, None)).UsedBy.Single().DatasetId.ShouldBe(target.Id);
+        var savedLineage = await Analysis.GetLineageAsync(target.Id, saved.Version.Id, None);
         savedLineage.Inputs.Single().DatasetName.ShouldBe(name);
         savedLineage.Parent.ShouldBeNull();
     }
@@ -224,13 +228,13 @@ public abstract class DatasetTests<TFixture>(TFixture fixture) : IClassFixture<T
 
             fixture.CurrentUser.Caller = other;
             (await Datasets.ListAsync(null, "secret", new PageRequest(), None)).Items.ShouldBeEmpty();
-            await Should.ThrowAsync<NotFoundException>(() => Datasets.ReadRowsAsync(dataset.Id, version.Id, 0, 10, null, false, None));
+            await Should.ThrowAsync<NotFoundException>(() => Analysis.ReadRowsAsync(dataset.Id, version.Id, 0, 10, null, false, None));
             await Should.ThrowAsync<NotFoundException>(() => Datasets.UploadAsync(dataset.Id, Stream("a\n2\n"), "a.csv", null, None));
 
             fixture.CurrentUser.Caller = owner;
             await fixture.Get<SharingService>().GrantAsync(SecurableTypes.Dataset, dataset.Id, PrincipalType.User, other.Id, PermissionLevel.Read, None);
             fixture.CurrentUser.Caller = other;
-            (await Datasets.ReadRowsAsync(dataset.Id, version.Id, 0, 10, null, false, None)).Rows.Single()[0].ShouldBe("1");
+            (await Analysis.ReadRowsAsync(dataset.Id, version.Id, 0, 10, null, false, None)).Rows.Single()[0].ShouldBe("1");
             await Should.ThrowAsync<ForbiddenException>(() => Datasets.UploadAsync(dataset.Id, Stream("a\n2\n"), "a.csv", null, None));
 
             fixture.CurrentUser.Caller = owner;

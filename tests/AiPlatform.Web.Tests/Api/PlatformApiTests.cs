@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Storage;
+using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Dashboard;
 using AiPlatform.Web.Features.Jobs;
 using AiPlatform.Web.Tests.Builders;
@@ -102,10 +103,10 @@ public sealed class PlatformApiTests : IAsyncLifetime
             r.EnsureSuccessStatusCode();
         }
 
-        var page = await _client.GetFromJsonAsync<JobList>("/api/v1/jobs?q=cleanup&pageSize=2", JsonDefaults.Options);
+        var page = await _client.GetFromJsonAsync<Paged<JobSummary>>("/api/v1/jobs?q=cleanup&pageSize=2", JsonDefaults.Options);
         page!.TotalCount.ShouldBe(3);
         page.Items.Count.ShouldBe(2);
-        var none = await _client.GetFromJsonAsync<JobList>("/api/v1/jobs?status=Failed&q=cleanup", JsonDefaults.Options);
+        var none = await _client.GetFromJsonAsync<Paged<JobSummary>>("/api/v1/jobs?status=Failed&q=cleanup", JsonDefaults.Options);
         none!.TotalCount.ShouldBe(0);
     }
 

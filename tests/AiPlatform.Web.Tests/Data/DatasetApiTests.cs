@@ -5,6 +5,7 @@ using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Data;
 using AiPlatform.Infrastructure.Tests.Builders;
+using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
 using Microsoft.AspNetCore.Hosting;
@@ -118,7 +119,7 @@ public sealed class DatasetApiTests : IAsyncLifetime
         (await _admin.PostAsJsonAsync("/api/v1/users", new { userName = "eve", password = "Passw0rd-eve", mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(SystemRoles.DataEngineer) } })).EnsureSuccessStatusCode();
         var eve = _factory.CreateClientAs("eve", "Passw0rd-eve");
 
-        (await eve.GetFromJsonAsync<DatasetList>("/api/v1/datasets", JsonDefaults.Options))!.Items.ShouldBeEmpty();
+        (await eve.GetFromJsonAsync<Paged<DatasetView>>("/api/v1/datasets", JsonDefaults.Options))!.Items.ShouldBeEmpty();
         (await eve.GetAsync($"/api/v1/datasets/{dataset.Id}/versions")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await eve.PostAsync($"/api/v1/datasets/{dataset.Id}/versions?fileName=a.csv", Body("a\n2\n"))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await eve.DeleteAsync($"/api/v1/datasets/{dataset.Id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);

@@ -5,7 +5,7 @@ using AiPlatform.Web.Features.Jobs;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Jobs;
 
 public sealed class JobPagesTests : PageTestBase
 {

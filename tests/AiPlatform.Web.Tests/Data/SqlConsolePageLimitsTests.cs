@@ -3,7 +3,7 @@ using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Data;
 
 /// <summary>The SQL console page with a 2 s query time limit.</summary>
 public sealed class SqlConsolePageLimitsTests : PageTestBase

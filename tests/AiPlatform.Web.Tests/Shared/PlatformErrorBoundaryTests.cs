@@ -3,7 +3,7 @@ using AiPlatform.Web.Tests.Builders;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Shared;
 
 public sealed class PlatformErrorBoundaryTests : PageTestBase
 {

@@ -4,7 +4,7 @@ using AiPlatform.Web.Features.Data;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Data;
 
 public sealed class DataSourcePageTests : PageTestBase
 {

@@ -9,7 +9,7 @@ using AiPlatform.Web.Tests.Builders;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AiPlatform.Web.Tests.Components;
+namespace AiPlatform.Web.Tests.Access;
 
 public sealed class AccessPagesTests : PageTestBase
 {
