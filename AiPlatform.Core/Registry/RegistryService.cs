@@ -29,7 +29,7 @@ public sealed record VersionDetails(RegisteredModel Model, ModelVersion Version,
 public sealed partial class RegistryService(
     AccessService access,
     IRegistryStore store,
-    TrackingService tracking,
+    RunService tracking,
     ArtifactService artifacts,
     IObjectStore objects,
     IScratchSpace scratch,
@@ -471,17 +471,17 @@ public sealed partial class RegistryService(
     {
         if (source is { } s && RunsUri().Match(s) is { Success: true } runs)
         {
-            return (TrackingService.ParseRunId(runs.Groups["run"].Value), runs.Groups["path"].Value);
+            return (RunService.ParseRunId(runs.Groups["run"].Value), runs.Groups["path"].Value);
         }
 
         if (source is { } a && ArtifactsUri().Match(a) is { Success: true } artifactsUri)
         {
-            return (TrackingService.ParseRunId(artifactsUri.Groups["run"].Value), artifactsUri.Groups["path"].Value);
+            return (RunService.ParseRunId(artifactsUri.Groups["run"].Value), artifactsUri.Groups["path"].Value);
         }
 
         if (runIdText is { Length: > 0 } id && source is { } path && !path.Contains(':'))
         {
-            return (TrackingService.ParseRunId(id), path);
+            return (RunService.ParseRunId(id), path);
         }
 
         throw new ValidationException("source", $"Use a source like runs:/<run id>/model or mlflow-artifacts:/<experiment>/<run>/artifacts/model; got '{source}'.");

@@ -17,7 +17,7 @@ public sealed class TrainingJobHandler(
     ITrainingStore store,
     TrainingQueue queue,
     Hpo.StudyService studies,
-    TrackingService tracking,
+    RunService tracking,
     ArtifactService artifacts,
     IDatasetStore datasets,
     IObjectStore objects,

@@ -34,7 +34,8 @@ public sealed record TrainingRunView(TrainingRun Run, PermissionLevel Level, int
 public sealed class TrainingService(
     AccessService access,
     ITrainingStore store,
-    TrackingService tracking,
+    ExperimentService experiments,
+    RunService tracking,
     RunInputService runInputs,
     DatasetService datasets,
     IDatasetStore datasetStore,
@@ -63,7 +64,7 @@ public sealed class TrainingService(
             await access.RequireCapabilityAsync(Capabilities.TrainingCustomCode, ct);
         }
 
-        var (_, level) = await tracking.GetExperimentAsync(request.ExperimentId, ct);
+        var (_, level) = await experiments.GetExperimentAsync(request.ExperimentId, ct);
         if (level < PermissionLevel.Write)
         {
             throw new ForbiddenException("Training logs into the experiment: this needs Write permission on it.");
@@ -285,7 +286,7 @@ public sealed class TrainingService(
         string experimentName;
         try
         {
-            var (experiment, l) = await tracking.GetExperimentAsync(run.ExperimentId, ct);
+            var (experiment, l) = await experiments.GetExperimentAsync(run.ExperimentId, ct);
             (level, experimentName) = (l, experiment.Name);
         }
         catch (NotFoundException)
