@@ -1,5 +1,3 @@
-using AiPlatform.Core.Access;
-using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
 using Microsoft.EntityFrameworkCore;

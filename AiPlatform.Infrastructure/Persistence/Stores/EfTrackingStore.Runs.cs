@@ -1,10 +1,5 @@
-using AiPlatform.Core.Access;
-using AiPlatform.Core.Audit;
-using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace AiPlatform.Infrastructure.Persistence.Stores;
 

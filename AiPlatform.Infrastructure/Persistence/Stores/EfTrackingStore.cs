@@ -3,8 +3,6 @@ using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace AiPlatform.Infrastructure.Persistence.Stores;
 

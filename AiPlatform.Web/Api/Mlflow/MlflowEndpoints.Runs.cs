@@ -1,7 +1,4 @@
-using System.Text.Json;
-using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
-using AiPlatform.Core.Storage;
 using AiPlatform.Core.Tracking;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -3,7 +3,6 @@ using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Storage;
 using AiPlatform.Core.Tracking;
-using AiPlatform.Web.Features.Tracking;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiPlatform.Web.Api.Mlflow;

@@ -1,10 +1,9 @@
-using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
 using AiPlatform.Core.Tracking;
 using AiPlatform.Web.Components.Shared;
-using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 
 namespace AiPlatform.Web.Features.Tracking;

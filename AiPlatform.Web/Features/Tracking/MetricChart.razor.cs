@@ -1,13 +1,9 @@
-using AiPlatform.Core.Access;
-using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
-using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
-using MudBlazor;
-using Plotly.Blazor.Traces.ScatterLib;
-using Plotly.Blazor.Traces;
 using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+using Plotly.Blazor.Traces.ScatterLib;
 
 namespace AiPlatform.Web.Features.Tracking;
 

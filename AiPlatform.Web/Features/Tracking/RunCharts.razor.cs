@@ -1,9 +1,6 @@
-using AiPlatform.Core.Access;
-using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using MudBlazor;
 
 namespace AiPlatform.Web.Features.Tracking;
 

@@ -1,9 +1,7 @@
-using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using MudBlazor;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
 
