@@ -53,10 +53,12 @@ public static class DependencyInjection
         services.AddScoped<IJobHandler, StorageScanHandler>();
         services.AddScoped<IJobHandler, StagingCleanupHandler>();
         services.AddScoped<IJobHandler, ProfileDatasetHandler>();
-        services.AddScoped<Tracking.TrackingService>();
+        services.AddScoped<Tracking.TrackingAudit>();
+        services.AddScoped<Tracking.ExperimentService>();
+        services.AddScoped<Tracking.RunService>();
         services.AddScoped<Tracking.RunInputService>();
         services.AddScoped<Tracking.ArtifactService>();
-        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Tracking.TrackingService>());
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Tracking.ExperimentService>());
         services.TryAddSingleton(new Training.TrainingSettings());
         services.AddScoped<Training.TrainingQueue>();
         services.AddScoped<Training.TrainingService>();

@@ -12,7 +12,7 @@ namespace AiPlatform.Core.Registry;
 /// </summary>
 public sealed partial class ModelRegistrar(
     RegistryService registry,
-    TrackingService tracking,
+    RunService runs,
     ArtifactService artifacts,
     IScratchSpace scratch,
     ModelVersionWriter writer)
@@ -26,7 +26,7 @@ public sealed partial class ModelRegistrar(
     {
         var model = (await registry.RequireModelAsync(modelId, PermissionLevel.Write, ct)).Model;
         var (runId, path) = ParseSource(source, runIdText);
-        var run = await tracking.GetRunAsync(runId, ct);
+        var run = await runs.GetRunAsync(runId, ct);
         var prefix = ArtifactService.NormalizePath(path, true);
         var listing = await ListRecursiveAsync(run.Run.Id, prefix, ct);
         if (listing.Count == 0)
@@ -105,17 +105,17 @@ public sealed partial class ModelRegistrar(
     {
         if (source is { } s && RunsUri().Match(s) is { Success: true } runs)
         {
-            return (TrackingService.ParseRunId(runs.Groups["run"].Value), runs.Groups["path"].Value);
+            return (RunService.ParseRunId(runs.Groups["run"].Value), runs.Groups["path"].Value);
         }
 
         if (source is { } a && ArtifactsUri().Match(a) is { Success: true } artifactsUri)
         {
-            return (TrackingService.ParseRunId(artifactsUri.Groups["run"].Value), artifactsUri.Groups["path"].Value);
+            return (RunService.ParseRunId(artifactsUri.Groups["run"].Value), artifactsUri.Groups["path"].Value);
         }
 
         if (runIdText is { Length: > 0 } id && source is { } path && !path.Contains(':'))
         {
-            return (TrackingService.ParseRunId(id), path);
+            return (RunService.ParseRunId(id), path);
         }
 
         throw new ValidationException("source", $"Use a source like runs:/<run id>/model or mlflow-artifacts:/<experiment>/<run>/artifacts/model; got '{source}'.");

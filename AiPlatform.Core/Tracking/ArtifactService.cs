@@ -13,7 +13,7 @@ public sealed record ArtifactEntry(string Path, bool IsDirectory, long? Size);
 /// only recorded; the object key is the platform's own (<c>tracking/&lt;run&gt;/&lt;uuid&gt;</c>), so no path can reach
 /// another run's files or leave the store's area. Uploads are staged and committed atomically.
 /// </summary>
-public sealed class ArtifactService(TrackingService tracking, ITrackingStore store, IObjectStore objects, AuditRecorder audit, TimeProvider time)
+public sealed class ArtifactService(RunService runs, ITrackingStore store, IObjectStore objects, AuditRecorder audit, TimeProvider time)
 {
     public const int MaxPathLength = 1000;
     public const int MaxPreviewBytes = 256 * 1024;
@@ -44,7 +44,7 @@ public sealed class ArtifactService(TrackingService tracking, ITrackingStore sto
 
     public async Task<RunArtifact> UploadAsync(Guid runId, string? path, Stream content, long? length, string? contentType, CancellationToken ct)
     {
-        var (run, _, _) = await tracking.RequireRunAsync(runId, PermissionLevel.Write, ct);
+        var (run, _, _) = await runs.RequireRunAsync(runId, PermissionLevel.Write, ct);
         return await UploadCoreAsync(run, path, content, length, contentType, ct);
     }
 
@@ -101,7 +101,7 @@ public sealed class ArtifactService(TrackingService tracking, ITrackingStore sto
     /// <summary>The direct children of a folder (the root when <paramref name="path"/> is empty); a file path lists nothing.</summary>
     public async Task<IReadOnlyList<ArtifactEntry>> ListAsync(Guid runId, string? path, CancellationToken ct)
     {
-        var (run, _, _) = await tracking.RequireRunAsync(runId, PermissionLevel.Read, ct);
+        var (run, _, _) = await runs.RequireRunAsync(runId, PermissionLevel.Read, ct);
         var folder = NormalizePath(path, true);
         var prefix = folder.Length == 0 ? string.Empty : folder + "/";
         var entries = new SortedDictionary<string, ArtifactEntry>(StringComparer.Ordinal);
@@ -118,7 +118,7 @@ public sealed class ArtifactService(TrackingService tracking, ITrackingStore sto
 
     public async Task<(RunArtifact Artifact, Stream Content)> OpenAsync(Guid runId, string? path, CancellationToken ct)
     {
-        var (run, _, _) = await tracking.RequireRunAsync(runId, PermissionLevel.Read, ct);
+        var (run, _, _) = await runs.RequireRunAsync(runId, PermissionLevel.Read, ct);
         var relative = NormalizePath(path, false);
         var artifact = await store.FindArtifactAsync(run.Id, relative, ct) ?? throw new NotFoundException("Artifact", relative);
         return (artifact, await objects.OpenReadAsync(ObjectKey.Parse(artifact.ObjectKey), ct));
@@ -139,7 +139,7 @@ public sealed class ArtifactService(TrackingService tracking, ITrackingStore sto
     /// <summary>Deletes a file, or a folder with everything in it.</summary>
     public async Task<int> DeleteAsync(Guid runId, string? path, CancellationToken ct)
     {
-        var (run, _, _) = await tracking.RequireRunAsync(runId, PermissionLevel.Write, ct);
+        var (run, _, _) = await runs.RequireRunAsync(runId, PermissionLevel.Write, ct);
         var relative = NormalizePath(path, false);
         var deleted = await store.DeleteArtifactsAsync(run.Id, relative, await audit.EntryAsync("run.artifact.delete", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, path = relative }, ct), ct);
         if (deleted.Count == 0)

@@ -63,8 +63,10 @@ public interface ITrackingStore
     Task<RunDataSet> LoadRunDataAsync(IReadOnlyCollection<Guid> runIds, CancellationToken ct);
 
     /// <summary>
-    /// Appends metrics, adds params and upserts tags in one transaction. A param already logged with another value
-    /// fails the whole batch (<see cref="Common.ValidationException"/>); the same value again is accepted.
+    /// Appends metrics, adds params and upserts tags in one transaction. A param already logged with another value, or
+    /// sent twice in the batch with different values, fails the whole batch (<see cref="Common.ValidationException"/>);
+    /// the same value again is accepted. When the tags set <c>mlflow.runName</c> or <c>mlflow.parentRunId</c>, the run's
+    /// name and parent (as set on <paramref name="run"/>) are saved in the same transaction.
     /// </summary>
     Task LogBatchAsync(Run run, IReadOnlyList<RunMetric> metrics, IReadOnlyList<RunParam> parameters, IReadOnlyList<RunTag> tags, CancellationToken ct);
 

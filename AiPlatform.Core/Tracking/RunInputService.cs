@@ -6,10 +6,12 @@ namespace AiPlatform.Core.Tracking;
 
 /// <summary>
 /// A run's dataset inputs (MLflow's log-inputs) and their links to platform dataset versions, which put the run in
-/// the dataset's lineage. Rights come from the run's experiment (see <see cref="TrackingService"/>).
+/// the dataset's lineage. Rights come from the run's experiment (see <see cref="RunService"/>).
 /// </summary>
 public sealed partial class RunInputService(
-    TrackingService tracking,
+    RunService runs,
+    ExperimentService experiments,
+    TrackingAudit audit,
     ITrackingStore store,
     Data.DatasetService datasets,
     Data.IDatasetStore datasetStore,
@@ -21,8 +23,8 @@ public sealed partial class RunInputService(
     /// </summary>
     public async Task LogInputsAsync(Guid runId, IReadOnlyList<DatasetInputRequest> inputs, CancellationToken ct)
     {
-        var (run, _, _) = await tracking.RequireRunAsync(runId, PermissionLevel.Write, ct);
-        TrackingService.RequireActive(run);
+        var (run, _, _) = await runs.RequireRunAsync(runId, PermissionLevel.Write, ct);
+        RunService.RequireActive(run);
         var rows = new List<RunInput>();
         foreach (var d in inputs)
         {
@@ -57,7 +59,7 @@ public sealed partial class RunInputService(
         }
 
         await store.AddInputsAsync(rows, ct);
-        await tracking.RecordAsync("run.inputs", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, datasets = rows.Select(r => r.Name).ToList() }, ct);
+        await audit.RecordAsync("run.inputs", SecurableTypes.Experiment, run.ExperimentId, new { run = run.MlflowId, datasets = rows.Select(r => r.Name).ToList() }, ct);
     }
 
     /// <summary>Records that the run read a platform dataset version (the caller must be able to read it).</summary>
@@ -94,7 +96,7 @@ public sealed partial class RunInputService(
         var result = new List<DatasetRunUse>();
         foreach (var (run, experiment, input) in await store.ListRunsUsingDatasetVersionAsync(datasetVersionId, ct))
         {
-            if (await tracking.LevelAsync(experiment, ct) is not null)
+            if (await experiments.LevelAsync(experiment, ct) is not null)
             {
                 result.Add(new DatasetRunUse(run.Id, run.Name, experiment.Id, experiment.Name, input.Context));
             }

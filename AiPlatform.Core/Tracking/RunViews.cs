@@ -14,9 +14,6 @@ public sealed record RunDetails(
     public string? Param(string key) => Params.FirstOrDefault(p => p.Key == key)?.Value;
 
     public RunLatestMetric? Metric(string key) => Metrics.FirstOrDefault(m => m.Key == key);
-
-    /// <summary>The MLflow artifact root: <c>mlflow-artifacts:/&lt;experiment&gt;/&lt;run&gt;/artifacts</c>.</summary>
-    public string ArtifactUri => TrackingService.ArtifactUri(Experiment, Run);
 }
 
 /// <summary>One page of a run search; <see cref="HasMore"/> when another page follows.</summary>

@@ -1,25 +1,7 @@
 using System.Globalization;
-using System.Text;
 using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Tracking;
-
-public enum SearchEntity
-{
-    Metric,
-    Param,
-    Tag,
-    Attribute,
-    Dataset,
-}
-
-/// <summary>
-/// One comparison of MLflow's search language. <see cref="Value"/> is a <see cref="double"/> for metrics and numeric
-/// attributes, a string for the rest, a list of strings for <c>IN</c> / <c>NOT IN</c>, and null for <c>IS [NOT] NULL</c>.
-/// </summary>
-public sealed record SearchClause(SearchEntity Entity, string Key, string Operator, object? Value);
-
-public sealed record SearchOrder(SearchEntity Entity, string Key, bool Ascending);
 
 /// <summary>
 /// Parses MLflow's filter language (<c>metrics.rmse &lt; 1 and params.model = 'LR' and tags."my tag" LIKE 'x%'</c>) and
@@ -53,12 +35,12 @@ public static class SearchFilter
             return clauses;
         }
 
-        var tokens = new Tokenizer(filter);
+        var tokens = new SearchTokenizer(filter);
         while (true)
         {
             clauses.Add(ParseClause(tokens));
             var next = tokens.Next();
-            if (next.Kind == TokenKind.End)
+            if (next.Kind == SearchTokenKind.End)
             {
                 return clauses;
             }
@@ -96,7 +78,7 @@ public static class SearchFilter
                 continue;
             }
 
-            var tokens = new Tokenizer(text);
+            var tokens = new SearchTokenizer(text);
             var (entity, key, position) = ParseIdentifier(tokens, text);
             if (experiments ? !(entity == SearchEntity.Attribute && key is "name" or "creation_time" or "last_update_time" or "experiment_id") : entity == SearchEntity.Dataset)
             {
@@ -109,12 +91,12 @@ public static class SearchFilter
             {
                 ascending = false;
             }
-            else if (!direction.IsWord("ASC") && direction.Kind != TokenKind.End)
+            else if (!direction.IsWord("ASC") && direction.Kind != SearchTokenKind.End)
             {
                 throw Error(text, direction.Position, $"expected ASC or DESC, found '{direction.Text}'");
             }
 
-            if (direction.Kind != TokenKind.End && tokens.Next() is { Kind: not TokenKind.End } extra)
+            if (direction.Kind != SearchTokenKind.End && tokens.Next() is { Kind: not SearchTokenKind.End } extra)
             {
                 throw Error(text, extra.Position, $"unexpected '{extra.Text}'");
             }
@@ -125,12 +107,12 @@ public static class SearchFilter
         return result;
     }
 
-    private static SearchClause ParseClause(Tokenizer tokens)
+    private static SearchClause ParseClause(SearchTokenizer tokens)
     {
         var text = tokens.Text;
         var (entity, key, _) = ParseIdentifier(tokens, text);
         var opToken = tokens.Next();
-        var op = opToken.Kind == TokenKind.Operator ? opToken.Text : opToken.Kind == TokenKind.Word ? opToken.Text.ToUpperInvariant() : string.Empty;
+        var op = opToken.Kind == SearchTokenKind.Operator ? opToken.Text : opToken.Kind == SearchTokenKind.Word ? opToken.Text.ToUpperInvariant() : string.Empty;
         if (op == "NOT" && tokens.Peek().IsWord("IN"))
         {
             tokens.Next();
@@ -177,15 +159,15 @@ public static class SearchFilter
         {
             var number = value.Kind switch
             {
-                TokenKind.Number => double.Parse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture),
-                TokenKind.Word when value.Text.Equals("NaN", StringComparison.OrdinalIgnoreCase) => double.NaN,
-                TokenKind.Word when value.Text.Equals("Infinity", StringComparison.OrdinalIgnoreCase) => double.PositiveInfinity,
+                SearchTokenKind.Number => double.Parse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture),
+                SearchTokenKind.Word when value.Text.Equals("NaN", StringComparison.OrdinalIgnoreCase) => double.NaN,
+                SearchTokenKind.Word when value.Text.Equals("Infinity", StringComparison.OrdinalIgnoreCase) => double.PositiveInfinity,
                 _ => throw Error(text, value.Position, $"expected a number after {op}, found '{value.Text}'"),
             };
             return new SearchClause(entity, key, op, number);
         }
 
-        if (value.Kind != TokenKind.String)
+        if (value.Kind != SearchTokenKind.String)
         {
             throw Error(text, value.Position, $"expected a quoted string after {op}, found '{value.Text}'");
         }
@@ -193,7 +175,7 @@ public static class SearchFilter
         return new SearchClause(entity, key, op, value.Text);
     }
 
-    private static List<string> ParseList(Tokenizer tokens, string text)
+    private static List<string> ParseList(SearchTokenizer tokens, string text)
     {
         var open = tokens.Next();
         if (open.Text != "(")
@@ -205,7 +187,7 @@ public static class SearchFilter
         while (true)
         {
             var item = tokens.Next();
-            if (item.Kind != TokenKind.String)
+            if (item.Kind != SearchTokenKind.String)
             {
                 throw Error(text, item.Position, "expected a quoted string in the IN list");
             }
@@ -224,12 +206,12 @@ public static class SearchFilter
         }
     }
 
-    private static (SearchEntity Entity, string Key, int Position) ParseIdentifier(Tokenizer tokens, string text)
+    private static (SearchEntity Entity, string Key, int Position) ParseIdentifier(SearchTokenizer tokens, string text)
     {
         var first = tokens.Next();
-        if (first.Kind != TokenKind.Word)
+        if (first.Kind != SearchTokenKind.Word)
         {
-            throw Error(text, first.Position, first.Kind == TokenKind.End ? "expected a comparison" : $"expected an identifier such as metrics.rmse, found '{first.Text}'");
+            throw Error(text, first.Position, first.Kind == SearchTokenKind.End ? "expected a comparison" : $"expected an identifier such as metrics.rmse, found '{first.Text}'");
         }
 
         var dot = first.Text.IndexOf('.', StringComparison.Ordinal);
@@ -258,7 +240,7 @@ public static class SearchFilter
         {
             // metrics."a b" or metrics.`a b`: the word ended at the dot and the key is a quoted token.
             var quoted = tokens.Next();
-            if (dot != first.Text.Length - 1 || quoted.Kind is not (TokenKind.String or TokenKind.Quoted))
+            if (dot != first.Text.Length - 1 || quoted.Kind is not (SearchTokenKind.String or SearchTokenKind.Quoted))
             {
                 throw Error(text, first.Position, $"expected a key after '{first.Text}', e.g. {prefix}.name or {prefix}.\"a name\"");
             }
@@ -293,134 +275,6 @@ public static class SearchFilter
         return (entity.Value, entity == SearchEntity.Dataset ? key.ToLowerInvariant() : key, first.Position);
     }
 
-    private static ValidationException Error(string text, int position, string message) =>
+    internal static ValidationException Error(string text, int position, string message) =>
         new("filter", $"Invalid search expression at position {position + 1} of '{text}': {message}.");
-
-    private enum TokenKind
-    {
-        Word,
-        Number,
-        String,
-        Quoted,
-        Operator,
-        Punctuation,
-        End,
-    }
-
-    private readonly record struct Token(TokenKind Kind, string Text, int Position)
-    {
-        public bool IsWord(string word) => Kind == TokenKind.Word && Text.Equals(word, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private sealed class Tokenizer(string text)
-    {
-        private int _position;
-        private Token? _peeked;
-
-        public string Text => text;
-
-        public Token Peek() => _peeked ??= Read();
-
-        public Token Next()
-        {
-            var token = Peek();
-            _peeked = null;
-            return token;
-        }
-
-        private Token Read()
-        {
-            while (_position < text.Length && char.IsWhiteSpace(text[_position]))
-            {
-                _position++;
-            }
-
-            if (_position >= text.Length)
-            {
-                return new Token(TokenKind.End, "end of text", _position);
-            }
-
-            var start = _position;
-            var c = text[_position];
-            if (c is '\'' or '"' or '`')
-            {
-                return ReadQuoted(c, start);
-            }
-
-            if (c is '(' or ')' or ',')
-            {
-                _position++;
-                return new Token(TokenKind.Punctuation, c.ToString(), start);
-            }
-
-            if (c is '=' or '!' or '<' or '>')
-            {
-                _position++;
-                if (_position < text.Length && text[_position] == '=')
-                {
-                    _position++;
-                }
-
-                var op = text[start.._position];
-                return op == "!" ? throw Error(text, start, "'!' must be followed by '='") : new Token(TokenKind.Operator, op, start);
-            }
-
-            if (char.IsDigit(c) || ((c is '-' or '+' or '.') && _position + 1 < text.Length && (char.IsDigit(text[_position + 1]) || text[_position + 1] == '.')))
-            {
-                _position++;
-                while (_position < text.Length && (char.IsAsciiDigit(text[_position]) || text[_position] is '.' or 'e' or 'E' || (text[_position] is '-' or '+' && text[_position - 1] is 'e' or 'E')))
-                {
-                    _position++;
-                }
-
-                var number = text[start.._position];
-                return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-                    ? new Token(TokenKind.Number, number, start)
-                    : throw Error(text, start, $"'{number}' is not a number");
-            }
-
-            if (char.IsLetter(c) || c == '_')
-            {
-                // Identifiers run over dots (tags.mlflow.runName) and stop after a trailing dot before a quote.
-                while (_position < text.Length && (char.IsLetterOrDigit(text[_position]) || text[_position] is '_' or '.' or '-' or '/' or ':'))
-                {
-                    _position++;
-                }
-
-                return new Token(TokenKind.Word, text[start.._position], start);
-            }
-
-            throw Error(text, start, $"unexpected character '{c}'");
-        }
-
-        private Token ReadQuoted(char quote, int start)
-        {
-            var builder = new StringBuilder();
-            _position++;
-            while (_position < text.Length)
-            {
-                var c = text[_position++];
-                if (c == quote)
-                {
-                    if (_position < text.Length && text[_position] == quote)
-                    {
-                        builder.Append(quote);
-                        _position++;
-                        continue;
-                    }
-
-                    return new Token(quote == '`' ? TokenKind.Quoted : TokenKind.String, builder.ToString(), start);
-                }
-
-                if (c == '\\' && _position < text.Length)
-                {
-                    c = text[_position++];
-                }
-
-                builder.Append(c);
-            }
-
-            throw Error(text, start, $"the quote {quote} is not closed");
-        }
-    }
 }

@@ -16,7 +16,7 @@ public sealed class BuiltInTrainingRunner(
     IObjectStore objects,
     IScratchSpace scratch,
     IBuiltInTrainer trainer,
-    TrackingService tracking,
+    RunService runs,
     ArtifactService artifacts,
     TimeProvider time)
 {
@@ -36,7 +36,7 @@ public sealed class BuiltInTrainingRunner(
         var outcome = await trainer.TrainAsync(data.Path, format, spec, work, line => context.LogAsync(line, ct), ct);
         await context.ReportProgressAsync(0.9, "Storing metrics and artifacts", ct);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await tracking.LogBatchForWorkAsync(
+        await runs.LogBatchForWorkAsync(
             run.TrackingRunId,
             outcome.Metrics.Select(m => new MetricInput(m.Key, m.Value, now, 0)).ToList(),
             outcome.Params,

@@ -13,7 +13,7 @@ namespace AiPlatform.Core.Training;
 /// </summary>
 public sealed class CustomTrainingRunner(
     IEnumerable<ITrainingBackend> backends,
-    TrackingService tracking,
+    RunService runs,
     IDatasetStore datasets,
     IObjectStore objects,
     IScratchSpace scratch,
@@ -41,7 +41,7 @@ public sealed class CustomTrainingRunner(
     {
         var spec = JsonSerializer.Deserialize<CustomSpec>(run.SpecJson, TrainingService.Json)!;
         var backend = backends.FirstOrDefault(b => b.Kind == run.Backend) ?? throw new TrainingFailedException($"The {run.Backend} backend is not available.");
-        var experiment = await tracking.FindExperimentForWorkAsync(run.ExperimentId, ct);
+        var experiment = await runs.FindExperimentForWorkAsync(run.ExperimentId, ct);
         var environment = new Dictionary<string, string>(spec.Environment ?? new Dictionary<string, string>())
         {
             ["MLFLOW_TRACKING_URI"] = settings.TrackingUri ?? throw new TrainingFailedException("The platform does not know its own URL; set Training:TrackingUri."),
@@ -88,7 +88,7 @@ public sealed class CustomTrainingRunner(
                     await context.LogAsync(line, CancellationToken.None);
                 },
                 ct,
-                sample => tracking.LogBatchForWorkAsync(
+                sample => runs.LogBatchForWorkAsync(
                     run.TrackingRunId,
                     [
                         new MetricInput("system/cpu_utilization_percentage", Math.Round(sample.CpuPercent, 1), null, (long)sample.Seconds),

@@ -17,7 +17,7 @@ public sealed class TrainingJobHandler(
     ITrainingStore store,
     TrainingQueue queue,
     Hpo.StudyService studies,
-    TrackingService tracking,
+    RunService runs,
     BuiltInTrainingRunner builtIn,
     CustomTrainingRunner custom,
     TimeProvider time) : IJobHandler
@@ -40,7 +40,7 @@ public sealed class TrainingJobHandler(
         run.Status = TrainingStatus.Running;
         run.StartedAt = time.GetUtcNow();
         await store.UpdateAsync(run, ct);
-        await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Running, ct);
+        await runs.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Running, ct);
         var work = WorkFolder(run.Id);
         Directory.CreateDirectory(work);
         CreatedApiToken? token = null;
@@ -97,7 +97,7 @@ public sealed class TrainingJobHandler(
             if (stored is not { IsTerminal: true })
             {
                 await store.UpdateAsync(run, CancellationToken.None);
-                await tracking.UpdateRunForWorkAsync(run.TrackingRunId, run.Status switch
+                await runs.UpdateRunForWorkAsync(run.TrackingRunId, run.Status switch
                 {
                     TrainingStatus.Succeeded => RunStatus.Finished,
                     TrainingStatus.Cancelled => RunStatus.Killed,
@@ -139,7 +139,7 @@ public sealed class TrainingJobHandler(
         run.Error = InterruptedMessage(interruption.Reason, was);
         run.FinishedAt = time.GetUtcNow();
         await store.UpdateAsync(run, ct);
-        await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Failed, ct);
+        await runs.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Failed, ct);
         if (run.Kind == TrainingKind.Custom)
         {
             await custom.ReleaseAsync(run, ct);

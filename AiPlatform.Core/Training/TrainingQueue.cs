@@ -8,7 +8,7 @@ namespace AiPlatform.Core.Training;
 /// after every submit and every finished run, and periodically (which also settles runs whose job ended while the
 /// platform was down, so no run stays Running).
 /// </summary>
-public sealed class TrainingQueue(ITrainingStore store, IEnumerable<ITrainingBackend> backends, JobService jobs, IJobStore jobStore, TrackingService tracking, TimeProvider time)
+public sealed class TrainingQueue(ITrainingStore store, IEnumerable<ITrainingBackend> backends, JobService jobs, IJobStore jobStore, RunService tracking, TimeProvider time)
 {
     public const string JobKind = "training.run";
 

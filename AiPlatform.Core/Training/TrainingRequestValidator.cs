@@ -12,7 +12,7 @@ namespace AiPlatform.Core.Training;
 /// Returns the spec to store. Rights are checked by the caller.
 /// </summary>
 public sealed class TrainingRequestValidator(
-    TrackingService tracking,
+    RunService runs,
     IDatasetStore datasetStore,
     IBuiltInTrainer trainer,
     IEnumerable<ITrainingBackend> backends,
@@ -22,7 +22,7 @@ public sealed class TrainingRequestValidator(
     /// <summary>The request's checked spec (JSON), its dataset version (when it has one) and the experiment it logs into.</summary>
     internal async Task<(string Spec, DatasetVersion? Version, Tracking.Experiment Experiment)> CheckAsync(TrainingRequest request, CancellationToken ct)
     {
-        var experiment = await tracking.FindExperimentForWorkAsync(request.ExperimentId, ct);
+        var experiment = await runs.FindExperimentForWorkAsync(request.ExperimentId, ct);
         if (request.Priority is < 0 or > TrainingService.MaxPriority)
         {
             throw new ValidationException("priority", $"The priority is 0 to {TrainingService.MaxPriority}.");

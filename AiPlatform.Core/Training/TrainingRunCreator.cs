@@ -13,7 +13,7 @@ internal sealed record TrialInfo(Guid StudyId, int Number, string ParamsJson, Gu
 /// </summary>
 public sealed class TrainingRunCreator(
     TrainingRequestValidator validator,
-    TrackingService tracking,
+    RunService runs,
     RunInputService runInputs,
     ITrainingStore store,
     AuditRecorder audit,
@@ -47,8 +47,8 @@ public sealed class TrainingRunCreator(
             tags["aiplatform.trial"] = trial.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var trackingRun = await tracking.CreateRunForWorkAsync(experiment.Id, userId, userName, name, tags, ct);
-        await tracking.UpdateRunForWorkAsync(trackingRun.Run.Id, RunStatus.Scheduled, ct);
+        var trackingRun = await runs.CreateRunForWorkAsync(experiment.Id, userId, userName, name, tags, ct);
+        await runs.UpdateRunForWorkAsync(trackingRun.Run.Id, RunStatus.Scheduled, ct);
         if (version is not null)
         {
             await runInputs.LinkDatasetVersionForWorkAsync(trackingRun.Run.Id, request.DatasetId!.Value, version.Id, "training", ct);

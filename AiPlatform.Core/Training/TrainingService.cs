@@ -14,7 +14,7 @@ namespace AiPlatform.Core.Training;
 public sealed class TrainingService(
     AccessService access,
     ITrainingStore store,
-    TrackingService tracking,
+    ExperimentService experiments,
     Jobs.IJobStore jobStore,
     IEnumerable<ITrainingBackend> backends,
     TrainingQueue queue,
@@ -32,7 +32,7 @@ public sealed class TrainingService(
         string experimentName;
         try
         {
-            var (experiment, l) = await tracking.GetExperimentAsync(run.ExperimentId, ct);
+            var (experiment, l) = await experiments.GetExperimentAsync(run.ExperimentId, ct);
             (level, experimentName) = (l, experiment.Name);
         }
         catch (NotFoundException)

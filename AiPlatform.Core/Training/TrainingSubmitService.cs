@@ -11,7 +11,7 @@ namespace AiPlatform.Core.Training;
 /// </summary>
 public sealed class TrainingSubmitService(
     AccessService access,
-    TrackingService tracking,
+    ExperimentService experiments,
     DatasetService datasets,
     TrainingRunCreator creator,
     TrainingQueue queue,
@@ -26,7 +26,7 @@ public sealed class TrainingSubmitService(
             await access.RequireCapabilityAsync(Capabilities.TrainingCustomCode, ct);
         }
 
-        var (_, level) = await tracking.GetExperimentAsync(request.ExperimentId, ct);
+        var (_, level) = await experiments.GetExperimentAsync(request.ExperimentId, ct);
         if (level < PermissionLevel.Write)
         {
             throw new ForbiddenException("Training logs into the experiment: this needs Write permission on it.");

@@ -1,8 +1,9 @@
 using AiPlatform.Web.Api.OpenAi;
+using AiPlatform.Web.Api.Mlflow;
 using AiPlatform.Web.Features.Admin;
 using AiPlatform.Web.Features.Chat;
 using AiPlatform.Web.Features.Dashboard;
-using AiPlatform.Web.Features.Experiments;
+using AiPlatform.Web.Features.Tracking;
 using AiPlatform.Web.Features.Knowledge;
 using AiPlatform.Web.Features.Training;
 using AiPlatform.Web.Features.Data;

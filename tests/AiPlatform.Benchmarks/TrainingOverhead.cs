@@ -40,7 +40,7 @@ public static class TrainingOverhead
             await using (var scope = services.CreateAsyncScope())
             {
                 var project = await scope.ServiceProvider.GetRequiredService<ProjectService>().CreateAsync("bench", null, default);
-                experimentId = (await scope.ServiceProvider.GetRequiredService<TrackingService>().CreateExperimentAsync(project.Id, "bench", null, default)).Id;
+                experimentId = (await scope.ServiceProvider.GetRequiredService<ExperimentService>().CreateExperimentAsync(project.Id, "bench", null, default)).Id;
                 var datasets = scope.ServiceProvider.GetRequiredService<DatasetService>();
                 var dataset = await datasets.CreateAsync("customers", null, null, default);
                 await using var file = File.OpenRead(csv);

@@ -35,7 +35,8 @@ public sealed class StudyService(
     ITrainingStore store,
     TrainingSubmitService submissions,
     TrainingQueue queue,
-    TrackingService tracking,
+    ExperimentService experiments,
+    RunService tracking,
     AuditRecorder audit,
     TimeProvider time)
 {
@@ -54,7 +55,7 @@ public sealed class StudyService(
             await access.RequireCapabilityAsync(Capabilities.TrainingCustomCode, ct);
         }
 
-        var (experiment, level) = await tracking.GetExperimentAsync(request.Base.ExperimentId, ct);
+        var (experiment, level) = await experiments.GetExperimentAsync(request.Base.ExperimentId, ct);
         if (level < PermissionLevel.Write)
         {
             throw new ForbiddenException("A study logs into the experiment: this needs Write permission on it.");
@@ -132,7 +133,7 @@ public sealed class StudyService(
         string experimentName;
         try
         {
-            var (experiment, l) = await tracking.GetExperimentAsync(study.ExperimentId, ct);
+            var (experiment, l) = await experiments.GetExperimentAsync(study.ExperimentId, ct);
             (level, experimentName) = (l, experiment.Name);
         }
         catch (NotFoundException)

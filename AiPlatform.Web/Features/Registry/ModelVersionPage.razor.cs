@@ -18,7 +18,7 @@ public partial class ModelVersionPage : PlatformPage
     private ModelVersionService Versions { get; set; } = default!;
 
     [Inject]
-    private TrackingService Tracking { get; set; } = default!;
+    private RunService Runs { get; set; } = default!;
 
     private VersionDetails? _version;
     private RunDetails? _run;
@@ -40,7 +40,7 @@ public partial class ModelVersionPage : PlatformPage
             {
                 try
                 {
-                    _run = await Tracking.GetRunAsync(runId, PageToken);
+                    _run = await Runs.GetRunAsync(runId, PageToken);
                     _inputs = _run.Inputs;
                 }
                 catch (NotFoundException)

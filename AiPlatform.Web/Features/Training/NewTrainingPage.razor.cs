@@ -31,7 +31,7 @@ public partial class NewTrainingPage : PlatformPage
     private TrainingFileService Files { get; set; } = default!;
 
     [Inject]
-    private TrackingService Tracking { get; set; } = default!;
+    private ExperimentService Experiments { get; set; } = default!;
 
     [Inject]
     private DatasetService Datasets { get; set; } = default!;
@@ -41,7 +41,7 @@ public partial class NewTrainingPage : PlatformPage
 
     protected override async Task OnInitializedAsync()
     {
-        _form.Experiments = (await Tracking.ListExperimentsAsync(new ExperimentQuery(null, null, [], [], ViewType.ActiveOnly, 0, 500), PageToken)).Items;
+        _form.Experiments = (await Experiments.ListExperimentsAsync(new ExperimentQuery(null, null, [], [], ViewType.ActiveOnly, 0, 500), PageToken)).Items;
         _form.Datasets = (await Datasets.ListAsync(null, null, new PageRequest(0, PageRequest.DefaultMaxPageSize), PageToken)).Items;
         _form.ExperimentId = ExperimentOf ?? _form.Experiments.FirstOrDefault()?.Experiment.Id;
         _form.BackendKinds = (await Training.GetBackendsAsync(PageToken)).Select(b => b.Kind).ToList();

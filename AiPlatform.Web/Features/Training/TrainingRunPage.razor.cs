@@ -2,7 +2,6 @@ using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
 using AiPlatform.Core.Training;
 using AiPlatform.Web.Components.Shared;
-using AiPlatform.Web.Features.Experiments;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -42,7 +41,7 @@ public partial class TrainingRunPage : LivePage
                 _log.RemoveRange(0, _log.Count - MaxLines);
             }
 
-            var tracked = await Tracking.GetRunAsync(_view.Run.TrackingRunId, ct);
+            var tracked = await Runs.GetRunAsync(_view.Run.TrackingRunId, ct);
             _metrics = tracked.Metrics.Where(m => !m.Key.StartsWith("system/", StringComparison.Ordinal)).Select(m => (m.Key, RunFormat.Number(m.RealValue))).ToList();
             _resources = tracked.Metric("system/cpu_utilization_percentage") is { } cpu && tracked.Metric("system/memory_usage_megabytes") is { } memory
                 ? (cpu.RealValue.ToString("0", System.Globalization.CultureInfo.CurrentCulture), memory.RealValue.ToString("0", System.Globalization.CultureInfo.CurrentCulture))
@@ -85,7 +84,7 @@ public partial class TrainingRunPage : LivePage
     private TrainingSubmitService Submissions { get; set; } = default!;
 
     [Inject]
-    private TrackingService Tracking { get; set; } = default!;
+    private RunService Runs { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;

@@ -30,15 +30,15 @@ public sealed class StudyTests(SqliteServicesFixture fixture) : TrainingTestBase
         view.Trials.ShouldAllBe(t => t.Status == TrainingStatus.Succeeded && t.ObjectiveValue > 0.5);
         view.Study.BestValue.ShouldBe(view.Trials.Max(t => t.ObjectiveValue));
         view.Trials.Select(t => t.TrialNumber).ShouldBe([0, 1, 2, 3]);
-        var tracking = Fixture.Get<TrackingService>();
+        var runs = Fixture.Get<RunService>();
         foreach (var trial in view.Trials)
         {
-            var tracked = await tracking.GetRunAsync(trial.TrackingRunId, None);
+            var tracked = await runs.GetRunAsync(trial.TrackingRunId, None);
             tracked.Run.ParentRunId.ShouldBe(view.Study.ParentTrackingRunId);
             tracked.Param("numberOfLeaves").ShouldBe(System.Text.Json.JsonDocument.Parse(trial.TrialParamsJson!).RootElement.GetProperty("numberOfLeaves").GetString());
         }
 
-        var parent = await tracking.GetRunAsync(view.Study.ParentTrackingRunId, None);
+        var parent = await runs.GetRunAsync(view.Study.ParentTrackingRunId, None);
         parent.Run.Status.ShouldBe(RunStatus.Finished);
         parent.Metric("best_auc")!.RealValue.ShouldBe(view.Study.BestValue!.Value, 1e-9);
         parent.Param("learningRate").ShouldNotBeNull();
@@ -77,12 +77,12 @@ public sealed class StudyTests(SqliteServicesFixture fixture) : TrainingTestBase
 
         // Two trials finished with falling loss; the third is running and stays far worse at step 2.
         var store = Fixture.Get<ITrainingStore>();
-        var tracking = Fixture.Get<TrackingService>();
+        var runs = Fixture.Get<RunService>();
         for (var i = 0; i < 3; i++)
         {
             var trial = trials[i];
             var losses = i < 2 ? new[] { 1.0, 0.6, 0.4 } : [1.5, 1.4, 1.3];
-            await tracking.LogBatchAsync(trial.TrackingRunId, losses.Select((v, step) => new MetricInput("loss", v, 1, step)).ToList(), null, null, None);
+            await runs.LogBatchAsync(trial.TrackingRunId, losses.Select((v, step) => new MetricInput("loss", v, 1, step)).ToList(), null, null, None);
             trial.Status = i < 2 ? TrainingStatus.Succeeded : TrainingStatus.Running;
             await store.UpdateAsync(trial, None);
         }
@@ -93,7 +93,7 @@ public sealed class StudyTests(SqliteServicesFixture fixture) : TrainingTestBase
         var pruned = (await Training.GetAsync(trials[2].Id, None)).Run;
         pruned.Pruned.ShouldBeTrue();
         pruned.Error!.ShouldContain("Pruned at step 2");
-        (await tracking.GetRunAsync(pruned.TrackingRunId, None)).Tag("aiplatform.pruned").ShouldBe("true");
+        (await runs.GetRunAsync(pruned.TrackingRunId, None)).Tag("aiplatform.pruned").ShouldBe("true");
         var view = await Studies.GetAsync(study.Id, None);
         view.Study.BestValue.ShouldBe(0.4);
 

@@ -41,7 +41,7 @@ public sealed class TrainingInterruptionTests(SqliteServicesFixture fixture) : T
         settled.Status.ShouldBe(TrainingStatus.Failed);
         settled.Error.ShouldBe("interrupted: node node-dead restarted while the run was running");
         settled.FinishedAt.ShouldNotBeNull();
-        (await Fixture.Get<TrackingService>().GetRunAsync(settled.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Failed);
+        (await Fixture.Get<RunService>().GetRunAsync(settled.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Failed);
         var next = (await Training.GetAsync(waiting.Id, None)).Run;
         next.Status.ShouldBe(TrainingStatus.Starting, "the freed slot goes to the queued run without waiting for the periodic pump");
         next.JobId.ShouldNotBeNull();

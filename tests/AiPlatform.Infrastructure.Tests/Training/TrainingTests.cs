@@ -32,7 +32,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
 
         var done = (await Training.GetAsync(run.Id, None)).Run;
         done.Status.ShouldBe(TrainingStatus.Succeeded, done.Error);
-        var tracked = await Fixture.Get<TrackingService>().GetRunAsync(done.TrackingRunId, None);
+        var tracked = await Fixture.Get<RunService>().GetRunAsync(done.TrackingRunId, None);
         tracked.Run.Status.ShouldBe(RunStatus.Finished);
         tracked.Metric("auc")!.RealValue.ShouldBeGreaterThan(0.9);
         tracked.Metric("accuracy")!.RealValue.ShouldBeGreaterThan(0.8);
@@ -68,16 +68,16 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         await RunJobAsync(multi);
         await RunJobAsync(regression);
 
-        var tracking = Fixture.Get<TrackingService>();
+        var runs = Fixture.Get<RunService>();
         var multiRun = (await Training.GetAsync(multi.Id, None)).Run;
         multiRun.Status.ShouldBe(TrainingStatus.Succeeded, multiRun.Error);
-        var multiTracked = await tracking.GetRunAsync(multiRun.TrackingRunId, None);
+        var multiTracked = await runs.GetRunAsync(multiRun.TrackingRunId, None);
         multiTracked.Metric("accuracy")!.RealValue.ShouldBeGreaterThan(0.8);
         multiTracked.Metric("macro_accuracy").ShouldNotBeNull();
         multiTracked.Param("validation").ShouldBe("3-fold");
         var regressionRun = (await Training.GetAsync(regression.Id, None)).Run;
         regressionRun.Status.ShouldBe(TrainingStatus.Succeeded, "Error: " + regressionRun.Error);
-        var regressionTracked = await tracking.GetRunAsync(regressionRun.TrackingRunId, None);
+        var regressionTracked = await runs.GetRunAsync(regressionRun.TrackingRunId, None);
         regressionTracked.Metric("rmse").ShouldNotBeNull();
         regressionTracked.Metric("r2")!.RealValue.ShouldBeGreaterThan(0.5);
     }
@@ -105,7 +105,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         var failed = (await Training.GetAsync(threeClasses.Id, None)).Run;
         failed.Status.ShouldBe(TrainingStatus.Failed);
         failed.Error!.ShouldContain("exactly two label values");
-        (await Fixture.Get<TrackingService>().GetRunAsync(failed.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Failed);
+        (await Fixture.Get<RunService>().GetRunAsync(failed.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Failed);
 
         var (emptyExperiment, emptyDataset, emptyVersion) = await SetupAsync("a,b,species\n");
         var empty = await Submissions.SubmitAsync(new TrainingRequest(emptyExperiment.Id, null, TrainingKind.BuiltIn,
@@ -207,10 +207,10 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         var run = await Submissions.SubmitAsync(new TrainingRequest(experiment.Id, "busy", TrainingKind.Custom, null,
             new CustomSpec($"touch {busy}; python3 -c \"import os, time\nend = time.time() + 300\nwhile time.time() < end and not os.path.exists('stop'):\n    for _ in range(10000): pass\""), null, null), None);
         var job = RunJobAsync(run);
-        var tracking = Fixture.Get<TrackingService>();
+        var runs = Fixture.Get<RunService>();
         var trackingRunId = (await Training.GetAsync(run.Id, None)).Run.TrackingRunId;
         async Task<IReadOnlyList<double>> CpuAsync() =>
-            [.. (await tracking.GetMetricHistoryAsync(trackingRunId, "system/cpu_utilization_percentage", 0, 1000, None)).Select(m => m.Value)];
+            [.. (await runs.GetMetricHistoryAsync(trackingRunId, "system/cpu_utilization_percentage", 0, 1000, None)).Select(m => m.Value)];
 
         try
         {
@@ -233,7 +233,7 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         var done = (await Training.GetAsync(run.Id, None)).Run;
         done.Status.ShouldBe(TrainingStatus.Succeeded, done.Error);
         (await CpuAsync()).ShouldAllBe(c => c >= 0 && c <= 100 * Environment.ProcessorCount + 10, "a percentage of the machine's cores");
-        var memory = await tracking.GetMetricHistoryAsync(done.TrackingRunId, "system/memory_usage_megabytes", 0, 1000, None);
+        var memory = await runs.GetMetricHistoryAsync(done.TrackingRunId, "system/memory_usage_megabytes", 0, 1000, None);
         memory.ShouldNotBeEmpty();
         memory.Max(m => m.Value).ShouldBeGreaterThan(1, "python's resident memory alone is several megabytes");
     }
@@ -321,7 +321,7 @@ public sealed class TrainingQueueTests(SqliteServicesFixture fixture) : Training
         await running;
         var cancelled = (await Training.GetAsync(slow.Id, None)).Run;
         cancelled.Status.ShouldBe(TrainingStatus.Cancelled);
-        (await Fixture.Get<TrackingService>().GetRunAsync(cancelled.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Killed);
+        (await Fixture.Get<RunService>().GetRunAsync(cancelled.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Killed);
         (await Training.GetAsync(urgent.Id, None)).Run.Status.ShouldBe(TrainingStatus.Starting, "the freed slot went to the first in line");
         (await Training.GetAsync(low.Id, None)).QueuePosition.ShouldBe(1);
 
@@ -488,7 +488,7 @@ public abstract class TrainingTestBase<TFixture>(TFixture fixture)
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var project = await Fixture.Get<ProjectService>().CreateAsync("training-" + suffix, null, None);
-        var experiment = await Fixture.Get<TrackingService>().CreateExperimentAsync(project.Id, "training-" + suffix, null, None);
+        var experiment = await Fixture.Get<ExperimentService>().CreateExperimentAsync(project.Id, "training-" + suffix, null, None);
         var datasets = Fixture.Get<DatasetService>();
         var dataset = await datasets.CreateAsync("data-" + suffix, null, null, None);
         var version = (await datasets.UploadAsync(dataset.Id, new MemoryStream(Encoding.UTF8.GetBytes(csv)), "data.csv", null, None)).Version;

@@ -56,9 +56,10 @@ public sealed class DataPagesTests : PageTestBase
         var dataset = await datasets.CreateAsync("features", null, null, default);
         var version = (await datasets.UploadAsync(dataset.Id, new MemoryStream("a\n1\n"u8.ToArray()), "f.csv", null, default)).Version;
         var project = await Get<AiPlatform.Core.Projects.ProjectService>().CreateAsync("lineage-project", null, default);
-        var tracking = Get<AiPlatform.Core.Tracking.TrackingService>();
-        var experiment = await tracking.CreateExperimentAsync(project.Id, "uses-features", null, default);
-        var run = await tracking.CreateRunAsync(experiment.Id, "reader-run", null, null, default);
+        var experiments = Get<AiPlatform.Core.Tracking.ExperimentService>();
+        var runs = Get<AiPlatform.Core.Tracking.RunService>();
+        var experiment = await experiments.CreateExperimentAsync(project.Id, "uses-features", null, default);
+        var run = await runs.CreateRunAsync(experiment.Id, "reader-run", null, null, default);
         await Get<AiPlatform.Core.Tracking.RunInputService>().LinkDatasetVersionAsync(run.Run.Id, dataset.Id, version.Id, "training", default);
 
         var panel = Render<LineagePanel>(p => p.Add(x => x.DatasetId, dataset.Id).Add(x => x.VersionId, version.Id));

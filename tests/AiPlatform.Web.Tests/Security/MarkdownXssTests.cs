@@ -4,8 +4,8 @@ using AiPlatform.Core.Registry;
 using AiPlatform.Core.Tracking;
 using AiPlatform.Infrastructure.Persistence;
 using AiPlatform.Web.Features.Chat;
-using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Registry;
+using AiPlatform.Web.Features.Tracking;
 using AiPlatform.Web.Security;
 using AiPlatform.Web.Tests.Builders;
 using AngleSharp.Dom;
@@ -80,7 +80,7 @@ public sealed class MarkdownXssTests : PageTestBase
     public async Task Run_notes_render_safely()
     {
         var (_, experiment, run) = await SeedRunAsync();
-        await Get<TrackingService>().SetRunNoteAsync(run, AllPayloads, default);
+        await Get<RunService>().SetRunNoteAsync(run, AllPayloads, default);
 
         var page = Render<RunDetailPage>(p => p.Add(x => x.Id, run));
 
@@ -93,7 +93,7 @@ public sealed class MarkdownXssTests : PageTestBase
     public async Task Experiment_descriptions_render_safely()
     {
         var project = await Get<ProjectService>().CreateAsync("xss-project-e", null, default);
-        var experiment = await Get<TrackingService>().CreateExperimentAsync(project.Id, "xss-experiment", new Dictionary<string, string> { [TrackingLimits.NoteTag] = AllPayloads }, default);
+        var experiment = await Get<ExperimentService>().CreateExperimentAsync(project.Id, "xss-experiment", new Dictionary<string, string> { [TrackingLimits.NoteTag] = AllPayloads }, default);
 
         var page = Render<ExperimentDetailPage>(p => p.Add(x => x.Id, experiment.Id));
 
@@ -142,9 +142,10 @@ public sealed class MarkdownXssTests : PageTestBase
     private async Task<(Guid Project, Guid Experiment, Guid Run)> SeedRunAsync()
     {
         var project = await Get<ProjectService>().CreateAsync("xss-project", null, default);
-        var tracking = Get<TrackingService>();
-        var experiment = await tracking.CreateExperimentAsync(project.Id, "xss", null, default);
-        var run = await tracking.CreateRunAsync(experiment.Id, "xss-run", 1000, null, default);
+        var experiments = Get<ExperimentService>();
+        var runs = Get<RunService>();
+        var experiment = await experiments.CreateExperimentAsync(project.Id, "xss", null, default);
+        var run = await runs.CreateRunAsync(experiment.Id, "xss-run", 1000, null, default);
         return (project.Id, experiment.Id, run.Run.Id);
     }
 

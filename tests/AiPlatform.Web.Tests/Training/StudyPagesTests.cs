@@ -17,7 +17,7 @@ public sealed class StudyPagesTests : PageTestBase
     public async Task Tune_prefills_the_trainers_hyperparameters_and_starts_a_study_whose_page_lists_its_trials()
     {
         var project = await Get<ProjectService>().CreateAsync("hpo", null, default);
-        var experiment = await Get<TrackingService>().CreateExperimentAsync(project.Id, "hpo", null, default);
+        var experiment = await Get<ExperimentService>().CreateExperimentAsync(project.Id, "hpo", null, default);
         var datasets = Get<DatasetService>();
         var dataset = await datasets.CreateAsync("rows", null, null, default);
         var version = (await datasets.UploadAsync(dataset.Id, new MemoryStream("x,y\n1,2\n2,4\n3,6\n"u8.ToArray()), "r.csv", null, default)).Version;

@@ -7,8 +7,8 @@ using System.Text.Json;
 using AiPlatform.Core.Training;
 using AiPlatform.Web.Api;
 using AiPlatform.Web.Features.Data;
-using AiPlatform.Web.Features.Experiments;
 using AiPlatform.Web.Features.Projects;
+using AiPlatform.Web.Features.Tracking;
 using AiPlatform.Web.Features.Training;
 using AiPlatform.Web.Tests.Builders;
 
@@ -191,11 +191,11 @@ public sealed class TrainingApiTests : ApiTestBase
             datasetVersionId = version,
         }, JsonDefaults.Options)).Content.ReadFromJsonAsync<TrainingRun>(JsonDefaults.Options))!;
         var run = (await WaitAsync(trained.Id)).Run;
-        var mlflow = new Experiments.MlflowClient(Admin);
+        var mlflow = new Api.Mlflow.MlflowClient(Admin);
 
         var created = await mlflow.OkAsync(mlflow.PostAsync("registered-models/create", new { name = "yield-model", description = "regression", tags = new[] { new { key = "team", value = "ops" } } }));
         created.GetProperty("registered_model").GetProperty("name").GetString().ShouldBe("yield-model");
-        await Experiments.MlflowClient.ShouldFailAsync(mlflow.PostAsync("registered-models/create", new { name = "yield-model" }), 400, "RESOURCE_ALREADY_EXISTS");
+        await Api.Mlflow.MlflowClient.ShouldFailAsync(mlflow.PostAsync("registered-models/create", new { name = "yield-model" }), 400, "RESOURCE_ALREADY_EXISTS");
 
         var v1 = (await mlflow.OkAsync(mlflow.PostAsync("model-versions/create", new { name = "yield-model", source = $"runs:/{run.TrackingRunId:N}/model", run_id = run.TrackingRunId.ToString("N") }))).GetProperty("model_version");
         v1.GetProperty("version").GetString().ShouldBe("1");
@@ -214,10 +214,10 @@ public sealed class TrainingApiTests : ApiTestBase
         (await mlflow.OkAsync(mlflow.GetAsync("model-versions/get-download-uri", ("name", "yield-model"), ("version", "1")))).GetProperty("artifact_uri").GetString().ShouldStartWith("runs:/");
         await mlflow.OkAsync(mlflow.PostAsync("model-versions/set-tag", new { name = "yield-model", version = "1", key = "validated", value = "yes" }));
 
-        await Experiments.MlflowClient.ShouldFailAsync(mlflow.GetAsync("registered-models/get", ("name", "nope")), 404, "RESOURCE_DOES_NOT_EXIST");
-        await Experiments.MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/transition-stage", new { name = "yield-model", version = "1", stage = "Live", archive_existing_versions = false }), 400, "INVALID_PARAMETER_VALUE");
-        await Experiments.MlflowClient.ShouldFailAsync(mlflow.GetAsync("model-versions/get", ("name", "yield-model"), ("version", "7")), 404, "RESOURCE_DOES_NOT_EXIST");
-        await Experiments.MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/create", new { name = "yield-model", source = "s3://elsewhere/model" }), 400, "INVALID_PARAMETER_VALUE");
+        await Api.Mlflow.MlflowClient.ShouldFailAsync(mlflow.GetAsync("registered-models/get", ("name", "nope")), 404, "RESOURCE_DOES_NOT_EXIST");
+        await Api.Mlflow.MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/transition-stage", new { name = "yield-model", version = "1", stage = "Live", archive_existing_versions = false }), 400, "INVALID_PARAMETER_VALUE");
+        await Api.Mlflow.MlflowClient.ShouldFailAsync(mlflow.GetAsync("model-versions/get", ("name", "yield-model"), ("version", "7")), 404, "RESOURCE_DOES_NOT_EXIST");
+        await Api.Mlflow.MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/create", new { name = "yield-model", source = "s3://elsewhere/model" }), 400, "INVALID_PARAMETER_VALUE");
 
         var history = await Admin.GetFromJsonAsync<List<JsonElement>>($"/api/v1/models/{JsonDocument.Parse(await Admin.GetStringAsync("/api/v1/models?q=yield")).RootElement.GetProperty("items")[0].GetProperty("id").GetGuid()}/history", JsonDefaults.Options);
         history!.Single().GetProperty("to").GetString().ShouldBe("Production");

@@ -94,7 +94,7 @@ public sealed class TrainingPagesTests : PageTestBase
     private async Task<(Experiment Experiment, Dataset Dataset, DatasetVersion Version)> SeedAsync()
     {
         var project = await Get<ProjectService>().CreateAsync("ml", null, default);
-        var experiment = await Get<TrackingService>().CreateExperimentAsync(project.Id, "churn", null, default);
+        var experiment = await Get<ExperimentService>().CreateExperimentAsync(project.Id, "churn", null, default);
         var datasets = Get<DatasetService>();
         var dataset = await datasets.CreateAsync("customers", null, null, default);
         var version = (await datasets.UploadAsync(dataset.Id, new MemoryStream("tenure,churned\n1,yes\n40,no\n"u8.ToArray()), "c.csv", null, default)).Version;
