@@ -1,14 +1,10 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
-using AiPlatform.Core.Data;
 using AiPlatform.Core.Registry;
 using AiPlatform.Core.Serving;
-using AiPlatform.Core.Tracking;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
-using Microsoft.Extensions.Localization;
-using MudBlazor;
 
 namespace AiPlatform.Web.Features.Registry;
 

@@ -3,12 +3,8 @@ using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
 using AiPlatform.Core.Registry;
 using AiPlatform.Core.Serving;
-using AiPlatform.Core.Tracking;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Forms;
-using Microsoft.Extensions.Localization;
-using MudBlazor;
 
 namespace AiPlatform.Web.Features.Serving;
 
@@ -16,9 +12,6 @@ public partial class EndpointPage : LivePage
 {
     [Inject]
     private DeploymentService Deployments { get; set; } = default!;
-
-    [Inject]
-    private RolloutService Rollouts { get; set; } = default!;
 
     [Inject]
     private EndpointReader Endpoints { get; set; } = default!;
@@ -45,17 +38,12 @@ public partial class EndpointPage : LivePage
     private IReadOnlyList<ServingPoint> _series = [];
     private IReadOnlyList<Dataset> _datasets = [];
     private List<(string Value, string Label)> _targets = [];
-    private string? _rollTarget;
-    private string? _canaryTarget;
-    private int _canaryPercent = 10;
     private EndpointSettings _settings = new(0, 0, 2000, 1, true, 0, null, null);
 
     [Parameter]
     public Guid Id { get; set; }
 
     private string BaseUrl => Navigation.BaseUri;
-
-    private TimeSpan WindowSpan => _window == "1d" ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(5);
 
@@ -109,35 +97,6 @@ public partial class EndpointPage : LivePage
         {
             // The caller may change the endpoint but not read the model: versions can still be typed through the API.
         }
-    }
-
-    private IReadOnlyList<(string Name, IReadOnlyList<(DateTimeOffset At, double Value)> Points)> PerVersion(Func<ServingPoint, double> value) =>
-        [.. _series.GroupBy(p => p.Version).Select(g => ($"v{g.Key}", (IReadOnlyList<(DateTimeOffset, double)>)[.. g.Select(p => (p.Minute, value(p)))]))];
-
-    private IReadOnlyList<(string Name, IReadOnlyList<(DateTimeOffset At, double Value)> Points)> Latency()
-    {
-        var primary = _series.Where(p => p.Version == _view!.Endpoint.Version).ToList();
-        return
-        [
-            ("p50", [.. primary.Select(p => (p.Minute, p.P50Ms))]),
-            ("p95", [.. primary.Select(p => (p.Minute, p.P95Ms))]),
-            ("p99", [.. primary.Select(p => (p.Minute, p.P99Ms))]),
-        ];
-    }
-
-    private static string Ms(double ms) => ms < 1 ? $"{ms:0.00} ms" : $"{ms:0.#} ms";
-
-    private string Curl(EndpointView view)
-    {
-        var inputs = view.Signature?.Inputs.Select(i => $"{{\"name\": \"{i.Name}\", \"shape\": [{string.Join(", ", i.Shape.Select(d => d < 0 ? 1 : d))}], \"datatype\": \"{i.DataType}\", \"data\": [{Example(i)}]}}") ?? [];
-        return $"curl -H \"Authorization: Bearer $AIP_TOKEN\" -H \"Content-Type: application/json\" \\\n  {BaseUrl}v2/models/{view.Endpoint.Name}/infer \\\n  -d '{{\"inputs\": [{string.Join(", ", inputs)}]}}'";
-    }
-
-    private static string Example(TensorSpec spec)
-    {
-        var count = spec.Shape.Select(d => d < 0 ? 1 : d).Aggregate(1L, (a, d) => a * d);
-        var value = spec.DataType switch { "BYTES" => "\"text\"", "BOOL" => "true", "FP32" or "FP64" => "0.0", _ => "0" };
-        return string.Join(", ", Enumerable.Repeat(value, (int)Math.Min(count, 16)));
     }
 
     /// <summary>Runs a change, then shows "saved" and reloads the endpoint.</summary>
