@@ -6,9 +6,6 @@ using Microsoft.AspNetCore.Components;
 
 namespace AiPlatform.Web.Features.Chat;
 
-/// <summary>A user's edit of their message, to be answered again.</summary>
-public sealed record MessageEdit(Guid MessageId, string? Text);
-
 /// <summary>One message of a conversation: its text or Markdown answer, sources, error, feedback with a comment, and editing a question.</summary>
 public partial class MessageCard : PlatformPage
 {

@@ -17,6 +17,7 @@ public partial class KnowledgeBasePage : LivePage
     private IReadOnlyList<string> _embeddingModels = [KnowledgeBase.LocalEmbedding];
     private List<BreadcrumbItem> _crumbs = [];
     private KnowledgeSettingsForm.Model _settings = new();
+    private readonly RetrievalConsole _retrieval = new();
     private int _tab;
     private bool _notFound;
     private bool _sharing;
@@ -46,6 +47,7 @@ public partial class KnowledgeBasePage : LivePage
             (_kb, _level) = await Knowledge.GetAsync(Id, PageToken);
             await LoadDocumentsAsync();
             _settings = KnowledgeSettingsForm.Model.From(_kb);
+            _retrieval.Threshold = _kb.RelevanceThreshold;
             _crumbs = [new(L["Kb.Title"], "/knowledge"), new(_kb.Name, null, disabled: true)];
             if (await Access.HasCapabilityAsync(Capabilities.ChatUse, PageToken))
             {

@@ -1,0 +1,17 @@
+using AiPlatform.Core.Knowledge;
+
+namespace AiPlatform.Web.Features.Knowledge;
+
+/// <summary>What the retrieval console was asked and answered.</summary>
+public sealed class RetrievalConsole
+{
+    public string? Query { get; set; }
+
+    public RetrievalMode Mode { get; set; } = RetrievalMode.Hybrid;
+
+    public int TopK { get; set; } = 5;
+
+    public double Threshold { get; set; } = 0.2;
+
+    public IReadOnlyList<RetrievalHit>? Hits { get; set; }
+}
