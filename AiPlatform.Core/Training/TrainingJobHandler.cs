@@ -1,9 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
 using AiPlatform.Core.Access;
-using AiPlatform.Core.Data;
 using AiPlatform.Core.Jobs;
-using AiPlatform.Core.Storage;
 using AiPlatform.Core.Tracking;
 
 namespace AiPlatform.Core.Training;
