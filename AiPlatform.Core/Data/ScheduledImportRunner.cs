@@ -1,7 +1,5 @@
 using System.Text.Json;
 using AiPlatform.Core.Access;
-using AiPlatform.Core.Audit;
-using AiPlatform.Core.Common;
 using AiPlatform.Core.Jobs;
 
 namespace AiPlatform.Core.Data;

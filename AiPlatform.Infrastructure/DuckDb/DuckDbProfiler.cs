@@ -1,9 +1,6 @@
-using System.Data.Common;
 using System.Globalization;
-using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
 using DuckDB.NET.Data;
-using DuckDB.NET.Native;
 using static AiPlatform.Infrastructure.DuckDb.DuckDbDatasetEngine;
 
 namespace AiPlatform.Infrastructure.DuckDb;
