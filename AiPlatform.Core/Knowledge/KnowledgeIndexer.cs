@@ -16,7 +16,7 @@ public sealed class KnowledgeIndexer(AccessService access, IKnowledgeStore store
     private const string ObjectType = KnowledgeService.ObjectTypeName;
 
     /// <summary>Re-queues every document of the knowledge base, with one audit entry for the whole request.</summary>
-    public async Task<int> ReindexAllAsync(KnowledgeBase kb, CancellationToken ct)
+    internal async Task<int> ReindexAllAsync(KnowledgeBase kb, CancellationToken ct)
     {
         var count = await EnqueueAllAsync(kb, ct);
 
@@ -25,7 +25,7 @@ public sealed class KnowledgeIndexer(AccessService access, IKnowledgeStore store
         return count;
     }
 
-    public async Task<int> EnqueueAllAsync(KnowledgeBase kb, CancellationToken ct)
+    internal async Task<int> EnqueueAllAsync(KnowledgeBase kb, CancellationToken ct)
     {
         var user = await access.RequireContextAsync(ct);
         var documents = await store.ListDocumentsAsync(kb.Id, ct);
@@ -39,7 +39,7 @@ public sealed class KnowledgeIndexer(AccessService access, IKnowledgeStore store
     }
 
     /// <summary>Queues the ingestion on behalf of <paramref name="user"/>: their right to the embedding model, their tokens.</summary>
-    public async Task EnqueueAsync(KnowledgeBase kb, KnowledgeDocument document, AccessContext user, CancellationToken ct)
+    internal async Task EnqueueAsync(KnowledgeBase kb, KnowledgeDocument document, AccessContext user, CancellationToken ct)
     {
         var job = await jobs.EnqueueAsync(
             new JobRequest(IngestDocumentHandler.JobKind, $"{kb.Name}: {document.FileName}", "knowledge-document", document.Id.ToString(), JsonSerializer.SerializeToElement(new IngestDocumentHandler.Parameters(kb.Id, document.Id, document.ObjectKey, user.UserId))),
@@ -52,7 +52,7 @@ public sealed class KnowledgeIndexer(AccessService access, IKnowledgeStore store
     }
 
     /// <summary>After the knowledge base left the database: its index, vectors and files go too.</summary>
-    public async Task ForgetKnowledgeBaseAsync(Guid id)
+    internal async Task ForgetKnowledgeBaseAsync(Guid id)
     {
         indexes.Drop(id);
         if (indexes.External is { } external)
@@ -64,7 +64,7 @@ public sealed class KnowledgeIndexer(AccessService access, IKnowledgeStore store
     }
 
     /// <summary>After the document left the database: its vectors and files go too.</summary>
-    public async Task ForgetDocumentAsync(Guid id, Guid documentId)
+    internal async Task ForgetDocumentAsync(Guid id, Guid documentId)
     {
         if (indexes.External is { } external)
         {

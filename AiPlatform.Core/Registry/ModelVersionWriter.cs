@@ -22,7 +22,7 @@ public sealed class ModelVersionWriter(
     TimeProvider time)
 {
     /// <summary>Adds <paramref name="files"/> (a path in the version, how to open it, its size) as <paramref name="model"/>'s next version.</summary>
-    public async Task<ModelVersion> AddAsync(RegisteredModel model, string source, Guid? runId, string? description, IReadOnlyDictionary<string, string>? tags, IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream>> Open, long Size)> files, CancellationToken ct)
+    internal async Task<ModelVersion> AddAsync(RegisteredModel model, string source, Guid? runId, string? description, IReadOnlyDictionary<string, string>? tags, IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream>> Open, long Size)> files, CancellationToken ct)
     {
         var context = await access.RequireContextAsync(ct);
         var now = time.GetUtcNow();

@@ -20,7 +20,7 @@ public sealed class BuiltInTrainingRunner(
     ArtifactService artifacts,
     TimeProvider time)
 {
-    public async Task RunAsync(JobExecutionContext context, TrainingRun run, string work, CancellationToken ct)
+    internal async Task RunAsync(JobExecutionContext context, TrainingRun run, string work, CancellationToken ct)
     {
         var spec = JsonSerializer.Deserialize<BuiltInSpec>(run.SpecJson, TrainingService.Json)!;
         var version = await datasets.FindVersionAsync(run.DatasetId!.Value, run.DatasetVersionId!.Value, ct)

@@ -21,13 +21,13 @@ public sealed class CustomTrainingRunner(
     TrainingSettings settings)
 {
     /// <summary>The run's MLflow token (it acts as the run's creator until the run ends).</summary>
-    public Task<CreatedApiToken> IssueTokenAsync(TrainingRun run, CancellationToken ct) =>
+    internal Task<CreatedApiToken> IssueTokenAsync(TrainingRun run, CancellationToken ct) =>
         tokens.IssueForWorkAsync(run.Id, run.CreatedById, $"training {run.Name}", settings.TokenLifetime, ct);
 
-    public Task RevokeTokenAsync(TrainingRun run, Guid tokenId, CancellationToken ct) => tokens.RevokeForWorkAsync(run.CreatedById, tokenId, ct);
+    internal Task RevokeTokenAsync(TrainingRun run, Guid tokenId, CancellationToken ct) => tokens.RevokeForWorkAsync(run.CreatedById, tokenId, ct);
 
     /// <summary>A run that died with its executor: its MLflow token (its id is the run's) is revoked and its backend releases what it left.</summary>
-    public async Task ReleaseAsync(TrainingRun run, CancellationToken ct)
+    internal async Task ReleaseAsync(TrainingRun run, CancellationToken ct)
     {
         // The run's MLflow token (its id is the run's) must not outlive the run that died with it.
         await tokens.RevokeForWorkAsync(run.CreatedById, run.Id, ct);
@@ -37,7 +37,7 @@ public sealed class CustomTrainingRunner(
         }
     }
 
-    public async Task RunAsync(JobExecutionContext context, TrainingRun run, string work, string token, CancellationToken ct)
+    internal async Task RunAsync(JobExecutionContext context, TrainingRun run, string work, string token, CancellationToken ct)
     {
         var spec = JsonSerializer.Deserialize<CustomSpec>(run.SpecJson, TrainingService.Json)!;
         var backend = backends.FirstOrDefault(b => b.Kind == run.Backend) ?? throw new TrainingFailedException($"The {run.Backend} backend is not available.");

@@ -21,27 +21,46 @@ public static class OipEndpoints
     public static void MapOipEndpoints(this IEndpointRouteBuilder app)
     {
         var health = app.MapGroup("/v2/health").WithTags("Inference (OIP v2)").AllowAnonymous();
-        health.MapGet("/live", () => Results.Ok()).WithName("OipServerLive").WithSummary("200 while the server process runs.");
-        health.MapGet("/ready", (IInferenceRuntime _) => Results.Ok()).WithName("OipServerReady").WithSummary("200 when the server takes requests.");
+        health.MapGet("/live", Live).WithName("OipServerLive").WithSummary("200 while the server process runs.");
+        health.MapGet("/ready", Ready).WithName("OipServerReady").WithSummary("200 when the server takes requests.");
 
         var v2 = app.MapGroup("/v2").WithTags("Inference (OIP v2)").AddEndpointFilter(OipErrors).DisableAntiforgery();
-        v2.MapGet("/", () => Results.Json(new
-        {
-            name = "aiplatform",
-            version = typeof(OipEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
-            extensions = Array.Empty<string>(),
-        })).WithName("OipServerMetadata");
-        v2.MapGet("/models/{name}", (string name, EndpointReader r, InferenceService d, CancellationToken ct) => MetadataAsync(name, null, r, d, ct)).WithName("OipModelMetadata");
-        v2.MapGet("/models/{name}/versions/{version:int}", (string name, int version, EndpointReader r, InferenceService d, CancellationToken ct) => MetadataAsync(name, version, r, d, ct)).WithName("OipModelVersionMetadata");
-        v2.MapGet("/models/{name}/ready", (string name, InferenceService d, CancellationToken ct) => ReadyAsync(name, null, d, ct)).WithName("OipModelReady");
-        v2.MapGet("/models/{name}/versions/{version:int}/ready", (string name, int version, InferenceService d, CancellationToken ct) => ReadyAsync(name, version, d, ct)).WithName("OipModelVersionReady");
-        v2.MapPost("/models/{name}/infer", (string name, HttpContext http, InferenceService d, EndpointForwarder f) => InferAsync(name, null, http, d, f))
+        v2.MapGet("/", ServerMetadata).WithName("OipServerMetadata");
+        v2.MapGet("/models/{name}", ModelMetadataAsync).WithName("OipModelMetadata");
+        v2.MapGet("/models/{name}/versions/{version:int}", VersionMetadataAsync).WithName("OipModelVersionMetadata");
+        v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithName("OipModelReady");
+        v2.MapGet("/models/{name}/versions/{version:int}/ready", VersionReadyAsync).WithName("OipModelVersionReady");
+        v2.MapPost("/models/{name}/infer", ModelInferAsync)
             .WithName("OipInfer").WithSummary("Infer with JSON tensors (FP32, FP64, INT32, INT64, BOOL, BYTES; flat or nested data).")
             .Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
-        v2.MapPost("/models/{name}/versions/{version:int}/infer", (string name, int version, HttpContext http, InferenceService d, EndpointForwarder f) => InferAsync(name, version, http, d, f))
+        v2.MapPost("/models/{name}/versions/{version:int}/infer", VersionInferAsync)
             .WithName("OipInferVersion").Accepts<JsonElement>("application/json").WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
         v2.MapFallback(() => Error(StatusCodes.Status404NotFound, "No inference API endpoint matches this path.")).ExcludeFromDescription();
     }
+
+    private static IResult Live() => TypedResults.Ok();
+
+    /// <summary>Ready once the inference runtime can be resolved (the parameter makes the route resolve it).</summary>
+    private static IResult Ready(IInferenceRuntime _) => TypedResults.Ok();
+
+    private static IResult ServerMetadata() => TypedResults.Json(new
+    {
+        name = "aiplatform",
+        version = typeof(OipEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
+        extensions = Array.Empty<string>(),
+    });
+
+    private static Task<IResult> ModelMetadataAsync(string name, EndpointReader r, InferenceService d, CancellationToken ct) => MetadataAsync(name, null, r, d, ct);
+
+    private static Task<IResult> VersionMetadataAsync(string name, int version, EndpointReader r, InferenceService d, CancellationToken ct) => MetadataAsync(name, version, r, d, ct);
+
+    private static Task<IResult> ModelReadyAsync(string name, InferenceService d, CancellationToken ct) => ReadyAsync(name, null, d, ct);
+
+    private static Task<IResult> VersionReadyAsync(string name, int version, InferenceService d, CancellationToken ct) => ReadyAsync(name, version, d, ct);
+
+    private static Task<IResult> ModelInferAsync(string name, HttpContext http, InferenceService d, EndpointForwarder f) => InferAsync(name, null, http, d, f);
+
+    private static Task<IResult> VersionInferAsync(string name, int version, HttpContext http, InferenceService d, EndpointForwarder f) => InferAsync(name, version, http, d, f);
 
     private static async Task<IResult> MetadataAsync(string name, int? version, EndpointReader endpoints, InferenceService deployments, CancellationToken ct)
     {
@@ -54,7 +73,7 @@ public static class OipEndpoints
         }
 
         var signature = deployments.SignatureOf(name, version ?? e.Version) ?? view.Signature;
-        return Results.Json(new
+        return TypedResults.Json(new
         {
             name,
             versions = versions.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(),
@@ -65,7 +84,7 @@ public static class OipEndpoints
     }
 
     private static async Task<IResult> ReadyAsync(string name, int? version, InferenceService deployments, CancellationToken ct) =>
-        await deployments.IsReadyAsync(name, version, ct) ? Results.Ok() : Error(StatusCodes.Status400BadRequest, "Model version not ready.");
+        await deployments.IsReadyAsync(name, version, ct) ? TypedResults.Ok() : Error(StatusCodes.Status400BadRequest, "Model version not ready.");
 
     private static async Task<IResult> InferAsync(string name, int? version, HttpContext http, InferenceService deployments, EndpointForwarder forwarder)
     {
@@ -85,7 +104,7 @@ public static class OipEndpoints
         }
 
         await http.Response.BodyWriter.FlushAsync(ct);
-        return Results.Empty;
+        return TypedResults.Empty;
     }
 
     /// <summary>Writes Triton's answer to a forwarded call as it is: status, content type and body.</summary>
@@ -98,13 +117,13 @@ public static class OipEndpoints
             await forwarded.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
         }
 
-        return Results.Empty;
+        return TypedResults.Empty;
     }
 
     private static object[] Specs(IReadOnlyList<TensorSpec>? specs) =>
         specs is null ? [] : [.. specs.Select(s => new { name = s.Name, datatype = s.DataType, shape = s.Shape })];
 
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+    private static IResult Error(int status, string message) => TypedResults.Json(new { error = message }, statusCode: status);
 
     private static async ValueTask<object?> OipErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -28,7 +28,7 @@ public partial class StudyPage : LivePage
 
     protected override TimeSpan Interval => TimeSpan.FromSeconds(2);
 
-    protected override Task OnParametersSetAsync() => RefreshAsync(CancellationToken.None);
+    protected override Task OnParametersSetAsync() => RefreshAsync(PageToken);
 
     public static Color ColorOf(StudyStatus status) => status switch
     {

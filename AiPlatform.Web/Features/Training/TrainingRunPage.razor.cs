@@ -22,7 +22,7 @@ public partial class TrainingRunPage : LivePage
     protected override async Task OnParametersSetAsync()
     {
         _log.Clear();
-        await RefreshAsync(CancellationToken.None);
+        await RefreshAsync(PageToken);
     }
 
     protected override async Task RefreshAsync(CancellationToken ct)
