@@ -96,4 +96,59 @@ public static class ChartMath
         ChartAxis.WallTime => DateTimeOffset.FromUnixTimeMilliseconds(point.Timestamp).UtcDateTime,
         _ => (point.Timestamp - firstTimestamp) / 1000.0,
     };
+
+    /// <summary>Marks a missing value on a categorical parallel-coordinates axis.</summary>
+    public const string Missing = "—";
+
+    /// <summary>
+    /// A value Plotly can take: finite numbers as they are, missing or non-finite ones (NaN, ±Infinity) as null, which
+    /// Plotly draws as a gap. System.Text.Json refuses NaN and Infinity, so nothing non-finite may reach a chart.
+    /// </summary>
+    public static object? Plottable(double? value) => value is { } d && double.IsFinite(d) ? d : null;
+
+    /// <summary>The y values of a line: <see cref="Plottable"/> for each.</summary>
+    public static List<object> PlottableValues(IEnumerable<double> values) => values.Select(v => Plottable(v)!).ToList();
+
+    /// <summary>
+    /// One parallel-coordinates axis from one value per run (null when the run lacks it). All finite numbers: a numeric
+    /// axis, with missing or non-finite values as a "missing" category below the range. Otherwise: categories as ticks,
+    /// missing as <see cref="Missing"/>. Every value returned is finite, so the trace always serialises.
+    /// </summary>
+    public static ParallelAxis ParallelAxisOf(string label, IReadOnlyList<string?> values)
+    {
+        var numbers = values.Select(v => v is not null && double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : (double?)null).ToList();
+        if (values.All(v => v is null) || Enumerable.Range(0, values.Count).Any(i => values[i] is not null && numbers[i] is null))
+        {
+            var categories = values.Select(v => v ?? Missing).Distinct().Order(StringComparer.Ordinal).ToList();
+            return new ParallelAxis(label, values.Select(v => (double)categories.IndexOf(v ?? Missing)).ToList(), Enumerable.Range(0, categories.Count).Select(i => (double)i).ToList(), categories);
+        }
+
+        return NumericAxis(label, numbers);
+    }
+
+    /// <summary>A numeric parallel-coordinates axis (metrics); missing and non-finite values go to a "missing" tick below the range.</summary>
+    public static ParallelAxis NumericAxis(string label, IReadOnlyList<double?> values)
+    {
+        var finite = values.Where(v => v is { } d && double.IsFinite(d)).Select(v => v!.Value).ToList();
+        if (finite.Count == values.Count)
+        {
+            return new ParallelAxis(label, finite, null, null);
+        }
+
+        if (finite.Count == 0)
+        {
+            return new ParallelAxis(label, values.Select(_ => 0d).ToList(), [0d], [Missing]);
+        }
+
+        var min = finite.Min();
+        var max = finite.Max();
+        var span = max > min ? max - min : Math.Max(1, Math.Abs(min));
+        var missingAt = min - (span * 0.15);
+        var ticks = new List<double> { missingAt, min, max }.Distinct().ToList();
+        var text = ticks.Select(t => t == missingAt ? Missing : t.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        return new ParallelAxis(label, values.Select(v => v is { } d && double.IsFinite(d) ? d : missingAt).ToList(), ticks, text);
+    }
 }
+
+/// <summary>One axis of a parallel-coordinates chart: finite values only, optional ticks (categories or the missing mark).</summary>
+public sealed record ParallelAxis(string Label, IReadOnlyList<double> Values, IReadOnlyList<double>? TickValues, IReadOnlyList<string>? TickText);

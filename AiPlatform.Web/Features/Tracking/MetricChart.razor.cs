@@ -44,16 +44,17 @@ public partial class MetricChart : ComponentBase
             var color = Palette[i % Palette.Length];
             var first = series.Points.Min(p => p.Timestamp);
             var x = series.Points.Select(p => ChartMath.X(p, Axis, first)).ToList();
+            // NaN and ±Infinity are drawn as gaps (null); they would fail JSON serialisation on the way to Plotly.
             var raw = series.Points.Select(p => p.RealValue).ToList();
             if (Smoothing > 0)
             {
-                traces.Add(new Scatter { X = x, Y = raw.Cast<object>().ToList(), Mode = ModeFlag.Lines, Name = series.Name, ShowLegend = false, Opacity = 0.25m, Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color } });
+                traces.Add(new Scatter { X = x, Y = ChartMath.PlottableValues(raw), Mode = ModeFlag.Lines, Name = series.Name, ShowLegend = false, Opacity = 0.25m, Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color } });
             }
 
             traces.Add(new Scatter
             {
                 X = x,
-                Y = ChartMath.Smooth(raw, Smoothing).Cast<object>().ToList(),
+                Y = ChartMath.PlottableValues(ChartMath.Smooth(raw, Smoothing)),
                 Mode = series.Points.Count == 1 ? ModeFlag.Markers : ModeFlag.Lines,
                 Name = series.Name,
                 Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color },

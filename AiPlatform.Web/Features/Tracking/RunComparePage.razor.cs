@@ -17,6 +17,7 @@ public partial class RunComparePage : PlatformPage
     private IList<ITrace> _parallel = [];
     private int _dimensionCount;
     private bool _onlyDifferences;
+    private readonly HashSet<string> _flipped = new(StringComparer.Ordinal);
 
     /// <summary>Comma-separated run ids.</summary>
     [SupplyParameterFromQuery(Name = "ids")]
@@ -47,41 +48,48 @@ public partial class RunComparePage : PlatformPage
 
     private bool Differs(string key) => _runs.Select(r => r.Param(key)).Distinct().Count() > 1;
 
-    /// <summary>One axis per differing param (numeric, or categories as ticks) and per metric; one line per run, coloured by the last metric.</summary>
+    private bool MetricDiffers(string key) => _runs.Select(r => ChartMath.Plottable(r.Metric(key)?.RealValue)).Distinct().Count() > 1;
+
+    /// <summary>Whether lower is better for the metric: guessed from its name, flipped by the user.</summary>
+    private bool LowerIsBetter(string key) => MetricDirection.LowerIsBetter(key) ^ _flipped.Contains(key);
+
+    private void Flip(string key)
+    {
+        if (!_flipped.Add(key))
+        {
+            _flipped.Remove(key);
+        }
+    }
+
+    /// <summary>The best finite value of the metric across the runs, in its direction; null when none is finite.</summary>
+    private double? Best(string key)
+    {
+        var finite = _runs.Select(r => r.Metric(key)?.RealValue).Where(v => v is { } d && double.IsFinite(d)).Select(v => v!.Value).ToList();
+        return finite.Count == 0 ? null : LowerIsBetter(key) ? finite.Min() : finite.Max();
+    }
+
+    /// <summary>
+    /// One axis per differing param (numeric, or categories as ticks) and per metric; one line per run, coloured by the
+    /// last metric. Missing and non-finite values become a "missing" tick, never NaN (which cannot be serialised).
+    /// </summary>
     private IList<ITrace> BuildParallel()
     {
-        var dimensions = new List<Plotly.Blazor.Traces.ParCoordsLib.Dimension>();
-        foreach (var key in _paramKeys.Where(Differs))
-        {
-            var values = _runs.Select(r => r.Param(key)).ToList();
-            if (values.All(v => v is null || double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)))
-            {
-                dimensions.Add(new() { Label = key, Values = values.Select(v => (object)(v is null ? double.NaN : double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))).ToList() });
-            }
-            else
-            {
-                var categories = values.Select(v => v ?? "—").Distinct().Order(StringComparer.Ordinal).ToList();
-                dimensions.Add(new()
-                {
-                    Label = key,
-                    Values = values.Select(v => (object)categories.IndexOf(v ?? "—")).ToList(),
-                    TickVals = Enumerable.Range(0, categories.Count).Cast<object>().ToList(),
-                    TickText = categories.Cast<object>().ToList(),
-                });
-            }
-        }
-
-        foreach (var key in _metricKeys)
-        {
-            dimensions.Add(new() { Label = key, Values = _runs.Select(r => (object)(r.Metric(key)?.RealValue ?? double.NaN)).ToList() });
-        }
-
-        _dimensionCount = dimensions.Count;
-        if (dimensions.Count == 0)
+        var axes = _paramKeys.Where(Differs).Select(key => ChartMath.ParallelAxisOf(key, _runs.Select(r => r.Param(key)).ToList()))
+            .Concat(_metricKeys.Select(key => ChartMath.NumericAxis(key, _runs.Select(r => r.Metric(key)?.RealValue).ToList())))
+            .ToList();
+        _dimensionCount = axes.Count;
+        if (axes.Count == 0)
         {
             return [];
         }
 
+        var dimensions = axes.Select(axis => new Plotly.Blazor.Traces.ParCoordsLib.Dimension
+        {
+            Label = axis.Label,
+            Values = axis.Values.Cast<object>().ToList(),
+            TickVals = axis.TickValues?.Cast<object>().ToList(),
+            TickText = axis.TickText?.Cast<object>().ToList(),
+        }).ToList();
         return
         [
             new ParCoords

@@ -35,6 +35,77 @@ public sealed class ChartMathTests
     }
 
     [Fact]
+    public void Chart_values_never_carry_nan_or_infinity_so_they_always_serialise()
+    {
+        ChartMath.Plottable(1.5).ShouldBe(1.5);
+        ChartMath.Plottable(null).ShouldBeNull();
+        ChartMath.Plottable(double.NaN).ShouldBeNull();
+        ChartMath.Plottable(double.PositiveInfinity).ShouldBeNull();
+        ChartMath.Plottable(double.NegativeInfinity).ShouldBeNull();
+
+        // A metric line (raw and smoothed) with NaN and Infinity: gaps, and JSON that serialises.
+        double[] raw = [1, double.NaN, double.PositiveInfinity, 2, double.NegativeInfinity];
+        var line = ChartMath.PlottableValues(raw);
+        line.ShouldBe([1d, null!, null!, 2d, null!]);
+        System.Text.Json.JsonSerializer.Serialize(line).ShouldBe("[1,null,null,2,null]");
+        System.Text.Json.JsonSerializer.Serialize(ChartMath.PlottableValues(ChartMath.Smooth(raw, 0.6))).ShouldNotContain("NaN");
+    }
+
+    [Fact]
+    public void Parallel_axes_put_missing_and_non_finite_values_on_a_missing_tick()
+    {
+        // Numeric param missing in one run: a numeric axis with a "missing" tick below the range.
+        var lr = ChartMath.ParallelAxisOf("lr", ["0.1", null, "0.3"]);
+        lr.Values.ShouldAllBe(v => double.IsFinite(v));
+        lr.Values[0].ShouldBe(0.1);
+        lr.Values[1].ShouldBeLessThan(0.1);
+        lr.TickText.ShouldNotBeNull().ShouldContain(ChartMath.Missing);
+
+        // Text param missing in one run: categories with the missing mark.
+        var model = ChartMath.ParallelAxisOf("model", ["LR", null, "GBM"]);
+        model.TickText.ShouldBe(["GBM", "LR", ChartMath.Missing]);
+        model.Values.ShouldBe([1d, 2d, 0d]);
+
+        // A param logged as "NaN" or "Infinity" parses as a number but is not finite: missing, not NaN.
+        ChartMath.ParallelAxisOf("x", ["NaN", "Infinity", "2"]).Values.ShouldAllBe(v => double.IsFinite(v));
+
+        // Metrics: all finite stay as they are, without ticks; NaN/Infinity/missing go to the missing tick; none finite: one tick.
+        var clean = ChartMath.NumericAxis("acc", [0.8, 0.9]);
+        clean.Values.ShouldBe([0.8, 0.9]);
+        clean.TickValues.ShouldBeNull();
+        var dirty = ChartMath.NumericAxis("loss", [0.3, double.NaN, double.PositiveInfinity, null]);
+        dirty.Values.Skip(1).Distinct().Single().ShouldBeLessThan(0.3);
+        var empty = ChartMath.NumericAxis("loss", [double.NaN, null]);
+        empty.Values.ShouldBe([0d, 0d]);
+        empty.TickText.ShouldBe([ChartMath.Missing]);
+        System.Text.Json.JsonSerializer.Serialize(new[] { lr, model, clean, dirty, empty }).ShouldNotBeNullOrEmpty();
+    }
+
+    [Theory]
+    [InlineData("log_loss", true)]
+    [InlineData("logloss", true)]
+    [InlineData("val_loss", true)]
+    [InlineData("Loss", true)]
+    [InlineData("training_seconds", true)]
+    [InlineData("trainingSeconds", true)]
+    [InlineData("RMSE", true)]
+    [InlineData("test-mae", true)]
+    [InlineData("mse", true)]
+    [InlineData("error_rate", true)]
+    [InlineData("inference.latency", true)]
+    [InlineData("fit_time", true)]
+    [InlineData("epoch_duration", true)]
+    [InlineData("perplexity", true)]
+    [InlineData("accuracy", false)]
+    [InlineData("auc", false)]
+    [InlineData("f1_score", false)]
+    [InlineData("timeline_quality", false)]
+    [InlineData("mean_precision", false)]
+    [InlineData("glossary_hits", false)]
+    public void Metric_direction_is_lower_for_losses_errors_and_times_by_whole_token(string metric, bool lowerIsBetter) =>
+        MetricDirection.LowerIsBetter(metric).ShouldBe(lowerIsBetter);
+
+    [Fact]
     public void Csv_preview_reads_quoted_fields_and_stops_at_the_row_limit()
     {
         var preview = CsvPreview.Parse("name,note\r\n\"Smith, J\",\"said \"\"hi\"\"\"\nb,2\nc,3\n", ',', 2);

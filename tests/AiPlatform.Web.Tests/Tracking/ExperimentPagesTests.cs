@@ -120,6 +120,98 @@ public sealed class ExperimentPagesTests : PageTestBase
     }
 
     [Fact]
+    public async Task Parallel_coordinates_render_when_a_run_lacks_a_param_and_a_metric_is_nan()
+    {
+        var (withLr, withoutLr) = await SeedPairAsync("gaps");
+
+        var page = RenderCompare(withLr, withoutLr);
+        page.WaitForAssertion(() => page.FindAll("[data-testid=param-row]").Count.ShouldBe(2));
+        page.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Parallel")).Click();
+
+        // lr (missing in one run), log_loss (NaN in one run), training_seconds, accuracy: four axes, drawn without a crash.
+        page.WaitForAssertion(() => page.Find("[data-testid=parallel-coordinates]").GetAttribute("data-dimensions").ShouldBe("4"));
+        page.FindAll("[data-testid=parallel-coordinates]").Count.ShouldBe(1);
+        var plotted = JSInterop.Invocations.Where(i => i.Identifier is "newPlot" or "react").ToList();
+        plotted.ShouldNotBeEmpty("Plotly was never asked to draw the parallel coordinates");
+        foreach (var invocation in plotted)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                SerialisesLikeBlazor(argument);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Compare_page_bolds_the_best_metric_in_its_direction_lets_the_user_flip_it_and_marks_differing_rows()
+    {
+        var (withLr, withoutLr) = await SeedPairAsync("direction");
+
+        var page = RenderCompare(withLr, withoutLr);
+        page.WaitForAssertion(() => page.FindAll("[data-testid=metric-row]").Count.ShouldBe(3));
+
+        // training_seconds: lower is better, so the 10 s run is best, not the 20 s one.
+        BestOf(page, "training_seconds").ShouldBe("10");
+        page.Find("[data-testid=metric-row][data-metric=training_seconds] [data-testid=flip-direction]").GetAttribute("data-direction").ShouldBe("lower");
+        BestOf(page, "accuracy").ShouldBe("0.9");
+
+        page.Find("[data-testid=metric-row][data-metric=training_seconds] [data-testid=flip-direction]").Click();
+        page.WaitForAssertion(() => BestOf(page, "training_seconds").ShouldBe("20"));
+        page.Find("[data-testid=metric-row][data-metric=training_seconds] [data-testid=flip-direction]").GetAttribute("data-direction").ShouldBe("higher");
+
+        // Differing rows carry the highlight class (lr differs: one run lacks it; seed is the same).
+        page.Find("[data-testid=param-row][data-differs=true]").ClassList.ShouldContain("compare-differs");
+        page.Find("[data-testid=param-row][data-differs=false]").ClassList.ShouldNotContain("compare-differs");
+        page.Find("[data-testid=metric-row][data-metric=training_seconds]").ClassList.ShouldContain("compare-differs");
+    }
+
+    private static string BestOf(IRenderedComponent<RunComparePage> page, string metric) =>
+        page.FindAll($"[data-testid=metric-row][data-metric={metric}] td[data-best=true]").Single().TextContent.Trim();
+
+    /// <summary>Serialises a JS interop argument (and each item of a list, by its runtime type) as Blazor does: NaN and Infinity throw.</summary>
+    private static void SerialisesLikeBlazor(object? argument)
+    {
+        if (argument is null or string || argument.GetType().Name.StartsWith("DotNetObjectReference", StringComparison.Ordinal) || argument is Microsoft.AspNetCore.Components.ElementReference)
+        {
+            return;
+        }
+
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        if (argument is System.Collections.IEnumerable items)
+        {
+            foreach (var item in items)
+            {
+                SerialisesLikeBlazor(item);
+            }
+
+            return;
+        }
+
+        System.Text.Json.JsonSerializer.Serialize(argument, argument.GetType(), options);
+    }
+
+    private IRenderedComponent<RunComparePage> RenderCompare(Guid first, Guid second)
+    {
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"/runs/compare?ids={first},{second}");
+        return Render<RunComparePage>();
+    }
+
+    /// <summary>Two runs: one with lr, log_loss 0.3, 10 s, accuracy 0.9; one without lr, log_loss NaN, 20 s, accuracy 0.8.</summary>
+    private async Task<(Guid WithLr, Guid WithoutLr)> SeedPairAsync(string name)
+    {
+        var project = await Get<ProjectService>().CreateAsync("ml-project-" + name, null, default);
+        var experiment = await Get<ExperimentService>().CreateExperimentAsync(project.Id, name, null, default);
+        var tracking = Get<RunService>();
+        var a = await tracking.CreateRunAsync(experiment.Id, "with-lr", 1000, null, default);
+        await tracking.LogBatchAsync(a.Run.Id, [new("log_loss", 0.3, 1, 0), new("training_seconds", 10, 1, 0), new("accuracy", 0.9, 1, 0)],
+            new Dictionary<string, string> { ["lr"] = "0.1", ["seed"] = "42" }, null, default);
+        var b = await tracking.CreateRunAsync(experiment.Id, "without-lr", 1001, null, default);
+        await tracking.LogBatchAsync(b.Run.Id, [new("log_loss", double.NaN, 1, 0), new("training_seconds", 20, 1, 0), new("accuracy", 0.8, 1, 0)],
+            new Dictionary<string, string> { ["seed"] = "42" }, null, default);
+        return (a.Run.Id, b.Run.Id);
+    }
+
+    [Fact]
     public async Task Readers_do_not_get_editing_controls_and_strangers_see_not_found()
     {
         var (project, experiment) = await SeedAsync("guarded", 1);
