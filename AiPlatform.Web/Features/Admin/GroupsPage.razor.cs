@@ -16,7 +16,7 @@ public partial class GroupsPage : PlatformPage
     [Inject]
     private UserDirectoryLookup Users { get; set; } = default!;
 
-    private string RoleName(Guid id) => _roles.FirstOrDefault(r => r.Id == id)?.Name ?? id.ToString();
+    private string RoleName(Guid id) => RoleLabels.Of(L, _roles, id);
 
     private IReadOnlyList<Group> _groups = [];
     private IReadOnlyList<Role> _roles = [];

@@ -42,7 +42,7 @@ public partial class UserDetailPage : PlatformPage
         _roleIds = (await Users.GetRoleIdsAsync(Id, PageToken)).ToList();
     }
 
-    private string RoleName(Guid id) => _roles.FirstOrDefault(r => r.Id == id)?.Name ?? id.ToString();
+    private string RoleName(Guid id) => RoleLabels.Of(L, _roles, id);
 
     private Task SetDisabledAsync(bool disabled) => SaveAsync(ct => Users.SetDisabledAsync(Id, disabled, ct));
 

@@ -14,7 +14,7 @@ public partial class UsersPage : PlatformPage
     [Inject]
     private RoleService Roles { get; set; } = default!;
 
-    private string RoleName(Guid id) => _roles.FirstOrDefault(r => r.Id == id)?.Name ?? id.ToString();
+    private string RoleName(Guid id) => RoleLabels.Of(L, _roles, id);
 
     private MudDataGrid<UserSummary>? _grid;
     private IReadOnlyList<Role> _roles = [];

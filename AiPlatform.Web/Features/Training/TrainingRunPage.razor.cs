@@ -15,6 +15,8 @@ public partial class TrainingRunPage : LivePage
     private IReadOnlyList<(string, string)> _metrics = [];
     private (string Cpu, string Memory)? _resources;
     private bool _notFound;
+    private string? _dataset;
+    private bool _datasetUnreadable;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -35,6 +37,7 @@ public partial class TrainingRunPage : LivePage
         try
         {
             _view = await Training.GetAsync(Id, ct);
+            await LoadDatasetAsync(_view.Run, ct);
             _log.AddRange(await Training.GetLogAsync(Id, _log.Count > 0 ? _log[^1].Id : 0, 1000, ct));
             if (_log.Count > MaxLines)
             {
@@ -50,6 +53,27 @@ public partial class TrainingRunPage : LivePage
         catch (NotFoundException)
         {
             _notFound = true;
+        }
+    }
+
+    /// <summary>Names the input dataset version once, with the page user's rights: one they cannot read shows "(no access)", never its id.</summary>
+    private async Task LoadDatasetAsync(TrainingRun run, CancellationToken ct)
+    {
+        if (run.DatasetId is not { } datasetId || _dataset is not null || _datasetUnreadable)
+        {
+            return;
+        }
+
+        try
+        {
+            var (dataset, _) = await Datasets.GetAsync(datasetId, ct);
+            _dataset = run.DatasetVersionId is { } versionId
+                ? L["Runs.DatasetVersion", dataset.Name, (await Datasets.GetVersionAsync(datasetId, versionId, ct)).Number].Value
+                : dataset.Name;
+        }
+        catch (PlatformException)
+        {
+            _datasetUnreadable = true;
         }
     }
 
@@ -85,6 +109,9 @@ public partial class TrainingRunPage : LivePage
 
     [Inject]
     private RunService Runs { get; set; } = default!;
+
+    [Inject]
+    private AiPlatform.Core.Data.DatasetService Datasets { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
