@@ -4,6 +4,7 @@ using AiPlatform.Core.Common;
 using AiPlatform.Core.Knowledge;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 
 namespace AiPlatform.Web.Features.Chat;
 
@@ -96,11 +97,24 @@ public partial class ChatPage : PlatformPage
 
     private Task SendAsync()
     {
+        // One send at a time: a second Enter or click while an answer is in flight (or with nothing typed) does nothing.
+        if (_busy || string.IsNullOrWhiteSpace(_input))
+        {
+            return Task.CompletedTask;
+        }
+
         var text = _input;
         _input = null;
         string?[] models = _compareModel is { } compare ? [null, compare] : [null];
         return StreamAsync(models.Length, (delta, ct) => Chat.SendToModelsAsync(Id!.Value, text, models, delta, ct), text);
     }
+
+    /// <summary>
+    /// Enter sends, Shift+Enter adds a line (the browser's default, kept by wwwroot/js/aiplatform.js) and Enter that ends
+    /// an IME composition only commits the characters. The field binds per keystroke, so the text sent is the current one.
+    /// </summary>
+    private Task OnComposerKeyDownAsync(KeyboardEventArgs e) =>
+        e is { Key: "Enter", ShiftKey: false, IsComposing: false } ? SendAsync() : Task.CompletedTask;
 
     private Task RegenerateAsync() => StreamAsync(1, async (delta, ct) => [await Chat.RegenerateAsync(Id!.Value, null, d => delta(0, d), ct)], null);
 
