@@ -5,6 +5,7 @@ using AiPlatform.Core.Knowledge;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
 
 namespace AiPlatform.Web.Features.Chat;
 
@@ -26,6 +27,7 @@ public partial class ChatPage : PlatformPage
     private bool _busy;
     private bool _notFound;
     private DateTime _lastRender;
+    private int _scrolledAt = -1;
 
     [Inject]
     private ChatService Chat { get; set; } = default!;
@@ -41,6 +43,9 @@ public partial class ChatPage : PlatformPage
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Parameter]
     public Guid? Id { get; set; }
@@ -67,6 +72,17 @@ public partial class ChatPage : PlatformPage
             {
                 _notFound = true;
             }
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // Keep the newest message in view: on a new message and while an answer grows.
+        var count = _current?.Messages.Count ?? -1;
+        if (count >= 0 && (count != _scrolledAt || _busy))
+        {
+            _scrolledAt = count;
+            await JS.InvokeVoidAsync("aiPlatform.scrollToBottom", "chat-messages");
         }
     }
 

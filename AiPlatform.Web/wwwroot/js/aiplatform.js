@@ -6,6 +6,12 @@ window.aiPlatform = {
         if (element) {
             element.scrollIntoView({ block: 'center' });
         }
+    },
+    scrollToBottom: function (id) {
+        const element = document.getElementById(id);
+        if (element) {
+            element.scrollTop = element.scrollHeight;
+        }
     }
 };
 
