@@ -4,6 +4,8 @@ using AiPlatform.Core.Common;
 using AiPlatform.Core.Knowledge;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
 
 namespace AiPlatform.Web.Features.Chat;
 
@@ -25,6 +27,7 @@ public partial class ChatPage : PlatformPage
     private bool _busy;
     private bool _notFound;
     private DateTime _lastRender;
+    private int _scrolledAt = -1;
 
     [Inject]
     private ChatService Chat { get; set; } = default!;
@@ -40,6 +43,9 @@ public partial class ChatPage : PlatformPage
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Parameter]
     public Guid? Id { get; set; }
@@ -66,6 +72,17 @@ public partial class ChatPage : PlatformPage
             {
                 _notFound = true;
             }
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // Keep the newest message in view: on a new message and while an answer grows.
+        var count = _current?.Messages.Count ?? -1;
+        if (count >= 0 && (count != _scrolledAt || _busy))
+        {
+            _scrolledAt = count;
+            await JS.InvokeVoidAsync("aiPlatform.scrollToBottom", "chat-messages");
         }
     }
 
@@ -96,11 +113,24 @@ public partial class ChatPage : PlatformPage
 
     private Task SendAsync()
     {
+        // One send at a time: a second Enter or click while an answer is in flight (or with nothing typed) does nothing.
+        if (_busy || string.IsNullOrWhiteSpace(_input))
+        {
+            return Task.CompletedTask;
+        }
+
         var text = _input;
         _input = null;
         string?[] models = _compareModel is { } compare ? [null, compare] : [null];
         return StreamAsync(models.Length, (delta, ct) => Chat.SendToModelsAsync(Id!.Value, text, models, delta, ct), text);
     }
+
+    /// <summary>
+    /// Enter sends, Shift+Enter adds a line (the browser's default, kept by wwwroot/js/aiplatform.js) and Enter that ends
+    /// an IME composition only commits the characters. The field binds per keystroke, so the text sent is the current one.
+    /// </summary>
+    private Task OnComposerKeyDownAsync(KeyboardEventArgs e) =>
+        e is { Key: "Enter", ShiftKey: false, IsComposing: false } ? SendAsync() : Task.CompletedTask;
 
     private Task RegenerateAsync() => StreamAsync(1, async (delta, ct) => [await Chat.RegenerateAsync(Id!.Value, null, d => delta(0, d), ct)], null);
 

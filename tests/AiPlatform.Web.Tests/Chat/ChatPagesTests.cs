@@ -3,6 +3,7 @@ using AiPlatform.Infrastructure.Tests.Builders;
 using AiPlatform.Web.Features.Chat;
 using AiPlatform.Web.Tests.Builders;
 using Bunit;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Chat;
@@ -34,7 +35,7 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         var conversation = await Get<ChatService>().CreateAsync(model.Name, null, null, default);
         var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
         page.WaitForAssertion(() => page.Find("[data-testid=chat-title]").TextContent.ShouldBe("New chat"));
-        page.Find("[data-testid=chat-input]").Change("Hello, tiny model!");
+        page.Find("[data-testid=chat-input]").Input("Hello, tiny model!");
         await page.Find("[data-testid=send]").ClickAsync(new());
         page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2));
         page.FindAll("[data-testid=message]")[1].GetAttribute("data-status").ShouldBe("Complete");
@@ -42,6 +43,54 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
         await page.Find("[data-testid=thumbs-up]").ClickAsync(new());
         (await Get<ChatService>().GetAsync(conversation.Id, default)).Messages[1].Feedback.ShouldBe(1);
         page.Find("[data-testid=conversations]").TextContent.ShouldContain("Hello, tiny model!");
+    }
+
+    [Fact]
+    public async Task Typing_enables_send_at_once_so_the_first_click_is_not_lost()
+    {
+        var conversation = await ConversationAsync("typing-llama");
+        var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=send]").HasAttribute("disabled").ShouldBeTrue("nothing typed yet"));
+
+        page.Find("[data-testid=chat-input]").Input("Hello");
+
+        page.WaitForAssertion(() => page.Find("[data-testid=send]").HasAttribute("disabled").ShouldBeFalse("Send enables on the keystroke, not when the field loses focus"));
+    }
+
+    [Fact]
+    public async Task Enter_sends_once_and_shift_enter_does_not_send()
+    {
+        var conversation = await ConversationAsync("enter-llama");
+        var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=chat-title]"));
+
+        page.Find("[data-testid=chat-input]").Input("First line");
+        await page.Find("[data-testid=chat-input]").KeyDownAsync(new KeyboardEventArgs { Key = "Enter", ShiftKey = true });
+        page.FindAll("[data-testid=message]").ShouldBeEmpty("Shift+Enter adds a line, it does not send");
+        page.Find("[data-testid=send]").HasAttribute("disabled").ShouldBeFalse("the text typed is kept");
+        (await Get<ChatService>().GetAsync(conversation.Id, default)).Messages.ShouldBeEmpty();
+
+        page.Find("[data-testid=chat-input]").Input("First line\nSecond line");
+        // Two Enters in a row (a key held down, a double press): the second arrives while the first answer is in flight.
+        var first = page.Find("[data-testid=chat-input]").KeyDownAsync(new KeyboardEventArgs { Key = "Enter" });
+        var second = page.Find("[data-testid=chat-input]").KeyDownAsync(new KeyboardEventArgs { Key = "Enter" });
+        await Task.WhenAll(first, second).WaitAsync(PageTestBase.WaitTimeout);
+
+        page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2, "one question and its answer"));
+        page.FindAll("[data-testid=message]")[1].GetAttribute("data-status").ShouldBe("Complete");
+        var saved = (await Get<ChatService>().GetAsync(conversation.Id, default)).Messages;
+        saved.Count.ShouldBe(2, "Enter sent exactly once");
+        saved[0].Content.ShouldBe("First line\nSecond line", "the current text is sent, not a stale one");
+        page.Find("[data-testid=send]").HasAttribute("disabled").ShouldBeTrue("the field is emptied after sending");
+    }
+
+    private async Task<Conversation> ConversationAsync(string providerName)
+    {
+        var providers = Get<ProviderService>();
+        var provider = await providers.CreateProviderAsync(new ProviderInput(providerName, llm.BaseUrl, LlmPeer.ApiKey), default);
+        var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+        var name = (await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, default)).Name;
+        return await Get<ChatService>().CreateAsync(name, null, null, default);
     }
 
     [Fact]
@@ -64,7 +113,7 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
 
         var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
         page.WaitForAssertion(() => page.Find("[data-testid=chat-title]"));
-        page.Find("[data-testid=chat-input]").Change("When does the library open?");
+        page.Find("[data-testid=chat-input]").Input("When does the library open?");
         await Get<ChatService>().SendToModelsAsync(conversation.Id, "When does the library open?", [null, names[1]], null, default);
         var reloaded = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
         reloaded.WaitForAssertion(() => reloaded.Find("[data-testid=side-by-side]").QuerySelectorAll("[data-testid=message]").Length.ShouldBe(2));
@@ -110,7 +159,7 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
 
             var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
             page.WaitForAssertion(() => page.Find("[data-testid=chat-title]"));
-            page.Find("[data-testid=chat-input]").Change("Tell me a long story.");
+            page.Find("[data-testid=chat-input]").Input("Tell me a long story.");
             var sending = page.Find("[data-testid=send]").ClickAsync(new());
             page.WaitForAssertion(() => page.Find("[data-testid=streaming]").TextContent.Trim().ShouldNotBeEmpty("the first tokens are shown while the answer grows"));
             await page.Find("[data-testid=stop]").ClickAsync(new());
