@@ -12,6 +12,17 @@ public static class LocalizerExtensions
     }
 
     /// <summary>
+    /// The localized name of an enum value, from <c>Enum.&lt;Type&gt;.&lt;Value&gt;</c> (e.g. <c>Enum.TrainingBackend.Local</c>),
+    /// or the value's own name when the resources have none — so pages never show a raw <c>Tpe</c> or <c>Csv</c> in Chinese.
+    /// </summary>
+    public static string EnumName<T>(this IStringLocalizer localizer, T value)
+        where T : struct, Enum
+    {
+        var label = localizer[$"Enum.{typeof(T).Name}.{value}"];
+        return label.ResourceNotFound ? value.ToString() : label.Value;
+    }
+
+    /// <summary>
     /// A readable message for a platform error: the localized kind of problem, then the details — in the user's language
     /// where the error names a resource for them (<see cref="AiPlatform.Core.Common.PlatformException.MessageKey"/>),
     /// else the English text.
