@@ -32,6 +32,7 @@ public static class DependencyInjection
         services.AddScoped<GroupService>();
         services.AddScoped<SharingService>();
         services.AddScoped<PermissionsService>();
+        services.AddScoped<ObjectNames>();
         services.AddScoped<ApiTokenService>();
         services.AddScoped<ProjectService>();
         services.AddScoped<UserDirectoryLookup>();

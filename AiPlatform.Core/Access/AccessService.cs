@@ -32,7 +32,7 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
 
     /// <summary>The caller's context; throws when nobody (or a disabled user) is signed in.</summary>
     public async Task<AccessContext> RequireContextAsync(CancellationToken ct) =>
-        await FindContextAsync(ct) ?? throw new ForbiddenException("Sign in as an active user to do this.");
+        await FindContextAsync(ct) ?? throw new ForbiddenException("Sign in as an active user to do this.") { MessageKey = "Error.SignInRequired" };
 
     /// <summary>Forgets the cached context, e.g. after the caller changed their own roles.</summary>
     public void Invalidate() => _context = null;
@@ -45,7 +45,7 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
         var context = await RequireContextAsync(ct);
         if (!context.Has(capability))
         {
-            throw new ForbiddenException($"This needs the capability '{capability}'.");
+            throw new ForbiddenException($"This needs the capability '{capability}'.") { MessageKey = "Error.NeedsCapability", MessageArguments = [capability] };
         }
 
         await RequireWritableCallerAsync(ct);
@@ -99,7 +99,7 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
         var level = found ?? throw new Common.NotFoundException(objectType, objectId);
         if (level < required)
         {
-            throw new ForbiddenException($"This needs {required} permission on the {objectType}.");
+            throw new ForbiddenException($"This needs {required} permission on the {objectType}.") { MessageKey = $"Error.NeedsLevel.{required}" };
         }
 
         if (required > PermissionLevel.Read)
@@ -114,7 +114,7 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
     {
         if ((await currentUser.GetAsync(ct))?.ReadOnly == true)
         {
-            throw new ForbiddenException("This token may only read.");
+            throw new ForbiddenException("This token may only read.") { MessageKey = "Error.TokenReadOnly" };
         }
     }
 }

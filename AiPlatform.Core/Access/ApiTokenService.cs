@@ -23,12 +23,12 @@ public sealed class ApiTokenService(AccessService access, IApiTokenStore store, 
 
         if (expiresInDays is < 1 or > MaxLifetimeDays)
         {
-            throw new ValidationException("expiresInDays", $"A token expires after 1 to {MaxLifetimeDays} days.");
+            throw new ValidationException("expiresInDays", $"A token expires after 1 to {MaxLifetimeDays} days.") { MessageKey = "Error.TokenLifetime", MessageArguments = [MaxLifetimeDays] };
         }
 
         if (!Enum.IsDefined(scope))
         {
-            throw new ValidationException("scope", "The scope must be Read or ReadWrite.");
+            throw new ValidationException("scope", "The scope must be Read or ReadWrite.") { MessageKey = "Error.TokenScope" };
         }
 
         var plain = Prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));

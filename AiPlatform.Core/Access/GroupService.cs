@@ -7,7 +7,7 @@ namespace AiPlatform.Core.Access;
 /// Nobody changes their own memberships or the roles of a group they are in, and putting someone into (or out of) a group
 /// needs every capability of its roles and at least its level on every object shared with it (see <see cref="Delegation"/>).
 /// </summary>
-public sealed class GroupService(AccessService access, IAccessStore store, IUserDirectory users, IEnumerable<ISecurableLookup> lookups, Audit.AuditRecorder audit, TimeProvider time)
+public sealed class GroupService(AccessService access, IAccessStore store, IUserDirectory users, IEnumerable<ISecurableLookup> lookups, ObjectNames names, Audit.AuditRecorder audit, TimeProvider time)
 {
     public async Task<IReadOnlyList<Group>> ListAsync(CancellationToken ct)
     {
@@ -27,12 +27,12 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
         var trimmed = name?.Trim() ?? string.Empty;
         if (trimmed.Length is 0 or > 100)
         {
-            throw new ValidationException("name", "A group name has 1 to 100 characters.");
+            throw new ValidationException("name", "A group name has 1 to 100 characters.") { MessageKey = "Error.GroupName" };
         }
 
         if ((await store.ListGroupsAsync(ct)).Any(g => string.Equals(g.Name, trimmed, StringComparison.OrdinalIgnoreCase)))
         {
-            throw new ValidationException("name", $"A group named '{trimmed}' already exists.");
+            throw new ValidationException("name", $"A group named '{trimmed}' already exists.") { MessageKey = "Error.GroupExists", MessageArguments = [trimmed] };
         }
 
         var group = new Group { Id = Guid.CreateVersion7(time.GetUtcNow()), Name = trimmed, Description = description?.Trim(), CreatedAt = time.GetUtcNow() };
@@ -58,7 +58,7 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
     {
         var context = await access.RequireCapabilityAsync(Capabilities.GroupsManage, ct);
         var group = await GetAsync(id, ct);
-        _ = await users.FindAsync(userId, ct) ?? throw new ValidationException("userId", "No such user.");
+        _ = await users.FindAsync(userId, ct) ?? throw new ValidationException("userId", "No such user.") { MessageKey = "Error.NoSuchUser" };
         RequireNotSelf(context, userId);
         await RequireMayChangeMembershipAsync(context, group, ct);
         await store.AddMemberAsync(id, userId, await audit.EntryAsync("group.member.add", "group", id, new { userId }, ct), ct);
@@ -71,6 +71,16 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
         RequireNotSelf(context, userId);
         await RequireMayChangeMembershipAsync(context, group, ct);
         await store.RemoveMemberAsync(id, userId, await audit.EntryAsync("group.member.remove", "group", id, new { userId }, ct), ct);
+    }
+
+    /// <summary>The objects shared with the group, by name (null: the object no longer exists); for those who manage users.</summary>
+    public async Task<IReadOnlyList<GrantSource>> ListGrantsAsync(Guid id, CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.UsersManage, ct);
+        var group = await store.FindGroupAsync(id, ct) ?? throw new NotFoundException("Group", id);
+        var grants = await store.ListGrantsOfPrincipalsAsync(Guid.Empty, [group.Id], ct);
+        var objectNames = await names.FindAsync(grants.Select(g => new EntityRef(g.ObjectType, g.ObjectId)), ct);
+        return grants.Select(g => new GrantSource(g.ObjectType, g.ObjectId, g.Level, group.Name, objectNames.GetValueOrDefault(new EntityRef(g.ObjectType, g.ObjectId)))).ToList();
     }
 
     public async Task<IReadOnlyList<Guid>> GetRoleIdsAsync(Guid id, CancellationToken ct)
@@ -86,7 +96,7 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
         var known = (await store.ListRolesAsync(ct)).ToDictionary(r => r.Id);
         if (roleIds.Any(r => !known.ContainsKey(r)))
         {
-            throw new ValidationException("roles", "Unknown role.");
+            throw new ValidationException("roles", "Unknown role.") { MessageKey = "Error.UnknownRole" };
         }
 
         if (context.GroupIds.Contains(id))
@@ -132,7 +142,7 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
             var target = lookups.FirstOrDefault(l => l.ObjectType == grant.ObjectType) is { } lookup ? await lookup.FindAsync(grant.ObjectId, ct) : null;
             if (target is not null && (await access.GetLevelAsync(target, ct) is not { } level || level < grant.Level))
             {
-                throw new ForbiddenException($"You cannot give or take away membership of the group '{group.Name}': it holds {grant.Level} on a {grant.ObjectType} where you hold less.");
+                throw new ForbiddenException($"You cannot give or take away membership of the group '{group.Name}': it holds {grant.Level} on a {grant.ObjectType} where you hold less.") { MessageKey = "Error.GroupMembershipLevel", MessageArguments = [group.Name] };
             }
         }
     }

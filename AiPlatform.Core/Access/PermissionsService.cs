@@ -3,7 +3,7 @@ using AiPlatform.Core.Common;
 namespace AiPlatform.Core.Access;
 
 /// <summary>Explains a user's effective permissions: to the user themself, or to holders of <c>users.manage</c>.</summary>
-public sealed class PermissionsService(AccessService access, IAccessStore store, IUserDirectory users)
+public sealed class PermissionsService(AccessService access, IAccessStore store, IUserDirectory users, ObjectNames names)
 {
     public async Task<EffectivePermissions> DescribeAsync(Guid userId, CancellationToken ct)
     {
@@ -22,7 +22,7 @@ public sealed class PermissionsService(AccessService access, IAccessStore store,
         {
             if (roles.TryGetValue(assignment.RoleId, out var role))
             {
-                sources.Add(new RoleSource(role.Id, role.Name, null));
+                sources.Add(new RoleSource(role.Id, role.Name, null, role.IsSystem));
             }
         }
 
@@ -32,20 +32,26 @@ public sealed class PermissionsService(AccessService access, IAccessStore store,
             {
                 if (roles.TryGetValue(assignment.RoleId, out var role))
                 {
-                    sources.Add(new RoleSource(role.Id, role.Name, group.Name));
+                    sources.Add(new RoleSource(role.Id, role.Name, group.Name, role.IsSystem));
                 }
             }
         }
 
         var capabilities = sources
-            .SelectMany(s => roles[s.RoleId].Capabilities.Select(c => (Capability: c, From: s.ViaGroup is null ? s.RoleName : $"{s.RoleName} ({s.ViaGroup})")))
+            .SelectMany(s => roles[s.RoleId].Capabilities.Select(c => (Capability: c, From: s.ViaGroup is null ? s.RoleName : $"{s.RoleName} ({s.ViaGroup})", Source: s)))
             .GroupBy(x => x.Capability)
-            .Select(g => new CapabilitySource(g.Key, g.Select(x => x.From).Distinct().ToList()))
+            .Select(g => new CapabilitySource(g.Key, g.Select(x => x.From).Distinct().ToList(), g.Select(x => x.Source).Distinct().ToList()))
             .OrderBy(c => c.Capability, StringComparer.Ordinal)
             .ToList();
         var groupNames = groups.ToDictionary(g => g.Id, g => g.Name);
-        var grants = (await store.ListGrantsOfPrincipalsAsync(userId, groupIds.ToList(), ct))
-            .Select(g => new GrantSource(g.ObjectType, g.ObjectId, g.Level, g.PrincipalType == PrincipalType.Group ? groupNames.GetValueOrDefault(g.PrincipalId) : null))
+        var held = await store.ListGrantsOfPrincipalsAsync(userId, groupIds.ToList(), ct);
+
+        // The user holds each of these grants (or an administrator who manages users looks): the object names are theirs to see.
+        var objectNames = await names.FindAsync(held.Select(g => new EntityRef(g.ObjectType, g.ObjectId)), ct);
+        var grants = held
+            .Select(g => new GrantSource(
+                g.ObjectType, g.ObjectId, g.Level, g.PrincipalType == PrincipalType.Group ? groupNames.GetValueOrDefault(g.PrincipalId) : null,
+                objectNames.GetValueOrDefault(new EntityRef(g.ObjectType, g.ObjectId))))
             .ToList();
         return new EffectivePermissions(user, groups, sources, capabilities, grants);
     }

@@ -29,7 +29,7 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
         var role = await store.FindRoleAsync(id, ct) ?? throw new NotFoundException("Role", id);
         if (role.IsSystem)
         {
-            throw new ConflictException($"'{role.Name}' is a system role; create a custom role instead.");
+            throw new ConflictException($"'{role.Name}' is a system role; create a custom role instead.") { MessageKey = "Error.SystemRoleReadOnly" };
         }
 
         RequireNotHeld(context, role);
@@ -49,7 +49,7 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
         var role = await store.FindRoleAsync(id, ct) ?? throw new NotFoundException("Role", id);
         if (role.IsSystem)
         {
-            throw new ConflictException($"'{role.Name}' is a system role and cannot be deleted.");
+            throw new ConflictException($"'{role.Name}' is a system role and cannot be deleted.") { MessageKey = "Error.SystemRoleReadOnly" };
         }
 
         RequireNotHeld(context, role);
@@ -86,7 +86,7 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
         var unknown = capabilities.Where(c => !Capabilities.IsKnown(c)).ToList();
         if (unknown.Count > 0)
         {
-            throw new ValidationException("capabilities", $"Unknown capability: {string.Join(", ", unknown)}.");
+            throw new ValidationException("capabilities", $"Unknown capability: {string.Join(", ", unknown)}.") { MessageKey = "Error.UnknownCapability", MessageArguments = [string.Join(", ", unknown)] };
         }
 
         return capabilities.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -97,12 +97,12 @@ public sealed class RoleService(AccessService access, IAccessStore store, Audit.
         var trimmed = name?.Trim() ?? string.Empty;
         if (trimmed.Length is 0 or > 64)
         {
-            throw new ValidationException("name", "A role name has 1 to 64 characters.");
+            throw new ValidationException("name", "A role name has 1 to 64 characters.") { MessageKey = "Error.RoleName" };
         }
 
         if ((await store.ListRolesAsync(ct)).Any(r => r.Id != self && string.Equals(r.Name, trimmed, StringComparison.OrdinalIgnoreCase)))
         {
-            throw new ValidationException("name", $"A role named '{trimmed}' already exists.");
+            throw new ValidationException("name", $"A role named '{trimmed}' already exists.") { MessageKey = "Error.RoleExists", MessageArguments = [trimmed] };
         }
 
         return trimmed;

@@ -13,16 +13,20 @@ public sealed class SharingService(AccessService access, IAccessStore store, IUs
         return target;
     }
 
+    /// <summary>
+    /// The object's grants with their principals' names (null for a user or group that no longer exists). Readers see the
+    /// user and group names, as always; a user's display name is added only for callers who may manage the object.
+    /// </summary>
     public async Task<IReadOnlyList<GrantView>> ListAsync(string objectType, Guid objectId, CancellationToken ct)
     {
-        await GetObjectAsync(objectType, objectId, PermissionLevel.Read, ct);
+        var target = await GetObjectAsync(objectType, objectId, PermissionLevel.Read, ct);
+        var manages = await access.GetLevelAsync(target, ct) >= PermissionLevel.Manage;
         var grants = await store.ListGrantsAsync(objectType, objectId, ct);
-        var userNames = (await users.FindManyAsync(grants.Where(g => g.PrincipalType == PrincipalType.User).Select(g => g.PrincipalId).ToList(), ct)).ToDictionary(u => u.Id, u => u.UserName);
+        var userRows = (await users.FindManyAsync(grants.Where(g => g.PrincipalType == PrincipalType.User).Select(g => g.PrincipalId).ToList(), ct)).ToDictionary(u => u.Id);
         var groupNames = (await store.ListGroupsAsync(ct)).ToDictionary(g => g.Id, g => g.Name);
-        return grants.Select(g => new GrantView(
-            g.Id, g.PrincipalType, g.PrincipalId,
-            (g.PrincipalType == PrincipalType.User ? userNames.GetValueOrDefault(g.PrincipalId) : groupNames.GetValueOrDefault(g.PrincipalId)) ?? g.PrincipalId.ToString(),
-            g.Level, g.GrantedAt)).ToList();
+        return grants.Select(g => g.PrincipalType == PrincipalType.User
+            ? new GrantView(g.Id, g.PrincipalType, g.PrincipalId, userRows.GetValueOrDefault(g.PrincipalId)?.UserName, g.Level, g.GrantedAt, manages ? userRows.GetValueOrDefault(g.PrincipalId)?.DisplayName : null)
+            : new GrantView(g.Id, g.PrincipalType, g.PrincipalId, groupNames.GetValueOrDefault(g.PrincipalId), g.Level, g.GrantedAt)).ToList();
     }
 
     public async Task<GrantView> GrantAsync(string objectType, Guid objectId, PrincipalType principalType, Guid principalId, PermissionLevel level, CancellationToken ct)
@@ -30,7 +34,7 @@ public sealed class SharingService(AccessService access, IAccessStore store, IUs
         var target = await GetObjectAsync(objectType, objectId, PermissionLevel.Manage, ct);
         if (!Enum.IsDefined(level))
         {
-            throw new ValidationException("level", "The level must be Read, Write or Manage.");
+            throw new ValidationException("level", "The level must be Read, Write or Manage.") { MessageKey = "Error.GrantLevel" };
         }
 
         var principalName = principalType switch
@@ -38,16 +42,16 @@ public sealed class SharingService(AccessService access, IAccessStore store, IUs
             PrincipalType.User => (await users.FindAsync(principalId, ct))?.UserName,
             PrincipalType.Group => (await store.FindGroupAsync(principalId, ct))?.Name,
             _ => null,
-        } ?? throw new ValidationException("principalId", "No such user or group.");
+        } ?? throw new ValidationException("principalId", "No such user or group.") { MessageKey = "Error.NoSuchPrincipal" };
         if (principalType == PrincipalType.User && principalId == target.OwnerId)
         {
-            throw new ValidationException("principalId", "The owner already has every right.");
+            throw new ValidationException("principalId", "The owner already has every right.") { MessageKey = "Error.GrantToOwner" };
         }
 
         var context = await access.RequireContextAsync(ct);
         var grant = await store.UpsertGrantAsync(
             new ObjectGrant { Id = Guid.CreateVersion7(time.GetUtcNow()), ObjectType = objectType, ObjectId = objectId, PrincipalType = principalType, PrincipalId = principalId, Level = level, GrantedBy = context.UserId, GrantedAt = time.GetUtcNow() },
-            await audit.EntryAsync("grant.set", objectType, objectId, new { principalType, principal = principalName, level }, ct),
+            await audit.EntryAsync("grant.set", objectType, objectId, new { principalType, principalId, principal = principalName, level }, ct),
             ct);
         return new GrantView(grant.Id, principalType, principalId, principalName, grant.Level, grant.GrantedAt);
     }
@@ -55,7 +59,9 @@ public sealed class SharingService(AccessService access, IAccessStore store, IUs
     public async Task RevokeAsync(string objectType, Guid objectId, Guid grantId, CancellationToken ct)
     {
         await GetObjectAsync(objectType, objectId, PermissionLevel.Manage, ct);
-        if (!await store.RemoveGrantAsync(objectType, objectId, grantId, await audit.EntryAsync("grant.revoke", objectType, objectId, new { grantId }, ct), ct))
+        var grant = (await store.ListGrantsAsync(objectType, objectId, ct)).FirstOrDefault(g => g.Id == grantId) ?? throw new NotFoundException("Grant", grantId);
+        var changes = new { grantId, principalType = grant.PrincipalType, principalId = grant.PrincipalId, level = grant.Level };
+        if (!await store.RemoveGrantAsync(objectType, objectId, grantId, await audit.EntryAsync("grant.revoke", objectType, objectId, changes, ct), ct))
         {
             throw new NotFoundException("Grant", grantId);
         }

@@ -39,7 +39,7 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
         var context = await access.RequireCapabilityAsync(Capabilities.UsersManage, ct);
         if (disabled && id == context.UserId)
         {
-            throw new ValidationException("disabled", "You cannot disable your own account.");
+            throw new ValidationException("disabled", "You cannot disable your own account.") { MessageKey = "Error.DisableSelf" };
         }
 
         await RequireMayManageAsync(id, ct);
@@ -86,7 +86,7 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
         var unknown = after.Where(r => !known.ContainsKey(r)).ToList();
         if (unknown.Count > 0)
         {
-            throw new ValidationException("roles", $"Unknown role: {string.Join(", ", unknown)}.");
+            throw new ValidationException("roles", $"Unknown role: {string.Join(", ", unknown)}.") { MessageKey = "Error.UnknownRole" };
         }
 
         foreach (var changed in Delegation.Changed(before, after))
@@ -121,7 +121,7 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
         // owns nothing and holds no grant the caller does not hold at the same level (as for group membership).
         if (await store.OwnsAnythingAsync(id, ct))
         {
-            throw new ForbiddenException($"You cannot take control of the account '{user.UserName}': it owns objects; ask an administrator.");
+            throw new ForbiddenException($"You cannot take control of the account '{user.UserName}': it owns objects; ask an administrator.") { MessageKey = "Error.TakeOverOwner", MessageArguments = [user.UserName] };
         }
 
         foreach (var grant in await store.ListGrantsOfPrincipalsAsync(id, await store.ListGroupIdsOfUserAsync(id, ct), ct))
@@ -129,7 +129,7 @@ public sealed class UserAdminService(AccessService access, IUserDirectory users,
             var target = lookups.FirstOrDefault(l => l.ObjectType == grant.ObjectType) is { } lookup ? await lookup.FindAsync(grant.ObjectId, ct) : null;
             if (target is not null && (await access.GetLevelAsync(target, ct) is not { } level || level < grant.Level))
             {
-                throw new ForbiddenException($"You cannot take control of the account '{user.UserName}': it holds {grant.Level} on a {grant.ObjectType} where you hold less.");
+                throw new ForbiddenException($"You cannot take control of the account '{user.UserName}': it holds {grant.Level} on a {grant.ObjectType} where you hold less.") { MessageKey = "Error.TakeOverGrant", MessageArguments = [user.UserName] };
             }
         }
     }

@@ -4,12 +4,23 @@ using AiPlatform.Core.Common;
 namespace AiPlatform.Core.Audit;
 
 /// <summary>Searching and exporting the audit trail; needs <c>audit.read</c>.</summary>
-public sealed class AuditService(AccessService access, IAuditStore store)
+public sealed class AuditService(AccessService access, IAuditStore store, ObjectNames names)
 {
     public async Task<PagedResult<AuditEntry>> QueryAsync(AuditQuery query, CancellationToken ct)
     {
         await access.RequireCapabilityAsync(Capabilities.AuditRead, ct);
         return await store.QueryAsync(query, ct);
+    }
+
+    /// <summary>
+    /// The current names of the actors, objects and principals the entries refer to (see <see cref="AuditReferences"/>); a
+    /// reference missing from the result no longer exists. Needs <c>audit.read</c>, whose holders read the names the
+    /// entries themselves record anyway.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<EntityRef, string>> NamesAsync(IEnumerable<AuditEntry> entries, CancellationToken ct)
+    {
+        await access.RequireCapabilityAsync(Capabilities.AuditRead, ct);
+        return await names.FindAsync(entries.SelectMany(AuditReferences.Of), ct);
     }
 
     /// <summary>Writes the matching entries as CSV (RFC 4180, UTF-8), streaming.</summary>

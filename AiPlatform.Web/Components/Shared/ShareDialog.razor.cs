@@ -50,6 +50,8 @@ public partial class ShareDialog : PlatformPage
         }
     }
 
+    private string GroupName(Guid? id) => _groups.FirstOrDefault(g => g.Id == id)?.Name ?? string.Empty;
+
     private async Task LoadAsync()
     {
         _grants = await Sharing.ListAsync(ObjectType, ObjectId, PageToken);

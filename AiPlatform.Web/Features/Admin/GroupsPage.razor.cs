@@ -22,6 +22,9 @@ public partial class GroupsPage : PlatformPage
     private IReadOnlyList<Role> _roles = [];
     private IReadOnlySet<Guid> _grantable = new HashSet<Guid>();
     private IReadOnlyList<UserSummary> _members = [];
+    private IReadOnlyList<GrantSource> _grants = [];
+    private MudBlazor.MudTextField<string>? _nameField;
+    private bool _loaded;
     private IReadOnlyCollection<Guid> _roleIds = [];
     private Group? _selected;
     private string? _newName;
@@ -32,7 +35,10 @@ public partial class GroupsPage : PlatformPage
         _groups = await Groups.ListAsync(PageToken);
         _roles = await Roles.ListAsync(PageToken);
         _grantable = await Roles.ListGrantableIdsAsync(PageToken);
+        _loaded = true;
     }
+
+    private async Task FocusNameAsync() => await (_nameField?.FocusAsync() ?? ValueTask.CompletedTask);
 
     private async Task SelectAsync(Group? group)
     {
@@ -41,6 +47,7 @@ public partial class GroupsPage : PlatformPage
         {
             _members = await Groups.ListMembersAsync(group.Id, PageToken);
             _roleIds = (await Groups.GetRoleIdsAsync(group.Id, PageToken)).ToList();
+            _grants = await Groups.ListGrantsAsync(group.Id, PageToken);
         }
     }
 

@@ -17,11 +17,13 @@ public partial class RolesPage : PlatformPage
     private Guid? _editId;
     private string? _name;
     private string? _description;
+    private bool _loaded;
 
     protected override async Task OnInitializedAsync()
     {
         _roles = await Roles.ListAsync(PageToken);
         _delegable = await Roles.ListDelegableCapabilitiesAsync(PageToken);
+        _loaded = true;
     }
 
     private void New()

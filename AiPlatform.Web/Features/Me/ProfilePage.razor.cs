@@ -32,6 +32,7 @@ public partial class ProfilePage : PlatformPage
     private Guid _userId;
     private string? _confirmPassword;
     private string? _confirmCode;
+    private MudTextField<string>? _tokenNameField;
 
     protected override async Task OnInitializedAsync()
     {
@@ -92,10 +93,12 @@ public partial class ProfilePage : PlatformPage
         await LoadAsync();
     });
 
-    private async Task RevokeTokenAsync(Guid id)
+    private async Task FocusTokenNameAsync() => await (_tokenNameField?.FocusAsync() ?? ValueTask.CompletedTask);
+
+    private Task RevokeTokenAsync(Guid id) => RunAsync(async ct =>
     {
-        await Tokens.RevokeAsync(id, PageToken);
+        await Tokens.RevokeAsync(id, ct);
         Snackbar.Add(L["Tokens.Revoked"], Severity.Info);
         await LoadAsync();
-    }
+    });
 }
