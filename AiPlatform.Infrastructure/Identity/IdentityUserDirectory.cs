@@ -111,7 +111,15 @@ internal sealed class IdentityUserDirectory(UserManager<PlatformUser> users, Pla
         var errors = result.Errors
             .GroupBy(e => e.Code.StartsWith("Password", StringComparison.Ordinal) ? "password" : e.Code.Contains("UserName", StringComparison.Ordinal) ? "userName" : e.Code.Contains("Email", StringComparison.Ordinal) ? "email" : "user")
             .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray());
-        throw new ValidationException(errors);
+
+        // The UI says the first rule broken in the user's language (Error.Identity.<code>, with the number the rule names).
+        var first = result.Errors.First();
+        var number = System.Text.RegularExpressions.Regex.Match(first.Description, @"\d+");
+        throw new ValidationException(errors)
+        {
+            MessageKey = "Error.Identity." + first.Code,
+            MessageArguments = number.Success ? [number.Value] : [],
+        };
     }
 
     private async Task ChangeAsync(Guid id, AuditEntry audit, Func<PlatformUser, Task> change, CancellationToken ct)

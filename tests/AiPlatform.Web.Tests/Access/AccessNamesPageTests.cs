@@ -217,6 +217,11 @@ public sealed class AccessNamesPageTests : PageTestBase
         var toOwner = await Should.ThrowAsync<AiPlatform.Core.Common.ValidationException>(
             () => Get<SharingService>().GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, AdminId, PermissionLevel.Read, default));
 
+        var shortPassword = await Should.ThrowAsync<AiPlatform.Core.Common.ValidationException>(
+            () => Get<UserAdminService>().CreateAsync(new NewUser("carol", null, null, "short1"), [], default));
+        var tokenLifetime = await Should.ThrowAsync<AiPlatform.Core.Common.ValidationException>(
+            () => Get<ApiTokenService>().CreateAsync("ci", ApiTokenScope.Read, 0, default));
+
         SignIn(bob.Id, "bob");
         var refused = await Should.ThrowAsync<ForbiddenException>(
             () => Get<SharingService>().GrantAsync(SecurableTypes.Project, project.Id, PrincipalType.User, bob.Id, PermissionLevel.Manage, default));
@@ -225,6 +230,8 @@ public sealed class AccessNamesPageTests : PageTestBase
         var localizer = Get<IStringLocalizer<SharedResource>>();
         localizer.Describe(refused).ShouldContain("此操作需要对该对象的管理权限。");
         localizer.Describe(toOwner).ShouldContain("所有者已拥有全部权限。");
+        localizer.Describe(shortPassword).ShouldContain("密码太短：至少需要 10 个字符。");
+        localizer.Describe(tokenLifetime).ShouldContain("访问令牌的有效期为 1 到");
     }
 
     private async Task<Guid> AddGrantToMissingPrincipalAsync(string objectType, Guid objectId)
