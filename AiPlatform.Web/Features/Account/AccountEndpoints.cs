@@ -63,7 +63,7 @@ public static class AccountEndpoints
         return Results.LocalRedirect("/account/login");
     }
 
-    static async Task<IResult> ChangePasswordAsync([FromForm] string? currentPassword, [FromForm] string? newPassword, [FromForm] string? confirmPassword, [FromForm] string? returnUrl, IAccountService accounts, ICurrentUser currentUser, CancellationToken ct)
+    static async Task<IResult> ChangePasswordAsync([FromForm] string? currentPassword, [FromForm] string? newPassword, [FromForm] string? confirmPassword, [FromForm] string? returnUrl, IAccountService accounts, ICurrentUser currentUser, Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> localizer, CancellationToken ct)
     {
         var back = SafeReturnUrl(returnUrl);
         var caller = await currentUser.GetAsync(ct);
@@ -84,7 +84,9 @@ public static class AccountEndpoints
         }
         catch (ValidationException ex)
         {
-            var message = string.Join(" ", ex.Errors.SelectMany(e => e.Value));
+            // The password rules in the user's language, by the error's code (the English text only where there is no resource).
+            var localized = ex.MessageKey is { } key ? localizer[key, [.. ex.MessageArguments]] : null;
+            var message = localized is { ResourceNotFound: false } ? localized.Value : string.Join(" ", ex.Errors.SelectMany(e => e.Value));
             return Results.LocalRedirect($"/account/change-password?error=Invalid&message={Uri.EscapeDataString(message)}&returnUrl={Uri.EscapeDataString(back)}");
         }
     }

@@ -184,8 +184,11 @@ public sealed class AccessNamesPageTests : PageTestBase
 
         page.Find("input[data-testid=audit-who]").Input("nobody");
 
-        page.WaitForAssertion(() => page.Find("[data-testid=no-audit]").TextContent.ShouldContain("没有匹配的审计记录"));
-        string.Concat(page.Nodes.Select(n => n.TextContent)).ShouldContain("不存在名为“nobody”的用户。");
+        page.WaitForAssertion(() =>
+        {
+            page.Find("[data-testid=no-audit]").TextContent.ShouldContain("没有匹配的审计记录");
+            string.Concat(page.Nodes.Select(n => n.TextContent)).ShouldContain("不存在名为“nobody”的用户。");
+        });
         page.Find("[data-testid=no-audit] button").Click();
         page.WaitForAssertion(() => page.FindAll("[data-testid=audit-line]").Count.ShouldBeGreaterThan(0));
     }
