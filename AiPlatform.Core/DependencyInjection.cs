@@ -24,6 +24,8 @@ public static class DependencyInjection
         services.AddScoped<JobRunner>();
         services.AddScoped<JobRecovery>();
         services.AddScoped<DashboardService>();
+        services.AddScoped<FirstRunChecklistService>();
+        services.AddScoped<Preferences.UserPreferenceService>();
         services.AddScoped<AccessService>();
         services.AddScoped<AuditRecorder>();
         services.AddScoped<AuditService>();

@@ -195,6 +195,8 @@ public static class DependencyInjection
 
     private static void AddIdentity(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddScoped<Core.Preferences.IUserPreferenceStore, IdentityUserPreferenceStore>();
+        services.AddScoped<Core.Dashboard.IInitialPasswordCheck, IdentityInitialPasswordCheck>();
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.UserName), "Admin:UserName must not be empty.")
             .ValidateOnStart();

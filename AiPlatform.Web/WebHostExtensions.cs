@@ -90,10 +90,21 @@ public static class WebHostExtensions
         builder.WebHost.UseUrls([.. urls, .. management.Split(';', split)]);
     }
 
+    /// <summary>
+    /// MudBlazor's app-wide settings: toasts at the bottom centre, where they cover none of the top-right page actions
+    /// (nor the chat's Send button at the bottom right).
+    /// </summary>
+    public static void ConfigureMud(MudBlazor.Services.MudServicesConfiguration configuration)
+    {
+        configuration.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomCenter;
+        configuration.SnackbarConfiguration.PreventDuplicates = false;
+        configuration.SnackbarConfiguration.VisibleStateDuration = 5000;
+    }
+
     public static IServiceCollection AddWeb(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        services.AddMudServices(ConfigureMud);
         services.AddTransient<MudBlazor.MudLocalizer, Components.Shared.PlatformMudLocalizer>();
         services.AddSingleton<SafeHtml>();
 
@@ -182,6 +193,21 @@ public static class WebHostExtensions
         app.UseAntiforgery();
     }
 
+    /// <summary>
+    /// The API reference works offline and stays the platform's own: no fonts from a CDN, no vendor buttons (Ask AI,
+    /// client/SDK generator, developer toolbar with Deploy), no MCP, no telemetry, and requests go straight to the platform.
+    /// </summary>
+    internal static void ConfigureApiReference(ScalarOptions o) => o
+        .WithTitle("AiPlatform API")
+        .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+        .DisableDefaultFonts()
+        .DisableAgent()
+        .DisableMcp()
+        .DisableTelemetry()
+        .HideClientButton()
+        .HideDeveloperTools()
+        .WithFavicon("/favicon.svg");
+
     public static void MapWebPages(this WebApplication app)
     {
         app.MapStaticAssets().AllowAnonymous();
@@ -203,7 +229,7 @@ public static class WebHostExtensions
         }
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("AiPlatform API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts());
+        app.MapScalarApiReference("/api/docs", ConfigureApiReference);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "AiPlatform jobs", AppPath = "/jobs", Authorization = [] })
             .RequireAuthorization(CapabilityPolicyProvider.For(Capabilities.JobsManage));
     }

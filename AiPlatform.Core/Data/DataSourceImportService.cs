@@ -20,7 +20,7 @@ public sealed class DataSourceImportService(DataSourceService sources, DatasetSe
         var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, table?.Trim(), query?.Trim(), message);
         var entry = await audit.EntryAsync("datasource.import", SecurableTypes.DataSource, source.Id, new { dataset = dataset.Name, table = parameters.Table, query = parameters.Query is { Length: > 1000 } q ? q[..1000] + "…" : parameters.Query }, ct);
         return await jobs.EnqueueAsync(
-            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name}", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
+            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name}", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters), JobText.Of("JobTitle.Import", source.Name, dataset.Name)),
             context.UserName,
             entry,
             ct);

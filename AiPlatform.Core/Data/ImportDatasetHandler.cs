@@ -24,13 +24,13 @@ public sealed class ImportDatasetHandler(IDataSourceStore sources, IDatabaseConn
         var path = scratch.NewFilePath(format.Extension());
         try
         {
-            await context.LogAsync($"Reading {(p.Table is not null ? $"table {p.Table}" : "the query")} from {source.Name}.", ct);
+            await context.LogAsync($"Reading {(p.Table is not null ? $"table {p.Table}" : "the query")} from {source.Name}.", p.Table is not null ? JobText.Of("JobLog.ReadingTable", p.Table, source.Name) : JobText.Of("JobLog.ReadingQuery", source.Name), ct);
             var progress = new Progress<long>(rows => _ = context.ReportProgressAsync(0.5, $"{rows:N0} rows read", CancellationToken.None));
             var rows = await connector.ExportAsync(connection, p.Table, p.Query, path, progress, ct);
             await context.ReportProgressAsync(0.8, $"{rows:N0} rows read; storing the version", ct);
             var detail = JsonSerializer.Serialize(new { source = source.Name, sourceId = source.Id, table = p.Table, query = p.Query });
             var result = await writer.ImportFileAsync(p.DatasetId, path, format, $"{source.Name}.{format.Extension()}", p.Message, "import", detail, context.Job.CreatedBy ?? "system", ct);
-            await context.LogAsync(result.Created ? $"Created version {result.Version.Number} with {rows:N0} rows." : $"The content is unchanged: version {result.Version.Number} already holds it.", ct);
+            await context.LogAsync(result.Created ? $"Created version {result.Version.Number} with {rows:N0} rows." : $"The content is unchanged: version {result.Version.Number} already holds it.", result.Created ? JobText.Of("JobLog.VersionCreated", result.Version.Number, rows) : JobText.Of("JobLog.VersionUnchanged", result.Version.Number), ct);
         }
         finally
         {

@@ -25,7 +25,7 @@ public sealed class ProfileDatasetHandler(IDatasetStore store, IObjectStore obje
         await context.ReportProgressAsync(0.3, "Profiling columns", ct);
         var columns = await engine.ProfileAsync(file.Path, format, ct);
         await store.SaveProfileAsync(new DatasetProfile { VersionId = version.Id, DatasetId = version.DatasetId, RowCount = version.RowCount, Columns = columns.ToList(), CreatedAt = time.GetUtcNow() }, ct);
-        await context.LogAsync($"Profiled {columns.Count} columns of version {version.Number}.", ct);
+        await context.LogAsync($"Profiled {columns.Count} columns of version {version.Number}.", JobText.Of("JobLog.Profiled", columns.Count, version.Number), ct);
     }
 
     public sealed record ProfileParameters(Guid DatasetId, Guid VersionId);

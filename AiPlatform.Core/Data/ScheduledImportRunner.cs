@@ -31,7 +31,7 @@ public sealed class ScheduledImportRunner(IDataSourceStore store, DatasetService
 
         var parameters = new ImportDatasetHandler.ImportParameters(source.Id, dataset.Id, schedule.Table, schedule.Query, $"Scheduled import ({schedule.Cron})");
         return await jobs.EnqueueAsync(
-            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name} (scheduled)", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters)),
+            new JobRequest(ImportDatasetHandler.JobKind, $"{source.Name} → {dataset.Name} (scheduled)", SecurableTypes.Dataset, dataset.Id.ToString(), JsonSerializer.SerializeToElement(parameters), JobText.Of("JobTitle.ScheduledImport", source.Name, dataset.Name)),
             schedule.CreatedBy,
             ct);
     }

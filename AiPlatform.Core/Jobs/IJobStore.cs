@@ -57,7 +57,11 @@ public interface IJobStore
 
     Task<bool> IsCancelRequestedAsync(Guid id, CancellationToken ct);
 
-    Task AppendLogAsync(Guid id, JobLogLevel level, string message, DateTimeOffset at, CancellationToken ct);
+    Task AppendLogAsync(Guid id, JobLogLevel level, string message, DateTimeOffset at, CancellationToken ct) =>
+        AppendLogAsync(id, level, message, null, at, ct);
+
+    /// <summary>Appends a line with its English <paramref name="message"/> and, when given, its resource key and arguments.</summary>
+    Task AppendLogAsync(Guid id, JobLogLevel level, string message, JobText? text, DateTimeOffset at, CancellationToken ct);
 
     /// <summary>Log lines with an id above <paramref name="afterId"/>, oldest first.</summary>
     Task<IReadOnlyList<JobLogEntry>> GetLogAsync(Guid id, long afterId, int max, CancellationToken ct);

@@ -23,4 +23,8 @@ public sealed class JobExecutionContext(JobRecord job, IJobStore store, TimeProv
 
     public Task LogAsync(JobLogLevel level, string message, CancellationToken ct) =>
         store.AppendLogAsync(job.Id, level, message, time.GetUtcNow(), ct);
+
+    /// <summary>A line shown in each reader's language (<paramref name="text"/>), with its English <paramref name="message"/>.</summary>
+    public Task LogAsync(string message, JobText text, CancellationToken ct) =>
+        store.AppendLogAsync(job.Id, JobLogLevel.Info, message, text, time.GetUtcNow(), ct);
 }

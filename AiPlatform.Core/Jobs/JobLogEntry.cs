@@ -11,5 +11,12 @@ public sealed class JobLogEntry
 
     public JobLogLevel Level { get; set; }
 
+    /// <summary>The English text of the line (what the API returns, and what rows written before keys hold).</summary>
     public required string Message { get; set; }
+
+    /// <summary>The resource key of the line (see <see cref="JobText"/>); null for free text such as a trainer's output.</summary>
+    public string? MessageKey { get; set; }
+
+    /// <summary>The line's arguments, a JSON array of strings.</summary>
+    public string? MessageArguments { get; set; }
 }

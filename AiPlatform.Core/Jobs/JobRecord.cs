@@ -12,6 +12,12 @@ public sealed class JobRecord
 
     public string? Title { get; set; }
 
+    /// <summary>The resource key of the title (see <see cref="JobText"/>); null for jobs titled before keys existed or by a user.</summary>
+    public string? TitleKey { get; set; }
+
+    /// <summary>The title's arguments, a JSON array of strings.</summary>
+    public string? TitleArguments { get; set; }
+
     public string? SubjectType { get; set; }
 
     public string? SubjectId { get; set; }

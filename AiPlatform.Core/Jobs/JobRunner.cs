@@ -49,7 +49,7 @@ public sealed class JobRunner(
         var watcher = WatchAsync(jobId, settings.Node.Incarnation, cts, watch, watcherStop.Token);
         try
         {
-            await store.AppendLogAsync(jobId, JobLogLevel.Info, $"Started (attempt {job.Attempts + 1}).", started, CancellationToken.None);
+            await store.AppendLogAsync(jobId, JobLogLevel.Info, $"Started (attempt {job.Attempts + 1}).", JobText.Of("JobLog.Started", job.Attempts + 1), started, CancellationToken.None);
             await handler.RunAsync(new JobExecutionContext(job, store, time, shutdown), cts.Token);
             watch.Finishing = true;
             if (!watch.Lost)
@@ -96,7 +96,7 @@ public sealed class JobRunner(
         var now = time.GetUtcNow();
         if (await store.CompleteClaimAsync(job.Id, settings.Node.Incarnation, job.Attempts + 1, status, error, now, CancellationToken.None))
         {
-            await store.AppendLogAsync(job.Id, status == JobStatus.Failed ? JobLogLevel.Error : JobLogLevel.Info, $"Finished: {status}.", now, CancellationToken.None);
+            await store.AppendLogAsync(job.Id, status == JobStatus.Failed ? JobLogLevel.Error : JobLogLevel.Info, $"Finished: {status}.", JobText.Of($"JobLog.Finished.{status}"), now, CancellationToken.None);
             metrics.Finished(job.Kind, status, now - started);
         }
     }

@@ -76,6 +76,8 @@ public sealed class JobService(
             Id = id,
             Kind = request.Kind,
             Title = string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim(),
+            TitleKey = request.TitleText?.Key,
+            TitleArguments = request.TitleText?.ArgumentsJson,
             SubjectType = request.SubjectType,
             SubjectId = request.SubjectId,
             ParametersJson = request.Parameters is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } p ? p.GetRawText() : null,
@@ -84,7 +86,7 @@ public sealed class JobService(
             CreatedAt = time.GetUtcNow(),
         };
         await store.AddAsync(job, entry, ct);
-        await store.AppendLogAsync(job.Id, JobLogLevel.Info, "Queued.", job.CreatedAt, ct);
+        await store.AppendLogAsync(job.Id, JobLogLevel.Info, "Queued.", JobText.Of("JobLog.Queued"), job.CreatedAt, ct);
         dispatcher.Dispatch(job.Id);
         return job;
     }
@@ -119,7 +121,7 @@ public sealed class JobService(
         var status = await store.RequestCancelAsync(id, time.GetUtcNow(), audit, ct);
         if (status is { } s && (!s.IsTerminal() || s == JobStatus.Cancelled))
         {
-            await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {requestedBy}.", time.GetUtcNow(), ct);
+            await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {requestedBy}.", JobText.Of("JobLog.CancelRequested", requestedBy), time.GetUtcNow(), ct);
             cancellations.TryCancel(id);
         }
     }
@@ -142,7 +144,7 @@ public sealed class JobService(
 
         if (job.Status != JobStatus.Cancelled)
         {
-            await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {context.UserName}.", time.GetUtcNow(), ct);
+            await store.AppendLogAsync(id, JobLogLevel.Warning, $"Cancellation requested by {context.UserName}.", JobText.Of("JobLog.CancelRequested", context.UserName), time.GetUtcNow(), ct);
 
             // The request is one atomic update in the job store; the entry follows it (a cancelled job asked again changes nothing).
             await auditStore.AddAsync(await audit.EntryAsync("job.cancel", "job", id, new { job.Kind, job.Title }, ct), ct);

@@ -26,13 +26,13 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
         var document = kb is null ? null : await store.FindDocumentAsync(kb.Id, parameters.DocumentId, ct);
         if (kb is null || document is null)
         {
-            await context.LogAsync("The document no longer exists.", ct);
+            await context.LogAsync("The document no longer exists.", JobText.Of("JobLog.DocumentGone"), ct);
             return;
         }
 
         if (document.ObjectKey != parameters.ObjectKey)
         {
-            await context.LogAsync("The document was replaced since this job was queued; the newer job indexes it.", ct);
+            await context.LogAsync("The document was replaced since this job was queued; the newer job indexes it.", JobText.Of("JobLog.DocumentReplaced"), ct);
             return;
         }
 
@@ -51,7 +51,7 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
                 throw new DocumentUnreadableException("The document has no text (a scanned PDF needs OCR first).");
             }
 
-            await context.LogAsync($"{sections.Count} sections, {chunks.Count} chunks of up to {kb.ChunkSize} characters.", ct);
+            await context.LogAsync($"{sections.Count} sections, {chunks.Count} chunks of up to {kb.ChunkSize} characters.", JobText.Of("JobLog.Chunked", sections.Count, chunks.Count, kb.ChunkSize), ct);
             var embedder = await embedders.GetAsync(kb.EmbeddingModel, parameters.RequestedBy ?? kb.OwnerId, ct);
             var rows = new List<KnowledgeChunk>(chunks.Count);
             for (var i = 0; i < chunks.Count; i += BatchSize)

@@ -42,7 +42,7 @@ public sealed class KnowledgeIndexer(AccessService access, IKnowledgeStore store
     internal async Task EnqueueAsync(KnowledgeBase kb, KnowledgeDocument document, AccessContext user, CancellationToken ct)
     {
         var job = await jobs.EnqueueAsync(
-            new JobRequest(IngestDocumentHandler.JobKind, $"{kb.Name}: {document.FileName}", "knowledge-document", document.Id.ToString(), JsonSerializer.SerializeToElement(new IngestDocumentHandler.Parameters(kb.Id, document.Id, document.ObjectKey, user.UserId))),
+            new JobRequest(IngestDocumentHandler.JobKind, $"{kb.Name}: {document.FileName}", "knowledge-document", document.Id.ToString(), JsonSerializer.SerializeToElement(new IngestDocumentHandler.Parameters(kb.Id, document.Id, document.ObjectKey, user.UserId)), JobText.Of("JobTitle.IngestDocument", kb.Name, document.FileName)),
             user.UserName,
             ct);
         document.JobId = job.Id;

@@ -37,6 +37,6 @@ public sealed class StagingCleanupHandler(IObjectStore objects, TimeProvider tim
             await context.ReportProgressAsync((i + 1.0) / stale.Count, $"{i + 1} of {stale.Count} deleted", ct);
         }
 
-        await context.LogAsync($"Deleted {stale.Count} abandoned staging objects.", ct);
+        await context.LogAsync($"Deleted {stale.Count} abandoned staging objects.", JobText.Of("JobLog.StagingDeleted", stale.Count), ct);
     }
 }

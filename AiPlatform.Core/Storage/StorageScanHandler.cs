@@ -16,7 +16,7 @@ public sealed class StorageScanHandler(IObjectStore objects, IStorageUsageStore 
     public async Task RunAsync(JobExecutionContext context, CancellationToken ct)
     {
         var snapshot = new StorageUsageSnapshot { Id = Guid.CreateVersion7(), Provider = objects.Provider, TakenAt = time.GetUtcNow() };
-        await context.LogAsync($"Scanning the {objects.Provider} object store.", ct);
+        await context.LogAsync($"Scanning the {objects.Provider} object store.", JobText.Of("JobLog.ScanningStore", objects.Provider), ct);
         await foreach (var item in objects.ListAsync(string.Empty, ct))
         {
             if (item.Key.Value.StartsWith(ObjectStoreExtensions.StagingPrefix + "/", StringComparison.Ordinal))
@@ -38,6 +38,6 @@ public sealed class StorageScanHandler(IObjectStore objects, IStorageUsageStore 
 
         snapshot.TakenAt = time.GetUtcNow();
         await usage.AddAsync(snapshot, ct);
-        await context.LogAsync($"{snapshot.ObjectCount} objects, {snapshot.TotalBytes} bytes; {snapshot.StagingObjectCount} staging objects.", ct);
+        await context.LogAsync($"{snapshot.ObjectCount} objects, {snapshot.TotalBytes} bytes; {snapshot.StagingObjectCount} staging objects.", JobText.Of("JobLog.ScanResult", snapshot.ObjectCount, snapshot.TotalBytes, snapshot.StagingObjectCount), ct);
     }
 }

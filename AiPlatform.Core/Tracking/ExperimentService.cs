@@ -298,7 +298,7 @@ public sealed class ExperimentService(
             throw new ValidationException("tags", $"Name a project you may write with the {TrackingLimits.ProjectTag} tag; you have no '{DefaultProjectName}' project and may not create one.");
         }
 
-        return await projectService.CreateAsync(DefaultProjectName, "Experiments created by MLflow clients without a project.", ct);
+        return await projectService.CreateAsync(DefaultProjectName, null, ct); // the description is the UI's, localized
     }
 
     /// <summary>

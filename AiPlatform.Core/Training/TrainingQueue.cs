@@ -42,7 +42,7 @@ public sealed class TrainingQueue(ITrainingStore store, IEnumerable<ITrainingBac
                     var jobId = Guid.CreateVersion7(time.GetUtcNow());
                     if (await store.TryStartAsync(run.Id, jobId, ct))
                     {
-                        await jobs.EnqueueWithIdAsync(jobId, new JobRequest(JobKind, $"Training {run.Name}", "training-run", run.Id.ToString(), null), run.CreatedBy, null, ct);
+                        await jobs.EnqueueWithIdAsync(jobId, new JobRequest(JobKind, $"Training {run.Name}", "training-run", run.Id.ToString(), null, JobText.Of("JobTitle.Training", run.Name)), run.CreatedBy, null, ct);
                     }
                 }
             }

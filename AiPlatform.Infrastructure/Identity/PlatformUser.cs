@@ -19,4 +19,10 @@ public sealed class PlatformUser : IdentityUser<Guid>
 
     /// <summary>The UI language the user chose last (e.g. <c>zh-CN</c>), restored at every sign-in.</summary>
     public string? PreferredCulture { get; set; }
+
+    /// <summary>Dark mode on or off as the user last chose it; null until they choose.</summary>
+    public bool? DarkMode { get; set; }
+
+    /// <summary>The administrator dismissed the dashboard's first-run checklist.</summary>
+    public bool ChecklistDismissed { get; set; }
 }

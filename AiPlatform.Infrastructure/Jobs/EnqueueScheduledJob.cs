@@ -8,5 +8,5 @@ public sealed class EnqueueScheduledJob(JobService jobs)
 {
     [AutomaticRetry(Attempts = 1)]
     [JobDisplayName("Schedule {0}")]
-    public Task RunAsync(string kind, CancellationToken ct) => jobs.EnqueueAsync(new JobRequest(kind, "Scheduled"), "scheduler", ct);
+    public Task RunAsync(string kind, CancellationToken ct) => jobs.EnqueueAsync(new JobRequest(kind, "Scheduled", TitleText: JobText.Of("JobTitle.Scheduled")), "scheduler", ct);
 }

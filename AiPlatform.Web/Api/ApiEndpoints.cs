@@ -13,6 +13,7 @@ using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Features.Serving;
 using AiPlatform.Web.Features.Jobs;
 using AiPlatform.Web.Api.Oip;
+using AiPlatform.Web.Features.Localization;
 
 namespace AiPlatform.Web.Api;
 
@@ -22,6 +23,7 @@ public static class ApiEndpoints
     public static void MapApi(this IEndpointRouteBuilder app)
     {
         app.MapMeEndpoints();
+        app.MapPreferenceEndpoints();
         app.MapAdminEndpoints();
         app.MapProjectEndpoints();
         app.MapDatasetEndpoints();

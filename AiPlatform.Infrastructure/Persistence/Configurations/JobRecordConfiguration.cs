@@ -13,6 +13,8 @@ internal sealed class JobRecordConfiguration : IEntityTypeConfiguration<JobRecor
         builder.Property(j => j.Id).ValueGeneratedNever();
         builder.Property(j => j.Kind).HasMaxLength(100);
         builder.Property(j => j.Title).HasMaxLength(200);
+        builder.Property(j => j.TitleKey).HasMaxLength(100);
+        builder.Property(j => j.TitleArguments).HasMaxLength(2000);
         builder.Property(j => j.SubjectType).HasMaxLength(100);
         builder.Property(j => j.SubjectId).HasMaxLength(200);
         builder.Property(j => j.Status).HasConversion<string>().HasMaxLength(20);

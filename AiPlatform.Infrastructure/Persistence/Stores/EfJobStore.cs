@@ -178,10 +178,19 @@ internal sealed class EfJobStore(IDbContextFactory<PlatformDbContext> contexts) 
         return await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, ct);
     }
 
-    public async Task AppendLogAsync(Guid id, JobLogLevel level, string message, DateTimeOffset at, CancellationToken ct)
+    public async Task AppendLogAsync(Guid id, JobLogLevel level, string message, JobText? text, DateTimeOffset at, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        db.JobLogs.Add(new JobLogEntry { JobId = id, Level = level, Message = message.Length > 4000 ? message[..4000] : message, At = at });
+        var arguments = text?.ArgumentsJson;
+        db.JobLogs.Add(new JobLogEntry
+        {
+            JobId = id,
+            Level = level,
+            Message = message.Length > 4000 ? message[..4000] : message,
+            MessageKey = text?.Key,
+            MessageArguments = arguments is { Length: > 4000 } ? null : arguments,
+            At = at,
+        });
         await db.SaveChangesAsync(ct);
     }
 

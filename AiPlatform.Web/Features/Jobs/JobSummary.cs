@@ -2,11 +2,13 @@ using AiPlatform.Core.Jobs;
 
 namespace AiPlatform.Web.Features.Jobs;
 
-/// <summary>A job as the API returns it.</summary>
+/// <summary>A job as the API returns it; <see cref="TitleKey"/> and <see cref="TitleArguments"/> name its title in any language.</summary>
 public sealed record JobSummary(
     Guid Id,
     string Kind,
     string? Title,
+    string? TitleKey,
+    IReadOnlyList<string>? TitleArguments,
     string? SubjectType,
     string? SubjectId,
     JobStatus Status,
@@ -21,6 +23,6 @@ public sealed record JobSummary(
     int Attempts)
 {
     public static JobSummary From(JobRecord j) => new(
-        j.Id, j.Kind, j.Title, j.SubjectType, j.SubjectId, j.Status, j.Progress, j.ProgressMessage, j.Error,
+        j.Id, j.Kind, j.Title, JobText.FromStored(j.TitleKey, j.TitleArguments)?.Key, JobText.FromStored(j.TitleKey, j.TitleArguments)?.Arguments, j.SubjectType, j.SubjectId, j.Status, j.Progress, j.ProgressMessage, j.Error,
         j.CreatedBy, j.CreatedAt, j.StartedAt, j.FinishedAt, j.CancelRequested, j.Attempts);
 }

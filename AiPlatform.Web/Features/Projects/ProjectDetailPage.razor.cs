@@ -32,7 +32,7 @@ public partial class ProjectDetailPage : PlatformPage
         {
             (_project, _level) = await Projects.GetAsync(Id, PageToken);
             _name = _project.Name;
-            _description = _project.Description;
+            _description = ProjectText.HasBuiltInDescription(_project) ? null : _project.Description;
             _git = _project.GitRepositoryUrl;
         }
         catch (NotFoundException)

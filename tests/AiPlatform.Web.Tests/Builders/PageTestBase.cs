@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using AiPlatform.Core;
 using AiPlatform.Core.Access;
+using AiPlatform.Web;
 using AiPlatform.Web.Security;
 using Bunit.TestDoubles;
 using AiPlatform.Infrastructure;
@@ -39,7 +40,7 @@ public abstract class PageTestBase : BunitContext, IAsyncLifetime
         }).AddInMemoryCollection(Settings).Build();
         Services.AddLogging();
         Services.AddMetrics();
-        Services.AddMudServices();
+        Services.AddMudServices(WebHostExtensions.ConfigureMud);
         Services.AddTransient<MudBlazor.MudLocalizer, AiPlatform.Web.Components.Shared.PlatformMudLocalizer>();
         Services.AddSingleton<SafeHtml>();
         Services.AddLocalization(o => o.ResourcesPath = "Resources");

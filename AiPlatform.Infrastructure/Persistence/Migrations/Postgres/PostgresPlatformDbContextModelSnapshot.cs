@@ -994,6 +994,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(4000)")
                         .HasColumnName("message");
 
+                    b.Property<string>("MessageArguments")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("message_arguments");
+
+                    b.Property<string>("MessageKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("message_key");
+
                     b.HasKey("Id")
                         .HasName("pk_job_logs");
 
@@ -1091,6 +1101,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("title");
+
+                    b.Property<string>("TitleArguments")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("title_arguments");
+
+                    b.Property<string>("TitleKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("title_key");
 
                     b.HasKey("Id")
                         .HasName("pk_jobs");
@@ -2464,6 +2484,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("access_failed_count");
 
+                    b.Property<bool>("ChecklistDismissed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("checklist_dismissed");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("text")
@@ -2472,6 +2496,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<bool?>("DarkMode")
+                        .HasColumnType("boolean")
+                        .HasColumnName("dark_mode");
 
                     b.Property<string>("DisplayName")
                         .HasMaxLength(200)

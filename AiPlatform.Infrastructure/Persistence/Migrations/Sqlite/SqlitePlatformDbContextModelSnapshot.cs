@@ -985,6 +985,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("message");
 
+                    b.Property<string>("MessageArguments")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_arguments");
+
+                    b.Property<string>("MessageKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_key");
+
                     b.HasKey("Id")
                         .HasName("pk_job_logs");
 
@@ -1082,6 +1092,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT")
                         .HasColumnName("title");
+
+                    b.Property<string>("TitleArguments")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title_arguments");
+
+                    b.Property<string>("TitleKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title_key");
 
                     b.HasKey("Id")
                         .HasName("pk_jobs");
@@ -2453,6 +2473,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("access_failed_count");
 
+                    b.Property<bool>("ChecklistDismissed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("checklist_dismissed");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT")
@@ -2461,6 +2485,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
+
+                    b.Property<bool?>("DarkMode")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("dark_mode");
 
                     b.Property<string>("DisplayName")
                         .HasMaxLength(200)
