@@ -35,7 +35,7 @@ public sealed class DataSourceService(
             Name = Required(input.Name, "name", 100),
             Kind = input.Kind,
             Host = Host(input.Host),
-            Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535."),
+            Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535.") { MessageKey = "Error.Data.Port" },
             Database = input.Kind == DataSourceKind.Kafka ? (input.Database ?? string.Empty).Trim() : Required(input.Database, "database", 128),
             UserName = Optional(input.Kind, input.UserName),
             Tls = Tls(input.Kind, input.Tls),
@@ -54,7 +54,7 @@ public sealed class DataSourceService(
         var endpoint = Endpoint(source);
         source.Name = Required(input.Name, "name", 100);
         source.Host = Host(input.Host);
-        source.Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535.");
+        source.Port = input.Port is > 0 and < 65536 ? input.Port : throw new ValidationException("port", "The port is 1 to 65535.") { MessageKey = "Error.Data.Port" };
         source.Database = source.Kind == DataSourceKind.Kafka ? (input.Database ?? string.Empty).Trim() : Required(input.Database, "database", 128);
         source.UserName = Optional(source.Kind, input.UserName);
         source.Tls = Tls(source.Kind, input.Tls);
@@ -102,15 +102,15 @@ public sealed class DataSourceService(
         var bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
         return Uri.CheckHostName(bare) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6
             ? host
-            : throw new ValidationException("host", "Give one host name or IP address (no socket path, list or port).");
+            : throw new ValidationException("host", "Give one host name or IP address (no socket path, list or port).") { MessageKey = "Error.Data.Host" };
     }
 
     private static DataSourceTls Tls(DataSourceKind kind, DataSourceTls tls) => (kind, tls) switch
     {
-        (DataSourceKind.Kafka, DataSourceTls.Prefer) => throw new ValidationException("tls", "Kafka has no Prefer mode: choose VerifyFull, VerifyCA, Require or Disable."),
-        (DataSourceKind.S3, DataSourceTls.Prefer or DataSourceTls.VerifyCA) => throw new ValidationException("tls", "S3 takes VerifyFull (https), Require (https without certificate checks) or Disable (http)."),
+        (DataSourceKind.Kafka, DataSourceTls.Prefer) => throw new ValidationException("tls", "Kafka has no Prefer mode: choose VerifyFull, VerifyCA, Require or Disable.") { MessageKey = "Error.Data.KafkaTls" },
+        (DataSourceKind.S3, DataSourceTls.Prefer or DataSourceTls.VerifyCA) => throw new ValidationException("tls", "S3 takes VerifyFull (https), Require (https without certificate checks) or Disable (http).") { MessageKey = "Error.Data.S3Tls" },
         _ when Enum.IsDefined(tls) => tls,
-        _ => throw new ValidationException("tls", "Unknown TLS mode."),
+        _ => throw new ValidationException("tls", "Unknown TLS mode.") { MessageKey = "Error.Data.UnknownTls" },
     };
 
     /// <summary>A table (or query) for databases; an object or prefix for S3; a topic (and optionally a start time) for Kafka.</summary>
@@ -118,7 +118,7 @@ public sealed class DataSourceService(
     {
         if (kind == DataSourceKind.Kafka ? string.IsNullOrWhiteSpace(table) : string.IsNullOrWhiteSpace(table) == string.IsNullOrWhiteSpace(query))
         {
-            throw new ValidationException("table", kind == DataSourceKind.Kafka ? "Choose a topic." : "Give either a table or a query.");
+            throw new ValidationException("table", kind == DataSourceKind.Kafka ? "Choose a topic." : "Give either a table or a query.") { MessageKey = kind == DataSourceKind.Kafka ? "Error.Data.ChooseTopic" : "Error.Data.TableOrQuery" };
         }
 
         if (kind == DataSourceKind.Postgres && string.IsNullOrWhiteSpace(table))
@@ -134,7 +134,7 @@ public sealed class DataSourceService(
     private static string Required(string? value, string field, int max)
     {
         var trimmed = value?.Trim() ?? string.Empty;
-        return trimmed.Length is > 0 && trimmed.Length <= max ? trimmed : throw new ValidationException(field, $"Required, at most {max} characters.");
+        return trimmed.Length is > 0 && trimmed.Length <= max ? trimmed : throw new ValidationException(field, $"Required, at most {max} characters.") { MessageKey = "Error.Data.RequiredText", MessageArguments = [max] };
     }
 }
 

@@ -28,7 +28,7 @@ public sealed class DatasetAnalysisService(
         {
             if (!shared.Contains(key))
             {
-                throw new ValidationException("key", $"'{key}' is not a column of both versions.");
+                throw new ValidationException("key", $"'{key}' is not a column of both versions.") { MessageKey = "Error.Data.DiffKey", MessageArguments = [key] };
             }
 
             await using var fromFile = await datasets.LocalCopyAsync(from, ct);
@@ -103,7 +103,7 @@ public sealed class DatasetAnalysisService(
         var version = await datasets.GetVersionAsync(id, versionId, ct);
         if (sortColumn is not null && version.Columns.All(c => c.Name != sortColumn))
         {
-            throw new ValidationException("sort", $"'{sortColumn}' is not a column of this version.");
+            throw new ValidationException("sort", $"'{sortColumn}' is not a column of this version.") { MessageKey = "Error.Data.SortColumn", MessageArguments = [sortColumn] };
         }
 
         await using var file = await datasets.ColumnarCopyAsync(version, ct);

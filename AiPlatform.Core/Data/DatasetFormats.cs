@@ -14,7 +14,7 @@ public static class DatasetFormats
             _ when name.EndsWith(".tsv", StringComparison.Ordinal) || name.EndsWith(".tab", StringComparison.Ordinal) => DatasetFormat.Tsv,
             _ when name.EndsWith(".parquet", StringComparison.Ordinal) => DatasetFormat.Parquet,
             _ when name.EndsWith(".jsonl", StringComparison.Ordinal) || name.EndsWith(".ndjson", StringComparison.Ordinal) => DatasetFormat.JsonLines,
-            _ => throw new ValidationException("fileName", "Upload a .csv, .tsv, .parquet or .jsonl file."),
+            _ => throw new ValidationException("fileName", "Upload a .csv, .tsv, .parquet or .jsonl file.") { MessageKey = "Error.Data.FileType" },
         };
     }
 

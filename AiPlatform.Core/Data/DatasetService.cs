@@ -98,7 +98,7 @@ public sealed class DatasetService(
         var format = DatasetFormats.FromFileName(fileName);
         if (message is { Length: > 1000 })
         {
-            throw new ValidationException("message", "A version message has at most 1000 characters.");
+            throw new ValidationException("message", "A version message has at most 1000 characters.") { MessageKey = "Error.Data.MessageTooLong" };
         }
 
         return await writer.AddStreamAsync(dataset, content, format, fileName, message, "upload", (await access.RequireContextAsync(ct)).UserName, ct);
@@ -124,14 +124,14 @@ public sealed class DatasetService(
         LocalObjectFile.OpenAsync(objects, scratch, Storage.ObjectKey.Parse(version.ObjectKey), version.Format.Extension(), ct);
 
     private static string? ValidDescription(string? description) =>
-        description is { Length: > 20000 } ? throw new ValidationException("description", "A description has at most 20000 characters.") : description?.Trim();
+        description is { Length: > 20000 } ? throw new ValidationException("description", "A description has at most 20000 characters.") { MessageKey = "Error.Data.DescriptionTooLong" } : description?.Trim();
 
     private static List<string> ValidTags(IReadOnlyCollection<string>? tags)
     {
         var clean = (tags ?? []).Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToList();
         if (clean.Count > 20 || clean.Any(t => t.Length > 40 || t.Contains(' ', StringComparison.Ordinal) || t.Contains(',', StringComparison.Ordinal)))
         {
-            throw new ValidationException("tags", "Up to 20 tags of at most 40 characters, without spaces or commas.");
+            throw new ValidationException("tags", "Up to 20 tags of at most 40 characters, without spaces or commas.") { MessageKey = "Error.Data.Tags" };
         }
 
         return clean;
@@ -142,12 +142,12 @@ public sealed class DatasetService(
         var trimmed = name?.Trim() ?? string.Empty;
         if (trimmed.Length is 0 or > 100)
         {
-            throw new ValidationException("name", "A dataset name has 1 to 100 characters.");
+            throw new ValidationException("name", "A dataset name has 1 to 100 characters.") { MessageKey = "Error.Data.Name" };
         }
 
         if (await store.NameTakenAsync(ownerId, trimmed, except, ct))
         {
-            throw new ValidationException("name", $"You already have a dataset named '{trimmed}'.");
+            throw new ValidationException("name", $"You already have a dataset named '{trimmed}'.") { MessageKey = "Error.Data.NameTaken", MessageArguments = [trimmed] };
         }
 
         return trimmed;

@@ -34,7 +34,7 @@ public sealed class DatasetVersionWriter(
             var (hash, size) = await SpoolAsync(content, path, ct);
             if (size == 0)
             {
-                throw new ValidationException("file", "The file is empty.");
+                throw new ValidationException("file", "The file is empty.") { MessageKey = "Error.Data.EmptyFile" };
             }
 
             return await AddVersionFromFileAsync(dataset, path, hash, size, format, fileName, message, source, null, createdBy, ct);
@@ -208,7 +208,7 @@ public sealed class DatasetVersionWriter(
             size += read;
             if (size > settings.MaxUploadBytes)
             {
-                throw new ValidationException("file", $"The file is larger than the limit of {settings.MaxUploadBytes:N0} bytes.");
+                throw new ValidationException("file", $"The file is larger than the limit of {settings.MaxUploadBytes:N0} bytes.") { MessageKey = "Error.Data.FileTooLarge", MessageArguments = [settings.MaxUploadBytes] };
             }
 
             hash.AppendData(buffer, 0, read);

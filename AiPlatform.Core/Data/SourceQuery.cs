@@ -55,11 +55,11 @@ public static class SourceQuery
             else if (c == '$' && DollarTag(text, i) is { } tag)
             {
                 var end = text.IndexOf(tag, i + tag.Length, StringComparison.Ordinal);
-                i = end < 0 ? throw Refused("A dollar-quoted string is not closed.") : end + tag.Length;
+                i = end < 0 ? throw Refused("A dollar-quoted string is not closed.", "Error.Data.Query.DollarQuote") : end + tag.Length;
             }
             else if (c == ';')
             {
-                throw Refused("Give one query: a semicolon may only end it.");
+                throw Refused("Give one query: a semicolon may only end it.", "Error.Data.Query.OneQuery");
             }
             else if (c == '(')
             {
@@ -70,7 +70,7 @@ public static class SourceQuery
             {
                 if (--depth < 0)
                 {
-                    throw Refused("The query closes a parenthesis it did not open.");
+                    throw Refused("The query closes a parenthesis it did not open.", "Error.Data.Query.ExtraParenthesis");
                 }
 
                 i++;
@@ -94,18 +94,18 @@ public static class SourceQuery
 
         if (depth != 0)
         {
-            throw Refused("The query leaves a parenthesis open.");
+            throw Refused("The query leaves a parenthesis open.", "Error.Data.Query.OpenParenthesis");
         }
 
         if (firstWord is null || !Starts.Contains(firstWord, StringComparer.OrdinalIgnoreCase))
         {
-            throw Refused("The query is one SELECT (or WITH, VALUES, TABLE).");
+            throw Refused("The query is one SELECT (or WITH, VALUES, TABLE).", "Error.Data.Query.SelectOnly");
         }
 
         return text;
     }
 
-    private static ValidationException Refused(string message) => new("query", message);
+    private static ValidationException Refused(string message, string messageKey) => new("query", message) { MessageKey = messageKey };
 
     private static bool At(string text, int i, string what) => string.CompareOrdinal(text, i, what, 0, what.Length) == 0;
 
@@ -135,7 +135,7 @@ public static class SourceQuery
             }
         }
 
-        throw Refused("A comment is not closed.");
+        throw Refused("A comment is not closed.", "Error.Data.Query.OpenComment");
     }
 
     private static int SkipQuoted(string text, int i, char quote, bool backslashEscapes)
@@ -164,7 +164,7 @@ public static class SourceQuery
             }
         }
 
-        throw Refused("A quoted string or name is not closed.");
+        throw Refused("A quoted string or name is not closed.", "Error.Data.Query.OpenQuote");
     }
 
     /// <summary>The <c>$tag$</c> opening a dollar-quoted string at <paramref name="i"/>, or null (a parameter like <c>$1</c>, or part of a name).</summary>

@@ -24,6 +24,12 @@ public sealed class SqlConsoleService(
     /// <summary>Problem code of SQL that is not one read-only query (a 400, like any validation error).</summary>
     public const string NotReadOnlyCode = "sql-not-read-only";
 
+    /// <summary>Problem code of SQL that DuckDB cannot parse, e.g. <c>SELEC 1</c> (a 400); the detail is DuckDB's reason.</summary>
+    public const string SyntaxErrorCode = "sql-syntax-error";
+
+    /// <summary>Problem code of a query DuckDB refused or failed while binding or running it (a 400); the detail is DuckDB's reason.</summary>
+    public const string QueryErrorCode = "sql-query-error";
+
     /// <summary>Problem code of a query stopped after <see cref="SqlSettings.Timeout"/> (a 400).</summary>
     public const string TimeoutCode = "sql-timeout";
 
@@ -72,12 +78,12 @@ public sealed class SqlConsoleService(
         var text = (sql ?? string.Empty).Trim().TrimEnd(';').Trim();
         if (text.Length == 0)
         {
-            throw new ValidationException("sql", "Write a query.");
+            throw new ValidationException("sql", "Write a query.") { MessageKey = "Error.SqlEmpty" };
         }
 
         if (text.Length > MaxSqlLength)
         {
-            throw new ValidationException("sql", $"A query has at most {MaxSqlLength} characters.");
+            throw new ValidationException("sql", $"A query has at most {MaxSqlLength} characters.") { MessageKey = "Error.SqlTooLong", MessageArguments = [MaxSqlLength] };
         }
 
         return text;

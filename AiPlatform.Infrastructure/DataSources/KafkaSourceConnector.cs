@@ -33,7 +33,7 @@ internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
 
         if (!Topics(connection).Contains(topic))
         {
-            throw new ValidationException("table", $"The cluster has no topic '{topic}'.");
+            throw new ValidationException("table", $"The cluster has no topic '{topic}'.") { MessageKey = "Error.Data.NoTopic", MessageArguments = [topic] };
         }
 
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(Config(connection, new ConsumerConfig
@@ -85,7 +85,7 @@ internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
             {
                 if (DateTime.UtcNow - lastProgress > TimeSpan.FromSeconds(30))
                 {
-                    throw new ValidationException("table", $"The topic '{topic}' stopped delivering messages before the end of the range.");
+                    throw new ValidationException("table", $"The topic '{topic}' stopped delivering messages before the end of the range.") { MessageKey = "Error.Data.TopicStopped", MessageArguments = [topic] };
                 }
 
                 continue;
@@ -112,7 +112,7 @@ internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
         rows.Report(written);
         if (written == 0)
         {
-            throw new ValidationException("table", $"The topic '{topic}' has no messages in the chosen range.");
+            throw new ValidationException("table", $"The topic '{topic}' has no messages in the chosen range.") { MessageKey = "Error.Data.TopicEmpty", MessageArguments = [topic] };
         }
 
         return written;
@@ -134,7 +134,7 @@ internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
                 return (null, null, (first, last));
             }
 
-            throw new ValidationException("query", "An offset range is written offsets:START-END, e.g. offsets:0-1000 (END exclusive).");
+            throw new ValidationException("query", "An offset range is written offsets:START-END, e.g. offsets:0-1000 (END exclusive).") { MessageKey = "Error.Data.OffsetRange" };
         }
 
         var window = text.Split("..", 2);
@@ -143,7 +143,7 @@ internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
         static DateTimeOffset? Time(string value) =>
             value.Trim().Length == 0 ? null
             : DateTimeOffset.TryParse(value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t
-            : throw new ValidationException("query", "For a Kafka source give an ISO time (2026-01-31T00:00:00Z), a window FROM..TO, an offset range offsets:START-END, or nothing for the whole topic.");
+            : throw new ValidationException("query", "For a Kafka source give an ISO time (2026-01-31T00:00:00Z), a window FROM..TO, an offset range offsets:START-END, or nothing for the whole topic.") { MessageKey = "Error.Data.KafkaSince" };
     }
 
     private static string Line(ConsumeResult<byte[]?, byte[]?> message)
@@ -173,7 +173,7 @@ internal sealed class KafkaSourceConnector(OutboundHostGuard guard)
         }
         catch (KafkaException ex)
         {
-            throw new ValidationException("connection", $"Cannot reach {connection}: {Reason(ex.Error.Code)}.");
+            throw new ValidationException("connection", $"Cannot reach {connection}: {Reason(ex.Error.Code)}.") { MessageKey = "Error.Data.CannotReach", MessageArguments = [connection.ToString(), Reason(ex.Error.Code)] };
         }
 
         // The cluster names its brokers; the consumer would connect to them next.

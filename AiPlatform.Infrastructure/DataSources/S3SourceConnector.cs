@@ -40,7 +40,7 @@ internal sealed class S3SourceConnector(IScratchSpace scratch, OutboundHostGuard
 
         if (!exists)
         {
-            throw new ValidationException("connection", $"Cannot reach {connection}: the bucket '{connection.Database}' does not exist.");
+            throw new ValidationException("connection", $"Cannot reach {connection}: the bucket '{connection.Database}' does not exist.") { MessageKey = "Error.Data.NoBucket", MessageArguments = [connection.ToString(), connection.Database] };
         }
     }
 
@@ -69,13 +69,13 @@ internal sealed class S3SourceConnector(IScratchSpace scratch, OutboundHostGuard
         var objects = (await ListTablesAsync(connection, ct)).Where(k => k.StartsWith(prefix ?? string.Empty, StringComparison.Ordinal)).ToList();
         if (objects.Count == 0)
         {
-            throw new ValidationException("table", $"No CSV, TSV, Parquet or JSON Lines object starts with '{prefix}'.");
+            throw new ValidationException("table", $"No CSV, TSV, Parquet or JSON Lines object starts with '{prefix}'.") { MessageKey = "Error.Data.NoObjects", MessageArguments = [prefix ?? string.Empty] };
         }
 
         var formats = objects.Select(k => { TryFormat(k, out var f); return f; }).Distinct().ToList();
         if (formats.Count > 1)
         {
-            throw new ValidationException("table", "The objects under this prefix have different formats; choose a narrower prefix.");
+            throw new ValidationException("table", "The objects under this prefix have different formats; choose a narrower prefix.") { MessageKey = "Error.Data.MixedFormats" };
         }
 
         var files = new List<string>();
@@ -108,7 +108,7 @@ internal sealed class S3SourceConnector(IScratchSpace scratch, OutboundHostGuard
             catch (DuckDBException ex)
             {
                 var message = files.Aggregate(ex.Message, (m, f) => m.Replace(f, Path.GetFileName(f), StringComparison.Ordinal));
-                throw new ValidationException("table", "The objects could not be read: " + message.Split("\n\n")[0]);
+                throw new ValidationException("table", "The objects could not be read: " + message.Split("\n\n")[0]) { MessageKey = "Error.Data.ObjectsUnreadable", MessageArguments = [message.Split("\n\n")[0]] };
             }
 
             rows.Report(written);
@@ -159,6 +159,7 @@ internal sealed class S3SourceConnector(IScratchSpace scratch, OutboundHostGuard
             };
         }
 
-        return new ValidationException("connection", $"Cannot reach {connection}: {reason ?? "the server did not answer as S3 does"}.");
+        var detail = reason ?? "the server did not answer as S3 does";
+        return new ValidationException("connection", $"Cannot reach {connection}: {detail}.") { MessageKey = "Error.Data.CannotReach", MessageArguments = [connection.ToString(), detail] };
     }
 }

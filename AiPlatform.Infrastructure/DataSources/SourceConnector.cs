@@ -66,12 +66,12 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
     {
         if (connection.Kind == DataSourceKind.Kafka)
         {
-            return await kafka.ExportJsonLinesAsync(connection, table ?? throw new ValidationException("table", "Choose a topic."), query, path, rows, ct);
+            return await kafka.ExportJsonLinesAsync(connection, table ?? throw new ValidationException("table", "Choose a topic.") { MessageKey = "Error.Data.ChooseTopic" }, query, path, rows, ct);
         }
 
         if (connection.Kind == DataSourceKind.S3)
         {
-            return query is null ? await s3.ExportCsvAsync(connection, table, path, rows, ct) : throw new ValidationException("query", "An S3 source imports the objects under a prefix, not a query.");
+            return query is null ? await s3.ExportCsvAsync(connection, table, path, rows, ct) : throw new ValidationException("query", "An S3 source imports the objects under a prefix, not a query.") { MessageKey = "Error.Data.S3NoQuery" };
         }
 
         string select;
@@ -79,7 +79,7 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         {
             if (!(await ListTablesAsync(connection, ct)).Contains(table, StringComparer.Ordinal))
             {
-                throw new ValidationException("table", $"The source has no table '{table}'.");
+                throw new ValidationException("table", $"The source has no table '{table}'.") { MessageKey = "Error.Data.NoTable", MessageArguments = [table] };
             }
 
             var dot = table.IndexOf('.', StringComparison.Ordinal);
@@ -118,7 +118,11 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         }
         catch (PostgresException ex)
         {
-            throw new ValidationException(table is null ? "query" : "table", $"The source refused the {(table is null ? "query" : "export")}: {ex.MessageText}");
+            throw new ValidationException(table is null ? "query" : "table", $"The source refused the {(table is null ? "query" : "export")}: {ex.MessageText}")
+            {
+                MessageKey = table is null ? "Error.Data.SourceRefusedQuery" : "Error.Data.SourceRefusedExport",
+                MessageArguments = [ex.MessageText],
+            };
         }
 
         return Math.Max(0, lines - 1);
@@ -142,7 +146,7 @@ internal sealed class SourceConnector(S3SourceConnector s3, KafkaSourceConnector
         }
         catch (NotSupportedException)
         {
-            throw new ValidationException("query", "The source refused the query: give one query.");
+            throw new ValidationException("query", "The source refused the query: give one query.") { MessageKey = "Error.Data.Query.OneQuery" };
         }
     }
 

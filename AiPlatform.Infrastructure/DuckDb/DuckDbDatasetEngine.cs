@@ -47,7 +47,7 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
             });
             if (rejected is not null)
             {
-                throw new ValidationException("file", "The file could not be read: " + rejected);
+                throw new ValidationException("file", "The file could not be read: " + rejected) { MessageKey = "Error.Data.FileUnreadable", MessageArguments = [rejected] };
             }
         }
 
@@ -165,7 +165,9 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
             var end = new[] { message.IndexOf("\n\nPossible ", StringComparison.Ordinal), field == "file" ? message.IndexOf("\nLINE ", StringComparison.Ordinal) : -1 }
                 .Where(i => i > 0).DefaultIfEmpty(message.Length).Min();
             var text = message[..end].Trim();
-            throw new ValidationException(field, field == "file" ? "The file could not be read: " + text : text);
+            throw field == "file"
+                ? new ValidationException(field, "The file could not be read: " + text) { MessageKey = "Error.Data.FileUnreadable", MessageArguments = [text] }
+                : new ValidationException(field, text);
         }
     }
 

@@ -75,7 +75,8 @@ internal sealed class DuckDbProfiler(SqlSettings settings)
                 column.Type,
                 nonNull[0],
                 nonNull[0] - nonNull[i + 1],
-                approxUnique,
+                // HyperLogLog can estimate more distinct values than the column holds: never above its non-null count.
+                Math.Clamp(approxUnique, 0, nonNull[i + 1]),
                 s.GetValueOrDefault("min") is { } mn ? Text(mn) : null,
                 s.GetValueOrDefault("max") is { } mx ? Text(mx) : null,
                 numeric ? Number(s.GetValueOrDefault("avg")) : null,

@@ -51,6 +51,8 @@ internal static class DuckDbQueryGuard
     {
         await using var parser = OpenParser();
         var names = views.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase);
+
+        // Parse first, classify after: a typo ("SELEC 1") is a syntax error with DuckDB's reason, never "not read-only".
         if (CountStatements(parser, sql) != 1)
         {
             throw NotReadOnly("Run one statement at a time. " + ReadOnlyHelp, "Error.SqlOneStatement");
@@ -89,6 +91,31 @@ internal static class DuckDbQueryGuard
         }
     }
 
+    /// <summary>
+    /// A statement DuckDB could not parse (problem type <c>sql-syntax-error</c>): DuckDB's reason, without its
+    /// "Parser Error:" prefix and source excerpt, is the localized message's parameter.
+    /// </summary>
+    internal static ValidationException SyntaxError(string parserMessage)
+    {
+        var detail = parserMessage.Split('\n', 2)[0].Trim();
+        const string prefix = "Parser Error:";
+        if (detail.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            detail = detail[prefix.Length..].Trim();
+        }
+
+        if (detail.Length == 0)
+        {
+            detail = "syntax error";
+        }
+
+        return new(new Dictionary<string, string[]> { ["sql"] = [$"DuckDB could not parse the query: {detail}."] }, SqlConsoleService.SyntaxErrorCode)
+        {
+            MessageKey = "Error.SqlSyntax",
+            MessageArguments = [detail],
+        };
+    }
+
     internal static ValidationException NotReadOnly(string message, string messageKey, params object[] arguments) =>
         new(new Dictionary<string, string[]> { ["sql"] = [message] }, SqlConsoleService.NotReadOnlyCode) { MessageKey = messageKey, MessageArguments = arguments };
 
@@ -110,6 +137,13 @@ internal static class DuckDbQueryGuard
         var root = document.RootElement;
         if (root.GetProperty("error").GetBoolean())
         {
+            // A parser error is the user's syntax; anything else ("Only SELECT statements can be serialized") means
+            // the statement parsed but is not a query, which the caller classifies.
+            if (Text(root, "error_type") == "parser")
+            {
+                throw SyntaxError(Text(root, "error_message") ?? string.Empty);
+            }
+
             return null;
         }
 
@@ -159,7 +193,11 @@ internal static class DuckDbQueryGuard
                 {
                     // A name that looks like a file (a replacement scan) is not echoed: it may be a server path.
                     var shown = table.IndexOfAny(['/', '\\', '.', ':']) < 0 ? $"\"{table}\"" : "with that name";
-                    throw new ValidationException("sql", $"Table {shown} does not exist, or you may not read it; the console reads the datasets you may read, by name.");
+                    throw new ValidationException("sql", $"Table {shown} does not exist, or you may not read it; the console reads the datasets you may read, by name.")
+                    {
+                        MessageKey = "Error.SqlUnknownTable",
+                        MessageArguments = [shown == "with that name" ? "?" : table],
+                    };
                 }
 
                 break;
@@ -333,7 +371,12 @@ internal static class DuckDbQueryGuard
             {
                 var error = NativeMethods.ExtractStatements.DuckDBExtractStatementsError(_statements);
                 _statements.Dispose();
-                throw new ValidationException("sql", string.IsNullOrWhiteSpace(error) ? "Write a query." : error);
+                if (string.IsNullOrWhiteSpace(error))
+                {
+                    throw new ValidationException("sql", "Write a query.") { MessageKey = "Error.SqlEmpty" };
+                }
+
+                throw SyntaxError(error);
             }
         }
 

@@ -15,7 +15,36 @@ namespace AiPlatform.Infrastructure.DuckDb;
 /// <param name="dataDirectory">The platform's data folder: console output and errors never show it.</param>
 internal sealed class DuckDbSqlRunner(string? dataDirectory)
 {
-    public async Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct)
+    /// <summary>
+    /// Runs the query on the thread pool: DuckDB.NET executes synchronously, so awaiting it inline would hold the
+    /// caller's thread (a Blazor circuit could not even process the Cancel click). <paramref name="ct"/> reaches the
+    /// engine as <c>duckdb_interrupt</c>, and a cancelled query ends in <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct) =>
+        OffThreadAsync(() => QueryCoreAsync(sources, sql, settings, ct), ct);
+
+    /// <summary>As <see cref="QueryAsync"/>: on the thread pool, cancellable through <paramref name="ct"/>.</summary>
+    public Task ExportParquetAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct) =>
+        OffThreadAsync(async () =>
+        {
+            await ExportParquetCoreAsync(sources, sql, outputPath, settings, ct);
+            return true;
+        }, ct);
+
+    private static async Task<T> OffThreadAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    {
+        try
+        {
+            return await Task.Run(work, ct);
+        }
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is not OperationCanceledException and not PlatformException)
+        {
+            // An interrupted DuckDB statement may surface as its own "INTERRUPT" error: to the caller it was cancelled.
+            throw new OperationCanceledException("The query was cancelled.", ex, ct);
+        }
+    }
+
+    private async Task<SqlResult> QueryCoreAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(settings.Timeout);
@@ -28,11 +57,13 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
             var columns = new List<DatasetColumn>();
             var rows = new List<IReadOnlyList<string?>>();
             var truncated = false;
+            var described = query.IsExplain ? null : await DescribeTypesAsync(connection, query.Sql, limit.Token);
             await RunQueryAsync(connection, query.Sql, scrubber, settings, limit.Token, async reader =>
             {
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    columns.Add(new DatasetColumn(scrubber.Scrub(reader.GetName(i)), reader.GetDataTypeName(i)));
+                    var type = described is { } d && d.Count == reader.FieldCount ? d[i] : TypeName(reader.GetDataTypeName(i));
+                    columns.Add(new DatasetColumn(scrubber.Scrub(reader.GetName(i)), type));
                 }
 
                 while (await reader.ReadAsync(limit.Token))
@@ -60,7 +91,7 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
         }
     }
 
-    public async Task ExportParquetAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct)
+    private async Task ExportParquetCoreAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(settings.Timeout * 4);
@@ -162,7 +193,13 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
         }
         catch (ValidationException ex)
         {
-            throw new ValidationException("sql", scrubber.Scrub(ex.Errors["sql"][0]));
+            // DuckDB's own reason (a binder, conversion or runtime error) is the parameter of a localized sentence.
+            var detail = scrubber.Scrub(ex.Errors["sql"][0]);
+            throw new ValidationException(new Dictionary<string, string[]> { ["sql"] = [detail] }, SqlConsoleService.QueryErrorCode)
+            {
+                MessageKey = "Error.SqlQueryFailed",
+                MessageArguments = [detail],
+            };
         }
         catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.OutOfMemory && !ct.IsCancellationRequested)
         {
@@ -175,6 +212,43 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
             };
         }
     }
+
+    /// <summary>
+    /// The result's column types as DuckDB writes them (<c>VARCHAR</c>, <c>DECIMAL(10,2)</c>, <c>INTEGER[]</c>): the same
+    /// names a dataset's columns show. <c>DESCRIBE</c> of a query only binds it; null when DuckDB cannot describe it.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>?> DescribeTypesAsync(DuckDBConnection connection, string sql, CancellationToken ct)
+    {
+        try
+        {
+            var types = new List<string>();
+            await RunAsync(connection, "DESCRIBE " + sql, string.Empty, ct, async reader =>
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    types.Add(reader.GetString(1));
+                }
+            }, "sql");
+            return types;
+        }
+        catch (ValidationException)
+        {
+            // The query itself reports the error, with its own message.
+            return null;
+        }
+    }
+
+    /// <summary>DuckDB.NET's type name (<c>Varchar</c>, <c>UnsignedBigInt</c>, <c>TimestampTz</c>) as DuckDB's SQL name.</summary>
+    internal static string TypeName(string name) => name switch
+    {
+        "TimestampTz" => "TIMESTAMP WITH TIME ZONE",
+        "TimeTz" => "TIME WITH TIME ZONE",
+        "TimestampS" => "TIMESTAMP_S",
+        "TimestampMs" => "TIMESTAMP_MS",
+        "TimestampNs" => "TIMESTAMP_NS",
+        _ when name.StartsWith("Unsigned", StringComparison.Ordinal) => "U" + name["Unsigned".Length..].ToUpperInvariant(),
+        _ => name.ToUpperInvariant(),
+    };
 
     private static ValidationException TimedOut(TimeSpan timeout)
     {

@@ -1,6 +1,7 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
+using AiPlatform.Core.Jobs;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -23,6 +24,12 @@ public partial class DataSourceDetailPage : PlatformPage
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private JobService Jobs { get; set; } = default!;
+
+    /// <summary>The version the last import created, once its job finished: linked so the dataset opens with it highlighted.</summary>
+    private ImportedVersion? _importedVersion;
 
     private DataSource? _source;
     private PermissionLevel _level;
@@ -76,7 +83,49 @@ public partial class DataSourceDetailPage : PlatformPage
         _source = await Sources.UpdateAsync(Id, _form!.Input, ct);
     }, L["Common.Saved"]);
 
-    private Task ImportAsync() => RunAsync(async ct => _jobId = (await Imports.ImportAsync(Id, _datasetId!.Value, _table, _query, _message, ct)).Id);
+    private Task ImportAsync() => RunAsync(async ct =>
+    {
+        var datasetId = _datasetId!.Value;
+        var before = (await Datasets.ListVersionsAsync(datasetId, ct)).Select(v => v.Id).ToHashSet();
+        _importedVersion = null;
+        var job = await Imports.ImportAsync(Id, datasetId, _table, _query, _message, ct);
+        _jobId = job.Id;
+        if (RendererInfo.IsInteractive)
+        {
+            _ = WatchImportAsync(job.Id, datasetId, before);
+        }
+    });
+
+    /// <summary>Follows the import job while the page is open; when it created a version, offers a link that opens it highlighted.</summary>
+    private async Task WatchImportAsync(Guid jobId, Guid datasetId, HashSet<Guid> before)
+    {
+        try
+        {
+            while (_jobId == jobId)
+            {
+                var job = await Jobs.GetAsync(jobId, PageToken);
+                if (job.Status.IsTerminal())
+                {
+                    var created = (await Datasets.ListVersionsAsync(datasetId, PageToken)).FirstOrDefault(v => !before.Contains(v.Id));
+                    if (created is not null && _jobId == jobId)
+                    {
+                        _importedVersion = new ImportedVersion(datasetId, created.Id, created.Number);
+                        await InvokeAsync(StateHasChanged);
+                    }
+
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), PageToken);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or PlatformException)
+        {
+            // The page was left, or the job is no longer visible: the job link still tells the outcome.
+        }
+    }
+
+    private sealed record ImportedVersion(Guid DatasetId, Guid VersionId, int Number);
 
     private Task ScheduleAsync() => RunAsync(async ct =>
     {

@@ -4,6 +4,7 @@ using AiPlatform.Core.Data;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace AiPlatform.Web.Features.Data;
@@ -43,8 +44,22 @@ public partial class DatasetDetailPage : PlatformPage
     private string? _description;
     private string? _tags;
 
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    private MudFileUpload<IBrowserFile>? _upload;
+
+    /// <summary>The version just created here (or named by <c>?version=</c>): selected, highlighted and scrolled to.</summary>
+    private Guid? _highlighted;
+
+    private bool _scrollPending;
+
     [Parameter]
     public Guid Id { get; set; }
+
+    /// <summary>A version to open selected and highlighted, e.g. the one a console query or an import just created.</summary>
+    [SupplyParameterFromQuery(Name = "version")]
+    public Guid? VersionQuery { get; set; }
 
     protected override async Task OnParametersSetAsync()
     {
@@ -53,7 +68,13 @@ public partial class DatasetDetailPage : PlatformPage
             (_dataset, _level) = await Datasets.GetAsync(Id, PageToken);
             (_name, _description, _tags) = (_dataset.Name, _dataset.Description, string.Join(", ", _dataset.Tags));
             _versions = await Datasets.ListVersionsAsync(Id, PageToken);
-            await SelectVersionAsync(_versions.FirstOrDefault());
+            var wanted = VersionQuery is { } id ? _versions.FirstOrDefault(v => v.Id == id) : null;
+            if (wanted is not null)
+            {
+                Highlight(wanted.Id);
+            }
+
+            await SelectVersionAsync(wanted ?? _versions.FirstOrDefault());
         }
         catch (NotFoundException)
         {
@@ -65,6 +86,28 @@ public partial class DatasetDetailPage : PlatformPage
     {
         _uploadCancel?.Cancel();
         _uploadCancel?.Dispose();
+    }
+
+    private void Highlight(Guid versionId)
+    {
+        _highlighted = versionId;
+        _scrollPending = true;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_scrollPending && _highlighted is { } id && RendererInfo.IsInteractive)
+        {
+            _scrollPending = false;
+            try
+            {
+                await JS.InvokeVoidAsync("aiPlatform.scrollIntoView", PageToken, $"version-{id}");
+            }
+            catch (Exception ex) when (ex is JSException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Scrolling is a courtesy: the version is selected and highlighted either way.
+            }
+        }
     }
 
     private async Task SelectVersionAsync(DatasetVersion? version)
@@ -135,6 +178,7 @@ public partial class DatasetDetailPage : PlatformPage
             Snackbar.Add(result.Created ? L["Datasets.VersionCreated", result.Version.Number] : L["Datasets.SameContent", result.Version.Number], result.Created ? Severity.Success : Severity.Info);
             _message = null;
             _versions = await Datasets.ListVersionsAsync(Id, PageToken);
+            Highlight(result.Version.Id);
             await SelectVersionAsync(_versions.First(v => v.Id == result.Version.Id));
         }
         catch (OperationCanceledException)
@@ -147,12 +191,18 @@ public partial class DatasetDetailPage : PlatformPage
         }
         catch (IOException ex)
         {
-            Snackbar.Add(ex.Message, Severity.Error);
+            Snackbar.Add(L["Datasets.UploadFailed", ex.Message], Severity.Error);
         }
         finally
         {
             _uploading = false;
             _progress = 0;
+
+            // The picked file's chip would stay after the upload, success or failure: clear the selection.
+            if (_upload is not null)
+            {
+                await _upload.ClearAsync();
+            }
         }
     }
 

@@ -34,6 +34,8 @@ public partial class DatasetsPage : PlatformPage
         await (_grid?.ReloadServerData() ?? Task.CompletedTask);
     }
 
+    private Task ClearFiltersAsync() => FilterAsync(() => (_search, _tag) = (null, null));
+
     private Task CreateAsync() => RunAsync(async ct =>
     {
         var tags = (_tags ?? string.Empty).Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);

@@ -18,6 +18,9 @@ public partial class SqlConsolePage : PlatformPage
     [Inject]
     private DatasetQueryService Queries { get; set; } = default!;
 
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
     private const int ShownRows = 500;
     private IReadOnlyList<Dataset> _datasets = [];
     private string? _sql;
@@ -32,12 +35,16 @@ public partial class SqlConsolePage : PlatformPage
     protected override async Task OnInitializedAsync() =>
         _datasets = (await Datasets.ListAsync(null, null, new PageRequest(0, PageRequest.DefaultMaxPageSize), PageToken)).Items;
 
-    /// <summary>Runs the console query (the Run button); Stop cancels it.</summary>
+    /// <summary>
+    /// Runs the console query (the Run button). The engine runs it off the circuit's thread, so the page stays live: the
+    /// Run button shows progress and Cancel interrupts the query in DuckDB (so does leaving the page).
+    /// </summary>
     private async Task ExecuteAsync()
     {
         _running = true;
         _error = null;
-        _cancel = new CancellationTokenSource();
+        _cancel?.Dispose();
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(PageToken);
         try
         {
             _result = await Console.RunAsync(_sql ?? string.Empty, _cancel.Token);
@@ -50,6 +57,7 @@ public partial class SqlConsolePage : PlatformPage
         }
         catch (OperationCanceledException)
         {
+            _result = null;
             _error = L["Sql.Cancelled"];
         }
         finally
@@ -58,9 +66,29 @@ public partial class SqlConsolePage : PlatformPage
         }
     }
 
+    /// <summary>The Cancel button: cancels the running query (DuckDB interrupts it).</summary>
+    private void Cancel() => _cancel?.Cancel();
+
+    protected override void Dispose(bool disposing)
+    {
+        _cancel?.Cancel();
+        _cancel?.Dispose();
+        _cancel = null;
+    }
+
     private Task SaveAsync() => RunAsync(async ct =>
     {
-        var saved = await Queries.SaveQueryResultAsync(_target!.Value, _sql ?? string.Empty, _message, ct);
-        Snackbar.Add(saved.Created ? L["Datasets.VersionCreated", saved.Version.Number] : L["Datasets.SameContent", saved.Version.Number], Severity.Success);
+        var target = _target!.Value;
+        var saved = await Queries.SaveQueryResultAsync(target, _sql ?? string.Empty, _message, ct);
+        // The snackbar opens the dataset with the new version selected and highlighted.
+        Snackbar.Add(saved.Created ? L["Datasets.VersionCreated", saved.Version.Number] : L["Datasets.SameContent", saved.Version.Number], Severity.Success, options =>
+        {
+            options.Action = L["Sql.OpenVersion"];
+            options.OnClick = _ =>
+            {
+                Navigation.NavigateTo($"/datasets/{target}?version={saved.Version.Id}");
+                return Task.CompletedTask;
+            };
+        });
     });
 }

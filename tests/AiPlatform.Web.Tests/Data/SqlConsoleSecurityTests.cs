@@ -19,6 +19,8 @@ public sealed class SqlConsoleSecurityTests(SqlConsoleSecurityTests.Platform pla
 {
     private const string NotReadOnly = "urn:aiplatform:problem:sql-not-read-only";
     private const string Validation = "urn:aiplatform:problem:validation";
+    private const string SyntaxError = "urn:aiplatform:problem:sql-syntax-error";
+    private const string QueryError = "urn:aiplatform:problem:sql-query-error";
 
     private HttpClient Admin => platform.Admin;
 
@@ -118,7 +120,7 @@ public sealed class SqlConsoleSecurityTests(SqlConsoleSecurityTests.Platform pla
             await AssertStoredVersionsUnchangedAsync(sql);
             response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{route} ran: {sql}\n{body}");
             var problem = JsonDocument.Parse(body).RootElement;
-            problem.GetProperty("type").GetString().ShouldBeOneOf(NotReadOnly, Validation);
+            problem.GetProperty("type").GetString().ShouldBeOneOf(NotReadOnly, Validation, SyntaxError, QueryError);
             problem.GetProperty("errors").GetProperty("sql")[0].GetString().ShouldNotBeNullOrWhiteSpace();
             AssertNoServerPath(body);
         }
