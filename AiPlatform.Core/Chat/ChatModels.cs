@@ -64,7 +64,14 @@ public sealed class Conversation
 
     public Guid OwnerId { get; set; }
 
+    /// <summary>
+    /// The title; empty until the first message names the conversation (or the owner does). Pages show an empty title
+    /// as "New chat" in the user's language, so no language is stored.
+    /// </summary>
     public required string Title { get; set; }
+
+    /// <summary>No title yet: the first message will give it one.</summary>
+    public bool IsUntitled => string.IsNullOrWhiteSpace(Title);
 
     /// <summary>The <see cref="LlmModel.Name"/> answering by default.</summary>
     public required string Model { get; set; }

@@ -38,7 +38,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         {
             Id = Guid.CreateVersion7(now),
             OwnerId = context.UserId,
-            Title = string.IsNullOrWhiteSpace(title) ? "New chat" : Limit(title.Trim(), 200),
+            Title = string.IsNullOrWhiteSpace(title) ? string.Empty : Limit(title.Trim(), 200),
             Model = usable.Name,
             SystemPrompt = string.IsNullOrWhiteSpace(systemPrompt) ? null : Limit(systemPrompt, 20_000),
             KnowledgeBases = await KnowledgeBasesAsync(knowledgeBases, ct),
@@ -116,7 +116,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
         await usage.EnsureAllowanceAsync(ct);
         var history = await store.ListMessagesAsync(id, ct);
-        if (history.Count == 0 && conversation.Title == "New chat")
+        if (history.Count == 0 && conversation.IsUntitled)
         {
             conversation.Title = Limit(text.Trim().ReplaceLineEndings(" "), 60);
         }
@@ -166,7 +166,12 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
     public async Task<string> ExportAsync(Guid id, CancellationToken ct)
     {
         var (conversation, messages) = await GetAsync(id, ct);
-        var text = new StringBuilder().Append("# ").AppendLine(conversation.Title).AppendLine();
+        var text = new StringBuilder();
+        if (!conversation.IsUntitled)
+        {
+            text.Append("# ").AppendLine(conversation.Title).AppendLine();
+        }
+
         if (conversation.SystemPrompt is { } system)
         {
             text.AppendLine("**system**").AppendLine().AppendLine(system).AppendLine();
