@@ -132,6 +132,12 @@ public sealed class ConversationMessage
 
     public string? Error { get; set; }
 
+    /// <summary>The UI resource that says <see cref="Error"/> in the user's language (null: only the English text).</summary>
+    public string? ErrorKey { get; set; }
+
+    /// <summary>The placeholders of <see cref="ErrorKey"/>, a JSON array of strings.</summary>
+    public string? ErrorArguments { get; set; }
+
     public int PromptTokens { get; set; }
 
     public int CompletionTokens { get; set; }
