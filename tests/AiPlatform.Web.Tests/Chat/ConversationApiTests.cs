@@ -45,8 +45,9 @@ public sealed class ConversationApiTests : ApiTestBase
     private async Task ModelAsync(Guid providerId, string name, bool openToAll)
     {
         using var scope = Factory.Services.CreateScope();
+        var admin = (await scope.ServiceProvider.GetRequiredService<IUserDirectory>().FindByNameAsync("admin", default))!.Id;
         await scope.ServiceProvider.GetRequiredService<IChatStore>().SaveModelAsync(
-            new LlmModel { Id = Guid.CreateVersion7(), ProviderId = providerId, ModelId = name, Name = name, Enabled = true, OpenToAll = openToAll, OwnerId = Guid.Empty, CreatedAt = DateTimeOffset.UtcNow },
+            new LlmModel { Id = Guid.CreateVersion7(), ProviderId = providerId, ModelId = name, Name = name, Enabled = true, OpenToAll = openToAll, OwnerId = admin, CreatedAt = DateTimeOffset.UtcNow },
             true,
             null,
             default);
