@@ -64,7 +64,14 @@ public sealed class Conversation
 
     public Guid OwnerId { get; set; }
 
+    /// <summary>
+    /// The title; empty until the first message names the conversation (or the owner does). Pages show an empty title
+    /// as "New chat" in the user's language, so no language is stored.
+    /// </summary>
     public required string Title { get; set; }
+
+    /// <summary>No title yet: the first message will give it one.</summary>
+    public bool IsUntitled => string.IsNullOrWhiteSpace(Title);
 
     /// <summary>The <see cref="LlmModel.Name"/> answering by default.</summary>
     public required string Model { get; set; }
@@ -124,6 +131,12 @@ public sealed class ConversationMessage
     public MessageStatus Status { get; set; }
 
     public string? Error { get; set; }
+
+    /// <summary>The UI resource that says <see cref="Error"/> in the user's language (null: only the English text).</summary>
+    public string? ErrorKey { get; set; }
+
+    /// <summary>The placeholders of <see cref="ErrorKey"/>, a JSON array of strings.</summary>
+    public string? ErrorArguments { get; set; }
 
     public int PromptTokens { get; set; }
 

@@ -38,7 +38,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         {
             Id = Guid.CreateVersion7(now),
             OwnerId = context.UserId,
-            Title = string.IsNullOrWhiteSpace(title) ? "New chat" : Limit(title.Trim(), 200),
+            Title = string.IsNullOrWhiteSpace(title) ? string.Empty : Limit(title.Trim(), 200),
             Model = usable.Name,
             SystemPrompt = string.IsNullOrWhiteSpace(systemPrompt) ? null : Limit(systemPrompt, 20_000),
             KnowledgeBases = await KnowledgeBasesAsync(knowledgeBases, ct),
@@ -106,17 +106,17 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         var conversation = await OwnAsync(id, ct);
         if (models.Count is 0 or > 2 || (models.Count == 2 && (models[0] ?? conversation.Model) == (models[1] ?? conversation.Model)))
         {
-            throw new ValidationException("compareModel", "Compare two different models.");
+            throw new ValidationException("compareModel", "Compare two different models.") { MessageKey = "Error.Chat.CompareSame" };
         }
 
         if (string.IsNullOrWhiteSpace(text) || text.Length > MaxMessageLength)
         {
-            throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.");
+            throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.") { MessageKey = "Error.Chat.MessageLength", MessageArguments = [MaxMessageLength] };
         }
 
         await usage.EnsureAllowanceAsync(ct);
         var history = await store.ListMessagesAsync(id, ct);
-        if (history.Count == 0 && conversation.Title == "New chat")
+        if (history.Count == 0 && conversation.IsUntitled)
         {
             conversation.Title = Limit(text.Trim().ReplaceLineEndings(" "), 60);
         }
@@ -131,7 +131,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
     {
         var conversation = await OwnAsync(id, ct);
         var messages = await store.ListMessagesAsync(id, ct);
-        var lastUser = messages.LastOrDefault(m => m.Role == "user") ?? throw new ConflictException("There is no message to answer again.");
+        var lastUser = messages.LastOrDefault(m => m.Role == "user") ?? throw new ConflictException("There is no message to answer again.") { MessageKey = "Error.Chat.NothingToRegenerate" };
         var clients = await ClientsAsync(conversation, [model], ct);
         await store.DeleteMessagesAfterAsync(id, lastUser.Id, inclusive: false, ct);
         return (await AnswerAsync(conversation, clients, Single(onDelta), ct))[0];
@@ -144,7 +144,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         var message = (await store.ListMessagesAsync(id, ct)).FirstOrDefault(m => m.Id == messageId && m.Role == "user") ?? throw new NotFoundException("Message", messageId);
         if (string.IsNullOrWhiteSpace(text) || text.Length > MaxMessageLength)
         {
-            throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.");
+            throw new ValidationException("content", $"A message has 1 to {MaxMessageLength:N0} characters.") { MessageKey = "Error.Chat.MessageLength", MessageArguments = [MaxMessageLength] };
         }
 
         await store.DeleteMessagesAfterAsync(id, messageId, inclusive: false, ct);
@@ -166,7 +166,12 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
     public async Task<string> ExportAsync(Guid id, CancellationToken ct)
     {
         var (conversation, messages) = await GetAsync(id, ct);
-        var text = new StringBuilder().Append("# ").AppendLine(conversation.Title).AppendLine();
+        var text = new StringBuilder();
+        if (!conversation.IsUntitled)
+        {
+            text.Append("# ").AppendLine(conversation.Title).AppendLine();
+        }
+
         if (conversation.SystemPrompt is { } system)
         {
             text.AppendLine("**system**").AppendLine().AppendLine(system).AppendLine();
@@ -244,7 +249,14 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             ContextBudget.ScaleFor(model.TokenScale));
         if (!plan.Fits)
         {
-            return new PromptPlan([], null, 0, 0, $"The message is too long for the model '{model.Name}': about {plan.Tokens:N0} tokens with the system prompt, and its context window of {model.ContextTokens:N0} tokens keeps {ContextBudget.AnswerReserve(model.ContextTokens!.Value):N0} for the answer. Shorten it or choose a model with a larger context.");
+            var reserve = ContextBudget.AnswerReserve(model.ContextTokens!.Value);
+            return new PromptPlan([], null, 0, 0, new ChatFailure(
+                $"The message is too long for the model '{model.Name}': about {plan.Tokens:N0} tokens with the system prompt, and its context window of {model.ContextTokens:N0} tokens keeps {reserve:N0} for the answer. Shorten it or choose a model with a larger context.",
+                "Error.Chat.TooLong",
+                model.Name,
+                plan.Tokens.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                model.ContextTokens.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                reserve.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         var prompt = new List<AiMessage>();
@@ -276,15 +288,26 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
     private const string SourcesPreamble = "Answer from the numbered sources below when they are relevant and cite them like [1]. If they do not hold the answer, say so.\n";
 
     /// <param name="Estimated">The estimate of the whole prompt, to compare with what the provider counts.</param>
-    private sealed record PromptPlan(List<AiMessage> Messages, string? Citations, int Omitted, int Estimated, string? Refusal);
+    private sealed record PromptPlan(List<AiMessage> Messages, string? Citations, int Omitted, int Estimated, ChatFailure? Refusal);
+
+    /// <summary>Why an answer failed: the English text (the API, logs) and the UI resource that says it in the user's language.</summary>
+    private sealed record ChatFailure(string Message, string Key, params string[] Arguments)
+    {
+        public void ApplyTo(ConversationMessage answer)
+        {
+            answer.Status = MessageStatus.Failed;
+            answer.Error = Limit(Message, 2000);
+            answer.ErrorKey = Key;
+            answer.ErrorArguments = System.Text.Json.JsonSerializer.Serialize(Arguments);
+        }
+    }
 
     private async Task<ConversationMessage> GenerateAsync(LlmModel llm, IChatClient client, PromptPlan plan, int side, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
     {
         var answer = new ConversationMessage { Id = Guid.CreateVersion7(time.GetUtcNow()), Role = "assistant", Content = string.Empty, Model = llm.Name, CreatedAt = time.GetUtcNow(), Citations = plan.Citations, OmittedMessages = plan.Omitted };
         if (plan.Refusal is { } refusal)
         {
-            answer.Status = MessageStatus.Failed;
-            answer.Error = refusal;
+            refusal.ApplyTo(answer);
             return answer;
         }
 
@@ -320,8 +343,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         }
         catch (Exception e)
         {
-            answer.Status = MessageStatus.Failed;
-            answer.Error = Limit($"The model '{llm.Name}' did not answer: {e.Message}", 2000);
+            new ChatFailure($"The model '{llm.Name}' did not answer: {e.Message}", "Error.Chat.ProviderFailed", llm.Name, Limit(e.Message, 1500)).ApplyTo(answer);
         }
 
         answer.Content = content.ToString();
@@ -370,7 +392,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
         if (ids.Count > 10)
         {
-            throw new ValidationException("knowledgeBases", "A conversation draws on at most 10 knowledge bases.");
+            throw new ValidationException("knowledgeBases", "A conversation draws on at most 10 knowledge bases.") { MessageKey = "Error.Chat.TooManyKnowledgeBases" };
         }
 
         foreach (var id in ids.Distinct())

@@ -59,7 +59,11 @@ public sealed class ChatUsageService(AccessService access, IChatStore store, Aud
         if (limit is { } l && used >= l)
         {
             var wait = resets - time.GetUtcNow();
-            throw new QuotaExceededException($"Your daily quota of {l:N0} tokens is used up ({used:N0} used); it resets at {resets:yyyy-MM-dd HH:mm} UTC, in {(int)wait.TotalHours} h {wait.Minutes} min.", resets);
+            throw new QuotaExceededException($"Your daily quota of {l:N0} tokens is used up ({used:N0} used); it resets at {resets:yyyy-MM-dd HH:mm} UTC, in {(int)wait.TotalHours} h {wait.Minutes} min.", resets)
+            {
+                MessageKey = "Error.Chat.QuotaExceeded",
+                MessageArguments = [l, used, (int)wait.TotalHours, wait.Minutes],
+            };
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class PromptTemplateService(AccessService access, IChatStore store
 
         return template.OwnerId == context.UserId || context.Has(Capabilities.SettingsManage)
             ? template
-            : throw new ForbiddenException("Only its owner or an administrator changes a shared template.");
+            : throw new ForbiddenException("Only its owner or an administrator changes a shared template.") { MessageKey = "Error.Chat.TemplateOwner" };
     }
 
     private async Task ApplyAsync(PromptTemplate template, PromptTemplateInput input, CancellationToken ct)
@@ -64,12 +64,12 @@ public sealed class PromptTemplateService(AccessService access, IChatStore store
         var name = input.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
         {
-            throw new ValidationException("name", "Give the template a name of 1 to 200 characters.");
+            throw new ValidationException("name", "Give the template a name of 1 to 200 characters.") { MessageKey = "Error.Chat.TemplateName" };
         }
 
         if (string.IsNullOrWhiteSpace(input.Content) || input.Content.Length > 20_000)
         {
-            throw new ValidationException("content", "A template has 1 to 20,000 characters.");
+            throw new ValidationException("content", "A template has 1 to 20,000 characters.") { MessageKey = "Error.Chat.TemplateContent" };
         }
 
         if ((await store.ListTemplatesAsync(template.OwnerId, ct)).Any(t => t.OwnerId == template.OwnerId && t.Id != template.Id && t.Name == name))

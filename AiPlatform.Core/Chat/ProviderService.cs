@@ -125,7 +125,7 @@ public sealed partial class ProviderService(
         var model = await store.FindModelAsync(modelId, ct) ?? throw new NotFoundException("Model", modelId);
         if (contextTokens is < MinContextTokens or > MaxContextTokens)
         {
-            throw new ValidationException("contextTokens", $"The context window is {MinContextTokens:N0} to {MaxContextTokens:N0} tokens, or empty when unknown.");
+            throw new ValidationException("contextTokens", $"The context window is {MinContextTokens:N0} to {MaxContextTokens:N0} tokens, or empty when unknown.") { MessageKey = "Error.Llm.ContextTokens", MessageArguments = [MinContextTokens, MaxContextTokens] };
         }
 
         model.Enabled = enabled;
@@ -173,7 +173,7 @@ public sealed partial class ProviderService(
     {
         var trimmed = value?.Trim();
         return string.IsNullOrEmpty(trimmed) || trimmed.Length > max
-            ? throw new ValidationException(field, $"Give a {field} of 1 to {max} characters.")
+            ? throw new ValidationException(field, $"Give a {field} of 1 to {max} characters.") { MessageKey = "Error.Llm.Required", MessageArguments = [max] }
             : trimmed;
     }
 
@@ -185,7 +185,7 @@ public sealed partial class ProviderService(
     private static string Url(string? value) =>
         Uri.TryCreate(value?.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri.ToString().TrimEnd('/')
-            : throw new ValidationException("baseUrl", "The base URL is an http(s) URL such as http://ollama:11434/v1.");
+            : throw new ValidationException("baseUrl", "The base URL is an http(s) URL such as http://ollama:11434/v1.") { MessageKey = "Error.Llm.BaseUrl" };
 
     private static string Slug(string name) => SlugPattern().Replace(name.ToLowerInvariant(), "-").Trim('-');
 

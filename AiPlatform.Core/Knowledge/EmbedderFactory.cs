@@ -26,13 +26,17 @@ public sealed class EmbedderFactory(ILocalEmbedder local, IChatStore chat, IAcce
         var model = await chat.FindModelByNameAsync(embeddingModel, ct);
         if (context is null || model is null || !await MayUseAsync(context, model, ct))
         {
-            throw new ForbiddenException($"'{embeddingModel}' is not a model {context?.UserName ?? "this user"} may use: embedding through a provider's model takes the same right as chatting with it.");
+            throw new ForbiddenException($"'{embeddingModel}' is not a model {context?.UserName ?? "this user"} may use: embedding through a provider's model takes the same right as chatting with it.")
+            {
+                MessageKey = "Error.Kb.EmbeddingNotAllowed",
+                MessageArguments = [embeddingModel],
+            };
         }
 
         var provider = await chat.FindProviderAsync(model.ProviderId, ct) ?? throw new NotFoundException("Provider", model.ProviderId);
         if (!model.Enabled || !provider.Enabled)
         {
-            throw new ProviderUnavailableException($"The embedding model '{embeddingModel}' is disabled.");
+            throw new ProviderUnavailableException($"The embedding model '{embeddingModel}' is disabled.") { MessageKey = "Error.Kb.EmbeddingDisabled", MessageArguments = [embeddingModel] };
         }
 
         var key = provider.ApiKeyProtected is { } p ? secrets.Unprotect(p) : null;
@@ -59,7 +63,7 @@ public sealed class EmbedderFactory(ILocalEmbedder local, IChatStore chat, IAcce
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                throw new ProviderUnavailableException($"The embedding model '{name}' did not answer: {e.Message}");
+                throw new ProviderUnavailableException($"The embedding model '{name}' did not answer: {e.Message}") { MessageKey = "Error.Kb.EmbeddingFailed", MessageArguments = [name, e.Message] };
             }
 
             // Providers that do not report usage are charged an estimate (about four characters a token).

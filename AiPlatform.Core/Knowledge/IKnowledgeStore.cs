@@ -26,7 +26,7 @@ public interface IKnowledgeStore
 
     Task SaveDocumentAsync(KnowledgeDocument document, bool isNew, AuditEntry? audit, CancellationToken ct);
 
-    Task UpdateProgressAsync(Guid documentId, DocumentStatus status, double progress, string? error, CancellationToken ct);
+    Task UpdateProgressAsync(Guid documentId, DocumentStatus status, double progress, DocumentFailure? error, CancellationToken ct);
 
     /// <summary>Records the ingestion job of a document, touching nothing else (the job may already be running).</summary>
     Task SetJobAsync(Guid documentId, Guid jobId, CancellationToken ct);

@@ -1,3 +1,4 @@
+using AiPlatform.Core.Common;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Storage;
 
@@ -48,7 +49,7 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
             var chunks = TextChunker.Chunk(sections, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings);
             if (chunks.Count == 0)
             {
-                throw new DocumentUnreadableException("The document has no text (a scanned PDF needs OCR first).");
+                throw new DocumentUnreadableException("The document has no text (a scanned PDF needs OCR first).", "Error.Document.NoText");
             }
 
             await context.LogAsync($"{sections.Count} sections, {chunks.Count} chunks of up to {kb.ChunkSize} characters.", JobText.Of("JobLog.Chunked", sections.Count, chunks.Count, kb.ChunkSize), ct);
@@ -116,18 +117,20 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
         }
         catch (DocumentUnreadableException e)
         {
-            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, e.Message, CancellationToken.None);
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, e.ToFailure(), CancellationToken.None);
             await context.LogAsync(JobLogLevel.Error, e.Message, CancellationToken.None);
             throw new InvalidOperationException($"{document.FileName}: {e.Message}", e);
         }
         catch (OperationCanceledException)
         {
-            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, "Ingestion was stopped before it finished; re-index the document.", CancellationToken.None);
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, new DocumentFailure("Ingestion was stopped before it finished; re-index the document.", "Error.Document.Stopped"), CancellationToken.None);
             throw;
         }
         catch (Exception e)
         {
-            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, e.Message.Length > 2000 ? e.Message[..2000] : e.Message, CancellationToken.None);
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, e is PlatformException { MessageKey: { } key } platform
+                ? new DocumentFailure(e.Message, key, [.. platform.MessageArguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty)])
+                : new DocumentFailure(e.Message, "Error.Document.Failed", e.Message), CancellationToken.None);
             throw;
         }
     }
@@ -151,7 +154,7 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
         }
         else
         {
-            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, $"Ingestion was interrupted ({interruption.Reason}); re-index the document.", ct);
+            await store.UpdateProgressAsync(document.Id, DocumentStatus.Failed, 0, new DocumentFailure($"Ingestion was interrupted ({interruption.Reason}); re-index the document.", "Error.Document.Interrupted", interruption.Reason), ct);
         }
     }
 

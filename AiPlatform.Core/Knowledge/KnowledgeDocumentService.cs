@@ -56,12 +56,12 @@ public sealed class KnowledgeDocumentService(
         var name = Path.GetFileName(fileName?.Trim() ?? string.Empty);
         if (name.Length is 0 or > 255)
         {
-            throw new ValidationException("file", "Give the document a file name of 1 to 255 characters.");
+            throw new ValidationException("file", "Give the document a file name of 1 to 255 characters.") { MessageKey = "Error.Kb.FileName" };
         }
 
         if (!extractor.Supports(name))
         {
-            throw new ValidationException("file", $"'{name}' is not a supported document: upload .txt, .md, .html, .pdf or .docx.");
+            throw new ValidationException("file", $"'{name}' is not a supported document: upload .txt, .md, .html, .pdf or .docx.") { MessageKey = "Error.Kb.FileType", MessageArguments = [name] };
         }
 
         var staged = await objects.StageAsync(new LimitedStream(content, MaxDocumentBytes), null, null, ct);
@@ -69,7 +69,7 @@ public sealed class KnowledgeDocumentService(
         {
             if (staged.Size == 0)
             {
-                throw new ValidationException("file", "The file is empty.");
+                throw new ValidationException("file", "The file is empty.") { MessageKey = "Error.Kb.FileEmpty" };
             }
 
             var existing = await store.FindDocumentByNameAsync(id, name, ct);
@@ -98,6 +98,8 @@ public sealed class KnowledgeDocumentService(
             document.Status = DocumentStatus.Pending;
             document.Progress = 0;
             document.Error = null;
+            document.ErrorKey = null;
+            document.ErrorArguments = null;
             document.UpdatedAt = now;
             await store.SaveDocumentAsync(document, existing is null, await audit.EntryAsync(existing is null ? "knowledge-document.add" : "knowledge-document.replace", ObjectType, id, new { document.FileName, document.SizeBytes }, ct), ct);
             await indexer.EnqueueAsync(kb, document, context, ct);
@@ -116,6 +118,8 @@ public sealed class KnowledgeDocumentService(
         var document = await store.FindDocumentAsync(id, documentId, ct) ?? throw new NotFoundException("Document", documentId);
         document.Status = DocumentStatus.Pending;
         document.Error = null;
+        document.ErrorKey = null;
+        document.ErrorArguments = null;
         document.Progress = 0;
         await store.SaveDocumentAsync(document, false, await audit.EntryAsync("knowledge-document.reindex", ObjectType, id, new { document.FileName }, ct), ct);
         await indexer.EnqueueAsync(kb, document, caller, ct);

@@ -63,6 +63,12 @@ public sealed class KnowledgeDocument
 
     public string? Error { get; set; }
 
+    /// <summary>The UI resource that says <see cref="Error"/> in the user's language (null: only the English text).</summary>
+    public string? ErrorKey { get; set; }
+
+    /// <summary>The placeholders of <see cref="ErrorKey"/>, a JSON array of strings.</summary>
+    public string? ErrorArguments { get; set; }
+
     public double Progress { get; set; }
 
     public int ChunkCount { get; set; }

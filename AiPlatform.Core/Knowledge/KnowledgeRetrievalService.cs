@@ -19,12 +19,12 @@ public sealed class KnowledgeRetrievalService(KnowledgeService bases, AccessServ
         var (kb, _) = await bases.GetAsync(id, ct);
         if (string.IsNullOrWhiteSpace(query) || query.Length > 4000)
         {
-            throw new ValidationException("query", "A question has 1 to 4,000 characters.");
+            throw new ValidationException("query", "A question has 1 to 4,000 characters.") { MessageKey = "Error.Kb.Query" };
         }
 
         if (threshold is < 0 or > 1)
         {
-            throw new ValidationException("threshold", "The threshold is a cosine similarity between 0 and 1.");
+            throw new ValidationException("threshold", "The threshold is a cosine similarity between 0 and 1.") { MessageKey = "Error.Kb.Threshold" };
         }
 
         return await SearchOneAsync(kb, query, await EmbedQuestionAsync(kb, query, ct), Math.Clamp(topK, 1, MaxTopK), mode, threshold ?? kb.RelevanceThreshold, ct);

@@ -120,7 +120,7 @@ public sealed class KnowledgeService(
         var name = input.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
         {
-            throw new ValidationException("name", "Give the knowledge base a name of 1 to 200 characters.");
+            throw new ValidationException("name", "Give the knowledge base a name of 1 to 200 characters.") { MessageKey = "Error.Kb.Name" };
         }
 
         if (await store.NameTakenAsync(kb.OwnerId, name, kb.Id, ct))
@@ -146,7 +146,7 @@ public sealed class KnowledgeService(
 
         if (kb.RelevanceThreshold is < 0 or > 1)
         {
-            throw new ValidationException("relevanceThreshold", "The threshold is a cosine similarity between 0 and 1.");
+            throw new ValidationException("relevanceThreshold", "The threshold is a cosine similarity between 0 and 1.") { MessageKey = "Error.Kb.Threshold" };
         }
 
         var model = string.IsNullOrWhiteSpace(input.EmbeddingModel) ? kb.EmbeddingModel : input.EmbeddingModel.Trim();
@@ -160,7 +160,7 @@ public sealed class KnowledgeService(
             }
             catch (Chat.ProviderUnavailableException e)
             {
-                throw new ValidationException("embeddingModel", e.Message);
+                throw new ValidationException("embeddingModel", e.Message) { MessageKey = e.MessageKey, MessageArguments = e.MessageArguments };
             }
         }
 

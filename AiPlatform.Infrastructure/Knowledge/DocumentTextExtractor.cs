@@ -37,11 +37,11 @@ public sealed class DocumentTextExtractor : ITextExtractor
         try
         {
             var text = reader.ReadToEnd();
-            return text.Contains('\0') ? throw new DocumentUnreadableException("The file is binary, not text.") : text;
+            return text.Contains('\0') ? throw new DocumentUnreadableException("The file is binary, not text.", "Error.Document.Binary") : text;
         }
         catch (DecoderFallbackException)
         {
-            throw new DocumentUnreadableException("The file is not UTF-8 text.");
+            throw new DocumentUnreadableException("The file is not UTF-8 text.", "Error.Document.NotUtf8");
         }
     }
 
@@ -156,11 +156,11 @@ public sealed class DocumentTextExtractor : ITextExtractor
         }
         catch (UglyToad.PdfPig.Exceptions.PdfDocumentEncryptedException)
         {
-            throw new DocumentUnreadableException("The PDF is password-protected; upload it without a password.");
+            throw new DocumentUnreadableException("The PDF is password-protected; upload it without a password.", "Error.Document.PdfPassword");
         }
         catch (Exception e) when (e is not DocumentUnreadableException and not OutOfMemoryException)
         {
-            throw new DocumentUnreadableException($"The PDF cannot be read: {e.Message}");
+            throw new DocumentUnreadableException($"The PDF cannot be read: {e.Message}", "Error.Document.PdfUnreadable", e.Message);
         }
     }
 
@@ -169,7 +169,7 @@ public sealed class DocumentTextExtractor : ITextExtractor
         try
         {
             using var word = WordprocessingDocument.Open(stream, false);
-            var body = word.MainDocumentPart?.Document?.Body ?? throw new DocumentUnreadableException("The Word document has no body.");
+            var body = word.MainDocumentPart?.Document?.Body ?? throw new DocumentUnreadableException("The Word document has no body.", "Error.Document.WordNoBody");
             var styles = word.MainDocumentPart!.StyleDefinitionsPart?.Styles?.Elements<Style>()
                 .Where(s => s.StyleId?.Value is not null)
                 .ToDictionary(s => s.StyleId!.Value!, s => s.StyleName?.Val?.Value ?? s.StyleId!.Value!) ?? [];
@@ -214,7 +214,7 @@ public sealed class DocumentTextExtractor : ITextExtractor
         }
         catch (Exception e) when (e is OpenXmlPackageException or FileFormatException or InvalidDataException or System.Xml.XmlException)
         {
-            throw new DocumentUnreadableException($"The file is not a readable Word (.docx) document (it may be password-protected): {e.Message}");
+            throw new DocumentUnreadableException($"The file is not a readable Word (.docx) document (it may be password-protected): {e.Message}", "Error.Document.WordUnreadable", e.Message);
         }
     }
 

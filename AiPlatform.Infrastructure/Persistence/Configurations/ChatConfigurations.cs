@@ -61,6 +61,7 @@ internal sealed class ConversationMessageConfiguration : IEntityTypeConfiguratio
         builder.Property(m => m.Model).HasMaxLength(400);
         builder.Property(m => m.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(m => m.Error).HasMaxLength(2000);
+        builder.Property(m => m.ErrorKey).HasMaxLength(200);
         builder.Property(m => m.FeedbackComment).HasMaxLength(2000);
         builder.Property(m => m.Citations).HasMaxLength(100000);
         builder.HasIndex(m => new { m.ConversationId, m.Id });

@@ -33,6 +33,7 @@ internal sealed class KnowledgeDocumentConfiguration : IEntityTypeConfiguration<
         builder.Property(d => d.Sha256).HasMaxLength(64);
         builder.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(d => d.Error).HasMaxLength(2000);
+        builder.Property(d => d.ErrorKey).HasMaxLength(200);
         builder.Property(d => d.CreatedBy).HasMaxLength(256);
         builder.HasIndex(d => new { d.KnowledgeBaseId, d.FileName }).IsUnique();
         builder.HasOne<KnowledgeBase>().WithMany().HasForeignKey(d => d.KnowledgeBaseId).OnDelete(DeleteBehavior.Cascade);

@@ -103,12 +103,15 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task UpdateProgressAsync(Guid documentId, DocumentStatus status, double progress, string? error, CancellationToken ct)
+    public async Task UpdateProgressAsync(Guid documentId, DocumentStatus status, double progress, DocumentFailure? error, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
+        var message = error?.Message is { Length: > 2000 } text ? text[..2000] : error?.Message;
+        var arguments = error is null ? null : System.Text.Json.JsonSerializer.Serialize(error.Arguments);
         await db.KnowledgeDocuments.Where(d => d.Id == documentId).ExecuteUpdateAsync(
-            s => s.SetProperty(d => d.Status, status).SetProperty(d => d.Progress, progress).SetProperty(d => d.Error, error).SetProperty(d => d.UpdatedAt, now),
+            s => s.SetProperty(d => d.Status, status).SetProperty(d => d.Progress, progress).SetProperty(d => d.Error, message)
+                .SetProperty(d => d.ErrorKey, error == null ? null : error.Key).SetProperty(d => d.ErrorArguments, arguments).SetProperty(d => d.UpdatedAt, now),
             ct);
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using AiPlatform.Core.Access;
 using AiPlatform.Core.Chat;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Knowledge;
@@ -26,8 +27,12 @@ public partial class ChatPage : PlatformPage
     private bool _renaming;
     private bool _busy;
     private bool _notFound;
+    private bool _isAdmin;
     private DateTime _lastRender;
-    private int _scrolledAt = -1;
+
+    // What the next render does with the message list: Bottom after opening a conversation or sending (the user wants
+    // the newest message), Follow while an answer grows (only a reader at the bottom is kept there; see aiplatform.js).
+    private ScrollIntent _scroll;
 
     [Inject]
     private ChatService Chat { get; set; } = default!;
@@ -45,6 +50,9 @@ public partial class ChatPage : PlatformPage
     private NavigationManager Navigation { get; set; } = default!;
 
     [Inject]
+    private AccessService Access { get; set; } = default!;
+
+    [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
     [Parameter]
@@ -55,6 +63,7 @@ public partial class ChatPage : PlatformPage
         _models = await Providers.ListUsableAsync(PageToken);
         _templates = await Templates.ListAsync(PageToken);
         _knowledgeBases = await Knowledge.ListReadableAsync(PageToken);
+        _isAdmin = _models.Count == 0 && await Access.HasCapabilityAsync(Capabilities.SettingsManage, PageToken);
         await LoadListAsync();
     }
 
@@ -67,6 +76,7 @@ public partial class ChatPage : PlatformPage
             try
             {
                 _current = await Chat.GetAsync(id, PageToken);
+                _scroll = ScrollIntent.Bottom;
             }
             catch (NotFoundException)
             {
@@ -77,13 +87,22 @@ public partial class ChatPage : PlatformPage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        // Keep the newest message in view: on a new message and while an answer grows.
-        var count = _current?.Messages.Count ?? -1;
-        if (count >= 0 && (count != _scrolledAt || _busy))
+        var scroll = _scroll;
+        _scroll = _busy ? ScrollIntent.Follow : ScrollIntent.None;
+        if (_current is not null && scroll != ScrollIntent.None)
         {
-            _scrolledAt = count;
-            await JS.InvokeVoidAsync("aiPlatform.scrollToBottom", "chat-messages");
+            await JS.InvokeVoidAsync(scroll == ScrollIntent.Bottom ? "aiPlatform.chat.toBottom" : "aiPlatform.chat.follow", MessagesId);
         }
+    }
+
+    /// <summary>The id of the scrolling message list.</summary>
+    public const string MessagesId = "chat-messages";
+
+    private enum ScrollIntent
+    {
+        None,
+        Follow,
+        Bottom,
     }
 
     protected override void Dispose(bool disposing)
@@ -104,6 +123,9 @@ public partial class ChatPage : PlatformPage
         _search = search;
         await LoadListAsync();
     }
+
+    /// <summary>The empty list's button: a conversation with the first usable model.</summary>
+    private Task NewChatAsync() => RunAsync(async ct => await OnCreatedAsync(await Chat.CreateAsync(_models.FirstOrDefault()?.Name, null, null, ct)));
 
     private async Task OnCreatedAsync(Conversation conversation)
     {
@@ -148,6 +170,7 @@ public partial class ChatPage : PlatformPage
         }
 
         var stop = _stop = CancellationTokenSource.CreateLinkedTokenSource(PageToken);
+        _scroll = ScrollIntent.Bottom;
         if (pendingQuestion is not null && _current is { } c)
         {
             _current = c with { Messages = [.. c.Messages, new ConversationMessage { Role = "user", Content = pendingQuestion, ConversationId = c.Conversation.Id }] };
@@ -218,7 +241,7 @@ public partial class ChatPage : PlatformPage
     private void StartRename(ConversationDetails current)
     {
         _renaming = true;
-        _title = current.Conversation.Title;
+        _title = current.Conversation.IsUntitled ? null : current.Conversation.Title;
     }
 
     private Task SetKnowledgeAsync(IReadOnlyCollection<Guid> ids) => RunAsync(async ct =>

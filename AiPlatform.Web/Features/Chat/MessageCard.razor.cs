@@ -3,6 +3,7 @@ using AiPlatform.Core.Chat;
 using AiPlatform.Core.Knowledge;
 using AiPlatform.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 
 namespace AiPlatform.Web.Features.Chat;
 
@@ -16,6 +17,9 @@ public partial class MessageCard : PlatformPage
 
     [Inject]
     private ChatService Chat { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public ConversationMessage Message { get; set; } = default!;
@@ -36,6 +40,20 @@ public partial class MessageCard : PlatformPage
         Message.Citations is { } json ? JsonSerializer.Deserialize<List<Citation>>(json, JsonSerializerOptions.Web) ?? [] : [];
 
     private static string CitationHref(Citation c) => $"/knowledge/{c.KnowledgeBaseId}/documents/{c.DocumentId}?chunk={c.Ordinal}";
+
+    /// <summary>Copies the message as written: the Markdown of an answer, the text of a question.</summary>
+    private async Task CopyAsync()
+    {
+        try
+        {
+            await JS.InvokeVoidAsync("aiPlatform.chat.copy", Message.Content);
+            Snackbar.Add(L["Chat.Copied"], MudBlazor.Severity.Success);
+        }
+        catch (JSException)
+        {
+            Snackbar.Add(L["Chat.CopyFailed"], MudBlazor.Severity.Warning);
+        }
+    }
 
     private void StartEdit()
     {

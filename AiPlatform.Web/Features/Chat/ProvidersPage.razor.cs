@@ -10,6 +10,7 @@ namespace AiPlatform.Web.Features.Chat;
 public partial class ProvidersPage : PlatformPage
 {
     private IReadOnlyList<ProviderView> _providers = [];
+    private bool _loaded;
     private bool _editing;
     private Guid? _editId;
     private string? _name;
@@ -57,6 +58,8 @@ public partial class ProvidersPage : PlatformPage
         {
             _principals[q.PrincipalId] = (await Users.FindAsync(q.PrincipalId, PageToken))?.UserName ?? "?";
         }
+
+        _loaded = true;
     }
 
     private void Edit(ProviderView? p)

@@ -16,7 +16,7 @@ public partial class UsagePage : PlatformPage
         Height = 320,
         BarMode = Plotly.Blazor.LayoutLib.BarModeEnum.Stack,
         Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 40 },
-        XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date, TickFormat = "%m-%d" }],
+        XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date, TickFormat = "%Y-%m-%d", HoverFormat = "%Y-%m-%d" }],
     };
     private readonly Dictionary<Guid, string> _names = [];
     private IReadOnlyList<LlmUsage> _rows = [];
@@ -25,6 +25,7 @@ public partial class UsagePage : PlatformPage
     private int _days = 30;
     private int _revision;
     private bool _everyone;
+    private bool _loaded;
     private bool _isAdmin;
 
     [Inject]
@@ -74,5 +75,6 @@ public partial class UsagePage : PlatformPage
             Y = days.Select(d => (object)g.Where(r => r.Day == d).Sum(r => r.PromptTokens + r.CompletionTokens)).ToList(),
         })];
         _revision++;
+        _loaded = true;
     }
 }

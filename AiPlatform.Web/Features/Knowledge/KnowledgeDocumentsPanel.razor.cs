@@ -105,6 +105,9 @@ public partial class KnowledgeDocumentsPanel : PlatformPage
         },
         success: L["Common.Deleted"]);
 
+    /// <summary>The empty list's Upload button opens the same file picker as the one above the table.</summary>
+    private Task OpenFilePickerAsync() => _upload?.OpenFilePickerAsync() ?? Task.CompletedTask;
+
     private static Color StatusColor(DocumentStatus status) => status switch
     {
         DocumentStatus.Ready => Color.Success,

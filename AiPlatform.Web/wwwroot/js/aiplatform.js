@@ -22,3 +22,83 @@ document.addEventListener('keydown', function (e) {
         e.preventDefault();
     }
 }, true);
+
+// Chat. Copying goes through the clipboard API (a textarea and execCommand where it is unavailable: plain http).
+// A message list marked data-follow-scroll follows a growing answer only while the reader is at its bottom: scrolling
+// up marks it data-scrolled-up (the page's "jump to latest" button shows), and follow() then leaves it where it is.
+(function () {
+    const slack = 48;
+
+    function copyText(text) {
+        if (navigator.clipboard && window.isSecureContext) {
+            return navigator.clipboard.writeText(text);
+        }
+        const area = document.createElement('textarea');
+        area.value = text;
+        area.setAttribute('readonly', '');
+        area.style.position = 'fixed';
+        area.style.opacity = '0';
+        document.body.appendChild(area);
+        area.select();
+        document.execCommand('copy');
+        area.remove();
+        return Promise.resolve();
+    }
+
+    function atBottom(element) {
+        return element.scrollHeight - element.scrollTop - element.clientHeight <= slack;
+    }
+
+    function toBottom(element) {
+        element.scrollTop = element.scrollHeight;
+        element.removeAttribute('data-scrolled-up');
+    }
+
+    window.aiPlatform.chat = {
+        copy: copyText,
+        // Opening a conversation or sending: show the newest message whatever the position.
+        toBottom: function (id) {
+            const element = document.getElementById(id);
+            if (element) {
+                toBottom(element);
+            }
+        },
+        // New tokens: keep the newest in view only for a reader who has not scrolled up.
+        follow: function (id) {
+            const element = document.getElementById(id);
+            if (element && !element.hasAttribute('data-scrolled-up')) {
+                toBottom(element);
+            }
+        }
+    };
+
+    document.addEventListener('scroll', function (e) {
+        const element = e.target;
+        if (element instanceof Element && element.hasAttribute('data-follow-scroll')) {
+            element.toggleAttribute('data-scrolled-up', !atBottom(element));
+        }
+    }, true);
+
+    document.addEventListener('click', function (e) {
+        if (!(e.target instanceof Element)) {
+            return;
+        }
+        const jump = e.target.closest('[data-jump-latest]');
+        if (jump) {
+            const element = document.getElementById(jump.getAttribute('data-jump-latest'));
+            if (element) {
+                toBottom(element);
+            }
+            return;
+        }
+        const button = e.target.closest('[data-copy-code]');
+        const code = button && button.closest('.code-block') && button.closest('.code-block').querySelector('pre');
+        if (code) {
+            copyText(code.textContent).then(function () {
+                const label = button.textContent;
+                button.textContent = button.getAttribute('data-copied-label') || label;
+                setTimeout(function () { button.textContent = label; }, 1500);
+            });
+        }
+    });
+})();

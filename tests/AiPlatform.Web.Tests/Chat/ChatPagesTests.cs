@@ -145,6 +145,42 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
     }
 
     [Fact]
+    public async Task While_an_answer_streams_the_list_only_follows_a_reader_at_the_bottom_and_only_sending_scrolls_unconditionally()
+    {
+        // A token every 300 ms: the page renders the growing answer several times before Stop.
+        var slow = await LlmPeer.StartAsync(tokenDelay: TimeSpan.FromMilliseconds(300));
+        try
+        {
+            var providers = Get<ProviderService>();
+            var provider = await providers.CreateProviderAsync(new ProviderInput("follow-llama", slow.BaseUrl, LlmPeer.ApiKey), default);
+            var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+            var name = (await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, default)).Name;
+            var conversation = await Get<ChatService>().CreateAsync(name, null, null, default);
+            var page = Render<ChatPage>(p => p.Add(x => x.Id, conversation.Id));
+            page.WaitForAssertion(() => page.Find("[data-testid=chat-title]"));
+            var opened = Count("aiPlatform.chat.toBottom");
+            opened.ShouldBe(1, "opening the conversation shows its newest message");
+
+            page.Find("[data-testid=chat-input]").Input("Tell me a long story.");
+            var sending = page.Find("[data-testid=send]").ClickAsync(new());
+            page.WaitForAssertion(() => Count("aiPlatform.chat.follow").ShouldBeGreaterThan(1, "each growth of the answer asks aiplatform.js to follow, which it does only at the bottom"));
+            Count("aiPlatform.chat.toBottom").ShouldBe(opened + 1, "sending shows the question once");
+            await page.Find("[data-testid=stop]").ClickAsync(new());
+            await sending.WaitAsync(PageTestBase.WaitTimeout);
+
+            page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2));
+            Count("aiPlatform.chat.toBottom").ShouldBe(opened + 1, "the saved answer replacing the stream does not yank a reader who scrolled up");
+            JSInterop.Invocations.ShouldNotContain(i => i.Identifier == "aiPlatform.scrollToBottom");
+        }
+        finally
+        {
+            await slow.DisposeAsync();
+        }
+
+        int Count(string identifier) => JSInterop.Invocations.Count(i => i.Identifier == identifier);
+    }
+
+    [Fact]
     public async Task Stop_ends_a_slow_answer_mid_way_keeps_what_arrived_and_cancels_the_provider_request()
     {
         // A provider of its own that sends one token a second: a whole answer would take half a minute.

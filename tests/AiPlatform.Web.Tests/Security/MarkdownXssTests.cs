@@ -67,6 +67,21 @@ public sealed class MarkdownXssTests : PageTestBase
     }
 
     [Theory]
+    [MemberData(nameof(Payloads))]
+    [InlineData("```js\" onmouseover=\"alert(14)\n<img src=x onerror=alert(14)>\n```")]
+    [InlineData("```\n</code></pre><script>alert(15)</script>\n```")]
+    public void Chat_answers_with_copy_buttons_on_code_blocks_leave_no_script_url_or_handler(string markdown)
+    {
+        // The copy buttons are added after the sanitizer; their labels are text, even when a translation holds markup.
+        var html = new SafeHtml().MarkdownWithCopyButtons("```\ncode\n```\n\n" + markdown, "<img src=x onerror=alert(16)>", "\" onclick=\"alert(17)");
+
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument("<div id=r>" + html + "</div>");
+        ShouldBeSafe(document.GetElementById("r")!, html);
+        document.QuerySelectorAll("button").Length.ShouldBeGreaterThanOrEqualTo(1);
+        document.QuerySelectorAll("button").ShouldAllBe(b => b.HasAttribute("data-copy-code") && b.Children.Length == 0);
+    }
+
+    [Theory]
     [InlineData("<https://example.com/a>", "href=\"https://example.com/a\"")]
     [InlineData("[docs](https://mlflow.org)", "href=\"https://mlflow.org\"")]
     [InlineData("[run](/experiments/abc)", "href=\"/experiments/abc\"")]

@@ -400,6 +400,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("error");
 
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("text")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("error_key");
+
                     b.Property<int>("Feedback")
                         .HasColumnType("integer")
                         .HasColumnName("feedback");
@@ -1264,6 +1273,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("error");
+
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("text")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("error_key");
 
                     b.Property<string>("FileName")
                         .IsRequired()

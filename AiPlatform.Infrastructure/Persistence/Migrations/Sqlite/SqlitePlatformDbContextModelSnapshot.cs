@@ -393,6 +393,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
 
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_key");
+
                     b.Property<int>("Feedback")
                         .HasColumnType("INTEGER")
                         .HasColumnName("feedback");
@@ -1255,6 +1264,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
+
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_key");
 
                     b.Property<string>("FileName")
                         .IsRequired()
