@@ -64,22 +64,22 @@ public sealed class StudyService(
         var space = SearchSpace.Validate(request.SearchSpace);
         if (string.IsNullOrWhiteSpace(request.ObjectiveMetric))
         {
-            throw new ValidationException("objectiveMetric", "Name the metric to optimize, e.g. auc or rmse.");
+            throw TrainingErrors.Invalid("objectiveMetric", TrainingErrors.StudyObjective, "Name the metric to optimize, e.g. auc or rmse.");
         }
 
         if (request.MaxTrials is < 1 or > MaxTrialsLimit || request.Parallelism is < 1 or > MaxParallelism)
         {
-            throw new ValidationException("maxTrials", $"A study runs 1 to {MaxTrialsLimit} trials, 1 to {MaxParallelism} at a time.");
+            throw TrainingErrors.Invalid("maxTrials", TrainingErrors.StudyTrials, $"A study runs 1 to {MaxTrialsLimit} trials, 1 to {MaxParallelism} at a time.", MaxTrialsLimit, MaxParallelism);
         }
 
         if (!Enum.IsDefined(request.Sampler) || !Enum.IsDefined(request.Direction))
         {
-            throw new ValidationException("sampler", "Unknown sampler or direction.");
+            throw TrainingErrors.Invalid("sampler", TrainingErrors.StudySampler, "Unknown sampler or direction.");
         }
 
         if (request.Base.Kind == TrainingKind.BuiltIn && space.FirstOrDefault(p => p.Type == ParameterType.Categorical) is { } categorical)
         {
-            throw new ValidationException("searchSpace", $"Built-in trainers take numeric hyperparameters; '{categorical.Name}' is categorical.");
+            throw TrainingErrors.Invalid("searchSpace", TrainingErrors.StudyCategoricalBuiltIn, $"Built-in trainers take numeric hyperparameters; '{categorical.Name}' is categorical.", categorical.Name);
         }
 
         if (request.Base.DatasetId is { } datasetId && request.Base.DatasetVersionId is { } versionId)
