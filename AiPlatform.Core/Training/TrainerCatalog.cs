@@ -23,6 +23,25 @@ public static class TrainerCatalog
     public static IReadOnlyList<string> HyperparametersOf(TrainerAlgorithm trainer) => Hyperparameters[trainer];
 
     /// <summary>
+    /// The value the trainer uses for <paramref name="key"/> when the request leaves it out (ML.NET's defaults for the
+    /// estimator each task and trainer map to); the wizard shows it as the field's placeholder.
+    /// </summary>
+    public static double DefaultOf(TrainerAlgorithm trainer, TrainingTask task, string key) => (trainer, key) switch
+    {
+        (TrainerAlgorithm.LightGbm, "learningRate") => 0.1,
+        (TrainerAlgorithm.LightGbm, "numberOfLeaves") => 31,
+        (TrainerAlgorithm.LightGbm, "numberOfIterations") => 100,
+        (TrainerAlgorithm.LightGbm, "minimumExampleCountPerLeaf") => 20,
+        (TrainerAlgorithm.FastTree, "learningRate") => 0.2,
+        (TrainerAlgorithm.FastTree or TrainerAlgorithm.FastForest, "numberOfLeaves") => 20,
+        (TrainerAlgorithm.FastTree or TrainerAlgorithm.FastForest, "numberOfTrees") => 100,
+        (TrainerAlgorithm.FastTree or TrainerAlgorithm.FastForest, "minimumExampleCountPerLeaf") => 10,
+        (TrainerAlgorithm.Linear, "l1Regularization") => task == TrainingTask.Regression ? 0 : 1,
+        (TrainerAlgorithm.Linear, "l2Regularization") => task == TrainingTask.Regression ? 0.1 : 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(key), key, $"{trainer} takes no hyperparameter '{key}'."),
+    };
+
+    /// <summary>
     /// The range a study searches for each hyperparameter of <paramref name="trainer"/> unless the user changes it:
     /// learning rates on a log scale, leaves, trees and iterations as integers, regularization on a log scale.
     /// </summary>

@@ -25,22 +25,22 @@ public sealed class TrainingRequestValidator(
         var experiment = await runs.FindExperimentForWorkAsync(request.ExperimentId, ct);
         if (request.Priority is < 0 or > TrainingService.MaxPriority)
         {
-            throw new ValidationException("priority", $"The priority is 0 to {TrainingService.MaxPriority}.");
+            throw TrainingErrors.Invalid("priority", TrainingErrors.Priority, $"The priority is 0 to {TrainingService.MaxPriority}.", TrainingService.MaxPriority);
         }
 
         if (!Enum.IsDefined(request.Backend))
         {
-            throw new ValidationException("backend", "Unknown backend.");
+            throw TrainingErrors.Invalid("backend", TrainingErrors.UnknownBackend, "Unknown backend.");
         }
 
         if (request.Kind == TrainingKind.BuiltIn && request.Backend != TrainingBackendKind.Local)
         {
-            throw new ValidationException("backend", "Built-in trainers run on the Local backend.");
+            throw TrainingErrors.Invalid("backend", TrainingErrors.BuiltInNeedsLocal, "Built-in trainers run on the Local backend.");
         }
 
         if (backends.All(b => b.Kind != request.Backend))
         {
-            throw new ValidationException("backend", $"The {request.Backend} backend is not configured here (see Training:Kubernetes in the operations guide).");
+            throw TrainingErrors.Invalid("backend", TrainingErrors.BackendNotConfigured, $"The {request.Backend} backend is not configured here (see Training:Kubernetes in the operations guide).", request.Backend);
         }
 
         DatasetVersion? version = null;
@@ -50,42 +50,49 @@ public sealed class TrainingRequestValidator(
         }
         else if (request.DatasetId is not null || request.DatasetVersionId is not null)
         {
-            throw new ValidationException("datasetVersionId", "Give both the dataset and its version.");
+            throw TrainingErrors.Invalid("datasetVersionId", TrainingErrors.DatasetAndVersion, "Give both the dataset and its version.");
         }
 
         string spec;
         switch (request.Kind)
         {
             case TrainingKind.BuiltIn:
-                var builtIn = request.BuiltIn ?? throw new ValidationException("builtIn", "A built-in training needs its settings (task, trainer, label, features).");
+                var builtIn = request.BuiltIn ?? throw TrainingErrors.Invalid("builtIn", TrainingErrors.BuiltInNeedsSettings, "A built-in training needs its settings (task, trainer, label, features).");
                 if (version is null)
                 {
-                    throw new ValidationException("datasetVersionId", "A built-in training needs a dataset version.");
+                    throw TrainingErrors.Invalid("datasetVersionId", TrainingErrors.BuiltInNeedsVersion, "A built-in training needs a dataset version.");
                 }
 
                 if (builtIn.TestFraction is <= 0 or >= 0.9 && builtIn.Folds == 0)
                 {
-                    throw new ValidationException("testFraction", "The holdout fraction is between 0 and 0.9.");
+                    throw TrainingErrors.Invalid("testFraction", TrainingErrors.TestFraction, "The holdout fraction is between 0 and 0.9.");
                 }
 
                 if (builtIn.Folds is 1 or < 0 or > 20)
                 {
-                    throw new ValidationException("folds", "Use 0 for a holdout split, or 2 to 20 folds.");
+                    throw TrainingErrors.Invalid("folds", TrainingErrors.Folds, "Use 0 for a holdout split, or 2 to 20 folds.");
                 }
 
                 trainer.Validate(builtIn, version.Columns);
+                // The profile (when the profiling job has finished) tells a label with one class from a usable one.
+                if (builtIn.Task != TrainingTask.Regression && await datasetStore.FindProfileAsync(version.Id, ct) is { } profile
+                    && BuiltInSpecRules.CheckLabel(builtIn.Task, builtIn.Label, version.Columns, profile.Columns.FirstOrDefault(c => c.Name == builtIn.Label)) is { } labelProblem)
+                {
+                    throw labelProblem;
+                }
+
                 spec = JsonSerializer.Serialize(builtIn, TrainingService.Json);
                 break;
             case TrainingKind.Custom:
-                var custom = request.Custom ?? throw new ValidationException("custom", "A custom training needs a command.");
+                var custom = request.Custom ?? throw TrainingErrors.Invalid("custom", TrainingErrors.CustomNeedsCommand, "A custom training needs a command.");
                 if (string.IsNullOrWhiteSpace(custom.Command) || custom.Command.Length > 4000)
                 {
-                    throw new ValidationException("command", "The command has 1 to 4000 characters.");
+                    throw TrainingErrors.Invalid("command", TrainingErrors.CommandLength, "The command has 1 to 4000 characters.", 4000);
                 }
 
                 if (custom.CodeKey is { } key && (!key.StartsWith("training-code/", StringComparison.Ordinal) || !ObjectKey.TryParse(key, out _) || await objects.StatAsync(ObjectKey.Parse(key), ct) is null))
                 {
-                    throw new ValidationException("codeKey", "Upload the code first; the key is not one of the platform's code uploads.");
+                    throw TrainingErrors.Invalid("codeKey", TrainingErrors.CodeKey, "Upload the code first; the key is not one of the platform's code uploads.");
                 }
 
                 if (custom.GitUrl is { } git)
@@ -100,37 +107,37 @@ public sealed class TrainingRequestValidator(
 
                 if (custom.CodeKey is not null && custom.GitUrl is not null)
                 {
-                    throw new ValidationException("codeKey", "Take the code from an upload or from Git, not both.");
+                    throw TrainingErrors.Invalid("codeKey", TrainingErrors.CodeUploadOrGit, "Take the code from an upload or from Git, not both.");
                 }
 
                 if (custom.Environment?.Keys.FirstOrDefault(k => !IsEnvName(k) || k.StartsWith("MLFLOW_", StringComparison.Ordinal) || (k.StartsWith("AIP_", StringComparison.Ordinal) && !k.StartsWith("AIP_PARAM_", StringComparison.Ordinal))) is { } bad)
                 {
-                    throw new ValidationException("environment", $"'{bad}' is not a variable you may set (names are letters, digits and _; MLFLOW_* and AIP_* are set by the platform).");
+                    throw TrainingErrors.Invalid("environment", TrainingErrors.EnvironmentName, $"'{bad}' is not a variable you may set (names are letters, digits and _; MLFLOW_* and AIP_* are set by the platform).", bad);
                 }
 
                 if (custom.Environment?.Keys.FirstOrDefault(IsLoaderVariable) is { } loader)
                 {
-                    throw new ValidationException("environment", $"'{loader}' is not a variable you may set: it changes how programs load (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*, LOCPATH, NLSPATH, HOSTALIASES, RES_OPTIONS, BASH_ENV, ENV).");
+                    throw TrainingErrors.Invalid("environment", TrainingErrors.EnvironmentLoader, $"'{loader}' is not a variable you may set: it changes how programs load (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*, LOCPATH, NLSPATH, HOSTALIASES, RES_OPTIONS, BASH_ENV, ENV).", loader);
                 }
 
                 if (custom.Environment?.FirstOrDefault(e => e.Value is null || e.Value.Contains('\0', StringComparison.Ordinal) || e.Value.Length > 32_768) is { Key: { } badValue })
                 {
-                    throw new ValidationException("environment", $"The value of '{badValue}' has no NUL character and at most 32768 characters.");
+                    throw TrainingErrors.Invalid("environment", TrainingErrors.EnvironmentValue, $"The value of '{badValue}' has no NUL character and at most 32768 characters.", badValue, 32_768);
                 }
 
                 if (custom.Workers is < 1 or > 64 || custom.Gpus is < 0 or > 16 || custom.Cpu is < 0 or > 256 || custom.MemoryMb is < 0 or > 4_194_304)
                 {
-                    throw new ValidationException("custom", "Workers are 1 to 64, GPUs 0 to 16 per worker, CPU 0 to 256 cores, memory up to 4 TiB.");
+                    throw TrainingErrors.Invalid("custom", TrainingErrors.Resources, "Workers are 1 to 64, GPUs 0 to 16 per worker, CPU 0 to 256 cores, memory up to 4 TiB.");
                 }
 
                 if ((custom.Workers > 1 || custom.Gpus > 0 || custom.Image is not null) && request.Backend == TrainingBackendKind.Local)
                 {
-                    throw new ValidationException("backend", "Images, GPUs and several workers need the Kubernetes backend.");
+                    throw TrainingErrors.Invalid("backend", TrainingErrors.RemoteNeedsKubernetes, "Images, GPUs and several workers need the Kubernetes backend.");
                 }
 
                 if (custom.Image is { } image && (image.Length > 300 || image.Any(char.IsWhiteSpace)))
                 {
-                    throw new ValidationException("image", "An image reference has no spaces and at most 300 characters.");
+                    throw TrainingErrors.Invalid("image", TrainingErrors.Image, "An image reference has no spaces and at most 300 characters.", 300);
                 }
 
                 if (await backends.First(b => b.Kind == request.Backend).CheckCustomCodeAsync(ct) is { } refusal)
@@ -141,7 +148,7 @@ public sealed class TrainingRequestValidator(
                 spec = JsonSerializer.Serialize(custom, TrainingService.Json);
                 break;
             default:
-                throw new ValidationException("kind", "The kind is BuiltIn or Custom.");
+                throw TrainingErrors.Invalid("kind", TrainingErrors.UnknownKind, "The kind is BuiltIn or Custom.");
         }
 
         return (spec, version, experiment);

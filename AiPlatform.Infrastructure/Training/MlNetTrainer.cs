@@ -38,68 +38,26 @@ public sealed class MlNetTrainer : IBuiltInTrainer
     {
         if (!Enum.IsDefined(spec.Task) || !Enum.IsDefined(spec.Trainer))
         {
-            throw new ValidationException("builtIn", "Unknown task or trainer.");
+            throw TrainingErrors.Invalid("builtIn", TrainingErrors.UnknownTaskOrTrainer, "Unknown task or trainer.");
         }
 
-        var byName = columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-        if (string.IsNullOrEmpty(spec.Label) || !byName.TryGetValue(spec.Label, out var labelType))
+        if ((BuiltInSpecRules.CheckLabel(spec.Task, spec.Label, columns) ?? BuiltInSpecRules.CheckFeatures(spec.Label, spec.Features, columns)) is { } problem)
         {
-            throw new ValidationException("label", $"The dataset version has no column '{spec.Label}'. Columns: {string.Join(", ", columns.Select(c => c.Name))}.");
-        }
-
-        if (spec.Task == TrainingTask.Regression && !IsNumeric(labelType))
-        {
-            throw new ValidationException("label", $"Regression needs a numeric label; '{spec.Label}' is {labelType}.");
-        }
-
-        if (spec.Task == TrainingTask.BinaryClassification && !(IsNumeric(labelType) || labelType is "BOOLEAN" or "VARCHAR"))
-        {
-            throw new ValidationException("label", $"Binary classification needs a boolean, number or text label; '{spec.Label}' is {labelType}.");
-        }
-
-        if (spec.Task == TrainingTask.MulticlassClassification && !(IsNumeric(labelType) || labelType is "BOOLEAN" or "VARCHAR"))
-        {
-            throw new ValidationException("label", $"Multiclass classification needs a text or number label; '{spec.Label}' is {labelType}.");
-        }
-
-        if (spec.Features is not { Count: > 0 })
-        {
-            throw new ValidationException("features", "Choose at least one feature column.");
-        }
-
-        foreach (var feature in spec.Features)
-        {
-            if (!byName.TryGetValue(feature, out var type))
-            {
-                throw new ValidationException("features", $"The dataset version has no column '{feature}'.");
-            }
-
-            if (feature == spec.Label)
-            {
-                throw new ValidationException("features", $"The label '{feature}' cannot also be a feature.");
-            }
-
-            if (Kind(type) is null)
-            {
-                throw new ValidationException("features", $"Column '{feature}' has the type {type}, which the built-in trainers cannot use.");
-            }
-        }
-
-        if (spec.Features.Distinct(StringComparer.Ordinal).Count() != spec.Features.Count)
-        {
-            throw new ValidationException("features", "A feature column is listed twice.");
+            throw problem;
         }
 
         foreach (var (key, value) in spec.Hyperparameters ?? new Dictionary<string, double>())
         {
             if (!TrainerCatalog.HyperparametersOf(spec.Trainer).Contains(key))
             {
-                throw new ValidationException("hyperparameters", $"{spec.Trainer} takes {string.Join(", ", TrainerCatalog.HyperparametersOf(spec.Trainer))}; not '{key}'.");
+                var known = string.Join(", ", TrainerCatalog.HyperparametersOf(spec.Trainer));
+                throw TrainingErrors.Invalid("hyperparameters", TrainingErrors.HyperparameterUnknown, $"{spec.Trainer} takes {known}; not '{key}'.", spec.Trainer, known, key);
             }
 
             if (!double.IsFinite(value) || value < 0 || (key is "numberOfLeaves" or "numberOfIterations" or "numberOfTrees" or "minimumExampleCountPerLeaf" && (value < 1 || value != Math.Floor(value))) || (key == "learningRate" && value is <= 0 or > 1))
             {
-                throw new ValidationException("hyperparameters", $"'{key}' = {value.ToString(CultureInfo.InvariantCulture)} is out of range.");
+                var text = value.ToString(CultureInfo.InvariantCulture);
+                throw TrainingErrors.Invalid("hyperparameters", TrainingErrors.HyperparameterRange, $"'{key}' = {text} is out of range.", key, text);
             }
         }
     }
@@ -312,8 +270,9 @@ public sealed class MlNetTrainer : IBuiltInTrainer
     private static IEstimator<ITransformer> AppendTrainer(MLContext ml, IEstimator<ITransformer> pipeline, BuiltInSpec spec)
     {
         var h = spec.Hyperparameters ?? new Dictionary<string, double>();
-        int? Int(string key) => h.TryGetValue(key, out var v) ? (int)v : null;
-        double? Real(string key) => h.TryGetValue(key, out var v) ? v : null;
+        // Values the request leaves out take the catalog's defaults (the ones the wizard shows).
+        int? Int(string key) => h.TryGetValue(key, out var v) ? (int)v : (int)TrainerCatalog.DefaultOf(spec.Trainer, spec.Task, key);
+        double? Real(string key) => h.TryGetValue(key, out var v) ? v : TrainerCatalog.DefaultOf(spec.Trainer, spec.Task, key);
         LightGbmBinaryTrainer.Options BinaryLgbm() => new() { NumberOfLeaves = Int("numberOfLeaves") ?? 31, NumberOfIterations = Int("numberOfIterations") ?? 100, LearningRate = Real("learningRate") ?? 0.1, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 20, Seed = spec.Seed };
         FastTreeBinaryTrainer.Options BinaryFastTree() => new() { NumberOfLeaves = Int("numberOfLeaves") ?? 20, NumberOfTrees = Int("numberOfTrees") ?? 100, LearningRate = Real("learningRate") ?? 0.2, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 10 };
         FastForestBinaryTrainer.Options BinaryForest() => new() { NumberOfLeaves = Int("numberOfLeaves") ?? 20, NumberOfTrees = Int("numberOfTrees") ?? 100, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 10 };

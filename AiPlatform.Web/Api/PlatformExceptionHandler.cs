@@ -44,6 +44,12 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
         if (exception is PlatformException p)
         {
             problem.Type = ProblemTypes.For(p.Code);
+            if (p.MessageKey is { } key)
+            {
+                // The reason by code: a client shows it in its user's language from the key and values (the UI's resources use the same).
+                problem.Extensions["messageKey"] = key;
+                problem.Extensions["messageArguments"] = p.MessageArguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            }
         }
 
         httpContext.Response.StatusCode = status;

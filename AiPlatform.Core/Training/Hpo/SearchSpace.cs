@@ -52,14 +52,14 @@ public static class SearchSpace
     {
         if (parameters is not { Count: > 0 } || parameters.Count > MaxParameters)
         {
-            throw new ValidationException("searchSpace", $"A search space has 1 to {MaxParameters} parameters.");
+            throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceSize, $"A search space has 1 to {MaxParameters} parameters.", MaxParameters);
         }
 
         foreach (var p in parameters)
         {
             if (string.IsNullOrWhiteSpace(p.Name) || p.Name.Length > 100 || !p.Name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
             {
-                throw new ValidationException("searchSpace", $"'{p.Name}' is not a valid parameter name (letters, digits and _).");
+                throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceName, $"'{p.Name}' is not a valid parameter name (letters, digits and _).", p.Name ?? string.Empty);
             }
 
             switch (p.Type)
@@ -67,35 +67,35 @@ public static class SearchSpace
                 case ParameterType.Categorical:
                     if (p.Choices is not { Count: > 0 } || p.Choices.Count > 100 || p.Choices.Distinct().Count() != p.Choices.Count)
                     {
-                        throw new ValidationException("searchSpace", $"'{p.Name}' needs 1 to 100 distinct choices.");
+                        throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceChoices, $"'{p.Name}' needs 1 to 100 distinct choices.", p.Name);
                     }
 
                     break;
                 case ParameterType.Float or ParameterType.LogFloat or ParameterType.Int:
                     if (p.Low is not { } low || p.High is not { } high || !double.IsFinite(low) || !double.IsFinite(high) || low >= high)
                     {
-                        throw new ValidationException("searchSpace", $"'{p.Name}' needs a range with low < high.");
+                        throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceRange, $"'{p.Name}' needs a range with low < high.", p.Name);
                     }
 
                     if (p.Type == ParameterType.LogFloat && low <= 0)
                     {
-                        throw new ValidationException("searchSpace", $"'{p.Name}' is log-scaled, so its range must be above 0.");
+                        throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceLogRange, $"'{p.Name}' is log-scaled, so its range must be above 0.", p.Name);
                     }
 
                     if (p.Type == ParameterType.Int && (low != Math.Floor(low) || high != Math.Floor(high)))
                     {
-                        throw new ValidationException("searchSpace", $"'{p.Name}' is an integer, so its range ends must be whole numbers.");
+                        throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceIntRange, $"'{p.Name}' is an integer, so its range ends must be whole numbers.", p.Name);
                     }
 
                     break;
                 default:
-                    throw new ValidationException("searchSpace", $"'{p.Name}' has an unknown type.");
+                    throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceType, $"'{p.Name}' has an unknown type.", p.Name);
             }
         }
 
         if (parameters.Select(p => p.Name).Distinct(StringComparer.Ordinal).Count() != parameters.Count)
         {
-            throw new ValidationException("searchSpace", "A parameter is listed twice.");
+            throw TrainingErrors.Invalid("searchSpace", TrainingErrors.SpaceTwice, "A parameter is listed twice.");
         }
 
         return parameters;

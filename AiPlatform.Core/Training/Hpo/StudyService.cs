@@ -19,10 +19,18 @@ public sealed record StudyRequest(
     int Parallelism = 2,
     bool MedianPruning = false,
     int PruningStartupTrials = 5,
-    int Seed = 42);
+    int Seed = 42,
+    Guid? BaseRunId = null);
+
+/// <summary>The training run a study started from ("Tune" on it), by id and name.</summary>
+public sealed record StudyBaseRun(Guid Id, string Name);
 
 /// <summary>A study with its trials, the caller's level on it and what the charts need.</summary>
-public sealed record StudyView(Study Study, PermissionLevel Level, string ExperimentName, IReadOnlyList<SearchParameter> SearchSpace, IReadOnlyList<TrainingRun> Trials, IReadOnlyDictionary<string, double> Importance);
+public sealed record StudyView(Study Study, PermissionLevel Level, string ExperimentName, IReadOnlyList<SearchParameter> SearchSpace, IReadOnlyList<TrainingRun> Trials, IReadOnlyDictionary<string, double> Importance)
+{
+    /// <summary>The training run the study started from, when it was started from one that still exists.</summary>
+    public StudyBaseRun? BaseRun { get; init; }
+}
 
 /// <summary>
 /// Hyperparameter studies. <see cref="PumpAsync"/> drives them: it records finished trials' objectives, prunes
@@ -45,6 +53,9 @@ public sealed class StudyService(
     public const int MaxParallelism = 20;
     public const int GridPoints = 5;
 
+    /// <summary>The tag on the study's run that names the training run it started from (its id).</summary>
+    public const string BaseRunTag = "aiplatform.study.base_run";
+
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     public async Task<Study> CreateAsync(StudyRequest request, CancellationToken ct)
@@ -64,22 +75,22 @@ public sealed class StudyService(
         var space = SearchSpace.Validate(request.SearchSpace);
         if (string.IsNullOrWhiteSpace(request.ObjectiveMetric))
         {
-            throw new ValidationException("objectiveMetric", "Name the metric to optimize, e.g. auc or rmse.");
+            throw TrainingErrors.Invalid("objectiveMetric", TrainingErrors.StudyObjective, "Name the metric to optimize, e.g. auc or rmse.");
         }
 
         if (request.MaxTrials is < 1 or > MaxTrialsLimit || request.Parallelism is < 1 or > MaxParallelism)
         {
-            throw new ValidationException("maxTrials", $"A study runs 1 to {MaxTrialsLimit} trials, 1 to {MaxParallelism} at a time.");
+            throw TrainingErrors.Invalid("maxTrials", TrainingErrors.StudyTrials, $"A study runs 1 to {MaxTrialsLimit} trials, 1 to {MaxParallelism} at a time.", MaxTrialsLimit, MaxParallelism);
         }
 
         if (!Enum.IsDefined(request.Sampler) || !Enum.IsDefined(request.Direction))
         {
-            throw new ValidationException("sampler", "Unknown sampler or direction.");
+            throw TrainingErrors.Invalid("sampler", TrainingErrors.StudySampler, "Unknown sampler or direction.");
         }
 
         if (request.Base.Kind == TrainingKind.BuiltIn && space.FirstOrDefault(p => p.Type == ParameterType.Categorical) is { } categorical)
         {
-            throw new ValidationException("searchSpace", $"Built-in trainers take numeric hyperparameters; '{categorical.Name}' is categorical.");
+            throw TrainingErrors.Invalid("searchSpace", TrainingErrors.StudyCategoricalBuiltIn, $"Built-in trainers take numeric hyperparameters; '{categorical.Name}' is categorical.", categorical.Name);
         }
 
         if (request.Base.DatasetId is { } datasetId && request.Base.DatasetVersionId is { } versionId)
@@ -93,12 +104,25 @@ public sealed class StudyService(
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         var name = string.IsNullOrWhiteSpace(request.Name) ? $"study-{now:MMdd-HHmmss}" : request.Name.Trim();
-        var parent = await tracking.CreateRunAsync(experiment.Id, name, null, new Dictionary<string, string>
+        var tags = new Dictionary<string, string>
         {
             ["aiplatform.study.id"] = id.ToString(),
             ["aiplatform.study.objective"] = $"{request.Direction.ToString().ToLowerInvariant()} {request.ObjectiveMetric}",
             ["aiplatform.study.sampler"] = request.Sampler.ToString(),
-        }, ct);
+        };
+        if (request.BaseRunId is { } baseRunId)
+        {
+            // Only a run the caller may read, in the study's experiment: the tag names it on the study page.
+            var baseRun = await store.FindAsync(baseRunId, ct);
+            if (baseRun is null || baseRun.ExperimentId != experiment.Id)
+            {
+                throw new NotFoundException("Training run", baseRunId);
+            }
+
+            tags[BaseRunTag] = baseRunId.ToString();
+        }
+
+        var parent = await tracking.CreateRunAsync(experiment.Id, name, null, tags, ct);
         var study = new Study
         {
             Id = id,
@@ -143,7 +167,23 @@ public sealed class StudyService(
 
         var space = Space(study);
         var trials = await store.ListTrialsAsync(id, ct);
-        return new StudyView(study, level, experimentName, space, trials, StudyMath.Importance(space, Observations(space, trials)));
+        return new StudyView(study, level, experimentName, space, trials, StudyMath.Importance(space, Observations(space, trials))) { BaseRun = await BaseRunOfAsync(study, ct) };
+    }
+
+    /// <summary>The training run named by the study run's <see cref="BaseRunTag"/>; null for studies started without one (or whose base run was deleted).</summary>
+    private async Task<StudyBaseRun?> BaseRunOfAsync(Study study, CancellationToken ct)
+    {
+        try
+        {
+            var parent = await tracking.GetRunForWorkAsync(study.ParentTrackingRunId, ct);
+            return Guid.TryParse(parent.Tag(BaseRunTag), out var baseId) && await store.FindAsync(baseId, ct) is { } run && run.ExperimentId == study.ExperimentId
+                ? new StudyBaseRun(run.Id, run.Name)
+                : null;
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
     }
 
     public async Task<(IReadOnlyList<Study> Items, int Total)> ListAsync(Guid? experimentId, int offset, int limit, CancellationToken ct) =>

@@ -1,7 +1,9 @@
 using AiPlatform.Core.Common;
+using AiPlatform.Core.Tracking;
 using AiPlatform.Core.Training;
 using AiPlatform.Core.Training.Hpo;
 using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Features.Tracking;
 using Microsoft.AspNetCore.Components;
 
 namespace AiPlatform.Web.Features.Training;
@@ -10,6 +12,8 @@ public partial class NewStudyPage : PlatformPage
 {
     private readonly List<Row> _rows = [];
     private TrainingRequest? _base;
+    private TrainingRun? _baseRun;
+    private IReadOnlyList<string> _metrics = [];
     private string? _error;
     private string? _name;
     private string? _objective;
@@ -34,7 +38,10 @@ public partial class NewStudyPage : PlatformPage
 
         try
         {
+            // The base run itself (not the clone's "-rerun" name, which names no run): its name and its metrics.
+            _baseRun = (await Training.GetAsync(from, PageToken)).Run;
             _base = await Training.CloneRequestAsync(from, PageToken);
+            _metrics = await MetricsOfAsync(_baseRun);
         }
         catch (PlatformException ex)
         {
@@ -42,20 +49,51 @@ public partial class NewStudyPage : PlatformPage
             return;
         }
 
-        _name = (_base.Name ?? "study").Replace("-rerun", string.Empty, StringComparison.Ordinal) + "-search";
+        _name = _baseRun.Name + "-search";
         if (_base.BuiltIn is { } b)
         {
             (_objective, _direction) = TrainerCatalog.DefaultObjective(b.Task);
+            if (_metrics.Count > 0 && !_metrics.Contains(_objective))
+            {
+                ChooseObjective(_metrics[0]);
+            }
+
             foreach (var range in TrainerCatalog.SearchRangesOf(b.Trainer))
             {
                 _rows.Add(new Row { Name = range.Name, Type = range.Type, Low = range.Low, High = range.High });
             }
+        }
+        else if (_metrics.Count > 0)
+        {
+            ChooseObjective(_metrics.FirstOrDefault(m => m == "loss") ?? _metrics[0]);
+            _rows.Add(new Row { Name = "lr", Type = ParameterType.LogFloat, Low = 1e-4, High = 1e-1 });
         }
         else
         {
             (_objective, _direction) = ("loss", ObjectiveDirection.Minimize);
             _rows.Add(new Row { Name = "lr", Type = ParameterType.LogFloat, Low = 1e-4, High = 1e-1 });
         }
+    }
+
+    /// <summary>The metrics the base run logged (not the system ones): the objective is picked from them.</summary>
+    private async Task<IReadOnlyList<string>> MetricsOfAsync(TrainingRun run)
+    {
+        try
+        {
+            return (await Runs.GetRunAsync(run.TrackingRunId, PageToken)).Metrics.Select(m => m.Key)
+                .Where(k => !k.StartsWith("system/", StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal).ToList();
+        }
+        catch (PlatformException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>A metric was picked: the goal follows its direction (lower is better for losses, errors and times).</summary>
+    private void ChooseObjective(string? metric)
+    {
+        _objective = metric;
+        _direction = metric is not null && MetricDirection.LowerIsBetter(metric) ? ObjectiveDirection.Minimize : ObjectiveDirection.Maximize;
     }
 
     private async Task SubmitAsync()
@@ -68,7 +106,7 @@ public partial class NewStudyPage : PlatformPage
                 r.Type == ParameterType.Categorical ? null : r.Low,
                 r.Type == ParameterType.Categorical ? null : r.High,
                 r.Type == ParameterType.Categorical ? (r.Choices ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null)).ToList();
-            var study = await Studies.CreateAsync(new StudyRequest(_name, _base!, space, _objective ?? string.Empty, _direction, _sampler, _maxTrials, _parallelism, _pruning, _startup, _seed), PageToken);
+            var study = await Studies.CreateAsync(new StudyRequest(_name, _base!, space, _objective ?? string.Empty, _direction, _sampler, _maxTrials, _parallelism, _pruning, _startup, _seed, _baseRun?.Id), PageToken);
             Navigation.NavigateTo($"/studies/{study.Id}");
         }
         catch (PlatformException ex)
@@ -95,6 +133,9 @@ public partial class NewStudyPage : PlatformPage
 
     [Inject]
     private TrainingService Training { get; set; } = default!;
+
+    [Inject]
+    private RunService Runs { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;

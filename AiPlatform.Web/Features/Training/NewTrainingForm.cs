@@ -1,3 +1,4 @@
+using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
 using AiPlatform.Core.Tracking;
 using AiPlatform.Core.Training;
@@ -22,6 +23,9 @@ public sealed class NewTrainingForm
     public IReadOnlyList<DatasetVersion> Versions { get; set; } = [];
 
     public IReadOnlyList<DatasetColumn> Columns { get; set; } = [];
+
+    /// <summary>The chosen version's profile (null while it is being profiled): tells one-class labels and id columns.</summary>
+    public DatasetProfile? Profile { get; private set; }
 
     public IReadOnlyList<TrainingBackendKind> BackendKinds { get; set; } = [TrainingBackendKind.Local];
 
@@ -88,11 +92,23 @@ public sealed class NewTrainingForm
     /// <summary>The hyperparameters the chosen trainer takes.</summary>
     public IReadOnlyList<string> TrainerHyperparameters => TrainerCatalog.HyperparametersOf(Trainer);
 
+    /// <summary>The value the trainer uses for <paramref name="key"/> when the field is left empty.</summary>
+    public string DefaultOf(string key) => BuiltInSpecRules.Format(TrainerCatalog.DefaultOf(Trainer, Task, key));
+
+    /// <summary>Why the chosen label does not suit the task (checked while the label is chosen), or null.</summary>
+    public ValidationException? LabelProblem => Kind == TrainingKind.BuiltIn && VersionId is not null
+        ? BuiltInSpecRules.CheckLabel(Task, Label, Columns, Profile?.Columns.FirstOrDefault(c => c.Name == Label))
+        : null;
+
+    /// <summary>Whether <paramref name="column"/> identifies rows (left out of the default features).</summary>
+    public bool IsIdLike(DatasetColumn column) =>
+        BuiltInSpecRules.IsIdLike(column, Profile?.Columns.FirstOrDefault(c => c.Name == column.Name), Versions.FirstOrDefault(v => v.Id == VersionId)?.RowCount ?? 0);
+
     /// <summary>
-    /// Moves to <paramref name="step"/>; going forward, the current step must be complete. Returns the localization key of
-    /// what is missing, or null when it moved.
+    /// Moves to <paramref name="step"/>; going forward, the current step must be complete. Returns what is missing (a
+    /// localization key and its values), or null when it moved.
     /// </summary>
-    public string? GoTo(int step)
+    public FormProblem? GoTo(int step)
     {
         var missing = step > Step ? Check() : null;
         if (missing is null)
@@ -103,13 +119,15 @@ public sealed class NewTrainingForm
         return missing;
     }
 
-    /// <summary>The localization key of what is missing before leaving the current step; null when it is complete.</summary>
-    public string? Check() => Step switch
+    /// <summary>What is missing before leaving the current step; null when it is complete.</summary>
+    public FormProblem? Check() => Step switch
     {
-        0 when ExperimentId is null => "Training.ChooseExperiment",
-        1 when Kind == TrainingKind.BuiltIn && VersionId is null => "Training.ChooseVersion",
-        2 when Kind == TrainingKind.BuiltIn && (string.IsNullOrEmpty(Label) || Features.Count == 0) => "Training.ChooseLabelFeatures",
-        2 when Kind == TrainingKind.Custom && string.IsNullOrWhiteSpace(Command) => "Training.EnterCommand",
+        0 when ExperimentId is null => new("Training.ChooseExperiment"),
+        1 when Kind == TrainingKind.BuiltIn && VersionId is null => new("Training.ChooseVersion"),
+        2 when Kind == TrainingKind.BuiltIn && LabelProblem is { } label => FormProblem.Of(label),
+        2 when Kind == TrainingKind.BuiltIn && Features.Count == 0 => new("Training.ChooseLabelFeatures"),
+        2 when Kind == TrainingKind.BuiltIn && BuiltInSpecRules.CheckFeatures(Label, Features, Columns) is { } features => FormProblem.Of(features),
+        2 when Kind == TrainingKind.Custom && string.IsNullOrWhiteSpace(Command) => new("Training.EnterCommand"),
         _ => null,
     };
 
@@ -119,16 +137,31 @@ public sealed class NewTrainingForm
         DatasetId = id;
         VersionId = null;
         Columns = [];
+        Profile = null;
         Versions = versions;
     }
 
-    /// <summary>A version was chosen: its columns are offered, the last one as label and the others as features.</summary>
-    public void SetVersion(Guid? id)
+    /// <summary>
+    /// A version was chosen (with its profile when it has one): its columns are offered, the last one as label and the
+    /// others as features, except id-like ones (unique per row), which stay selectable.
+    /// </summary>
+    public void SetVersion(Guid? id, DatasetProfile? profile = null)
     {
         VersionId = id;
+        Profile = profile?.VersionId == id ? profile : null;
         Columns = Versions.FirstOrDefault(v => v.Id == id)?.Columns ?? [];
-        Label = Columns.LastOrDefault()?.Name;
-        Features = Columns.Where(c => c.Name != Label).Select(c => c.Name).ToList();
+        Label = Columns.LastOrDefault(c => !IsIdLike(c))?.Name ?? Columns.LastOrDefault()?.Name;
+        Features = Columns.Where(c => c.Name != Label && !IsIdLike(c)).Select(c => c.Name).ToList();
+    }
+
+    /// <summary>The version's profile arrived (a clone, or a version chosen before it was profiled).</summary>
+    public void UseProfile(DatasetProfile? profile) => Profile = profile is not null && profile.VersionId == VersionId ? profile : null;
+
+    /// <summary>Another label was chosen: it is no longer a feature.</summary>
+    public void SetLabel(string? label)
+    {
+        Label = label;
+        Features.Remove(label ?? string.Empty);
     }
 
     /// <summary>Another trainer takes other hyperparameters: the ones entered are cleared.</summary>
@@ -190,4 +223,12 @@ public sealed class NewTrainingForm
         return new CustomSpec(Command!, CodeSource == "zip" ? CodeKey : null, CodeSource == "git" ? GitUrl : null, CodeSource == "git" ? GitRef : null, environment.Count > 0 ? environment : null, Timeout,
             remote && !string.IsNullOrWhiteSpace(Image) ? Image.Trim() : null, remote ? Cpu : 0, remote ? MemoryMb : 0, remote ? Gpus : 0, remote ? Math.Max(1, Workers) : 1);
     }
+}
+
+/// <summary>What keeps the wizard on a step: a localization key and its values.</summary>
+public sealed record FormProblem(string Key, params object[] Arguments)
+{
+    /// <summary>A refusal from the Core rules, by its message key (the English message when it has none).</summary>
+    public static FormProblem Of(ValidationException error) =>
+        error.MessageKey is { } key ? new(key, [.. error.MessageArguments]) : new("Training.Invalid", error.Message);
 }

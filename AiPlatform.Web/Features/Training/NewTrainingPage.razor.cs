@@ -37,6 +37,9 @@ public partial class NewTrainingPage : PlatformPage
     private DatasetService Datasets { get; set; } = default!;
 
     [Inject]
+    private DatasetAnalysisService Analysis { get; set; } = default!;
+
+    [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
@@ -54,6 +57,7 @@ public partial class NewTrainingPage : PlatformPage
                 var request = await Training.CloneRequestAsync(clone, PageToken);
                 var versions = request.DatasetId is { } d ? await Datasets.ListVersionsAsync(d, PageToken) : null;
                 _form.Apply(request, versions);
+                _form.UseProfile(await ProfileOfAsync(request.DatasetId, request.DatasetVersionId));
             }
             catch (PlatformException ex)
             {
@@ -62,14 +66,36 @@ public partial class NewTrainingPage : PlatformPage
         }
     }
 
-    private void GoTo(int step) => _error = _form.GoTo(step) is { } missing ? L[missing].Value : null;
+    private void GoTo(int step) => _error = _form.GoTo(step) is { } missing ? Say(missing) : null;
+
+    private string Say(FormProblem problem) => L[problem.Key, problem.Arguments].Value;
 
     private async Task OnDatasetAsync(Guid? id)
     {
         _form.SetDataset(id, id is { } d ? await Datasets.ListVersionsAsync(d, PageToken) : []);
         if (_form.Versions.Count > 0)
         {
-            _form.SetVersion(_form.Versions.MaxBy(v => v.Number)!.Id);
+            await OnVersionAsync(_form.Versions.MaxBy(v => v.Number)!.Id);
+        }
+    }
+
+    private async Task OnVersionAsync(Guid? id) => _form.SetVersion(id, await ProfileOfAsync(_form.DatasetId, id));
+
+    /// <summary>The version's profile, null while the profiling job runs or when it cannot be read (the checks then use the column types alone).</summary>
+    private async Task<DatasetProfile?> ProfileOfAsync(Guid? datasetId, Guid? versionId)
+    {
+        if (datasetId is not { } d || versionId is not { } v)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await Analysis.GetProfileAsync(d, v, PageToken);
+        }
+        catch (PlatformException)
+        {
+            return null;
         }
     }
 
@@ -89,7 +115,7 @@ public partial class NewTrainingPage : PlatformPage
 
     private async Task SubmitAsync()
     {
-        _error = _form.Check() is { } missing ? L[missing].Value : null;
+        _error = _form.Check() is { } missing ? Say(missing) : null;
         if (_error is not null)
         {
             return;

@@ -39,7 +39,7 @@ public static class StudyEndpoints
             : throw new ValidationException("base", "Give the base training request, or the id of a training run to start from."));
         var study = await studies.CreateAsync(new StudyRequest(
             body.Name, baseRequest, body.SearchSpace ?? [], body.ObjectiveMetric ?? string.Empty, body.Direction ?? ObjectiveDirection.Maximize,
-            body.Sampler ?? SamplerKind.Tpe, body.MaxTrials ?? 20, body.Parallelism ?? 2, body.MedianPruning ?? false, body.PruningStartupTrials ?? 5, body.Seed ?? 42), ct);
+            body.Sampler ?? SamplerKind.Tpe, body.MaxTrials ?? 20, body.Parallelism ?? 2, body.MedianPruning ?? false, body.PruningStartupTrials ?? 5, body.Seed ?? 42, body.Base is null ? body.BaseTrainingRunId : null), ct);
         return TypedResults.Created($"/api/v1/studies/{study.Id}", study);
     }
 }
@@ -62,10 +62,13 @@ public sealed record TrialView(Guid Id, int Number, TrainingStatus Status, bool 
 
 public sealed record StudyDetail(Study Study, Core.Access.PermissionLevel Permission, string ExperimentName, IReadOnlyList<SearchParameter> SearchSpace, IReadOnlyList<TrialView> Trials, IReadOnlyDictionary<string, double> Importance)
 {
+    /// <summary>The training run the study started from (null when it was given a base request).</summary>
+    public StudyBaseRun? BaseRun { get; init; }
+
     public static StudyDetail From(StudyView view) => new(
         view.Study, view.Level, view.ExperimentName, view.SearchSpace,
         view.Trials.Select(t => new TrialView(t.Id, t.TrialNumber ?? 0, t.Status, t.Pruned,
             t.TrialParamsJson is null ? new Dictionary<string, string>() : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(t.TrialParamsJson)!,
             t.ObjectiveValue, t.TrackingRunId, t.Error)).ToList(),
-        view.Importance);
+        view.Importance) { BaseRun = view.BaseRun };
 }

@@ -10,6 +10,7 @@ namespace AiPlatform.Web.Features.Training;
 public partial class TrainingRunPage : LivePage
 {
     private const int MaxLines = 5000;
+    private static readonly System.Text.Json.JsonSerializerOptions SpecJson = new(System.Text.Json.JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly List<AiPlatform.Core.Jobs.JobLogEntry> _log = [];
     private TrainingRunView? _view;
     private IReadOnlyList<(string, string)> _metrics = [];
@@ -17,6 +18,9 @@ public partial class TrainingRunPage : LivePage
     private bool _notFound;
     private string? _dataset;
     private bool _datasetUnreadable;
+    private string? _trackingName;
+    private string? _clonedFromName;
+    private bool _clonedFromLoaded;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -45,6 +49,8 @@ public partial class TrainingRunPage : LivePage
             }
 
             var tracked = await Runs.GetRunAsync(_view.Run.TrackingRunId, ct);
+            _trackingName = tracked.Run.Name;
+            await LoadClonedFromAsync(_view.Run, ct);
             _metrics = tracked.Metrics.Where(m => !m.Key.StartsWith("system/", StringComparison.Ordinal)).Select(m => (m.Key, RunFormat.Number(m.RealValue))).ToList();
             _resources = tracked.Metric("system/cpu_utilization_percentage") is { } cpu && tracked.Metric("system/memory_usage_megabytes") is { } memory
                 ? (cpu.RealValue.ToString("0", System.Globalization.CultureInfo.CurrentCulture), memory.RealValue.ToString("0", System.Globalization.CultureInfo.CurrentCulture))
@@ -77,15 +83,35 @@ public partial class TrainingRunPage : LivePage
         }
     }
 
-    private static string Describe(TrainingRun run)
+    /// <summary>The run this one was cloned from, by name (a deleted or unreadable one reads "no longer available").</summary>
+    private async Task LoadClonedFromAsync(TrainingRun run, CancellationToken ct)
+    {
+        if (run.ClonedFromId is not { } from || _clonedFromLoaded)
+        {
+            return;
+        }
+
+        _clonedFromLoaded = true;
+        try
+        {
+            _clonedFromName = (await Training.GetAsync(from, ct)).Run.Name;
+        }
+        catch (PlatformException)
+        {
+            _clonedFromName = null;
+        }
+    }
+
+    /// <summary>What the run trains, in the user's language: "LightGBM · binary classification · label churned", or the command.</summary>
+    private string Describe(TrainingRun run)
     {
         if (run.Kind == TrainingKind.Custom)
         {
             return System.Text.Json.JsonDocument.Parse(run.SpecJson).RootElement.GetProperty("command").GetString() ?? string.Empty;
         }
 
-        var spec = System.Text.Json.JsonDocument.Parse(run.SpecJson).RootElement;
-        return $"{spec.GetProperty("trainer").GetString()} · {spec.GetProperty("task").GetString()} · label {spec.GetProperty("label").GetString()}";
+        var spec = System.Text.Json.JsonSerializer.Deserialize<BuiltInSpec>(run.SpecJson, SpecJson)!;
+        return L["Training.Describe", L.EnumName(spec.Trainer), L.EnumName(spec.Task), spec.Label].Value;
     }
 
     private Task CancelAsync() => RunAsync(async ct =>

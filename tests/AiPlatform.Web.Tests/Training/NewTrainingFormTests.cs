@@ -12,12 +12,12 @@ public sealed class NewTrainingFormTests
     {
         var form = new NewTrainingForm();
 
-        form.GoTo(1).ShouldBe("Training.ChooseExperiment");
+        form.GoTo(1).ShouldNotBeNull().Key.ShouldBe("Training.ChooseExperiment");
         form.Step.ShouldBe(0);
 
         form.ExperimentId = Guid.NewGuid();
         form.GoTo(1).ShouldBeNull();
-        form.GoTo(2).ShouldBe("Training.ChooseVersion");
+        form.GoTo(2).ShouldNotBeNull().Key.ShouldBe("Training.ChooseVersion");
         form.GoTo(0).ShouldBeNull();
         form.Step.ShouldBe(0);
     }

@@ -28,7 +28,7 @@ public sealed class TrainingPagesTests : PageTestBase
         var page = Render<TrainingRunPage>(p => p.Add(x => x.Id, third.Id));
         page.WaitForAssertion(() => page.Find("[data-testid=training-title]").TextContent.ShouldBe("third"));
         page.Find("[data-testid=queue-position]").TextContent.ShouldContain("#1");
-        page.Markup.ShouldContain("LightGbm · BinaryClassification · label churned");
+        page.Find("[data-testid=training-what]").TextContent.ShouldBe("LightGBM · Binary classification · label churned");
         page.FindAll("[data-testid=cancel-training]").Count.ShouldBe(1);
 
         page.Find("[data-testid=cancel-training]").Click();
