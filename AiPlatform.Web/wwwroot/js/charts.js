@@ -36,15 +36,22 @@ function isVisible(element) {
     return element.isConnected && element.getClientRects().length > 0 && element.clientWidth > 0;
 }
 
+// The mode from MudBlazor's background colour (#rrggbb or rgb[a](…)): dark when its luminance is under one half.
+// Reads a CSS variable only; it must not touch the DOM (the theme watcher would see its own change).
 function currentMode() {
-    const background = getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()
-        || getComputedStyle(document.body).backgroundColor;
-    const probe = document.createElement('span');
-    probe.style.color = background;
-    document.body.appendChild(probe);
-    const rgb = getComputedStyle(probe).color.match(/\d+(\.\d+)?/g) ?? ['255', '255', '255'];
-    probe.remove();
-    const [r, g, b] = rgb.map(Number);
+    const value = getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim();
+    let rgb = null;
+    const hex = /^#([0-9a-f]{6})/i.exec(value);
+    if (hex) {
+        rgb = [0, 2, 4].map(i => parseInt(hex[1].substring(i, i + 2), 16));
+    } else {
+        const parts = value.match(/\d+(\.\d+)?/g);
+        rgb = parts && parts.length >= 3 ? parts.slice(0, 3).map(Number) : null;
+    }
+    if (!rgb) {
+        return 'light';
+    }
+    const [r, g, b] = rgb;
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 < 0.5 ? 'dark' : 'light';
 }
 
@@ -91,7 +98,12 @@ function schedule(element) {
 
 async function render(element, state) {
     const Plotly = await loadPlotly();
-    if (!state.pending || !element.isConnected || charts.get(element) !== state || !isVisible(element)) {
+    if (!state.pending || !element.isConnected || charts.get(element) !== state) {
+        return;
+    }
+    if (!isVisible(element)) {
+        // Hidden (a tab or panel not shown): the ResizeObserver draws it when it gets a size.
+        element.dataset.chart = 'waiting';
         return;
     }
     state.pending = false;
@@ -99,6 +111,7 @@ async function render(element, state) {
     lastMode = state.mode;
     await Plotly.react(element, state.data, themed(state.layout, state.modes, state.mode), state.config);
     state.drawn = true;
+    element.dataset.chart = 'drawn';
 }
 
 function watchTheme() {
