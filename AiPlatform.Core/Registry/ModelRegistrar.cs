@@ -31,7 +31,7 @@ public sealed partial class ModelRegistrar(
         var listing = await ListRecursiveAsync(run.Run.Id, prefix, ct);
         if (listing.Count == 0)
         {
-            throw new ValidationException("source", $"The run has no artifacts under '{prefix}'.");
+            throw new ValidationException("source", $"The run has no artifacts under '{prefix}'.") { MessageKey = "Error.RunHasNoModelArtifacts", MessageArguments = [prefix] };
         }
 
         var copied = new List<(string Path, Func<CancellationToken, Task<Stream>> Open, long Size)>();
@@ -51,7 +51,7 @@ public sealed partial class ModelRegistrar(
         var name = ObjectKey.SafeSegment(fileName);
         if (!name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ValidationException("fileName", "Upload an ONNX model (.onnx) or an ML.NET model (.zip).");
+            throw new ValidationException("fileName", "Upload an ONNX model (.onnx) or an ML.NET model (.zip).") { MessageKey = "Error.ModelUploadType" };
         }
 
         var local = scratch.NewFilePath(Path.GetExtension(name).TrimStart('.'));
@@ -118,7 +118,7 @@ public sealed partial class ModelRegistrar(
             return (RunService.ParseRunId(id), path);
         }
 
-        throw new ValidationException("source", $"Use a source like runs:/<run id>/model or mlflow-artifacts:/<experiment>/<run>/artifacts/model; got '{source}'.");
+        throw new ValidationException("source", $"Use a source like runs:/<run id>/model or mlflow-artifacts:/<experiment>/<run>/artifacts/model; got '{source}'.") { MessageKey = "Error.ModelSourceInvalid", MessageArguments = [source ?? string.Empty] };
     }
 
     [GeneratedRegex(@"^runs:/(?<run>[0-9a-fA-F-]{32,36})/?(?<path>.*)$", RegexOptions.CultureInvariant)]

@@ -108,12 +108,12 @@ public sealed partial class ModelVersionService(
         var row = await RequireVersionAsync(modelId, version, PermissionLevel.Write, ct);
         if (!Enum.IsDefined(stage))
         {
-            throw new ValidationException("stage", "The stage is None, Staging, Production or Archived.");
+            throw new ValidationException("stage", "The stage is None, Staging, Production or Archived.") { MessageKey = "Error.ModelStageInvalid" };
         }
 
         if (row.Status != ModelVersionStatus.Ready && stage is ModelStage.Staging or ModelStage.Production)
         {
-            throw new ValidationException("stage", $"Version {version} is {row.Status}; only READY versions can move to {stage}.");
+            throw new ValidationException("stage", $"Version {version} is {row.Status}; only READY versions can move to {stage}.") { MessageKey = "Error.ModelVersionNotReadyForStage", MessageArguments = [version] };
         }
 
         var context = await access.RequireContextAsync(ct);
@@ -158,7 +158,7 @@ public sealed partial class ModelVersionService(
         var name = (alias ?? string.Empty).Trim().TrimStart('@');
         if (!AliasPattern().IsMatch(name) || int.TryParse(name, out _) || name.Equals("latest", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ValidationException("alias", "An alias has 1 to 255 letters, digits, '_' or '-', is not a number and is not 'latest'.");
+            throw new ValidationException("alias", "An alias has 1 to 255 letters, digits, '_' or '-', is not a number and is not 'latest'.") { MessageKey = "Error.ModelAliasInvalid" };
         }
 
         await store.SetAliasAsync(new ModelAlias { ModelId = modelId, Alias = name, Version = version }, await audit.EntryAsync("model.alias", RegistryService.ModelType, modelId, new { alias = name, version }, ct), ct);

@@ -38,7 +38,7 @@ public sealed class RegistryService(
         var trimmed = ValidName(name);
         if (await store.FindModelByNameAsync(trimmed, ct) is not null)
         {
-            throw new AlreadyExistsException($"Registered Model (name={trimmed}) already exists.");
+            throw new AlreadyExistsException($"Registered Model (name={trimmed}) already exists.") { MessageKey = "Error.ModelExists", MessageArguments = [trimmed] };
         }
 
         var now = time.GetUtcNow();
@@ -68,7 +68,7 @@ public sealed class RegistryService(
             var trimmed = ValidName(newName);
             if (trimmed != model.Name && await store.FindModelByNameAsync(trimmed, ct) is not null)
             {
-                throw new AlreadyExistsException($"Registered Model (name={trimmed}) already exists.");
+                throw new AlreadyExistsException($"Registered Model (name={trimmed}) already exists.") { MessageKey = "Error.ModelExists", MessageArguments = [trimmed] };
             }
 
             model.Name = trimmed;
@@ -137,10 +137,10 @@ public sealed class RegistryService(
     {
         var trimmed = name?.Trim() ?? string.Empty;
         return trimmed.Length is 0 or > 256 || trimmed.Contains('/') || trimmed.Contains(':')
-            ? throw new ValidationException("name", "A model name has 1 to 256 characters and no '/' or ':'.")
+            ? throw new ValidationException("name", "A model name has 1 to 256 characters and no '/' or ':'.") { MessageKey = "Error.ModelNameInvalid" }
             : trimmed;
     }
 
     internal static string? ValidDescription(string? description) =>
-        description is { Length: > 20000 } ? throw new ValidationException("description", "A description has at most 20,000 characters.") : description;
+        description is { Length: > 20000 } ? throw new ValidationException("description", "A description has at most 20,000 characters.") { MessageKey = "Error.DescriptionTooLong" } : description;
 }

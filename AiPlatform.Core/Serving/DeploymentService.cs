@@ -52,17 +52,17 @@ public sealed partial class DeploymentService(
         var name = (spec.Name ?? string.Empty).Trim();
         if (!NamePattern().IsMatch(name))
         {
-            throw new ValidationException("name", "An endpoint name has 1 to 63 lower-case letters, digits and '-', starting with a letter.");
+            throw new ValidationException("name", "An endpoint name has 1 to 63 lower-case letters, digits and '-', starting with a letter.") { MessageKey = "Error.EndpointNameInvalid" };
         }
 
         if (await store.FindByNameAsync(name, ct) is not null)
         {
-            throw new AlreadyExistsException($"An endpoint named '{name}' exists already.");
+            throw new AlreadyExistsException($"An endpoint named '{name}' exists already.") { MessageKey = "Error.EndpointExists", MessageArguments = [name] };
         }
 
         if (spec.Runtime == ServingRuntimeKind.Triton && !loader.TritonConfigured)
         {
-            throw new ValidationException("runtime", "Triton needs Serving:Kubernetes configured (see the operations guide); the in-process ONNX Runtime is always available.");
+            throw new ValidationException("runtime", "Triton needs Serving:Kubernetes configured (see the operations guide); the in-process ONNX Runtime is always available.") { MessageKey = "Error.TritonUnavailable" };
         }
 
         var settings = Validate(new EndpointSettings(spec.Threads, spec.MaxBatchSize, spec.MaxQueueDelayMicroseconds, spec.Replicas, spec.RollOnAliasMove, spec.PayloadLogPercent, spec.PayloadDatasetId, spec.Description));
@@ -115,13 +115,13 @@ public sealed partial class DeploymentService(
 
         if (s.PayloadDatasetId is not { } id)
         {
-            throw new ValidationException("payloadDatasetId", "Choose the dataset that sampled payloads are written to.");
+            throw new ValidationException("payloadDatasetId", "Choose the dataset that sampled payloads are written to.") { MessageKey = "Error.PayloadDatasetRequired" };
         }
 
         var (_, level) = await datasets.GetAsync(id, ct);
         if (level < PermissionLevel.Write)
         {
-            throw new ValidationException("payloadDatasetId", "You need Write on the payload dataset.");
+            throw new ValidationException("payloadDatasetId", "You need Write on the payload dataset.") { MessageKey = "Error.PayloadDatasetWrite" };
         }
     }
 
@@ -129,7 +129,7 @@ public sealed partial class DeploymentService(
     {
         if (s.Threads is < 0 or > 64)
         {
-            throw new ValidationException("threads", "Threads are 0 (ONNX Runtime's default) to 64.");
+            throw new ValidationException("threads", "Threads are 0 (ONNX Runtime's default) to 64.") { MessageKey = "Error.EndpointThreads" };
         }
 
         if (s.MaxBatchSize is < 0 or > 4096)

@@ -30,7 +30,7 @@ public sealed class EndpointLoader(
         if (string.IsNullOrEmpty(trimmed))
         {
             var latest = (await modelVersions.GetLatestVersionsAsync(modelId, null, ct)).MaxBy(v => v.Version)
-                ?? throw new ValidationException("target", "The model has no READY version to deploy.");
+                ?? throw new ValidationException("target", "The model has no READY version to deploy.") { MessageKey = "Error.EndpointNoReadyVersion" };
             version = await modelVersions.GetVersionAsync(modelId, latest.Version, ct);
         }
         else if (trimmed.StartsWith('@'))
@@ -39,17 +39,17 @@ public sealed class EndpointLoader(
         }
         else
         {
-            version = await modelVersions.GetVersionAsync(modelId, int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new ValidationException("target", "The target is a version number or an alias like @champion."), ct);
+            version = await modelVersions.GetVersionAsync(modelId, int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new ValidationException("target", "The target is a version number or an alias like @champion.") { MessageKey = "Error.EndpointTargetInvalid" }, ct);
         }
 
         if (version.Version.Status != ModelVersionStatus.Ready)
         {
-            throw new ValidationException("target", $"Version {version.Version.Version} is {version.Version.Status}; only READY versions can be deployed.");
+            throw new ValidationException("target", $"Version {version.Version.Version} is {version.Version.Status}; only READY versions can be deployed.") { MessageKey = "Error.EndpointVersionNotReady", MessageArguments = [version.Version.Version] };
         }
 
         if (version.Files.All(f => !f.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
         {
-            throw new ValidationException("target", $"Version {version.Version.Version} has no ONNX model; endpoints serve ONNX (built-in trainers write model.onnx beside model.zip).");
+            throw new ValidationException("target", $"Version {version.Version.Version} has no ONNX model; endpoints serve ONNX (built-in trainers write model.onnx beside model.zip).") { MessageKey = "Error.EndpointVersionNotOnnx", MessageArguments = [version.Version.Version] };
         }
 
         return version;
@@ -225,5 +225,5 @@ public sealed class EndpointLoader(
     private static RuntimeSettings SettingsOf(ServingEndpoint e) => new(e.Threads, e.MaxBatchSize, TimeSpan.FromMicroseconds(e.MaxQueueDelayMicroseconds));
 
     private static ModelFile OnnxFile(VersionDetails version) =>
-        version.Files.FirstOrDefault(f => f.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) ?? throw new ValidationException("target", $"Version {version.Version.Version} has no ONNX file.");
+        version.Files.FirstOrDefault(f => f.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) ?? throw new ValidationException("target", $"Version {version.Version.Version} has no ONNX file.") { MessageKey = "Error.EndpointVersionNotOnnx", MessageArguments = [version.Version.Version] };
 }

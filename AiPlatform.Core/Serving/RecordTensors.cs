@@ -17,12 +17,12 @@ public static class RecordTensors
     {
         if (records.Count == 0)
         {
-            throw new InferenceInputException("Send at least one record.");
+            throw new InferenceInputException("Send at least one record.") { MessageKey = "Error.InferNoRecords" };
         }
 
         if (records.Count > MaxRecords)
         {
-            throw new InferenceInputException($"At most {MaxRecords} records go in one request.");
+            throw new InferenceInputException($"At most {MaxRecords} records go in one request.") { MessageKey = "Error.InferTooManyRecords", MessageArguments = [MaxRecords] };
         }
 
         var known = signature.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
@@ -30,7 +30,7 @@ public static class RecordTensors
         {
             if (records[r].Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
             {
-                throw new InferenceInputException($"Record {r}: the model has no input '{unknown}'. Inputs: {string.Join(", ", known)}.");
+                throw new InferenceInputException($"Record {r}: the model has no input '{unknown}'. Inputs: {string.Join(", ", known)}.") { MessageKey = "Error.InferUnknownInput", MessageArguments = [r, unknown, string.Join(", ", known)] };
             }
         }
 
@@ -45,12 +45,12 @@ public static class RecordTensors
                 "FP64" => Column(records, input, width, e => Number(e, input.Name)),
                 "INT32" => Column(records, input, width, e => checked((int)Integer(e, input.Name))),
                 "INT64" => Column(records, input, width, e => Integer(e, input.Name)),
-                "BOOL" => Column(records, input, width, e => e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw new InferenceInputException($"Input '{input.Name}' takes true or false.")),
+                "BOOL" => Column(records, input, width, e => e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw new InferenceInputException($"Input '{input.Name}' takes true or false.") { MessageKey = "Error.InferTakesBool", MessageArguments = [input.Name] }),
                 "BYTES" => Column(records, input, width, e => e.ValueKind switch
                 {
                     JsonValueKind.String => e.GetString()!,
                     JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
-                    _ => throw new InferenceInputException($"Input '{input.Name}' takes text."),
+                    _ => throw new InferenceInputException($"Input '{input.Name}' takes text.") { MessageKey = "Error.InferTakesText", MessageArguments = [input.Name] },
                 }),
                 var other => throw new InferenceInputException($"Input '{input.Name}' has type {other}, which the record API does not take; use /v2."),
             };
@@ -102,7 +102,7 @@ public static class RecordTensors
                     continue;
                 }
 
-                throw new InferenceInputException($"Record {r} has no value for input '{input.Name}'.");
+                throw new InferenceInputException($"Record {r} has no value for input '{input.Name}'.") { MessageKey = "Error.InferMissingValue", MessageArguments = [r, input.Name] };
             }
 
             if (width == 1)
@@ -113,7 +113,7 @@ public static class RecordTensors
 
             if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() != width)
             {
-                throw new InferenceInputException($"Record {r}: input '{input.Name}' takes an array of {width} values.");
+                throw new InferenceInputException($"Record {r}: input '{input.Name}' takes an array of {width} values.") { MessageKey = "Error.InferArrayWidth", MessageArguments = [r, input.Name, width] };
             }
 
             var c2 = 0;
@@ -138,7 +138,7 @@ public static class RecordTensors
         }
         catch (OverflowException)
         {
-            throw new InferenceInputException($"Record {row}: the value of input '{input}' is out of range.");
+            throw new InferenceInputException($"Record {row}: the value of input '{input}' is out of range.") { MessageKey = "Error.InferOutOfRange", MessageArguments = [row, input] };
         }
     }
 
@@ -146,12 +146,12 @@ public static class RecordTensors
     {
         JsonValueKind.Number => e.GetDouble(),
         JsonValueKind.String when double.TryParse(e.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
-        _ => throw new InferenceInputException($"Input '{input}' takes a number, not {Describe(e)}."),
+        _ => throw new InferenceInputException($"Input '{input}' takes a number, not {Describe(e)}.") { MessageKey = "Error.InferTakesNumber", MessageArguments = [input] },
     };
 
     private static long Integer(JsonElement e, string input) => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var l)
         ? l
-        : throw new InferenceInputException($"Input '{input}' takes an integer, not {Describe(e)}.");
+        : throw new InferenceInputException($"Input '{input}' takes an integer, not {Describe(e)}.") { MessageKey = "Error.InferTakesInteger", MessageArguments = [input] };
 
     private static string Describe(JsonElement e) => e.ValueKind == JsonValueKind.String ? $"\"{Truncate(e.GetString()!)}\"" : Truncate(e.GetRawText());
 

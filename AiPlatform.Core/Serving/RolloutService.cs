@@ -28,13 +28,13 @@ public sealed class RolloutService(EndpointReader reader, ModelVersionService ve
         var endpoint = await reader.RequireAsync(id, PermissionLevel.Write, ct);
         if (percent is < 0 or > 100)
         {
-            throw new ValidationException("percent", "The canary's share is 0 to 100 percent.");
+            throw new ValidationException("percent", "The canary's share is 0 to 100 percent.") { MessageKey = "Error.CanaryPercent" };
         }
 
         var version = await loader.ResolveAsync(endpoint.ModelId, target, ct);
         if (version.Version.Version == endpoint.Version)
         {
-            throw new ValidationException("target", $"Version {endpoint.Version} is already the primary version.");
+            throw new ValidationException("target", $"Version {endpoint.Version} is already the primary version.") { MessageKey = "Error.CanaryIsPrimary", MessageArguments = [endpoint.Version] };
         }
 
         var primary = await versions.GetVersionForWorkAsync(endpoint.ModelId, endpoint.Version, ct) ?? throw new NotFoundException("Model version", endpoint.Version);
@@ -58,7 +58,7 @@ public sealed class RolloutService(EndpointReader reader, ModelVersionService ve
         var endpoint = await reader.RequireAsync(id, PermissionLevel.Write, ct);
         if (endpoint.CanaryVersion is not { } canary)
         {
-            throw new ConflictException("The endpoint has no canary to promote.");
+            throw new ConflictException("The endpoint has no canary to promote.") { MessageKey = "Error.NoCanaryToPromote" };
         }
 
         var version = await versions.GetVersionForWorkAsync(endpoint.ModelId, canary, ct) ?? throw new NotFoundException("Model version", canary);
@@ -82,13 +82,13 @@ public sealed class RolloutService(EndpointReader reader, ModelVersionService ve
 
         if (endpoint.PreviousVersion is not { } previous)
         {
-            throw new ConflictException("There is no previous version to roll back to.");
+            throw new ConflictException("There is no previous version to roll back to.") { MessageKey = "Error.NoPreviousVersion" };
         }
 
         var version = await versions.GetVersionForWorkAsync(endpoint.ModelId, previous, ct);
         if (version is null || version.Version.Status != ModelVersionStatus.Ready)
         {
-            throw new ConflictException($"Version {previous} is no longer available.");
+            throw new ConflictException($"Version {previous} is no longer available.") { MessageKey = "Error.PreviousVersionGone", MessageArguments = [previous] };
         }
 
         endpoint.Target = previous.ToString(CultureInfo.InvariantCulture);

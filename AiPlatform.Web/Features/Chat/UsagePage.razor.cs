@@ -1,6 +1,7 @@
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Chat;
 using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Components.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
@@ -10,20 +11,12 @@ namespace AiPlatform.Web.Features.Chat;
 /// <summary>Tokens used per day, model and user (everyone's for administrators), and the caller's daily quota.</summary>
 public partial class UsagePage : PlatformPage
 {
-    private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
-    private readonly Layout _layout = new()
-    {
-        Height = 320,
-        BarMode = Plotly.Blazor.LayoutLib.BarModeEnum.Stack,
-        Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 40 },
-        XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date, TickFormat = "%Y-%m-%d", HoverFormat = "%Y-%m-%d" }],
-    };
+    private Layout _layout = new();
     private readonly Dictionary<Guid, string> _names = [];
     private IReadOnlyList<LlmUsage> _rows = [];
     private IList<ITrace> _chart = [];
     private (long? Limit, long Used, DateTimeOffset ResetsAt)? _quota;
     private int _days = 30;
-    private int _revision;
     private bool _everyone;
     private bool _loaded;
     private bool _isAdmin;
@@ -74,7 +67,8 @@ public partial class UsagePage : PlatformPage
             X = days.Select(d => (object)d.ToString("yyyy-MM-dd")).ToList(),
             Y = days.Select(d => (object)g.Where(r => r.Day == d).Sum(r => r.PromptTokens + r.CompletionTokens)).ToList(),
         })];
-        _revision++;
+        _layout = ChartTheme.Layout(null, 320, legend: true).WithAxes(ChartTheme.DayXAxis(L["Charts.Day"]), ChartTheme.YAxis(L["Usage.TotalTokens"], fromZero: true));
+        _layout.BarMode = Plotly.Blazor.LayoutLib.BarModeEnum.Stack;
         _loaded = true;
     }
 }

@@ -3,6 +3,7 @@ using AiPlatform.Core.Dashboard;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Storage;
 using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Components.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
 using MudBlazor;
@@ -16,6 +17,7 @@ public partial class DashboardPage : LivePage
     private string[] _statusLabels = [];
     private List<ChartSeries<double>> _daySeries = [];
     private string[] _dayLabels = [];
+    private readonly StackedBarChartOptions _dayOptions = ChartTheme.StackedBarOptions();
 
     [Inject]
     private DashboardService Dashboard { get; set; } = default!;
@@ -42,7 +44,7 @@ public partial class DashboardPage : LivePage
 
         var today = DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
         var days = Enumerable.Range(0, DashboardService.Days).Select(i => today.AddDays(i - DashboardService.Days + 1)).ToList();
-        _dayLabels = days.Select(d => d.ToString("M/d")).ToArray();
+        _dayLabels = days.Select(d => d.ToString(ChartTheme.DayLabelFormat, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         _daySeries = statuses.Select(s => new ChartSeries<double>
         {
             Name = Text[$"JobStatus.{s}"],

@@ -1,5 +1,6 @@
 using AiPlatform.Core.Data;
 using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Components.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -59,8 +60,10 @@ public partial class ProfilePanel : PlatformPage
         }
     }
 
+    private readonly BarChartOptions _histogramOptions = ChartTheme.BarOptions();
+
     private static List<ChartSeries<double>> Series(ColumnProfile column) =>
         [new ChartSeries<double> { Name = column.Name, Data = new ChartData<double>(column.Histogram.Select(b => (double)b.Count).ToList()) }];
 
-    private static string[] Labels(ColumnProfile column) => column.Histogram.Select(b => b.From.ToString("G3")).ToArray();
+    private static string[] Labels(ColumnProfile column) => column.Histogram.Select(b => ChartTheme.Tick(b.From)).ToArray();
 }

@@ -12,6 +12,10 @@ public partial class EndpointMonitoringPanel : ComponentBase
     [Parameter]
     public EventCallback<string> WindowChanged { get; set; }
 
+    /// <summary>Opens the Try-it panel (the next step when the endpoint has had no requests yet).</summary>
+    [Parameter]
+    public EventCallback TryIt { get; set; }
+
     [Parameter]
     public IReadOnlyList<ServingSummary> Summary { get; set; } = [];
 

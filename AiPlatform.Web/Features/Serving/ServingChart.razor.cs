@@ -1,4 +1,6 @@
+using AiPlatform.Web.Components.Shared.Charts;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
 using Plotly.Blazor.Traces.ScatterLib;
@@ -7,11 +9,8 @@ namespace AiPlatform.Web.Features.Serving;
 
 public partial class ServingChart : ComponentBase
 {
-    private static readonly string[] Palette = ["#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00acc1"];
-    private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
     private Layout _layout = new();
     private IList<ITrace> _data = [];
-    private int _revision;
 
     [Parameter, EditorRequired]
     public string Title { get; set; } = string.Empty;
@@ -26,25 +25,30 @@ public partial class ServingChart : ComponentBase
     [Parameter, EditorRequired]
     public IReadOnlyList<(string Name, IReadOnlyList<(DateTimeOffset At, double Value)> Points)> Series { get; set; } = [];
 
+    [Inject]
+    private IStringLocalizer<SharedResource> L { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Clock { get; set; } = default!;
+
     protected override void OnParametersSet()
     {
         _data = Series.Select((s, i) => (ITrace)new Scatter
         {
-            X = s.Points.Select(p => (object)p.At.LocalDateTime).ToList(),
-            Y = s.Points.Select(p => (object)p.Value).ToList(),
+            X = s.Points.Select(p => (object)ChartTheme.DateValue(p.At)).ToList(),
+            // A latency percentile of a minute without requests is NaN: a gap, not a failed chart.
+            Y = s.Points.Select(p => ChartValues.Plottable(p.Value)!).ToList(),
             Mode = s.Points.Count == 1 ? ModeFlag.Markers : ModeFlag.Lines | ModeFlag.Markers,
             Name = s.Name,
-            Line = new Line { Color = Palette[i % Palette.Length] },
+            Line = new Line { Color = ChartTheme.Series[i % ChartTheme.Series.Count] },
+            Marker = new Marker { Color = ChartTheme.Series[i % ChartTheme.Series.Count], Size = 6 },
         }).ToList();
-        _layout = new Layout
-        {
-            Title = new Plotly.Blazor.LayoutLib.Title { Text = Title },
-            Height = 260,
-            Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 20, T = 40, B = 40 },
-            ShowLegend = Series.Count > 1,
-            XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date, Range = [DateTime.Now - Window, DateTime.Now] }],
-            YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle }, RangeMode = Plotly.Blazor.LayoutLib.YAxisLib.RangeModeEnum.ToZero }],
-        };
-        _revision++;
+        var now = Clock.GetUtcNow();
+        var layout = ChartTheme.Layout(Title, 260, legend: Series.Count > 1);
+        var axis = ChartTheme.DateXAxis(L["Charts.Time"], ticks: 5);
+        axis.Range = [ChartTheme.DateValue(now - Window), ChartTheme.DateValue(now)];
+        layout.XAxis = [axis];
+        layout.YAxis = [ChartTheme.YAxis(YTitle, fromZero: true)];
+        _layout = layout;
     }
 }

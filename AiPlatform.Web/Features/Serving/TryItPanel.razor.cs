@@ -64,7 +64,7 @@ public partial class TryItPanel : PlatformPage
         }
         catch (PlatformException ex)
         {
-            _error = ex.Message;
+            _error = L.Describe(ex);
         }
     }
 
@@ -89,7 +89,7 @@ public partial class TryItPanel : PlatformPage
         }
         catch (PlatformException ex)
         {
-            _error = ex.Message;
+            _error = L.Describe(ex);
         }
     }
 

@@ -89,11 +89,14 @@ public static class ChartMath
         return result.Distinct().ToList();
     }
 
-    /// <summary>The x value of a point on the chosen axis (relative seconds count from the run's first point).</summary>
+    /// <summary>
+    /// The x value of a point on the chosen axis: the step, the server's local time as the platform writes dates, or the
+    /// seconds since the run's first point.
+    /// </summary>
     public static object X(Core.Tracking.RunMetric point, ChartAxis axis, long firstTimestamp) => axis switch
     {
         ChartAxis.Step => point.Step,
-        ChartAxis.WallTime => DateTimeOffset.FromUnixTimeMilliseconds(point.Timestamp).UtcDateTime,
+        ChartAxis.WallTime => Components.Shared.Charts.ChartTheme.DateValue(DateTimeOffset.FromUnixTimeMilliseconds(point.Timestamp)),
         _ => (point.Timestamp - firstTimestamp) / 1000.0,
     };
 
@@ -104,7 +107,7 @@ public static class ChartMath
     /// A value Plotly can take: finite numbers as they are, missing or non-finite ones (NaN, ±Infinity) as null, which
     /// Plotly draws as a gap. System.Text.Json refuses NaN and Infinity, so nothing non-finite may reach a chart.
     /// </summary>
-    public static object? Plottable(double? value) => value is { } d && double.IsFinite(d) ? d : null;
+    public static object? Plottable(double? value) => Components.Shared.Charts.ChartValues.Plottable(value);
 
     /// <summary>The y values of a line: <see cref="Plottable"/> for each.</summary>
     public static List<object> PlottableValues(IEnumerable<double> values) => values.Select(v => Plottable(v)!).ToList();

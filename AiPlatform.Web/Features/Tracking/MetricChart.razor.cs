@@ -1,4 +1,6 @@
 using AiPlatform.Core.Tracking;
+using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Components.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
 using Plotly.Blazor;
@@ -9,11 +11,13 @@ namespace AiPlatform.Web.Features.Tracking;
 
 public partial class MetricChart : ComponentBase
 {
-    private static readonly string[] Palette = ["#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00acc1", "#6d4c41", "#3949ab", "#c0ca33", "#d81b60"];
-    private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
+    /// <summary>Lines with at most this many points also mark each point, so that a short history reads as points.</summary>
+    public const int FewPoints = 20;
+
     private Layout _layout = new();
     private IList<ITrace> _data = [];
-    private int _revision;
+    private MetricChartKind _kind;
+    private RunMetric? _single;
 
     [Parameter, EditorRequired]
     public string Title { get; set; } = string.Empty;
@@ -30,7 +34,62 @@ public partial class MetricChart : ComponentBase
     [Parameter]
     public int Height { get; set; } = 300;
 
+    [Inject]
+    private IStringLocalizer<SharedResource> L { get; set; } = default!;
+
     protected override void OnParametersSet()
+    {
+        var drawn = Series.Where(s => s.Points.Count > 0).ToList();
+        _single = null;
+        if (drawn.Count == 0)
+        {
+            _kind = MetricChartKind.Empty;
+        }
+        else if (drawn.All(s => s.Points.Count == 1))
+        {
+            // Logged once per run (a final accuracy, a training time): a value for one run, a bar per run to compare.
+            if (drawn.Count == 1)
+            {
+                _kind = MetricChartKind.Value;
+                _single = drawn[0].Points[0];
+            }
+            else
+            {
+                _kind = MetricChartKind.Bars;
+                BuildBars(drawn);
+            }
+        }
+        else
+        {
+            _kind = MetricChartKind.Lines;
+            BuildLines();
+        }
+    }
+
+    private void BuildBars(List<MetricSeries> drawn)
+    {
+        var values = drawn.Select(s => s.Points[0].RealValue).ToList();
+        _data =
+        [
+            new Bar
+            {
+                X = values.Select(v => ChartValues.Plottable(v)!).ToList(),
+                Y = drawn.Select(s => (object)s.Name).ToList(),
+                Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
+                TextArray = values.Select(v => RunFormat.Number(v)).ToList(),
+                TextPosition = Plotly.Blazor.Traces.BarLib.TextPositionEnum.Auto,
+                Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = drawn.Select((_, i) => (object)ChartTheme.Series[i % ChartTheme.Series.Count]).ToList() },
+                Name = Title,
+            },
+        ];
+        var layout = ChartTheme.Layout(Title, Math.Max(160, 64 + (drawn.Count * 36)));
+        layout.XAxis = [ChartTheme.XAxis(null)];
+        layout.YAxis = [ChartTheme.YAxis()];
+        layout.YAxis[0].AutoRange = Plotly.Blazor.LayoutLib.YAxisLib.AutoRangeEnum.Reversed;
+        _layout = layout;
+    }
+
+    private void BuildLines()
     {
         var traces = new List<ITrace>();
         for (var i = 0; i < Series.Count; i++)
@@ -41,38 +100,32 @@ public partial class MetricChart : ComponentBase
                 continue;
             }
 
-            var color = Palette[i % Palette.Length];
+            var color = ChartTheme.Series[i % ChartTheme.Series.Count];
             var first = series.Points.Min(p => p.Timestamp);
             var x = series.Points.Select(p => ChartMath.X(p, Axis, first)).ToList();
             // NaN and ±Infinity are drawn as gaps (null); they would fail JSON serialisation on the way to Plotly.
             var raw = series.Points.Select(p => p.RealValue).ToList();
             if (Smoothing > 0)
             {
-                traces.Add(new Scatter { X = x, Y = ChartMath.PlottableValues(raw), Mode = ModeFlag.Lines, Name = series.Name, ShowLegend = false, Opacity = 0.25m, Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color } });
+                traces.Add(new Scatter { X = x, Y = ChartMath.PlottableValues(raw), Mode = ModeFlag.Lines, Name = series.Name, ShowLegend = false, Opacity = 0.25m, Line = new Line { Color = color } });
             }
 
             traces.Add(new Scatter
             {
                 X = x,
                 Y = ChartMath.PlottableValues(ChartMath.Smooth(raw, Smoothing)),
-                Mode = series.Points.Count == 1 ? ModeFlag.Markers : ModeFlag.Lines,
+                Mode = series.Points.Count == 1 ? ModeFlag.Markers : series.Points.Count <= FewPoints ? ModeFlag.Lines | ModeFlag.Markers : ModeFlag.Lines,
                 Name = series.Name,
-                Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color },
+                Line = new Line { Color = color },
+                Marker = new Marker { Color = color, Size = 7 },
             });
         }
 
         _data = traces;
-        _layout = new Layout
-        {
-            Title = new Plotly.Blazor.LayoutLib.Title { Text = Title },
-            Height = Height,
-            Margin = new Plotly.Blazor.LayoutLib.Margin { L = 50, R = 20, T = 40, B = 40 },
-            ShowLegend = Series.Count > 1,
-            XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = Axis switch { ChartAxis.Step => L["Runs.AxisStep"], ChartAxis.WallTime => L["Runs.AxisTime"], _ => L["Runs.AxisRelative"] } } }],
-        };
-        _revision++;
+        var layout = ChartTheme.Layout(Title, Height, legend: Series.Count > 1);
+        var title = Axis switch { ChartAxis.Step => L["Runs.AxisStep"], ChartAxis.WallTime => L["Runs.AxisTime"], _ => L["Runs.AxisRelative"] };
+        layout.XAxis = [Axis == ChartAxis.WallTime ? ChartTheme.DateXAxis(title) : ChartTheme.XAxis(title)];
+        layout.YAxis = [ChartTheme.YAxis()];
+        _layout = layout;
     }
-
-    [Inject]
-    private IStringLocalizer<SharedResource> L { get; set; } = default!;
 }

@@ -1,6 +1,7 @@
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Tracking;
 using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Components.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using Plotly.Blazor;
 using Plotly.Blazor.Traces;
@@ -9,8 +10,7 @@ namespace AiPlatform.Web.Features.Tracking;
 
 public partial class RunComparePage : PlatformPage
 {
-    private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
-    private readonly Layout _parallelLayout = new() { Height = 420, Margin = new Plotly.Blazor.LayoutLib.Margin { L = 80, R = 80, T = 60, B = 30 } };
+    private readonly Layout _parallelLayout = ChartTheme.ParallelLayout(420);
     private List<RunDetails> _runs = [];
     private List<string> _paramKeys = [];
     private List<string> _metricKeys = [];

@@ -2,6 +2,7 @@ using AiPlatform.Core.Common;
 using AiPlatform.Core.Training;
 using AiPlatform.Core.Training.Hpo;
 using AiPlatform.Web.Components.Shared;
+using AiPlatform.Web.Components.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Plotly.Blazor;
@@ -11,10 +12,9 @@ namespace AiPlatform.Web.Features.Training;
 
 public partial class StudyPage : LivePage
 {
-    private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
-    private readonly Layout _historyLayout = new() { Height = 360, Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 30, B = 40 } };
-    private readonly Layout _parallelLayout = new() { Height = 400, Margin = new Plotly.Blazor.LayoutLib.Margin { L = 80, R = 80, T = 60, B = 30 } };
-    private readonly Layout _importanceLayout = new() { Height = 300, Margin = new Plotly.Blazor.LayoutLib.Margin { L = 140, R = 20, T = 20, B = 40 } };
+    private readonly Layout _historyLayout = ChartTheme.Layout(null, 360, legend: true).WithAxes(ChartTheme.XAxis(null), ChartTheme.YAxis());
+    private readonly Layout _parallelLayout = ChartTheme.ParallelLayout(400);
+    private readonly Layout _importanceLayout = ChartTheme.Layout(null, 300).WithAxes(ChartTheme.XAxis(null), ChartTheme.YAxis());
     private IList<ITrace> _history = [];
     private IList<ITrace> _parallel = [];
     private IList<ITrace> _importance = [];

@@ -131,7 +131,7 @@ public sealed class ExperimentPagesTests : PageTestBase
         // lr (missing in one run), log_loss (NaN in one run), training_seconds, accuracy: four axes, drawn without a crash.
         page.WaitForAssertion(() => page.Find("[data-testid=parallel-coordinates]").GetAttribute("data-dimensions").ShouldBe("4"));
         page.FindAll("[data-testid=parallel-coordinates]").Count.ShouldBe(1);
-        var plotted = JSInterop.Invocations.Where(i => i.Identifier is "newPlot" or "react").ToList();
+        var plotted = JSInterop.Invocations.Where(i => i.Identifier is "draw").ToList();
         plotted.ShouldNotBeEmpty("Plotly was never asked to draw the parallel coordinates");
         foreach (var invocation in plotted)
         {
