@@ -15,4 +15,4 @@ public sealed record RoleSource(Guid RoleId, string RoleName, string? ViaGroup, 
 public sealed record CapabilitySource(string Capability, IReadOnlyList<string> From, IReadOnlyList<RoleSource>? Sources = null);
 
 /// <summary>A grant the user holds, directly or through <see cref="ViaGroup"/>; <see cref="ObjectName"/> is null when the object no longer exists.</summary>
-public sealed record GrantSource(string ObjectType, Guid ObjectId, PermissionLevel Level, string? ViaGroup, string? ObjectName = null);
+public sealed record GrantSource(string ObjectType, Guid ObjectId, PermissionLevel Level, string? ViaGroup, string? ObjectName = null, bool ObjectHidden = false);

@@ -79,8 +79,12 @@ public sealed class GroupService(AccessService access, IAccessStore store, IUser
         await access.RequireCapabilityAsync(Capabilities.UsersManage, ct);
         var group = await store.FindGroupAsync(id, ct) ?? throw new NotFoundException("Group", id);
         var grants = await store.ListGrantsOfPrincipalsAsync(Guid.Empty, [group.Id], ct);
-        var objectNames = await names.FindAsync(grants.Select(g => new EntityRef(g.ObjectType, g.ObjectId)), ct);
-        return grants.Select(g => new GrantSource(g.ObjectType, g.ObjectId, g.Level, group.Name, objectNames.GetValueOrDefault(new EntityRef(g.ObjectType, g.ObjectId)))).ToList();
+        // Names only of the objects the caller may read themselves; the others read "no access".
+        var objectNames = await names.FindReadableAsync(grants.Select(g => new EntityRef(g.ObjectType, g.ObjectId)), access, ct);
+        return grants
+            .Select(g => (Grant: g, Name: objectNames.GetValueOrDefault(new EntityRef(g.ObjectType, g.ObjectId))))
+            .Select(x => new GrantSource(x.Grant.ObjectType, x.Grant.ObjectId, x.Grant.Level, group.Name, x.Name.Name, x.Name.Hidden))
+            .ToList();
     }
 
     public async Task<IReadOnlyList<Guid>> GetRoleIdsAsync(Guid id, CancellationToken ct)

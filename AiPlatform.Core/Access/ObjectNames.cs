@@ -47,6 +47,24 @@ public sealed class ObjectNames(IAccessStore store, IUserDirectory users, IEnume
         return names;
     }
 
+    /// <summary>
+    /// The names of securable objects the caller may read; <c>Hidden</c> for an object that exists but that the caller
+    /// may not read (an administrator who manages users sees that a grant exists, not what the object is called).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<EntityRef, (string? Name, bool Hidden)>> FindReadableAsync(IEnumerable<EntityRef> keys, AccessService access, CancellationToken ct)
+    {
+        var result = new Dictionary<EntityRef, (string? Name, bool Hidden)>();
+        foreach (var key in keys.ToHashSet())
+        {
+            if (lookups.FirstOrDefault(l => l.ObjectType == key.Type) is { } lookup && await lookup.FindAsync(key.Id, ct) is { } found)
+            {
+                result[key] = await access.GetLevelAsync(found, ct) is null ? (null, true) : (found.Name, false);
+            }
+        }
+
+        return result;
+    }
+
     private static void Add(Dictionary<EntityRef, string> names, HashSet<EntityRef> wanted, EntityRef key, string name)
     {
         if (wanted.Contains(key))

@@ -46,12 +46,17 @@ public sealed class PermissionsService(AccessService access, IAccessStore store,
         var groupNames = groups.ToDictionary(g => g.Id, g => g.Name);
         var held = await store.ListGrantsOfPrincipalsAsync(userId, groupIds.ToList(), ct);
 
-        // The user holds each of these grants (or an administrator who manages users looks): the object names are theirs to see.
-        var objectNames = await names.FindAsync(held.Select(g => new EntityRef(g.ObjectType, g.ObjectId)), ct);
+        // The user sees the names of what they hold; an administrator who manages users sees only the names of objects they
+        // may read themselves (the others read "no access"): managing users is not a right to read everyone's objects.
+        var keys = held.Select(g => new EntityRef(g.ObjectType, g.ObjectId)).ToList();
+        var objectNames = context.UserId == userId
+            ? (await names.FindAsync(keys, ct)).ToDictionary(p => p.Key, p => (Name: (string?)p.Value, Hidden: false))
+            : (await names.FindReadableAsync(keys, access, ct)).ToDictionary(p => p.Key, p => p.Value);
         var grants = held
-            .Select(g => new GrantSource(
-                g.ObjectType, g.ObjectId, g.Level, g.PrincipalType == PrincipalType.Group ? groupNames.GetValueOrDefault(g.PrincipalId) : null,
-                objectNames.GetValueOrDefault(new EntityRef(g.ObjectType, g.ObjectId))))
+            .Select(g => (Grant: g, Name: objectNames.GetValueOrDefault(new EntityRef(g.ObjectType, g.ObjectId))))
+            .Select(x => new GrantSource(
+                x.Grant.ObjectType, x.Grant.ObjectId, x.Grant.Level, x.Grant.PrincipalType == PrincipalType.Group ? groupNames.GetValueOrDefault(x.Grant.PrincipalId) : null,
+                x.Name.Name, x.Name.Hidden))
             .ToList();
         return new EffectivePermissions(user, groups, sources, capabilities, grants);
     }

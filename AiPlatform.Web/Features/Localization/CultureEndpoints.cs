@@ -17,6 +17,16 @@ public static class CultureEndpoints
             return TypedResults.Problem(statusCode: 400, title: "Unsupported language.", detail: $"'{culture}' is not one of: {string.Join(", ", WebHostExtensions.SupportedCultures.Select(c => c.Name))}.");
         }
 
+        // Only a navigation of the platform's own pages switches the language: an <img> or <iframe> pointing here from
+        // rendered Markdown (a dataset description, a chat answer), or a link on another site, must not switch it for the
+        // reader and save it to their account. Browsers send these Fetch-Metadata headers; clients without them are scripts.
+        var dest = http.Request.Headers["Sec-Fetch-Dest"].ToString();
+        var site = http.Request.Headers["Sec-Fetch-Site"].ToString();
+        if ((dest.Length > 0 && dest != "document") || (site.Length > 0 && site is not ("same-origin" or "none")))
+        {
+            return TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: "The language is switched from the platform's own language menu.", type: Api.ProblemTypes.ForStatus(403));
+        }
+
         SetCookie(http, culture);
         if (await currentUser.GetAsync(http.RequestAborted) is { ReadOnly: false } caller)
         {

@@ -29,7 +29,12 @@ document.addEventListener('keydown', function (e) {
 (function () {
     const slack = 48;
 
+    // Control and text-direction characters (ESC sequences, bracketed-paste ends, RLO/LRI …) from a model's answer never
+    // reach the clipboard: pasted into a terminal they could run something other than what the page showed.
+    const invisible = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B\u200C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+
     function copyText(text) {
+        text = String(text).replace(invisible, '');
         if (navigator.clipboard && window.isSecureContext) {
             return navigator.clipboard.writeText(text);
         }

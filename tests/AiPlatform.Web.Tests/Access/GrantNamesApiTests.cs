@@ -45,6 +45,28 @@ public sealed class GrantNamesApiTests : ApiTestBase
     }
 
     [Fact]
+    public async Task A_user_manager_sees_that_a_grant_exists_but_not_the_name_of_an_object_they_cannot_read()
+    {
+        var alice = await CreateUserAsync("alice", SystemRoles.ModelDeveloper);
+        var bob = await CreateUserAsync("bob", SystemRoles.Viewer);
+        var bobId = (await bob.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options))!.Id;
+        var role = JsonDocument.Parse(await (await Admin.PostAsJsonAsync("/api/v1/roles", new { name = "helpdesk", capabilities = new[] { "users.manage" } })).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        (await Admin.PostAsJsonAsync("/api/v1/users", new { userName = "desk", password = "Passw0rd-desk", mustChangePassword = false, roleIds = new[] { role } })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var desk = Factory.CreateClientAs("desk", "Passw0rd-desk");
+        var project = (await (await alice.PostAsJsonAsync("/api/v1/projects", new { name = "secret-merger" })).Content.ReadFromJsonAsync<ProjectView>(JsonDefaults.Options))!;
+        (await alice.PostAsJsonAsync($"/api/v1/projects/{project.Id}/grants", new { principalType = "User", principalId = bobId, level = "Read" }, JsonDefaults.Options)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var seenByDesk = await desk.GetStringAsync($"/api/v1/users/{bobId}/permissions");
+        seenByDesk.ShouldNotContain("secret-merger");
+        var grant = JsonDocument.Parse(seenByDesk).RootElement.GetProperty("grants").EnumerateArray().Single(g => g.GetProperty("objectId").GetGuid() == project.Id);
+        grant.GetProperty("objectHidden").GetBoolean().ShouldBeTrue();
+
+        // Bob himself, and an administrator who sees everything, read the name.
+        (await bob.GetStringAsync("/api/v1/me/permissions")).ShouldContain("secret-merger");
+        (await Admin.GetStringAsync($"/api/v1/users/{bobId}/permissions")).ShouldContain("secret-merger");
+    }
+
+    [Fact]
     public async Task The_audit_api_is_refused_to_a_user_without_audit_read()
     {
         var reader = await CreateUserAsync("reader", SystemRoles.Viewer);

@@ -186,6 +186,22 @@ public sealed class PlatformApiTests : IAsyncLifetime
         ok.Headers.GetValues("Set-Cookie").Single().ShouldContain("c%3Dzh-CN");
         foreign.Headers.Location!.ToString().ShouldBe("/");
         bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        // An image in rendered Markdown, or a link from another site, does not switch the reader's language.
+        foreach (var (dest, site) in new[] { ("image", "same-origin"), ("iframe", "same-origin"), ("document", "cross-site") })
+        {
+            using var embedded = new HttpRequestMessage(HttpMethod.Get, "/culture/set?culture=en&redirectUri=%2F");
+            embedded.Headers.Add("Sec-Fetch-Dest", dest);
+            embedded.Headers.Add("Sec-Fetch-Site", site);
+            var refused = await noRedirect.SendAsync(embedded);
+            refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden, $"{dest} from {site}");
+            refused.Headers.Contains("Set-Cookie").ShouldBeFalse();
+        }
+
+        using var menu = new HttpRequestMessage(HttpMethod.Get, "/culture/set?culture=en&redirectUri=%2F");
+        menu.Headers.Add("Sec-Fetch-Dest", "document");
+        menu.Headers.Add("Sec-Fetch-Site", "same-origin");
+        (await noRedirect.SendAsync(menu)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
     }
 
     [Fact]

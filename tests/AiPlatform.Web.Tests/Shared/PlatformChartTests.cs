@@ -66,6 +66,25 @@ public sealed class PlatformChartTests : PageTestBase
     }
 
     [Fact]
+    public void Run_names_and_metric_keys_reach_plotly_escaped_so_they_never_become_links_or_markup()
+    {
+        const string hostile = "<a href=\"https://evil.example\">Session expired</a> & more";
+        var cut = Render<MetricChart>(p => p
+            .Add(x => x.Title, "<b>loss</b>")
+            .Add(x => x.Series, [new MetricSeries(hostile, [Point(1.0, 0), Point(0.5, 1)])]));
+        cut.WaitForAssertion(() => Draws.Count.ShouldBe(1));
+
+        var trace = Traces(Draws[0])[0];
+        trace.GetProperty("name").GetString().ShouldBe("&lt;a href=\"https://evil.example\"&gt;Session expired&lt;/a&gt; &amp; more");
+        var layout = (JsonElement)Draws[0].Arguments[2]!;
+        layout.GetProperty("title").GetProperty("text").GetString().ShouldBe("&lt;b&gt;loss&lt;/b&gt;");
+
+        // Numbers and the platform's own settings are untouched.
+        trace.GetProperty("y")[0].GetDouble().ShouldBe(1.0);
+        trace.GetProperty("mode").GetString()!.ShouldContain("lines");
+    }
+
+    [Fact]
     public void A_redrawn_chart_stays_on_its_element_and_nan_or_infinity_never_throw()
     {
         var series = new MetricSeries("run-a", [Point(1.0, 0), Point(double.NaN, 1), Point(0.5, 2)]);

@@ -1,4 +1,6 @@
 using System.Collections;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Plotly.Blazor;
 
 namespace AiPlatform.Web.Components.Shared.Charts;
@@ -68,6 +70,69 @@ public static class ChartValues
                 case { } nested when nested.GetType().Namespace?.StartsWith("Plotly.Blazor", StringComparison.Ordinal) == true && !nested.GetType().IsEnum:
                     SanitizeObject(nested, depth + 1);
                     break;
+            }
+        }
+    }
+
+    // Plotly reads labels as a small HTML subset (<a href>, <b>, <span style>): text that comes from users (run names,
+    // metric keys, parameter values, category values) is escaped so it shows as written and can never become a link.
+    private static readonly HashSet<string> TextKeys = new(StringComparer.Ordinal)
+    {
+        "name", "text", "hovertext", "x", "y", "z", "labels", "label", "ticktext", "title",
+    };
+
+    /// <summary>
+    /// The trace or layout JSON with every user-visible string escaped for Plotly's HTML subset (&amp;, &lt;, &gt;); keys
+    /// such as <c>hovertemplate</c> that the platform writes itself, and enumerations such as <c>mode</c>, stay as they are.
+    /// </summary>
+    public static JsonElement EscapeText(JsonElement json)
+    {
+        var node = JsonNode.Parse(json.GetRawText());
+        EscapeIn(node);
+        return JsonSerializer.SerializeToElement(node);
+    }
+
+    /// <summary>Plotly's entity-escaped form of a label.</summary>
+    public static string EscapeLabel(string text) =>
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+
+    private static void EscapeIn(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var key in obj.Select(p => p.Key).ToList())
+                {
+                    if (TextKeys.Contains(key) && obj[key] is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+                    {
+                        obj[key] = JsonValue.Create(EscapeLabel(text.GetValue<string>()));
+                    }
+                    else if (TextKeys.Contains(key) && obj[key] is JsonArray texts)
+                    {
+                        EscapeStrings(texts);
+                    }
+
+                    EscapeIn(obj[key]);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    EscapeIn(item);
+                }
+
+                break;
+        }
+    }
+
+    private static void EscapeStrings(JsonArray array)
+    {
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is JsonValue item && item.GetValueKind() == JsonValueKind.String)
+            {
+                array[i] = JsonValue.Create(EscapeLabel(item.GetValue<string>()));
             }
         }
     }

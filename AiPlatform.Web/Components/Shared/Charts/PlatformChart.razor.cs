@@ -64,8 +64,8 @@ public partial class PlatformChart : ComponentBase, IAsyncDisposable
             arguments =
             [
                 _element,
-                ChartValues.Sanitize(Data).Select(trace => ToJson(trace)).ToList(),
-                ToJson(Layout),
+                ChartValues.Sanitize(Data).Select(trace => ChartValues.EscapeText(ToJson(trace))).ToList(),
+                ChartValues.EscapeText(ToJson(Layout)),
                 ToJson(Config ?? ChartTheme.Config()),
                 ChartTheme.Modes,
             ];
