@@ -18,6 +18,7 @@ public partial class DashboardPage : LivePage
     private List<ChartSeries<double>> _daySeries = [];
     private string[] _dayLabels = [];
     private readonly StackedBarChartOptions _dayOptions = ChartTheme.StackedBarOptions();
+    private readonly DonutChartOptions _statusOptions = new();
 
     [Inject]
     private DashboardService Dashboard { get; set; } = default!;
@@ -39,6 +40,8 @@ public partial class DashboardPage : LivePage
     {
         var view = DashboardView.From(await Dashboard.GetAsync(ct));
         var statuses = Enum.GetValues<JobStatus>();
+        _statusOptions.ChartPalette = [.. statuses.Select(ChartTheme.StatusColor)];
+        _dayOptions.ChartPalette = [.. statuses.Select(ChartTheme.StatusColor)];
         _statusLabels = statuses.Select(s => $"{Text[$"JobStatus.{s}"]} ({view.JobsByStatus.GetValueOrDefault(s):N0})").ToArray();
         _statusSeries = [new ChartSeries<double> { Name = Text["Dashboard.Jobs"], Data = new ChartData<double>(statuses.Select(s => (double)view.JobsByStatus.GetValueOrDefault(s)).ToList()) }];
 

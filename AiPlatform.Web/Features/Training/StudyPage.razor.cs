@@ -12,7 +12,7 @@ namespace AiPlatform.Web.Features.Training;
 
 public partial class StudyPage : LivePage
 {
-    private readonly Layout _historyLayout = ChartTheme.Layout(null, 360, legend: true).WithAxes(ChartTheme.XAxis(null), ChartTheme.YAxis());
+    private Layout _historyLayout = ChartTheme.Layout(null, 360, legend: true).WithAxes(ChartTheme.XAxis(null), ChartTheme.YAxis());
     private readonly Layout _parallelLayout = ChartTheme.ParallelLayout(400);
     private readonly Layout _importanceLayout = ChartTheme.Layout(null, 300).WithAxes(ChartTheme.XAxis(null), ChartTheme.YAxis());
     private IList<ITrace> _history = [];
@@ -82,6 +82,10 @@ public partial class StudyPage : LivePage
             best.Add(running.Value);
         }
 
+        // Trial numbers are whole: ticks 1, 2, 3 (not 0.5, 1.5), at most about ten of them; both axes say what they show.
+        var trialAxis = ChartTheme.XAxis(L["Studies.TrialAxis"]);
+        trialAxis.DTick = Math.Max(1, (int)Math.Ceiling(scored.Count / 10.0));
+        _historyLayout = ChartTheme.Layout(null, 360, legend: true).WithAxes(trialAxis, ChartTheme.YAxis(view.Study.ObjectiveMetric));
         _history =
         [
             new Scatter { X = scored.Select(t => (object)(t.TrialNumber ?? 0)).ToList(), Y = scored.Select(t => (object)t.ObjectiveValue!.Value).ToList(), Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers, Name = view.Study.ObjectiveMetric },
@@ -117,4 +121,8 @@ public partial class StudyPage : LivePage
 
     [Inject]
     private StudyService Studies { get; set; } = default!;
+
+    /// <summary>A sampled value as the metrics are shown (0.08494137486687799 reads 0.0849); text values as they are.</summary>
+    internal static string? ParamText(string? value) =>
+        double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) ? RunFormat.Number(number) : value;
 }

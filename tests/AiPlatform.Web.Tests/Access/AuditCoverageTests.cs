@@ -63,6 +63,7 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/conversations/{id}/regenerate"] = "a chat message; usage is metered, content stays private",
         ["PUT /api/v1/conversations/{id}/messages/{messageId}"] = "edit-and-resend of a chat message",
         ["POST /api/v1/conversations/{id}/messages/{messageId}/feedback"] = "a thumbs-up or down on one's own answer",
+        ["PUT /api/v1/me/preferences"] = "a user's own display preferences (language, dark mode, dismissed checklist); grant nothing",
     };
 
     /// <summary>Set on a request that acts on its caller's own account: the audit entries are counted for that caller, not the walker.</summary>

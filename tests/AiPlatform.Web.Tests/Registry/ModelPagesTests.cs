@@ -23,7 +23,7 @@ public sealed class ModelPagesTests : PageTestBase
         page.WaitForAssertion(() => page.Find("[data-testid=model-title]").TextContent.ShouldBe("fraud-detector"));
         page.FindAll("[data-testid=version-row]").Count.ShouldBe(1);
         page.Markup.ShouldContain("<strong>Gradient boosting</strong>");
-        page.Find("[data-testid=version-stage]").TextContent.ShouldBe("None");
+        page.Find("[data-testid=version-stage]").TextContent.ShouldBe("No stage");
         await versions.TransitionStageAsync(model.Id, 1, ModelStage.Archived, false, default);
         var reloaded = Render<ModelPage>(p => p.Add(x => x.Id, model.Id));
         reloaded.WaitForAssertion(() => reloaded.Find("[data-testid=stage-history]").TextContent.ShouldContain("Archived"));

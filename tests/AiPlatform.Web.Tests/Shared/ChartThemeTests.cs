@@ -10,6 +10,16 @@ namespace AiPlatform.Web.Tests.Shared;
 public sealed class ChartThemeTests
 {
     [Fact]
+    public void Job_statuses_have_the_colours_of_their_chips_in_every_chart()
+    {
+        var palette = AiPlatform.Web.Components.Layout.PlatformTheme.Theme.PaletteLight;
+        ChartTheme.StatusColor(AiPlatform.Core.Jobs.JobStatus.Succeeded).ShouldBe(palette.Success.ToString(MudBlazor.Utilities.MudColorOutputFormats.Hex));
+        ChartTheme.StatusColor(AiPlatform.Core.Jobs.JobStatus.Running).ShouldBe(palette.Info.ToString(MudBlazor.Utilities.MudColorOutputFormats.Hex));
+        ChartTheme.StatusColor(AiPlatform.Core.Jobs.JobStatus.Failed).ShouldBe(palette.Error.ToString(MudBlazor.Utilities.MudColorOutputFormats.Hex));
+        Enum.GetValues<AiPlatform.Core.Jobs.JobStatus>().Select(ChartTheme.StatusColor).Distinct().Count().ShouldBe(Enum.GetValues<AiPlatform.Core.Jobs.JobStatus>().Length);
+    }
+
+    [Fact]
     public void Dark_mode_has_its_own_text_and_grid_colours_from_the_platform_palette()
     {
         var light = ChartTheme.Colors(dark: false);

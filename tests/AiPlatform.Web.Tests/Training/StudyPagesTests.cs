@@ -13,6 +13,19 @@ namespace AiPlatform.Web.Tests.Training;
 
 public sealed class StudyPagesTests : PageTestBase
 {
+    [Theory]
+    [InlineData("0.08494137486687799", "0.0849")]
+    [InlineData("128", "128")]
+    [InlineData("gbdt", "gbdt")]
+    [InlineData(null, null)]
+    public void Sampled_values_read_like_the_metrics_beside_them(string? stored, string? shown)
+    {
+        using (InCulture("en-US"))
+        {
+            StudyPage.ParamText(stored).ShouldBe(shown);
+        }
+    }
+
     [Fact]
     public async Task Tune_prefills_the_trainers_hyperparameters_and_starts_a_study_whose_page_lists_its_trials()
     {

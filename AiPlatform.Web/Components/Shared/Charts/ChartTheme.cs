@@ -186,6 +186,24 @@ public static class ChartTheme
         ChartPalette = [.. Series],
     };
 
+    /// <summary>
+    /// One colour per job status in every chart, the same as the status chips: queued grey, running blue, succeeded
+    /// green, failed red, cancelled amber (a chart must not show success in the colour of a warning).
+    /// </summary>
+    public static string StatusColor(AiPlatform.Core.Jobs.JobStatus status)
+    {
+        var palette = AiPlatform.Web.Components.Layout.PlatformTheme.Theme.PaletteLight;
+        var color = JobStatusChip.ColorOf(status) switch
+        {
+            Color.Info => palette.Info,
+            Color.Success => palette.Success,
+            Color.Error => palette.Error,
+            Color.Warning => palette.Warning,
+            _ => palette.GrayDefault,
+        };
+        return color.ToString(MudColorOutputFormats.Hex);
+    }
+
     /// <summary>Options of a MudChart stacked bar chart.</summary>
     public static StackedBarChartOptions StackedBarOptions(bool legend = true) => new()
     {
