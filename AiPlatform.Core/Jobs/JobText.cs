@@ -9,11 +9,18 @@ namespace AiPlatform.Core.Jobs;
 /// </summary>
 public sealed record JobText(string Key, IReadOnlyList<string> Arguments)
 {
-    /// <summary>A text whose arguments are formatted with the invariant culture (numbers as 1234.5, dates ISO).</summary>
+    /// <summary>Marks an argument that is an enum value, shown by its localized name (<c>Enum.&lt;Type&gt;.&lt;Value&gt;</c>).</summary>
+    public const string EnumPrefix = "enum:";
+
+    /// <summary>
+    /// A text whose arguments are formatted with the invariant culture (numbers as 1234.5, dates ISO); an enum value is
+    /// stored as <c>enum:Type.Value</c> so the reader sees its localized name ("二分类", not "BinaryClassification").
+    /// </summary>
     public static JobText Of(string key, params object?[] arguments) =>
         new(key, arguments.Select(a => a switch
         {
             null => string.Empty,
+            Enum e => $"{EnumPrefix}{e.GetType().Name}.{e}",
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => a.ToString() ?? string.Empty,
         }).ToList());

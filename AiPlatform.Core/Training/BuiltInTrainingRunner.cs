@@ -33,7 +33,7 @@ public sealed class BuiltInTrainingRunner(
         var (key, format) = version.ColumnarKey is { } columnar ? (columnar, DatasetFormat.Parquet) : (version.ObjectKey, version.Format);
         await context.LogAsync($"Training {spec.Trainer} ({spec.Task}) on {version.RowCount:N0} rows, label '{spec.Label}', {spec.Features.Count} features.", JobText.Of("JobLog.TrainingStarted", spec.Trainer, spec.Task, version.RowCount, spec.Label, spec.Features.Count), ct);
         await using var data = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(key), format.Extension(), ct);
-        var outcome = await trainer.TrainAsync(data.Path, format, spec, work, line => context.LogAsync(line, ct), ct);
+        var outcome = await trainer.TrainAsync(data.Path, format, spec, work, (line, text) => text is null ? context.LogAsync(line, ct) : context.LogAsync(line, text, ct), ct);
         await context.ReportProgressAsync(0.9, "Storing metrics and artifacts", ct);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await runs.LogBatchForWorkAsync(

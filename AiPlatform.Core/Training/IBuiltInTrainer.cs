@@ -12,5 +12,6 @@ public interface IBuiltInTrainer
     void Validate(BuiltInSpec spec, IReadOnlyList<DatasetColumn> columns);
 
     /// <summary>Trains on the local (Parquet or text) file of a dataset version and evaluates; writes files to <paramref name="workDirectory"/>.</summary>
-    Task<TrainingOutcome> TrainAsync(string dataPath, DatasetFormat format, BuiltInSpec spec, string workDirectory, Func<string, Task> log, CancellationToken ct);
+    /// <remarks><paramref name="log"/> takes the English line and, where the platform has a resource for it, the same line by key.</remarks>
+    Task<TrainingOutcome> TrainAsync(string dataPath, DatasetFormat format, BuiltInSpec spec, string workDirectory, Func<string, Jobs.JobText?, Task> log, CancellationToken ct);
 }

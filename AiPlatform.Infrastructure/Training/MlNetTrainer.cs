@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Data;
+using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Training;
 using AiPlatform.Infrastructure.DuckDb;
 using DuckDB.NET.Data;
@@ -62,11 +63,12 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         }
     }
 
-    public async Task<TrainingOutcome> TrainAsync(string dataPath, DatasetFormat format, BuiltInSpec spec, string workDirectory, Func<string, Task> log, CancellationToken ct)
+    public async Task<TrainingOutcome> TrainAsync(string dataPath, DatasetFormat format, BuiltInSpec spec, string workDirectory, Func<string, JobText?, Task> log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var prepared = await PrepareAsync(dataPath, format, spec, workDirectory, ct);
-        await log($"Prepared {prepared.Rows:N0} labelled rows; features: {string.Join(", ", prepared.Features.Select(f => $"{f.Original} ({f.Kind.ToString().ToLowerInvariant()})"))}.");
+        var featureList = string.Join(", ", prepared.Features.Select(f => $"{f.Original} ({f.Kind.ToString().ToLowerInvariant()})"));
+        await log($"Prepared {prepared.Rows:N0} labelled rows; features: {featureList}.", JobText.Of("JobLog.Training.Prepared", prepared.Rows, string.Join(", ", prepared.Features.Select(f => f.Original))));
         ct.ThrowIfCancellationRequested();
         var result = await Task.Run(() => Train(prepared, spec, workDirectory, log, ct), ct);
         result.Metrics["training_seconds"] = clock.Elapsed.TotalSeconds;
@@ -75,7 +77,7 @@ public sealed class MlNetTrainer : IBuiltInTrainer
 
     private sealed record Result(Dictionary<string, double> Metrics, Dictionary<string, string> Params, List<TrainingArtifact> Artifacts);
 
-    private static async Task<Result> Train(Prepared prepared, BuiltInSpec spec, string work, Func<string, Task> log, CancellationToken ct)
+    private static async Task<Result> Train(Prepared prepared, BuiltInSpec spec, string work, Func<string, JobText?, Task> log, CancellationToken ct)
     {
         var ml = new MLContext(spec.Seed);
         var labelKind = spec.Task switch
@@ -107,7 +109,7 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         ct.ThrowIfCancellationRequested();
         if (spec.Folds >= 2)
         {
-            await log($"Cross-validating with {spec.Folds} folds.");
+            await log($"Cross-validating with {spec.Folds} folds.", JobText.Of("JobLog.Training.CrossValidating", spec.Folds));
             foreach (var (key, value) in CrossValidate(ml, data, estimator, spec))
             {
                 metrics[key] = value;
@@ -134,7 +136,8 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         }
 
         ct.ThrowIfCancellationRequested();
-        await log("Evaluated: " + string.Join(", ", metrics.Where(m => !m.Key.EndsWith("_rows", StringComparison.Ordinal)).Select(m => $"{m.Key}={m.Value.ToString("0.####", CultureInfo.InvariantCulture)}")));
+        var evaluated = string.Join(", ", metrics.Where(m => !m.Key.EndsWith("_rows", StringComparison.Ordinal)).Select(m => $"{m.Key}={m.Value.ToString("0.####", CultureInfo.InvariantCulture)}"));
+        await log("Evaluated: " + evaluated, JobText.Of("JobLog.Training.Evaluated", evaluated));
 
         var artifacts = new List<TrainingArtifact>();
         var modelFolder = Directory.CreateDirectory(Path.Combine(work, "model")).FullName;
@@ -159,7 +162,7 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         catch (Exception e) when (e is not OperationCanceledException)
         {
             File.Delete(onnxPath);
-            await log($"ONNX export is not available for this pipeline: {e.Message}");
+            await log($"ONNX export is not available for this pipeline: {e.Message}", JobText.Of("JobLog.Training.NoOnnx", e.Message));
         }
 
         if (File.Exists(onnxPath))
@@ -172,13 +175,16 @@ public sealed class MlNetTrainer : IBuiltInTrainer
             catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException or ArgumentException)
             {
                 report = new ConversionReport("ML.NET model.zip", "ONNX model.onnx", 0, new Dictionary<string, double>(), OnnxParity.Tolerance, false);
-                await log($"The ONNX parity check could not run: {e.Message}");
+                await log($"The ONNX parity check could not run: {e.Message}", JobText.Of("JobLog.Training.ParityFailed", e.Message));
             }
 
             var reportPath = Path.Combine(modelFolder, "conversion_report.json");
             await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
             artifacts.Add(new TrainingArtifact("model/conversion_report.json", reportPath, "application/json"));
-            await log($"ONNX parity on {report.Rows} validation rows: " + string.Join(", ", report.MaxAbsDifference.Select(d => $"max |Δ {d.Key}| = {d.Value.ToString("G3", CultureInfo.InvariantCulture)}")) + (report.Passed ? " (passed)" : $" (above {report.Tolerance})"));
+            var differences = string.Join(", ", report.MaxAbsDifference.Select(d => $"max |Δ {d.Key}| = {d.Value.ToString("G3", CultureInfo.InvariantCulture)}"));
+            await log(
+                $"ONNX parity on {report.Rows} validation rows: " + differences + (report.Passed ? " (passed)" : $" (above {report.Tolerance})"),
+                report.Passed ? JobText.Of("JobLog.Training.ParityPassed", report.Rows, differences) : JobText.Of("JobLog.Training.ParityAbove", report.Rows, differences, report.Tolerance));
         }
 
         var schemaPath = Path.Combine(modelFolder, "input_schema.json");
@@ -215,7 +221,7 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await log($"Feature importance could not be computed: {(e.InnerException ?? e).Message}");
+            await log($"Feature importance could not be computed: {(e.InnerException ?? e).Message}", JobText.Of("JobLog.Training.NoImportance", (e.InnerException ?? e).Message));
         }
 
         var parameters = new Dictionary<string, string>

@@ -15,5 +15,18 @@ public static class JobTextExtensions
         Localized(localizer, line.MessageKey, line.MessageArguments) ?? line.Message;
 
     private static string? Localized(IStringLocalizer localizer, string? key, IReadOnlyList<string>? arguments) =>
-        key is not null && localizer[key, [.. arguments ?? []]] is { ResourceNotFound: false } text ? text.Value : null;
+        key is not null && localizer[key, [.. (arguments ?? []).Select(a => Argument(localizer, a))]] is { ResourceNotFound: false } text ? text.Value : null;
+
+    // An enum argument (enum:TrainingTask.BinaryClassification) by its localized name, or its value's own name.
+    private static object Argument(IStringLocalizer localizer, string argument)
+    {
+        if (!argument.StartsWith(AiPlatform.Core.Jobs.JobText.EnumPrefix, StringComparison.Ordinal))
+        {
+            return argument;
+        }
+
+        var name = argument[AiPlatform.Core.Jobs.JobText.EnumPrefix.Length..];
+        var label = localizer[$"Enum.{name}"];
+        return label.ResourceNotFound ? name[(name.IndexOf('.', StringComparison.Ordinal) + 1)..] : label.Value;
+    }
 }

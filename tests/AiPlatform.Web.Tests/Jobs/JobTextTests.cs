@@ -62,6 +62,23 @@ public sealed class JobTextTests : PageTestBase
     }
 
     [Fact]
+    public void Enum_arguments_read_by_their_localized_names()
+    {
+        var text = JobText.Of("JobLog.TrainingStarted", AiPlatform.Core.Training.TrainerAlgorithm.LightGbm, AiPlatform.Core.Training.TrainingTask.BinaryClassification, 200, "churned", 2);
+        text.Arguments[1].ShouldBe("enum:TrainingTask.BinaryClassification");
+        var line = new JobLogLine(1, DateTimeOffset.UnixEpoch, JobLogLevel.Info, "Training LightGbm (BinaryClassification) …", text.Key, text.Arguments);
+        var localizer = Get<Microsoft.Extensions.Localization.IStringLocalizer<AiPlatform.Web.SharedResource>>();
+
+        using (InCulture("zh-CN"))
+        {
+            var shown = localizer.JobLogMessage(line);
+            shown.ShouldContain("二分类");
+            shown.ShouldNotContain("BinaryClassification");
+            shown.ShouldNotContain("enum:");
+        }
+    }
+
+    [Fact]
     public void Every_key_a_job_text_names_exists_in_english_and_chinese()
     {
         var root = AiPlatform.Web.Tests.Localization.MudTextsChineseTests.RepositoryRoot();
