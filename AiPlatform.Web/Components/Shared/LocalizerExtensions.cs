@@ -31,7 +31,9 @@ public static class LocalizerExtensions
     {
         var kind = localizer[$"Problem.{error.Code}"];
         var detail = Detail(localizer, error);
-        return kind.ResourceNotFound ? detail : $"{kind.Value}: {detail}";
+        // "Syntax error: …" in English, "语法错误：…" (full-width colon, no space) in Chinese.
+        var separator = localizer["Problem.Separator"] is { ResourceNotFound: false } s ? s.Value : ": ";
+        return kind.ResourceNotFound ? detail : kind.Value + separator + detail;
     }
 
     private static string Detail(IStringLocalizer localizer, AiPlatform.Core.Common.PlatformException error)
