@@ -73,7 +73,7 @@ public sealed class ModelVersionWriter(
             {
                 version.Format = ModelFormat.Other;
                 version.Status = ModelVersionStatus.FailedRegistration;
-                version.StatusMessage = string.Join(" ", e.Errors.SelectMany(x => x.Value));
+                version.SetStatusMessage(StoredMessage.From(e, string.Join(" ", e.Errors.SelectMany(x => x.Value)), "Error.ModelRegistrationFailed"));
             }
 
             var tagRows = (tags ?? new Dictionary<string, string>()).Select(t => new ModelVersionTag { VersionId = version.Id, Key = TrackingLimits.ValidKey(t.Key, "Tag"), Value = TrackingLimits.ValidValue(t.Value, TrackingLimits.MaxRunTagValueLength, "Tag", t.Key) }).ToList();

@@ -68,6 +68,20 @@ public sealed class ModelVersion
 
     public string? StatusMessage { get; set; }
 
+    /// <summary>The UI resource that says <see cref="StatusMessage"/> in the user's language (null: only the English text).</summary>
+    public string? StatusMessageKey { get; set; }
+
+    /// <summary>The placeholders of <see cref="StatusMessageKey"/>, a JSON array of strings.</summary>
+    public string? StatusMessageArguments { get; set; }
+
+    /// <summary>Records the status message (null: none).</summary>
+    public void SetStatusMessage(Common.StoredMessage? message)
+    {
+        StatusMessage = message?.Text;
+        StatusMessageKey = message?.Key;
+        StatusMessageArguments = message?.Arguments;
+    }
+
     public ModelStage Stage { get; set; }
 
     public string? Description { get; set; }

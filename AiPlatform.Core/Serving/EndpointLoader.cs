@@ -75,7 +75,7 @@ public sealed class EndpointLoader(
         if (endpoint.Status == EndpointStatus.Failed)
         {
             endpoint.Status = endpoint.Runtime == ServingRuntimeKind.Triton ? EndpointStatus.Deploying : EndpointStatus.Ready;
-            endpoint.Error = null;
+            endpoint.SetError(null);
         }
 
         await history.SaveAsync(endpoint, kind, detail ?? $"v{old} → v{endpoint.Version}", ct);
@@ -122,7 +122,7 @@ public sealed class EndpointLoader(
                 endpoint.Status = EndpointStatus.Ready;
             }
 
-            endpoint.Error = null;
+            endpoint.SetError(null);
             await history.SaveAsync(endpoint, endpoint.Status == EndpointStatus.Ready ? "ready" : "applied", string.Join(", ", versions.Select(v => $"v{v.Version.Version}")), ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -130,7 +130,7 @@ public sealed class EndpointLoader(
             // As in the reconcile loop, a timeout inside (S3, Kubernetes) fails the endpoint with its reason instead of
             // escaping as a 500; only the caller's own cancellation escapes.
             endpoint.Status = EndpointStatus.Failed;
-            endpoint.Error = e.Message;
+            endpoint.SetError(Common.StoredMessage.From(e, e.Message, "Error.Endpoint.Failed", textAsArgument: false));
             await history.SaveAsync(endpoint, "failed", e.Message, ct);
         }
     }
@@ -151,7 +151,15 @@ public sealed class EndpointLoader(
                 await source.CopyToAsync(target, ct);
             }
 
-            await runtime.LoadAsync(new ServedModel(endpoint.Name, version.Version.Version), local, SettingsOf(endpoint), ct);
+            try
+            {
+                await runtime.LoadAsync(new ServedModel(endpoint.Name, version.Version.Version), local, SettingsOf(endpoint), ct);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or Common.PlatformException))
+            {
+                // The runtime's own text may name the scratch file: it stays in the English text, not in the arguments.
+                throw new EndpointLoadException(e.Message, "Error.Endpoint.ModelNotLoadable", e, version.Version.Version);
+            }
         }
         finally
         {
@@ -217,6 +225,9 @@ public sealed class EndpointLoader(
         }
 
         endpoint.Status = EndpointStatus.Failed;
+        var within = timeout.TotalMinutes >= 1 ? timeout.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture) + " min" : timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s";
+        endpoint.ErrorKey = "Error.Endpoint.TritonNotReady";
+        endpoint.ErrorArguments = Common.StoredMessage.Json([within]);
         endpoint.Error = $"Triton did not become ready within {(timeout.TotalMinutes >= 1 ? timeout.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture) + " minutes" : timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " seconds")} " +
             $"(Serving:Kubernetes:ReadinessTimeout){(pods is null ? string.Empty : $": {pods}")}. {removed}; roll the endpoint or change a setting to deploy it again.";
         await history.SaveAsync(endpoint, "failed", endpoint.Error, ct);
@@ -226,4 +237,13 @@ public sealed class EndpointLoader(
 
     private static ModelFile OnnxFile(VersionDetails version) =>
         version.Files.FirstOrDefault(f => f.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) ?? throw new ValidationException("target", $"Version {version.Version.Version} has no ONNX file.") { MessageKey = "Error.EndpointVersionNotOnnx", MessageArguments = [version.Version.Version] };
+}
+
+/// <summary>A model version the runtime could not load, with the UI resource that says so.</summary>
+public sealed class EndpointLoadException(string message, string key, Exception inner, params object[] arguments)
+    : Exception(message, inner), Common.ILocalizedFailure
+{
+    public string? MessageKey { get; } = key;
+
+    public IReadOnlyList<object> MessageArguments { get; } = arguments;
 }

@@ -35,7 +35,7 @@ public sealed class EndpointReconciler(
             {
                 // A timeout inside (an HTTP or Kubernetes call) is this endpoint's failure, not a shutdown.
                 endpoint.Status = EndpointStatus.Failed;
-                endpoint.Error = e.Message;
+                endpoint.SetError(Common.StoredMessage.From(e, e.Message, "Error.Endpoint.Failed", textAsArgument: false));
                 await history.SaveAsync(endpoint, "failed", e.Message, ct);
             }
         }

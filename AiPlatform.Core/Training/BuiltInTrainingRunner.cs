@@ -24,10 +24,10 @@ public sealed class BuiltInTrainingRunner(
     {
         var spec = JsonSerializer.Deserialize<BuiltInSpec>(run.SpecJson, TrainingService.Json)!;
         var version = await datasets.FindVersionAsync(run.DatasetId!.Value, run.DatasetVersionId!.Value, ct)
-            ?? throw new TrainingFailedException("The dataset version no longer exists.");
+            ?? throw new TrainingFailedException("The dataset version no longer exists.", "Error.Training.DatasetVersionGone");
         if (version.RowCount == 0)
         {
-            throw new TrainingFailedException("The dataset version has no rows to train on.");
+            throw new TrainingFailedException("The dataset version has no rows to train on.", "Error.Training.NoRows");
         }
 
         var (key, format) = version.ColumnarKey is { } columnar ? (columnar, DatasetFormat.Parquet) : (version.ObjectKey, version.Format);

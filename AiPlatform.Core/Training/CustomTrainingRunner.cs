@@ -40,7 +40,7 @@ public sealed class CustomTrainingRunner(
     internal async Task RunAsync(JobExecutionContext context, TrainingRun run, string work, string token, CancellationToken ct)
     {
         var spec = JsonSerializer.Deserialize<CustomSpec>(run.SpecJson, TrainingService.Json)!;
-        var backend = backends.FirstOrDefault(b => b.Kind == run.Backend) ?? throw new TrainingFailedException($"The {run.Backend} backend is not available.");
+        var backend = backends.FirstOrDefault(b => b.Kind == run.Backend) ?? throw new TrainingFailedException($"The {run.Backend} backend is not available.", "Error.Training.BackendUnavailable", run.Backend.ToString());
         var experiment = await runs.FindExperimentForWorkAsync(run.ExperimentId, ct);
         var environment = new Dictionary<string, string>(spec.Environment ?? new Dictionary<string, string>())
         {
@@ -100,8 +100,8 @@ public sealed class CustomTrainingRunner(
             run.ExitCode = exitCode;
             if (exitCode != 0)
             {
-                run.Error = $"The process exited with code {exitCode}. Last output:\n{string.Join('\n', tail)}";
-                throw new TrainingFailedException(run.Error);
+                run.Fail(Common.StoredMessage.Of($"The process exited with code {exitCode}. Last output:\n{string.Join('\n', tail)}", "Error.Training.ExitCode", exitCode));
+                throw new TrainingFailedException(run.Error!);
             }
         }
         finally

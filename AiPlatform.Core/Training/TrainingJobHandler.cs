@@ -57,19 +57,22 @@ public sealed class TrainingJobHandler(
         catch (OperationCanceledException) when (ct.IsCancellationRequested && context.ShuttingDown)
         {
             run.Status = TrainingStatus.Failed;
-            run.Error = InterruptedMessage("the platform shut down", TrainingStatus.Running);
+            run.Fail(Interrupted("the platform shut down", TrainingStatus.Running));
             throw;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             run.Status = TrainingStatus.Cancelled;
-            run.Error = "Cancelled.";
+            run.Fail(Common.StoredMessage.Of("Cancelled.", "Error.Training.Cancelled"));
             throw;
         }
         catch (Exception e)
         {
             run.Status = TrainingStatus.Failed;
-            run.Error ??= e is Common.PlatformException or TrainingFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            if (run.Error is null)
+            {
+                run.Fail(Common.StoredMessage.From(e, e is Common.PlatformException or TrainingFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}", "Error.Training.Failed"));
+            }
             throw;
         }
         finally
@@ -81,6 +84,8 @@ public sealed class TrainingJobHandler(
                 // The study stopped this trial on purpose: keep its reason.
                 run.Pruned = true;
                 run.Error = stored.Error;
+                run.ErrorKey = stored.ErrorKey;
+                run.ErrorArguments = stored.ErrorArguments;
             }
 
             // An error text longer than its column (a verbose Kubernetes answer, a long traceback) would make the save fail.
@@ -132,7 +137,7 @@ public sealed class TrainingJobHandler(
 
         var was = run.Status;
         run.Status = TrainingStatus.Failed;
-        run.Error = InterruptedMessage(interruption.Reason, was);
+        run.Fail(Interrupted(interruption.Reason, was));
         run.FinishedAt = time.GetUtcNow();
         await store.UpdateAsync(run, ct);
         await runs.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Failed, ct);
@@ -153,6 +158,10 @@ public sealed class TrainingJobHandler(
             await queue.PumpAsync(ct);
         }
     }
+
+    /// <summary>The run's executor died: the English text and its resource (the reason is a platform-written English phrase).</summary>
+    internal static Common.StoredMessage Interrupted(string reason, TrainingStatus was) =>
+        Common.StoredMessage.Of(InterruptedMessage(reason, was), was == TrainingStatus.Running ? "Error.Training.InterruptedRunning" : "Error.Training.InterruptedStarting", reason);
 
     internal static string InterruptedMessage(string reason, TrainingStatus was) =>
         $"interrupted: {reason} while the run was {(was == TrainingStatus.Running ? "running" : "starting")}";
@@ -178,4 +187,16 @@ public sealed class TrainingJobHandler(
 }
 
 /// <summary>A training that ran but did not succeed, with the reason for the user.</summary>
-public sealed class TrainingFailedException(string message) : Exception(message);
+public sealed class TrainingFailedException(string message) : Exception(message), Common.ILocalizedFailure
+{
+    /// <summary>A failure with the UI resource that says it (arguments: no internal address, path or secret).</summary>
+    public TrainingFailedException(string message, string key, params object[] arguments) : this(message)
+    {
+        MessageKey = key;
+        MessageArguments = arguments;
+    }
+
+    public string? MessageKey { get; }
+
+    public IReadOnlyList<object> MessageArguments { get; } = [];
+}

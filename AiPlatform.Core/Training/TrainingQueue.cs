@@ -57,13 +57,13 @@ public sealed class TrainingQueue(ITrainingStore store, IEnumerable<ITrainingBac
     /// Takes a run out of the queue or stops it: a queued run ends at once as Cancelled with <paramref name="queuedError"/>;
     /// a running one has its job asked to stop on behalf of <paramref name="requestedBy"/> (its process or pod is killed).
     /// </summary>
-    internal async Task CancelAsync(TrainingRun run, string queuedError, Func<Task<string>> requestedBy, Audit.AuditEntry? entry, CancellationToken ct)
+    internal async Task CancelAsync(TrainingRun run, Common.StoredMessage queuedError, Func<Task<string>> requestedBy, Audit.AuditEntry? entry, CancellationToken ct)
     {
         if (run.Status == TrainingStatus.Queued)
         {
             run.Status = TrainingStatus.Cancelled;
             run.FinishedAt = time.GetUtcNow();
-            run.Error = queuedError;
+            run.Fail(queuedError);
             await (entry is null ? store.UpdateAsync(run, ct) : store.UpdateAsync(run, entry, ct));
             await tracking.UpdateRunForWorkAsync(run.TrackingRunId, RunStatus.Killed, ct);
         }
@@ -74,14 +74,14 @@ public sealed class TrainingQueue(ITrainingStore store, IEnumerable<ITrainingBac
     }
 
     /// <summary>Stops a run for platform work (a study cancelled or pruning a trial).</summary>
-    internal async Task CancelForWorkAsync(TrainingRun run, string reason, CancellationToken ct)
+    internal async Task CancelForWorkAsync(TrainingRun run, Common.StoredMessage reason, CancellationToken ct)
     {
         if (run.IsTerminal)
         {
             return;
         }
 
-        await CancelAsync(run, reason, () => Task.FromResult(reason), null, ct);
+        await CancelAsync(run, reason, () => Task.FromResult(reason.Text), null, ct);
     }
 
     /// <summary>A run whose job has ended (a crash or restart killed it before it could say so) takes the job's outcome.</summary>

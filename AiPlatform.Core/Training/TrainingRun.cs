@@ -90,6 +90,20 @@ public sealed class TrainingRun
 
     public string? Error { get; set; }
 
+    /// <summary>The UI resource that says <see cref="Error"/> in the user's language (null: only the English text).</summary>
+    public string? ErrorKey { get; set; }
+
+    /// <summary>The placeholders of <see cref="ErrorKey"/>, a JSON array of strings.</summary>
+    public string? ErrorArguments { get; set; }
+
+    /// <summary>Records why the run failed: the English text and its resource.</summary>
+    public void Fail(Common.StoredMessage message)
+    {
+        Error = message.Text;
+        ErrorKey = message.Key;
+        ErrorArguments = message.Arguments;
+    }
+
     public Guid? ClonedFromId { get; set; }
 
     /// <summary>The study this run is a trial of, with its number (0-based) and sampled values (JSON).</summary>

@@ -64,7 +64,7 @@ public sealed class TrainingService(
         }
 
         var entry = await audit.EntryAsync("training.cancel", SecurableType, run.Id, new { run.Name, from = run.Status }, ct);
-        await queue.CancelAsync(run, "Cancelled while queued.", async () => (await access.RequireContextAsync(ct)).UserName, entry, ct);
+        await queue.CancelAsync(run, Common.StoredMessage.Of("Cancelled while queued.", "Error.Training.CancelledQueued"), async () => (await access.RequireContextAsync(ct)).UserName, entry, ct);
         return await store.FindAsync(id, ct) ?? run;
     }
 

@@ -33,7 +33,7 @@ public sealed class ModelInspector : IModelInspector
             }
             catch (OnnxRuntimeException e)
             {
-                throw new ValidationException("source", $"'{onnx.Path}' is not a loadable ONNX model: {e.Message}");
+                throw new ValidationException("source", $"'{onnx.Path}' is not a loadable ONNX model: {e.Message}") { MessageKey = "Error.ModelNotLoadable", MessageArguments = [onnx.Path] };
             }
         }
 

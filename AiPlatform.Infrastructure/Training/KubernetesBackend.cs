@@ -94,7 +94,8 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
             {
                 throw new TrainingFailedException(
                     $"The {kind} {options.Namespace}/{name} of this run exists already in Kubernetes (409 AlreadyExists), left by an earlier attempt. " +
-                    "The platform does not take it over, since training code may not be safe to run twice, and leaves it alone; what this attempt created is deleted. Submit the run again.");
+                    "The platform does not take it over, since training code may not be safe to run twice, and leaves it alone; what this attempt created is deleted. Submit the run again.",
+                    "Error.Training.KubernetesExists");
             }
 
             // The server may have stored the object before failing (a timeout, a 5xx): delete it too.
@@ -105,7 +106,7 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
 
             var reason = KubernetesApiErrors.Describe(e, $"create the {kind} {options.Namespace}/{name}", TrainingRole, attempt.Secret);
             logger.LogWarning("Training run {Name} not started: {Reason}", name, reason);
-            throw new TrainingFailedException(reason + " The run did not start.");
+            throw new TrainingFailedException(reason + " The run did not start.", "Error.Training.KubernetesNotStarted");
         }
     }
 
@@ -127,7 +128,7 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
                 ct.ThrowIfCancellationRequested();
                 if (DateTimeOffset.UtcNow > deadline)
                 {
-                    throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(launch.Timeout!.Value)} and was stopped.");
+                    throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(launch.Timeout!.Value)} and was stopped.", "Error.Training.TimedOut", TimeLimits.Describe(launch.Timeout!.Value));
                 }
 
                 int? exit;
@@ -158,7 +159,8 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
                             : left.Contains("Job") ? $"{objects} could not be deleted and must be removed by hand"
                             : $"its Job is deleted, but {objects} could not be deleted and must be removed by hand";
                         throw new TrainingFailedException(
-                            $"The Kubernetes API failed for more than {Minutes(options.ApiErrorTolerance)} while the run was running, so its outcome is unknown; {cleanup}. Last error: {reason}");
+                            $"The Kubernetes API failed for more than {Minutes(options.ApiErrorTolerance)} while the run was running, so its outcome is unknown; {cleanup}. Last error: {reason}",
+                            "Error.Training.KubernetesUnknownOutcome");
                     }
 
                     exit = null;
@@ -168,7 +170,8 @@ public sealed partial class KubernetesBackend(IKubernetes client, KubernetesTrai
                     var reason = KubernetesApiErrors.Describe(e, $"read the state of the Job {options.Namespace}/{name}", TrainingRole, secret);
                     throw new TrainingFailedException(KubernetesApiErrors.IsStatus(e, HttpStatusCode.NotFound)
                         ? $"The Job {options.Namespace}/{name} went away while the run was running (deleted outside the platform?). {reason}"
-                        : reason);
+                        : reason,
+                        KubernetesApiErrors.IsStatus(e, HttpStatusCode.NotFound) ? "Error.Training.KubernetesJobGone" : "Error.Training.KubernetesFailed");
                 }
 
                 if (exit is { } code)

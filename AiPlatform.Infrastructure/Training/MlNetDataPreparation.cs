@@ -48,7 +48,7 @@ internal static class MlNetDataPreparation
         var labelled = Convert.ToInt64(await ScalarAsync(duck, $"SELECT COUNT(*) FROM src WHERE {label} IS NOT NULL", ct), CultureInfo.InvariantCulture);
         if (labelled == 0)
         {
-            throw new TrainingFailedException($"No row has a value in the label column '{spec.Label}': there is nothing to train on.");
+            throw new TrainingFailedException($"No row has a value in the label column '{spec.Label}': there is nothing to train on.", "Error.Training.NoLabelValues", spec.Label);
         }
 
         var classes = new List<string>();
@@ -85,7 +85,7 @@ internal static class MlNetDataPreparation
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Label", "Features", "Score", "Probability", "PredictedLabel" };
         foreach (var original in spec.Features)
         {
-            var type = types.GetValueOrDefault(original) ?? throw new TrainingFailedException($"The dataset version has no column '{original}'.");
+            var type = types.GetValueOrDefault(original) ?? throw new TrainingFailedException($"The dataset version has no column '{original}'.", "Error.Training.NoColumn", original);
             var column = SafeName(original, used);
             var kind = Kind(type) ?? throw new TrainingFailedException($"Column '{original}' has the unsupported type {type}.");
             var id = DuckDbDatasetEngine.Identifier(original);

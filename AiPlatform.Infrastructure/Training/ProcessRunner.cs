@@ -130,7 +130,7 @@ internal sealed class ProcessRunner(TrainingSettings settings, ILogger logger)
             await pump;
             if (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
             {
-                throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(timeout!.Value)} and was stopped.");
+                throw new TrainingFailedException($"The run exceeded its time limit of {TimeLimits.Describe(timeout!.Value)} and was stopped.", "Error.Training.TimedOut", TimeLimits.Describe(timeout!.Value));
             }
 
             throw;

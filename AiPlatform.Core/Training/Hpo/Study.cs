@@ -56,6 +56,20 @@ public sealed class Study
 
     public string? Error { get; set; }
 
+    /// <summary>The UI resource that says <see cref="Error"/> in the user's language (null: only the English text).</summary>
+    public string? ErrorKey { get; set; }
+
+    /// <summary>The placeholders of <see cref="ErrorKey"/>, a JSON array of strings.</summary>
+    public string? ErrorArguments { get; set; }
+
+    /// <summary>Records why the study failed (null: it did not).</summary>
+    public void SetError(Common.StoredMessage? message)
+    {
+        Error = message?.Text;
+        ErrorKey = message?.Key;
+        ErrorArguments = message?.Arguments;
+    }
+
     public Guid CreatedById { get; set; }
 
     public required string CreatedBy { get; set; }

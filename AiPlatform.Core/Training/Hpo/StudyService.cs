@@ -205,7 +205,7 @@ public sealed class StudyService(
         await store.UpdateStudyAsync(study, await audit.EntryAsync("study.cancel", SecurableType, study.Id, new { study.Name }, ct), ct);
         foreach (var trial in view.Trials.Where(t => !t.IsTerminal))
         {
-            await queue.CancelForWorkAsync(trial, "The study was cancelled.", ct);
+            await queue.CancelForWorkAsync(trial, Common.StoredMessage.Of("The study was cancelled.", "Error.Training.StudyCancelled"), ct);
         }
 
         await tracking.UpdateRunForWorkAsync(study.ParentTrackingRunId, RunStatus.Killed, ct);
@@ -305,10 +305,16 @@ public sealed class StudyService(
 
             var (step, value) = history.MaxBy(h => h.Step);
             trial.Pruned = true;
-            trial.Error = string.Create(CultureInfo.InvariantCulture, $"Pruned at step {step}: {study.ObjectiveMetric} = {value:0.####} is worse than the median {median:0.####} of finished trials.");
+            trial.Fail(Common.StoredMessage.Of(
+                string.Create(CultureInfo.InvariantCulture, $"Pruned at step {step}: {study.ObjectiveMetric} = {value:0.####} is worse than the median {median:0.####} of finished trials."),
+                "Error.Training.Pruned",
+                step,
+                study.ObjectiveMetric,
+                value.ToString("0.####", CultureInfo.InvariantCulture),
+                median.ToString("0.####", CultureInfo.InvariantCulture)));
             await store.UpdateAsync(trial, ct);
             await tracking.LogBatchForWorkAsync(trial.TrackingRunId, [], null, [new("aiplatform.pruned", "true")], ct);
-            await queue.CancelForWorkAsync(trial, trial.Error, ct);
+            await queue.CancelForWorkAsync(trial, new Common.StoredMessage(trial.Error!, trial.ErrorKey, trial.ErrorArguments), ct);
         }
     }
 
@@ -318,7 +324,9 @@ public sealed class StudyService(
     private async Task FinishAsync(Study study, List<TrainingRun> trials, TrainingRun? best, CancellationToken ct)
     {
         study.Status = best is null && trials.All(t => t.Status != TrainingStatus.Succeeded) ? StudyStatus.Failed : StudyStatus.Succeeded;
-        study.Error = study.Status == StudyStatus.Failed ? $"No trial produced the objective metric '{study.ObjectiveMetric}'." : null;
+        study.SetError(study.Status == StudyStatus.Failed
+            ? Common.StoredMessage.Of($"No trial produced the objective metric '{study.ObjectiveMetric}'.", "Error.Study.NoObjective", study.ObjectiveMetric)
+            : null);
         study.FinishedAt = time.GetUtcNow();
         await store.UpdateStudyAsync(study, ct);
         if (best is not null)

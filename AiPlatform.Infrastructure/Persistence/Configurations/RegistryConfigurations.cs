@@ -1,3 +1,4 @@
+using AiPlatform.Core.Common;
 using AiPlatform.Core.Registry;
 using AiPlatform.Infrastructure.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -43,6 +44,7 @@ internal sealed class ModelVersionConfiguration : IEntityTypeConfiguration<Model
         builder.Property(v => v.Stage).HasConversion<string>().HasMaxLength(16);
         builder.Property(v => v.Format).HasConversion<string>().HasMaxLength(16);
         builder.Property(v => v.StatusMessage).HasMaxLength(2000);
+        builder.Property(v => v.StatusMessageKey).HasMaxLength(StoredMessage.MaxKeyLength);
         builder.Property(v => v.Description).HasMaxLength(20000);
         builder.Property(v => v.SignatureJson).HasMaxLength(65536);
         builder.Property(v => v.CreatedBy).HasMaxLength(256);

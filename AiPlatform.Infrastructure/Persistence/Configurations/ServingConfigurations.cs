@@ -1,3 +1,4 @@
+using AiPlatform.Core.Common;
 using AiPlatform.Core.Registry;
 using AiPlatform.Core.Serving;
 using AiPlatform.Infrastructure.Identity;
@@ -19,6 +20,7 @@ internal sealed class ServingEndpointConfiguration : IEntityTypeConfiguration<Se
         builder.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.Runtime).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.Error).HasMaxLength(ServingEndpoint.MaxErrorLength);
+        builder.Property(e => e.ErrorKey).HasMaxLength(StoredMessage.MaxKeyLength);
         builder.HasIndex(e => e.Name).IsUnique();
         builder.HasIndex(e => e.ModelId);
         builder.HasOne<RegisteredModel>().WithMany().HasForeignKey(e => e.ModelId).OnDelete(DeleteBehavior.Restrict);

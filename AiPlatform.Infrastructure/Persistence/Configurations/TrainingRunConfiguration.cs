@@ -1,3 +1,4 @@
+using AiPlatform.Core.Common;
 using AiPlatform.Core.Training;
 using AiPlatform.Core.Tracking;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,7 @@ internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<Traini
         builder.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.SpecJson).HasMaxLength(65536);
         builder.Property(r => r.Error).HasMaxLength(TrainingRun.MaxErrorLength);
+        builder.Property(r => r.ErrorKey).HasMaxLength(StoredMessage.MaxKeyLength);
         builder.Property(r => r.CreatedBy).HasMaxLength(256);
         builder.Ignore(r => r.IsTerminal);
         builder.HasIndex(r => new { r.Backend, r.Status, r.Priority, r.CreatedAt });
@@ -43,6 +45,7 @@ internal sealed class StudyConfiguration : IEntityTypeConfiguration<Core.Trainin
         builder.Property(s => s.Sampler).HasConversion<string>().HasMaxLength(16);
         builder.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
         builder.Property(s => s.Error).HasMaxLength(2000);
+        builder.Property(s => s.ErrorKey).HasMaxLength(StoredMessage.MaxKeyLength);
         builder.Property(s => s.CreatedBy).HasMaxLength(256);
         builder.HasIndex(s => s.Status);
         builder.HasIndex(s => s.ExperimentId);

@@ -105,13 +105,16 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         var failed = (await Training.GetAsync(threeClasses.Id, None)).Run;
         failed.Status.ShouldBe(TrainingStatus.Failed);
         failed.Error!.ShouldContain("exactly two label values");
+        failed.ErrorKey.ShouldBe("Error.Training.Failed", "a failure without its own resource is stored with the generic one");
         (await Fixture.Get<RunService>().GetRunAsync(failed.TrackingRunId, None)).Run.Status.ShouldBe(RunStatus.Failed);
 
         var (emptyExperiment, emptyDataset, emptyVersion) = await SetupAsync("a,b,species\n");
         var empty = await Submissions.SubmitAsync(new TrainingRequest(emptyExperiment.Id, null, TrainingKind.BuiltIn,
             new BuiltInSpec(TrainingTask.MulticlassClassification, TrainerAlgorithm.LightGbm, "species", ["a"]), null, emptyDataset.Id, emptyVersion.Id), None);
         await RunJobAsync(empty);
-        (await Training.GetAsync(empty.Id, None)).Run.Error!.ShouldContain("no rows");
+        var emptyRun = (await Training.GetAsync(empty.Id, None)).Run;
+        emptyRun.Error!.ShouldContain("no rows");
+        emptyRun.ErrorKey.ShouldBe("Error.Training.NoRows");
     }
 
     [Fact]
@@ -153,6 +156,8 @@ public sealed class TrainingTests(SqliteServicesFixture fixture) : TrainingTestB
         crashed.ExitCode.ShouldBe(3);
         crashed.Error!.ShouldContain("exited with code 3");
         crashed.Error!.ShouldContain("Traceback: boom");
+        crashed.ErrorKey.ShouldBe("Error.Training.ExitCode");
+        crashed.ErrorArguments.ShouldBe("""["3"]""");
     }
 
     [Fact]

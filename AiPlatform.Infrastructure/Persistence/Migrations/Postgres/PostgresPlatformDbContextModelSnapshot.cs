@@ -1504,6 +1504,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("status_message");
 
+                    b.Property<string>("StatusMessageArguments")
+                        .HasColumnType("text")
+                        .HasColumnName("status_message_arguments");
+
+                    b.Property<string>("StatusMessageKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("status_message_key");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -1734,6 +1743,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)")
                         .HasColumnName("error");
+
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("text")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("error_key");
 
                     b.Property<int>("MaxBatchSize")
                         .HasColumnType("integer")
@@ -2278,6 +2296,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("error");
 
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("text")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("error_key");
+
                     b.Property<Guid>("ExperimentId")
                         .HasColumnType("uuid")
                         .HasColumnName("experiment_id");
@@ -2398,6 +2425,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasMaxLength(8000)
                         .HasColumnType("character varying(8000)")
                         .HasColumnName("error");
+
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("text")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("error_key");
 
                     b.Property<int?>("ExitCode")
                         .HasColumnType("integer")

@@ -1495,6 +1495,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("status_message");
 
+                    b.Property<string>("StatusMessageArguments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_message_arguments");
+
+                    b.Property<string>("StatusMessageKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_message_key");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
@@ -1725,6 +1734,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
+
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_key");
 
                     b.Property<int>("MaxBatchSize")
                         .HasColumnType("INTEGER")
@@ -2267,6 +2285,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
 
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_key");
+
                     b.Property<Guid>("ExperimentId")
                         .HasColumnType("TEXT")
                         .HasColumnName("experiment_id");
@@ -2387,6 +2414,15 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(8000)
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
+
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_key");
 
                     b.Property<int?>("ExitCode")
                         .HasColumnType("INTEGER")
