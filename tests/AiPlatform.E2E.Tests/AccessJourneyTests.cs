@@ -37,7 +37,7 @@ public sealed partial class AccessJourneyTests(BrowserFixture fixture) : IClassF
         await page.GotoAsync(fixture.BaseUrl + "/culture/set?culture=zh-CN&redirectUri=%2Fme");
         await BrowserFixture.WaitForCircuitAsync(page, "/me in zh-CN");
         await page.Locator("[data-testid=mfa-disable]").ClickAsync();
-        await Assertions.Expect(page.Locator(".mud-snackbar").Last).ToHaveTextAsync("请确认是您本人: 请输入当前密码或身份验证器应用中的验证码以确认此更改。");
+        await Assertions.Expect(page.Locator(".mud-snackbar").Last).ToHaveTextAsync("请确认是您本人：请输入当前密码或身份验证器应用中的验证码以确认此更改。");
 
         await page.Locator("input[data-testid=reauth-password], [data-testid=reauth-password] input").FillAsync("Passw0rd-reauth");
         await page.Locator("[data-testid=mfa-disable]").ClickAsync();
@@ -112,7 +112,7 @@ public sealed partial class AccessJourneyTests(BrowserFixture fixture) : IClassF
 
         await page.GotoAsync(fixture.BaseUrl + "/admin/audit");
         await BrowserFixture.WaitForCircuitAsync(page, "/admin/audit");
-        await Assertions.Expect(page.Locator("[data-testid=audit-grid]")).ToContainTextAsync("grant.set");
+        await Assertions.Expect(page.Locator("[data-testid=audit-grid]")).ToContainTextAsync("admin granted Read on project Demand forecast to user colleague");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "audit.png"), FullPage = true });
 
         var colleague = await fixture.OpenAsync("/projects", "colleague", "Passw0rd-colleague");

@@ -21,7 +21,7 @@ public sealed class SqlConsolePageLimitsTests : PageTestBase
             page.Find("textarea").Change("SELECT count(*) FROM \"城市\", range(1000000) a, range(1000000) b WHERE a.range + b.range = -1");
             page.Find("[data-testid=sql-run]").Click();
 
-            page.WaitForAssertion(() => page.Find("[data-testid=sql-error]").TextContent.ShouldContain("超出时间限制: 查询运行超过 2 秒，已被停止。"));
+            page.WaitForAssertion(() => page.Find("[data-testid=sql-error]").TextContent.ShouldContain("超出时间限制：查询运行超过 2 秒，已被停止。"));
             page.FindAll("[data-testid=sql-result]").ShouldBeEmpty();
 
             page.Find("textarea").Change("SELECT name FROM \"城市\" ORDER BY name");

@@ -38,7 +38,7 @@ public sealed class KnowledgePagesTests : PageTestBase
             chinese.Find("[data-testid=kb-name]").Change("手册");
             chinese.Find("[data-testid=kb-chunk-size]").Change("10");
             await chinese.Find("[data-testid=create-kb]").ClickAsync(new());
-            snackbar.ShownSnackbars.Select(s => s.Message).ShouldBe(["输入无效: 重叠为 0 到分块大小的一半。"]);
+            snackbar.ShownSnackbars.Select(s => s.Message).ShouldBe(["输入无效：重叠为 0 到分块大小的一半。"]);
         }
 
         (await Get<KnowledgeService>().ListAsync(null, default)).ShouldBeEmpty();

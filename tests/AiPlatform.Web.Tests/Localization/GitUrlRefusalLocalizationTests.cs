@@ -30,7 +30,7 @@ public sealed class GitUrlRefusalLocalizationTests : IAsyncLifetime
 
         var text = Describe(refusal, "zh-CN");
 
-        text.ShouldStartWith("不允许的 Git 地址: ");
+        text.ShouldStartWith("不允许的 Git 地址：");
         text.ShouldContain(expected);
         text.ShouldNotContain("not allowed");
         Describe(refusal, "en").ShouldContain("Allowed here: https://.");
