@@ -165,7 +165,8 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
             var sending = page.Find("[data-testid=send]").ClickAsync(new());
             page.WaitForAssertion(() => Count("aiPlatform.chat.follow").ShouldBeGreaterThan(1, "each growth of the answer asks aiplatform.js to follow, which it does only at the bottom"));
             Count("aiPlatform.chat.toBottom").ShouldBe(opened + 1, "sending shows the question once");
-            await page.Find("[data-testid=stop]").ClickAsync(new());
+            // Find and click in one dispatch: the streaming answer re-renders the page between the two otherwise.
+            await page.InvokeAsync(() => page.Find("[data-testid=stop]").ClickAsync(new()));
             await sending.WaitAsync(PageTestBase.WaitTimeout);
 
             page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2));
@@ -198,7 +199,8 @@ public sealed class ChatPagesTests(LlmPeer llm) : PageTestBase, IClassFixture<Ll
             page.Find("[data-testid=chat-input]").Input("Tell me a long story.");
             var sending = page.Find("[data-testid=send]").ClickAsync(new());
             page.WaitForAssertion(() => page.Find("[data-testid=streaming]").TextContent.Trim().ShouldNotBeEmpty("the first tokens are shown while the answer grows"));
-            await page.Find("[data-testid=stop]").ClickAsync(new());
+            // Find and click in one dispatch: the streaming answer re-renders the page between the two otherwise.
+            await page.InvokeAsync(() => page.Find("[data-testid=stop]").ClickAsync(new()));
             await sending.WaitAsync(PageTestBase.WaitTimeout);
 
             page.WaitForAssertion(() => page.FindAll("[data-testid=message]").Count.ShouldBe(2));
