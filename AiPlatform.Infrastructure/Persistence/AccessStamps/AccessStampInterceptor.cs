@@ -31,6 +31,24 @@ internal sealed class AccessStampInterceptor(AccessCache cache) : ISaveChangesIn
     /// <summary>Contexts whose current save carries an access change.</summary>
     private readonly ConditionalWeakTable<DbContext, object> _saving = [];
 
+    private readonly Lock _lastWrittenLock = new();
+    private Guid _lastWritten;
+
+    /// <summary>
+    /// The stamp this node wrote last. The poller need not empty the cache again for it: this node empties it itself after
+    /// the commit, and whatever another node committed before (its row write came first) is visible by then.
+    /// </summary>
+    public Guid LastWritten
+    {
+        get
+        {
+            lock (_lastWrittenLock)
+            {
+                return _lastWritten;
+            }
+        }
+    }
+
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
         Stamp(eventData.Context);
@@ -123,6 +141,11 @@ internal sealed class AccessStampInterceptor(AccessCache cache) : ISaveChangesIn
 
         // A random value, not a counter: writers on two nodes never need to read it first and never write the same value.
         stamp.Stamp = Guid.NewGuid();
+        lock (_lastWrittenLock)
+        {
+            _lastWritten = stamp.Stamp;
+        }
+
         context.Entry(stamp).Property(s => s.Stamp).IsModified = true;
         _saving.AddOrUpdate(context, this);
     }

@@ -9,11 +9,13 @@ namespace AiPlatform.Infrastructure.Persistence.AccessStamps;
 /// <summary>
 /// Reads the access stamp every <see cref="AccessCacheOptions.PollMilliseconds"/> and empties this node's access cache
 /// when another node changed it. The first read, and the first after a database error, empty it too: whatever was
-/// cached before cannot be compared with anything.
+/// cached before cannot be compared with anything. A stamp this node wrote itself is not a reason (this node emptied
+/// its cache after that commit), so a local change does not empty it a second time a moment later.
 /// </summary>
 internal sealed class AccessStampPoller(
     IDbContextFactory<PlatformDbContext> contexts,
     AccessCache cache,
+    AccessStampInterceptor writes,
     IOptions<AccessCacheOptions> options,
     TimeProvider time,
     ILogger<AccessStampPoller> logger) : BackgroundService
@@ -32,7 +34,11 @@ internal sealed class AccessStampPoller(
                     var stamp = await ReadAsync(stoppingToken);
                     if (stamp != seen)
                     {
-                        cache.Invalidate();
+                        if (seen is null || stamp != writes.LastWritten)
+                        {
+                            cache.Invalidate();
+                        }
+
                         seen = stamp;
                     }
 
