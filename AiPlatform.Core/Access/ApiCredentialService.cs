@@ -4,9 +4,10 @@ namespace AiPlatform.Core.Access;
 /// Checks the credentials scripts send: a personal access token (Bearer, or as the HTTP Basic password) or an HTTP Basic
 /// user name and password. Successful checks are remembered by the node's <see cref="AccessCache"/>, so the slow password
 /// hash runs once per generation, not per request; a failure always goes to the account service, which counts it
-/// toward lockout and audits it.
+/// toward lockout and audits it. The account service (Identity's user manager and its database context) is built only
+/// when a password must really be checked, not on every request the cache answers.
 /// </summary>
-public sealed class ApiCredentialService(ApiTokenService tokens, IAccountService accounts, IAccessStore store, AccessCache cache)
+public sealed class ApiCredentialService(ApiTokenService tokens, Func<IAccountService> accounts, IAccessStore store, AccessCache cache)
 {
     public Task<CallerIdentity?> ValidateTokenAsync(string token, CancellationToken ct) => tokens.ValidateAsync(token, ct);
 
@@ -18,7 +19,7 @@ public sealed class ApiCredentialService(ApiTokenService tokens, IAccountService
             return await tokens.ValidateAsync(secret, ct) is { } byToken && string.Equals(byToken.UserName, userName, StringComparison.OrdinalIgnoreCase) ? byToken : null;
         }
 
-        var caller = await cache.CheckPasswordAsync(userName, secret, token => accounts.CheckPasswordAsync(userName, secret, token), ct);
+        var caller = await cache.CheckPasswordAsync(userName, secret, token => accounts().CheckPasswordAsync(userName, secret, token), ct);
         if (caller is null)
         {
             return null;

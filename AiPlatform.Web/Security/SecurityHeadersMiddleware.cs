@@ -17,12 +17,24 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
     public static string NonceOf(HttpContext context) =>
         context.Items[NonceKey] as string ?? string.Empty;
 
+    /// <summary>The policy of API, protocol, health and metrics responses: they carry no page, so no nonce is drawn for them.</summary>
+    private static readonly string ApiPolicy = PolicyFor("/api", nonce: null);
+
     public Task InvokeAsync(HttpContext context)
     {
-        // Hex, not base64: "+" and "/" would be HTML-encoded in the attribute (harmless to a browser, but noisy).
-        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        context.Items[NonceKey] = nonce;
-        var policy = PolicyFor(context.Request.Path, nonce);
+        string policy;
+        if (IsPage(context.Request.Path))
+        {
+            // Hex, not base64: "+" and "/" would be HTML-encoded in the attribute (harmless to a browser, but noisy).
+            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            context.Items[NonceKey] = nonce;
+            policy = PolicyFor(context.Request.Path, nonce);
+        }
+        else
+        {
+            policy = ApiPolicy;
+        }
+
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
@@ -41,7 +53,15 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
         return next(context);
     }
 
-    internal static string PolicyFor(PathString path, string nonce)
+    /// <summary>
+    /// Whether the response may be an HTML page that needs a nonce: everything but the REST and protocol surfaces
+    /// (except the API reference page under <c>/api/docs</c>), health and metrics.
+    /// </summary>
+    internal static bool IsPage(PathString path) =>
+        path.StartsWithSegments("/api/docs")
+        || !(SecuritySetup.AcceptsApiCredentials(path) || path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics"));
+
+    internal static string PolicyFor(PathString path, string? nonce)
     {
         // 'unsafe-eval': Plotly's parallel coordinates (regl) compile shaders' glue code with new Function(), and Scalar
         // evaluates generated code; the browser test saw both blocked without it. It does not re-open inline script or
@@ -49,7 +69,7 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
         // (navigation is client-side), so it cannot be narrowed to the compare page.
         var scripts = path.StartsWithSegments("/api/docs")
             ? "script-src 'self' 'unsafe-inline' 'unsafe-eval'"
-            : $"script-src 'self' 'nonce-{nonce}' 'unsafe-eval'";
+            : nonce is null ? "script-src 'self'" : $"script-src 'self' 'nonce-{nonce}' 'unsafe-eval'";
         return string.Join("; ",
             "default-src 'self'",
             scripts,

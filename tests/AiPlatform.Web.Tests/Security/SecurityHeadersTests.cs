@@ -50,6 +50,22 @@ public sealed class SecurityHeadersTests : ApiTestBase
     }
 
     [Fact]
+    public async Task Api_and_protocol_responses_carry_a_policy_without_a_nonce_or_eval_and_the_api_reference_keeps_its_own()
+    {
+        foreach (var response in new[] { await Admin.GetAsync("/api/v1/me"), await Admin.GetAsync("/v2"), await Factory.CreateClient().GetAsync("/health/live") })
+        {
+            var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+            var scripts = Regex.Match(csp, "script-src ([^;]*)").Groups[1].Value;
+            scripts.ShouldBe("'self'", $"{response.RequestMessage!.RequestUri}: a JSON response runs no script, so it needs neither a nonce nor eval");
+        }
+
+        var page = (await Factory.CreateClient().GetAsync("/account/login")).Headers.GetValues("Content-Security-Policy").Single();
+        page.ShouldContain("'nonce-");
+        var reference = (await Admin.GetAsync("/api/docs")).Headers.GetValues("Content-Security-Policy").Single();
+        reference.ShouldContain("'unsafe-inline'", customMessage: "Scalar boots from an inline script");
+    }
+
+    [Fact]
     public async Task Https_responses_outside_development_carry_hsts()
     {
         var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://aiplatform.example.test"), AllowAutoRedirect = false });
