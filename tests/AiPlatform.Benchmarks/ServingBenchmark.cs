@@ -31,7 +31,7 @@ public static class ServingBenchmark
     private const string Password = "Bench-Passw0rd-1";
     private const int Features = 10;
 
-    public static async Task RunAsync(double seconds, int trees = 200)
+    public static async Task RunAsync(double seconds, int trees = 200, bool profile = false)
     {
         var onnx = TrainModel(trees);
         var data = Path.Combine(Path.GetTempPath(), "aip-bench-" + Guid.NewGuid().ToString("N"));
@@ -65,6 +65,21 @@ public static class ServingBenchmark
                 ("search", "mlflow runs/search", bearer, HttpMethod.Post, "/api/2.0/mlflow/runs/search", searchBody),
                 ("models", "gateway /v1/models", bearer, HttpMethod.Get, "/v1/models", null),
             ];
+
+            if (profile)
+            {
+                // For a profiler attached to the server: its process id, then a mix of the hot paths at concurrency 32.
+                Console.WriteLine($"PID={host.Id}");
+                using var load = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseUrl };
+                var hot = targets.Where(t => t.Key is "pat" or "plain" or "batched" or "log-metric" or "models").ToArray();
+                var next = 0;
+                Report("profile mix", 32, await LoadAsync(32, seconds, () =>
+                {
+                    var t = hot[(int)((uint)Interlocked.Increment(ref next) % hot.Length)];
+                    return Send(load, t.Method, t.Path, t.Body, t.Auth);
+                }));
+                return;
+            }
 
             Console.WriteLine($"Serving benchmark: {seconds:0.#} s per cell after 1 s warm-up, model LightGBM {trees} trees × {Features} features, {Environment.ProcessorCount} cores shared by server and load generator.");
             Console.WriteLine("target               conc     req/s    p50 ms   p99 ms");
