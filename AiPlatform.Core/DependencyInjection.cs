@@ -26,7 +26,11 @@ public static class DependencyInjection
         services.AddScoped<DashboardService>();
         services.AddScoped<FirstRunChecklistService>();
         services.AddScoped<Preferences.UserPreferenceService>();
+        services.TryAddSingleton(AccessCacheSettings.Default);
+        services.AddSingleton<AccessCache>();
+        services.AddSingleton<TokenUsageRecorder>();
         services.AddScoped<AccessService>();
+        services.AddScoped<ApiCredentialService>();
         services.AddScoped<AuditRecorder>();
         services.AddScoped<AuditService>();
         services.AddScoped<UserAdminService>();

@@ -50,6 +50,7 @@ public static class DependencyInjection
 
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys"))).SetApplicationName("AiPlatform");
         AddDatabase(services, database, dataDirectory);
+        AddAccessCache(services, configuration);
         AddIdentity(services, configuration);
         AddObjectStore(services, dataDirectory);
         // Made now, so that the scratch files of dead processes are removed at start; handed out by a factory, so that
@@ -177,6 +178,7 @@ public static class DependencyInjection
             }
 
             await db.Database.MigrateAsync(ct);
+            await Persistence.AccessStamps.AccessStampRow.EnsureAsync(db, ct);
         }
 
         await services.GetRequiredService<AccessBootstrapper>().RunAsync(ct);
@@ -217,11 +219,30 @@ public static class DependencyInjection
         services.AddSingleton<AccessBootstrapper>();
     }
 
+    /// <summary>The node's access cache, the stamp poller that keeps it in step with other nodes and the token last-use flush.</summary>
+    private static void AddAccessCache(IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Persistence.AccessStamps.AccessCacheOptions.Section);
+        services.AddOptions<Persistence.AccessStamps.AccessCacheOptions>().Bind(section)
+            .Validate(o => o.PollMilliseconds is >= 10 and <= 60_000, "Platform:AccessCache:PollMilliseconds must be between 10 and 60000.")
+            .Validate(o => o.MaxEntries is >= 100 and <= 10_000_000, "Platform:AccessCache:MaxEntries must be between 100 and 10000000.")
+            .ValidateOnStart();
+        var options = section.Get<Persistence.AccessStamps.AccessCacheOptions>() ?? new Persistence.AccessStamps.AccessCacheOptions();
+        services.Replace(ServiceDescriptor.Singleton(new AccessCacheSettings(options.Enabled, options.MaxEntries)));
+        if (options.Enabled)
+        {
+            services.AddHostedService<Persistence.AccessStamps.AccessStampPoller>();
+        }
+
+        services.AddHostedService<TokenUsageFlusher>();
+    }
+
     private static void AddDatabase(IServiceCollection services, DatabaseOptions database, string dataDirectory)
     {
+        services.AddSingleton<Persistence.AccessStamps.AccessStampInterceptor>();
         if (database.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContextFactory<PostgresPlatformDbContext>(o => o.UseNpgsql(database.ConnectionString));
+            services.AddDbContextFactory<PostgresPlatformDbContext>((sp, o) => o.UseNpgsql(database.ConnectionString).AddInterceptors(sp.GetRequiredService<Persistence.AccessStamps.AccessStampInterceptor>()));
             services.AddSingleton<IDbContextFactory<PlatformDbContext>, PlatformDbContextFactory<PostgresPlatformDbContext>>();
         }
         else
@@ -229,7 +250,7 @@ public static class DependencyInjection
             var connection = string.IsNullOrWhiteSpace(database.ConnectionString)
                 ? $"Data Source={Path.Combine(dataDirectory, "aiplatform.db")};Cache=Shared;Pooling=True"
                 : database.ConnectionString;
-            services.AddDbContextFactory<SqlitePlatformDbContext>(o => o.UseSqlite(connection));
+            services.AddDbContextFactory<SqlitePlatformDbContext>((sp, o) => o.UseSqlite(connection).AddInterceptors(sp.GetRequiredService<Persistence.AccessStamps.AccessStampInterceptor>()));
             services.AddSingleton<IDbContextFactory<PlatformDbContext>, PlatformDbContextFactory<SqlitePlatformDbContext>>();
         }
 

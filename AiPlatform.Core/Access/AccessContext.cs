@@ -3,6 +3,9 @@ namespace AiPlatform.Core.Access;
 /// <summary>Who is asking, with the groups, roles (direct or through groups) and capabilities in force for this request.</summary>
 public sealed record AccessContext(Guid UserId, string UserName, IReadOnlySet<Guid> GroupIds, IReadOnlySet<string> Capabilities, IReadOnlySet<Guid>? RoleIds = null)
 {
+    /// <summary>The user must choose a new password before doing anything else (a generated or reset password).</summary>
+    public bool MustChangePassword { get; init; }
+
     public bool Has(string capability) => Capabilities.Contains(capability);
 
     /// <summary>Holders of <see cref="Access.Capabilities.ObjectsManageAll"/> see and manage every object.</summary>

@@ -1,14 +1,17 @@
 namespace AiPlatform.Core.Access;
 
 /// <summary>
-/// The one place that answers "may the caller do this?". The context is loaded from the database at most
-/// every two seconds per request or Blazor circuit, so a revoked role or grant takes effect on the next request.
+/// The one place that answers "may the caller do this?". Contexts and grants come from the node's
+/// <see cref="AccessCache"/>; a request or Blazor circuit keeps its context while the cache's generation stands, so a
+/// revoked role or grant takes effect on the next check. With the cache turned off the context is read from the
+/// database at most every two seconds per request or circuit.
 /// </summary>
-public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, TimeProvider time)
+public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, AccessCache cache, TimeProvider time)
 {
-    private static readonly TimeSpan ContextLifetime = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan UncachedContextLifetime = TimeSpan.FromSeconds(2);
     private AccessContext? _context;
     private Guid? _contextUser;
+    private long _generation;
     private DateTimeOffset _loadedAt;
 
     /// <summary>The caller's context, or null for anonymous or system callers.</summary>
@@ -20,10 +23,13 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
             return null;
         }
 
-        if (_context is null || _contextUser != caller.Id || time.GetUtcNow() - _loadedAt > ContextLifetime)
+        var generation = cache.Generation;
+        if (_context is null || _contextUser != caller.Id || _generation != generation
+            || (!cache.Enabled && time.GetUtcNow() - _loadedAt > UncachedContextLifetime))
         {
-            _context = await store.LoadContextAsync(caller.Id, ct);
+            _context = await cache.GetContextAsync(caller.Id, store.LoadContextAsync, ct);
             _contextUser = caller.Id;
+            _generation = generation;
             _loadedAt = time.GetUtcNow();
         }
 
@@ -66,8 +72,21 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
             return PermissionLevel.Manage;
         }
 
-        return await store.GetGrantedLevelAsync(context, objectType, objectId, ct);
+        PermissionLevel? best = null;
+        foreach (var grant in await cache.GetGrantsAsync(objectType, objectId, LoadGrantsAsync, ct))
+        {
+            var holds = grant.PrincipalType == PrincipalType.User ? grant.PrincipalId == context.UserId : context.GroupIds.Contains(grant.PrincipalId);
+            if (holds && (best is null || grant.Level > best))
+            {
+                best = grant.Level;
+            }
+        }
+
+        return best;
     }
+
+    private async Task<GrantHolder[]?> LoadGrantsAsync((string Type, Guid Id) target, CancellationToken ct) =>
+        (await store.ListGrantsAsync(target.Type, target.Id, ct)).Select(g => new GrantHolder(g.PrincipalType, g.PrincipalId, g.Level)).ToArray();
 
     /// <summary>
     /// Throws <see cref="Common.NotFoundException"/> when the caller may not read the object (it does not exist for them)

@@ -4,8 +4,11 @@ using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Access;
 
-/// <summary>Personal access tokens: created and revoked by their owner, checked on every API call.</summary>
-public sealed class ApiTokenService(AccessService access, IApiTokenStore store, IAccessStore accessStore, Audit.AuditRecorder audit, TimeProvider time)
+/// <summary>
+/// Personal access tokens: created and revoked by their owner, checked on every API call (through the node's
+/// <see cref="AccessCache"/>, with the last use recorded in memory and written in batches).
+/// </summary>
+public sealed class ApiTokenService(AccessService access, IApiTokenStore store, IAccessStore accessStore, AccessCache cache, TokenUsageRecorder usage, Audit.AuditRecorder audit, TimeProvider time)
 {
     public const string Prefix = "aip_";
     public const int MaxLifetimeDays = 366;
@@ -76,8 +79,12 @@ public sealed class ApiTokenService(AccessService access, IApiTokenStore store, 
     internal async Task RevokeForWorkAsync(Guid userId, Guid tokenId, CancellationToken ct) =>
         await store.RevokeAsync(userId, tokenId, time.GetUtcNow(), await audit.EntryAsync("token.revoke", "api-token", tokenId, new { reason = "work ended" }, ct), ct);
 
-    public async Task<IReadOnlyList<ApiToken>> ListMineAsync(CancellationToken ct) =>
-        await store.ListAsync((await access.RequireContextAsync(ct)).UserId, ct);
+    public async Task<IReadOnlyList<ApiToken>> ListMineAsync(CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        await usage.FlushAsync(ct);
+        return await store.ListAsync(context.UserId, ct);
+    }
 
     public async Task RevokeAsync(Guid tokenId, CancellationToken ct)
     {
@@ -96,26 +103,25 @@ public sealed class ApiTokenService(AccessService access, IApiTokenStore store, 
             return null;
         }
 
-        var token = await store.FindByHashAsync(HashOf(plainText), ct);
+        var token = await cache.GetTokenAsync(HashOf(plainText), LoadTokenAsync, ct);
         var now = time.GetUtcNow();
-        if (token is null || token.RevokedAt is not null || token.ExpiresAt <= now)
+        if (token is null || token.ExpiresAt <= now)
         {
             return null;
         }
 
-        var context = await accessStore.LoadContextAsync(token.UserId, ct);
+        var context = await cache.GetContextAsync(token.UserId, accessStore.LoadContextAsync, ct);
         if (context is null)
         {
             return null;
         }
 
-        if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
-        {
-            await store.TouchAsync(token.Id, now, ct);
-        }
-
+        usage.Record(token.Id, now);
         return new CallerIdentity(token.UserId, context.UserName, ReadOnly: token.Scope == ApiTokenScope.Read);
     }
+
+    private async Task<CachedToken?> LoadTokenAsync(string hash, CancellationToken ct) =>
+        await store.FindByHashAsync(hash, ct) is { RevokedAt: null } token ? new CachedToken(token.Id, token.UserId, token.Scope, token.ExpiresAt) : null;
 
     /// <summary>The stored form of a token: hex SHA-256 (tokens are long random strings, so no slow hash is needed).</summary>
     public static string HashOf(string plain) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(plain)));

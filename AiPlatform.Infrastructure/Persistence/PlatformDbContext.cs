@@ -39,6 +39,9 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
+    /// <summary>The access stamp (one row) that tells every node when access changed; see <see cref="AccessStamps.AccessStampInterceptor"/>.</summary>
+    public DbSet<AccessStamps.AccessStamp> AccessStamps => Set<AccessStamps.AccessStamp>();
+
     public DbSet<Project> Projects => Set<Project>();
 
     public DbSet<Dataset> Datasets => Set<Dataset>();

@@ -1,12 +1,11 @@
-using System.Security.Claims;
 using AiPlatform.Core.Access;
 
 namespace AiPlatform.Web.Security;
 
 /// <summary>
 /// A user with a generated or reset password may do nothing but choose a new one, however they authenticate: the
-/// cookie carries a claim; for tokens, HTTP Basic and IdP bearer tokens the flag is read from the account, so a
-/// must-change user can neither call the API nor mint a token before changing the password.
+/// cookie carries a claim; for tokens, HTTP Basic and IdP bearer tokens the flag comes with the caller's access context
+/// (from the node's access cache), so a must-change user can neither call the API nor mint a token before changing the password.
 /// </summary>
 internal sealed class MustChangePasswordMiddleware(RequestDelegate next)
 {
@@ -15,9 +14,9 @@ internal sealed class MustChangePasswordMiddleware(RequestDelegate next)
     /// <summary>The REST route that changes the caller's password (the one API route open to a must-change user).</summary>
     public const string ChangePasswordApiPath = "/api/v1/me/password";
 
-    public async Task InvokeAsync(HttpContext context, IUserDirectory users)
+    public async Task InvokeAsync(HttpContext context, AccessService access)
     {
-        if (!await MustChangeAsync(context, users)
+        if (!await MustChangeAsync(context, access)
             || context.Request.Path.StartsWithSegments("/account")
             || context.Request.Path.Equals(ChangePasswordApiPath, StringComparison.OrdinalIgnoreCase)
             || context.Request.Path.StartsWithSegments("/_framework")
@@ -38,7 +37,7 @@ internal sealed class MustChangePasswordMiddleware(RequestDelegate next)
         context.Response.Redirect(ChangePasswordPath + "?returnUrl=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
     }
 
-    private static async Task<bool> MustChangeAsync(HttpContext context, IUserDirectory users)
+    private static async Task<bool> MustChangeAsync(HttpContext context, AccessService access)
     {
         if (context.User.Identity?.IsAuthenticated != true)
         {
@@ -51,7 +50,6 @@ internal sealed class MustChangePasswordMiddleware(RequestDelegate next)
         }
 
         return !SecuritySetup.IsCookieAuthenticated(context)
-            && Guid.TryParse(context.User.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
-            && (await users.FindAsync(id, context.RequestAborted))?.MustChangePassword == true;
+            && (await access.FindContextAsync(context.RequestAborted))?.MustChangePassword == true;
     }
 }

@@ -10,14 +10,14 @@ namespace AiPlatform.Web.Security;
 
 /// <summary>
 /// API credentials: <c>Authorization: Bearer aip_…</c> (personal access token) and HTTP Basic with a user name and
-/// a password or token (what the MLflow client sends). A revoked or expired token fails at once.
+/// a password or token (what the MLflow client sends). A revoked or expired token fails at once. Successful checks
+/// are served from the node's access cache (see <see cref="AccessCache"/>).
 /// </summary>
 internal sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiTokenService tokens,
-    IAccountService accounts) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiCredentialService credentials) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Token";
 
@@ -31,13 +31,11 @@ internal sealed class TokenAuthenticationHandler(
         CallerIdentity? caller;
         if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
-            caller = await tokens.ValidateAsync(header.Parameter, Context.RequestAborted);
+            caller = await credentials.ValidateTokenAsync(header.Parameter, Context.RequestAborted);
         }
         else if (header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) && TryDecodeBasic(header.Parameter, out var user, out var secret))
         {
-            caller = ApiTokenService.LooksLikeToken(secret)
-                ? await tokens.ValidateAsync(secret, Context.RequestAborted) is { } byToken && string.Equals(byToken.UserName, user, StringComparison.OrdinalIgnoreCase) ? byToken : null
-                : await accounts.CheckPasswordAsync(user, secret, Context.RequestAborted);
+            caller = await credentials.ValidateBasicAsync(user, secret, Context.RequestAborted);
         }
         else
         {

@@ -9,7 +9,7 @@ internal sealed class EfAccessStore(IDbContextFactory<PlatformDbContext> context
     public async Task<AccessContext?> LoadContextAsync(Guid userId, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId && !u.IsDisabled).Select(u => new { u.UserName }).FirstOrDefaultAsync(ct);
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId && !u.IsDisabled).Select(u => new { u.UserName, u.MustChangePassword }).FirstOrDefaultAsync(ct);
         if (user is null)
         {
             return null;
@@ -25,7 +25,10 @@ internal sealed class EfAccessStore(IDbContextFactory<PlatformDbContext> context
             user.UserName!,
             groupIds.ToHashSet(),
             roleCapabilities.SelectMany(r => r.Capabilities).ToHashSet(StringComparer.Ordinal),
-            roleCapabilities.Select(r => r.Id).ToHashSet());
+            roleCapabilities.Select(r => r.Id).ToHashSet())
+        {
+            MustChangePassword = user.MustChangePassword,
+        };
     }
 
     public async Task<PermissionLevel?> GetGrantedLevelAsync(AccessContext context, string objectType, Guid objectId, CancellationToken ct)

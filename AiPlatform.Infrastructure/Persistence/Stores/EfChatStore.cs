@@ -40,7 +40,8 @@ internal sealed class EfChatStore(IDbContextFactory<PlatformDbContext> contexts)
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var models = db.LlmModels.Where(m => m.ProviderId == id).Select(m => m.Id);
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.LlmModel && models.Contains(g.ObjectId)).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.LlmModel && models.Contains(g.ObjectId)).ToListAsync(ct));
         await db.LlmModels.Where(m => m.ProviderId == id).ExecuteDeleteAsync(ct);
         await db.LlmProviders.Where(p => p.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);

@@ -74,7 +74,8 @@ internal sealed class EfDataSourceStore(IDbContextFactory<PlatformDbContext> con
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.DataSource && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.DataSource && g.ObjectId == id).ToListAsync(ct));
         await db.ScheduledImports.Where(s => s.SourceId == id).ExecuteDeleteAsync(ct);
         await db.DataSources.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);

@@ -64,7 +64,8 @@ internal sealed class EfDatasetStore(IDbContextFactory<PlatformDbContext> contex
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var versions = await db.DatasetVersions.Where(v => v.DatasetId == id).Select(v => new { v.ObjectKey, v.ColumnarKey }).ToListAsync(ct);
         var keys = versions.SelectMany(v => new[] { v.ObjectKey, v.ColumnarKey }).OfType<string>().ToList();
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.Dataset && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.Dataset && g.ObjectId == id).ToListAsync(ct));
         await db.DatasetProfiles.Where(p => p.DatasetId == id).ExecuteDeleteAsync(ct);
         await db.DatasetVersions.Where(v => v.DatasetId == id).ExecuteDeleteAsync(ct);
         await db.Datasets.Where(d => d.Id == id).ExecuteDeleteAsync(ct);

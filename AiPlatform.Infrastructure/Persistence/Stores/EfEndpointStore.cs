@@ -96,7 +96,8 @@ internal sealed class EfEndpointStore(IDbContextFactory<PlatformDbContext> conte
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.EndpointEvents.Where(e => e.EndpointId == id).ExecuteDeleteAsync(ct);
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.Endpoint && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.Endpoint && g.ObjectId == id).ToListAsync(ct));
         await db.ServingEndpoints.Where(e => e.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);

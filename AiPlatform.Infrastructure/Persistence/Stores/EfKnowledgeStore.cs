@@ -58,7 +58,8 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.KnowledgeChunks.Where(c => c.KnowledgeBaseId == id).ExecuteDeleteAsync(ct);
         await db.KnowledgeDocuments.Where(d => d.KnowledgeBaseId == id).ExecuteDeleteAsync(ct);
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.KnowledgeBase && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.KnowledgeBase && g.ObjectId == id).ToListAsync(ct));
         await db.KnowledgeBases.Where(k => k.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);

@@ -61,7 +61,9 @@ internal sealed class EfProjectStore(IDbContextFactory<PlatformDbContext> contex
             throw new ConflictException("The project still has experiments (deleted ones included); remove them first.");
         }
 
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.Project && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.Project && g.ObjectId == id).ToListAsync(ct));
         await db.Projects.Where(p => p.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);

@@ -75,7 +75,8 @@ internal sealed class EfRegistryStore(IDbContextFactory<PlatformDbContext> conte
         await db.ModelAliases.Where(a => a.ModelId == id).ExecuteDeleteAsync(ct);
         await db.ModelVersions.Where(v => v.ModelId == id).ExecuteDeleteAsync(ct);
         await db.RegisteredModelTags.Where(t => t.ModelId == id).ExecuteDeleteAsync(ct);
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.RegisteredModel && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.RegisteredModel && g.ObjectId == id).ToListAsync(ct));
         await db.RegisteredModels.Where(m => m.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);

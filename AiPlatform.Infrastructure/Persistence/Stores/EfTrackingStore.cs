@@ -193,7 +193,8 @@ internal sealed partial class EfTrackingStore(IDbContextFactory<PlatformDbContex
         await db.RunArtifacts.Where(a => runs.Contains(a.RunId)).ExecuteDeleteAsync(ct);
         await db.Runs.Where(r => r.ExperimentId == id).ExecuteDeleteAsync(ct);
         await db.ExperimentTags.Where(t => t.ExperimentId == id).ExecuteDeleteAsync(ct);
-        await db.Grants.Where(g => g.ObjectType == SecurableTypes.Experiment && g.ObjectId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.Experiment && g.ObjectId == id).ToListAsync(ct));
         await db.Experiments.Where(e => e.Id == id).ExecuteDeleteAsync(ct);
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);

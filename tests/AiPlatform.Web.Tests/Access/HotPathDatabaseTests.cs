@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AiPlatform.Core.Access;
+using AiPlatform.Infrastructure.Persistence;
+using AiPlatform.Web.Features.Me;
+using AiPlatform.Web.Tests.Builders;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPlatform.Web.Tests.Access;
+
+/// <summary>
+/// No database on the hot path: once warm, authenticated requests by token, Basic token and Basic password, and a one-row
+/// inference on an owned endpoint and on one readable only through a grant, run no database command at all. Commands
+/// are counted while a request is being served (background work such as the stamp poller is not a request's cost).
+/// </summary>
+public sealed class HotPathDatabaseTests : IAsyncLifetime
+{
+    private readonly CountingFactory _factory = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        _factory.DeleteData();
+    }
+
+    [Fact]
+    public async Task Warm_authenticated_requests_and_inference_run_no_database_command()
+    {
+        var admin = _factory.CreateAdminClient();
+        (await admin.PostAsJsonAsync("/api/v1/users", new { userName = "bob", password = "Passw0rd-bob", mustChangePassword = false, roleIds = new[] { SystemRoles.IdOf(SystemRoles.Viewer) } })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var bobPassword = _factory.CreateClientAs("bob", "Passw0rd-bob");
+        var bobId = (await bobPassword.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options))!.Id;
+        var bobToken = await MintTokenAsync(bobPassword);
+        var adminToken = await MintTokenAsync(admin);
+        var endpoint = await DeployAsync(admin, "price");
+        (await admin.PostAsJsonAsync($"/api/v1/endpoints/{endpoint}/grants", new { principalType = "User", principalId = bobId, level = "Read" }, JsonDefaults.Options)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var calls = new (string Name, Func<Task<HttpResponseMessage>> Call)[]
+        {
+            ("GET /v2 by token", () => Bearer(adminToken).GetAsync("/v2")),
+            ("GET /v2 by Basic token", () => _factory.CreateClientAs("admin", adminToken).GetAsync("/v2")),
+            ("GET /v2 by Basic password", () => _factory.CreateAdminClient().GetAsync("/v2")),
+            ("infer on an owned endpoint by token", () => Bearer(adminToken).PostAsync("/v2/models/price/infer", OneRow())),
+            ("infer through a grant by token", () => Bearer(bobToken).PostAsync("/v2/models/price/infer", OneRow())),
+            ("infer through a grant by Basic password", () => _factory.CreateClientAs("bob", "Passw0rd-bob").PostAsync("/v2/models/price/infer", OneRow())),
+        };
+        foreach (var (name, call) in calls)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var response = await call();
+                response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{name}: {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        _factory.Commands.Clear();
+        foreach (var (name, call) in calls)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                (await call()).StatusCode.ShouldBe(HttpStatusCode.OK, name);
+            }
+
+            var commands = _factory.Commands.ToArray();
+            _factory.Commands.Clear();
+            commands.ShouldBeEmpty($"{name} ran database commands:\n{string.Join("\n", commands.Select(c => $"{c.Path}: {c.Sql}"))}");
+        }
+    }
+
+    private HttpClient Bearer(string token)
+    {
+        var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static StringContent OneRow() => new("""{"inputs": [{"name": "x", "shape": [1, 1], "datatype": "FP32", "data": [2]}]}""", Encoding.UTF8, "application/json");
+
+    private static async Task<string> MintTokenAsync(HttpClient owner)
+    {
+        var created = await owner.PostAsJsonAsync("/api/v1/me/tokens", new { name = "bench", scope = "ReadWrite", expiresInDays = 7 }, JsonDefaults.Options);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        return (await created.Content.ReadFromJsonAsync<CreatedTokenView>(JsonDefaults.Options))!.Value;
+    }
+
+    private static async Task<Guid> DeployAsync(HttpClient admin, string name)
+    {
+        var model = await admin.PostAsJsonAsync("/api/v1/models", new { name = name + "-model" });
+        model.StatusCode.ShouldBe(HttpStatusCode.Created, await model.Content.ReadAsStringAsync());
+        var modelId = JsonDocument.Parse(await model.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetProperty("id").GetGuid();
+        using var upload = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/models/{modelId}/versions/upload?fileName=model.onnx") { Content = new ByteArrayContent(TinyOnnxModel.Regression(2)) };
+        (await admin.SendAsync(upload)).EnsureSuccessStatusCode();
+        var deploy = await admin.PostAsJsonAsync("/api/v1/endpoints", new { name, modelId, target = "1" });
+        var text = await deploy.Content.ReadAsStringAsync();
+        deploy.StatusCode.ShouldBe(HttpStatusCode.Created, text);
+        var endpoint = JsonDocument.Parse(text).RootElement.GetProperty("endpoint");
+        endpoint.GetProperty("status").GetString().ShouldBe("Ready", text);
+        return endpoint.GetProperty("id").GetGuid();
+    }
+
+    /// <summary>The app with every database command made while serving a request recorded (path and SQL).</summary>
+    private sealed class CountingFactory : PlatformWebFactoryBase
+    {
+        public ConcurrentQueue<(string Path, string Sql)> Commands { get; } = new();
+
+        protected override void Configure(IWebHostBuilder builder) =>
+            builder.ConfigureTestServices(services => services.ConfigureDbContext<SqlitePlatformDbContext>(o => o.AddInterceptors(new RequestCommandRecorder(Commands))));
+    }
+
+    private sealed class RequestCommandRecorder(ConcurrentQueue<(string Path, string Sql)> commands) : DbCommandInterceptor
+    {
+        private static readonly HttpContextAccessor Http = new();
+
+        public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
+        {
+            if (Http.HttpContext is { } request)
+            {
+                commands.Enqueue((request.Request.Method + " " + request.Request.Path, result.CommandText));
+            }
+
+            return result;
+        }
+    }
+}
