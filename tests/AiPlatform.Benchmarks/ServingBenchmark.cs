@@ -68,10 +68,12 @@ public static class ServingBenchmark
 
             if (profile)
             {
-                // For a profiler attached to the server: its process id, then a mix of the hot paths at concurrency 32.
+                // For a profiler attached to the server: its process id, then a mix of the hot paths at concurrency 32
+                // (AIP_BENCH_PROFILE_TARGETS: the keys of the targets below, comma-separated).
                 Console.WriteLine($"PID={host.Id}");
                 using var load = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseUrl };
-                var hot = targets.Where(t => t.Key is "pat" or "plain" or "batched" or "log-metric" or "models").ToArray();
+                var keys = (Environment.GetEnvironmentVariable("AIP_BENCH_PROFILE_TARGETS") is { Length: > 0 } k ? k : "pat,plain,batched,log-metric,models").Split(',');
+                var hot = targets.Where(t => keys.Contains(t.Key)).ToArray();
                 var next = 0;
                 Report("profile mix", 32, await LoadAsync(32, seconds, () =>
                 {
