@@ -30,7 +30,6 @@ public static class DependencyInjection
         services.AddSingleton<AccessCache>();
         services.AddSingleton<TokenUsageRecorder>();
         services.AddScoped<AccessService>();
-        services.AddScoped<ApiCredentialService>();
         services.AddScoped<AuditRecorder>();
         services.AddScoped<AuditService>();
         services.AddScoped<UserAdminService>();

@@ -26,6 +26,7 @@ public sealed class AccessCache
     private readonly Table<string, CallerIdentity> _passwords;
     private readonly Table<Guid, AccessContext> _contexts;
     private readonly Table<(string Type, Guid Id), GrantHolder[]> _grants;
+    private readonly Table<string, CallerIdentity> _externalUsers;
     private long _generation;
 
     public AccessCache(AccessCacheSettings settings)
@@ -35,6 +36,7 @@ public sealed class AccessCache
         _passwords = new Table<string, CallerIdentity>(settings.MaxEntries);
         _contexts = new Table<Guid, AccessContext>(settings.MaxEntries);
         _grants = new Table<(string, Guid), GrantHolder[]>(settings.MaxEntries);
+        _externalUsers = new Table<string, CallerIdentity>(settings.MaxEntries);
     }
 
     /// <summary>False when an operator turned the cache off: every lookup reads the database.</summary>
@@ -51,6 +53,7 @@ public sealed class AccessCache
         _passwords.Clear();
         _contexts.Clear();
         _grants.Clear();
+        _externalUsers.Clear();
     }
 
     /// <summary>The token with this SHA-256 hash, from memory or <paramref name="load"/> (null: unknown or revoked).</summary>
@@ -73,12 +76,20 @@ public sealed class AccessCache
     public ValueTask<CallerIdentity?> CheckPasswordAsync(string userName, string password, Func<CancellationToken, Task<CallerIdentity?>> check, CancellationToken ct) =>
         GetOrLoadAsync(_passwords, PasswordKey(userName, password), (_, token) => check(token), ct);
 
+    /// <summary>
+    /// The platform user an identity provider's bearer token stands for, from memory or <paramref name="provision"/>;
+    /// <paramref name="key"/> covers the issuer, the subject and every claim provisioning reads, so a token with other
+    /// claims (e.g. other roles) is provisioned again.
+    /// </summary>
+    public ValueTask<CallerIdentity?> GetExternalUserAsync(string key, Func<CancellationToken, Task<CallerIdentity?>> provision, CancellationToken ct) =>
+        GetOrLoadAsync(_externalUsers, key, (_, token) => provision(token), ct);
+
     /// <summary>The key a user name and password pair is remembered by (HMAC-SHA256 under this process's random key).</summary>
     internal string PasswordKey(string userName, string password) =>
         Convert.ToBase64String(HMACSHA256.HashData(_passwordKey, Encoding.UTF8.GetBytes(userName.ToLowerInvariant() + "\0" + password)));
 
     /// <summary>How many entries the tables hold now (for tests).</summary>
-    internal int Count => _tokens.Count + _passwords.Count + _contexts.Count + _grants.Count;
+    internal int Count => _tokens.Count + _passwords.Count + _contexts.Count + _grants.Count + _externalUsers.Count;
 
     /// <summary>Whether the password table holds this key (for tests).</summary>
     internal bool HoldsPasswordKey(string key) => _passwords.Contains(key);

@@ -91,6 +91,21 @@ internal sealed class ExternalUserProvisioner(
         return user;
     }
 
+    /// <summary>
+    /// What the access cache remembers a bearer principal's provisioning by: a hash of the issuer, the subject and every
+    /// claim <see cref="ProvisionAsync"/> reads (user name, e-mail, name, the roles at the configured path).
+    /// </summary>
+    internal static string CacheKey(ClaimsPrincipal external, OidcOptions settings)
+    {
+        var subject = external.FindFirstValue("sub") ?? external.FindFirstValue(ClaimTypes.NameIdentifier);
+        var parts = new[]
+        {
+            external.FindFirstValue("iss") ?? external.Claims.FirstOrDefault()?.Issuer, subject, external.FindFirstValue(settings.UserNameClaim),
+            external.FindFirstValue("email"), external.FindFirstValue("name"), string.Join('\u001f', ReadRoles(external, settings.RoleClaimPath).Order(StringComparer.Ordinal)),
+        };
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\0', parts.Select(p => p ?? string.Empty)))));
+    }
+
     /// <summary>Reads roles at a dotted path: a JSON claim (<c>realm_access</c> → <c>roles</c>) or plain repeated claims.</summary>
     internal static IReadOnlyList<string> ReadRoles(ClaimsPrincipal principal, string path)
     {

@@ -100,15 +100,26 @@ public static class OidcSetup
             {
                 OnTokenValidated = async ctx =>
                 {
-                    var user = await ctx.HttpContext.RequestServices.GetRequiredService<ExternalUserProvisioner>().ProvisionAsync(ctx.Principal!, interactiveSignIn: false, ctx.HttpContext.RequestAborted);
-                    if (user is null)
+                    // Provisioning reads (and may write) the database: the node's access cache remembers its result per
+                    // issuer, subject and claims until access changes, so a warm bearer call costs no database round trip.
+                    var services = ctx.HttpContext.RequestServices;
+                    var cache = services.GetRequiredService<Core.Access.AccessCache>();
+                    var external = ctx.Principal!;
+                    var ct = ctx.HttpContext.RequestAborted;
+                    var caller = await cache.GetExternalUserAsync(
+                        ExternalUserProvisioner.CacheKey(external, options),
+                        async token => await services.GetRequiredService<ExternalUserProvisioner>().ProvisionAsync(external, interactiveSignIn: false, token) is { } user
+                            ? new Core.Access.CallerIdentity(user.Id, user.UserName!)
+                            : null,
+                        ct);
+                    if (caller is null || await cache.GetContextAsync(caller.Id, services.GetRequiredService<Core.Access.IAccessStore>().LoadContextAsync, ct) is null)
                     {
                         ctx.Fail("This account is disabled.");
                         return;
                     }
 
                     ctx.Principal = new ClaimsPrincipal(new ClaimsIdentity(
-                        [new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()), new Claim(ClaimTypes.Name, user.UserName!)],
+                        [new Claim(ClaimTypes.NameIdentifier, caller.Id.ToString()), new Claim(ClaimTypes.Name, caller.UserName)],
                         JwtBearerDefaults.AuthenticationScheme));
                 },
             };

@@ -20,6 +20,7 @@ public static class SecuritySetup
     {
         var jwtEnabled = configuration.GetValue<bool>("Authentication:Oidc:Enabled");
         services.AddScoped<ICurrentUser, HttpCurrentUser>();
+        services.AddScoped<ApiCredentialService>();
         services.AddCascadingAuthenticationState();
         var authentication = services.AddAuthentication(o =>
             {

@@ -1,20 +1,12 @@
-using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Access;
-using AiPlatform.Infrastructure.Persistence;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Tests.Builders;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Access;
 
@@ -65,7 +57,7 @@ public sealed class HotPathDatabaseTests : IAsyncLifetime
             }
         }
 
-        _factory.Commands.Clear();
+        _factory.Recorder.Take();
         foreach (var (name, call) in calls)
         {
             for (var i = 0; i < 10; i++)
@@ -73,9 +65,8 @@ public sealed class HotPathDatabaseTests : IAsyncLifetime
                 (await call()).StatusCode.ShouldBe(HttpStatusCode.OK, name);
             }
 
-            var commands = _factory.Commands.ToArray();
-            _factory.Commands.Clear();
-            commands.ShouldBeEmpty($"{name} ran database commands:\n{string.Join("\n", commands.Select(c => $"{c.Path}: {c.Sql}"))}");
+            var commands = _factory.Recorder.Take();
+            commands.ShouldBeEmpty($"{name} ran database commands:\n{string.Join("\n", commands)}");
         }
     }
 
@@ -110,27 +101,10 @@ public sealed class HotPathDatabaseTests : IAsyncLifetime
         return endpoint.GetProperty("id").GetGuid();
     }
 
-    /// <summary>The app with every database command made while serving a request recorded (path and SQL).</summary>
     private sealed class CountingFactory : PlatformWebFactoryBase
     {
-        public ConcurrentQueue<(string Path, string Sql)> Commands { get; } = new();
+        public RequestCommandRecorder Recorder { get; } = new();
 
-        protected override void Configure(IWebHostBuilder builder) =>
-            builder.ConfigureTestServices(services => services.ConfigureDbContext<SqlitePlatformDbContext>(o => o.AddInterceptors(new RequestCommandRecorder(Commands))));
-    }
-
-    private sealed class RequestCommandRecorder(ConcurrentQueue<(string Path, string Sql)> commands) : DbCommandInterceptor
-    {
-        private static readonly HttpContextAccessor Http = new();
-
-        public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
-        {
-            if (Http.HttpContext is { } request)
-            {
-                commands.Enqueue((request.Request.Method + " " + request.Request.Path, result.CommandText));
-            }
-
-            return result;
-        }
+        protected override void Configure(IWebHostBuilder builder) => Recorder.AttachTo(builder);
     }
 }

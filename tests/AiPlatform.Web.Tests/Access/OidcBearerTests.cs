@@ -116,12 +116,33 @@ public sealed class OidcBearerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_warm_bearer_call_provisions_from_the_access_cache_without_a_database_command()
+    {
+        var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await GetTokenAsync(_provider, "aiplatform-cli", "cli-secret"));
+        for (var i = 0; i < 2; i++)
+        {
+            (await client.GetAsync("/v2")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        _factory.Recorder.Take();
+        for (var i = 0; i < 5; i++)
+        {
+            (await client.GetAsync("/v2")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var commands = _factory.Recorder.Take();
+        commands.ShouldBeEmpty($"warm IdP bearer calls ran database commands:\n{string.Join("\n", commands)}");
+    }
+
+    [Fact]
     public async Task Disabling_the_provisioned_user_refuses_its_tokens()
     {
         var token = await GetTokenAsync(_provider, "aiplatform-cli", "cli-secret");
         var client = _factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var me = (await client.GetFromJsonAsync<MeView>("/api/v1/me", JsonDefaults.Options))!;
+        (await client.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK, "a second call, served from the access cache");
 
         (await _factory.CreateAdminClient().PostAsync($"/api/v1/users/{me.Id}/disable", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
 
@@ -164,8 +185,11 @@ public sealed class OidcBearerTests : IAsyncLifetime
 
     private sealed class OidcFactory(string authority, string? clockSkew = null) : PlatformWebFactoryBase
     {
+        public RequestCommandRecorder Recorder { get; } = new();
+
         protected override void Configure(IWebHostBuilder builder)
         {
+            Recorder.AttachTo(builder);
             if (clockSkew is not null)
             {
                 builder.UseSetting("Authentication:Oidc:ClockSkew", clockSkew);
