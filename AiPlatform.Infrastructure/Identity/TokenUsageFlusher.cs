@@ -37,7 +37,11 @@ internal sealed class TokenUsageFlusher(TokenUsageRecorder usage, TimeProvider t
         {
             await usage.FlushAsync(ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping in a hurry: the pending times are lost, which only makes "last used" a little older.
+        }
+        catch (Exception e)
         {
             logger.LogWarning(e, "Cannot record when personal access tokens were last used; trying again later.");
         }

@@ -68,6 +68,14 @@ public sealed class HotPathDatabaseTests : IAsyncLifetime
             var commands = _factory.Recorder.Take();
             commands.ShouldBeEmpty($"{name} ran database commands:\n{string.Join("\n", commands)}");
         }
+
+        // A wrong password is checked (and counted) in the database, but must not empty everybody's cache.
+        (await _factory.CreateClientAs("bob", "wrong-password").GetAsync("/v2")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        _factory.Recorder.Take().ShouldNotBeEmpty("a wrong password is checked against the database");
+        (await Bearer(bobToken).PostAsync("/v2/models/price/infer", OneRow())).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await _factory.CreateClientAs("bob", "Passw0rd-bob").GetAsync("/v2")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var afterWrongPassword = _factory.Recorder.Take();
+        afterWrongPassword.ShouldBeEmpty($"a wrong password emptied the access cache:\n{string.Join("\n", afterWrongPassword)}");
     }
 
     private HttpClient Bearer(string token)
