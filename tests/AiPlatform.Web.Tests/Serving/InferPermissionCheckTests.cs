@@ -75,7 +75,7 @@ public sealed class InferPermissionCheckTests : IAsyncLifetime
     private static Task<HttpResponseMessage> Infer(HttpClient client) =>
         client.PostAsync("/v2/models/price/infer", new StringContent("""{"inputs": [{"name": "x", "shape": [1, 1], "datatype": "FP32", "data": [2]}]}""", Encoding.UTF8, "application/json"));
 
-    /// <summary>The platform's access store, counting the grant lookups for endpoints.</summary>
+    /// <summary>The platform's access store, counting the reads of endpoints' grants.</summary>
     public class CountingAccessStore : DispatchProxy
     {
         private static int _endpointGrantLookups;
@@ -93,7 +93,9 @@ public sealed class InferPermissionCheckTests : IAsyncLifetime
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
-            if (targetMethod?.Name == nameof(IAccessStore.GetGrantedLevelAsync) && args?[1] is SecurableTypes.Endpoint)
+            // The two ways to read an object's grants: the caller's best level, or the object's grant list.
+            if ((targetMethod?.Name == nameof(IAccessStore.GetGrantedLevelAsync) && args?[1] is SecurableTypes.Endpoint)
+                || (targetMethod?.Name == nameof(IAccessStore.ListGrantsAsync) && args?[0] is SecurableTypes.Endpoint))
             {
                 Interlocked.Increment(ref _endpointGrantLookups);
             }
