@@ -10,7 +10,16 @@ public sealed class TokenUsageRecorder(IApiTokenStore store)
 {
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _pending = new();
 
-    public void Record(Guid tokenId, DateTimeOffset at) => _pending[tokenId] = at;
+    private static readonly TimeSpan Resolution = TimeSpan.FromSeconds(1);
+
+    /// <summary>Notes a use; within a second of the last noted one it only reads (no write contention on a busy token).</summary>
+    public void Record(Guid tokenId, DateTimeOffset at)
+    {
+        if (!_pending.TryGetValue(tokenId, out var last) || at - last >= Resolution)
+        {
+            _pending[tokenId] = at;
+        }
+    }
 
     /// <summary>Writes the pending last-used times (one update per token); a time that fails to be written is kept for the next flush.</summary>
     public async Task FlushAsync(CancellationToken ct)
