@@ -15,7 +15,8 @@ namespace AiPlatform.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/AiPlatform.Benchmarks -- serving [seconds] [trees]</c>: the platform runs
 /// in a second process (this program with <c>serving-host</c>, with the shipped logging defaults) on a loopback port;
-/// this process is the load generator. Each cell runs 1 s of warm-up, then <c>seconds</c> (default 3) of measurement,
+/// this process is the load generator. Every path is first warmed up for 2 s; then each cell runs 1 s of warm-up and
+/// <c>seconds</c> (default 3) of measurement,
 /// at concurrency 1, 8 and 32. The <b>floor</b> is the anonymous <c>GET /health/live</c> of the same server: the cost
 /// of Kestrel, the middleware pipeline and routing with no authentication and no work. Measured against it in the same
 /// run: <c>GET /v2</c> authenticated by a personal access token (Bearer), by HTTP Basic user + token and by HTTP Basic
@@ -81,6 +82,15 @@ public static class ServingBenchmark
                     return Send(load, t.Method, t.Path, t.Body, t.Auth);
                 }));
                 return;
+            }
+
+            // Every path once before the table (JIT tiers, pools, caches), so that the first cell measured is not also the warm-up of its path.
+            using (var warm = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = baseUrl })
+            {
+                foreach (var t in targets)
+                {
+                    await LoadAsync(8, 1, () => Send(warm, t.Method, t.Path, t.Body, t.Auth));
+                }
             }
 
             Console.WriteLine($"Serving benchmark: {seconds:0.#} s per cell after 1 s warm-up, model LightGBM {trees} trees × {Features} features, {Environment.ProcessorCount} cores shared by server and load generator.");
