@@ -79,6 +79,7 @@ public static class DependencyInjection
         services.AddScoped<Registry.ModelVersionService>();
         services.AddScoped<Registry.ModelVersionWriter>();
         services.AddScoped<Registry.ModelRegistrar>();
+        services.AddSingleton<Chat.LlmCatalog>();
         services.AddScoped<Chat.ProviderService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
         services.AddScoped<Chat.ChatService>();

@@ -49,16 +49,25 @@ public static class WebHostExtensions
                 .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext();
             const string template = "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {CorrelationId}{NewLine}{Exception}";
-            if (json)
-            {
-                logger.WriteTo.Console(new CompactJsonFormatter())
-                    .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "aiplatform-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
-            }
-            else
-            {
-                logger.WriteTo.Console(outputTemplate: template, formatProvider: CultureInfo.InvariantCulture)
-                    .WriteTo.File(Path.Combine(logFolder, "aiplatform-.log"), outputTemplate: "{Timestamp:o} " + template, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, formatProvider: CultureInfo.InvariantCulture);
-            }
+
+            // The sinks write on a background thread: a request only queues its line, and no request waits on the
+            // console's lock or the file. The queue blocks rather than drops when full, and disposing the logger (with
+            // the host) drains it, so no line is lost at shutdown.
+            logger.WriteTo.Async(
+                sinks =>
+                {
+                    if (json)
+                    {
+                        sinks.Console(new CompactJsonFormatter())
+                            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "aiplatform-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
+                    }
+                    else
+                    {
+                        sinks.Console(outputTemplate: template, formatProvider: CultureInfo.InvariantCulture)
+                            .WriteTo.File(Path.Combine(logFolder, "aiplatform-.log"), outputTemplate: "{Timestamp:o} " + template, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, formatProvider: CultureInfo.InvariantCulture);
+                    }
+                },
+                blockWhenFull: true);
         });
     }
 
@@ -183,10 +192,8 @@ public static class WebHostExtensions
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, ex) =>
-            ex is not null || ctx.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
-            : ctx.Request.Path.StartsWithSegments("/_blazor") || ctx.Request.Path.StartsWithSegments("/health") || ctx.Request.Path.StartsWithSegments("/metrics") ? Serilog.Events.LogEventLevel.Verbose
-            : Serilog.Events.LogEventLevel.Information);
+        var slow = app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value.SlowRequestMilliseconds;
+        app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, elapsed, ex) => RequestLogLevel.For(ctx, elapsed, ex, slow));
         app.UseRequestLocalization();
         app.UseHttpMetrics();
         app.UsePlatformSecurity();

@@ -13,7 +13,7 @@ public sealed record ConversationDetails(Conversation Conversation, IReadOnlyLis
 /// before the provider is called, so nothing the user typed is lost when the provider is down; a stopped answer is
 /// kept as far as it got; a failed one says why. Every answer's tokens go to the usage table.
 /// </summary>
-public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, Knowledge.KnowledgeService knowledge, Knowledge.KnowledgeRetrievalService retrieval, TimeProvider time)
+public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, Knowledge.KnowledgeService knowledge, Knowledge.KnowledgeRetrievalService retrieval, TimeProvider time, LlmCatalog catalog)
 {
     public const int MaxMessageLength = 100_000;
 
@@ -351,6 +351,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
         if (reported?.InputTokenCount is > 0 and var counted && plan.Estimated > 0)
         {
             await store.SetTokenScaleAsync(llm.Id, ContextBudget.Learn(llm.TokenScale, (int)counted, plan.Estimated), CancellationToken.None);
+            catalog.Invalidate();
         }
 
         answer.CompletionTokens = (int)(reported?.OutputTokenCount ?? chunks);

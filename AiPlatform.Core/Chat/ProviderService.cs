@@ -22,7 +22,8 @@ public sealed partial class ProviderService(
     ILlmConnector connector,
     ISecretProtector secrets,
     AuditRecorder audit,
-    TimeProvider time) : ISecurableLookup
+    TimeProvider time,
+    LlmCatalog catalog) : ISecurableLookup
 {
     public const string ModelType = SecurableTypes.LlmModel;
 
@@ -50,6 +51,7 @@ public sealed partial class ProviderService(
             UpdatedAt = now,
         };
         await store.SaveProviderAsync(provider, true, await audit.EntryAsync("llm.provider.create", "llm-provider", provider.Id, new { provider.Name, provider.BaseUrl, apiKey = input.ApiKey }, ct), ct);
+        catalog.Invalidate();
         return View(provider, []);
     }
 
@@ -74,6 +76,7 @@ public sealed partial class ProviderService(
         };
         provider.UpdatedAt = time.GetUtcNow();
         await store.SaveProviderAsync(provider, false, await audit.EntryAsync("llm.provider.update", "llm-provider", id, new { provider.Name, provider.BaseUrl, provider.Enabled, apiKey = input.ApiKey, keyCleared }, ct), ct);
+        catalog.Invalidate();
         return View(provider, await store.ListModelsAsync(id, ct));
     }
 
@@ -82,6 +85,7 @@ public sealed partial class ProviderService(
         await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
         _ = await store.FindProviderAsync(id, ct) ?? throw new NotFoundException("Provider", id);
         await store.DeleteProviderAsync(id, await audit.EntryAsync("llm.provider.delete", "llm-provider", id, null, ct), ct);
+        catalog.Invalidate();
     }
 
     /// <summary>Asks the provider for its models and adds the new ones (disabled); returns what it listed.</summary>
@@ -101,6 +105,7 @@ public sealed partial class ProviderService(
                 {
                     model.ContextTokens = context;
                     await store.SaveModelAsync(model, false, await audit.EntryAsync("llm.model.update", ModelType, model.Id, new { model.Name, model.ContextTokens }, ct), ct);
+                    catalog.Invalidate();
                 }
 
                 continue;
@@ -109,6 +114,7 @@ public sealed partial class ProviderService(
             var name = await store.FindModelByNameAsync(r.Id, ct) is null ? r.Id : $"{Slug(provider.Name)}/{r.Id}";
             var added = new LlmModel { Id = Guid.CreateVersion7(time.GetUtcNow()), ProviderId = id, ModelId = r.Id, Name = name, ContextTokens = context, OwnerId = caller.UserId, CreatedAt = time.GetUtcNow() };
             await store.SaveModelAsync(added, true, await audit.EntryAsync("llm.model.add", ModelType, added.Id, new { added.Name, provider = provider.Name, added.ContextTokens }, ct), ct);
+            catalog.Invalidate();
         }
 
         return await store.ListModelsAsync(id, ct);
@@ -132,6 +138,7 @@ public sealed partial class ProviderService(
         model.OpenToAll = openToAll;
         model.ContextTokens = contextTokens;
         await store.SaveModelAsync(model, false, await audit.EntryAsync("llm.model.update", ModelType, modelId, new { model.Name, enabled, openToAll, contextTokens }, ct), ct);
+        catalog.Invalidate();
         return model;
     }
 
@@ -139,9 +146,9 @@ public sealed partial class ProviderService(
     public async Task<IReadOnlyList<LlmModel>> ListUsableAsync(CancellationToken ct)
     {
         await access.RequireCapabilityAsync(Capabilities.ChatUse, ct);
-        var providers = (await store.ListProvidersAsync(ct)).Where(p => p.Enabled).Select(p => p.Id).ToHashSet();
+        var (providers, models) = await catalog.GetAsync(LoadCatalogAsync, ct);
         var usable = new List<LlmModel>();
-        foreach (var model in await store.ListModelsAsync(null, ct))
+        foreach (var model in models)
         {
             if (model.Enabled && providers.Contains(model.ProviderId) && (model.OpenToAll || await access.GetLevelAsync(ModelType, model.Id, model.OwnerId, ct) is not null))
             {
@@ -151,6 +158,9 @@ public sealed partial class ProviderService(
 
         return usable;
     }
+
+    private async Task<(IReadOnlySet<Guid>, IReadOnlyList<LlmModel>)> LoadCatalogAsync(CancellationToken ct) =>
+        ((await store.ListProvidersAsync(ct)).Where(p => p.Enabled).Select(p => p.Id).ToHashSet(), await store.ListModelsAsync(null, ct));
 
     /// <summary>A chat client for a model the caller may use (by its public name); 404 otherwise.</summary>
     public async Task<(LlmModel Model, IChatClient Client)> GetClientAsync(string? name, CancellationToken ct)

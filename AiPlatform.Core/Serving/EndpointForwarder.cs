@@ -9,9 +9,9 @@ namespace AiPlatform.Core.Serving;
 public sealed class EndpointForwarder(InferenceService inference, IInferenceForwarder forwarder, ServingMetrics metrics)
 {
     /// <summary>Triton's answer, or null when the endpoint runs in this process (the caller infers here then).</summary>
-    public async Task<ForwardedResponse?> ForwardInferAsync(string name, int? version, Stream body, CancellationToken ct)
+    public async Task<ForwardedResponse?> ForwardInferAsync(ReadableRoute route, int? version, Stream body, CancellationToken ct)
     {
-        if (await inference.ForwardTargetAsync(name, version, ct) is not { } target)
+        if (await inference.ForwardTargetAsync(route, version, ct) is not { } target)
         {
             return null;
         }

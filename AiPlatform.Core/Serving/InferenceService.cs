@@ -21,9 +21,21 @@ public sealed class InferenceService(
     PayloadLog payloads)
 {
     /// <summary>Runs an inference for a caller who may read the endpoint; a canary takes its share unless a version is named.</summary>
-    public async Task<InferenceResult> InferAsync(string name, int? version, InferenceRequest request, CancellationToken ct)
+    public async Task<InferenceResult> InferAsync(string name, int? version, InferenceRequest request, CancellationToken ct) =>
+        await InferAsync(await ReadableRouteAsync(name, ct), version, request, ct);
+
+    /// <summary>
+    /// Where a caller's call for the endpoint goes, after the one check each call needs: the endpoint exists, the caller
+    /// may read it and it is ready. A protocol handler checks once and hands the route to <see cref="ForwardTargetAsync"/>
+    /// and <see cref="InferAsync(ReadableRoute, int?, InferenceRequest, CancellationToken)"/>.
+    /// </summary>
+    public async Task<ReadableRoute> ReadableRouteAsync(string name, CancellationToken ct) => new(await RouteAsync(name, ct));
+
+    /// <summary>Runs an inference on an endpoint already checked for this caller (<see cref="ReadableRouteAsync"/>).</summary>
+    public async Task<InferenceResult> InferAsync(ReadableRoute checkedRoute, int? version, InferenceRequest request, CancellationToken ct)
     {
-        var route = await RouteAsync(name, ct);
+        var route = checkedRoute.Route;
+        var name = route.Name;
         var served = PickVersion(route, version);
         var clock = Stopwatch.StartNew();
         try
@@ -60,25 +72,25 @@ public sealed class InferenceService(
     /// <summary>The record-style API: one object per record in, one per record out.</summary>
     public async Task<(int Version, IReadOnlyList<Dictionary<string, object?>> Predictions)> PredictAsync(string name, IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> records, CancellationToken ct)
     {
-        var route = await RouteAsync(name, ct);
-        var served = PickVersion(route, null);
+        var route = await ReadableRouteAsync(name, ct);
+        var served = PickVersion(route.Route, null);
         var signature = runtime.Signature(new ServedModel(name, served)) ?? throw new EndpointUnavailableException($"Endpoint '{name}' is not loaded on this node.");
         var inputs = RecordTensors.ToInputs(signature, records);
-        var result = await InferAsync(name, served, new InferenceRequest(null, inputs, null), ct);
+        var result = await InferAsync(route, served, new InferenceRequest(null, inputs, null), ct);
         return (served, RecordTensors.ToRecords(signature, result.Outputs, records.Count));
     }
 
     /// <summary>For Triton endpoints: where the caller's <c>/v2</c> call is forwarded (after the same permission check).</summary>
-    public async Task<ForwardTarget?> ForwardTargetAsync(string name, int? version, CancellationToken ct)
+    public async Task<ForwardTarget?> ForwardTargetAsync(ReadableRoute checkedRoute, int? version, CancellationToken ct)
     {
-        var route = await RouteAsync(name, ct, allowRemote: true);
+        var route = checkedRoute.Route;
         if (route.Runtime != ServingRuntimeKind.Triton)
         {
             return null;
         }
 
-        var endpoint = await store.FindAsync(route.Id, ct) ?? throw new NotFoundException("Endpoint", name);
-        return new ForwardTarget(triton.BaseAddress(endpoint), name, PickVersion(route, version));
+        var endpoint = await store.FindAsync(route.Id, ct) ?? throw new NotFoundException("Endpoint", route.Name);
+        return new ForwardTarget(triton.BaseAddress(endpoint), route.Name, PickVersion(route, version));
     }
 
     /// <summary>Whether the endpoint can answer (for <c>/v2/models/{name}/ready</c>).</summary>
@@ -114,7 +126,7 @@ public sealed class InferenceService(
         metrics.Forget(endpoint.Name);
     }
 
-    private async Task<EndpointRoute> RouteAsync(string name, CancellationToken ct, bool allowRemote = false)
+    private async Task<EndpointRoute> RouteAsync(string name, CancellationToken ct)
     {
         var route = router.Find(name);
         if (route is null)

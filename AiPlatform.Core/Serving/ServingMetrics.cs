@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 
@@ -46,8 +47,8 @@ public sealed class ServingMetrics : IDisposable
     public void Record(string endpoint, int version, string outcome, TimeSpan duration)
     {
         var tags = Tags(endpoint, version, outcome);
-        _requests.Add(1, tags);
-        _latency.Record(duration.TotalSeconds, tags);
+        _requests.Add(1, in tags);
+        _latency.Record(duration.TotalSeconds, in tags);
         var bucket = Bucket(endpoint, version);
         bucket.Add(outcome == "ok" ? 0 : 1, duration.TotalMilliseconds);
     }
@@ -55,7 +56,8 @@ public sealed class ServingMetrics : IDisposable
     /// <summary>Rows that went into one model call (1 without batching).</summary>
     public void RecordBatch(string endpoint, int version, int rows)
     {
-        _batchSize.Record(rows, Tags(endpoint, version, "ok"));
+        var tags = Tags(endpoint, version, "ok");
+        _batchSize.Record(rows, in tags);
         Bucket(endpoint, version).AddBatch(rows);
     }
 
@@ -130,8 +132,9 @@ public sealed class ServingMetrics : IDisposable
 
     internal static double UpperBoundMs(int bucket) => FirstBucketMs * Math.Pow(Growth, bucket);
 
-    private static KeyValuePair<string, object?>[] Tags(string endpoint, int version, string outcome) =>
-        [new("endpoint", endpoint), new("version", version.ToString(CultureInfo.InvariantCulture)), new("outcome", outcome)];
+    /// <summary>The labels of one measurement, on the stack (a <see cref="TagList"/> of three allocates no array per call).</summary>
+    private static TagList Tags(string endpoint, int version, string outcome) =>
+        new() { { "endpoint", endpoint }, { "version", version.ToString(CultureInfo.InvariantCulture) }, { "outcome", outcome } };
 
     private static long MinuteOf(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
 

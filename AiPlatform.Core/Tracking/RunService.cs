@@ -272,14 +272,18 @@ public sealed class RunService(
     }
 
     /// <summary>Search in the experiments the caller may read (others are skipped, as MLflow skips unknown ids).</summary>
-    public async Task<RunPage> SearchRunsAsync(IReadOnlyCollection<Guid> experimentIds, string? filter, IEnumerable<string>? orderBy, ViewType view, int offset, int maxResults, CancellationToken ct)
+    public async Task<RunPage> SearchRunsAsync(IReadOnlyCollection<Guid> experimentIds, string? filter, IEnumerable<string>? orderBy, ViewType view, int offset, int maxResults, CancellationToken ct) =>
+        await SearchCheckedAsync(await experiments.ReadableExperimentIdsAsync(experimentIds, ct), filter, orderBy, view, offset, maxResults, ct);
+
+    /// <summary>The search over experiments already checked for the caller.</summary>
+    private async Task<RunPage> SearchCheckedAsync(IReadOnlyCollection<Guid> readableExperimentIds, string? filter, IEnumerable<string>? orderBy, ViewType view, int offset, int maxResults, CancellationToken ct)
     {
         if (maxResults is < 1 or > TrackingLimits.MaxSearchResults)
         {
             throw new ValidationException("max_results", $"Invalid value {maxResults} for parameter 'max_results' supplied. It must be at most {TrackingLimits.MaxSearchResults}.");
         }
 
-        var query = new RunQuery(await experiments.ReadableExperimentIdsAsync(experimentIds, ct), SearchFilter.ParseRunFilter(filter), SearchFilter.ParseOrderBy(orderBy), view, Math.Max(0, offset), maxResults + 1);
+        var query = new RunQuery(readableExperimentIds, SearchFilter.ParseRunFilter(filter), SearchFilter.ParseOrderBy(orderBy), view, Math.Max(0, offset), maxResults + 1);
         if (query.ExperimentIds.Count == 0)
         {
             return new RunPage([], offset, false);
@@ -288,6 +292,28 @@ public sealed class RunService(
         var runs = await store.SearchRunsAsync(query, ct);
         var page = runs.Take(maxResults).ToList();
         return new RunPage(await DetailsAsync(page, ct), offset, runs.Count > maxResults);
+    }
+
+    /// <summary>
+    /// MLflow's <c>runs/search</c>: the experiments named by MLflow id that exist and the caller may read (others give no
+    /// runs, as in MLflow), each looked up and checked once.
+    /// </summary>
+    public async Task<RunPage> SearchRunsByMlflowIdsAsync(IEnumerable<string> mlflowExperimentIds, string? filter, IEnumerable<string>? orderBy, ViewType view, int offset, int maxResults, CancellationToken ct)
+    {
+        var readable = new List<Guid>();
+        foreach (var id in mlflowExperimentIds)
+        {
+            try
+            {
+                readable.Add((await experiments.GetExperimentByMlflowIdAsync(id, ct)).Id);
+            }
+            catch (NotFoundException)
+            {
+                // MLflow returns no runs for experiments that do not exist; the same for ones the caller may not see.
+            }
+        }
+
+        return await SearchCheckedAsync(readable.Distinct().ToList(), filter, orderBy, view, offset, maxResults, ct);
     }
 
     public async Task<int> CountRunsAsync(IReadOnlyCollection<Guid> experimentIds, string? filter, ViewType view, CancellationToken ct)

@@ -17,11 +17,14 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next)
             ? incoming
             : context.TraceIdentifier;
         context.TraceIdentifier = id;
-        context.Response.OnStarting(() =>
+
+        // Set when the response starts (an exception handler clears the headers first); static, so no closure per request.
+        context.Response.OnStarting(static state =>
         {
-            context.Response.Headers[Header] = id;
+            var http = (HttpContext)state;
+            http.Response.Headers[Header] = http.TraceIdentifier;
             return Task.CompletedTask;
-        });
+        }, context);
         using (LogContext.PushProperty("CorrelationId", id))
         {
             await next(context);

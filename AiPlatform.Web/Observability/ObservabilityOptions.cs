@@ -20,6 +20,12 @@ public sealed class ObservabilityOptions
     /// </summary>
     public string? MetricsToken { get; set; }
 
+    /// <summary>
+    /// A successful request on a high-rate route (OIP <c>/v2</c>, MLflow <c>runs/log-*</c>, the gateway <c>/v1</c>) that
+    /// takes this long or longer is logged at Information; faster ones at Debug (see <see cref="RequestLogLevel"/>).
+    /// </summary>
+    public double SlowRequestMilliseconds { get; set; } = 1000;
+
     /// <summary>The ports of <see cref="ManagementUrls"/>.</summary>
     public IReadOnlySet<int> ManagementPorts() =>
         (ManagementUrls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

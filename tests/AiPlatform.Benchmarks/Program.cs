@@ -5,7 +5,7 @@ namespace AiPlatform.Benchmarks;
 
 /// <summary>
 /// <c>-- throughput [MB]</c> dataset ingestion, <c>-- tracking [requests per client] [runs]</c> MLflow ingestion and
-/// search; <c>-- serving [seconds]</c> inference over OIP v2; <c>-- knowledge [chunks]</c> ingestion and retrieval;
+/// search; <c>-- serving [seconds] [trees]</c> the hot paths (inference, tokens, MLflow, gateway) against the anonymous floor; <c>-- serving-profile [seconds]</c> the server under a mix of them, for a profiler; <c>-- knowledge [chunks]</c> ingestion and retrieval;
 /// <c>-- gateway [requests]</c> time to first token through the OpenAI-compatible gateway; anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
 /// </summary>
 public static class BenchmarkEntry
@@ -23,7 +23,12 @@ public static class BenchmarkEntry
                     args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100_000);
                 break;
             case ["serving", ..]:
-                await ServingBenchmark.RunAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+                await ServingBenchmark.RunAsync(
+                    args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3,
+                    args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200);
+                break;
+            case ["serving-profile", ..]:
+                await ServingBenchmark.RunAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 20, profile: true);
                 break;
             case ["serving-host", var data]:
                 await ServingBenchmark.HostAsync(data);

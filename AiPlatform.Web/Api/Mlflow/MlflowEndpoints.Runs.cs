@@ -98,24 +98,11 @@ public static partial class MlflowEndpoints
         return Ok(new { });
     }
 
-    private static async Task<JsonHttpResult<object>> SearchRunsAsync(HttpContext http, ExperimentService experiments, RunService runs)
+    private static async Task<JsonHttpResult<object>> SearchRunsAsync(HttpContext http, RunService runs)
     {
         var body = await ReadAsync<SearchRunsBody>(http);
-        var experimentIds = new List<Guid>();
-        foreach (var id in body.ExperimentIds ?? [])
-        {
-            try
-            {
-                experimentIds.Add((await experiments.GetExperimentByMlflowIdAsync(id, http.RequestAborted)).Id);
-            }
-            catch (NotFoundException)
-            {
-                // MLflow returns no runs for experiments that do not exist; the same for ones the caller may not see.
-            }
-        }
-
         var offset = MlflowPageToken.Parse(body.PageToken);
-        var page = await runs.SearchRunsAsync(experimentIds, body.Filter, body.OrderBy, MlflowJson.ParseViewType(body.RunViewType), offset, body.MaxResults ?? TrackingLimits.DefaultSearchResults, http.RequestAborted);
+        var page = await runs.SearchRunsByMlflowIdsAsync(body.ExperimentIds ?? [], body.Filter, body.OrderBy, MlflowJson.ParseViewType(body.RunViewType), offset, body.MaxResults ?? TrackingLimits.DefaultSearchResults, http.RequestAborted);
         return Ok(new { runs = page.Runs.Select(MlflowJson.Run).ToList(), next_page_token = page.HasMore ? MlflowPageToken.Create(offset + page.Runs.Count) : null });
     }
 

@@ -89,14 +89,17 @@ public static class OipEndpoints
     private static async Task<IResult> InferAsync(string name, int? version, HttpContext http, InferenceService deployments, EndpointForwarder forwarder)
     {
         var ct = http.RequestAborted;
-        if (await forwarder.ForwardInferAsync(name, version, http.Request.Body, ct) is { } forwarded)
+
+        // The endpoint, the caller's right to read it and its readiness are checked once for the whole call.
+        var route = await deployments.ReadableRouteAsync(name, ct);
+        if (await forwarder.ForwardInferAsync(route, version, http.Request.Body, ct) is { } forwarded)
         {
             return await RelayAsync(http, forwarded);
         }
 
         using var body = await JsonDocument.ParseAsync(http.Request.Body, default, ct);
         var request = OipJson.ReadRequest(body.RootElement);
-        var result = await deployments.InferAsync(name, version, request, ct);
+        var result = await deployments.InferAsync(route, version, request, ct);
         http.Response.ContentType = "application/json";
         await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter))
         {
