@@ -39,8 +39,33 @@ public sealed class AccessCache
         _externalUsers = new Table<string, CallerIdentity>(settings.MaxEntries);
     }
 
-    /// <summary>False when an operator turned the cache off: every lookup reads the database.</summary>
-    public bool Enabled => _settings.Enabled;
+    private volatile bool _suspended;
+
+    /// <summary>
+    /// False when an operator turned the cache off, or while it is suspended because this node cannot see other nodes'
+    /// changes (<see cref="Suspend"/>): every lookup reads the database then.
+    /// </summary>
+    public bool Enabled => _settings.Enabled && !_suspended;
+
+    /// <summary>
+    /// Fails closed: this node cannot read the access stamp, so it cannot know whether another node revoked something.
+    /// Everything cached is forgotten and nothing is served from memory or kept until <see cref="Resume"/>.
+    /// </summary>
+    public void Suspend()
+    {
+        _suspended = true;
+        Invalidate();
+    }
+
+    /// <summary>The stamp can be read again: forget anything loaded meanwhile and cache again.</summary>
+    public void Resume()
+    {
+        if (_suspended)
+        {
+            Invalidate();
+            _suspended = false;
+        }
+    }
 
     /// <summary>Moves on whenever access may have changed; entries of an older generation are not used.</summary>
     public long Generation => Interlocked.Read(ref _generation);
@@ -98,7 +123,7 @@ public sealed class AccessCache
         where TKey : notnull
         where TValue : class
     {
-        if (!_settings.Enabled)
+        if (!Enabled)
         {
             return await load(key, ct);
         }
@@ -110,7 +135,7 @@ public sealed class AccessCache
         }
 
         var loaded = await load(key, ct);
-        if (loaded is not null && Generation == generation)
+        if (loaded is not null && Generation == generation && !_suspended)
         {
             table.Store(key, loaded, generation);
         }

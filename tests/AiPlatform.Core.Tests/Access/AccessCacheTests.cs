@@ -152,5 +152,31 @@ public sealed class AccessCacheTests
         cache.Count.ShouldBe(0);
     }
 
+    [Fact]
+    public async Task Suspended_it_neither_serves_nor_keeps_and_resumed_it_caches_again()
+    {
+        var cache = new AccessCache(AccessCacheSettings.Default);
+        var user = Guid.NewGuid();
+        var loads = 0;
+        Task<AccessContext?> Load(Guid id, CancellationToken ct)
+        {
+            loads++;
+            return Task.FromResult<AccessContext?>(Context(id));
+        }
+
+        await cache.GetContextAsync(user, Load, None);
+        cache.Suspend();
+        cache.Enabled.ShouldBeFalse();
+        await cache.GetContextAsync(user, Load, None);
+        await cache.GetContextAsync(user, Load, None);
+        loads.ShouldBe(3, "a suspended cache forgets what it held and reads every time");
+        cache.Count.ShouldBe(0);
+
+        cache.Resume();
+        await cache.GetContextAsync(user, Load, None);
+        await cache.GetContextAsync(user, Load, None);
+        loads.ShouldBe(4);
+    }
+
     private static AccessContext Context(Guid id) => new(id, "user", new HashSet<Guid>(), new HashSet<string>());
 }
