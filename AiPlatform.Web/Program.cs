@@ -14,7 +14,8 @@ builder.Services.AddInfrastructureSignIn(builder.Configuration);
 builder.Services.AddWeb(builder.Configuration);
 builder.Services.AddPlatformSecurity(builder.Configuration).AddPlatformOidc(builder.Configuration);
 
-var app = builder.Build();
+// Disposed on every way out (also --migrate-only and a failed start), so the background log writer is drained.
+await using var app = builder.Build();
 if (args.Contains("--migrate-only"))
 {
     await app.Services.MigrateDatabaseAsync();

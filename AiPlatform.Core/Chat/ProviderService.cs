@@ -167,7 +167,8 @@ public sealed partial class ProviderService(
     {
         var usable = await ListUsableAsync(ct);
         var model = usable.FirstOrDefault(m => m.Name == name) ?? throw new NotFoundException("Model", name ?? string.Empty);
-        var provider = await store.FindProviderAsync(model.ProviderId, ct) ?? throw new NotFoundException("Provider", model.ProviderId);
+        // The catalogue copy may be up to a second old: a provider disabled meanwhile (on another node) is refused here.
+        var provider = await store.FindProviderAsync(model.ProviderId, ct) is { Enabled: true } p ? p : throw new NotFoundException("Model", name ?? string.Empty);
         return (model, connector.CreateChatClient(provider.BaseUrl, Key(provider), model.ModelId));
     }
 

@@ -45,7 +45,7 @@ public sealed class InferenceService(
             {
                 outputs = await runtime.InferAsync(new ServedModel(name, served), request.Inputs, request.Outputs, ct);
             }
-            catch (EndpointUnavailableException) when (version is null && router.Find(name) is { } moved && moved != route)
+            catch (EndpointUnavailableException) when (version is null && router.Find(name) is { } moved && moved != route && moved.Id == route.Id)
             {
                 // The version picked was retired between routing and running (a roll or rollback): take the new route.
                 route = moved;

@@ -107,6 +107,13 @@ internal sealed class AccessStampInterceptor(AccessCache cache) : ISaveChangesIn
                 continue;
             }
 
+            if (entry is { State: EntityState.Added, Entity: ApiToken })
+            {
+                // Nothing cached depends on a token that did not exist (failed lookups are never kept), and any signed-in
+                // user may create tokens: a create + revoke loop must not empty every node's cache at each create.
+                continue;
+            }
+
             if (entry.State != EntityState.Modified || entry.Entity switch
                 {
                     // Identity's update marks every column modified: compare values (its users are always loaded, so the originals are real).

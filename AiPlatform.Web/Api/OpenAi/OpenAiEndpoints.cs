@@ -140,6 +140,9 @@ public static class OpenAiEndpoints
         }
         catch (Exception e)
         {
+            // The status (200) is already sent, so the request log would call this call a success (and log it at Debug).
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OpenAiEndpoints))
+                .LogWarning(e, "The model {Model} failed in the middle of a streamed answer", model.Name);
             await Write(http, new JsonObject { ["error"] = new JsonObject { ["message"] = $"The model '{model.Name}' did not answer: {e.Message}", ["type"] = "server_error" } });
             await http.Response.WriteAsync("data: [DONE]\n\n", CancellationToken.None);
             return Results.Empty;

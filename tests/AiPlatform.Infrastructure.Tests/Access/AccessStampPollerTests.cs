@@ -60,6 +60,20 @@ public sealed class AccessStampPollerTests(SqliteServicesFixture fixture) : ICla
         }
     }
 
+    [Fact]
+    public async Task Creating_a_token_does_not_empty_the_cache_and_revoking_it_does()
+    {
+        var cache = fixture.Get<AccessCache>();
+        var tokens = fixture.Get<ApiTokenService>();
+
+        var before = cache.Generation;
+        var created = await fixture.As(fixture.Admin, () => tokens.CreateAsync("loop", ApiTokenScope.Read, 1, CancellationToken.None));
+        cache.Generation.ShouldBe(before, "nothing cached depends on a token that did not exist, so a create cannot be used to flush every node");
+
+        await fixture.As(fixture.Admin, () => tokens.RevokeAsync(created.Token.Id, CancellationToken.None));
+        cache.Generation.ShouldBeGreaterThan(before, "a revocation empties the cache");
+    }
+
     /// <summary>The platform's database, or, when <see cref="Broken"/>, a database that cannot be reached.</summary>
     private sealed class SwitchableFactory(IDbContextFactory<PlatformDbContext> inner) : IDbContextFactory<PlatformDbContext>
     {
