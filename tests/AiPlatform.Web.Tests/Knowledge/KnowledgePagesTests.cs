@@ -66,9 +66,10 @@ public sealed class KnowledgePagesTests : PageTestBase
         page.FindAll("[data-testid=document-status]").Select(s => s.GetAttribute("data-status")).ShouldBe(["Ready", "Failed"], ignoreOrder: true);
         page.Find("[data-testid=document-error]").TextContent.ShouldContain("password-protected");
 
-        page.FindAll(".mud-tab")[1].Click();
-        page.Find("[data-testid=retrieval-query]").Input("How many days of vacation do I have?");
-        await page.Find("[data-testid=retrieval-search]").ClickAsync(new());
+        // The page refreshes itself every second: find and dispatch in one renderer call, so a refresh cannot replace the handler in between.
+        await page.InvokeAsync(() => page.FindAll(".mud-tab")[1].Click());
+        await page.InvokeAsync(() => page.Find("[data-testid=retrieval-query]").Input("How many days of vacation do I have?"));
+        await page.InvokeAsync(() => page.Find("[data-testid=retrieval-search]").ClickAsync(new()));
         page.WaitForAssertion(() => page.FindAll("[data-testid=retrieval-hit]").Count.ShouldBeGreaterThan(0));
         var first = page.FindAll("[data-testid=retrieval-hit]")[0];
         first.TextContent.ShouldContain("25 days");

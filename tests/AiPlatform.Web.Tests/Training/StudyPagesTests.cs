@@ -53,7 +53,8 @@ public sealed class StudyPagesTests : PageTestBase
         page.WaitForAssertion(() => page.Find("[data-testid=study-title]").TextContent.ShouldBe("base-search"));
         page.FindAll("[data-testid=trial-row]").Count.ShouldBe(2, "two trials run at a time");
         page.FindAll("[data-testid=cancel-study]").Count.ShouldBe(1);
-        page.Find("[data-testid=cancel-study]").Click();
+        // The page refreshes itself every second: find and click in one renderer call.
+        await page.InvokeAsync(() => page.Find("[data-testid=cancel-study]").Click());
         page.WaitForAssertion(() => page.Find("[data-testid=study-status]").TextContent.ShouldBe("Cancelled"));
 
         var list = Render<StudiesPage>();

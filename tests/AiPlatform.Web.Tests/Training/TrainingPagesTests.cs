@@ -31,7 +31,8 @@ public sealed class TrainingPagesTests : PageTestBase
         page.Find("[data-testid=training-what]").TextContent.ShouldBe("LightGBM · Binary classification · label churned");
         page.FindAll("[data-testid=cancel-training]").Count.ShouldBe(1);
 
-        page.Find("[data-testid=cancel-training]").Click();
+        // The page refreshes itself every second: find and click in one renderer call.
+        await page.InvokeAsync(() => page.Find("[data-testid=cancel-training]").Click());
         page.WaitForAssertion(() => page.Find("[data-testid=training-status]").TextContent.ShouldBe("Cancelled"));
         page.FindAll("[data-testid=retry-training]").Count.ShouldBe(1);
         _ = (first, second);
