@@ -13,20 +13,16 @@ public sealed class AccessCacheTests
     {
         var cache = new AccessCache(AccessCacheSettings.Default);
         var user = Guid.NewGuid();
-        var loads = 0;
-        Task<AccessContext?> Load(Guid id, CancellationToken ct)
-        {
-            loads++;
-            return Task.FromResult<AccessContext?>(Context(id));
-        }
+        var loader = new CountingLoader();
+        var Load = loader.LoadAsync;
 
         (await cache.GetContextAsync(user, Load, None))!.UserId.ShouldBe(user);
         await cache.GetContextAsync(user, Load, None);
-        loads.ShouldBe(1);
+        loader.Loads.ShouldBe(1);
 
         cache.Invalidate();
         await cache.GetContextAsync(user, Load, None);
-        loads.ShouldBe(2, "an invalidation forgets what was loaded before it");
+        loader.Loads.ShouldBe(2, "an invalidation forgets what was loaded before it");
     }
 
     [Fact]
@@ -157,25 +153,33 @@ public sealed class AccessCacheTests
     {
         var cache = new AccessCache(AccessCacheSettings.Default);
         var user = Guid.NewGuid();
-        var loads = 0;
-        Task<AccessContext?> Load(Guid id, CancellationToken ct)
-        {
-            loads++;
-            return Task.FromResult<AccessContext?>(Context(id));
-        }
+        var loader = new CountingLoader();
+        var Load = loader.LoadAsync;
 
         await cache.GetContextAsync(user, Load, None);
         cache.Suspend();
         cache.Enabled.ShouldBeFalse();
         await cache.GetContextAsync(user, Load, None);
         await cache.GetContextAsync(user, Load, None);
-        loads.ShouldBe(3, "a suspended cache forgets what it held and reads every time");
+        loader.Loads.ShouldBe(3, "a suspended cache forgets what it held and reads every time");
         cache.Count.ShouldBe(0);
 
         cache.Resume();
         await cache.GetContextAsync(user, Load, None);
         await cache.GetContextAsync(user, Load, None);
-        loads.ShouldBe(4);
+        loader.Loads.ShouldBe(4);
+    }
+
+    /// <summary>A context loader that counts its database reads.</summary>
+    private sealed class CountingLoader
+    {
+        public int Loads { get; private set; }
+
+        public Task<AccessContext?> LoadAsync(Guid id, CancellationToken ct)
+        {
+            Loads++;
+            return Task.FromResult<AccessContext?>(Context(id));
+        }
     }
 
     private static AccessContext Context(Guid id) => new(id, "user", new HashSet<Guid>(), new HashSet<string>());
