@@ -64,6 +64,7 @@ public static class DependencyInjection
         services.AddScoped<Tracking.RunService>();
         services.AddScoped<Tracking.RunInputService>();
         services.AddScoped<Tracking.ArtifactService>();
+        services.AddScoped<Tracking.LoggedModelService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Tracking.ExperimentService>());
         services.TryAddSingleton(new Training.TrainingSettings());
         services.AddScoped<Training.TrainingQueue>();

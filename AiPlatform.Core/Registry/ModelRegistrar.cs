@@ -14,6 +14,7 @@ public sealed partial class ModelRegistrar(
     RegistryService registry,
     RunService runs,
     ArtifactService artifacts,
+    LoggedModelService loggedModels,
     IScratchSpace scratch,
     ModelVersionWriter writer)
 {
@@ -22,13 +23,32 @@ public sealed partial class ModelRegistrar(
     /// <c>mlflow-artifacts:/&lt;exp&gt;/&lt;run&gt;/artifacts/&lt;path&gt;</c> URI) as the model's next version. Needs Write on
     /// the model and Read on the run. A source whose files cannot be read as a model becomes FAILED_REGISTRATION.
     /// </summary>
-    public async Task<ModelVersion> CreateVersionFromRunAsync(Guid modelId, string? source, string? runIdText, string? description, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
+    public Task<ModelVersion> CreateVersionFromRunAsync(Guid modelId, string? source, string? runIdText, string? description, IReadOnlyDictionary<string, string>? tags, CancellationToken ct) =>
+        CreateVersionAsync(modelId, source, runIdText, null, description, tags, ct);
+
+    /// <summary>
+    /// MLflow's <c>model-versions/create</c>: a run's artifacts (as <see cref="CreateVersionFromRunAsync"/>), or an MLflow 3
+    /// logged model named by <paramref name="loggedModelId"/> or a <c>models:/m-…</c> source. A <c>runs:/&lt;run&gt;/&lt;name&gt;</c>
+    /// source whose run has no files there registers the run's logged model of that name, as MLflow 3 resolves it.
+    /// </summary>
+    public async Task<ModelVersion> CreateVersionAsync(Guid modelId, string? source, string? runIdText, string? loggedModelId, string? description, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
     {
         var model = (await registry.RequireModelAsync(modelId, PermissionLevel.Write, ct)).Model;
+        if (loggedModelId is { Length: > 0 } || (source is { } s && LoggedModelUri().IsMatch(s)))
+        {
+            return await CreateVersionFromLoggedModelAsync(model, source, loggedModelId, runIdText, description, tags, ct);
+        }
+
         var (runId, path) = ParseSource(source, runIdText);
         var run = await runs.GetRunAsync(runId, ct);
         var prefix = ArtifactService.NormalizePath(path, true);
         var listing = await ListRecursiveAsync(run.Run.Id, prefix, ct);
+        if (listing.Count == 0 && prefix.Length > 0
+            && (await loggedModels.ListForRunAsync(run.Run.Id, ct)).FirstOrDefault(m => m.Model.Name == prefix.Split('/')[0] && m.Model.SourceRunId == run.Run.Id) is { } logged)
+        {
+            return await CreateVersionFromLoggedModelAsync(model, null, logged.Model.MlflowId, run.Run.MlflowId, description, tags, ct);
+        }
+
         if (listing.Count == 0)
         {
             throw new ValidationException("source", $"The run has no artifacts under '{prefix}'.") { MessageKey = "Error.RunHasNoModelArtifacts", MessageArguments = [prefix] };
@@ -41,7 +61,25 @@ public sealed partial class ModelRegistrar(
             copied.Add((relative, async c => (await artifacts.OpenAsync(run.Run.Id, entry.Path, c)).Content, entry.Size ?? 0));
         }
 
-        return await writer.AddAsync(model, source ?? $"runs:/{run.Run.MlflowId}/{prefix}", run.Run.Id, description, tags, copied, ct);
+        return await writer.AddAsync(model, source ?? $"runs:/{run.Run.MlflowId}/{prefix}", run.Run.Id, description, tags, copied, null, ct);
+    }
+
+    /// <summary>
+    /// Registers an MLflow 3 logged model (<c>models:/m-…</c>, or MLflow's <c>model_id</c>) as the next version: its
+    /// files are copied, and the version keeps the logged model's id and its source run. Needs Read on the logged model.
+    /// </summary>
+    private async Task<ModelVersion> CreateVersionFromLoggedModelAsync(RegisteredModel model, string? source, string? loggedModelId, string? runIdText, string? description, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
+    {
+        var id = loggedModelId is { Length: > 0 } ? loggedModelId : LoggedModelUri().Match(source!).Groups["id"].Value;
+        var (logged, files) = await loggedModels.ListAllArtifactsAsync(LoggedModelService.ParseId(id), ct);
+        if (files.Count == 0)
+        {
+            throw new ValidationException("source", $"The logged model {logged.Model.MlflowId} has no artifacts.") { MessageKey = "Error.RunHasNoModelArtifacts", MessageArguments = [logged.Model.MlflowId] };
+        }
+
+        var runId = logged.Model.SourceRunId ?? (runIdText is { Length: > 0 } ? RunService.ParseRunId(runIdText) : null);
+        var copied = files.Select(f => (f.Path, (Func<CancellationToken, Task<Stream>>)(async c => (await loggedModels.OpenArtifactAsync(logged.Model.Id, f.Path, c)).Content), f.Size)).ToList();
+        return await writer.AddAsync(model, string.IsNullOrEmpty(source) ? $"models:/{logged.Model.MlflowId}" : source, runId, description, tags, copied, logged.Model.Id, ct);
     }
 
     /// <summary>Registers an uploaded ONNX file (<c>.onnx</c>) or ML.NET model (<c>.zip</c>) as the next version.</summary>
@@ -63,7 +101,7 @@ public sealed partial class ModelRegistrar(
             }
 
             var target = name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "model.onnx" : "model.zip";
-            return await writer.AddAsync(model, $"upload:{name}", null, description, null, [(target, c => Task.FromResult<Stream>(File.OpenRead(local)), new FileInfo(local).Length)], ct);
+            return await writer.AddAsync(model, $"upload:{name}", null, description, null, [(target, c => Task.FromResult<Stream>(File.OpenRead(local)), new FileInfo(local).Length)], null, ct);
         }
         finally
         {
@@ -127,5 +165,8 @@ public sealed partial class ModelRegistrar(
 
     [GeneratedRegex(@"^mlflow-artifacts:/[0-9]+/(?<run>[0-9a-fA-F-]{32,36})/artifacts/?(?<path>.*)$", RegexOptions.CultureInvariant)]
     private static partial Regex ArtifactsUri();
+
+    [GeneratedRegex(@"^models:/(?<id>m-[0-9a-fA-F]{32})/?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LoggedModelUri();
 
 }

@@ -22,7 +22,7 @@ public sealed class ModelVersionWriter(
     TimeProvider time)
 {
     /// <summary>Adds <paramref name="files"/> (a path in the version, how to open it, its size) as <paramref name="model"/>'s next version.</summary>
-    internal async Task<ModelVersion> AddAsync(RegisteredModel model, string source, Guid? runId, string? description, IReadOnlyDictionary<string, string>? tags, IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream>> Open, long Size)> files, CancellationToken ct)
+    internal async Task<ModelVersion> AddAsync(RegisteredModel model, string source, Guid? runId, string? description, IReadOnlyDictionary<string, string>? tags, IReadOnlyList<(string Path, Func<CancellationToken, Task<Stream>> Open, long Size)> files, Guid? loggedModelId, CancellationToken ct)
     {
         var context = await access.RequireContextAsync(ct);
         var now = time.GetUtcNow();
@@ -32,6 +32,7 @@ public sealed class ModelVersionWriter(
             ModelId = model.Id,
             Source = source.Length > 1000 ? source[..1000] : source,
             RunId = runId,
+            LoggedModelId = loggedModelId,
             Status = ModelVersionStatus.PendingRegistration,
             Description = RegistryService.ValidDescription(description),
             CreatedById = context.UserId,

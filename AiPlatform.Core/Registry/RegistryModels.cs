@@ -64,6 +64,9 @@ public sealed class ModelVersion
     /// <summary>The experiment run it was registered from (lineage: version → run → dataset version).</summary>
     public Guid? RunId { get; set; }
 
+    /// <summary>The MLflow 3 logged model it was registered from (MLflow's <c>model_id</c>), when it was.</summary>
+    public Guid? LoggedModelId { get; set; }
+
     public ModelVersionStatus Status { get; set; }
 
     public string? StatusMessage { get; set; }

@@ -185,6 +185,14 @@ internal sealed partial class EfTrackingStore(IDbContextFactory<PlatformDbContex
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var runs = db.Runs.Where(r => r.ExperimentId == id).Select(r => r.Id);
         var keys = await db.RunArtifacts.Where(a => runs.Contains(a.RunId)).Select(a => a.ObjectKey).ToListAsync(ct);
+        var models = db.Set<LoggedModel>().Where(m => m.ExperimentId == id).Select(m => m.Id);
+        keys.AddRange(await db.Set<LoggedModelArtifact>().Where(a => models.Contains(a.ModelId)).Select(a => a.ObjectKey).ToListAsync(ct));
+        await db.Set<LoggedModelArtifact>().Where(a => models.Contains(a.ModelId)).ExecuteDeleteAsync(ct);
+        await db.Set<LoggedModelMetric>().Where(m => models.Contains(m.ModelId)).ExecuteDeleteAsync(ct);
+        await db.Set<LoggedModelParam>().Where(p => models.Contains(p.ModelId)).ExecuteDeleteAsync(ct);
+        await db.Set<LoggedModelTag>().Where(t => models.Contains(t.ModelId)).ExecuteDeleteAsync(ct);
+        await db.Set<RunModelOutput>().Where(o => models.Contains(o.ModelId) || runs.Contains(o.RunId)).ExecuteDeleteAsync(ct);
+        await db.Set<LoggedModel>().Where(m => m.ExperimentId == id).ExecuteDeleteAsync(ct);
         await db.RunMetrics.Where(m => runs.Contains(m.RunId)).ExecuteDeleteAsync(ct);
         await db.RunLatestMetrics.Where(m => m.ExperimentId == id).ExecuteDeleteAsync(ct);
         await db.RunParams.Where(p => runs.Contains(p.RunId)).ExecuteDeleteAsync(ct);

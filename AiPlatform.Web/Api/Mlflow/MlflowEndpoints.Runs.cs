@@ -13,13 +13,14 @@ public static partial class MlflowEndpoints
         var body = await ReadAsync<CreateRunBody>(http);
         var experiment = await experiments.GetExperimentByMlflowIdAsync(string.IsNullOrEmpty(body.ExperimentId) ? ExperimentService.DefaultExperimentMlflowId : body.ExperimentId, http.RequestAborted, createDefault: true);
         var run = await runs.CreateRunAsync(experiment.Id, body.RunName, body.StartTime, Tags(body.Tags), http.RequestAborted);
-        return Ok(new { run = MlflowJson.Run(run) });
+        return Ok(new { run = MlflowJson.Run(run, []) });
     }
 
-    private static async Task<JsonHttpResult<object>> GetRunAsync(HttpContext http, RunService runs)
+    private static async Task<JsonHttpResult<object>> GetRunAsync(HttpContext http, RunService runs, LoggedModelService models)
     {
         var id = RunId(Query(http, "run_id") is { Length: > 0 } r ? r : Query(http, "run_uuid"));
-        return Ok(new { run = MlflowJson.Run(await runs.GetRunAsync(id, http.RequestAborted)) });
+        var run = await runs.GetRunAsync(id, http.RequestAborted);
+        return Ok(new { run = MlflowJson.Run(run, (await models.OutputsOfAsync([run.Run.Id], http.RequestAborted))[run.Run.Id]) });
     }
 
     private static async Task<JsonHttpResult<object>> UpdateRunAsync(HttpContext http, RunService runs)
@@ -43,13 +44,14 @@ public static partial class MlflowEndpoints
     private static Task<JsonHttpResult<object>> RestoreRunAsync(HttpContext http, RunService runs) =>
         RunLifecycleAsync(http, runs, LifecycleStage.Active);
 
-    private static async Task<JsonHttpResult<object>> LogMetricAsync(HttpContext http, RunService runs)
+    private static async Task<JsonHttpResult<object>> LogMetricAsync(HttpContext http, RunService runs, LoggedModelService models)
     {
         var body = await ReadAsync<LogMetricBody>(http);
         Required(body.Key, "key");
         var value = body.Value ?? throw new ValidationException("value", "Missing value for required parameter 'value'.");
         var timestamp = body.Timestamp ?? throw new ValidationException("timestamp", "Missing value for required parameter 'timestamp'.");
         await runs.LogMetricAsync(RunId(body.Id), body.Key, value, timestamp, body.Step ?? 0, http.RequestAborted);
+        await LogModelMetricsAsync(models, RunId(body.Id), [new MetricBody(body.Key, value, timestamp, body.Step, body.ModelId, body.DatasetName, body.DatasetDigest)], http.RequestAborted);
         return Ok(new { });
     }
 
@@ -74,7 +76,7 @@ public static partial class MlflowEndpoints
         return Ok(new { });
     }
 
-    private static async Task<JsonHttpResult<object>> LogBatchAsync(HttpContext http, RunService runs)
+    private static async Task<JsonHttpResult<object>> LogBatchAsync(HttpContext http, RunService runs, LoggedModelService models)
     {
         var body = await ReadAsync<LogBatchBody>(http, TrackingLimits.MaxBatchRequestBytes);
         var metrics = (body.Metrics ?? []).Select(m => new MetricInput(
@@ -85,6 +87,7 @@ public static partial class MlflowEndpoints
         var parameters = (body.Params ?? []).Select(p => new KeyValuePair<string, string>(Required(p.Key, "key"), p.Value ?? string.Empty)).ToList();
         var tags = (body.Tags ?? []).Select(t => new KeyValuePair<string, string>(Required(t.Key, "key"), t.Value ?? string.Empty)).ToList();
         await runs.LogBatchAsync(RunId(body.RunId), metrics, parameters, tags, http.RequestAborted);
+        await LogModelMetricsAsync(models, RunId(body.RunId), body.Metrics ?? [], http.RequestAborted);
         return Ok(new { });
     }
 
@@ -98,12 +101,13 @@ public static partial class MlflowEndpoints
         return Ok(new { });
     }
 
-    private static async Task<JsonHttpResult<object>> SearchRunsAsync(HttpContext http, RunService runs)
+    private static async Task<JsonHttpResult<object>> SearchRunsAsync(HttpContext http, RunService runs, LoggedModelService models)
     {
         var body = await ReadAsync<SearchRunsBody>(http);
         var offset = MlflowPageToken.Parse(body.PageToken);
         var page = await runs.SearchRunsByMlflowIdsAsync(body.ExperimentIds ?? [], body.Filter, body.OrderBy, MlflowJson.ParseViewType(body.RunViewType), offset, body.MaxResults ?? TrackingLimits.DefaultSearchResults, http.RequestAborted);
-        return Ok(new { runs = page.Runs.Select(MlflowJson.Run).ToList(), next_page_token = page.HasMore ? MlflowPageToken.Create(offset + page.Runs.Count) : null });
+        var outputs = await models.OutputsOfAsync(page.Runs.Select(r => r.Run.Id).ToList(), http.RequestAborted);
+        return Ok(new { runs = page.Runs.Select(r => MlflowJson.Run(r, outputs[r.Run.Id])).ToList(), next_page_token = page.HasMore ? MlflowPageToken.Create(offset + page.Runs.Count) : null });
     }
 
     private static async Task<JsonHttpResult<object>> GetMetricHistoryAsync(HttpContext http, RunService runs)

@@ -51,6 +51,7 @@ public static partial class MlflowEndpoints
             Name(g.MapGet("/metrics/get-history", GetMetricHistoryAsync), "GetMetricHistory");
             Name(g.MapGet("/metrics/get-history-bulk-interval", GetMetricHistoryBulkAsync), "GetMetricHistoryBulkInterval");
             Name(g.MapGet("/artifacts/list", ListRunArtifactsAsync), "ListArtifacts");
+            MapLoggedModels(g, Name);
             MlflowRegistryEndpoints.Map(g, named);
             g.MapFallback(EndpointNotServed).ExcludeFromDescription();
         }

@@ -34,7 +34,10 @@ internal static class MlflowJson
     /// <summary>The MLflow artifact root of a run: <c>mlflow-artifacts:/&lt;experiment&gt;/&lt;run&gt;/artifacts</c>.</summary>
     public static string ArtifactUri(Experiment experiment, Run run) => $"mlflow-artifacts:/{experiment.MlflowId}/{run.MlflowId}/artifacts";
 
-    public static MlflowRun Run(RunDetails d) => new(
+    public static MlflowRun Run(RunDetails d) => Run(d, null);
+
+    /// <summary>A run with its output models (MLflow 3's <c>outputs.model_outputs</c>), which the client's register_model reads.</summary>
+    public static MlflowRun Run(RunDetails d, IEnumerable<RunModelOutput>? outputs) => new(
         Info(d.Run, d.Experiment),
         new MlflowRunData(
             d.Metrics.Select(m => new MlflowMetric(m.Key, m.RealValue, m.Timestamp, m.Step)).ToList(),
@@ -42,7 +45,61 @@ internal static class MlflowJson
             d.Tags.Select(t => new MlflowTag(t.Key, t.Value)).ToList()),
         new MlflowRunInputs(d.Inputs.Select(i => new MlflowDatasetInput(
             i.Context is null ? [] : [new MlflowTag("mlflow.data.context", i.Context)],
-            new MlflowDataset(i.Name, i.Digest, i.SourceType, i.Source, i.Schema, i.Profile))).ToList()));
+            new MlflowDataset(i.Name, i.Digest, i.SourceType, i.Source, i.Schema, i.Profile))).ToList()),
+        outputs is null ? null : new MlflowRunOutputs(outputs.Select(o => new MlflowModelOutput(LoggedModelService.FormatId(o.ModelId), o.Step)).ToList()));
+
+    /// <summary>MLflow 3's <c>LoggedModel</c> (info and data).</summary>
+    public static object LoggedModel(LoggedModelDetails d) => new
+    {
+        info = new
+        {
+            model_id = d.Model.MlflowId,
+            experiment_id = d.Experiment.MlflowId,
+            name = d.Model.Name,
+            creation_timestamp_ms = d.Model.CreatedAt,
+            last_updated_timestamp_ms = d.Model.UpdatedAt,
+            artifact_uri = d.ArtifactLocation,
+            status = LoggedModelStatusName(d.Model.Status),
+            model_type = d.Model.ModelType,
+            source_run_id = d.Model.SourceRunId?.ToString("N"),
+            status_message = d.Model.StatusMessage,
+            tags = d.Tags.Select(t => new MlflowTag(t.Key, t.Value)).ToList(),
+            registrations = d.Registrations.Select(r => new { name = r.Name, version = r.Version.ToString(CultureInfo.InvariantCulture) }).ToList(),
+        },
+        data = new
+        {
+            @params = d.Params.Select(p => new MlflowTag(p.Key, p.Value)).ToList(),
+            metrics = d.Metrics.Select(m => new
+            {
+                key = m.Key,
+                value = m.RealValue,
+                timestamp = m.Timestamp,
+                step = m.Step,
+                dataset_name = m.DatasetName,
+                dataset_digest = m.DatasetDigest,
+                model_id = d.Model.MlflowId,
+                run_id = m.RunId?.ToString("N"),
+            }).ToList(),
+        },
+    };
+
+    public static string LoggedModelStatusName(LoggedModelStatus status) => status switch
+    {
+        LoggedModelStatus.Ready => "LOGGED_MODEL_READY",
+        LoggedModelStatus.UploadFailed => "LOGGED_MODEL_UPLOAD_FAILED",
+        _ => "LOGGED_MODEL_PENDING",
+    };
+
+    /// <summary>A <c>LoggedModelStatus</c> by protobuf name (<c>LOGGED_MODEL_READY</c>), short name or number.</summary>
+    public static LoggedModelStatus? ParseLoggedModelStatus(JsonElement? element) => element switch
+    {
+        null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
+        { ValueKind: JsonValueKind.Number } e when e.TryGetInt32(out var n) && Enum.IsDefined((LoggedModelStatus)n) => (LoggedModelStatus)n,
+        { ValueKind: JsonValueKind.String } e when e.GetString() is { } text
+            && Enum.TryParse<LoggedModelStatus>(text.Replace("LOGGED_MODEL_", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal), true, out var s)
+            && Enum.IsDefined(s) && !int.TryParse(text, out _) => s,
+        _ => throw new Core.Common.ValidationException("status", $"Invalid value {element} for parameter 'status' supplied."),
+    };
 
     public static string Stage(LifecycleStage stage) => stage == LifecycleStage.Active ? "active" : "deleted";
 
@@ -89,7 +146,11 @@ internal sealed record MlflowDatasetInput(IReadOnlyList<MlflowTag> Tags, MlflowD
 
 internal sealed record MlflowRunInputs(IReadOnlyList<MlflowDatasetInput> DatasetInputs);
 
-internal sealed record MlflowRun(MlflowRunInfo Info, MlflowRunData Data, MlflowRunInputs Inputs);
+internal sealed record MlflowModelOutput(string ModelId, long Step);
+
+internal sealed record MlflowRunOutputs(IReadOnlyList<MlflowModelOutput> ModelOutputs);
+
+internal sealed record MlflowRun(MlflowRunInfo Info, MlflowRunData Data, MlflowRunInputs Inputs, MlflowRunOutputs? Outputs);
 
 internal sealed record MlflowFileInfo(string Path, bool IsDir, long? FileSize);
 
@@ -109,12 +170,12 @@ internal sealed record RunBody(string? RunId, string? RunUuid, JsonElement? Stat
     public string? Id => string.IsNullOrEmpty(RunId) ? RunUuid : RunId;
 }
 
-internal sealed record LogMetricBody(string? RunId, string? RunUuid, string? Key, double? Value, long? Timestamp, long? Step)
+internal sealed record LogMetricBody(string? RunId, string? RunUuid, string? Key, double? Value, long? Timestamp, long? Step, string? ModelId, string? DatasetName, string? DatasetDigest)
 {
     public string? Id => string.IsNullOrEmpty(RunId) ? RunUuid : RunId;
 }
 
-internal sealed record MetricBody(string? Key, double? Value, long? Timestamp, long? Step);
+internal sealed record MetricBody(string? Key, double? Value, long? Timestamp, long? Step, string? ModelId = null, string? DatasetName = null, string? DatasetDigest = null);
 
 internal sealed record LogBatchBody(string? RunId, List<MetricBody>? Metrics, List<TagBody>? Params, List<TagBody>? Tags);
 
