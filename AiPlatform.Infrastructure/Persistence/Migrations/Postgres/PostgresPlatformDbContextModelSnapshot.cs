@@ -1468,6 +1468,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("graph_facts_json");
 
+                    b.Property<Guid?>("LoggedModelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("logged_model_id");
+
                     b.Property<Guid>("ModelId")
                         .HasColumnType("uuid")
                         .HasColumnName("model_id");
@@ -1961,6 +1965,217 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("experiment_tags", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<int>("LifecycleStage")
+                        .HasColumnType("integer")
+                        .HasColumnName("lifecycle_stage");
+
+                    b.Property<string>("ModelType")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("model_type");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("SourceRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("source_run_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StatusMessage")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("status_message");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_logged_models");
+
+                    b.HasIndex("SourceRunId")
+                        .HasDatabaseName("ix_logged_models_source_run_id");
+
+                    b.HasIndex("ExperimentId", "LifecycleStage", "CreatedAt")
+                        .HasDatabaseName("ix_logged_models_experiment_id_lifecycle_stage_created_at");
+
+                    b.ToTable("logged_models", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelArtifact", b =>
+                {
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("path");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("ObjectKey")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("object_key");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("ModelId", "Path")
+                        .HasName("pk_logged_model_artifacts");
+
+                    b.ToTable("logged_model_artifacts", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelMetric", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("DatasetDigest")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)")
+                        .HasColumnName("dataset_digest");
+
+                    b.Property<string>("DatasetName")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("dataset_name");
+
+                    b.Property<bool>("IsNan")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_nan");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_id");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<long>("Timestamp")
+                        .HasColumnType("bigint")
+                        .HasColumnName("timestamp");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_logged_model_metrics");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_logged_model_metrics_run_id");
+
+                    b.HasIndex("ModelId", "Key", "Step")
+                        .HasDatabaseName("ix_logged_model_metrics_model_id_key_step");
+
+                    b.ToTable("logged_model_metrics", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelParam", b =>
+                {
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(6000)
+                        .HasColumnType("character varying(6000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("ModelId", "Key")
+                        .HasName("pk_logged_model_params");
+
+                    b.ToTable("logged_model_params", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelTag", b =>
+                {
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("character varying(5000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("ModelId", "Key")
+                        .HasName("pk_logged_model_tags");
+
+                    b.ToTable("logged_model_tags", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Tracking.Run", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2203,6 +2418,29 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_run_metrics_run_id_key_step");
 
                     b.ToTable("run_metrics", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunModelOutput", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("model_id");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.HasKey("RunId", "ModelId", "Step")
+                        .HasName("pk_run_model_outputs");
+
+                    b.HasIndex("ModelId")
+                        .HasDatabaseName("ix_run_model_outputs_model_id");
+
+                    b.ToTable("run_model_outputs", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.RunParam", b =>
@@ -3061,6 +3299,68 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasConstraintName("fk_experiment_tags_experiments_experiment_id");
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModel", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_models_experiments_experiment_id");
+
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("SourceRunId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_logged_models_runs_source_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelArtifact", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_artifacts_logged_models_model_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelMetric", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_metrics_logged_models_model_id");
+
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_logged_model_metrics_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelParam", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_params_logged_models_model_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelTag", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_tags_logged_models_model_id");
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Tracking.Run", b =>
                 {
                     b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
@@ -3109,6 +3409,23 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_run_metrics_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunModelOutput", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_model_outputs_logged_models_model_id");
+
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_model_outputs_runs_run_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.RunParam", b =>

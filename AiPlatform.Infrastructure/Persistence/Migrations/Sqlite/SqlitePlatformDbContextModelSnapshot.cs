@@ -1459,6 +1459,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("graph_facts_json");
 
+                    b.Property<Guid?>("LoggedModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("logged_model_id");
+
                     b.Property<Guid>("ModelId")
                         .HasColumnType("TEXT")
                         .HasColumnName("model_id");
@@ -1952,6 +1956,215 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("experiment_tags", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<int>("LifecycleStage")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lifecycle_stage");
+
+                    b.Property<string>("ModelType")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_type");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid?>("SourceRunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_run_id");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<string>("StatusMessage")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status_message");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_logged_models");
+
+                    b.HasIndex("SourceRunId")
+                        .HasDatabaseName("ix_logged_models_source_run_id");
+
+                    b.HasIndex("ExperimentId", "LifecycleStage", "CreatedAt")
+                        .HasDatabaseName("ix_logged_models_experiment_id_lifecycle_stage_created_at");
+
+                    b.ToTable("logged_models", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelArtifact", b =>
+                {
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("path");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content_type");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("ObjectKey")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("object_key");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size");
+
+                    b.HasKey("ModelId", "Path")
+                        .HasName("pk_logged_model_artifacts");
+
+                    b.ToTable("logged_model_artifacts", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelMetric", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("DatasetDigest")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dataset_digest");
+
+                    b.Property<string>("DatasetName")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dataset_name");
+
+                    b.Property<bool>("IsNan")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_nan");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_id");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step");
+
+                    b.Property<long>("Timestamp")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("timestamp");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("REAL")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_logged_model_metrics");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_logged_model_metrics_run_id");
+
+                    b.HasIndex("ModelId", "Key", "Step")
+                        .HasDatabaseName("ix_logged_model_metrics_model_id_key_step");
+
+                    b.ToTable("logged_model_metrics", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelParam", b =>
+                {
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(6000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("ModelId", "Key")
+                        .HasName("pk_logged_model_params");
+
+                    b.ToTable("logged_model_params", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelTag", b =>
+                {
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("ModelId", "Key")
+                        .HasName("pk_logged_model_tags");
+
+                    b.ToTable("logged_model_tags", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Tracking.Run", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2192,6 +2405,29 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasDatabaseName("ix_run_metrics_run_id_key_step");
 
                     b.ToTable("run_metrics", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunModelOutput", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_id");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("step");
+
+                    b.HasKey("RunId", "ModelId", "Step")
+                        .HasName("pk_run_model_outputs");
+
+                    b.HasIndex("ModelId")
+                        .HasDatabaseName("ix_run_model_outputs_model_id");
+
+                    b.ToTable("run_model_outputs", (string)null);
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.RunParam", b =>
@@ -3048,6 +3284,68 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasConstraintName("fk_experiment_tags_experiments_experiment_id");
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModel", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_models_experiments_experiment_id");
+
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("SourceRunId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_logged_models_runs_source_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelArtifact", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_artifacts_logged_models_model_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelMetric", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_metrics_logged_models_model_id");
+
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_logged_model_metrics_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelParam", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_params_logged_models_model_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.LoggedModelTag", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_logged_model_tags_logged_models_model_id");
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Tracking.Run", b =>
                 {
                     b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
@@ -3096,6 +3394,23 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_run_metrics_runs_run_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracking.RunModelOutput", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.LoggedModel", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_model_outputs_logged_models_model_id");
+
+                    b.HasOne("AiPlatform.Core.Tracking.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_model_outputs_runs_run_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.RunParam", b =>
