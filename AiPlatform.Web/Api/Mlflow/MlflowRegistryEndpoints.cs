@@ -113,7 +113,7 @@ internal static class MlflowRegistryEndpoints
     {
         var body = await MlflowEndpoints.ReadAsync<VersionBody>(h);
         var model = await ModelAsync(r, body.Name, h.RequestAborted);
-        var created = await registrar.CreateVersionFromRunAsync(model.Id, MlflowEndpoints.Required(body.Source, "source"), body.RunId, body.Description, MlflowEndpoints.Tags(body.Tags), h.RequestAborted);
+        var created = await registrar.CreateVersionAsync(model.Id, MlflowEndpoints.Required(body.Source, "source"), body.RunId, body.ModelId, body.Description, MlflowEndpoints.Tags(body.Tags), h.RequestAborted);
         return await VersionResultAsync(v, model.Id, created.Version, h.RequestAborted);
     }
 
@@ -270,6 +270,7 @@ internal static class MlflowRegistryEndpoints
         description = v.Description ?? string.Empty,
         source = v.Source,
         run_id = v.RunId?.ToString("N") ?? string.Empty,
+        model_id = v.LoggedModelId is { } loggedModel ? LoggedModelService.FormatId(loggedModel) : null,
         status = v.Status switch { ModelVersionStatus.Ready => "READY", ModelVersionStatus.FailedRegistration => "FAILED_REGISTRATION", _ => "PENDING_REGISTRATION" },
         status_message = v.StatusMessage ?? string.Empty,
         tags = tags.Select(t => new { key = t.Key, value = t.Value }).ToList(),
@@ -286,5 +287,5 @@ internal static class MlflowRegistryEndpoints
 
     private sealed record LatestBody(string? Name, List<string>? Stages);
 
-    private sealed record VersionBody(string? Name, string? Version, string? Source, string? RunId, string? Description, List<TagBody>? Tags, string? Stage, bool? ArchiveExistingVersions, string? Key, string? Value, string? Alias);
+    private sealed record VersionBody(string? Name, string? Version, string? Source, string? RunId, string? Description, List<TagBody>? Tags, string? Stage, bool? ArchiveExistingVersions, string? Key, string? Value, string? Alias, string? ModelId = null);
 }

@@ -14,6 +14,11 @@ public partial class ModelVersionPage : PlatformPage
     [Inject]
     private RunService Runs { get; set; } = default!;
 
+    [Inject]
+    private LoggedModelService LoggedModels { get; set; } = default!;
+
+    private LoggedModelDetails? _loggedModel;
+
     private VersionDetails? _version;
     private RunDetails? _run;
     private IReadOnlyList<RunInput> _inputs = [];
@@ -30,6 +35,18 @@ public partial class ModelVersionPage : PlatformPage
         try
         {
             _version = await Versions.GetVersionAsync(Id, Version, PageToken);
+            if (_version.Version.LoggedModelId is { } loggedModelId)
+            {
+                try
+                {
+                    _loggedModel = await LoggedModels.GetAsync(loggedModelId, PageToken);
+                }
+                catch (NotFoundException)
+                {
+                    // Deleted, or in an experiment the caller may not read: the id alone is shown.
+                }
+            }
+
             if (_version.Version.RunId is { } runId)
             {
                 try
