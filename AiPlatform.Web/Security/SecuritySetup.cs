@@ -107,7 +107,8 @@ public static class SecuritySetup
     /// <summary>MLflow's searches and inference are POSTs that only read; read-only tokens may make them.</summary>
     private static bool IsReadOnlyPost(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) && request.Path.Value is { } path
-        && (((path.EndsWith("/mlflow/runs/search", StringComparison.Ordinal) || path.EndsWith("/mlflow/experiments/search", StringComparison.Ordinal))
+        && (((path.EndsWith("/mlflow/runs/search", StringComparison.Ordinal) || path.EndsWith("/mlflow/experiments/search", StringComparison.Ordinal)
+                || path.EndsWith("/mlflow/logged-models/search", StringComparison.Ordinal))
                 && (path.StartsWith("/api/2.0/", StringComparison.Ordinal) || path.StartsWith("/ajax-api/2.0/", StringComparison.Ordinal)))
             || (path.StartsWith("/v2/models/", StringComparison.Ordinal) && path.EndsWith("/infer", StringComparison.Ordinal))
             || path == "/v1/chat/completions"

@@ -34,6 +34,19 @@ internal sealed class MlflowClient(HttpClient http)
         return ((int)response.StatusCode, await ReadAsync(response));
     }
 
+    /// <summary>A call with another verb (PATCH, DELETE), as <c>call_endpoint</c> sends it: a JSON body, also for DELETE.</summary>
+    public async Task<(int Status, JsonElement Body)> SendAsync(HttpMethod method, string endpoint, object? body = null, string prefix = "/api/2.0/mlflow/")
+    {
+        using var request = new HttpRequestMessage(method, prefix + endpoint);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+        return ((int)response.StatusCode, await ReadAsync(response));
+    }
+
     public async Task<JsonElement> OkAsync(Task<(int Status, JsonElement Body)> call)
     {
         var (status, body) = await call;
