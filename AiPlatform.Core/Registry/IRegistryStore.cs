@@ -7,6 +7,15 @@ public interface IRegistryStore
 {
     Task<(IReadOnlyList<RegisteredModel> Items, int Total)> ListReadableModelsAsync(AccessContext context, string? search, int offset, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// Models the context may read that match the search's filter, in its order, rows <c>Offset</c> to
+    /// <c>Offset + Limit</c>; filtered, ordered and paged by the database.
+    /// </summary>
+    Task<IReadOnlyList<RegisteredModel>> SearchReadableModelsAsync(AccessContext context, RegistrySearch query, CancellationToken ct);
+
+    /// <summary>Versions of models the context may read that match the search, with their model, as <see cref="SearchReadableModelsAsync"/>.</summary>
+    Task<IReadOnlyList<(RegisteredModel Model, ModelVersion Version)>> SearchReadableVersionsAsync(AccessContext context, RegistrySearch query, CancellationToken ct);
+
     Task<RegisteredModel?> FindModelAsync(Guid id, CancellationToken ct);
 
     Task<RegisteredModel?> FindModelByNameAsync(string name, CancellationToken ct);

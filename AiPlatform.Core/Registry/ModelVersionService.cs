@@ -47,6 +47,45 @@ public sealed partial class ModelVersionService(
         return (await store.ListVersionsAsync(byId.Keys.ToList(), runId, ct)).Select(v => (byId[v.ModelId], v)).ToList();
     }
 
+    /// <summary>At most this many versions per page of <see cref="SearchVersionsAsync(string?, IReadOnlyList{string}?, int, int, CancellationToken)"/> (MLflow's limit).</summary>
+    public const int MaxSearchResults = 200_000;
+
+    /// <summary>MLflow's default page of <c>search_model_versions</c>.</summary>
+    public const int DefaultSearchResults = 10_000;
+
+    /// <summary>
+    /// MLflow's <c>search_model_versions</c>: versions of readable models matching <paramref name="filter"/>, newest
+    /// change first by default (<c>last_updated_timestamp DESC, name ASC, version_number DESC</c>, as MLflow's store),
+    /// with name ascending and version descending as tie-breaks; one page, filtered, ordered and paged in the database.
+    /// </summary>
+    public async Task<RegistryPage<VersionDetails>> SearchVersionsAsync(string? filter, IReadOnlyList<string>? orderBy, int maxResults, int offset, CancellationToken ct)
+    {
+        if (maxResults is < 1 or > MaxSearchResults)
+        {
+            throw new ValidationException("max_results", $"Invalid value for request parameter max_results. It must be a positive integer at most {MaxSearchResults}, but got value {maxResults}.");
+        }
+
+        var context = await access.RequireContextAsync(ct);
+        var (clauses, excludePrompts) = RegistryService.WithoutPromptClauses(RegistrySearchFilter.ParseVersionFilter(filter));
+        var order = RegistrySearchFilter.ParseOrderBy(orderBy is { Count: > 0 } ? orderBy : ["last_updated_timestamp DESC", "name ASC", "version_number DESC"], RegistrySearchFilter.VersionOrderKeys).ToList();
+        if (!order.Any(o => o.Key == "name"))
+        {
+            order.Add(new SearchOrder(SearchEntity.Attribute, "name", true));
+        }
+
+        if (!order.Any(o => o.Key == "version_number"))
+        {
+            order.Add(new SearchOrder(SearchEntity.Attribute, "version_number", false));
+        }
+
+        var rows = await store.SearchReadableVersionsAsync(context, new RegistrySearch(clauses, order, excludePrompts, Math.Max(0, offset), maxResults + 1), ct);
+        var page = rows.Take(maxResults).ToList();
+        var tags = (await store.ListVersionTagsAsync(page.Select(r => r.Version.Id).ToList(), ct)).ToLookup(t => t.VersionId);
+        var aliases = (await store.ListAliasesAsync(page.Select(r => r.Model.Id).Distinct().ToList(), ct)).ToLookup(a => (a.ModelId, a.Version));
+        var items = page.Select(r => new VersionDetails(r.Model, r.Version, tags[r.Version.Id].ToList(), [], aliases[(r.Model.Id, r.Version.Version)].Select(a => a.Alias).ToList())).ToList();
+        return new RegistryPage<VersionDetails>(items, rows.Count > maxResults);
+    }
+
     public async Task<ModelVersion> UpdateVersionAsync(Guid modelId, int version, string? description, CancellationToken ct)
     {
         var row = await RequireVersionAsync(modelId, version, PermissionLevel.Write, ct);

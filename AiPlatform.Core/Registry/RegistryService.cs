@@ -32,6 +32,58 @@ public sealed class RegistryService(
     public async Task<(IReadOnlyList<RegisteredModel> Items, int Total)> ListModelsAsync(string? search, int offset, int limit, CancellationToken ct) =>
         await store.ListReadableModelsAsync(await access.RequireContextAsync(ct), search, Math.Max(0, offset), Math.Clamp(limit, 1, 1000), ct);
 
+    /// <summary>At most this many models per page of <see cref="SearchModelsAsync"/> (MLflow's limit).</summary>
+    public const int MaxSearchResults = 1000;
+
+    /// <summary>
+    /// MLflow's <c>search_registered_models</c>: the readable models matching <paramref name="filter"/>, in
+    /// <paramref name="orderBy"/>'s order (name ascending by default and as the last tie-break), one page of
+    /// <paramref name="maxResults"/> from <paramref name="offset"/>. Filtering, ordering and paging run in the database.
+    /// </summary>
+    public async Task<RegistryPage<ModelDetails>> SearchModelsAsync(string? filter, IReadOnlyList<string>? orderBy, int maxResults, int offset, CancellationToken ct)
+    {
+        if (maxResults is < 1 or > MaxSearchResults)
+        {
+            throw new ValidationException("max_results", $"Invalid value for request parameter max_results. It must be at most {MaxSearchResults}, but got value {maxResults}.");
+        }
+
+        var context = await access.RequireContextAsync(ct);
+        var (clauses, excludePrompts) = WithoutPromptClauses(RegistrySearchFilter.ParseModelFilter(filter));
+        var order = RegistrySearchFilter.ParseOrderBy(orderBy, RegistrySearchFilter.ModelOrderKeys).ToList();
+        if (!order.Any(o => o.Key == "name"))
+        {
+            order.Add(new SearchOrder(SearchEntity.Attribute, "name", true));
+        }
+
+        var rows = await store.SearchReadableModelsAsync(context, new RegistrySearch(clauses, order, excludePrompts, Math.Max(0, offset), maxResults + 1), ct);
+        var page = rows.Take(maxResults).ToList();
+        var ids = page.Select(m => m.Id).ToList();
+        var tags = (await store.ListModelTagsAsync(ids, ct)).ToLookup(t => t.ModelId);
+        var versions = (await store.ListVersionsAsync(ids, null, ct)).ToLookup(v => v.ModelId);
+        var aliases = (await store.ListAliasesAsync(ids, ct)).ToLookup(a => a.ModelId);
+        var items = new List<ModelDetails>(page.Count);
+        foreach (var model in page)
+        {
+            var level = await access.GetLevelAsync(ModelType, model.Id, model.OwnerId, ct) ?? PermissionLevel.Read;
+            items.Add(new ModelDetails(model, level, tags[model.Id].ToList(), versions[model.Id].ToList(), aliases[model.Id].ToList()));
+        }
+
+        return new RegistryPage<ModelDetails>(items, rows.Count > maxResults);
+    }
+
+    /// <summary>
+    /// MLflow's store (<c>_is_querying_prompt</c>, <c>_update_query_to_exclude_prompts</c>): unless the filter asks for
+    /// prompts (<c>= 'true'</c> or <c>!= 'false'</c> on the prompt tag), its prompt clauses are dropped and prompts
+    /// are left out instead, so a model without the tag is "not a prompt".
+    /// </summary>
+    internal static (IReadOnlyList<SearchClause> Clauses, bool ExcludePrompts) WithoutPromptClauses(IReadOnlyList<SearchClause> clauses)
+    {
+        var prompt = clauses.FirstOrDefault(c => c.Entity == SearchEntity.Tag && c.Key == RegistrySearch.PromptTag);
+        var queryingPrompts = prompt?.Value is string value
+            && ((prompt.Operator == "=" && value.Equals("true", StringComparison.OrdinalIgnoreCase)) || (prompt.Operator == "!=" && value.Equals("false", StringComparison.OrdinalIgnoreCase)));
+        return queryingPrompts ? (clauses, false) : (clauses.Where(c => !(c.Entity == SearchEntity.Tag && c.Key == RegistrySearch.PromptTag)).ToList(), true);
+    }
+
     public async Task<RegisteredModel> CreateModelAsync(string? name, string? description, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
     {
         var context = await access.RequireCapabilityAsync(Capabilities.ModelsCreate, ct);

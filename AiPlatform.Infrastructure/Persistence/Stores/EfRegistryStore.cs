@@ -2,6 +2,7 @@ using AiPlatform.Core.Access;
 using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Registry;
+using AiPlatform.Core.Tracking;
 using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Infrastructure.Persistence.Stores;
@@ -19,6 +20,82 @@ internal sealed class EfRegistryStore(IDbContextFactory<PlatformDbContext> conte
         }
 
         return (await models.OrderBy(m => m.Name).Skip(offset).Take(limit).ToListAsync(ct), await models.CountAsync(ct));
+    }
+
+    public async Task<IReadOnlyList<RegisteredModel>> SearchReadableModelsAsync(AccessContext context, RegistrySearch query, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var sqlite = db.Database.IsSqlite();
+        var models = db.RegisteredModels.AsNoTracking().Readable(db, context, SecurableTypes.RegisteredModel);
+        if (query.ExcludePrompts)
+        {
+            models = models.Where(m => !db.RegisteredModelTags.Any(t => t.ModelId == m.Id && t.Key == RegistrySearch.PromptTag && t.Value == "true"));
+        }
+
+        foreach (var clause in query.Filter)
+        {
+            if (clause.Entity == SearchEntity.Tag)
+            {
+                var tags = RegistrySearchSql.Compare(db.RegisteredModelTags.Where(t => t.Key == clause.Key), t => t.Value, clause, sqlite);
+                models = models.Where(m => tags.Any(t => t.ModelId == m.Id));
+            }
+            else
+            {
+                models = RegistrySearchSql.Compare(models, m => m.Name, clause, sqlite);
+            }
+        }
+
+        // Names are unique, so the name tie-break the service appends makes the order total and the pages disjoint.
+        var ordered = RegistrySearchSql.Order(models, query.Order, m => m.Name, null, m => m.CreatedAt, m => m.UpdatedAt);
+        return await ordered.ThenBy(m => m.Id).Skip(query.Offset).Take(query.Limit).ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<(RegisteredModel Model, ModelVersion Version)>> SearchReadableVersionsAsync(AccessContext context, RegistrySearch query, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var sqlite = db.Database.IsSqlite();
+        var readable = db.RegisteredModels.AsNoTracking().Readable(db, context, SecurableTypes.RegisteredModel);
+        if (query.ExcludePrompts)
+        {
+            // MLflow leaves out every version of a model one of whose versions (or the model itself) is tagged as a prompt.
+            var promptVersions = db.ModelVersionTags.Where(t => t.Key == RegistrySearch.PromptTag && t.Value == "true").Select(t => t.VersionId);
+            var promptModels = db.ModelVersions.Where(v => promptVersions.Contains(v.Id)).Select(v => v.ModelId);
+            readable = readable.Where(m => !promptModels.Contains(m.Id)
+                && !db.RegisteredModelTags.Any(t => t.ModelId == m.Id && t.Key == RegistrySearch.PromptTag && t.Value == "true"));
+        }
+
+        var versions = db.ModelVersions.AsNoTracking();
+        foreach (var clause in query.Filter)
+        {
+            versions = clause switch
+            {
+                { Entity: SearchEntity.Tag } => FilterByTag(db, versions, clause, sqlite),
+                { Key: "name" } => FilterByModelName(db, versions, clause, sqlite),
+                { Key: "source_path" } => RegistrySearchSql.Compare(versions, v => v.Source, clause, sqlite),
+                { Key: "version_number" } => RegistrySearchSql.CompareNumber(versions, clause),
+                { Key: "run_id" } => RegistrySearchSql.CompareRunId(versions, clause),
+                _ => throw new ValidationException("filter", $"Model versions cannot be filtered by '{clause.Key}'."),
+            };
+        }
+
+        var rows = from v in versions
+                   join m in readable on v.ModelId equals m.Id
+                   select new { V = v, M = m };
+        var ordered = RegistrySearchSql.Order(rows, query.Order, r => r.M.Name, r => r.V.Version, r => r.V.CreatedAt, r => r.V.UpdatedAt);
+        var page = await ordered.ThenBy(r => r.V.Id).Skip(query.Offset).Take(query.Limit).ToListAsync(ct);
+        return page.Select(r => (r.M, r.V)).ToList();
+    }
+
+    private static IQueryable<ModelVersion> FilterByModelName(PlatformDbContext db, IQueryable<ModelVersion> versions, SearchClause clause, bool sqlite)
+    {
+        var named = RegistrySearchSql.Compare(db.RegisteredModels, m => m.Name, clause, sqlite).Select(m => m.Id);
+        return versions.Where(v => named.Contains(v.ModelId));
+    }
+
+    private static IQueryable<ModelVersion> FilterByTag(PlatformDbContext db, IQueryable<ModelVersion> versions, SearchClause clause, bool sqlite)
+    {
+        var tags = RegistrySearchSql.Compare(db.ModelVersionTags.Where(t => t.Key == clause.Key), t => t.Value, clause, sqlite);
+        return versions.Where(v => tags.Any(t => t.VersionId == v.Id));
     }
 
     public async Task<RegisteredModel?> FindModelAsync(Guid id, CancellationToken ct)

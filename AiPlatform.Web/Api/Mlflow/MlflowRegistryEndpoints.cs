@@ -1,7 +1,6 @@
 using System.Globalization;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Registry;
-using AiPlatform.Core.Tracking;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiPlatform.Web.Api.Mlflow;
@@ -170,50 +169,38 @@ internal static class MlflowRegistryEndpoints
     private static async Task<JsonHttpResult<object>> GetModelVersionAsync(HttpContext h, RegistryService r, ModelVersionService v) =>
         await VersionResultAsync(v, (await ModelAsync(r, MlflowEndpoints.Query(h, "name"), h.RequestAborted)).Id, VersionNumber(MlflowEndpoints.Query(h, "version")), h.RequestAborted);
 
+    // search_registered_models (MlflowClient / RestStore): GET with filter, max_results, order_by (repeated), page_token.
     private static async Task<JsonHttpResult<object>> SearchModelsAsync(HttpContext h, RegistryService r)
     {
-        var filter = SearchFilter.ParseExperimentFilter(MlflowEndpoints.Query(h, "filter"));
-        var max = int.TryParse(MlflowEndpoints.Query(h, "max_results"), out var m) ? m : 100;
-        if (max is < 1 or > 1000)
-        {
-            throw new ValidationException("max_results", "Invalid value for max_results: it must be 1 to 1000.");
-        }
-
         var offset = MlflowPageToken.Parse(MlflowEndpoints.Query(h, "page_token"));
-        var all = (await r.ListModelsAsync(null, 0, 1000, h.RequestAborted)).Items.Where(model => filter.All(c => Matches(model.Name, c))).ToList();
-        var page = all.Skip(offset).Take(max).ToList();
-        var items = new List<object>();
-        foreach (var model in page)
+        var page = await r.SearchModelsAsync(MlflowEndpoints.Query(h, "filter"), OrderBy(h), MaxResults(h, 100), offset, h.RequestAborted);
+        return MlflowEndpoints.Ok(new
         {
-            items.Add(await ModelJsonAsync(r, model.Id, h.RequestAborted));
-        }
-
-        return MlflowEndpoints.Ok(new { registered_models = items, next_page_token = offset + page.Count < all.Count ? MlflowPageToken.Create(offset + page.Count) : null });
+            registered_models = page.Items.Select(ModelJson).ToList(),
+            next_page_token = page.HasMore ? MlflowPageToken.Create(offset + page.Items.Count) : null,
+        });
     }
 
-    private static async Task<JsonHttpResult<object>> SearchVersionsAsync(HttpContext h, RegistryService r, ModelVersionService v)
+    // search_model_versions (MlflowClient / RestStore): GET with filter, max_results, order_by (repeated), page_token.
+    private static async Task<JsonHttpResult<object>> SearchVersionsAsync(HttpContext h, ModelVersionService v)
     {
-        var filter = MlflowEndpoints.Query(h, "filter") ?? string.Empty;
-        string? name = null;
-        Guid? runId = null;
-        foreach (var clause in SearchFilter.ParseRunFilter(filter))
+        var offset = MlflowPageToken.Parse(MlflowEndpoints.Query(h, "page_token"));
+        var page = await v.SearchVersionsAsync(MlflowEndpoints.Query(h, "filter"), OrderBy(h), MaxResults(h, ModelVersionService.DefaultSearchResults), offset, h.RequestAborted);
+        return MlflowEndpoints.Ok(new
         {
-            switch (clause.Key)
-            {
-                case "name" when clause.Operator == "=":
-                    name = (string)clause.Value!;
-                    break;
-                case "run_id" when clause.Operator == "=":
-                    runId = RunService.ParseRunId((string)clause.Value!);
-                    break;
-                default:
-                    throw new ValidationException("filter", "Model versions can be searched by name = '…' and run_id = '…'.");
-            }
-        }
-
-        var versions = await v.SearchVersionsAsync(name, runId, h.RequestAborted);
-        return MlflowEndpoints.Ok(new { model_versions = versions.Select(v => VersionJson(v.Model, v.Version, [], [])).ToList() });
+            model_versions = page.Items.Select(d => VersionJson(d.Model, d.Version, d.Tags, d.Aliases)).ToList(),
+            next_page_token = page.HasMore ? MlflowPageToken.Create(offset + page.Items.Count) : null,
+        });
     }
+
+    private static List<string> OrderBy(HttpContext h) => h.Request.Query["order_by"].Where(o => !string.IsNullOrWhiteSpace(o)).Select(o => o!).ToList();
+
+    private static int MaxResults(HttpContext h, int fallback) => MlflowEndpoints.Query(h, "max_results") switch
+    {
+        null or "" => fallback,
+        var text when int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n,
+        var text => throw new ValidationException("max_results", $"Invalid value '{text}' for parameter 'max_results': it must be a positive integer."),
+    };
 
     private static async Task<JsonHttpResult<object>> LatestAsync(HttpContext h, RegistryService r, ModelVersionService v, string? name, IReadOnlyList<string>? stages)
     {
@@ -221,17 +208,6 @@ internal static class MlflowRegistryEndpoints
         var latest = await v.GetLatestVersionsAsync(model.Id, stages?.Select(Stage).ToList(), h.RequestAborted);
         return MlflowEndpoints.Ok(new { model_versions = latest.Select(v => VersionJson(model, v, [], [])).ToList() });
     }
-
-    private static bool Matches(string name, SearchClause clause) => clause.Entity == SearchEntity.Attribute && clause.Key == "name" && clause.Value is string v && clause.Operator switch
-    {
-        "=" => name == v,
-        "!=" => name != v,
-        "LIKE" => Like(name, v, false),
-        _ => Like(name, v, true),
-    };
-
-    private static bool Like(string text, string pattern, bool ignoreCase) =>
-        System.Text.RegularExpressions.Regex.IsMatch(text, "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("%", ".*", StringComparison.Ordinal).Replace("_", ".", StringComparison.Ordinal) + "$", ignoreCase ? System.Text.RegularExpressions.RegexOptions.IgnoreCase : System.Text.RegularExpressions.RegexOptions.None);
 
     private static async Task<RegisteredModel> ModelAsync(RegistryService r, string? name, CancellationToken ct) =>
         (await r.GetModelByNameAsync(MlflowEndpoints.Required(name, "name"), ct)).Model;
@@ -242,10 +218,10 @@ internal static class MlflowRegistryEndpoints
         return MlflowEndpoints.Ok(new { model_version = VersionJson(details.Model, details.Version, details.Tags, details.Aliases) });
     }
 
-    private static async Task<object> ModelJsonAsync(RegistryService r, Guid id, CancellationToken ct)
+    private static async Task<object> ModelJsonAsync(RegistryService r, Guid id, CancellationToken ct) => ModelJson(await r.GetModelAsync(id, ct));
+
+    private static object ModelJson(ModelDetails details)
     {
-        var details = await r.GetModelAsync(id, ct);
-        var tags = details.Tags;
         var latest = details.Versions.Where(v => v.Status == ModelVersionStatus.Ready).GroupBy(v => v.Stage).Select(g => g.MaxBy(v => v.Version)!).OrderBy(v => v.Version);
         return new
         {
@@ -254,7 +230,7 @@ internal static class MlflowRegistryEndpoints
             last_updated_timestamp = details.Model.UpdatedAt.ToUnixTimeMilliseconds(),
             description = details.Model.Description ?? string.Empty,
             latest_versions = latest.Select(v => VersionJson(details.Model, v, [], [])).ToList(),
-            tags = tags.Select(t => new { key = t.Key, value = t.Value }).ToList(),
+            tags = details.Tags.Select(t => new { key = t.Key, value = t.Value }).ToList(),
             aliases = details.Aliases.Select(a => new { alias = a.Alias, version = a.Version.ToString(CultureInfo.InvariantCulture) }).ToList(),
         };
     }
