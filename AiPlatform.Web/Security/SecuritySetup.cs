@@ -104,13 +104,13 @@ public static class SecuritySetup
         app.UseMiddleware<MustChangePasswordMiddleware>();
     }
 
-    /// <summary>MLflow's searches, inference and the gateway's completions and embeddings are POSTs that only read; read-only tokens may make them.</summary>
+    /// <summary>MLflow's searches and inference are POSTs that only read; read-only tokens may make them.</summary>
     private static bool IsReadOnlyPost(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) && request.Path.Value is { } path
         && (((path.EndsWith("/mlflow/runs/search", StringComparison.Ordinal) || path.EndsWith("/mlflow/experiments/search", StringComparison.Ordinal))
                 && (path.StartsWith("/api/2.0/", StringComparison.Ordinal) || path.StartsWith("/ajax-api/2.0/", StringComparison.Ordinal)))
             || (path.StartsWith("/v2/models/", StringComparison.Ordinal) && path.EndsWith("/infer", StringComparison.Ordinal))
-            || path == "/v1/chat/completions" || path == "/v1/embeddings"
+            || path == "/v1/chat/completions"
             || (path.StartsWith("/api/v1/endpoints/", StringComparison.Ordinal) && path.EndsWith("/predict", StringComparison.Ordinal)));
 
     internal static bool IsApi(HttpRequest request) =>
