@@ -95,6 +95,14 @@ internal static class OpenAiErrors
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             var (type, code) = Kind(status);
+
+            // The platform's stable problem type (password-change-required, forbidden…) is the code, but for 401, whose
+            // code OpenAI clients know (invalid_api_key).
+            if (status != 401 && context.ProblemDetails.Type is { } problem && problem.StartsWith(ProblemTypes.Prefix, StringComparison.Ordinal))
+            {
+                code = problem[ProblemTypes.Prefix.Length..];
+            }
+
             var message = string.Join(" ", new[] { context.ProblemDetails.Title, context.ProblemDetails.Detail }.Where(t => !string.IsNullOrEmpty(t)));
             context.HttpContext.Response.StatusCode = status;
             return new(Error(status, message.Length > 0 ? message : ReasonPhrases.GetReasonPhrase(status), type, code).ExecuteAsync(context.HttpContext));
