@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using AiPlatform.Infrastructure;
 using AiPlatform.Infrastructure.Persistence;
 using AiPlatform.Web.Api;
+using AiPlatform.Web.Api.OpenAi;
 using AiPlatform.Web.Components;
 using AiPlatform.Web.Features.Localization;
 using AiPlatform.Core.Access;
@@ -118,6 +119,7 @@ public static class WebHostExtensions
         services.AddSingleton<SafeHtml>();
 
         services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.AddOpenAiErrors(); // before AddProblemDetails: /v1 refusals in OpenAI's shape
         services.AddProblemDetails(ProblemDetailsSetup.Configure);
         services.AddExceptionHandler<PlatformExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>

@@ -87,6 +87,7 @@ log "Installing the OpenID provider used as Keycloak stand-in"
 (cd "$root/scripts/peers/oidc" && npm ci --silent --no-audit --no-fund)
 log "Preparing the LLM test peer (llama.cpp on a tiny random-weight model)"
 (cd "$root/scripts/peers/llm" && npm ci --silent --no-audit --no-fund)
+(cd "$root/scripts/peers/openai-node" && npm ci --silent --no-audit --no-fund)
 (cd "$root/scripts/peers/pgvector" && npm ci --silent --no-audit --no-fund)
 export AIP_TEST_LLM_MODEL; AIP_TEST_LLM_MODEL=$("$root/scripts/peers/llm/make-model.sh" "$work/llm")
 export AIP_TEST_CHROMIUM=/usr/bin/chromium

@@ -165,11 +165,18 @@ public sealed partial class ProviderService(
     /// <summary>A chat client for a model the caller may use (by its public name); 404 otherwise.</summary>
     public async Task<(LlmModel Model, IChatClient Client)> GetClientAsync(string? name, CancellationToken ct)
     {
+        var (model, endpoint) = await GetEndpointAsync(name, ct);
+        return (model, connector.CreateChatClient(endpoint.BaseUrl, endpoint.ApiKey, endpoint.ModelId));
+    }
+
+    /// <summary>Where a model the caller may use (by its public name) is served; 404 otherwise.</summary>
+    public async Task<(LlmModel Model, ProviderEndpoint Endpoint)> GetEndpointAsync(string? name, CancellationToken ct)
+    {
         var usable = await ListUsableAsync(ct);
         var model = usable.FirstOrDefault(m => m.Name == name) ?? throw new NotFoundException("Model", name ?? string.Empty);
         // The catalogue copy may be up to a second old: a provider disabled meanwhile (on another node) is refused here.
         var provider = await store.FindProviderAsync(model.ProviderId, ct) is { Enabled: true } p ? p : throw new NotFoundException("Model", name ?? string.Empty);
-        return (model, connector.CreateChatClient(provider.BaseUrl, Key(provider), model.ModelId));
+        return (model, new ProviderEndpoint(provider.BaseUrl, Key(provider), model.ModelId));
     }
 
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>

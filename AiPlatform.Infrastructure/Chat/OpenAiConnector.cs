@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AiPlatform.Core.Chat;
 using Microsoft.Extensions.AI;
 using OpenAI;
@@ -8,8 +9,9 @@ using OpenAI;
 namespace AiPlatform.Infrastructure.Chat;
 
 /// <summary>
-/// OpenAI-compatible endpoints through the official OpenAI SDK and Microsoft.Extensions.AI's <see cref="IChatClient"/>;
-/// every connection goes through the outbound host guard (a provider's base URL cannot reach loopback or metadata).
+/// OpenAI-compatible endpoints: chat (and knowledge-base embeddings) through the official OpenAI SDK and
+/// Microsoft.Extensions.AI's <see cref="IChatClient"/>, the gateway's calls as raw JSON (<see cref="OpenAiPassThrough"/>,
+/// so that nothing the client sent is dropped); every connection goes through the outbound host guard (a provider's base URL cannot reach loopback or metadata).
 /// </summary>
 public sealed class OpenAiConnector(IHttpClientFactory http, ChatProviderOptions options) : ILlmConnector
 {
@@ -56,6 +58,14 @@ public sealed class OpenAiConnector(IHttpClientFactory http, ChatProviderOptions
 
     public IChatClient CreateChatClient(string baseUrl, string? apiKey, string modelId) =>
         new ProviderFailureChatClient(Client(baseUrl, apiKey).GetChatClient(modelId).AsIChatClient(), options.ProviderTimeout);
+
+    public Task<JsonObject> PostAsync(ProviderEndpoint endpoint, string path, JsonObject body, CancellationToken ct) =>
+        PassThrough().PostAsync(endpoint, path, body, ct);
+
+    public IAsyncEnumerable<JsonObject> StreamAsync(ProviderEndpoint endpoint, string path, JsonObject body, CancellationToken ct) =>
+        PassThrough().StreamAsync(endpoint, path, body, ct);
+
+    private OpenAiPassThrough PassThrough() => new(http.CreateClient(SdkClient), options.ProviderTimeout);
 
     public IEmbeddingGenerator<string, Embedding<float>> CreateEmbeddingGenerator(string baseUrl, string? apiKey, string modelId) =>
         Client(baseUrl, apiKey).GetEmbeddingClient(modelId).AsIEmbeddingGenerator();

@@ -24,7 +24,7 @@ internal sealed class ProviderFailureChatClient(IChatClient inner, TimeSpan time
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw TimedOut(e, waited.Elapsed);
+            throw TimedOut(e, waited.Elapsed, timeout);
         }
         catch (ClientResultException e)
         {
@@ -45,7 +45,7 @@ internal sealed class ProviderFailureChatClient(IChatClient inner, TimeSpan time
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                throw TimedOut(e, waited.Elapsed);
+                throw TimedOut(e, waited.Elapsed, timeout);
             }
             catch (ClientResultException e)
             {
@@ -65,7 +65,7 @@ internal sealed class ProviderFailureChatClient(IChatClient inner, TimeSpan time
     /// The SDK's timeout when the wait lasted that long; a cancellation nobody asked for that came sooner (a connect
     /// timeout in the handler, say) is not blamed on Chat:ProviderTimeout.
     /// </summary>
-    private TimeoutException TimedOut(Exception e, TimeSpan waited) =>
+    internal static TimeoutException TimedOut(Exception e, TimeSpan waited, TimeSpan timeout) =>
         waited >= timeout - TimeSpan.FromMilliseconds(100)
             ? new($"the provider sent nothing for {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (Chat:ProviderTimeout), so the request was stopped.", e)
             : new($"the request to the provider was given up after {waited.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s: {e.Message}", e);

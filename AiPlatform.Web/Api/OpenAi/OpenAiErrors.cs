@@ -3,6 +3,7 @@ using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Chat;
 using AiPlatform.Core.Common;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace AiPlatform.Web.Api.OpenAi;
 
@@ -11,6 +12,8 @@ internal static class OpenAiErrors
 {
     public static IResult Error(int status, string message, string type, string? code = null) =>
         Results.Json(new { error = new { message, type, param = (string?)null, code } }, statusCode: status);
+
+
 
     /// <summary>
     /// A provider's refusal in OpenAI's terms: its 4xx about the request (a prompt over the context window, an
@@ -54,7 +57,55 @@ internal static class OpenAiErrors
                 context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OpenAiEndpoints)).LogError(e, "Gateway error");
             }
 
-            return Error(status, message, type);
+            return Error(status, message, type, e switch
+            {
+                NotFoundException => "model_not_found",
+                QuotaExceededException => "insufficient_quota",
+                ForbiddenException => "permission_denied",
+                _ => null,
+            });
+        }
+    }
+
+    /// <summary>
+    /// The gateway's refusals made before its endpoints run (no or a wrong token: 401; a read-only token, a password to
+    /// change: 403; an unknown method: 405) in OpenAI's shape too: every problem details the platform writes for a
+    /// <c>/v1</c> path (the security middleware's, the status code pages' for body-less answers such as an IdP bearer
+    /// token's challenge) goes through this writer, which comes before the default one.
+    /// </summary>
+    public static IServiceCollection AddOpenAiErrors(this IServiceCollection services) =>
+        services.AddSingleton<IProblemDetailsWriter, ProblemWriter>();
+
+    /// <summary>The <c>type</c> and <c>code</c> OpenAI gives a status.</summary>
+    internal static (string Type, string? Code) Kind(int status) => status switch
+    {
+        401 => ("invalid_request_error", "invalid_api_key"),
+        403 => ("permission_error", "permission_denied"),
+        404 => ("invalid_request_error", "not_found"),
+        429 => ("rate_limit_exceeded", "rate_limit_exceeded"),
+        >= 500 => ("server_error", null),
+        _ => ("invalid_request_error", null),
+    };
+
+    private sealed class ProblemWriter : IProblemDetailsWriter
+    {
+        public bool CanWrite(ProblemDetailsContext context) => context.HttpContext.Request.Path.StartsWithSegments("/v1");
+
+        public ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            var (type, code) = Kind(status);
+
+            // The platform's stable problem type (password-change-required, forbidden…) is the code, but for 401, whose
+            // code OpenAI clients know (invalid_api_key).
+            if (status != 401 && context.ProblemDetails.Type is { } problem && problem.StartsWith(ProblemTypes.Prefix, StringComparison.Ordinal))
+            {
+                code = problem[ProblemTypes.Prefix.Length..];
+            }
+
+            var message = string.Join(" ", new[] { context.ProblemDetails.Title, context.ProblemDetails.Detail }.Where(t => !string.IsNullOrEmpty(t)));
+            context.HttpContext.Response.StatusCode = status;
+            return new(Error(status, message.Length > 0 ? message : ReasonPhrases.GetReasonPhrase(status), type, code).ExecuteAsync(context.HttpContext));
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /v2/models/{name}/infer"] = "inference, not a state change",
         ["POST /v2/models/{name}/versions/{version}/infer"] = "inference, not a state change",
         ["POST /v1/chat/completions"] = "inference; usage is metered in the usage records, not the audit trail",
+        ["POST /v1/embeddings"] = "inference; usage is metered in the usage records, not the audit trail",
     };
 
     /// <summary>High-volume logging from training scripts: the run's own history is the record; auditing each call would drown the trail.</summary>

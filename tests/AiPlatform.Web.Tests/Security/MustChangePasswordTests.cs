@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using AiPlatform.Core.Access;
 using AiPlatform.Web.Tests.Builders;
 
@@ -28,7 +29,12 @@ public sealed class MustChangePasswordTests : ApiTestBase
         await (await basic.GetAsync("/api/v1/projects")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "password-change-required");
         await (await basic.PostAsJsonAsync("/api/v1/me/tokens", new { name = "escape", scope = "ReadWrite" })).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "password-change-required");
         await (await basic.PostAsJsonAsync("/api/2.0/mlflow/experiments/search", new { max_results = 10 })).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "password-change-required");
-        await (await basic.GetAsync("/v1/models")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "password-change-required");
+        // The OpenAI-compatible gateway says it in OpenAI's error shape, the problem type as its code.
+        var gateway = await basic.GetAsync("/v1/models");
+        gateway.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var error = JsonDocument.Parse(await gateway.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        error.GetProperty("code").GetString().ShouldBe("password-change-required");
+        error.GetProperty("type").GetString().ShouldBe("permission_error");
 
         var changed = await basic.PostAsJsonAsync("/api/v1/me/password", new { currentPassword = "Passw0rd-fresh", newPassword = "N3w-Passw0rd-fresh" });
         changed.StatusCode.ShouldBe(HttpStatusCode.NoContent, await changed.Content.ReadAsStringAsync());
