@@ -1,6 +1,7 @@
 using System.Globalization;
 using AiPlatform.Core.Common;
 using AiPlatform.Core.Registry;
+using AiPlatform.Core.Tracking;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiPlatform.Web.Api.Mlflow;
