@@ -263,6 +263,7 @@ public static class DependencyInjection
         services.AddSingleton<IProjectStore, EfProjectStore>();
         services.AddSingleton<IDatasetStore, EfDatasetStore>();
         services.AddSingleton<Core.Tracking.ITrackingStore, EfTrackingStore>();
+        services.AddSingleton<Core.Tracing.ITraceStore, EfTraceStore>();
         services.AddSingleton<Core.Registry.IRegistryStore, EfRegistryStore>();
         services.AddSingleton<Core.Registry.IModelInspector, Registry.ModelInspector>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
