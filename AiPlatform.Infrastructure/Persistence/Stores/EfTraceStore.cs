@@ -229,6 +229,9 @@ internal sealed class EfTraceStore(IDbContextFactory<PlatformDbContext> contexts
         };
     }
 
+    private static readonly System.Linq.Expressions.Expression<Func<TraceInfo, int>> StatusName =
+        t => t.State == TraceState.Error ? 0 : t.State == TraceState.InProgress ? 1 : t.State == TraceState.Ok ? 2 : 3;
+
     private static IOrderedQueryable<TraceInfo> Order(IQueryable<TraceInfo> traces, IOrderedQueryable<TraceInfo>? ordered, TraceOrder order) => (order.Field, order.Ascending, ordered) switch
     {
         (TraceField.Timestamp, true, null) => traces.OrderBy(t => t.RequestTime),
@@ -239,10 +242,11 @@ internal sealed class EfTraceStore(IDbContextFactory<PlatformDbContext> contexts
         (TraceField.ExecutionTime, false, null) => traces.OrderByDescending(t => t.ExecutionDuration),
         (TraceField.ExecutionTime, true, { } o) => o.ThenBy(t => t.ExecutionDuration),
         (TraceField.ExecutionTime, false, { } o) => o.ThenByDescending(t => t.ExecutionDuration),
-        (TraceField.Status, true, null) => traces.OrderBy(t => t.State),
-        (TraceField.Status, false, null) => traces.OrderByDescending(t => t.State),
-        (TraceField.Status, true, { } o) => o.ThenBy(t => t.State),
-        (TraceField.Status, false, { } o) => o.ThenByDescending(t => t.State),
+        // By the status's name, as MLflow (a string column): ERROR, IN_PROGRESS, OK, STATE_UNSPECIFIED.
+        (TraceField.Status, true, null) => traces.OrderBy(StatusName),
+        (TraceField.Status, false, null) => traces.OrderByDescending(StatusName),
+        (TraceField.Status, true, { } o) => o.ThenBy(StatusName),
+        (TraceField.Status, false, { } o) => o.ThenByDescending(StatusName),
         (TraceField.RunId, true, null) => traces.OrderBy(t => t.RunId),
         (TraceField.RunId, false, null) => traces.OrderByDescending(t => t.RunId),
         (TraceField.RunId, true, { } o) => o.ThenBy(t => t.RunId),
