@@ -87,5 +87,5 @@ public sealed class TraceSpans
 /// <summary>A trace with its tags and metadata.</summary>
 public sealed record TraceDetails(TraceInfo Info, IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, string> Metadata);
 
-/// <summary>A page of traces; <see cref="HasMore"/> when a next page exists.</summary>
-public sealed record TracePage(IReadOnlyList<TraceDetails> Traces, bool HasMore);
+/// <summary>A page of traces; <see cref="HasMore"/> when a next page exists; <see cref="Total"/> matches the query.</summary>
+public sealed record TracePage(IReadOnlyList<TraceDetails> Traces, bool HasMore, int Total);

@@ -53,7 +53,8 @@ internal sealed class EfTraceStore(IDbContextFactory<PlatformDbContext> contexts
 
         var page = await ordered!.ThenBy(t => t.TraceId).Skip(query.Offset).Take(query.Limit + 1).ToListAsync(ct);
         var items = page.Take(query.Limit).ToList();
-        return new TracePage(await DetailsAsync(db, items, ct), page.Count > query.Limit);
+        var total = page.Count > query.Limit || query.Offset > 0 ? await traces.CountAsync(ct) : items.Count;
+        return new TracePage(await DetailsAsync(db, items, ct), page.Count > query.Limit, total);
     }
 
     public async Task SetTagAsync(string traceId, string key, string value, CancellationToken ct)
