@@ -85,6 +85,9 @@ public static class DependencyInjection
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Chat.ProviderService>());
         services.AddScoped<Chat.ChatService>();
         services.AddScoped<Chat.GatewayService>();
+        services.AddSingleton<Tracing.PlatformTraceWriter>();
+        services.AddScoped<Tracing.PlatformTraces>();
+        services.AddScoped<Tracing.TraceService>();
         services.AddScoped<Chat.PromptTemplateService>();
         services.AddSingleton<Knowledge.KnowledgeIndexCache>();
         services.AddScoped<Knowledge.IEmbedderFactory, Knowledge.EmbedderFactory>();

@@ -264,6 +264,7 @@ public static class DependencyInjection
         services.AddSingleton<IDatasetStore, EfDatasetStore>();
         services.AddSingleton<Core.Tracking.ITrackingStore, EfTrackingStore>();
         services.AddSingleton<Core.Tracking.ILoggedModelStore, EfLoggedModelStore>();
+        services.AddSingleton<Core.Tracing.ITraceStore, EfTraceStore>();
         services.AddSingleton<Core.Registry.IRegistryStore, EfRegistryStore>();
         services.AddSingleton<Core.Registry.IModelInspector, Registry.ModelInspector>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();

@@ -13,7 +13,7 @@ public sealed record ConversationDetails(Conversation Conversation, IReadOnlyLis
 /// before the provider is called, so nothing the user typed is lost when the provider is down; a stopped answer is
 /// kept as far as it got; a failed one says why. Every answer's tokens go to the usage table.
 /// </summary>
-public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, Knowledge.KnowledgeService knowledge, Knowledge.KnowledgeRetrievalService retrieval, TimeProvider time, LlmCatalog catalog)
+public sealed class ChatService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, Knowledge.KnowledgeService knowledge, Knowledge.KnowledgeRetrievalService retrieval, TimeProvider time, LlmCatalog catalog, Tracing.PlatformTraces traces)
 {
     public const int MaxMessageLength = 100_000;
 
@@ -201,6 +201,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
 
     private async Task<IReadOnlyList<ConversationMessage>> AnswerAsync(Conversation conversation, List<(LlmModel Model, IChatClient Client)> clients, Func<int, string, ValueTask>? onDelta, CancellationToken ct)
     {
+        var started = time.GetUtcNow();
         var history = (await store.ListMessagesAsync(conversation.Id, ct)).ToList();
         var sent = history.Where(m => !m.Alternate && (m.Status == MessageStatus.Complete || m.Role == "user")).ToList();
         IReadOnlyList<Knowledge.RetrievalHit> hits = [];
@@ -225,6 +226,7 @@ public sealed class ChatService(AccessService access, IChatStore store, Provider
             }
         }
 
+        await traces.RecordChatAsync(conversation, sent.LastOrDefault(m => m.Role == "user")?.Content, hits, answers, started);
         conversation.UpdatedAt = time.GetUtcNow();
         await store.SaveConversationAsync(conversation, false, CancellationToken.None);
         return answers;

@@ -10,7 +10,7 @@ namespace AiPlatform.Core.Chat;
 /// the end of every call (<see cref="CompleteAsync"/>: metering, source <see cref="UsageSource"/>). The Web endpoints
 /// only translate HTTP to and from these.
 /// </summary>
-public sealed class GatewayService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, ILlmConnector connector, ILocalEmbedder local, TimeProvider time)
+public sealed class GatewayService(AccessService access, IChatStore store, ProviderService providers, ChatUsageService usage, ILlmConnector connector, ILocalEmbedder local, TimeProvider time, Tracing.PlatformTraces traces)
 {
     public const string UsageSource = "gateway";
 
@@ -44,10 +44,11 @@ public sealed class GatewayService(AccessService access, IChatStore store, Provi
 
     /// <summary>
     /// The one place where every gateway call ends, answered, stopped or failed: the tokens of an answered or stopped
-    /// call count in the caller's usage (and so in their daily quota).
+    /// call count in the caller's usage (and so in their daily quota); every call, failed ones too, is traced.
     /// </summary>
     public async Task CompleteAsync(GatewayCall call, CancellationToken ct)
     {
+        await traces.RecordGatewayAsync(call);
         if (call.Status == GatewayCallStatus.Failed)
         {
             return;

@@ -110,6 +110,7 @@ public static class SecuritySetup
         && (((path.EndsWith("/mlflow/runs/search", StringComparison.Ordinal) || path.EndsWith("/mlflow/experiments/search", StringComparison.Ordinal)
                 || path.EndsWith("/mlflow/logged-models/search", StringComparison.Ordinal))
                 && (path.StartsWith("/api/2.0/", StringComparison.Ordinal) || path.StartsWith("/ajax-api/2.0/", StringComparison.Ordinal)))
+            || path is "/api/3.0/mlflow/traces/search" or "/ajax-api/3.0/mlflow/traces/search"
             || (path.StartsWith("/v2/models/", StringComparison.Ordinal) && path.EndsWith("/infer", StringComparison.Ordinal))
             || path == "/v1/chat/completions"
             || (path.StartsWith("/api/v1/endpoints/", StringComparison.Ordinal) && path.EndsWith("/predict", StringComparison.Ordinal)));

@@ -56,6 +56,7 @@ public static partial class MlflowEndpoints
             g.MapFallback(EndpointNotServed).ExcludeFromDescription();
         }
 
+        app.MapMlflowTraceEndpoints();
         var artifacts = app.MapGroup("/api/2.0/mlflow-artifacts").WithTags("MLflow").AddEndpointFilter(MlflowErrors).DisableAntiforgery();
         artifacts.MapGet("/artifacts", ListProxiedArtifactsAsync).WithName("MlflowListProxiedArtifacts").WithSummary("Lists ?path=<experiment>/<run>/artifacts[/folder]; paths are base names.");
         artifacts.MapPut("/artifacts/{**path}", UploadArtifactAsync).WithName("MlflowUploadArtifact").WithSummary("Stores the raw body at <experiment>/<run>/artifacts/<path>.");
@@ -66,7 +67,7 @@ public static partial class MlflowEndpoints
 
     // ---- plumbing ----
 
-    private static async ValueTask<object?> MlflowErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> MlflowErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
         {

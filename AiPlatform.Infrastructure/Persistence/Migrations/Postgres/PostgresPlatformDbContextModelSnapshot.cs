@@ -1886,6 +1886,159 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("storage_usage_snapshots", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceInfo", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("ClientRequestId")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("client_request_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<long?>("ExecutionDuration")
+                        .HasColumnType("bigint")
+                        .HasColumnName("execution_duration");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<long?>("InputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("input_tokens");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("name");
+
+                    b.Property<long?>("OutputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("output_tokens");
+
+                    b.Property<string>("RequestPreview")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("request_preview");
+
+                    b.Property<long>("RequestTime")
+                        .HasColumnType("bigint")
+                        .HasColumnName("request_time");
+
+                    b.Property<string>("ResponsePreview")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("response_preview");
+
+                    b.Property<string>("RunId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("source");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer")
+                        .HasColumnName("state");
+
+                    b.Property<long?>("TotalTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_tokens");
+
+                    b.HasKey("TraceId")
+                        .HasName("pk_traces");
+
+                    b.HasIndex("ExperimentId", "RequestTime")
+                        .HasDatabaseName("ix_traces_experiment_id_request_time");
+
+                    b.ToTable("traces", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceMetadataEntry", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("TraceId", "Key")
+                        .HasName("pk_trace_metadata");
+
+                    b.ToTable("trace_metadata", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceSpans", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("json");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TraceId")
+                        .HasName("pk_trace_spans");
+
+                    b.ToTable("trace_spans", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceTag", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("TraceId", "Key")
+                        .HasName("pk_trace_tags");
+
+                    b.ToTable("trace_tags", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3270,6 +3423,46 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_serving_endpoints_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceInfo", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_traces_experiments_experiment_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceMetadataEntry", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracing.TraceInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TraceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_trace_metadata_traces_trace_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceSpans", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracing.TraceInfo", null)
+                        .WithOne()
+                        .HasForeignKey("AiPlatform.Core.Tracing.TraceSpans", "TraceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_trace_spans_traces_trace_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceTag", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracing.TraceInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TraceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_trace_tags_traces_trace_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>

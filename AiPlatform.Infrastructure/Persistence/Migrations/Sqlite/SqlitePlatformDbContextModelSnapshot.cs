@@ -1877,6 +1877,159 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("storage_usage_snapshots", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceInfo", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("ClientRequestId")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_request_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<long?>("ExecutionDuration")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("execution_duration");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<long?>("InputTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("input_tokens");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long?>("OutputTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("output_tokens");
+
+                    b.Property<string>("RequestPreview")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_preview");
+
+                    b.Property<long>("RequestTime")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("request_time");
+
+                    b.Property<string>("ResponsePreview")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("response_preview");
+
+                    b.Property<string>("RunId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("state");
+
+                    b.Property<long?>("TotalTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("total_tokens");
+
+                    b.HasKey("TraceId")
+                        .HasName("pk_traces");
+
+                    b.HasIndex("ExperimentId", "RequestTime")
+                        .HasDatabaseName("ix_traces_experiment_id_request_time");
+
+                    b.ToTable("traces", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceMetadataEntry", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("TraceId", "Key")
+                        .HasName("pk_trace_metadata");
+
+                    b.ToTable("trace_metadata", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceSpans", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("json");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TraceId")
+                        .HasName("pk_trace_spans");
+
+                    b.ToTable("trace_spans", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceTag", b =>
+                {
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_id");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("TraceId", "Key")
+                        .HasName("pk_trace_tags");
+
+                    b.ToTable("trace_tags", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3255,6 +3408,46 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_serving_endpoints_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceInfo", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracking.Experiment", null)
+                        .WithMany()
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_traces_experiments_experiment_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceMetadataEntry", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracing.TraceInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TraceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_trace_metadata_traces_trace_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceSpans", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracing.TraceInfo", null)
+                        .WithOne()
+                        .HasForeignKey("AiPlatform.Core.Tracing.TraceSpans", "TraceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_trace_spans_traces_trace_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Tracing.TraceTag", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Tracing.TraceInfo", null)
+                        .WithMany()
+                        .HasForeignKey("TraceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_trace_tags_traces_trace_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Tracking.Experiment", b =>
