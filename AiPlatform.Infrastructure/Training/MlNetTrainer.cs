@@ -152,13 +152,12 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         var onnxPath = Path.Combine(modelFolder, "model.onnx");
         try
         {
-            await using (var onnx = File.Create(onnxPath))
-            {
-                // Only the prediction's columns become graph outputs: the intermediate ones (each feature's
-                // `<column>.output`, `Features.output`, the `mlnet.*.unusedOutput` placeholders) are pruned with the
-                // nodes that only they needed, so what the served model declares is what inference returns.
-                ml.Model.ConvertToOnnx(final, LoadFeaturesOnly(ml, prepared, work), onnx, [.. PredictionColumns(final.GetOutputSchema(featureSchema))]);
-            }
+            // Only the prediction's columns become graph outputs: the intermediate ones (each feature's `<column>.output`,
+            // `Features.output`) are not exported, and the `mlnet.*.unusedOutput` placeholders the converter still adds
+            // (multiclass) are dropped, so what the served model declares is what inference returns.
+            using var exported = new MemoryStream();
+            ml.Model.ConvertToOnnx(final, LoadFeaturesOnly(ml, prepared, work), exported, [.. PredictionColumns(final.GetOutputSchema(featureSchema))]);
+            await File.WriteAllBytesAsync(onnxPath, OnnxGraphOutputs.Keep(exported.ToArray(), o => !Core.Serving.ServedOutputs.IsPlaceholder(o)), ct);
 
             artifacts.Add(new TrainingArtifact("model/model.onnx", onnxPath, "application/octet-stream"));
         }
