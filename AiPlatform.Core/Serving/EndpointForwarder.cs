@@ -9,7 +9,7 @@ namespace AiPlatform.Core.Serving;
 public sealed class EndpointForwarder(InferenceService inference, IInferenceForwarder forwarder, ServingMetrics metrics)
 {
     /// <summary>Triton's answer, or null when the endpoint runs in this process (the caller infers here then).</summary>
-    public async Task<ForwardedResponse?> ForwardInferAsync(ReadableRoute route, int? version, Stream body, CancellationToken ct)
+    public async Task<ForwardedResponse?> ForwardInferAsync(ReadableRoute route, int? version, ForwardedBody body, CancellationToken ct)
     {
         if (await inference.ForwardTargetAsync(route, version, ct) is not { } target)
         {

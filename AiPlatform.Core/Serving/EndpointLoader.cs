@@ -109,7 +109,7 @@ public sealed class EndpointLoader(
         {
             if (endpoint.Runtime == ServingRuntimeKind.Triton)
             {
-                await triton.ApplyAsync(endpoint, versions.Select(v => new TritonModel(v.Version.Version, OnnxFile(v).ObjectKey, v.Signature)).ToList(), ct);
+                await triton.ApplyAsync(endpoint, versions.Select(v => new TritonModel(v.Version.Version, OnnxFile(v).ObjectKey, ServedOutputs.Of(v))).ToList(), ct);
                 endpoint.Status = EndpointStatus.Deploying;
             }
             else
@@ -153,7 +153,7 @@ public sealed class EndpointLoader(
 
             try
             {
-                await runtime.LoadAsync(new ServedModel(endpoint.Name, version.Version.Version), local, SettingsOf(endpoint), ct);
+                await runtime.LoadAsync(new ServedModel(endpoint.Name, version.Version.Version), local, SettingsOf(endpoint) with { BuiltInTrained = ServedOutputs.BuiltInTrained(version) }, ct);
             }
             catch (Exception e) when (e is not (OperationCanceledException or Common.PlatformException))
             {

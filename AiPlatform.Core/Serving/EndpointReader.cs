@@ -73,7 +73,7 @@ public sealed class EndpointReader(AccessService access, IEndpointStore store, R
         var level = await access.GetLevelAsync(EndpointType, endpoint.Id, endpoint.OwnerId, ct) ?? throw new NotFoundException("Endpoint", endpoint.Name);
         var model = await registry.GetModelNameForWorkAsync(endpoint.ModelId, ct);
         var signature = runtime.Signature(new ServedModel(endpoint.Name, endpoint.Version))
-            ?? (await versions.GetVersionForWorkAsync(endpoint.ModelId, endpoint.Version, ct))?.Signature;
+            ?? (await versions.GetVersionForWorkAsync(endpoint.ModelId, endpoint.Version, ct) is { } version ? ServedOutputs.Of(version) : null);
         return new EndpointView(endpoint, level, model ?? "?", signature);
     }
 }

@@ -11,6 +11,9 @@ public readonly record struct ServedModel(string Endpoint, int Version)
 /// <summary>How a model is run: threads and dynamic batching.</summary>
 public sealed record RuntimeSettings(int Threads, int MaxBatchSize, TimeSpan MaxQueueDelay)
 {
+    /// <summary>The file was exported by the built-in trainers: only its prediction's outputs are served (<see cref="ServedOutputs"/>).</summary>
+    public bool BuiltInTrained { get; init; }
+
     public bool Batching => MaxBatchSize > 1;
 }
 

@@ -29,10 +29,11 @@ internal sealed class LoadedModel
         _session = session;
         _settings = settings;
         _metrics = metrics;
-        Signature = OrtTensors.Signature(session);
+        // What the metadata declares is exactly what is returned by default and what may be asked for.
+        Signature = ServedOutputs.Of(OrtTensors.Signature(session), settings.BuiltInTrained);
         _inputs = Signature.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
-        _tensorOutputs = session.OutputMetadata.Where(o => o.Value.IsTensor).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        _defaultOutputs = [.. Signature.Outputs.Where(o => _tensorOutputs.Contains(o.Name) && !IsPlaceholder(o.Name)).Select(o => o.Name)];
+        _defaultOutputs = [.. Signature.Outputs.Select(o => o.Name)];
+        _tensorOutputs = _defaultOutputs.ToHashSet(StringComparer.Ordinal);
         // Unknown rank counts as batchable: the batch's outputs are checked again after the run.
         _batchableOutputs = Signature.Outputs.Where(o => o.Shape.Count == 0 || o.Shape[0] < 0).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         BatchingOn = settings.Batching && Signature.Inputs.All(i => i.Shape.Count >= 1 && i.Shape[0] < 0) && _defaultOutputs.All(_batchableOutputs.Contains);
@@ -328,15 +329,12 @@ internal sealed class LoadedModel
         {
             if (!_tensorOutputs.Contains(name))
             {
-                throw new InferenceInputException($"The model has no tensor output '{name}'; it has {string.Join(", ", _tensorOutputs)}.");
+                throw new InferenceInputException($"The model has no output '{name}'; it has {string.Join(", ", _defaultOutputs)}.");
             }
         }
 
         return [.. outputs.Distinct(StringComparer.Ordinal)];
     }
-
-    /// <summary>ML.NET's ONNX export adds fixed-shape placeholders named <c>*.unusedOutput</c>; they are not returned unless asked for.</summary>
-    internal static bool IsPlaceholder(string output) => output.EndsWith(".unusedOutput", StringComparison.Ordinal);
 
     private sealed class Pending(IReadOnlyList<InferTensor> inputs, IReadOnlyList<string>? outputs, long rows)
     {

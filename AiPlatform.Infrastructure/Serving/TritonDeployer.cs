@@ -225,7 +225,8 @@ public sealed class TritonDeployer(IKubernetes? client, TritonOptions options, I
     /// <summary>Triton's model configuration: ONNX Runtime backend, served versions, tensors, dynamic batching, instances.</summary>
     public static string BuildConfig(ServingEndpoint endpoint, IReadOnlyList<TritonModel> models, int gpus = 1)
     {
-        var signature = models[0].Signature is { } full ? full with { Outputs = [.. full.Outputs.Where(o => !LoadedModel.IsPlaceholder(o.Name))] } : null;
+        // The loader hands over the served signature; applying the rule again keeps a hand-made one as safe.
+        var signature = models[0].Signature is { } full ? ServedOutputs.Of(full, builtInTrained: false) : null;
         var batching = endpoint.MaxBatchSize > 1 && signature is not null && signature.Inputs.All(i => i.Shape.Count >= 1 && i.Shape[0] < 0)
             && signature.Outputs.All(o => o.Shape.Count >= 1 && o.Shape[0] < 0);
         var config = new StringBuilder();

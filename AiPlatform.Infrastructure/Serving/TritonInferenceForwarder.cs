@@ -9,14 +9,24 @@ internal sealed class TritonInferenceForwarder(IHttpClientFactory clients) : IIn
     /// <summary>The named <see cref="HttpClient"/> forwarded calls use (60 s timeout).</summary>
     public const string ClientName = "triton-forward";
 
-    public async Task<ForwardedResponse> ForwardAsync(ForwardTarget target, Stream body, CancellationToken ct)
+    /// <summary>The binary tensor data extension's header: the length of the JSON before the raw tensors.</summary>
+    public const string HeaderLengthHeader = "Inference-Header-Content-Length";
+
+    public async Task<ForwardedResponse> ForwardAsync(ForwardTarget target, ForwardedBody body, CancellationToken ct)
     {
         var client = clients.CreateClient(ClientName);
         var forward = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseAddress, $"v2/models/{Uri.EscapeDataString(target.ModelName)}/versions/{target.Version}/infer"))
         {
-            Content = new StreamContent(body),
+            Content = new StreamContent(body.Content),
         };
-        forward.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        // A binary request goes as it came (Triton serves the same extension): its content type and header length too.
+        forward.Content.Headers.ContentType = body.InferenceHeaderLength is not null && MediaTypeHeaderValue.TryParse(body.ContentType, out var type) ? type : new MediaTypeHeaderValue("application/json");
+        if (body.InferenceHeaderLength is { } length)
+        {
+            forward.Headers.TryAddWithoutValidation(HeaderLengthHeader, length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         HttpResponseMessage response;
         try
         {
@@ -36,7 +46,8 @@ internal sealed class TritonInferenceForwarder(IHttpClientFactory clients) : IIn
         try
         {
             var content = await response.Content.ReadAsStreamAsync(ct);
-            return new ForwardedResponse((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), content, new Exchange(forward, response));
+            long? headerLength = response.Headers.TryGetValues(HeaderLengthHeader, out var values) && long.TryParse(values.FirstOrDefault(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+            return new ForwardedResponse((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), content, new Exchange(forward, response), headerLength);
         }
         catch
         {

@@ -152,10 +152,12 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         var onnxPath = Path.Combine(modelFolder, "model.onnx");
         try
         {
-            await using (var onnx = File.Create(onnxPath))
-            {
-                ml.Model.ConvertToOnnx(final, LoadFeaturesOnly(ml, prepared, work), onnx);
-            }
+            // Only the prediction's columns become graph outputs: the intermediate ones (each feature's `<column>.output`,
+            // `Features.output`) are not exported, and the `mlnet.*.unusedOutput` placeholders the converter still adds
+            // (multiclass) are dropped, so what the served model declares is what inference returns.
+            using var exported = new MemoryStream();
+            ml.Model.ConvertToOnnx(final, LoadFeaturesOnly(ml, prepared, work), exported, [.. PredictionColumns(final.GetOutputSchema(featureSchema))]);
+            await File.WriteAllBytesAsync(onnxPath, OnnxGraphOutputs.Keep(exported.ToArray(), o => !Core.Serving.ServedOutputs.IsPlaceholder(o)), ct);
 
             artifacts.Add(new TrainingArtifact("model/model.onnx", onnxPath, "application/octet-stream"));
         }
@@ -241,6 +243,11 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         return new Result(metrics, parameters, artifacts);
     }
 
+    /// <summary>The columns a user expects from a prediction, in this order, among those the model writes.</summary>
+    internal static readonly string[] PredictionOutputs = ["PredictedLabel", "Score", "Probability"];
+
+    internal static IEnumerable<string> PredictionColumns(DataViewSchema scored) => PredictionOutputs.Where(c => scored.GetColumnOrNull(c) is not null);
+
     private static IEstimator<ITransformer> Featurize(MLContext ml, IReadOnlyList<PreparedFeature> features, bool normalize)
     {
         // One transform per kind (not per column): fewer passes over the data.
@@ -279,7 +286,10 @@ public sealed class MlNetTrainer : IBuiltInTrainer
         // Values the request leaves out take the catalog's defaults (the ones the wizard shows).
         int? Int(string key) => h.TryGetValue(key, out var v) ? (int)v : (int)TrainerCatalog.DefaultOf(spec.Trainer, spec.Task, key);
         double? Real(string key) => h.TryGetValue(key, out var v) ? v : TrainerCatalog.DefaultOf(spec.Trainer, spec.Task, key);
-        LightGbmBinaryTrainer.Options BinaryLgbm() => new() { NumberOfLeaves = Int("numberOfLeaves") ?? 31, NumberOfIterations = Int("numberOfIterations") ?? 100, LearningRate = Real("learningRate") ?? 0.1, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 20, Seed = spec.Seed };
+        // LightGBM would split one-hot columns as categories (its default when the features carry ML.NET's categorical
+        // slot ranges), and ML.NET's ONNX export writes such a split as a node on feature -1, which ONNX Runtime
+        // refuses at session creation. Splitting the one-hot slots as numbers (0/1 ≤ 0.5) exports and keeps parity.
+        LightGbmBinaryTrainer.Options BinaryLgbm() => new() { NumberOfLeaves = Int("numberOfLeaves") ?? 31, NumberOfIterations = Int("numberOfIterations") ?? 100, LearningRate = Real("learningRate") ?? 0.1, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 20, Seed = spec.Seed, UseCategoricalSplit = false };
         FastTreeBinaryTrainer.Options BinaryFastTree() => new() { NumberOfLeaves = Int("numberOfLeaves") ?? 20, NumberOfTrees = Int("numberOfTrees") ?? 100, LearningRate = Real("learningRate") ?? 0.2, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 10 };
         FastForestBinaryTrainer.Options BinaryForest() => new() { NumberOfLeaves = Int("numberOfLeaves") ?? 20, NumberOfTrees = Int("numberOfTrees") ?? 100, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 10 };
         IEstimator<ITransformer> trainer = (spec.Task, spec.Trainer) switch
@@ -288,11 +298,11 @@ public sealed class MlNetTrainer : IBuiltInTrainer
             (TrainingTask.BinaryClassification, TrainerAlgorithm.FastTree) => ml.BinaryClassification.Trainers.FastTree(BinaryFastTree()),
             (TrainingTask.BinaryClassification, TrainerAlgorithm.FastForest) => ml.BinaryClassification.Trainers.FastForest(BinaryForest()),
             (TrainingTask.BinaryClassification, _) => ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options { L1Regularization = (float)(Real("l1Regularization") ?? 1), L2Regularization = (float)(Real("l2Regularization") ?? 1) }),
-            (TrainingTask.MulticlassClassification, TrainerAlgorithm.LightGbm) => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options { NumberOfLeaves = Int("numberOfLeaves") ?? 31, NumberOfIterations = Int("numberOfIterations") ?? 100, LearningRate = Real("learningRate") ?? 0.1, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 20, Seed = spec.Seed }),
+            (TrainingTask.MulticlassClassification, TrainerAlgorithm.LightGbm) => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options { NumberOfLeaves = Int("numberOfLeaves") ?? 31, NumberOfIterations = Int("numberOfIterations") ?? 100, LearningRate = Real("learningRate") ?? 0.1, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 20, Seed = spec.Seed, UseCategoricalSplit = false }),
             (TrainingTask.MulticlassClassification, TrainerAlgorithm.FastTree) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(BinaryFastTree())),
             (TrainingTask.MulticlassClassification, TrainerAlgorithm.FastForest) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastForest(BinaryForest())),
             (TrainingTask.MulticlassClassification, _) => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options { L1Regularization = (float)(Real("l1Regularization") ?? 1), L2Regularization = (float)(Real("l2Regularization") ?? 1) }),
-            (_, TrainerAlgorithm.LightGbm) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options { NumberOfLeaves = Int("numberOfLeaves") ?? 31, NumberOfIterations = Int("numberOfIterations") ?? 100, LearningRate = Real("learningRate") ?? 0.1, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 20, Seed = spec.Seed }),
+            (_, TrainerAlgorithm.LightGbm) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options { NumberOfLeaves = Int("numberOfLeaves") ?? 31, NumberOfIterations = Int("numberOfIterations") ?? 100, LearningRate = Real("learningRate") ?? 0.1, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 20, Seed = spec.Seed, UseCategoricalSplit = false }),
             (_, TrainerAlgorithm.FastTree) => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options { NumberOfLeaves = Int("numberOfLeaves") ?? 20, NumberOfTrees = Int("numberOfTrees") ?? 100, LearningRate = Real("learningRate") ?? 0.2, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 10 }),
             (_, TrainerAlgorithm.FastForest) => ml.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options { NumberOfLeaves = Int("numberOfLeaves") ?? 20, NumberOfTrees = Int("numberOfTrees") ?? 100, MinimumExampleCountPerLeaf = Int("minimumExampleCountPerLeaf") ?? 10 }),
             _ => ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options { L1Regularization = (float?)Real("l1Regularization") ?? 0f, L2Regularization = (float?)Real("l2Regularization") ?? 0.1f, MaximumNumberOfIterations = 100, Shuffle = false, NumberOfThreads = 1 }),

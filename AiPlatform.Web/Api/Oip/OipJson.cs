@@ -7,7 +7,14 @@ namespace AiPlatform.Web.Api.Oip;
 /// <summary>Reads and writes the Open Inference Protocol's JSON: tensors with flat or nested data, typed by datatype.</summary>
 public static class OipJson
 {
-    public static InferenceRequest ReadRequest(JsonElement root)
+    /// <summary>A JSON-only request (the binary extension's parameters are refused: there are no bytes to read).</summary>
+    public static InferenceRequest ReadRequest(JsonElement root) => ReadInferRequest(root, null).Request;
+
+    /// <summary>
+    /// A request with, when <paramref name="binary"/> is given, the binary part that followed its JSON header: inputs with
+    /// <c>parameters.binary_data_size</c> take their bytes from it in order, and all of it must be taken.
+    /// </summary>
+    public static OipInferRequest ReadInferRequest(JsonElement root, ReadOnlyMemory<byte>? binary)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -21,27 +28,61 @@ public static class OipJson
         }
 
         var inputs = new List<InferTensor>();
+        var offset = 0;
         foreach (var input in inputsElement.EnumerateArray())
         {
-            inputs.Add(ReadTensor(input));
+            inputs.Add(ReadTensor(input, binary, ref offset));
+        }
+
+        if (binary is { } rest && offset != rest.Length)
+        {
+            throw OipBinary.Malformed($"The binary part has {rest.Length} bytes; the inputs' binary_data_size take {offset}.");
         }
 
         List<string>? outputs = null;
+        Dictionary<string, bool>? binaryByOutput = null;
         if (root.TryGetProperty("outputs", out var outputsElement) && outputsElement.ValueKind == JsonValueKind.Array)
         {
             outputs = [];
             foreach (var output in outputsElement.EnumerateArray())
             {
-                outputs.Add(output.ValueKind == JsonValueKind.Object && output.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String
+                var name = output.ValueKind == JsonValueKind.Object && output.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String
                     ? n.GetString()!
-                    : throw new InferenceInputException("Each requested output is an object with a \"name\"."));
+                    : throw new InferenceInputException("Each requested output is an object with a \"name\".");
+                outputs.Add(name);
+                if (Flag(output, "binary_data", $"Output '{name}'") is { } flag)
+                {
+                    (binaryByOutput ??= new Dictionary<string, bool>(StringComparer.Ordinal))[name] = flag;
+                }
             }
         }
 
-        return new InferenceRequest(id, inputs, outputs);
+        return new OipInferRequest(new InferenceRequest(id, inputs, outputs), Flag(root, "binary_data_output", "The request") ?? false, binaryByOutput);
     }
 
     public static InferTensor ReadTensor(JsonElement input)
+    {
+        var offset = 0;
+        return ReadTensor(input, null, ref offset);
+    }
+
+    /// <summary>A boolean parameter of the binary extension (<c>parameters.{name}</c>), or null when absent.</summary>
+    private static bool? Flag(JsonElement owner, string name, string who)
+    {
+        if (!owner.TryGetProperty("parameters", out var parameters) || parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new InferenceInputException($"{who} has parameter \"{name}\" that is not true or false."),
+        };
+    }
+
+    private static InferTensor ReadTensor(JsonElement input, ReadOnlyMemory<byte>? binary, ref int offset)
     {
         if (input.ValueKind != JsonValueKind.Object || !input.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String)
         {
@@ -66,14 +107,41 @@ public static class OipJson
             shape.Add(d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var v) && v >= 0 ? v : throw new InferenceInputException($"Input '{name}' has a shape that is not a list of sizes ≥ 0."));
         }
 
+        var expected = ElementCount(shape);
+        if (input.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("binary_data_size", out var sizeElement))
+        {
+            if (binary is not { } part)
+            {
+                throw OipBinary.Malformed($"Input '{name}' has binary_data_size, but the request has no binary part (send the {OipBinary.HeaderLengthHeader} header with the JSON's length).");
+            }
+
+            if (input.TryGetProperty("data", out _))
+            {
+                throw OipBinary.Malformed($"Input '{name}' has both \"data\" and binary_data_size.");
+            }
+
+            if (sizeElement.ValueKind != JsonValueKind.Number || !sizeElement.TryGetInt64(out var size) || size < 0)
+            {
+                throw OipBinary.Malformed($"Input '{name}' has a binary_data_size that is not a size in bytes: {sizeElement.GetRawText()}.");
+            }
+
+            if (size > part.Length - offset)
+            {
+                throw OipBinary.Malformed($"Input '{name}' has binary_data_size {size}; the binary part has {part.Length - offset} bytes left.");
+            }
+
+            var bytes = part.Span.Slice(offset, (int)size);
+            offset += (int)size;
+            return new InferTensor(name, dataType, shape, OipBinary.Decode(name, dataType, expected, bytes));
+        }
+
         if (!input.TryGetProperty("data", out var dataElement))
         {
-            throw new InferenceInputException($"Input '{name}' has no \"data\" (the binary extension is not supported).");
+            throw new InferenceInputException($"Input '{name}' has no \"data\" and no binary_data_size.");
         }
 
         var flat = new List<JsonElement>();
         Flatten(dataElement, flat, name, 0);
-        var expected = shape.Aggregate(1L, (a, d) => a * d);
         if (flat.Count != expected)
         {
             throw new InferenceInputException($"Input '{name}' has {flat.Count} elements; shape [{string.Join(", ", shape)}] needs {expected}.");
@@ -92,7 +160,10 @@ public static class OipJson
         return new InferTensor(name, dataType, shape, data);
     }
 
-    public static void WriteResult(Utf8JsonWriter w, InferenceResult result)
+    public static void WriteResult(Utf8JsonWriter w, InferenceResult result) => WriteResult(w, result, null);
+
+    /// <summary>The answer's JSON; outputs <paramref name="request"/> wants as binary data carry their size instead of data.</summary>
+    public static void WriteResult(Utf8JsonWriter w, InferenceResult result, OipInferRequest? request)
     {
         w.WriteStartObject();
         w.WriteString("model_name", result.ModelName);
@@ -117,8 +188,18 @@ public static class OipJson
             }
 
             w.WriteEndArray();
-            w.WritePropertyName("data");
-            WriteData(w, output.Data);
+            if (request is not null && request.IsBinary(output.Name))
+            {
+                w.WriteStartObject("parameters");
+                w.WriteNumber("binary_data_size", OipBinary.SizeOf(output.Data));
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WritePropertyName("data");
+                WriteData(w, output.Data);
+            }
+
             w.WriteEndObject();
         }
 
@@ -176,6 +257,23 @@ public static class OipJson
         }
 
         w.WriteEndArray();
+    }
+
+    /// <summary>The shape's element count, saturated at <see cref="long.MaxValue"/> (a hostile shape must not wrap round).</summary>
+    private static long ElementCount(List<long> shape)
+    {
+        if (shape.Contains(0))
+        {
+            return 0;
+        }
+
+        var count = 1L;
+        foreach (var d in shape)
+        {
+            count = count > long.MaxValue / d ? long.MaxValue : count * d;
+        }
+
+        return count;
     }
 
     private static void Flatten(JsonElement e, List<JsonElement> into, string name, int depth)

@@ -44,7 +44,9 @@ public partial class TryItPanel : PlatformPage
             datatype = i.DataType,
             data = Enumerable.Repeat<object>(i.DataType switch { "BYTES" => "text", "BOOL" => false, _ => 0 }, (int)Math.Min(64, i.Shape.Select(d => d < 0 ? 1 : d).Aggregate(1L, (a, d) => a * d))).ToArray(),
         });
-        _raw = JsonSerializer.Serialize(new { inputs }, new JsonSerializerOptions { WriteIndented = true });
+        // Every declared output, as a client that asks for them all would send it (each is also returned by default).
+        var outputs = signature.Outputs.Select(o => new { name = o.Name });
+        _raw = JsonSerializer.Serialize(new { inputs, outputs }, new JsonSerializerOptions { WriteIndented = true });
     }
 
     private async Task PredictAsync()

@@ -52,9 +52,9 @@ public sealed class EndpointPagesTests : PageTestBase
         await Get<RolloutService>().SetCanaryAsync(endpoint.Id, "2", 30, default);
         var reloaded = Render<EndpointPage>(p => p.Add(x => x.Id, endpoint.Id));
         reloaded.WaitForAssertion(() => reloaded.Find("[data-testid=canary-chip]").TextContent.ShouldContain("v2"));
-        reloaded.FindAll(".mud-tab")[2].Click();
+        await reloaded.InvokeAsync(() => reloaded.FindAll(".mud-tab")[2].Click());
         reloaded.WaitForAssertion(() => reloaded.Find("[data-testid=metrics-row]").TextContent.ShouldContain("v1"));
-        reloaded.FindAll(".mud-tab")[4].Click();
+        await reloaded.InvokeAsync(() => reloaded.FindAll(".mud-tab")[4].Click());
         reloaded.WaitForAssertion(() => reloaded.FindAll("[data-testid=history-row]").Count.ShouldBeGreaterThanOrEqualTo(3));
 
         var list = Render<EndpointsPage>();
