@@ -157,7 +157,9 @@ public sealed class MlNetTrainer : IBuiltInTrainer
             // (multiclass) are dropped, so what the served model declares is what inference returns.
             using var exported = new MemoryStream();
             ml.Model.ConvertToOnnx(final, LoadFeaturesOnly(ml, prepared, work), exported, [.. PredictionColumns(final.GetOutputSchema(featureSchema))]);
-            await File.WriteAllBytesAsync(onnxPath, OnnxGraphOutputs.Keep(exported.ToArray(), o => !Core.Serving.ServedOutputs.IsPlaceholder(o)), ct);
+            // Free-text features: the export's text branch is made to run batches (see OnnxTextBatch).
+            var onnx = OnnxTextBatch.Fix(OnnxGraphOutputs.Keep(exported.ToArray(), o => !Core.Serving.ServedOutputs.IsPlaceholder(o)));
+            await File.WriteAllBytesAsync(onnxPath, onnx, ct);
 
             artifacts.Add(new TrainingArtifact("model/model.onnx", onnxPath, "application/octet-stream"));
         }

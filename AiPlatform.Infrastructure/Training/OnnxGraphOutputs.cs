@@ -10,9 +10,9 @@ namespace AiPlatform.Infrastructure.Training;
 /// </summary>
 internal static class OnnxGraphOutputs
 {
-    private const int GraphField = 7;
+    internal const int GraphField = 7;
     private const int OutputField = 12;
-    private const int LengthDelimited = 2;
+    internal const int LengthDelimited = 2;
 
     public static byte[] Keep(byte[] model, Func<string, bool> keep)
     {
@@ -126,13 +126,13 @@ internal static class OnnxGraphOutputs
         return string.Empty;
     }
 
-    private static (int Field, int Wire) Tag(byte[] bytes, ref int position)
+    internal static (int Field, int Wire) Tag(byte[] bytes, ref int position)
     {
         var tag = Varint(bytes, ref position);
         return ((int)(tag >> 3), (int)(tag & 7));
     }
 
-    private static void Skip(byte[] bytes, ref int position, int wire)
+    internal static void Skip(byte[] bytes, ref int position, int wire)
     {
         switch (wire)
         {
@@ -149,7 +149,7 @@ internal static class OnnxGraphOutputs
         }
     }
 
-    private static ulong Varint(byte[] bytes, ref int position)
+    internal static ulong Varint(byte[] bytes, ref int position)
     {
         ulong value = 0;
         for (var shift = 0; shift < 64; shift += 7)
@@ -170,7 +170,7 @@ internal static class OnnxGraphOutputs
         throw new InvalidDataException("The ONNX model has a malformed number.");
     }
 
-    private static void WriteVarint(Stream stream, ulong value)
+    internal static void WriteVarint(Stream stream, ulong value)
     {
         while (value >= 0x80)
         {
