@@ -36,7 +36,16 @@ public sealed class TracePagesTests : PageTestBase
         await page.InvokeAsync(() => page.Find("[data-testid=traces-filter-apply]").Click());
         page.WaitForAssertion(() => page.Markup.ShouldContain("invalid attribute"));
         page.Markup.ShouldContain("trace.color");
+        page.Markup.ShouldContain("This filter cannot be used.");
         page.FindAll("[data-testid=trace-link]").ShouldBeEmpty();
+        page.FindAll("[data-testid=traces-empty]").ShouldBeEmpty("a bad filter is not an empty experiment");
+
+        page.Find("input[data-testid=traces-filter]").Input("trace.name = 'nothing like this'");
+        await page.InvokeAsync(() => page.Find("[data-testid=traces-filter-apply]").Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=traces-no-match]").Count.ShouldBe(1));
+        page.FindAll("[data-testid=traces-empty]").ShouldBeEmpty("a filter without a match is not an empty experiment");
+        await page.InvokeAsync(() => page.Find("[data-testid=traces-filter-clear]").Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=trace-link]").Count.ShouldBe(25));
     }
 
     [Fact]
