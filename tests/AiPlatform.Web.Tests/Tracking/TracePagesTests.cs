@@ -96,6 +96,24 @@ public sealed class TracePagesTests : PageTestBase
     }
 
     [Fact]
+    public async Task A_users_own_llm_traces_experiment_opens_on_its_traces()
+    {
+        var trace = new TraceBuilder("chat.completions", "CHAT_MODEL", new { question = "hello" }, TimeProvider.System);
+        trace.End(new { content = "hi" });
+        await Get<PlatformTraceWriter>().WriteAsync(AdminId, "admin", "gateway", trace, default);
+        var experiment = await Get<ExperimentService>().GetExperimentByNameAsync(PlatformTraceWriter.ExperimentName("admin"), default);
+
+        var page = Render<ExperimentDetailPage>(p => p.Add(x => x.Id, experiment.Id));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=trace-link]").Count.ShouldBe(1), TimeSpan.FromSeconds(30));
+        page.Find("[data-testid=traces-private]");
+
+        var (_, ordinary) = await SeedAsync("ordinary", 1);
+        var runsFirst = Render<ExperimentDetailPage>(p => p.Add(x => x.Id, ordinary.Id));
+        runsFirst.WaitForAssertion(() => runsFirst.FindAll(".mud-tab").Count.ShouldBe(2));
+        runsFirst.FindAll("[data-testid=trace-link]").ShouldBeEmpty("an ordinary experiment opens on its runs");
+    }
+
+    [Fact]
     public async Task The_traces_tab_and_trace_states_speak_chinese()
     {
         var (_, experiment) = await SeedAsync("zh", 1);
