@@ -15,6 +15,8 @@ public partial class ExperimentDetailPage : PlatformPage
     private string? _projectName;
     private string? _description;
     private IReadOnlyList<ExperimentTag> _tags = [];
+    private int _tab;
+    private bool _isTraceExperiment;
     private bool _notFound;
     private bool _sharing;
     private bool _renaming;
@@ -63,6 +65,8 @@ public partial class ExperimentDetailPage : PlatformPage
             var tags = await Experiments.GetExperimentTagsAsync(Id, PageToken);
             _description = tags.FirstOrDefault(t => t.Key == TrackingLimits.NoteTag)?.Value;
             _tags = tags.Where(t => t.Key != TrackingLimits.NoteTag && !t.Key.StartsWith("mlflow.", StringComparison.Ordinal)).ToList();
+            _isTraceExperiment = tags.Any(t => t.Key == Core.Tracing.TraceService.SystemTag && t.Value == Core.Tracing.TraceService.SystemTagValue);
+            _tab = _isTraceExperiment ? 1 : 0; // a user's LLM-traces experiment holds traces, not runs
             _keys = await Experiments.ListKeysAsync(Id, PageToken);
             _metricColumns = _keys.Metrics.Take(4).ToList();
             _paramColumns = _keys.Params.Take(3).ToList();

@@ -26,6 +26,7 @@ public sealed class LoggedModelPagesTests : PageTestBase
         metrics.ShouldContain("accuracy");
         metrics.ShouldContain("0.93");
         metrics.ShouldContain("(eval)");
+        metrics.ShouldContain("(step ", customMessage: "a logged model's metric says at which step it was logged");
         metrics.ShouldNotContain("0.5", customMessage: "only the latest value of a metric is shown");
         var link = page.Find("[data-testid=logged-model-version-link]");
         link.GetAttribute("href").ShouldBe($"/models/{registered.Id}/versions/1");

@@ -36,7 +36,16 @@ public sealed class TracePagesTests : PageTestBase
         await page.InvokeAsync(() => page.Find("[data-testid=traces-filter-apply]").Click());
         page.WaitForAssertion(() => page.Markup.ShouldContain("invalid attribute"));
         page.Markup.ShouldContain("trace.color");
+        page.Markup.ShouldContain("This filter cannot be used.");
         page.FindAll("[data-testid=trace-link]").ShouldBeEmpty();
+        page.FindAll("[data-testid=traces-empty]").ShouldBeEmpty("a bad filter is not an empty experiment");
+
+        page.Find("input[data-testid=traces-filter]").Input("trace.name = 'nothing like this'");
+        await page.InvokeAsync(() => page.Find("[data-testid=traces-filter-apply]").Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=traces-no-match]").Count.ShouldBe(1));
+        page.FindAll("[data-testid=traces-empty]").ShouldBeEmpty("a filter without a match is not an empty experiment");
+        await page.InvokeAsync(() => page.Find("[data-testid=traces-filter-clear]").Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=trace-link]").Count.ShouldBe(25));
     }
 
     [Fact]
@@ -84,6 +93,24 @@ public sealed class TracePagesTests : PageTestBase
         SignIn(reader.Id, "trace-reader");
         var hidden = Render<TraceViewPage>(p => p.Add(x => x.TraceId, traceId));
         hidden.WaitForAssertion(() => hidden.FindAll("[data-testid=trace-not-found]").Count.ShouldBe(1));
+    }
+
+    [Fact]
+    public async Task A_users_own_llm_traces_experiment_opens_on_its_traces()
+    {
+        var trace = new TraceBuilder("chat.completions", "CHAT_MODEL", new { question = "hello" }, TimeProvider.System);
+        trace.End(new { content = "hi" });
+        await Get<PlatformTraceWriter>().WriteAsync(AdminId, "admin", "gateway", trace, default);
+        var experiment = await Get<ExperimentService>().GetExperimentByNameAsync(PlatformTraceWriter.ExperimentName("admin"), default);
+
+        var page = Render<ExperimentDetailPage>(p => p.Add(x => x.Id, experiment.Id));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=trace-link]").Count.ShouldBe(1), TimeSpan.FromSeconds(30));
+        page.Find("[data-testid=traces-private]");
+
+        var (_, ordinary) = await SeedAsync("ordinary", 1);
+        var runsFirst = Render<ExperimentDetailPage>(p => p.Add(x => x.Id, ordinary.Id));
+        runsFirst.WaitForAssertion(() => runsFirst.FindAll(".mud-tab").Count.ShouldBe(2));
+        runsFirst.FindAll("[data-testid=trace-link]").ShouldBeEmpty("an ordinary experiment opens on its runs");
     }
 
     [Fact]
