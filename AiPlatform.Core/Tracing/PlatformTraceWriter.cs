@@ -95,7 +95,14 @@ public sealed class PlatformTraceWriter(ITrackingStore tracking, IProjectStore p
     {
         if (_experiments.TryGetValue(ownerId, out var cached))
         {
-            return cached;
+            // The mark is what keeps the experiment private: write there only while it still carries it (users cannot
+            // change it, see ExperimentService; this guards against anything else that does). Otherwise look again.
+            if ((await tracking.ListExperimentTagsAsync([cached], ct)).Any(t => t.Key == TraceService.SystemTag && t.Value == TraceService.SystemTagValue))
+            {
+                return cached;
+            }
+
+            _experiments.TryRemove(ownerId, out _);
         }
 
         await _resolve.WaitAsync(ct);

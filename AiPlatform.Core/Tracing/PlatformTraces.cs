@@ -18,7 +18,7 @@ public sealed class PlatformTraces(AccessService access, PlatformTraceWriter wri
         {
             var owner = await access.RequireContextAsync(CancellationToken.None);
             var startedAt = time.GetUtcNow() - call.Latency;
-            var trace = new TraceBuilder(call.Operation, call.Operation == "embeddings" ? "EMBEDDING" : "CHAT_MODEL", call.Request.DeepClone(), time, startedAt);
+            var trace = new TraceBuilder(call.Operation, call.Operation == "embeddings" ? "EMBEDDING" : "CHAT_MODEL", call.Request, time, startedAt);
             trace.RequestPreview = TraceBuilder.Preview(LastUserText(call.Request) ?? string.Empty);
             trace.Root.SetAttribute("model", call.Model);
             trace.Metadata["aiplatform.model"] = call.Model;

@@ -21,51 +21,84 @@ public sealed record SpanView(
 {
     public double? DurationMs => EndNanos is { } end ? (end - StartNanos) / 1_000_000.0 : null;
 
+    /// <summary>At most this many spans are shown of one trace (and accepted on upload, see <see cref="TraceService"/>).</summary>
+    public const int MaxSpans = 10_000;
+
+    /// <summary>Spans deeper than this are not shown (they are counted in <see cref="SpanTree.Hidden"/>).</summary>
+    public const int MaxDepth = 256;
+
+    /// <summary>At most this many characters of each value (inputs, outputs, attributes) are shown.</summary>
+    public const int MaxShownValueLength = 64 * 1024;
+
     /// <summary>
     /// Reads the spans document (V3: <c>{"spans": [...]}</c> with attributes as JSON text) into a depth-first list,
     /// children after their parent by start time. Anything unreadable gives an empty list, never an exception.
     /// </summary>
-    public static IReadOnlyList<SpanView> Parse(string? json)
+    public static IReadOnlyList<SpanView> Parse(string? json) => ParseTree(json).Spans;
+
+    /// <summary>
+    /// Like <see cref="Parse"/>, with at most <paramref name="maxSpans"/> spans of depth below <paramref name="maxDepth"/>;
+    /// the rest are counted, not shown. The walk is iterative (an explicit stack), so a deep chain cannot overflow
+    /// the thread's stack.
+    /// </summary>
+    public static SpanTree ParseTree(string? json, int maxSpans = MaxSpans, int maxDepth = MaxDepth)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
-            return [];
+            return new SpanTree([], 0);
         }
 
-        List<SpanView> spans;
+        List<JsonElement> elements;
+        JsonDocument doc;
         try
         {
-            using var doc = JsonDocument.Parse(json);
-            if (!doc.RootElement.TryGetProperty("spans", out var array) || array.ValueKind != JsonValueKind.Array)
-            {
-                return [];
-            }
-
-            spans = array.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.Object).Select(Read).ToList();
+            doc = JsonDocument.Parse(json);
         }
         catch (JsonException)
         {
-            return [];
+            return new SpanTree([], 0);
         }
 
-        var ids = spans.Select(s => s.Id).ToHashSet();
-        var children = spans.ToLookup(s => s.ParentId is { } p && ids.Contains(p) ? p : null);
-        var ordered = new List<SpanView>();
-        var seen = new HashSet<string>();
-        void Walk(string? parent, int depth)
+        using (doc)
         {
-            foreach (var span in children[parent].OrderBy(s => s.StartNanos))
+            if (!doc.RootElement.TryGetProperty("spans", out var array) || array.ValueKind != JsonValueKind.Array)
             {
-                if (seen.Add(span.Id))
+                return new SpanTree([], 0);
+            }
+
+            elements = array.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.Object).ToList();
+
+            // The tree is built from ids and start times only; a span is read in full only when it is shown.
+            var heads = elements.Select((e, i) => (Index: i, Id: String(e, "span_id") ?? "#" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), Parent: String(e, "parent_span_id") is { Length: > 0 } p ? p : String(e, "parent_id"), Start: Long(e, "start_time_unix_nano") ?? Long(e, "start_time_ns") ?? 0)).ToList();
+            var ids = heads.Select(h => h.Id).ToHashSet();
+            var children = heads.ToLookup(h => h.Parent is { } p && ids.Contains(p) ? p : null);
+            var ordered = new List<SpanView>();
+            var seen = new HashSet<string>();
+            var stack = new Stack<(int Index, string Id, int Depth)>();
+            void Push(string? parent, int depth)
+            {
+                foreach (var child in children[parent].OrderByDescending(h => h.Start).ThenByDescending(h => h.Index))
                 {
-                    ordered.Add(span with { Depth = depth });
-                    Walk(span.Id, depth + 1);
+                    stack.Push((child.Index, child.Id, depth));
                 }
             }
-        }
 
-        Walk(null, 0);
-        return ordered;
+            Push(null, 0);
+            while (stack.Count > 0 && ordered.Count < maxSpans)
+            {
+                var (index, id, depth) = stack.Pop();
+                if (depth >= maxDepth || !seen.Add(id))
+                {
+                    continue;
+                }
+
+                ordered.Add(Read(elements[index]) with { Id = id, Depth = depth });
+                Push(id, depth + 1);
+            }
+
+            var hidden = Math.Max(0, elements.Count - ordered.Count);
+            return new SpanTree(ordered, hidden);
+        }
     }
 
     private static SpanView Read(JsonElement span)
@@ -149,19 +182,31 @@ public sealed record SpanView(
         _ => null,
     };
 
-    /// <summary>Indented JSON when the text is JSON, else the text as it is.</summary>
+    /// <summary>Indented JSON when the text is JSON, else the text as it is; a long value is cut (see <see cref="Truncated"/>).</summary>
     private static string Pretty(string text)
     {
+        if (text.Length > MaxShownValueLength)
+        {
+            return text[..MaxShownValueLength] + TruncatedMarker;
+        }
+
         try
         {
             using var doc = JsonDocument.Parse(text);
-            return doc.RootElement.ValueKind == JsonValueKind.String ? doc.RootElement.GetString()! : JsonSerializer.Serialize(doc.RootElement, Indented);
+            var pretty = doc.RootElement.ValueKind == JsonValueKind.String ? doc.RootElement.GetString()! : JsonSerializer.Serialize(doc.RootElement, Indented);
+            return pretty.Length > MaxShownValueLength ? pretty[..MaxShownValueLength] + TruncatedMarker : pretty;
         }
         catch (JsonException)
         {
             return text;
         }
     }
+
+    /// <summary>Appended to a value cut at <see cref="MaxShownValueLength"/>; the page shows a localized note for it.</summary>
+    public const string TruncatedMarker = "\n\u2026";
+
+    /// <summary>Whether a shown value was cut.</summary>
+    public static bool Truncated(string? text) => text is not null && text.Length == MaxShownValueLength + TruncatedMarker.Length && text.EndsWith(TruncatedMarker, StringComparison.Ordinal);
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -182,6 +227,9 @@ public sealed record SpanView(
         }
     }
 }
+
+/// <summary>The spans shown of a trace, and how many were left out (beyond the span or depth limit).</summary>
+public sealed record SpanTree(IReadOnlyList<SpanView> Spans, int Hidden);
 
 /// <summary>An event of a span (an exception, a log line), its attributes as text.</summary>
 public sealed record SpanEventView(string Name, long? TimeNanos, IReadOnlyList<KeyValuePair<string, string>> Attributes);

@@ -77,7 +77,25 @@ public sealed class TraceBuilder
         _spans.Any(s => s.TokenUsage is not null) ? (_spans.Sum(s => s.TokenUsage?.Input ?? 0), _spans.Sum(s => s.TokenUsage?.Output ?? 0)) : null;
 
     /// <summary>The <c>traces.json</c> document: <c>{"spans": [...]}</c> as MLflow writes it.</summary>
-    public string ToSpansJson() => new JsonObject { ["spans"] = new JsonArray([.. _spans.Select(s => (JsonNode)s.ToJson())]) }.ToJsonString();
+    /// <remarks>Attribute values past <see cref="MaxTraceAttributeChars"/> in all (in span order) are cut to a short marker.</remarks>
+    public string ToSpansJson()
+    {
+        var budget = MaxTraceAttributeChars;
+        return new JsonObject { ["spans"] = new JsonArray([.. _spans.Select(s => (JsonNode)s.ToJson(ref budget))]) }.ToJsonString();
+    }
+
+    /// <summary>At most this many characters of JSON text are kept per attribute of a platform trace.</summary>
+    public const int MaxAttributeChars = 256 * 1024;
+
+    /// <summary>At most this many characters of attribute text are kept per platform trace, all spans together.</summary>
+    public const int MaxTraceAttributeChars = 1024 * 1024;
+
+    /// <summary>What replaces the cut part of an attribute value; the value then becomes a JSON string.</summary>
+    public const string TruncatedMarker = "… [truncated by AiPlatform]";
+
+    /// <summary>JSON text cut to <paramref name="max"/> characters: a JSON string of its start and the marker.</summary>
+    internal static string Truncate(string json, int max) =>
+        json.Length <= max ? json : JsonSerializer.Serialize(json[..Math.Max(0, max)] + TruncatedMarker, JsonSerializerOptions.Web);
 
     internal static string Preview(object? value)
     {
@@ -90,7 +108,7 @@ public sealed class TraceBuilder
 public sealed class SpanBuilder
 {
     private readonly TraceBuilder _trace;
-    private readonly Dictionary<string, JsonNode?> _attributes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _attributes = new(StringComparer.Ordinal);
     private readonly List<JsonObject> _events = [];
 
     internal SpanBuilder(TraceBuilder trace, string name, string spanType, SpanBuilder? parent, DateTimeOffset startedAt)
@@ -128,7 +146,8 @@ public sealed class SpanBuilder
 
     public SpanBuilder SetAttribute(string key, object? value)
     {
-        _attributes[key] = value is null ? null : JsonSerializer.SerializeToNode(value, JsonSerializerOptions.Web);
+        // Kept as JSON text (MLflow's form), cut at MaxAttributeChars: no copy of a large body stays in memory.
+        _attributes[key] = value is null ? "null" : TraceBuilder.Truncate(JsonSerializer.Serialize(value, JsonSerializerOptions.Web), TraceBuilder.MaxAttributeChars);
         return this;
     }
 
@@ -167,7 +186,7 @@ public sealed class SpanBuilder
         StatusMessage = message;
     }
 
-    internal JsonObject ToJson()
+    internal JsonObject ToJson(ref int budget)
     {
         var attributes = new JsonObject
         {
@@ -177,7 +196,9 @@ public sealed class SpanBuilder
         foreach (var (key, value) in _attributes)
         {
             // MLflow keeps every span attribute as JSON text.
-            attributes[key] = value?.ToJsonString() ?? "null";
+            var text = TraceBuilder.Truncate(value, Math.Max(budget, 0));
+            budget -= text.Length;
+            attributes[key] = text;
         }
 
         return new JsonObject

@@ -31,6 +31,18 @@ public sealed partial class TraceService(AccessService access, ExperimentService
     public const int DefaultSearchResults = 100;
     public const int MaxSpansBytes = 20 * 1024 * 1024;
 
+    /// <summary>At most this many spans are accepted in one uploaded <c>traces.json</c>.</summary>
+    public const int MaxSpans = SpanView.MaxSpans;
+
+    /// <summary>The latest time a trace may have (9999-12-31T23:59:59.999Z, the end of <see cref="DateTimeOffset"/>), in ms since 1970.</summary>
+    public const long MaxTimeMillis = 253_402_300_799_999;
+
+    /// <summary>
+    /// The reserved prefix of experiment tag keys: only the platform sets them (see <see cref="ExperimentService"/>),
+    /// because <see cref="SystemTag"/> decides who may read an experiment's traces.
+    /// </summary>
+    public const string ReservedTagPrefix = "aiplatform.system";
+
     /// <summary>The experiment tag that marks a user's private system experiment of platform traces.</summary>
     public const string SystemTag = "aiplatform.system";
 
@@ -48,9 +60,17 @@ public sealed partial class TraceService(AccessService access, ExperimentService
         await RequireAsync(experiment, PermissionLevel.Write, ct);
         var context = await access.RequireContextAsync(ct);
         var id = ValidTraceId(input.TraceId);
+        ValidTime(input.RequestTime, "request_time");
+        if (input.ExecutionDuration is { } duration)
+        {
+            ValidTime(duration, "execution_duration");
+        }
+
         if (await store.FindAsync(id, ct) is { } existing && existing.Info.ExperimentId != experiment.Id)
         {
-            throw new AlreadyExistsException($"Trace '{id}' already exists in another experiment.");
+            // Trace ids are one key for the whole platform; the answer is the same whether or not the caller may read
+            // the experiment that holds the id, and does not say where it is.
+            throw new AlreadyExistsException($"Trace '{id}' already exists.");
         }
 
         var tags = Valid(input.Tags, "tags");
@@ -77,10 +97,11 @@ public sealed partial class TraceService(AccessService access, ExperimentService
     /// <summary>V2's end-trace: sets the end time and status, merges metadata and tags.</summary>
     public async Task<TraceDetails> EndAsync(string traceId, long endTimeMillis, TraceState state, IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, string> tags, CancellationToken ct)
     {
+        ValidTime(endTimeMillis, "timestamp_ms");
         var (details, _) = await GetAsync(traceId, PermissionLevel.Write, ct);
         var info = details.Info;
         info.State = state;
-        info.ExecutionDuration = Math.Max(0, endTimeMillis - info.RequestTime);
+        info.ExecutionDuration = Math.Clamp(endTimeMillis - Math.Clamp(info.RequestTime, 0, MaxTimeMillis), 0, MaxTimeMillis); // both within 0 … MaxTimeMillis: no overflow
         var mergedTags = details.Tags.Concat(Valid(tags, "tags")).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         var mergedMetadata = details.Metadata.Concat(Valid(metadata, "request_metadata")).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         Derive(info, mergedTags, mergedMetadata);
@@ -165,7 +186,12 @@ public sealed partial class TraceService(AccessService access, ExperimentService
         RequireIn(experiment, experimentMlflowId, details.Info.TraceId);
         try
         {
-            using var _ = JsonDocument.Parse(json);
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("spans", out var spans)
+                && spans.ValueKind == JsonValueKind.Array && spans.GetArrayLength() > MaxSpans)
+            {
+                throw new ValidationException("traces.json", $"A trace has at most {MaxSpans} spans; this one has {spans.GetArrayLength()}.");
+            }
         }
         catch (JsonException e)
         {
@@ -190,6 +216,9 @@ public sealed partial class TraceService(AccessService access, ExperimentService
     /// <summary>Whether an experiment is a user's private system experiment of platform traces.</summary>
     public async Task<bool> IsPrivateSystemExperimentAsync(Experiment experiment, CancellationToken ct) =>
         (await tracking.ListExperimentTagsAsync([experiment.Id], ct)).Any(t => t.Key == SystemTag && t.Value == SystemTagValue);
+
+    /// <summary>A stored time (ms since 1970) as a date, clamped to what a date can hold, so display never throws.</summary>
+    public static DateTimeOffset Time(long millis) => DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(millis, 0, MaxTimeMillis));
 
     public static string NewTraceId() => "tr-" + Guid.NewGuid().ToString("N");
 
@@ -271,6 +300,14 @@ public sealed partial class TraceService(AccessService access, ExperimentService
         }
 
         return result;
+    }
+
+    private static void ValidTime(long millis, string field)
+    {
+        if (millis is < 0 or > MaxTimeMillis)
+        {
+            throw new ValidationException(field, $"Invalid value {millis} for parameter '{field}': 0 to {MaxTimeMillis} milliseconds.");
+        }
     }
 
     private static string ValidTraceId(string? id) =>

@@ -126,7 +126,7 @@ public sealed class ExperimentService(
         var trimmed = ValidExperimentName(name);
         var tagList = (tags ?? new Dictionary<string, string>()).Select(t => new ExperimentTag
         {
-            Key = TrackingLimits.ValidKey(t.Key, "Tag"),
+            Key = NotReservedTag(TrackingLimits.ValidKey(t.Key, "Tag")),
             Value = TrackingLimits.ValidValue(t.Value, TrackingLimits.MaxExperimentTagValueLength, "Tag", t.Key),
         }).ToList();
         RequireNotReserved(context, trimmed);
@@ -206,7 +206,7 @@ public sealed class ExperimentService(
         var tag = new ExperimentTag
         {
             ExperimentId = id,
-            Key = TrackingLimits.ValidKey(key, "Tag"),
+            Key = NotReservedTag(TrackingLimits.ValidKey(key, "Tag")),
             Value = TrackingLimits.ValidValue(value, TrackingLimits.MaxExperimentTagValueLength, "Tag", key!),
         };
         await store.SetExperimentTagAsync(tag, time.GetUtcNow(), ct);
@@ -217,6 +217,7 @@ public sealed class ExperimentService(
     {
         var experiment = await RequireExperimentAsync(id, PermissionLevel.Write, ct);
         RequireActive(experiment);
+        NotReservedTag(key ?? string.Empty);
         if (!await store.DeleteExperimentTagAsync(id, key ?? string.Empty, ct))
         {
             throw new NotFoundException("Experiment tag", key ?? string.Empty);
@@ -236,6 +237,15 @@ public sealed class ExperimentService(
         await store.FindExperimentAsync(id, ct) is { } e ? await SecurableAsync(e, ct) : null;
 
     // ---- internals ----
+
+    /// <summary>
+    /// Refuses tag keys starting with <see cref="Tracing.TraceService.ReservedTagPrefix"/>, for everyone (admins
+    /// too): the platform's own mark of a private trace experiment must not be set, changed or removed by a user.
+    /// </summary>
+    private static string NotReservedTag(string key) =>
+        key.StartsWith(Tracing.TraceService.ReservedTagPrefix, StringComparison.OrdinalIgnoreCase)
+            ? throw new ValidationException("key", $"Tag keys starting with '{Tracing.TraceService.ReservedTagPrefix}' are reserved for the platform.") { MessageKey = "Error.ReservedTagKey" }
+            : key;
 
     /// <summary>The caller's level on the experiment: its own grants or its project's, whichever is better.</summary>
     public async Task<PermissionLevel?> LevelAsync(Experiment experiment, CancellationToken ct) => await access.GetLevelAsync(await SecurableAsync(experiment, ct), ct);

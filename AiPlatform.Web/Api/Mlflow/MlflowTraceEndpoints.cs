@@ -240,7 +240,7 @@ public static class MlflowTraceEndpoints
             trace_location = new { type = "MLFLOW_EXPERIMENT", mlflow_experiment = new { experiment_id = experiment.MlflowId } },
             request_preview = info.RequestPreview,
             response_preview = info.ResponsePreview,
-            request_time = DateTimeOffset.FromUnixTimeMilliseconds(info.RequestTime).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            request_time = TraceService.Time(info.RequestTime).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             execution_duration = info.ExecutionDuration is { } d ? string.Create(CultureInfo.InvariantCulture, $"{d / 1000}.{Math.Abs(d % 1000):000}s") : null,
             state = StateName(info.State, v2: false),
             trace_metadata = trace.Metadata,
@@ -304,7 +304,8 @@ public static class MlflowTraceEndpoints
     {
         null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
         { ValueKind: JsonValueKind.String } e when e.GetString() is { Length: > 1 } s && s.EndsWith('s')
-            && decimal.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) => (long)Math.Round(seconds * 1000),
+            && decimal.TryParse(s[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+            && seconds <= TraceService.MaxTimeMillis / 1000m => (long)Math.Round(seconds * 1000),
         _ => throw new ValidationException("execution_duration", "Invalid value for parameter 'execution_duration' (a duration such as \"1.5s\")."),
     };
 

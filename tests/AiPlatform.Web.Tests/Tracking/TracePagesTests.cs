@@ -88,8 +88,10 @@ public sealed class TracePagesTests : PageTestBase
         readable.WaitForAssertion(() => readable.Find("[data-testid=trace-title]").TextContent.ShouldBe("call-0"));
         readable.Find("[data-testid=trace-no-spans]");
 
+        // Users cannot set the mark (review 37 #4: it is reserved); the platform's writer sets it in the store.
         SignIn(AdminId, "admin");
-        await Get<ExperimentService>().SetExperimentTagAsync(experiment.Id, TraceService.SystemTag, TraceService.SystemTagValue, default);
+        await Should.ThrowAsync<AiPlatform.Core.Common.ValidationException>(() => Get<ExperimentService>().SetExperimentTagAsync(experiment.Id, TraceService.SystemTag, TraceService.SystemTagValue, default));
+        await Get<AiPlatform.Core.Tracking.ITrackingStore>().SetExperimentTagAsync(new AiPlatform.Core.Tracking.ExperimentTag { ExperimentId = experiment.Id, Key = TraceService.SystemTag, Value = TraceService.SystemTagValue }, DateTimeOffset.UtcNow, default);
         SignIn(reader.Id, "trace-reader");
         var hidden = Render<TraceViewPage>(p => p.Add(x => x.TraceId, traceId));
         hidden.WaitForAssertion(() => hidden.FindAll("[data-testid=trace-not-found]").Count.ShouldBe(1));

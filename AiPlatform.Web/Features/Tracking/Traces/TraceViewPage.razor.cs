@@ -14,6 +14,7 @@ public partial class TraceViewPage : PlatformPage
     private Experiment? _experiment;
     private IReadOnlyList<SpanView> _spans = [];
     private SpanView? _selected;
+    private int _hidden;
     private long _origin;
     private bool _notFound;
 
@@ -28,7 +29,8 @@ public partial class TraceViewPage : PlatformPage
         try
         {
             (_trace, _experiment) = await Traces.GetAsync(TraceId, PageToken);
-            _spans = SpanView.Parse(await Traces.GetSpansAsync(null, TraceId, PageToken));
+            var tree = SpanView.ParseTree(await Traces.GetSpansAsync(null, TraceId, PageToken));
+            (_spans, _hidden) = (tree.Spans, tree.Hidden);
             _selected = _spans.FirstOrDefault();
             _origin = _spans.Count == 0 ? 0 : _spans.Min(s => s.StartNanos);
             _notFound = false;

@@ -255,6 +255,48 @@ public sealed class MlflowTraceApiTests : ApiTestBase
         await ShouldFailAsync(RawAsync(Admin, HttpMethod.Post, "/api/3.0/mlflow/traces", TraceJson(otherExperiment, traceId, 1, 1, "OK", "t", [], [])), 400, "RESOURCE_ALREADY_EXISTS");
     }
 
+    [Fact]
+    public async Task Review37_the_system_tag_is_reserved_times_are_bounded_uploads_are_capped_and_conflicts_do_not_name_the_experiment()
+    {
+        var mlflow = new MlflowClient(Admin);
+        var experimentId = await ExperimentAsync(mlflow, "review37");
+        var traceId = NewTraceId();
+        await CreateAsync(experimentId, traceId, 1000, 10, "OK", "t", [], []);
+
+        // #4: nobody, admins included, sets, changes or removes a tag key starting with 'aiplatform.system'.
+        await ShouldFailAsync(RawAsync(Admin, HttpMethod.Post, "/api/2.0/mlflow/experiments/set-experiment-tag", JsonSerializer.Serialize(new { experiment_id = experimentId, key = "aiplatform.system", value = "llm-traces" })), 400, "INVALID_PARAMETER_VALUE");
+        await ShouldFailAsync(RawAsync(Admin, HttpMethod.Post, "/api/2.0/mlflow/experiments/delete-experiment-tag", JsonSerializer.Serialize(new { experiment_id = experimentId, key = "aiplatform.system" })), 400, "INVALID_PARAMETER_VALUE");
+        await ShouldFailAsync(RawAsync(Admin, HttpMethod.Post, "/api/2.0/mlflow/experiments/create", """{"name": "sneaky", "tags": [{"key": "aiplatform.system", "value": "llm-traces"}]}"""), 400, "INVALID_PARAMETER_VALUE");
+        var platformId = (await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/experiments?q=review37", JsonDefaults.Options)).GetProperty("items")[0].GetProperty("id").GetGuid();
+        var put = await Admin.PutAsJsonAsync($"/api/v1/experiments/{platformId}/tags/aiplatform.system", new { value = "x" }, JsonDefaults.Options);
+        put.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await put.Content.ReadAsStringAsync());
+        (await Admin.DeleteAsync($"/api/v1/experiments/{platformId}/tags/aiplatform.system")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        // #7: times out of 0 … 253402300799999 ms and oversized durations are refused; search keeps working.
+        var json = JsonSerializer.Deserialize<System.Text.Json.Nodes.JsonObject>(TraceJson(experimentId, NewTraceId(), 1, 1, "OK", "t", [], []))!;
+        json["trace"]!["trace_info"]!["request_time"] = long.MaxValue;
+        await ShouldFailAsync(RawAsync(Admin, HttpMethod.Post, "/api/3.0/mlflow/traces", json.ToJsonString()), 400, "INVALID_PARAMETER_VALUE");
+        json["trace"]!["trace_info"]!["request_time"] = -1;
+        await ShouldFailAsync(RawAsync(Admin, HttpMethod.Post, "/api/3.0/mlflow/traces", json.ToJsonString()), 400, "INVALID_PARAMETER_VALUE");
+        json["trace"]!["trace_info"]!["request_time"] = 1000;
+        json["trace"]!["trace_info"]!["execution_duration"] = "99999999999999999999999999s";
+        await ShouldFailAsync(RawAsync(Admin, HttpMethod.Post, "/api/3.0/mlflow/traces", json.ToJsonString()), 400, "INVALID_PARAMETER_VALUE");
+        await ShouldFailAsync(RawAsync(Admin, HttpMethod.Patch, $"/api/2.0/mlflow/traces/{traceId}", JsonSerializer.Serialize(new { timestamp_ms = long.MaxValue, status = "OK" })), 400, "INVALID_PARAMETER_VALUE");
+        Ids(await SearchAsync(experimentId, null)).ShouldBe([traceId]);
+
+        // #1: an upload of more spans than allowed is refused.
+        var spans = JsonSerializer.Serialize(new { spans = Enumerable.Range(0, AiPlatform.Core.Tracing.TraceService.MaxSpans + 1).Select(i => new { span_id = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }) });
+        var upload = await Admin.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/{experimentId}/traces/{traceId}/artifacts/traces.json", new StringContent(spans));
+        upload.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await upload.Content.ReadAsStringAsync());
+
+        // #11: an id taken elsewhere is a plain conflict that does not say where.
+        var other = await ExperimentAsync(mlflow, "review37-other");
+        var (status, body) = await RawAsync(Admin, HttpMethod.Post, "/api/3.0/mlflow/traces", TraceJson(other, traceId, 1, 1, "OK", "t", [], []));
+        status.ShouldBe(400);
+        body.GetProperty("error_code").GetString().ShouldBe("RESOURCE_ALREADY_EXISTS");
+        body.GetProperty("message").GetString()!.ShouldNotContain("another experiment");
+    }
+
     // ---- helpers ----
 
     internal static string NewTraceId() => "tr-" + Guid.NewGuid().ToString("N");
