@@ -11,7 +11,7 @@ public enum GatewayCallStatus
     /// <summary>The client went away before the answer was complete (the tokens so far are counted).</summary>
     Cancelled,
 
-    /// <summary>The provider refused, failed or timed out (nothing is counted).</summary>
+    /// <summary>The provider refused, failed or timed out (what was delivered before, if anything, is counted).</summary>
     Failed,
 }
 

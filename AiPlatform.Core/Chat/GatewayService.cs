@@ -44,12 +44,13 @@ public sealed class GatewayService(AccessService access, IChatStore store, Provi
 
     /// <summary>
     /// The one place where every gateway call ends, answered, stopped or failed: the tokens of an answered or stopped
-    /// call count in the caller's usage (and so in their daily quota); every call, failed ones too, is traced.
+    /// call count in the caller's usage (and so in their daily quota), and so do those of a call that failed after
+    /// part of its answer was delivered; every call, failed ones too, is traced.
     /// </summary>
     public async Task CompleteAsync(GatewayCall call, CancellationToken ct)
     {
         await traces.RecordGatewayAsync(call);
-        if (call.Status == GatewayCallStatus.Failed)
+        if (call.Status == GatewayCallStatus.Failed && call.PromptTokens == 0 && call.CompletionTokens == 0)
         {
             return;
         }

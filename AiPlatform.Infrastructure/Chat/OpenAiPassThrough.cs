@@ -17,6 +17,12 @@ namespace AiPlatform.Infrastructure.Chat;
 /// </summary>
 internal sealed class OpenAiPassThrough(HttpClient http, TimeSpan timeout)
 {
+    /// <summary>The largest non-streamed answer read from a provider (16 MiB); a larger one is the platform's 502.</summary>
+    internal const int MaxAnswerBytes = 16 * 1024 * 1024;
+
+    /// <summary>The longest line of a provider's stream (1 MiB of characters); a longer one is the platform's 502.</summary>
+    internal const int MaxLineChars = 1024 * 1024;
+
     public async Task<JsonObject> PostAsync(ProviderEndpoint endpoint, string path, JsonObject body, CancellationToken ct)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -25,8 +31,26 @@ internal sealed class OpenAiPassThrough(HttpClient http, TimeSpan timeout)
         {
             wait.CancelAfter(timeout);
             using var response = await SendAsync(endpoint, path, body, wait.Token);
-            var text = await response.Content.ReadAsStringAsync(wait.Token);
-            return JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not an object");
+            if (response.Content.Headers.ContentLength > MaxAnswerBytes)
+            {
+                throw TooLarge();
+            }
+
+            await using var content = await response.Content.ReadAsStreamAsync(wait.Token);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await content.ReadAsync(chunk, wait.Token)) > 0)
+            {
+                if (buffer.Length + read > MaxAnswerBytes)
+                {
+                    throw TooLarge();
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) as JsonObject ?? throw new JsonException("not an object");
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
@@ -65,7 +89,7 @@ internal sealed class OpenAiPassThrough(HttpClient http, TimeSpan timeout)
                 try
                 {
                     wait.CancelAfter(timeout);
-                    line = await reader.ReadLineAsync(wait.Token);
+                    line = await ReadLineAsync(reader, wait.Token);
                 }
                 catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
                 {
@@ -107,6 +131,38 @@ internal sealed class OpenAiPassThrough(HttpClient http, TimeSpan timeout)
                     yield return chunk;
                 }
             }
+        }
+    }
+
+    private static ProviderUnavailableException TooLarge() =>
+        new($"the provider's answer is larger than {MaxAnswerBytes / (1024 * 1024)} MiB.");
+
+    /// <summary>
+    /// One line of a stream, at most <see cref="MaxLineChars"/> characters (a provider sending more is refused, not
+    /// buffered); null at the end.
+    /// </summary>
+    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken ct)
+    {
+        var line = new StringBuilder();
+        var one = new char[1];
+        while (true)
+        {
+            if (await reader.ReadAsync(one.AsMemory(), ct) == 0)
+            {
+                return line.Length > 0 ? line.ToString() : null;
+            }
+
+            if (one[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            if (line.Length >= MaxLineChars)
+            {
+                throw new ProviderUnavailableException($"a line of the provider's stream is longer than {MaxLineChars / (1024 * 1024)} MiB.");
+            }
+
+            line.Append(one[0]);
         }
     }
 

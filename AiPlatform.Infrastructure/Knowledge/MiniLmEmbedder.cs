@@ -13,6 +13,9 @@ public sealed class MiniLmEmbedder : ILocalEmbedder, IDisposable
         return new SentenceEncoder(options);
     });
 
+    /// <summary>How many texts are encoded together.</summary>
+    internal const int BatchSize = 32;
+
     public string Name => KnowledgeBase.LocalEmbedding;
 
     public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken ct)
@@ -25,10 +28,18 @@ public sealed class MiniLmEmbedder : ILocalEmbedder, IDisposable
         return Task.Run(
             () =>
             {
-                var vectors = _encoder.Value.Encode([.. texts], ct);
-                foreach (var v in vectors)
+                // In bounded batches, so that one large request neither holds every input's tensors at once nor
+                // outlives its cancellation by more than one batch.
+                var vectors = new float[texts.Count][];
+                for (var start = 0; start < texts.Count; start += BatchSize)
                 {
-                    VectorMath.Normalize(v);
+                    ct.ThrowIfCancellationRequested();
+                    var batch = _encoder.Value.Encode([.. texts.Skip(start).Take(BatchSize)], ct);
+                    for (var i = 0; i < batch.Length; i++)
+                    {
+                        VectorMath.Normalize(batch[i]);
+                        vectors[start + i] = batch[i];
+                    }
                 }
 
                 return vectors;

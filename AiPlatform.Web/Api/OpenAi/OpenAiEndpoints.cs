@@ -63,15 +63,31 @@ public static class OpenAiEndpoints
             throw new ValidationException("model", $"'{name}' is an embedding model: call POST /v1/embeddings.");
         }
 
+        var streaming = body["stream"] switch
+        {
+            null => false,
+            JsonValue b when b.GetValueKind() is JsonValueKind.True or JsonValueKind.False => b.GetValue<bool>(),
+            _ => throw new ValidationException("stream", "'stream' must be a boolean (true or false)."),
+        };
+        var maxChoices = Limit(http, "Gateway:MaxChoices", DefaultMaxChoices);
+        if (body["n"] is { } n && (n is not JsonValue nv || nv.GetValueKind() != JsonValueKind.Number || !nv.TryGetValue<int>(out var choices) || choices < 1 || choices > maxChoices))
+        {
+            throw new ValidationException("n", $"'n' must be an integer from 1 to {maxChoices} (Gateway:MaxChoices).");
+        }
+
         var (model, endpoint) = await gateway.GetEndpointAsync(name, ct);
-        var upstream = Upstream(body, endpoint);
+
+        // Forwarded in place (no copy of a possibly large tree): the provider's model id, the fields the platform must
+        // not let a client set removed, the stream decided here; the client's values are restored once it is sent.
+        Strip(body);
+        body["stream"] = streaming;
         var started = Stopwatch.GetTimestamp();
-        if (body["stream"] is not JsonValue s || s.GetValueKind() != JsonValueKind.True)
+        if (!streaming)
         {
             JsonObject answer;
             try
             {
-                answer = await gateway.ForwardAsync(endpoint, "chat/completions", upstream, ct);
+                answer = await WithProviderModelAsync(body, name, endpoint, () => gateway.ForwardAsync(endpoint, "chat/completions", body, ct));
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -81,27 +97,62 @@ public static class OpenAiEndpoints
 
             answer["model"] = model.Name;
             var (prompt, completion) = Usage(answer["usage"]);
-            await gateway.CompleteAsync(new GatewayCall("chat.completions", model.Name, body, AnswerOf(answer), prompt ?? 0, completion ?? 0, Stopwatch.GetElapsedTime(started), GatewayCallStatus.Completed), CancellationToken.None);
+            var text = AnswerOf(answer);
+
+            // A provider that does not count: about four characters a token, prompt and answer.
+            await gateway.CompleteAsync(new GatewayCall("chat.completions", model.Name, body, text, prompt ?? EstimatedPromptTokens(body), completion ?? EstimatedTokens(text), Stopwatch.GetElapsedTime(started), GatewayCallStatus.Completed), CancellationToken.None);
             return Json(answer);
         }
 
         // The provider is asked for the usage (as the OpenAI SDK always does); the client sees it only if it asked too.
-        var includeUsage = body["stream_options"] is JsonObject so && so["include_usage"] is JsonValue iu && iu.GetValueKind() == JsonValueKind.True;
-        var options = upstream["stream_options"] as JsonObject ?? [];
-        options["include_usage"] = true;
-        upstream["stream_options"] = options;
+        var clientOptions = body["stream_options"];
+        var includeUsage = clientOptions is JsonObject so && so["include_usage"] is JsonValue iu && iu.GetValueKind() == JsonValueKind.True;
+        JsonNode? clientInclude = null;
+        var hadInclude = false;
+        if (clientOptions is JsonObject asked)
+        {
+            hadInclude = asked.TryGetPropertyValue("include_usage", out clientInclude);
+            asked["include_usage"] = true;
+        }
+        else
+        {
+            body["stream_options"] = new JsonObject { ["include_usage"] = true };
+        }
 
         // The provider is asked before anything is written, so that a refused request gets its HTTP status.
-        await using var chunks = gateway.ForwardStreamAsync(endpoint, "chat/completions", upstream, ct).GetAsyncEnumerator(ct);
+        await using var chunks = gateway.ForwardStreamAsync(endpoint, "chat/completions", body, ct).GetAsyncEnumerator(ct);
         bool more;
         try
         {
-            more = await chunks.MoveNextAsync();
+            more = await WithProviderModelAsync(body, name, endpoint, async () => await chunks.MoveNextAsync());
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             await gateway.CompleteAsync(new GatewayCall("chat.completions", model.Name, body, null, 0, 0, Stopwatch.GetElapsedTime(started), GatewayCallStatus.Failed, e.Message), CancellationToken.None);
             return OpenAiErrors.Refused(model.Name, e);
+        }
+        finally
+        {
+            // The body is sent by now; the trace keeps the client's stream_options.
+            if (clientOptions is JsonObject restored)
+            {
+                if (hadInclude)
+                {
+                    restored["include_usage"] = clientInclude;
+                }
+                else
+                {
+                    restored.Remove("include_usage");
+                }
+            }
+            else if (clientOptions is null)
+            {
+                body.Remove("stream_options");
+            }
+            else
+            {
+                body["stream_options"] = clientOptions;
+            }
         }
 
         http.Response.ContentType = "text/event-stream";
@@ -165,6 +216,7 @@ public static class OpenAiEndpoints
             _ => throw new ValidationException("encoding_format", "'encoding_format' is float or base64."),
         };
         var input = body["input"] ?? throw new ValidationException("input", "'input' is required.");
+        CheckEmbeddingInput(input);
         var started = Stopwatch.GetTimestamp();
         JsonObject answer;
         if (name == GatewayService.LocalEmbeddingModel)
@@ -179,34 +231,41 @@ public static class OpenAiEndpoints
 
             // About four characters a token, as for providers that do not count.
             var tokens = texts.Sum(t => (t.Length / 4) + 1);
-            answer = new JsonObject
-            {
-                ["object"] = "list",
-                ["data"] = new JsonArray([.. vectors.Select((v, i) => new JsonObject { ["object"] = "embedding", ["index"] = i, ["embedding"] = new JsonArray([.. v.Select(x => JsonValue.Create(x))]) })]),
-                ["model"] = name,
-                ["usage"] = new JsonObject { ["prompt_tokens"] = tokens, ["total_tokens"] = tokens },
-            };
+            await gateway.CompleteAsync(new GatewayCall("embeddings", name, body, null, tokens, 0, Stopwatch.GetElapsedTime(started), GatewayCallStatus.Completed), CancellationToken.None);
+            return Results.Bytes(LocalEmbeddings(name, vectors, base64, tokens), "application/json");
         }
         else
         {
             var (model, endpoint) = await gateway.GetEndpointAsync(name, ct);
-            var upstream = Upstream(body, endpoint);
-            upstream["encoding_format"] = "float";
+            Strip(body);
+            var clientFormat = body["encoding_format"];
+            body["encoding_format"] = "float";
             try
             {
-                answer = await gateway.ForwardAsync(endpoint, "embeddings", upstream, ct);
+                answer = await WithProviderModelAsync(body, name, endpoint, () => gateway.ForwardAsync(endpoint, "embeddings", body, ct));
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 await gateway.CompleteAsync(new GatewayCall("embeddings", model.Name, body, null, 0, 0, Stopwatch.GetElapsedTime(started), GatewayCallStatus.Failed, e.Message), CancellationToken.None);
                 return OpenAiErrors.Refused(model.Name, e);
             }
+            finally
+            {
+                if (clientFormat is null)
+                {
+                    body.Remove("encoding_format");
+                }
+                else
+                {
+                    body["encoding_format"] = clientFormat;
+                }
+            }
 
             answer["model"] = model.Name;
         }
 
         var (prompt, _) = Usage(answer["usage"]);
-        var counted = prompt ?? EstimatedTokens(input);
+        var counted = prompt ?? EstimatedInputTokens(input);
         if (base64 && answer["data"] is JsonArray data)
         {
             foreach (var item in data.OfType<JsonObject>())
@@ -223,16 +282,160 @@ public static class OpenAiEndpoints
         return Json(answer);
     }
 
-    /// <summary>The body for the provider: the client's, with the provider's id of the model.</summary>
-    private static JsonObject Upstream(JsonObject body, ProviderEndpoint endpoint)
+    /// <summary>Default of <c>Gateway:MaxRequestBytes</c>: the largest request body <c>/v1/*</c> reads (8 MiB).</summary>
+    public const long DefaultMaxRequestBytes = 8L * 1024 * 1024;
+
+    /// <summary>Default of <c>Gateway:MaxChoices</c>: the largest <c>n</c> a chat completion may ask for.</summary>
+    public const int DefaultMaxChoices = 8;
+
+    /// <summary>The most inputs one embeddings request may carry (OpenAI's limit).</summary>
+    public const int MaxEmbeddingInputs = 2048;
+
+    /// <summary>The longest embeddings input: about 8192 tokens, as characters (four a token) or token ids.</summary>
+    public const int MaxEmbeddingInputChars = 32_768;
+
+    /// <summary>The most token ids in one embeddings input (OpenAI's 8192 tokens).</summary>
+    public const int MaxEmbeddingInputTokens = 8192;
+
+    /// <summary>The most estimated tokens of all inputs of one embeddings request (OpenAI's 300,000).</summary>
+    public const int MaxEmbeddingRequestTokens = 300_000;
+
+    /// <summary>
+    /// Fields never forwarded to a provider, because they choose where a call goes, what it may cost or with which
+    /// credentials — the platform decides those: <c>models</c> / <c>route</c> / <c>provider</c> (aggregators' fallback
+    /// and routing, e.g. OpenRouter), <c>api_base</c> / <c>base_url</c> / <c>api_key</c> / <c>extra_headers</c> /
+    /// <c>extra_body</c> (client-library options that proxies such as LiteLLM honour in a body) and <c>transforms</c>
+    /// (OpenRouter's prompt rewriting). Every other field, known or not, is forwarded as written.
+    /// </summary>
+    internal static readonly string[] StrippedFields = ["models", "route", "provider", "api_base", "base_url", "api_key", "extra_headers", "extra_body", "transforms"];
+
+    private static void Strip(JsonObject body)
     {
-        var upstream = body.DeepClone().AsObject();
-        upstream["model"] = endpoint.ModelId;
-        return upstream;
+        foreach (var field in StrippedFields)
+        {
+            body.Remove(field);
+        }
     }
 
-    private static async Task<JsonObject> ReadAsync(HttpContext http, CancellationToken ct) =>
-        await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct) as JsonObject ?? throw new ValidationException("body", "The body is a JSON object.");
+    /// <summary>Runs <paramref name="send"/> with the provider's model id in the body, then puts the client's name back.</summary>
+    private static async Task<T> WithProviderModelAsync<T>(JsonObject body, string name, ProviderEndpoint endpoint, Func<Task<T>> send)
+    {
+        body["model"] = endpoint.ModelId;
+        try
+        {
+            return await send();
+        }
+        finally
+        {
+            body["model"] = name;
+        }
+    }
+
+    private static int Limit(HttpContext http, string key, int fallback) =>
+        http.RequestServices.GetRequiredService<IConfiguration>().GetValue(key, fallback) is var v && v > 0 ? v : fallback;
+
+    /// <summary>The body as one JSON object, at most <c>Gateway:MaxRequestBytes</c> long (413 in OpenAI's shape above).</summary>
+    private static async Task<JsonObject> ReadAsync(HttpContext http, CancellationToken ct)
+    {
+        var configured = http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Gateway:MaxRequestBytes", DefaultMaxRequestBytes);
+        var max = configured > 0 ? configured : DefaultMaxRequestBytes;
+        if (http.Request.ContentLength > max)
+        {
+            throw new GatewayLimitException(413, "body", $"The request body is larger than {max} bytes (Gateway:MaxRequestBytes).");
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                throw new GatewayLimitException(413, "body", $"The request body is larger than {max} bytes (Gateway:MaxRequestBytes).");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) as JsonObject ?? throw new ValidationException("body", "The body is a JSON object.");
+    }
+
+    /// <summary>OpenAI's embeddings limits: inputs per request, tokens per input, estimated tokens per request.</summary>
+    private static void CheckEmbeddingInput(JsonNode input)
+    {
+        if (input is JsonArray { Count: > MaxEmbeddingInputs } many)
+        {
+            throw new ValidationException("input", $"'input' has {many.Count} items; at most {MaxEmbeddingInputs} are allowed.");
+        }
+
+        // A flat array of numbers is one input of token ids.
+        var inputs = input is JsonArray items && !items.All(i => i is JsonValue v && v.GetValueKind() == JsonValueKind.Number) ? items.ToList() : [input];
+        long total = 0;
+        foreach (var item in inputs)
+        {
+            var (tokens, tooLong) = item switch
+            {
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => (EstimatedTokens(v.GetValue<string>()), v.GetValue<string>().Length > MaxEmbeddingInputChars),
+                JsonArray ids => (ids.Count, ids.Count > MaxEmbeddingInputTokens),
+                _ => (1, false),
+            };
+            if (tooLong)
+            {
+                throw new ValidationException("input", $"An input is longer than {MaxEmbeddingInputTokens} tokens ({MaxEmbeddingInputChars} characters or {MaxEmbeddingInputTokens} token ids).");
+            }
+
+            total += tokens;
+        }
+
+        if (total > MaxEmbeddingRequestTokens)
+        {
+            throw new ValidationException("input", $"The inputs have about {total} tokens; at most {MaxEmbeddingRequestTokens} are allowed per request.");
+        }
+    }
+
+    /// <summary>The built-in model's answer written straight to UTF-8 (no node per float), floats or base64 float32.</summary>
+    private static byte[] LocalEmbeddings(string model, float[][] vectors, bool base64, int tokens)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(output))
+        {
+            json.WriteStartObject();
+            json.WriteString("object", "list");
+            json.WriteStartArray("data");
+            for (var i = 0; i < vectors.Length; i++)
+            {
+                json.WriteStartObject();
+                json.WriteString("object", "embedding");
+                json.WriteNumber("index", i);
+                if (base64)
+                {
+                    json.WriteBase64String("embedding", System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors[i].AsSpan()));
+                }
+                else
+                {
+                    json.WriteStartArray("embedding");
+                    foreach (var x in vectors[i])
+                    {
+                        json.WriteNumberValue(x);
+                    }
+
+                    json.WriteEndArray();
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("model", model);
+            json.WriteStartObject("usage");
+            json.WriteNumber("prompt_tokens", tokens);
+            json.WriteNumber("total_tokens", tokens);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return output.WrittenSpan.ToArray();
+    }
 
     private static string ModelOf(JsonObject body) =>
         body["model"] is JsonValue m && m.GetValueKind() == JsonValueKind.String ? m.GetValue<string>() : throw new ValidationException("model", "'model' is required.");
@@ -246,12 +449,17 @@ public static class OpenAiEndpoints
             _ => throw new ValidationException("input", $"'{GatewayService.LocalEmbeddingModel}' takes a string or an array of strings."),
         };
 
+    private static int EstimatedTokens(string? text) => text is null ? 0 : (text.Length / 4) + 1;
+
+    /// <summary>A prompt a provider did not count: its messages' JSON, about four characters a token.</summary>
+    private static int EstimatedPromptTokens(JsonObject body) => EstimatedTokens(body["messages"]?.ToJsonString());
+
     /// <summary>For providers that do not count: about four characters a text token, one a token id.</summary>
-    private static int EstimatedTokens(JsonNode? input) => input switch
+    private static int EstimatedInputTokens(JsonNode? input) => input switch
     {
         JsonValue v when v.GetValueKind() == JsonValueKind.String => (v.GetValue<string>().Length / 4) + 1,
         JsonValue => 1,
-        JsonArray items => items.Sum(EstimatedTokens),
+        JsonArray items => items.Sum(EstimatedInputTokens),
         _ => 0,
     };
 
@@ -289,7 +497,11 @@ public static class OpenAiEndpoints
                 (_prompt, _completion) = (p, c);
             }
 
-            if (chunk["choices"] is JsonArray { Count: > 0 } choices && choices[0]?["delta"] is JsonObject delta)
+            // With n > 1 each chunk carries one choice, by its index: the trace keeps the first choice only.
+            var first = chunk["choices"] is JsonArray choices
+                ? choices.OfType<JsonObject>().FirstOrDefault(c => c["index"] is not JsonValue i || (i.GetValueKind() == JsonValueKind.Number && i.TryGetValue<int>(out var k) && k == 0))
+                : null;
+            if (first?["delta"] is JsonObject delta)
             {
                 if (delta["content"] is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is { Length: > 0 } text)
                 {
@@ -311,8 +523,20 @@ public static class OpenAiEndpoints
             }
         }
 
-        /// <summary>The call so far; without the provider's usage, each piece counts as a token.</summary>
+        /// <summary>
+        /// The call so far. Without the provider's usage (a stream that failed or was stopped before its usage chunk,
+        /// or a provider that does not count) the prompt is estimated from the request and the completion from the
+        /// characters streamed (about four a token, at least one a piece), so that what was delivered is counted.
+        /// </summary>
         public GatewayCall Call(string model, JsonObject request, long started, GatewayCallStatus status, string? error = null) =>
-            new("chat.completions", model, request, _text.ToString(), _prompt ?? 0, _completion ?? _pieces, Stopwatch.GetElapsedTime(started), status, error);
+            new("chat.completions", model, request, _text.ToString(), _prompt ?? (_pieces > 0 || status != GatewayCallStatus.Failed ? EstimatedPromptTokens(request) : 0), _completion ?? Math.Max(_pieces, _text.Length / 4), Stopwatch.GetElapsedTime(started), status, error);
     }
+}
+
+/// <summary>A request over one of the gateway's limits (413 body size, 400 otherwise), in OpenAI's error shape.</summary>
+internal sealed class GatewayLimitException(int status, string param, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public string Param { get; } = param;
 }

@@ -10,8 +10,8 @@ namespace AiPlatform.Web.Api.OpenAi;
 /// <summary>The gateway's errors in OpenAI's <c>{"error": {...}}</c> shape: the platform's exceptions and a provider's refusals.</summary>
 internal static class OpenAiErrors
 {
-    public static IResult Error(int status, string message, string type, string? code = null) =>
-        Results.Json(new { error = new { message, type, param = (string?)null, code } }, statusCode: status);
+    public static IResult Error(int status, string message, string type, string? code = null, string? param = null) =>
+        Results.Json(new { error = new { message, type, param, code } }, statusCode: status);
 
 
 
@@ -44,6 +44,7 @@ internal static class OpenAiErrors
         {
             var (status, type, message) = e switch
             {
+                GatewayLimitException limit => (limit.Status, "invalid_request_error", e.Message),
                 NotFoundException => (404, "invalid_request_error", $"The model does not exist or you do not have access to it. ({e.Message})"),
                 ValidationException v => (400, "invalid_request_error", string.Join(" ", v.Errors.SelectMany(x => x.Value))),
                 JsonException or BadHttpRequestException => (400, "invalid_request_error", e.Message),
@@ -62,6 +63,12 @@ internal static class OpenAiErrors
                 NotFoundException => "model_not_found",
                 QuotaExceededException => "insufficient_quota",
                 ForbiddenException => "permission_denied",
+                GatewayLimitException { Status: 413 } => "request_too_large",
+                _ => null,
+            }, e switch
+            {
+                GatewayLimitException limit => limit.Param,
+                ValidationException v => v.Errors.Keys.FirstOrDefault(),
                 _ => null,
             });
         }
