@@ -352,7 +352,7 @@ public sealed class MlflowLoggedModelTests : ApiTestBase
         await mlflowBob.OkAsync(mlflowBob.PostAsync("registered-models/create", new { name = "bobs" }));
         await MlflowClient.ShouldFailAsync(mlflowBob.PostAsync("model-versions/create", new { name = "bobs", source = $"runs:/{aliceRunId}/model", model_id = orphanId, run_id = aliceRunId }), 400, "INVALID_PARAMETER_VALUE");
         (await mlflowBob.PostAsync("model-versions/create", new { name = "bobs", source = $"models:/{orphanId}", model_id = orphanId, run_id = aliceRunId })).Status.ShouldBeOneOf(403, 404);
-        var own = (await mlflowBob.OkAsync(mlflowBob.PostAsync("model-versions/create", new { name = "bobs", model_id = orphanId, run_id = bobRunId }))).GetProperty("model_version");
+        var own = (await mlflowBob.OkAsync(mlflowBob.PostAsync("model-versions/create", new { name = "bobs", source = $"models:/{orphanId}", model_id = orphanId, run_id = bobRunId }))).GetProperty("model_version");
         (own.GetProperty("source").GetString(), own.GetProperty("run_id").GetString()).ShouldBe(($"models:/{orphanId}", bobRunId));
     }
 
