@@ -66,7 +66,9 @@ public sealed partial class ModelRegistrar(
 
     /// <summary>
     /// Registers an MLflow 3 logged model (<c>models:/m-…</c>, or MLflow's <c>model_id</c>) as the next version: its
-    /// files are copied, and the version keeps the logged model's id and its source run. Needs Read on the logged model.
+    /// files are copied, and the version keeps the logged model's id, its source run and the source <c>models:/m-…</c>.
+    /// Needs Read on the logged model. A client <c>run_id</c> must be the logged model's source run, or, for a logged model
+    /// without one, a run the caller may read; a <c>source</c> must name the same logged model.
     /// </summary>
     private async Task<ModelVersion> CreateVersionFromLoggedModelAsync(RegisteredModel model, string? source, string? loggedModelId, string? runIdText, string? description, IReadOnlyDictionary<string, string>? tags, CancellationToken ct)
     {
@@ -74,12 +76,69 @@ public sealed partial class ModelRegistrar(
         var (logged, files) = await loggedModels.ListAllArtifactsAsync(LoggedModelService.ParseId(id), ct);
         if (files.Count == 0)
         {
-            throw new ValidationException("source", $"The logged model {logged.Model.MlflowId} has no artifacts.") { MessageKey = "Error.RunHasNoModelArtifacts", MessageArguments = [logged.Model.MlflowId] };
+            throw new ValidationException("source", $"The logged model {logged.Model.MlflowId} has no artifacts.") { MessageKey = "Error.LoggedModelHasNoArtifacts", MessageArguments = [logged.Model.MlflowId] };
         }
 
-        var runId = logged.Model.SourceRunId ?? (runIdText is { Length: > 0 } ? RunService.ParseRunId(runIdText) : null);
+        if (!string.IsNullOrEmpty(source) && !NamesLoggedModel(source, logged))
+        {
+            throw new ValidationException("source", $"The source '{source}' does not name the logged model {logged.Model.MlflowId}; use models:/{logged.Model.MlflowId} or leave the source empty.")
+            {
+                MessageKey = "Error.LoggedModelSourceMismatch",
+                MessageArguments = [source, logged.Model.MlflowId],
+            };
+        }
+
+        var runId = await VersionRunAsync(logged, runIdText, ct);
         var copied = files.Select(f => (f.Path, (Func<CancellationToken, Task<Stream>>)(async c => (await loggedModels.OpenArtifactAsync(logged.Model.Id, f.Path, c)).Content), f.Size)).ToList();
-        return await writer.AddAsync(model, string.IsNullOrEmpty(source) ? $"models:/{logged.Model.MlflowId}" : source, runId, description, tags, copied, logged.Model.Id, ct);
+        return await writer.AddAsync(model, $"models:/{logged.Model.MlflowId}", runId, description, tags, copied, logged.Model.Id, ct);
+    }
+
+    /// <summary>
+    /// The run a version of a logged model records: the logged model's source run (a client <c>run_id</c> must equal it),
+    /// or, when it has none, the client's run once the caller is known to read it (unknown or unreadable: 404/403).
+    /// </summary>
+    private async Task<Guid?> VersionRunAsync(LoggedModelDetails logged, string? runIdText, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(runIdText))
+        {
+            return logged.Model.SourceRunId;
+        }
+
+        var requested = RunService.ParseRunId(runIdText);
+        if (logged.Model.SourceRunId is { } sourceRun)
+        {
+            return requested == sourceRun
+                ? sourceRun
+                : throw new ValidationException("run_id", $"The run {runIdText} is not the source run {sourceRun:N} of the logged model.")
+                {
+                    MessageKey = "Error.LoggedModelRunMismatch",
+                    MessageArguments = [runIdText, sourceRun.ToString("N")],
+                };
+        }
+
+        return (await runs.GetRunAsync(requested, ct)).Run.Id;
+    }
+
+    /// <summary>
+    /// Whether a client's source names this logged model: <c>models:/m-…</c>, its artifact location, or
+    /// <c>runs:/&lt;its source run&gt;/&lt;its name&gt;</c> (how MLflow 3 clients may spell it).
+    /// </summary>
+    private static bool NamesLoggedModel(string source, LoggedModelDetails logged)
+    {
+        if (LoggedModelUri().Match(source) is { Success: true } uri)
+        {
+            return string.Equals(uri.Groups["id"].Value, logged.Model.MlflowId, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (string.Equals(source.TrimEnd('/'), logged.ArtifactLocation.TrimEnd('/'), StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        return RunsUri().Match(source) is { Success: true } runsUri
+            && logged.Model.SourceRunId is { } sourceRun
+            && Guid.TryParse(runsUri.Groups["run"].Value, out var run) && run == sourceRun
+            && runsUri.Groups["path"].Value.Trim('/') == logged.Model.Name;
     }
 
     /// <summary>Registers an uploaded ONNX file (<c>.onnx</c>) or ML.NET model (<c>.zip</c>) as the next version.</summary>

@@ -10,7 +10,11 @@ public interface ILoggedModelStore
     Task UpdateAsync(LoggedModel model, CancellationToken ct);
 
     /// <summary>The active models of some experiments (already checked readable), newest first.</summary>
-    Task<IReadOnlyList<LoggedModel>> ListAsync(IReadOnlyCollection<Guid> experimentIds, CancellationToken ct);
+    /// <summary>
+    /// The active models of the experiments, newest first, at most <paramref name="limit"/> of them; only those named
+    /// <paramref name="name"/> when it is given.
+    /// </summary>
+    Task<IReadOnlyList<LoggedModel>> ListAsync(IReadOnlyCollection<Guid> experimentIds, string? name, int limit, CancellationToken ct);
 
     /// <summary>The active models a run produced: its outputs and the models naming it as their source.</summary>
     Task<IReadOnlyList<LoggedModel>> ListForRunAsync(Guid runId, CancellationToken ct);

@@ -26,6 +26,12 @@ public sealed class LoggedModelService(
     public const int MaxSearchResults = 1000;
     public const int MaxNameLength = 250;
 
+    /// <summary>The most experiments one logged-model search may name.</summary>
+    public const int MaxSearchExperiments = 100;
+
+    /// <summary>The most logged models one search loads to filter and order; a search that would need more must be narrowed.</summary>
+    public const int MaxSearchCandidates = 10_000;
+
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public static string FormatId(Guid id) => "m-" + id.ToString("N");
@@ -190,17 +196,30 @@ public sealed class LoggedModelService(
     }
 
     /// <summary>Records metrics a run logged with a <c>model_id</c> against those models too (the run's Write was checked by the caller).</summary>
-    public async Task LogMetricsAsync(Guid runId, IReadOnlyList<(string ModelId, MetricInput Metric, string? DatasetName, string? DatasetDigest)> metrics, CancellationToken ct)
+    public async Task LogMetricsAsync(Guid runId, IReadOnlyList<(string ModelId, MetricInput Metric, string? DatasetName, string? DatasetDigest)> metrics, CancellationToken ct) =>
+        await LogMetricsAsync(runId, metrics, await RequireMetricModelsAsync(metrics.Select(m => m.ModelId), ct), ct);
+
+    /// <summary>
+    /// Checks the models that metrics name by <c>model_id</c> (they exist and the caller has Write on them) and maps
+    /// their MLflow ids to ours, so a caller can refuse the whole call before writing the run's own metrics.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, Guid>> RequireMetricModelsAsync(IEnumerable<string> modelIds, CancellationToken ct)
+    {
+        var ids = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var modelId in modelIds.Distinct(StringComparer.Ordinal))
+        {
+            ids[modelId] = (await RequireModelAsync(ParseId(modelId), PermissionLevel.Write, ct)).Model.Id;
+        }
+
+        return ids;
+    }
+
+    /// <summary>Records metrics against models already checked by <see cref="RequireMetricModelsAsync"/>.</summary>
+    public async Task LogMetricsAsync(Guid runId, IReadOnlyList<(string ModelId, MetricInput Metric, string? DatasetName, string? DatasetDigest)> metrics, IReadOnlyDictionary<string, Guid> ids, CancellationToken ct)
     {
         if (metrics.Count == 0)
         {
             return;
-        }
-
-        var ids = new Dictionary<string, Guid>(StringComparer.Ordinal);
-        foreach (var modelId in metrics.Select(m => m.ModelId).Distinct())
-        {
-            ids[modelId] = (await RequireModelAsync(ParseId(modelId), PermissionLevel.Write, ct)).Model.Id;
         }
 
         var now = NowMs;
@@ -242,10 +261,16 @@ public sealed class LoggedModelService(
             throw new ValidationException("max_results", $"Invalid value {maxResults} for parameter 'max_results' supplied. It must be between 1 and {MaxSearchResults}.");
         }
 
+        var experimentIds = experimentMlflowIds.Distinct(StringComparer.Ordinal).ToList();
+        if (experimentIds.Count > MaxSearchExperiments)
+        {
+            throw new ValidationException("experiment_ids", $"A logged-model search may name at most {MaxSearchExperiments} experiments; got {experimentIds.Count}.");
+        }
+
         var clauses = LoggedModelFilter.Parse(filter);
         var order = LoggedModelFilter.ValidOrder(orderBy ?? []);
         var readable = new Dictionary<Guid, Experiment>();
-        foreach (var id in experimentMlflowIds)
+        foreach (var id in experimentIds)
         {
             try
             {
@@ -263,7 +288,15 @@ public sealed class LoggedModelService(
             return new LoggedModelPage([], offset, false);
         }
 
-        var all = await DetailsAsync(await store.ListAsync(readable.Keys, ct), readable, ct);
+        // The experiment, lifecycle and an exact name are filtered by the database; the rest in memory, over a bounded set.
+        var name = clauses.FirstOrDefault(c => c is { Entity: SearchEntity.Attribute, Key: "name", Operator: "=", Value: string })?.Value as string;
+        var candidates = await store.ListAsync(readable.Keys, name, MaxSearchCandidates + 1, ct);
+        if (candidates.Count > MaxSearchCandidates)
+        {
+            throw new ValidationException("experiment_ids", $"The search would have to examine more than {MaxSearchCandidates} logged models; search fewer experiments or filter on name = '…'.");
+        }
+
+        var all = await DetailsAsync(candidates, readable, ct);
         var matching = LoggedModelFilter.Apply(all, clauses, datasets ?? [], order);
         var page = matching.Skip(Math.Max(0, offset)).Take(maxResults).ToList();
         return new LoggedModelPage(page, offset, matching.Count > offset + page.Count);

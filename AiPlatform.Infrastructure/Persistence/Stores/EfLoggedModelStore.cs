@@ -29,13 +29,18 @@ internal sealed class EfLoggedModelStore(IDbContextFactory<PlatformDbContext> co
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task<IReadOnlyList<LoggedModel>> ListAsync(IReadOnlyCollection<Guid> experimentIds, CancellationToken ct)
+    public async Task<IReadOnlyList<LoggedModel>> ListAsync(IReadOnlyCollection<Guid> experimentIds, string? name, int limit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var ids = experimentIds.ToList();
-        return await db.Set<LoggedModel>().AsNoTracking()
-            .Where(m => ids.Contains(m.ExperimentId) && m.LifecycleStage == LifecycleStage.Active)
-            .OrderByDescending(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(ct);
+        var query = db.Set<LoggedModel>().AsNoTracking()
+            .Where(m => ids.Contains(m.ExperimentId) && m.LifecycleStage == LifecycleStage.Active);
+        if (name is not null)
+        {
+            query = query.Where(m => m.Name == name);
+        }
+
+        return await query.OrderByDescending(m => m.CreatedAt).ThenBy(m => m.Id).Take(limit).ToListAsync(ct);
     }
 
     public async Task<IReadOnlyList<LoggedModel>> ListForRunAsync(Guid runId, CancellationToken ct)

@@ -94,11 +94,17 @@ public static partial class MlflowEndpoints
     }
 
     /// <summary>Metrics of a log-metric or log-batch call that name a logged model are recorded against it too.</summary>
-    private static async Task LogModelMetricsAsync(LoggedModelService models, Guid runId, IEnumerable<MetricBody> metrics, CancellationToken ct)
+    /// <summary>
+    /// Logs a run's metrics and those that name a <c>model_id</c> against their models. The models are checked first, so
+    /// a refused model (unknown, or no Write) leaves the run's metrics unwritten too.
+    /// </summary>
+    private static async Task LogRunAndModelMetricsAsync(LoggedModelService models, Guid runId, IEnumerable<MetricBody> metrics, Func<Task> logRun, CancellationToken ct)
     {
         var linked = metrics.Where(m => !string.IsNullOrEmpty(m.ModelId))
             .Select(m => (m.ModelId!, new MetricInput(m.Key!, m.Value ?? 0, m.Timestamp, m.Step ?? 0), m.DatasetName, m.DatasetDigest)).ToList();
-        await models.LogMetricsAsync(runId, linked, ct);
+        var ids = await models.RequireMetricModelsAsync(linked.Select(m => m.Item1), ct);
+        await logRun();
+        await models.LogMetricsAsync(runId, linked, ids, ct);
     }
 
     private static List<KeyValuePair<string, string>> Pairs(List<TagBody>? items) =>

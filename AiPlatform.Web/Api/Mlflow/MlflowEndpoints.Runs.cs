@@ -50,8 +50,12 @@ public static partial class MlflowEndpoints
         Required(body.Key, "key");
         var value = body.Value ?? throw new ValidationException("value", "Missing value for required parameter 'value'.");
         var timestamp = body.Timestamp ?? throw new ValidationException("timestamp", "Missing value for required parameter 'timestamp'.");
-        await runs.LogMetricAsync(RunId(body.Id), body.Key, value, timestamp, body.Step ?? 0, http.RequestAborted);
-        await LogModelMetricsAsync(models, RunId(body.Id), [new MetricBody(body.Key, value, timestamp, body.Step, body.ModelId, body.DatasetName, body.DatasetDigest)], http.RequestAborted);
+        await LogRunAndModelMetricsAsync(
+            models,
+            RunId(body.Id),
+            [new MetricBody(body.Key, value, timestamp, body.Step, body.ModelId, body.DatasetName, body.DatasetDigest)],
+            () => runs.LogMetricAsync(RunId(body.Id), body.Key, value, timestamp, body.Step ?? 0, http.RequestAborted),
+            http.RequestAborted);
         return Ok(new { });
     }
 
@@ -86,8 +90,7 @@ public static partial class MlflowEndpoints
             m.Step ?? 0)).ToList();
         var parameters = (body.Params ?? []).Select(p => new KeyValuePair<string, string>(Required(p.Key, "key"), p.Value ?? string.Empty)).ToList();
         var tags = (body.Tags ?? []).Select(t => new KeyValuePair<string, string>(Required(t.Key, "key"), t.Value ?? string.Empty)).ToList();
-        await runs.LogBatchAsync(RunId(body.RunId), metrics, parameters, tags, http.RequestAborted);
-        await LogModelMetricsAsync(models, RunId(body.RunId), body.Metrics ?? [], http.RequestAborted);
+        await LogRunAndModelMetricsAsync(models, RunId(body.RunId), body.Metrics ?? [], () => runs.LogBatchAsync(RunId(body.RunId), metrics, parameters, tags, http.RequestAborted), http.RequestAborted);
         return Ok(new { });
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using AiPlatform.Core.Access;
+using AiPlatform.Core.Tracking;
 using AiPlatform.Web.Features.Me;
 using AiPlatform.Web.Features.Projects;
 using AiPlatform.Web.Tests.Builders;
@@ -319,6 +320,83 @@ public sealed class MlflowLoggedModelTests : ApiTestBase
         (await alice.GetStringAsync(file)).ShouldBe(SklearnFiles["model.pkl"]);
     }
 
+    [Fact]
+    public async Task Registering_a_logged_model_keeps_its_source_run_and_refuses_another_run_or_source()
+    {
+        var mlflow = new MlflowClient(Admin);
+        var (experimentId, runId) = await StartRunAsync(mlflow, "lineage");
+        var (modelId, artifactUri) = await SklearnLogModelAsync(mlflow, experimentId, runId, "model");
+        var (_, otherRunId) = await StartRunAsync(mlflow, "someone-elses");
+        await mlflow.OkAsync(mlflow.PostAsync("registered-models/create", new { name = "lineage" }));
+
+        // The version's run is the logged model's source run: another run_id, or a source naming another object, is refused.
+        await MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/create", new { name = "lineage", source = $"models:/{modelId}", model_id = modelId, run_id = otherRunId }), 400, "INVALID_PARAMETER_VALUE");
+        await MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/create", new { name = "lineage", source = $"runs:/{otherRunId}/model", model_id = modelId }), 400, "INVALID_PARAMETER_VALUE");
+        await MlflowClient.ShouldFailAsync(mlflow.PostAsync("model-versions/create", new { name = "lineage", source = $"models:/m-{Guid.NewGuid():N}", model_id = modelId }), 400, "INVALID_PARAMETER_VALUE");
+
+        // Spellings of the same logged model are accepted and stored as models:/m-….
+        foreach (var source in new[] { $"runs:/{runId}/model", artifactUri })
+        {
+            var version = (await mlflow.OkAsync(mlflow.PostAsync("model-versions/create", new { name = "lineage", source, model_id = modelId, run_id = runId }))).GetProperty("model_version");
+            (version.GetProperty("source").GetString(), version.GetProperty("run_id").GetString()).ShouldBe(($"models:/{modelId}", runId));
+        }
+
+        // A logged model without a source run takes a client run only when the caller may read it.
+        var alice = await CreateUserAsync("alice", SystemRoles.ModelDeveloper);
+        var bob = await CreateUserAsync("bob", SystemRoles.ModelDeveloper);
+        var mlflowAlice = new MlflowClient(alice);
+        var mlflowBob = new MlflowClient(bob);
+        var (_, aliceRunId) = await StartRunAsync(mlflowAlice, "alice-private");
+        var (bobExperimentId, bobRunId) = await StartRunAsync(mlflowBob, "bob-own");
+        var orphanId = await LogModelWithoutRunAsync(mlflowBob, bobExperimentId, "orphan");
+        await mlflowBob.OkAsync(mlflowBob.PostAsync("registered-models/create", new { name = "bobs" }));
+        await MlflowClient.ShouldFailAsync(mlflowBob.PostAsync("model-versions/create", new { name = "bobs", source = $"runs:/{aliceRunId}/model", model_id = orphanId, run_id = aliceRunId }), 400, "INVALID_PARAMETER_VALUE");
+        (await mlflowBob.PostAsync("model-versions/create", new { name = "bobs", source = $"models:/{orphanId}", model_id = orphanId, run_id = aliceRunId })).Status.ShouldBeOneOf(403, 404);
+        var own = (await mlflowBob.OkAsync(mlflowBob.PostAsync("model-versions/create", new { name = "bobs", source = $"models:/{orphanId}", model_id = orphanId, run_id = bobRunId }))).GetProperty("model_version");
+        (own.GetProperty("source").GetString(), own.GetProperty("run_id").GetString()).ShouldBe(($"models:/{orphanId}", bobRunId));
+    }
+
+    [Fact]
+    public async Task Logged_model_search_caps_experiments_and_matches_like_without_backtracking()
+    {
+        var mlflow = new MlflowClient(Admin);
+        var (experimentId, runId) = await StartRunAsync(mlflow, "bounded");
+        var longName = new string('a', 240);
+        await SklearnLogModelAsync(mlflow, experimentId, runId, longName);
+
+        var tooMany = Enumerable.Range(1, LoggedModelService.MaxSearchExperiments + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        await MlflowClient.ShouldFailAsync(mlflow.PostAsync("logged-models/search", new { experiment_ids = tooMany }), 400, "INVALID_PARAMETER_VALUE");
+
+        // A backtracking regex needs about C(240, 12) steps to reject this pattern (it ran into its timeout and gave 500).
+        var pathological = "name LIKE '" + string.Concat(Enumerable.Repeat("%a", 12)) + "%b'";
+        Names(await SearchAsync(mlflow, new { experiment_ids = new[] { experimentId }, filter = pathological })).ShouldBeEmpty();
+        Names(await SearchAsync(mlflow, new { experiment_ids = new[] { experimentId }, filter = "name ILIKE '" + string.Concat(Enumerable.Repeat("%A", 12)) + "%'" })).ShouldBe([longName]);
+        Names(await SearchAsync(mlflow, new { experiment_ids = new[] { experimentId }, filter = $"name = '{longName}'" })).ShouldBe([longName]);
+        Names(await SearchAsync(mlflow, new { experiment_ids = new[] { experimentId }, filter = "name LIKE 'a_a%'" })).ShouldBe([longName]);
+    }
+
+    [Fact]
+    public async Task Metrics_naming_a_refused_model_write_nothing_to_the_run()
+    {
+        var mlflow = new MlflowClient(Admin);
+        var (experimentId, runId) = await StartRunAsync(mlflow, "atomic");
+        var unknown = $"m-{Guid.NewGuid():N}";
+
+        await MlflowClient.ShouldFailAsync(mlflow.PostAsync("runs/log-metric", new { run_id = runId, key = "loss", value = 0.5, timestamp = 1_700_000_000_000L, step = 0, model_id = unknown }), 404, "RESOURCE_DOES_NOT_EXIST");
+        await MlflowClient.ShouldFailAsync(mlflow.PostAsync("runs/log-batch", new { run_id = runId, metrics = new[] { new { key = "acc", value = 0.9, timestamp = 1_700_000_000_000L, step = 0L, model_id = unknown } } }), 404, "RESOURCE_DOES_NOT_EXIST");
+
+        var run = (await mlflow.OkAsync(mlflow.GetAsync("runs/get", ("run_id", runId)))).GetProperty("run");
+        (run.GetProperty("data").TryGetProperty("metrics", out var metrics) ? metrics.GetArrayLength() : 0).ShouldBe(0);
+
+        // A logged model without files has its own message key (not the run's).
+        var emptyId = (await mlflow.OkAsync(mlflow.PostAsync("logged-models", new { experiment_id = experimentId, name = "empty" }))).GetProperty("model").GetProperty("info").GetProperty("model_id").GetString()!;
+        await mlflow.OkAsync(mlflow.PostAsync("registered-models/create", new { name = "from-empty" }));
+        var registered = (await Admin.GetFromJsonAsync<JsonElement>("/api/v1/models?q=from-empty", JsonDefaults.Options)).GetProperty("items")[0].GetProperty("id").GetGuid();
+        var refused = await Admin.PostAsJsonAsync($"/api/v1/models/{registered}/versions", new { source = $"models:/{emptyId}" }, JsonDefaults.Options);
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadFromJsonAsync<JsonElement>(JsonDefaults.Options)).GetProperty("messageKey").GetString().ShouldBe("Error.LoggedModelHasNoArtifacts");
+    }
+
     // ---- replays ----
 
     private static async Task<(string ExperimentId, string RunId)> StartRunAsync(MlflowClient mlflow, string experiment)
@@ -375,6 +453,16 @@ public sealed class MlflowLoggedModelTests : ApiTestBase
         var finalized = await mlflow.OkAsync(mlflow.SendAsync(HttpMethod.Patch, $"logged-models/{modelId}", new { model_id = modelId, status = "LOGGED_MODEL_READY" }));
         finalized.GetProperty("model").GetProperty("info").GetProperty("status").GetString().ShouldBe("LOGGED_MODEL_READY");
         return (modelId, artifactUri);
+    }
+
+    /// <summary>A logged model with files but no source run (mlflow.pyfunc.log_model outside a run, no active run).</summary>
+    private static async Task<string> LogModelWithoutRunAsync(MlflowClient mlflow, string experimentId, string name)
+    {
+        var info = (await mlflow.OkAsync(mlflow.PostAsync("logged-models", new { experiment_id = experimentId, name }))).GetProperty("model").GetProperty("info");
+        var location = info.GetProperty("artifact_uri").GetString()!["mlflow-artifacts:/".Length..];
+        var put = await mlflow.Http.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/{location}/model.pkl", new StringContent(SklearnFiles["model.pkl"]));
+        put.StatusCode.ShouldBe(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        return info.GetProperty("model_id").GetString()!;
     }
 
     /// <summary>The end of _register_model when a model id is known: get_logged_model, then the mlflow.modelVersions tag extended.</summary>
