@@ -23,7 +23,7 @@ public sealed record TraceInput(
 /// delete and upload spans. The platform's own LLM traces live in each user's private system experiment
 /// (<see cref="PlatformTraceWriter"/>), which only its owner may read, whatever the project's sharing says.
 /// </summary>
-public sealed partial class TraceService(AccessService access, ExperimentService experiments, ITrackingStore tracking, ITraceStore store, TimeProvider time)
+public sealed partial class TraceService(AccessService access, ExperimentService experiments, ITrackingStore tracking, ITraceStore store, TrackingAudit audit, TimeProvider time)
 {
     public const int MaxPreviewLength = 1000;
     public const int MaxValueLength = 8000;
@@ -176,7 +176,9 @@ public sealed partial class TraceService(AccessService access, ExperimentService
             throw new ValidationException("max_traces", "max_traces must be a positive integer.");
         }
 
-        return await store.DeleteAsync(experiment.Id, traceIds, maxTimestampMillis, maxTraces, ct);
+        var deleted = await store.DeleteAsync(experiment.Id, traceIds, maxTimestampMillis, maxTraces, ct);
+        await audit.RecordAsync("traces.delete", SecurableTypes.Experiment, experiment.Id, new { deleted, traces = traceIds, max_timestamp_millis = maxTimestampMillis, max_traces = maxTraces }, ct);
+        return deleted;
     }
 
     /// <summary>Stores the spans document of a trace of the named experiment (the client's <c>traces.json</c> upload).</summary>

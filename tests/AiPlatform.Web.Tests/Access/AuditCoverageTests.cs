@@ -27,6 +27,8 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/data-sources/{id}/test"] = "tries a connection, changes nothing",
         ["POST /api/2.0/mlflow/experiments/search"] = "MLflow search, read-only",
         ["POST /api/2.0/mlflow/runs/search"] = "MLflow search, read-only",
+        ["POST /api/2.0/mlflow/logged-models/search"] = "MLflow search, read-only",
+        ["POST /api/3.0/mlflow/traces/search"] = "MLflow search, read-only",
         ["POST /api/2.0/mlflow/registered-models/get-latest-versions"] = "MLflow read",
         ["POST /api/v1/knowledge-bases/{id}/search"] = "a read-only search",
         ["POST /api/v1/endpoints/{name}/predict"] = "inference, not a state change (payload logging is its own trail)",
@@ -46,6 +48,18 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/2.0/mlflow/runs/set-tag"] = "a one-item log-batch from a training script (run notes set in the UI or REST are audited)",
         ["PUT /api/2.0/mlflow-artifacts/artifacts/{path}"] = "one call per file a training script logs (mlflow.log_artifacts); the run's artifact list is the record, deletions are audited",
         ["PUT /api/v1/runs/{id}/artifacts/content"] = "the REST twin of the MLflow artifact upload; deletions are audited",
+        ["POST /api/2.0/mlflow/logged-models/{model_id}/params"] = "a logged model's params, written once by log_model like log-parameter; the model's creation is audited",
+        ["PATCH /api/2.0/mlflow/logged-models/{model_id}/tags"] = "tags log_model and register_model write on the model (mlflow.modelVersions), like run set-tag",
+        ["DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key}"] = "a logged model's tag from a script, like its set; the model's creation, finalizing and deletion are audited",
+        ["POST /api/2.0/mlflow/runs/outputs"] = "log_model links its model to the run, one call per logged model; the model's creation is audited",
+        ["POST /api/3.0/mlflow/traces"] = "one trace per traced call of user code (@mlflow.trace), like metric points; deletions are audited",
+        ["POST /api/2.0/mlflow/traces"] = "the 2.x client's start of a trace, one per traced call; deletions are audited",
+        ["PATCH /api/2.0/mlflow/traces/{traceId}"] = "the 2.x client's end of a trace, one per traced call",
+        ["PATCH /api/3.0/mlflow/traces/{traceId}/tags"] = "a trace tag from user code, like run set-tag",
+        ["DELETE /api/3.0/mlflow/traces/{traceId}/tags"] = "a trace tag from user code, like its set",
+        ["PATCH /api/2.0/mlflow/traces/{traceId}/tags"] = "a trace tag from user code, like run set-tag",
+        ["DELETE /api/2.0/mlflow/traces/{traceId}/tags"] = "a trace tag from user code, like its set",
+        ["PUT /api/2.0/mlflow-artifacts/artifacts/{experimentId}/traces/{traceId}/artifacts/{path}"] = "the span data of one trace, uploaded once by the client's exporter",
     };
 
     /// <summary>
@@ -319,6 +333,23 @@ public sealed class AuditCoverageTests : ApiTestBase
             using var model = new ByteArrayContent(TinyOnnxModel.Regression(2));
             (await Admin.PutAsync($"/api/v1/runs/{run}/artifacts/content?path=model/model.onnx", model)).EnsureSuccessStatusCode();
             return await Json("POST", $"/api/v1/models/{await NewModelAsync()}/versions", new { source = $"runs:/{run:N}/model", description = "walked" });
+        },
+        ["POST /api/2.0/mlflow/logged-models"] = async () => await Json("POST", "/api/2.0/mlflow/logged-models", new { experiment_id = await NewMlflowExperimentAsync(), name = "model" }),
+        ["PATCH /api/2.0/mlflow/logged-models/{model_id}"] = async () =>
+        {
+            var model = await NewLoggedModelAsync();
+            return await Json("PATCH", $"/api/2.0/mlflow/logged-models/{model}", new { model_id = model, status = "LOGGED_MODEL_READY" });
+        },
+        ["DELETE /api/2.0/mlflow/logged-models/{model_id}"] = async () => await Json("DELETE", $"/api/2.0/mlflow/logged-models/{await NewLoggedModelAsync()}"),
+        ["POST /api/3.0/mlflow/traces/delete-traces"] = async () =>
+        {
+            var (experiment, trace) = await NewTraceAsync();
+            return await Json("POST", "/api/3.0/mlflow/traces/delete-traces", new { experiment_id = experiment, request_ids = new[] { trace } });
+        },
+        ["POST /api/2.0/mlflow/traces/delete-traces"] = async () =>
+        {
+            var (experiment, trace) = await NewTraceAsync();
+            return await Json("POST", "/api/2.0/mlflow/traces/delete-traces", new { experiment_id = experiment, request_ids = new[] { trace } });
         },
         ["POST /api/2.0/mlflow/model-versions/create"] = async () =>
         {
@@ -710,6 +741,24 @@ public sealed class AuditCoverageTests : ApiTestBase
 
     private static HttpRequestMessage Upload(Guid model) =>
         new(HttpMethod.Post, $"/api/v1/models/{model}/versions/upload?fileName=model.onnx") { Content = new ByteArrayContent(TinyOnnxModel.Regression(2)) };
+
+    private async Task<string> NewLoggedModelAsync()
+    {
+        var response = await Admin.PostAsJsonAsync("/api/2.0/mlflow/logged-models", new { experiment_id = await NewMlflowExperimentAsync(), name = "model" });
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetProperty("info").GetProperty("model_id").GetString()!;
+    }
+
+    private async Task<(string Experiment, string Trace)> NewTraceAsync()
+    {
+        var experiment = await NewMlflowExperimentAsync();
+        var trace = "tr-" + Guid.NewGuid().ToString("N");
+        (await Admin.PostAsJsonAsync("/api/3.0/mlflow/traces", new
+        {
+            trace = new { trace_info = new { trace_id = trace, trace_location = new { type = "MLFLOW_EXPERIMENT", mlflow_experiment = new { experiment_id = experiment } }, request_time = "2026-01-01T00:00:00Z", state = "OK" } },
+        })).EnsureSuccessStatusCode();
+        return (experiment, trace);
+    }
 
     private async Task<string> NewMlflowExperimentAsync()
     {
