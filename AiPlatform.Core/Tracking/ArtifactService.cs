@@ -52,19 +52,26 @@ public sealed class ArtifactService(RunService runs, ITrackingStore store, IObje
     internal async Task<RunArtifact> UploadForWorkAsync(Guid runId, string path, Stream content, long? length, string? contentType, CancellationToken ct) =>
         await UploadCoreAsync(await store.FindRunAsync(runId, ct) ?? throw new NotFoundException("Run", runId.ToString("N")), path, content, length, contentType, ct);
 
-    private async Task<RunArtifact> UploadCoreAsync(Run run, string? path, Stream content, long? length, string? contentType, CancellationToken ct)
+    /// <summary>Refuses a file path that is an existing folder of artifacts, or that sits under an existing file.</summary>
+    internal static void CheckPlacement(string relative, IEnumerable<string> existingPaths)
     {
-        var relative = NormalizePath(path, false);
-        var existing = await store.ListArtifactsAsync(run.Id, string.Empty, ct);
-        if (existing.Any(a => a.Path.StartsWith(relative + "/", StringComparison.Ordinal)))
+        var paths = existingPaths.ToList();
+        if (paths.Any(p => p.StartsWith(relative + "/", StringComparison.Ordinal)))
         {
             throw new ValidationException("path", $"'{relative}' is a folder of artifacts; choose another file name.");
         }
 
-        if (existing.FirstOrDefault(a => relative.StartsWith(a.Path + "/", StringComparison.Ordinal)) is { } file)
+        if (paths.FirstOrDefault(p => relative.StartsWith(p + "/", StringComparison.Ordinal)) is { } file)
         {
-            throw new ValidationException("path", $"'{file.Path}' is a file, so it cannot hold '{relative}'.");
+            throw new ValidationException("path", $"'{file}' is a file, so it cannot hold '{relative}'.");
         }
+    }
+
+    private async Task<RunArtifact> UploadCoreAsync(Run run, string? path, Stream content, long? length, string? contentType, CancellationToken ct)
+    {
+        var relative = NormalizePath(path, false);
+        var existing = await store.ListArtifactsAsync(run.Id, string.Empty, ct);
+        CheckPlacement(relative, existing.Select(a => a.Path));
 
         var staged = await objects.StageAsync(content, length, contentType, ct);
         var key = ObjectKey.Create("tracking", run.Id.ToString("N"), Guid.CreateVersion7(time.GetUtcNow()).ToString("N"));

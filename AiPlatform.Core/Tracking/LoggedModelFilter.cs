@@ -221,7 +221,7 @@ internal static class LoggedModelFilter
 
         if (op is "IN" or "NOT IN")
         {
-            return new SearchClause(entity, key, op, ParseList(tokens, text));
+            return new SearchClause(entity, key, op, SearchFilter.ParseList(tokens, text));
         }
 
         var value = tokens.Next();
@@ -235,36 +235,6 @@ internal static class LoggedModelFilter
         return value.Kind == SearchTokenKind.String
             ? new SearchClause(entity, key, op, value.Text)
             : throw SearchFilter.Error(text, value.Position, $"expected a quoted string after {op}, found '{value.Text}'");
-    }
-
-    private static List<string> ParseList(SearchTokenizer tokens, string text)
-    {
-        if (tokens.Next() is { Text: not "(" } open)
-        {
-            throw SearchFilter.Error(text, open.Position, "expected ( after IN");
-        }
-
-        var values = new List<string>();
-        while (true)
-        {
-            var item = tokens.Next();
-            if (item.Kind != SearchTokenKind.String)
-            {
-                throw SearchFilter.Error(text, item.Position, "expected a quoted string in the IN list");
-            }
-
-            values.Add(item.Text);
-            var separator = tokens.Next();
-            if (separator.Text == ")")
-            {
-                return values;
-            }
-
-            if (separator.Text != ",")
-            {
-                throw SearchFilter.Error(text, separator.Position, "expected , or ) in the IN list");
-            }
-        }
     }
 
     private static (SearchEntity Entity, string Key) Identifier(string word, string text, int position)

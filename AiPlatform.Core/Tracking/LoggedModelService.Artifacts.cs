@@ -15,15 +15,7 @@ public sealed partial class LoggedModelService
         var (model, _) = await RequireModelAsync(modelId, PermissionLevel.Write, ct);
         var relative = ArtifactService.NormalizePath(path, false);
         var existing = await store.ListArtifactsAsync(model.Id, string.Empty, ct);
-        if (existing.Any(a => a.Path.StartsWith(relative + "/", StringComparison.Ordinal)))
-        {
-            throw new ValidationException("path", $"'{relative}' is a folder of artifacts; choose another file name.");
-        }
-
-        if (existing.FirstOrDefault(a => relative.StartsWith(a.Path + "/", StringComparison.Ordinal)) is { } file)
-        {
-            throw new ValidationException("path", $"'{file.Path}' is a file, so it cannot hold '{relative}'.");
-        }
+        ArtifactService.CheckPlacement(relative, existing.Select(a => a.Path));
 
         var staged = await objects.StageAsync(content, length, contentType, ct);
         var key = ObjectKey.Create("logged-models", model.Id.ToString("N"), Guid.CreateVersion7(time.GetUtcNow()).ToString("N"));

@@ -125,7 +125,7 @@ public static class RegistrySearchFilter
 
         if (op == "IN")
         {
-            return new SearchClause(entity, key, op, ParseList(tokens, text));
+            return new SearchClause(entity, key, op, SearchFilter.ParseList(tokens, text));
         }
 
         var value = tokens.Next();
@@ -179,36 +179,5 @@ public static class RegistrySearchFilter
         }
 
         return key.Length == 0 ? throw SearchFilter.Error(text, first.Position, "the key is empty") : (entity, key);
-    }
-
-    private static List<string> ParseList(SearchTokenizer tokens, string text)
-    {
-        var open = tokens.Next();
-        if (open.Text != "(")
-        {
-            throw SearchFilter.Error(text, open.Position, "expected ( after IN");
-        }
-
-        var values = new List<string>();
-        while (true)
-        {
-            var item = tokens.Next();
-            if (item.Kind != SearchTokenKind.String)
-            {
-                throw SearchFilter.Error(text, item.Position, "expected a quoted string in the IN list");
-            }
-
-            values.Add(item.Text);
-            var separator = tokens.Next();
-            if (separator.Text == ")")
-            {
-                return values;
-            }
-
-            if (separator.Text != ",")
-            {
-                throw SearchFilter.Error(text, separator.Position, "expected , or ) in the IN list");
-            }
-        }
     }
 }

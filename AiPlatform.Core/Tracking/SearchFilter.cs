@@ -175,7 +175,8 @@ public static class SearchFilter
         return new SearchClause(entity, key, op, value.Text);
     }
 
-    private static List<string> ParseList(SearchTokenizer tokens, string text)
+    /// <summary>The quoted strings of an <c>IN ('a', 'b')</c> list (shared by the run, registry and logged-model filters).</summary>
+    internal static List<string> ParseList(SearchTokenizer tokens, string text)
     {
         var open = tokens.Next();
         if (open.Text != "(")
