@@ -52,6 +52,12 @@ public sealed class LlmModel : IOwnedObject
     /// </summary>
     public double? TokenScale { get; set; }
 
+    /// <summary>
+    /// When the model is used for embeddings: the languages it serves, comma-separated <see cref="Knowledge.TextLanguage"/>
+    /// codes or <c>*</c>; null: known from its family where it is one (<see cref="Knowledge.EmbeddingLanguages"/>), else unknown.
+    /// </summary>
+    public string? EmbeddingLanguages { get; set; }
+
     public Guid OwnerId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -43,6 +43,13 @@ public sealed class EmbedderFactory(ILocalEmbedder local, IChatStore chat, IAcce
         return new ProviderEmbedder(embeddingModel, connector.CreateEmbeddingGenerator(provider.BaseUrl, key, model.ModelId), chat, time, context);
     }
 
+    public async Task<EmbeddingLanguageInfo> DescribeAsync(string embeddingModel, CancellationToken ct) =>
+        embeddingModel == KnowledgeBase.LocalEmbedding
+            ? EmbeddingLanguages.BuiltIn
+            : await chat.FindModelByNameAsync(embeddingModel, ct) is { } model
+                ? EmbeddingLanguages.Describe(model.Name, model.ModelId, model.EmbeddingLanguages)
+                : new EmbeddingLanguageInfo(embeddingModel, [EmbeddingLanguages.Any], EmbeddingLanguageSource.Unknown);
+
     /// <summary>The rule of <see cref="ProviderService.ListUsableAsync"/>, for any user.</summary>
     private async Task<bool> MayUseAsync(AccessContext context, LlmModel model, CancellationToken ct) =>
         context.Has(Capabilities.ChatUse)

@@ -8,4 +8,7 @@ public interface IEmbedderFactory
     /// chat with it (<see cref="Access.ForbiddenException"/> otherwise) and counts in their usage and quota.
     /// </summary>
     Task<IEmbedder> GetAsync(string embeddingModel, Guid userId, CancellationToken ct);
+
+    /// <summary>The languages <paramref name="embeddingModel"/> serves (no right needed: it names what a knowledge base already uses).</summary>
+    Task<EmbeddingLanguageInfo> DescribeAsync(string embeddingModel, CancellationToken ct);
 }

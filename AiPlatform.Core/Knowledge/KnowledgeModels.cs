@@ -29,6 +29,12 @@ public sealed class KnowledgeBase : IOwnedObject
     /// <summary>Cosine similarity under which a chunk is not returned (0 to 1).</summary>
     public double RelevanceThreshold { get; set; } = 0.2;
 
+    /// <summary>
+    /// The vector list's share in hybrid fusion (0: keywords only … 1: vectors only); null: the measured default,
+    /// <see cref="HybridFusion.DefaultVectorWeight"/>. Only used where the embedding model serves the languages involved.
+    /// </summary>
+    public double? VectorWeight { get; set; }
+
     /// <summary>Grows on every change to the chunks; indexes compare it to know they are stale.</summary>
     public long IndexVersion { get; set; }
 
@@ -98,6 +104,9 @@ public sealed class KnowledgeChunk
 
     /// <summary>The unit-length embedding, float32 little-endian.</summary>
     public required byte[] Embedding { get; set; }
+
+    /// <summary>The <see cref="TextLanguage"/> of the heading and text, detected at ingestion; null for chunks stored before it was recorded, or without letters.</summary>
+    public string? Language { get; set; }
 }
 
 public enum RetrievalMode
@@ -107,7 +116,11 @@ public enum RetrievalMode
     Keyword,
 }
 
-/// <summary>One retrieved chunk: its fused score, its cosine similarity to the question and its rank in each list (1-based, null when absent).</summary>
+/// <summary>
+/// One retrieved chunk: its fused score, its cosine similarity to the question and its rank in each list (1-based,
+/// null when absent); its language, and whether its vector counted in the ranking (false where the embedding model does
+/// not serve the question's or the chunk's language: then the similarity is shown but neither ranks nor filters it).
+/// </summary>
 public sealed record RetrievalHit(
     Guid KnowledgeBaseId,
     Guid ChunkId,
@@ -119,7 +132,44 @@ public sealed record RetrievalHit(
     double Score,
     double Similarity,
     int? VectorRank,
-    int? KeywordRank);
+    int? KeywordRank,
+    string? Language = null,
+    bool VectorUsed = true);
+
+/// <summary>How a retrieval ranked: by both lists, led by keywords, or by one list alone.</summary>
+public enum RankingStrategy
+{
+    /// <summary>Weighted reciprocal-rank fusion of the vector and keyword lists.</summary>
+    Fused,
+
+    /// <summary>The embedding model does not serve the question's language (or most candidates'): keyword hits first, vectors only break ties and add recall below them.</summary>
+    KeywordLed,
+
+    /// <summary>Keyword mode: BM25 alone.</summary>
+    KeywordOnly,
+
+    /// <summary>Vector mode: cosine similarity alone.</summary>
+    VectorOnly,
+}
+
+/// <summary>
+/// Why a retrieval ranked as it did, for the retrieval console: the question's language, what the embedding model serves,
+/// the weights used and how many hits were in languages the model does not serve. <see cref="Reason"/> is English,
+/// <see cref="ReasonKey"/> with <see cref="ReasonArguments"/> says it in the UI's language.
+/// </summary>
+public sealed record RetrievalRanking(
+    RetrievalMode Mode,
+    RankingStrategy Strategy,
+    string? QuestionLanguage,
+    EmbeddingLanguageInfo Embedder,
+    double VectorWeight,
+    int UnservedHits,
+    string Reason,
+    string ReasonKey,
+    IReadOnlyList<string> ReasonArguments);
+
+/// <summary>The retrieval console's answer: the hits and why they are in that order.</summary>
+public sealed record RetrievalResult(IReadOnlyList<RetrievalHit> Hits, RetrievalRanking Ranking);
 
 /// <summary>A source an answer used, stored with the message.</summary>
 public sealed record Citation(int Index, Guid KnowledgeBaseId, Guid DocumentId, string DocumentName, Guid ChunkId, int Ordinal, string? Heading, string Snippet, double Similarity);

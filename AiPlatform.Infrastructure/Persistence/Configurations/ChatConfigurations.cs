@@ -1,4 +1,5 @@
 using AiPlatform.Core.Chat;
+using AiPlatform.Core.Knowledge;
 using AiPlatform.Infrastructure.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -27,6 +28,7 @@ internal sealed class LlmModelConfiguration : IEntityTypeConfiguration<LlmModel>
         builder.Property(m => m.Id).ValueGeneratedNever();
         builder.Property(m => m.ModelId).HasMaxLength(300);
         builder.Property(m => m.Name).HasMaxLength(400);
+        builder.Property(m => m.EmbeddingLanguages).HasMaxLength(EmbeddingLanguages.MaxLength);
         builder.HasIndex(m => m.Name).IsUnique();
         builder.HasOne<LlmProvider>().WithMany().HasForeignKey(m => m.ProviderId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.OwnerId).OnDelete(DeleteBehavior.Restrict);

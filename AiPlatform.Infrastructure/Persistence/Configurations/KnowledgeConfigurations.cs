@@ -48,6 +48,7 @@ internal sealed class KnowledgeChunkConfiguration : IEntityTypeConfiguration<Kno
         builder.HasKey(c => c.Id);
         builder.Property(c => c.Id).ValueGeneratedNever();
         builder.Property(c => c.Heading).HasMaxLength(500);
+        builder.Property(c => c.Language).HasMaxLength(8);
         builder.HasIndex(c => c.KnowledgeBaseId);
         builder.HasIndex(c => new { c.DocumentId, c.Ordinal });
         builder.HasOne<KnowledgeDocument>().WithMany().HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);

@@ -466,6 +466,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("EmbeddingLanguages")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("embedding_languages");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean")
                         .HasColumnName("enabled");
@@ -1194,6 +1199,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<double?>("VectorWeight")
+                        .HasColumnType("double precision")
+                        .HasColumnName("vector_weight");
+
                     b.HasKey("Id")
                         .HasName("pk_knowledge_bases");
 
@@ -1227,6 +1236,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<Guid>("KnowledgeBaseId")
                         .HasColumnType("uuid")
                         .HasColumnName("knowledge_base_id");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("language");
 
                     b.Property<int>("Ordinal")
                         .HasColumnType("integer")

@@ -459,6 +459,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("EmbeddingLanguages")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("embedding_languages");
+
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER")
                         .HasColumnName("enabled");
@@ -1185,6 +1190,10 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
 
+                    b.Property<double?>("VectorWeight")
+                        .HasColumnType("REAL")
+                        .HasColumnName("vector_weight");
+
                     b.HasKey("Id")
                         .HasName("pk_knowledge_bases");
 
@@ -1218,6 +1227,11 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<Guid>("KnowledgeBaseId")
                         .HasColumnType("TEXT")
                         .HasColumnName("knowledge_base_id");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("language");
 
                     b.Property<int>("Ordinal")
                         .HasColumnType("INTEGER")

@@ -1,0 +1,50 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class KnowledgeLanguages : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "embedding_languages",
+                table: "llm_models",
+                type: "TEXT",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "language",
+                table: "knowledge_chunks",
+                type: "TEXT",
+                maxLength: 8,
+                nullable: true);
+
+            migrationBuilder.AddColumn<double>(
+                name: "vector_weight",
+                table: "knowledge_bases",
+                type: "REAL",
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "embedding_languages",
+                table: "llm_models");
+
+            migrationBuilder.DropColumn(
+                name: "language",
+                table: "knowledge_chunks");
+
+            migrationBuilder.DropColumn(
+                name: "vector_weight",
+                table: "knowledge_bases");
+        }
+    }
+}
