@@ -22,6 +22,17 @@ public static class LocalizerExtensions
         return label.ResourceNotFound ? value.ToString() : label.Value;
     }
 
+    /// <summary>The localized name of a <see cref="AiPlatform.Core.Knowledge.TextLanguage"/> code; <c>*</c> is every language, null no letters.</summary>
+    public static string LanguageName(this IStringLocalizer localizer, string? code)
+    {
+        var label = localizer[code switch { null => "Lang.none", AiPlatform.Core.Knowledge.EmbeddingLanguages.Any => "Lang.all", _ => $"Lang.{code}" }];
+        return label.ResourceNotFound ? code ?? string.Empty : label.Value;
+    }
+
+    /// <summary>The localized names of the languages an embedding model serves, joined ("English (Latin script), Chinese").</summary>
+    public static string LanguageNames(this IStringLocalizer localizer, IEnumerable<string> codes) =>
+        string.Join(localizer["Common.ListSeparator"] is { ResourceNotFound: false } s ? s.Value : ", ", codes.Select(localizer.LanguageName));
+
     /// <summary>
     /// A readable message for a platform error: the localized kind of problem, then the details — in the user's language
     /// where the error names a resource for them (<see cref="AiPlatform.Core.Common.PlatformException.MessageKey"/>),
