@@ -34,6 +34,7 @@ public sealed class KnowledgeJourneyTests(BrowserFixture fixture, LlmPeer llm) :
         await page.Locator("input[data-testid=retrieval-query]").FillAsync("Which planet is the hottest?");
         await page.Locator("[data-testid=retrieval-search]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=retrieval-hit]").First).ToContainTextAsync("Venus");
+        await Assertions.Expect(page.Locator("[data-testid=retrieval-ranking][data-strategy=Fused]")).ToContainTextAsync("the keyword and vector rankings are fused");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "knowledge-retrieval.png"), FullPage = true });
 
         // Chat over the knowledge base: the answer lists its sources; a source opens the document at its chunk.
