@@ -147,7 +147,7 @@ public sealed partial class ProviderService(
             throw new ValidationException("contextTokens", $"The context window is {MinContextTokens:N0} to {MaxContextTokens:N0} tokens, or empty when unknown.") { MessageKey = "Error.Llm.ContextTokens", MessageArguments = [MinContextTokens, MaxContextTokens] };
         }
 
-        var languages = keepLanguages ? model.EmbeddingLanguages : Knowledge.EmbeddingLanguages.Normalize(embeddingLanguages);
+        var languages = keepLanguages ? model.EmbeddingLanguages : Knowledge.EmbeddingLanguages.Normalize(embeddingLanguages) is { Length: > 0 } normalized ? normalized : null;
         model.Enabled = enabled;
         model.OpenToAll = openToAll;
         model.ContextTokens = contextTokens;
