@@ -139,6 +139,8 @@ public sealed record ReindexQueued(int Queued);
 
 public sealed record SearchInput(string? Query, int? TopK, RetrievalMode? Mode, double? Threshold);
 
+/// <param name="VectorWeight">The vector list's share in hybrid fusion as set (0 keywords only … 1 vectors only); null: the default.</param>
+/// <param name="EffectiveVectorWeight">The share retrieval uses: <paramref name="VectorWeight"/> or the default.</param>
 public sealed record KnowledgeBaseView(
     Guid Id,
     string Name,
