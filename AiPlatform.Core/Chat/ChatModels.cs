@@ -58,6 +58,9 @@ public sealed class LlmModel : IOwnedObject
     /// </summary>
     public string? EmbeddingLanguages { get; set; }
 
+    /// <summary>What the model serves as an embedding model and where that comes from: <see cref="EmbeddingLanguages"/>, else its family, else unknown.</summary>
+    public Knowledge.EmbeddingLanguageInfo EffectiveEmbeddingLanguages => Knowledge.EmbeddingLanguages.Describe(Name, ModelId, EmbeddingLanguages);
+
     public Guid OwnerId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -124,8 +124,21 @@ public sealed partial class ProviderService(
 
     public const int MaxContextTokens = 10_000_000;
 
+    /// <summary>Enables a model, opens it to every chat user or not, and sets its context window; its embedding languages stay as recorded.</summary>
     /// <param name="contextTokens">The context window in tokens; null when unknown (nothing is cut).</param>
-    public async Task<LlmModel> SetModelAsync(Guid modelId, bool enabled, bool openToAll, int? contextTokens, CancellationToken ct)
+    public Task<LlmModel> SetModelAsync(Guid modelId, bool enabled, bool openToAll, int? contextTokens, CancellationToken ct) =>
+        SetModelAsync(modelId, enabled, openToAll, contextTokens, keepLanguages: true, null, ct);
+
+    /// <summary>As the other overload, and records the languages the model serves when it embeds.</summary>
+    /// <param name="contextTokens">The context window in tokens; null when unknown (nothing is cut).</param>
+    /// <param name="embeddingLanguages">
+    /// <see cref="Knowledge.TextLanguage"/> codes ("en,zh") or <c>*</c>; null or blank clears them, so the model's family
+    /// decides (<see cref="Knowledge.EmbeddingLanguages.Describe"/>). An unknown code is a <see cref="ValidationException"/>.
+    /// </param>
+    public Task<LlmModel> SetModelAsync(Guid modelId, bool enabled, bool openToAll, int? contextTokens, string? embeddingLanguages, CancellationToken ct) =>
+        SetModelAsync(modelId, enabled, openToAll, contextTokens, keepLanguages: false, embeddingLanguages, ct);
+
+    private async Task<LlmModel> SetModelAsync(Guid modelId, bool enabled, bool openToAll, int? contextTokens, bool keepLanguages, string? embeddingLanguages, CancellationToken ct)
     {
         await access.RequireCapabilityAsync(Capabilities.SettingsManage, ct);
         var model = await store.FindModelAsync(modelId, ct) ?? throw new NotFoundException("Model", modelId);
@@ -134,10 +147,12 @@ public sealed partial class ProviderService(
             throw new ValidationException("contextTokens", $"The context window is {MinContextTokens:N0} to {MaxContextTokens:N0} tokens, or empty when unknown.") { MessageKey = "Error.Llm.ContextTokens", MessageArguments = [MinContextTokens, MaxContextTokens] };
         }
 
+        var languages = keepLanguages ? model.EmbeddingLanguages : Knowledge.EmbeddingLanguages.Normalize(embeddingLanguages) is { Length: > 0 } normalized ? normalized : null;
         model.Enabled = enabled;
         model.OpenToAll = openToAll;
         model.ContextTokens = contextTokens;
-        await store.SaveModelAsync(model, false, await audit.EntryAsync("llm.model.update", ModelType, modelId, new { model.Name, enabled, openToAll, contextTokens }, ct), ct);
+        model.EmbeddingLanguages = languages;
+        await store.SaveModelAsync(model, false, await audit.EntryAsync("llm.model.update", ModelType, modelId, new { model.Name, enabled, openToAll, contextTokens, embeddingLanguages = languages }, ct), ct);
         catalog.Invalidate();
         return model;
     }

@@ -44,6 +44,18 @@ public interface IKnowledgeStore
 
     Task<IReadOnlyList<KnowledgeChunk>> ListDocumentChunksAsync(Guid documentId, CancellationToken ct);
 
+    /// <summary>The knowledge base's chunks grouped by <see cref="KnowledgeChunk.Language"/>: chunks and characters of text.</summary>
+    Task<IReadOnlyList<KnowledgeLanguageCount>> CountLanguagesAsync(Guid kbId, CancellationToken ct);
+
+    /// <summary>
+    /// Up to <paramref name="take"/> chunks of the knowledge base without a language, in id order after <paramref name="after"/>
+    /// (null: from the first), with their heading and text: the chunks stored before languages were recorded.
+    /// </summary>
+    Task<IReadOnlyList<KnowledgeChunk>> ListChunksWithoutLanguageAsync(Guid kbId, Guid? after, int take, CancellationToken ct);
+
+    /// <summary>Records detected languages on chunks that still have none (a chunk re-ingested meanwhile keeps its own).</summary>
+    Task SetChunkLanguagesAsync(IReadOnlyDictionary<Guid, string> languages, CancellationToken ct);
+
     /// <summary>Which documents are objects of this store (garbage collection of blobs after a replace).</summary>
     Task<IReadOnlyDictionary<Guid, string>> DocumentNamesAsync(IReadOnlyCollection<Guid> documentIds, CancellationToken ct);
 }

@@ -11,7 +11,8 @@ public sealed record KnowledgeBaseInput(
     int? ChunkOverlap = null,
     bool? SplitByHeadings = null,
     string? EmbeddingModel = null,
-    double? RelevanceThreshold = null);
+    double? RelevanceThreshold = null,
+    double? VectorWeight = null);
 
 public sealed record KnowledgeBaseSummary(KnowledgeBase KnowledgeBase, PermissionLevel Level, int Documents, int Chunks);
 
@@ -26,9 +27,13 @@ public sealed class KnowledgeService(
     AuditRecorder audit,
     IEmbedderFactory embedders,
     KnowledgeIndexer indexer,
+    Chat.ProviderService providers,
     TimeProvider time) : ISecurableLookup
 {
     public const string ObjectTypeName = SecurableTypes.KnowledgeBase;
+
+    /// <summary>Chunks without a recorded language are detected and written back this many at a time.</summary>
+    public const int LanguageBackfillBatch = 500;
 
     public string ObjectType => ObjectTypeName;
 
@@ -67,11 +72,14 @@ public sealed class KnowledgeService(
         var now = time.GetUtcNow();
         var kb = new KnowledgeBase { Id = Guid.CreateVersion7(now), Name = string.Empty, OwnerId = context.UserId, CreatedAt = now, UpdatedAt = now };
         await ApplyAsync(kb, input, ct);
-        await store.SaveAsync(kb, true, await audit.EntryAsync("knowledge-base.create", ObjectType, kb.Id, new { kb.Name, kb.EmbeddingModel }, ct), ct);
+        await store.SaveAsync(kb, true, await audit.EntryAsync("knowledge-base.create", ObjectType, kb.Id, new { kb.Name, kb.EmbeddingModel, kb.VectorWeight }, ct), ct);
         return kb;
     }
 
-    /// <summary>Changes settings; a change to chunking or the embedding model re-indexes every document.</summary>
+    /// <summary>
+    /// Changes settings; a change to chunking or the embedding model re-indexes every document (the vector weight and the
+    /// threshold only change how retrieval ranks, so they do not). A null <see cref="KnowledgeBaseInput.VectorWeight"/> is the default weight.
+    /// </summary>
     public async Task<KnowledgeBase> UpdateAsync(Guid id, KnowledgeBaseInput input, CancellationToken ct)
     {
         var (kb, _) = await GetAsync(id, ct);
@@ -79,7 +87,7 @@ public sealed class KnowledgeService(
         var before = (kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel);
         await ApplyAsync(kb, input, ct);
         kb.UpdatedAt = time.GetUtcNow();
-        await store.SaveAsync(kb, false, await audit.EntryAsync("knowledge-base.update", ObjectType, id, new { kb.Name, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel, kb.RelevanceThreshold }, ct), ct);
+        await store.SaveAsync(kb, false, await audit.EntryAsync("knowledge-base.update", ObjectType, id, new { kb.Name, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel, kb.RelevanceThreshold, kb.VectorWeight }, ct), ct);
         if (before != (kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel))
         {
             await indexer.EnqueueAllAsync(kb, ct);
@@ -108,12 +116,84 @@ public sealed class KnowledgeService(
         return (kb, caller);
     }
 
+    /// <summary>
+    /// The languages of the knowledge base's text (Read right) against those its embedding model serves, with the provider
+    /// models the caller may switch to. Chunks stored before languages were recorded are detected and written back first.
+    /// </summary>
+    public async Task<KnowledgeLanguageReport> GetLanguagesAsync(Guid id, CancellationToken ct)
+    {
+        var (kb, _) = await GetAsync(id, ct);
+        await BackfillLanguagesAsync(id, ct);
+        var counts = await store.CountLanguagesAsync(id, ct);
+        var embedder = await embedders.DescribeAsync(kb.EmbeddingModel, ct);
+        var total = counts.Sum(c => c.Characters);
+        var languages = counts
+            .OrderByDescending(c => c.Characters).ThenBy(c => c.Language ?? "\uffff", StringComparer.Ordinal)
+            .Select(c => new KnowledgeLanguageShare(c.Language, c.Chunks, c.Characters, total == 0 ? 0 : (double)c.Characters / total, embedder.Serves(c.Language)))
+            .ToList();
+        var unserved = languages.Where(l => !l.Served).ToList();
+        var unservedShare = total == 0 ? 0 : (double)unserved.Sum(l => l.Characters) / total;
+        var dominant = unserved.FirstOrDefault()?.Language;
+        IReadOnlyList<EmbeddingLanguageInfo> suggestions = dominant is null ? [] : await SuggestEmbeddersAsync(kb, dominant, ct);
+        return new KnowledgeLanguageReport(kb.Id, kb.EmbeddingModel, languages, total, embedder, unservedShare, dominant, suggestions);
+    }
+
     /// <summary>The knowledge bases the caller can read (chat's picker).</summary>
     public async Task<IReadOnlyList<KnowledgeBase>> ListReadableAsync(CancellationToken ct) =>
         [.. (await ListAsync(null, ct)).Select(s => s.KnowledgeBase)];
 
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } kb ? new SecurableObject(ObjectType, kb.Id, kb.Name, kb.OwnerId) : null;
+
+    /// <summary>Detects and records the language of chunks stored before languages were, in batches (chunks without letters stay without).</summary>
+    private async Task BackfillLanguagesAsync(Guid id, CancellationToken ct)
+    {
+        Guid? after = null;
+        while (await store.ListChunksWithoutLanguageAsync(id, after, LanguageBackfillBatch, ct) is { Count: > 0 } batch)
+        {
+            var detected = new Dictionary<Guid, string>();
+            foreach (var chunk in batch)
+            {
+                if (TextLanguage.Detect(chunk.Heading is null ? chunk.Text : chunk.Heading + "\n" + chunk.Text) is { } language)
+                {
+                    detected[chunk.Id] = language;
+                }
+            }
+
+            await store.SetChunkLanguagesAsync(detected, ct);
+            after = batch[^1].Id;
+        }
+    }
+
+    /// <summary>
+    /// Provider models the caller may use that serve <paramref name="language"/> by what an administrator recorded or what
+    /// their family is known for (a model of unknown languages is no better a bet than the current one).
+    /// </summary>
+    private async Task<IReadOnlyList<EmbeddingLanguageInfo>> SuggestEmbeddersAsync(KnowledgeBase kb, string language, CancellationToken ct)
+    {
+        if (!await access.HasCapabilityAsync(Capabilities.ChatUse, ct))
+        {
+            return [];
+        }
+
+        return [.. (await providers.ListUsableAsync(ct))
+            .Where(m => m.Name != kb.EmbeddingModel)
+            .Select(m => (m.ModelId, Info: m.EffectiveEmbeddingLanguages))
+            .Where(m => m.Info.Source == EmbeddingLanguageSource.Configured || (m.Info.Source == EmbeddingLanguageSource.KnownFamily && NamesAnEmbeddingModel(m.ModelId)))
+            .Where(m => m.Info.Serves(language))
+            .OrderBy(m => m.Info.Source == EmbeddingLanguageSource.Configured ? 0 : 1).ThenBy(m => m.Info.Model, StringComparer.Ordinal)
+            .Select(m => m.Info)];
+    }
+
+    // A family is named by chat models too (qwen2.5:7b is Qwen, not Qwen3-Embedding): without a recorded list, only an id
+    // that says it embeds is suggested.
+    private static readonly string[] EmbeddingNameParts = ["embed", "bge", "e5-", "-e5", "gte-", "m3e", "labse", "minilm", "text2vec", "voyage"];
+
+    private static bool NamesAnEmbeddingModel(string modelId)
+    {
+        var id = modelId.ToLowerInvariant();
+        return EmbeddingNameParts.Any(p => id.Contains(p, StringComparison.Ordinal));
+    }
 
     private async Task ApplyAsync(KnowledgeBase kb, KnowledgeBaseInput input, CancellationToken ct)
     {
@@ -149,6 +229,12 @@ public sealed class KnowledgeService(
             throw new ValidationException("relevanceThreshold", "The threshold is a cosine similarity between 0 and 1.") { MessageKey = "Error.Kb.Threshold" };
         }
 
+        if (input.VectorWeight is { } weight && (double.IsNaN(weight) || weight is < 0 or > 1))
+        {
+            throw new ValidationException("vectorWeight", "The vector weight is a share between 0 (keywords only) and 1 (vectors only).") { MessageKey = "Error.Kb.VectorWeight" };
+        }
+
+        kb.VectorWeight = input.VectorWeight;
         var model = string.IsNullOrWhiteSpace(input.EmbeddingModel) ? kb.EmbeddingModel : input.EmbeddingModel.Trim();
         if (model != KnowledgeBase.LocalEmbedding && model != kb.EmbeddingModel)
         {

@@ -29,6 +29,7 @@ internal sealed class LlmModelConfiguration : IEntityTypeConfiguration<LlmModel>
         builder.Property(m => m.ModelId).HasMaxLength(300);
         builder.Property(m => m.Name).HasMaxLength(400);
         builder.Property(m => m.EmbeddingLanguages).HasMaxLength(EmbeddingLanguages.MaxLength);
+        builder.Ignore(m => m.EffectiveEmbeddingLanguages);
         builder.HasIndex(m => m.Name).IsUnique();
         builder.HasOne<LlmProvider>().WithMany().HasForeignKey(m => m.ProviderId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.OwnerId).OnDelete(DeleteBehavior.Restrict);

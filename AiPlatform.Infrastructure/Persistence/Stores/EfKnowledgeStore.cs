@@ -196,6 +196,42 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
         return await db.KnowledgeChunks.AsNoTracking().Where(c => c.DocumentId == documentId).OrderBy(c => c.Ordinal).ToListAsync(ct);
     }
 
+    public async Task<IReadOnlyList<KnowledgeLanguageCount>> CountLanguagesAsync(Guid kbId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var groups = await db.KnowledgeChunks.Where(c => c.KnowledgeBaseId == kbId)
+            .GroupBy(c => c.Language)
+            .Select(g => new { Language = g.Key, Chunks = g.Count(), Characters = g.Sum(c => (long)c.Text.Length) })
+            .ToListAsync(ct);
+        return [.. groups.Select(g => new KnowledgeLanguageCount(g.Language, g.Chunks, g.Characters))];
+    }
+
+    public async Task<IReadOnlyList<KnowledgeChunk>> ListChunksWithoutLanguageAsync(Guid kbId, Guid? after, int take, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var query = db.KnowledgeChunks.AsNoTracking().Where(c => c.KnowledgeBaseId == kbId && c.Language == null);
+        if (after is { } last)
+        {
+            query = query.Where(c => c.Id > last);
+        }
+
+        var rows = await query.OrderBy(c => c.Id).Take(take).Select(c => new { c.Id, c.DocumentId, c.Ordinal, c.Heading, c.Text }).ToListAsync(ct);
+        return [.. rows.Select(r => new KnowledgeChunk { Id = r.Id, KnowledgeBaseId = kbId, DocumentId = r.DocumentId, Ordinal = r.Ordinal, Heading = r.Heading, Text = r.Text, Embedding = [] })];
+    }
+
+    public async Task SetChunkLanguagesAsync(IReadOnlyDictionary<Guid, string> languages, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        foreach (var group in languages.GroupBy(l => l.Value, l => l.Key))
+        {
+            var language = group.Key;
+            foreach (var batch in group.Chunk(500))
+            {
+                await db.KnowledgeChunks.Where(c => batch.Contains(c.Id) && c.Language == null).ExecuteUpdateAsync(s => s.SetProperty(c => c.Language, language), ct);
+            }
+        }
+    }
+
     public async Task<IReadOnlyDictionary<Guid, string>> DocumentNamesAsync(IReadOnlyCollection<Guid> documentIds, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -22,7 +22,8 @@ public static class ChatEndpoints
         var models = app.MapGroup("/api/v1/llm/models").WithTags("LLM providers");
         models.MapGet("/", ListUsableModelsAsync).WithName("ListUsableLlmModels");
         models.MapPut("/{id:guid}", UpdateModelAsync)
-            .WithName("UpdateLlmModel").WithSummary("Enable a model, for everyone with chat.use or only for those granted Read, and set its context window (tokens; null when unknown).");
+            .WithName("UpdateLlmModel")
+            .WithSummary("Enable a model, for everyone with chat.use or only for those granted Read, and set its context window (tokens; null when unknown) and, when it embeds, the languages it serves (embeddingLanguages: \"en,zh\" or \"*\"; \"\" clears them so its family decides; absent keeps them). Listings show effectiveEmbeddingLanguages with their source.");
         models.MapGrantEndpoints(SecurableTypes.LlmModel, "LlmModel");
 
         var conversations = app.MapGroup("/api/v1/conversations").WithTags("Chat");
@@ -75,7 +76,9 @@ public static class ChatEndpoints
     private static async Task<Ok<IReadOnlyList<LlmModel>>> ListUsableModelsAsync(ProviderService p, CancellationToken ct) => TypedResults.Ok(await p.ListUsableAsync(ct));
 
     private static async Task<Ok<LlmModel>> UpdateModelAsync(Guid id, ModelSettings body, ProviderService p, CancellationToken ct) =>
-        TypedResults.Ok(await p.SetModelAsync(id, body.Enabled, body.OpenToAll, body.ContextTokens, ct));
+        TypedResults.Ok(body.EmbeddingLanguages is null
+            ? await p.SetModelAsync(id, body.Enabled, body.OpenToAll, body.ContextTokens, ct)
+            : await p.SetModelAsync(id, body.Enabled, body.OpenToAll, body.ContextTokens, body.EmbeddingLanguages, ct));
 
     private static async Task<Ok<Paged<Conversation>>> ListConversationsAsync(ChatService c, [AsParameters] PageQuery paging, CancellationToken ct, string? q = null)
     {
@@ -207,7 +210,9 @@ public static class ChatEndpoints
     }
 }
 
-public sealed record ModelSettings(bool Enabled, bool OpenToAll, int? ContextTokens = null);
+/// <param name="ContextTokens">The context window; absent or null: unknown.</param>
+/// <param name="EmbeddingLanguages">Language codes or <c>*</c>; an empty string clears them (the family decides); absent or null keeps the recorded ones.</param>
+public sealed record ModelSettings(bool Enabled, bool OpenToAll, int? ContextTokens = null, string? EmbeddingLanguages = null);
 
 public sealed record QuotaInput(PrincipalType PrincipalType, Guid PrincipalId, long TokensPerDay);
 

@@ -6,7 +6,7 @@ using MudBlazor;
 
 namespace AiPlatform.Web.Features.Chat;
 
-/// <summary>Administration of LLM providers, their models (enabled, open to all, context window) and daily token quotas.</summary>
+/// <summary>Administration of LLM providers, their models (enabled, open to all, context window, embedding languages) and daily token quotas.</summary>
 public partial class ProvidersPage : PlatformPage
 {
     private IReadOnlyList<ProviderView> _providers = [];
@@ -104,6 +104,13 @@ public partial class ProvidersPage : PlatformPage
         }
 
         await ChangeAsync(ct => Usage.SetQuotaAsync(_quotaType, id.Value, _quotaTokens, ct));
+    }
+
+    /// <summary>The languages the model serves when it embeds, and where that comes from ("Every language (known for this model family)").</summary>
+    private string EffectiveLanguages(LlmModel model)
+    {
+        var info = model.EffectiveEmbeddingLanguages;
+        return L["Llm.EmbLang.Effective", L.LanguageNames(info.Languages), L[$"Kb.EmbSource.{info.Source}"].Value];
     }
 
     private Task SyncAsync(Guid id) => ChangeAsync(ct => Providers.SyncModelsAsync(id, ct));

@@ -15,12 +15,15 @@ public partial class KnowledgeBasePage : LivePage
     private PermissionLevel _level;
     private IReadOnlyList<KnowledgeDocument> _documents = [];
     private IReadOnlyList<string> _embeddingModels = [KnowledgeBase.LocalEmbedding];
+    private Dictionary<string, EmbeddingLanguageInfo> _embeddingLanguages = [];
+    private KnowledgeLanguageReport? _languages;
     private List<BreadcrumbItem> _crumbs = [];
     private KnowledgeSettingsForm.Model _settings = new();
     private readonly RetrievalConsole _retrieval = new();
     private int _tab;
     private bool _notFound;
     private bool _sharing;
+    private bool _switching;
 
     [Inject]
     private KnowledgeService Knowledge { get; set; } = default!;
@@ -51,8 +54,12 @@ public partial class KnowledgeBasePage : LivePage
             _crumbs = [new(L["Kb.Title"], "/knowledge"), new(_kb.Name, null, disabled: true)];
             if (await Access.HasCapabilityAsync(Capabilities.ChatUse, PageToken))
             {
-                _embeddingModels = [KnowledgeBase.LocalEmbedding, .. (await Providers.ListUsableAsync(PageToken)).Select(m => m.Name).Where(n => n != KnowledgeBase.LocalEmbedding)];
+                var usable = await Providers.ListUsableAsync(PageToken);
+                _embeddingModels = [KnowledgeBase.LocalEmbedding, .. usable.Select(m => m.Name).Where(n => n != KnowledgeBase.LocalEmbedding)];
+                _embeddingLanguages = usable.ToDictionary(m => m.Name, m => m.EffectiveEmbeddingLanguages);
             }
+
+            await LoadLanguagesAsync(PageToken);
         }
         catch (NotFoundException)
         {
@@ -68,6 +75,11 @@ public partial class KnowledgeBasePage : LivePage
             if (_documents.Any(d => d.Status is DocumentStatus.Pending or DocumentStatus.Processing))
             {
                 _documents = await DocumentService.ListDocumentsAsync(Id, ct);
+                if (!_documents.Any(d => d.Status is DocumentStatus.Pending or DocumentStatus.Processing))
+                {
+                    // Ingestion finished: the text's languages may have changed.
+                    await LoadLanguagesAsync(ct);
+                }
             }
         }
         catch (PlatformException)
@@ -83,8 +95,43 @@ public partial class KnowledgeBasePage : LivePage
         {
             _kb = await Knowledge.UpdateAsync(Id, _settings.ToInput(), ct);
             await LoadDocumentsAsync();
+            await LoadLanguagesAsync(ct);
         },
         success: L["Common.Saved"]);
+
+    private async Task LoadLanguagesAsync(CancellationToken ct)
+    {
+        _languages = await Knowledge.GetLanguagesAsync(Id, ct);
+        if (_kb is not null && !_embeddingLanguages.ContainsKey(_kb.EmbeddingModel))
+        {
+            // The knowledge base's own provider model, when the caller may not pick it: the settings still say what it serves.
+            _embeddingLanguages[_kb.EmbeddingModel] = _languages.Embedder;
+        }
+    }
+
+    /// <summary>Switches to a model that serves the text's language: every document is re-indexed with it, as any change of model does.</summary>
+    private Task SwitchEmbeddingAsync(string model) => RunAsync(
+        async ct =>
+        {
+            var input = KnowledgeSettingsForm.Model.From(_kb!);
+            input.EmbeddingModel = model;
+            _kb = await Knowledge.UpdateAsync(Id, input.ToInput(), ct);
+            _switching = false;
+            _settings = KnowledgeSettingsForm.Model.From(_kb);
+            await LoadDocumentsAsync();
+            await LoadLanguagesAsync(ct);
+        },
+        success: L["Kb.Lang.Switched", model]);
+
+    private static int Percent(double share) => (int)Math.Round(share * 100, MidpointRounding.AwayFromZero);
+
+    /// <summary>"92% of this knowledge base's text is Chinese, but its embedding model all-MiniLM-L6-v2 serves English (Latin script). …"</summary>
+    private string WarningText(KnowledgeLanguageReport report)
+    {
+        var unserved = report.Languages.Where(l => !l.Served).Select(l => l.Language!);
+        var model = report.EmbeddingModel == KnowledgeBase.LocalEmbedding ? report.EmbeddingModel["local:".Length..] : report.EmbeddingModel;
+        return L["Kb.Lang.Warning", Percent(report.UnservedShare), L.LanguageNames(unserved), model, L.LanguageNames(report.Embedder.Languages)];
+    }
 
     private Task DeleteAsync() => RunAsync(async ct =>
     {

@@ -11,6 +11,7 @@ public partial class KnowledgeBasesPage : PlatformPage
 {
     private IReadOnlyList<KnowledgeBaseSummary> _items = [];
     private IReadOnlyList<string> _embeddingModels = [KnowledgeBase.LocalEmbedding];
+    private Dictionary<string, EmbeddingLanguageInfo> _embeddingLanguages = [];
     private KnowledgeSettingsForm.Model _input = new();
     private string? _search;
     private bool _creating;
@@ -33,7 +34,9 @@ public partial class KnowledgeBasesPage : PlatformPage
         _canCreate = await Access.HasCapabilityAsync(Capabilities.KnowledgeBasesCreate, PageToken);
         if (await Access.HasCapabilityAsync(Capabilities.ChatUse, PageToken))
         {
-            _embeddingModels = [KnowledgeBase.LocalEmbedding, .. (await Providers.ListUsableAsync(PageToken)).Select(m => m.Name)];
+            var usable = await Providers.ListUsableAsync(PageToken);
+            _embeddingModels = [KnowledgeBase.LocalEmbedding, .. usable.Select(m => m.Name)];
+            _embeddingLanguages = usable.ToDictionary(m => m.Name, m => m.EffectiveEmbeddingLanguages);
         }
 
         await LoadAsync();

@@ -15,9 +15,13 @@ public static class KnowledgeEndpoints
         kbs.MapGet("/", ListAsync).WithName("ListKnowledgeBases").WithSummary("The knowledge bases you can read, with document and chunk counts.");
         kbs.MapPost("/", CreateAsync).WithName("CreateKnowledgeBase").WithSummary("embeddingModel: local:all-MiniLM-L6-v2 (default, in process) or a platform model whose provider serves /v1/embeddings.");
         kbs.MapGet("/{id:guid}", GetAsync).WithName("GetKnowledgeBase");
-        kbs.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateKnowledgeBase").WithSummary("A change to chunking or the embedding model re-indexes every document.");
+        kbs.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateKnowledgeBase")
+            .WithSummary("A change to chunking or the embedding model re-indexes every document; vectorWeight (0 keywords only … 1 vectors only; null: the default) does not.");
         kbs.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteKnowledgeBase").WithSummary("Deletes documents, chunks, vectors and files.");
         kbs.MapPost("/{id:guid}/reindex", ReindexAllAsync).WithName("ReindexKnowledgeBase");
+        kbs.MapGet("/{id:guid}/languages", GetLanguagesAsync)
+            .WithName("GetKnowledgeBaseLanguages")
+            .WithSummary("The languages of the knowledge base's text (chunks, characters, share) against those its embedding model serves; warning when most of the text is unserved, with provider models you may switch to.");
         kbs.MapPost("/{id:guid}/search", SearchAsync)
             .WithName("SearchKnowledgeBase").WithSummary("The retrieval console: chunks for a question with score, cosine similarity, rank in the vector and keyword lists, language and whether the vector counted; and the ranking: strategy (Fused, KeywordLed, KeywordOnly, VectorOnly), the question's language, the embedding model's languages, the vector weight and why. mode: Hybrid, Vector or Keyword; vectorWeight 0–1 overrides the knowledge base's.");
 
@@ -60,6 +64,8 @@ public static class KnowledgeEndpoints
         await k.DeleteAsync(id, ct);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Ok<KnowledgeLanguageReport>> GetLanguagesAsync(Guid id, KnowledgeService k, CancellationToken ct) => TypedResults.Ok(await k.GetLanguagesAsync(id, ct));
 
     private static async Task<Accepted<ReindexQueued>> ReindexAllAsync(Guid id, KnowledgeDocumentService d, CancellationToken ct) =>
         TypedResults.Accepted((string?)null, new ReindexQueued(await d.ReindexAllAsync(id, ct)));
@@ -120,7 +126,8 @@ public static class KnowledgeEndpoints
     }
 
     private static KnowledgeBaseView View(KnowledgeBase kb, PermissionLevel level, int documents, int chunks) =>
-        new(kb.Id, kb.Name, kb.Description, kb.OwnerId, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel, kb.RelevanceThreshold, level, documents, chunks, kb.CreatedAt, kb.UpdatedAt);
+        new(kb.Id, kb.Name, kb.Description, kb.OwnerId, kb.ChunkSize, kb.ChunkOverlap, kb.SplitByHeadings, kb.EmbeddingModel, kb.RelevanceThreshold, level, documents, chunks, kb.CreatedAt, kb.UpdatedAt,
+            kb.VectorWeight, kb.VectorWeight ?? HybridFusion.DefaultVectorWeight);
 }
 
 public sealed record ChunkView(Guid Id, int Ordinal, string? Heading, string Text);
@@ -132,6 +139,8 @@ public sealed record ReindexQueued(int Queued);
 
 public sealed record SearchInput(string? Query, int? TopK, RetrievalMode? Mode, double? Threshold, double? VectorWeight = null);
 
+/// <param name="VectorWeight">The vector list's share in hybrid fusion as set (0 keywords only … 1 vectors only); null: the default.</param>
+/// <param name="EffectiveVectorWeight">The share retrieval uses: <paramref name="VectorWeight"/> or the default.</param>
 public sealed record KnowledgeBaseView(
     Guid Id,
     string Name,
@@ -146,4 +155,6 @@ public sealed record KnowledgeBaseView(
     int Documents,
     int Chunks,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    double? VectorWeight,
+    double EffectiveVectorWeight);

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace AiPlatform.Web.Features.Knowledge;
 
-/// <summary>A knowledge base's settings: name, description, chunking, embedding model and relevance threshold.</summary>
+/// <summary>A knowledge base's settings: name, description, chunking, embedding model (with the languages it serves), relevance threshold and vector weight.</summary>
 public partial class KnowledgeSettingsForm
 {
     [Parameter, EditorRequired]
@@ -11,6 +11,13 @@ public partial class KnowledgeSettingsForm
 
     [Parameter]
     public IReadOnlyList<string> EmbeddingModels { get; set; } = [KnowledgeBase.LocalEmbedding];
+
+    /// <summary>The languages of the models in <see cref="EmbeddingModels"/> (and of the knowledge base's own), by name.</summary>
+    [Parameter]
+    public IReadOnlyDictionary<string, EmbeddingLanguageInfo> EmbeddingLanguages { get; set; } = new Dictionary<string, EmbeddingLanguageInfo>();
+
+    private EmbeddingLanguageInfo? Describe(string model) =>
+        model == KnowledgeBase.LocalEmbedding ? Core.Knowledge.EmbeddingLanguages.BuiltIn : EmbeddingLanguages.GetValueOrDefault(model);
 
     /// <summary>The form's values, as the page edits them.</summary>
     public sealed class Model
@@ -29,6 +36,9 @@ public partial class KnowledgeSettingsForm
 
         public double RelevanceThreshold { get; set; } = 0.2;
 
+        /// <summary>Null: the default weight.</summary>
+        public double? VectorWeight { get; set; }
+
         public static Model From(KnowledgeBase kb) => new()
         {
             Name = kb.Name,
@@ -38,8 +48,9 @@ public partial class KnowledgeSettingsForm
             SplitByHeadings = kb.SplitByHeadings,
             EmbeddingModel = kb.EmbeddingModel,
             RelevanceThreshold = kb.RelevanceThreshold,
+            VectorWeight = kb.VectorWeight,
         };
 
-        public KnowledgeBaseInput ToInput() => new(Name, Description, ChunkSize, ChunkOverlap, SplitByHeadings, EmbeddingModel, RelevanceThreshold);
+        public KnowledgeBaseInput ToInput() => new(Name, Description, ChunkSize, ChunkOverlap, SplitByHeadings, EmbeddingModel, RelevanceThreshold, VectorWeight);
     }
 }

@@ -1,0 +1,136 @@
+using System.Text;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Chat;
+using AiPlatform.Core.Jobs;
+using AiPlatform.Core.Knowledge;
+using AiPlatform.Infrastructure.Tests.Builders;
+using AiPlatform.Infrastructure.Tests.Knowledge;
+using AiPlatform.Web.Features.Chat;
+using AiPlatform.Web.Features.Knowledge;
+using AiPlatform.Web.Tests.Builders;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace AiPlatform.Web.Tests.Knowledge;
+
+/// <summary>The knowledge-base page's language warning and model switch, and the embedding languages on Admin › LLM providers.</summary>
+public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, IClassFixture<LlmPeer>
+{
+    [Fact]
+    public async Task A_chinese_knowledge_base_on_minilm_warns_in_the_ui_language_and_an_english_one_does_not()
+    {
+        var chinese = await KnowledgeBaseAsync("中文手册", "handbook.md", Encoding.UTF8.GetBytes(KnowledgeLanguageApiTests.ChineseHandbook));
+        var english = await KnowledgeBaseAsync("Handbook", "handbook.md", File.ReadAllBytes(KnowledgeDocuments.CorpusFile("handbook.md")));
+
+        var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, chinese.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=kb-language-warning]"));
+        var warning = page.Find("[data-testid=kb-language-warning]").TextContent;
+        warning.ShouldContain("of this knowledge base's text is Chinese, but its embedding model all-MiniLM-L6-v2 serves English (Latin script)");
+        warning.ShouldContain("Hybrid search ranks by keywords");
+        page.Find("[data-testid=kb-language-no-suggestion]").TextContent.ShouldContain("bge-m3", customMessage: "no model the admin may use serves Chinese: the page says how to add one");
+        page.FindAll("[data-testid=switch-embedding]").ShouldBeEmpty();
+        page.Find("[data-testid=kb-language][data-language=zh]").TextContent.ShouldStartWith("Chinese ");
+        await page.InvokeAsync(() => page.FindAll(".mud-tab")[2].Click());
+        page.WaitForAssertion(() => page.Find("[data-testid=kb-embedding-languages]").TextContent.ShouldBe("Serves English (Latin script) (built-in model)."));
+        page.Find("input[data-testid=kb-vector-weight]").GetAttribute("placeholder").ShouldBe(HybridFusion.DefaultVectorWeight.ToString(System.Globalization.CultureInfo.CurrentCulture));
+
+        using (InCulture("zh-CN"))
+        {
+            var zh = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, chinese.Id));
+            zh.WaitForAssertion(() => zh.Find("[data-testid=kb-language-warning]").TextContent.ShouldContain("的文本是中文，但其嵌入模型 all-MiniLM-L6-v2 支持的是英文（拉丁字母）"));
+            zh.Find("[data-testid=kb-language][data-language=zh]").TextContent.ShouldStartWith("中文 ");
+        }
+
+        var plain = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, english.Id));
+        plain.WaitForAssertion(() => plain.Find("[data-testid=kb-language][data-language=en]").TextContent.ShouldBe("English (Latin script) 100%"));
+        plain.FindAll("[data-testid=kb-language-warning]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_switch_dialog_lists_a_usable_model_that_serves_the_language_and_switching_reindexes_with_it_while_readers_only_see_the_warning()
+    {
+        var providers = Get<ProviderService>();
+        var provider = await providers.CreateProviderAsync(new ProviderInput("llama", llm.BaseUrl, LlmPeer.ApiKey), default);
+        var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+        await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, "*", default);
+        var kb = await KnowledgeBaseAsync("中文手册", "handbook.md", Encoding.UTF8.GetBytes(KnowledgeLanguageApiTests.ChineseHandbook));
+
+        var reader = await Get<UserAdminService>().CreateAsync(new NewUser("kb-reader", null, null, "Passw0rd-kb-reader"), [SystemRoles.IdOf(SystemRoles.DataAnalyst)], default);
+        await Get<SharingService>().GrantAsync(SecurableTypes.KnowledgeBase, kb.Id, PrincipalType.User, reader.Id, PermissionLevel.Read, default);
+        SignIn(reader.Id, "kb-reader");
+        var readOnly = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
+        readOnly.WaitForAssertion(() => readOnly.Find("[data-testid=kb-language-warning]"));
+        readOnly.FindAll("[data-testid=switch-embedding]").ShouldBeEmpty("switching takes Write");
+        readOnly.FindAll("[data-testid=kb-language-no-suggestion]").ShouldBeEmpty();
+
+        SignIn(AdminId, "admin");
+        var dialogs = Render<MudDialogProvider>();
+        var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=switch-embedding]"));
+        await page.InvokeAsync(() => page.Find("[data-testid=switch-embedding]").Click());
+        dialogs.WaitForAssertion(() => dialogs.FindAll("[data-testid=switch-option]").Count.ShouldBe(1));
+        var option = dialogs.Find("[data-testid=switch-option]").TextContent;
+        option.ShouldContain(LlmPeer.Model);
+        option.ShouldContain("Every language");
+        dialogs.Find("[data-testid=switch-reindex]").TextContent.ShouldContain("re-indexed");
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=switch-confirm]").Click());
+
+        await Eventually.UntilAsync(async () => (await Get<KnowledgeService>().GetAsync(kb.Id, default)).KnowledgeBase.EmbeddingModel == LlmPeer.Model,
+            "the knowledge base to use the model chosen in the dialog", WaitTimeout);
+        var document = (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single();
+        document.Status.ShouldBe(DocumentStatus.Pending, "every document is re-indexed with the new model");
+        await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
+        (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().Status.ShouldBe(DocumentStatus.Ready);
+        Services.GetRequiredService<ISnackbar>().ShownSnackbars.Select(s => s.Message).ShouldContain($"Switched to {LlmPeer.Model}: every document is being re-indexed.");
+        page.WaitForAssertion(() => page.FindAll("[data-testid=kb-language-warning]").ShouldBeEmpty());
+        (await Get<KnowledgeService>().GetLanguagesAsync(kb.Id, default)).Warning.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task The_providers_page_saves_a_models_embedding_languages_and_explains_a_bad_code()
+    {
+        var providers = Get<ProviderService>();
+        var provider = await providers.CreateProviderAsync(new ProviderInput("llama", llm.BaseUrl, LlmPeer.ApiKey), default);
+        await providers.SyncModelsAsync(provider.Id, default);
+
+        var page = Render<ProvidersPage>();
+        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("Every language (not recorded: assumed to serve every language)"));
+        page.Find("input[data-testid=model-embedding-languages]").GetAttribute("placeholder").ShouldBe("*");
+
+        page.Find("input[data-testid=model-embedding-languages]").Change("zh, en");
+        await Eventually.UntilAsync(async () => (await providers.ListProvidersAsync(default)).Single().Models.Single().EmbeddingLanguages == "en,zh",
+            "the languages entered on the page to be saved", WaitTimeout);
+        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("English (Latin script), Chinese (recorded by an administrator)"));
+
+        var snackbar = Services.GetRequiredService<ISnackbar>();
+        page.Find("input[data-testid=model-embedding-languages]").Change("xx");
+        page.WaitForAssertion(() => snackbar.ShownSnackbars.Select(s => s.Message ?? string.Empty).ShouldContain(m => m.Contains("'xx' is not a language code retrieval knows")));
+        (await providers.ListProvidersAsync(default)).Single().Models.Single().EmbeddingLanguages.ShouldBe("en,zh");
+        page.WaitForAssertion(() => page.Find("input[data-testid=model-embedding-languages]").GetAttribute("value").ShouldBe("en,zh", "a refused value shows the saved one again"));
+
+        // Switching the model on keeps the languages; clearing the field goes back to what the family says.
+        var model = (await providers.ListProvidersAsync(default)).Single().Models.Single();
+        (await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, default)).EmbeddingLanguages.ShouldBe("en,zh");
+        page.Find("input[data-testid=model-embedding-languages]").Change(string.Empty);
+        await Eventually.UntilAsync(async () => (await providers.ListProvidersAsync(default)).Single().Models.Single().EmbeddingLanguages is null,
+            "the languages to be cleared", WaitTimeout);
+
+        using (InCulture("zh-CN"))
+        {
+            snackbar.Clear();
+            var zh = Render<ProvidersPage>();
+            zh.WaitForAssertion(() => zh.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("所有语言（未设置：视为支持所有语言）"));
+            zh.Find("input[data-testid=model-embedding-languages]").Change("fr");
+            zh.WaitForAssertion(() => snackbar.ShownSnackbars.Select(s => s.Message ?? string.Empty).ShouldContain(m => m.Contains("“fr”不是检索可识别的语言代码")));
+        }
+    }
+
+    private async Task<KnowledgeBase> KnowledgeBaseAsync(string name, string fileName, byte[] content)
+    {
+        var kb = await Get<KnowledgeService>().CreateAsync(new KnowledgeBaseInput(name, null, ChunkSize: 600), default);
+        var document = await Get<KnowledgeDocumentService>().UploadAsync(kb.Id, new MemoryStream(content), fileName, default);
+        await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
+        return kb;
+    }
+}
