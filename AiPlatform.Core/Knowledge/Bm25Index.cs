@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text;
 
 namespace AiPlatform.Core.Knowledge;
 
@@ -77,39 +77,99 @@ public sealed class Bm25Index
         return scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key).Take(k).Select(s => (s.Key, s.Value)).ToList();
     }
 
-    private static readonly HashSet<string> StopWords = new(
-        ["a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "how", "i", "in", "is", "it", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "which", "who", "why", "with", "you", "your", "can", "my", "we"],
+    // Words that occur in nearly every English question or document and never tell documents apart.
+    private static readonly HashSet<string> EnglishStopWords = new(
+        [
+            "a", "about", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "being", "but", "by", "can", "could",
+            "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is",
+            "it", "its", "me", "my", "of", "on", "or", "our", "s", "she", "should", "so", "t", "than", "that", "the", "their", "them",
+            "then", "there", "these", "they", "this", "those", "to", "us", "was", "we", "were", "what", "when", "where", "which",
+            "who", "whom", "why", "will", "with", "would", "you", "your",
+        ],
         StringComparer.Ordinal);
 
-    /// <summary>Lower-cased words of letters and digits (English stop words left out); Han, kana and Hangul as single characters and bigrams.</summary>
+    // Chinese function characters (particles, copula, conjunctions, pronoun suffixes): dropped as single characters only;
+    // the bigrams they form (目的, 了解, 地址, 过期) are kept, so no meaningful word is lost.
+    private static readonly HashSet<char> ChineseStopCharacters =
+    [
+        '的', '了', '吗', '呢', '吧', '啊', '是', '在', '和', '与', '及', '或', '也', '都', '就', '把', '被', '这', '那', '个', '们',
+        '着', '过', '得', '地', '么', '呀', '我', '你', '您',
+    ];
+
+    // Chinese question words, pronouns and connectives: words of the question's form, never of a document's subject.
+    private static readonly HashSet<string> ChineseStopBigrams = new(
+        [
+            "什么", "怎么", "么样", "怎样", "如何", "哪些", "哪个", "哪里", "为什", "我们", "你们", "他们", "这个", "那个", "一个", "一下",
+            "可以", "需要", "是否", "能否", "的话", "如果", "应该", "请问", "还是", "或者", "以及", "因为", "所以", "但是", "是不",
+            "不是", "有没", "没有",
+        ],
+        StringComparer.Ordinal);
+
+    /// <summary>
+    /// The terms of <paramref name="text"/>: NFKC-normalised (full-width <c>Ｅ１０４３／ＯＡ</c> reads as <c>e1043/oa</c>), lower-cased
+    /// words of letters and digits (English stop words left out; a hyphenated word such as <c>Wi-Fi</c> also as one word,
+    /// <c>wifi</c>); Han, kana and Hangul as single characters and bigrams (Chinese function characters and question
+    /// words left out). Any other character — full-width punctuation included — ends a word and a run of bigrams, and a
+    /// change between Latin and CJK script ends a word too (<c>OA系统</c> → <c>oa</c>, <c>系</c>, <c>统</c>, <c>系统</c>).
+    /// </summary>
     public static List<string> Tokenize(string text)
     {
         var terms = new List<string>();
-        var word = new System.Text.StringBuilder();
+        var normalized = text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
+        var word = new StringBuilder();
+        var parts = 0;           // words joined by hyphens so far (Wi-Fi: 2)
+        var joined = new StringBuilder();
         var previousCjk = '\0';
-        void Flush()
+
+        void AddWord(string w)
+        {
+            if (!EnglishStopWords.Contains(w))
+            {
+                terms.Add(w);
+            }
+        }
+
+        void EndPart()
         {
             if (word.Length > 0)
             {
-                var w = word.ToString();
-                if (!StopWords.Contains(w))
-                {
-                    terms.Add(w);
-                }
-
+                AddWord(word.ToString());
+                joined.Append(word);
+                parts++;
                 word.Clear();
             }
         }
 
-        foreach (var ch in text)
+        void EndWord()
         {
+            EndPart();
+            if (parts > 1)
+            {
+                AddWord(joined.ToString());
+            }
+
+            parts = 0;
+            joined.Clear();
+        }
+
+        for (var i = 0; i < normalized.Length; i++)
+        {
+            var ch = normalized[i];
             if (IsCjk(ch))
             {
-                Flush();
-                terms.Add(ch.ToString());
+                EndWord();
+                if (!(IsHan(ch) && ChineseStopCharacters.Contains(ch)))
+                {
+                    terms.Add(ch.ToString());
+                }
+
                 if (previousCjk != '\0')
                 {
-                    terms.Add(string.Concat(previousCjk, ch));
+                    var bigram = string.Concat(previousCjk, ch);
+                    if (!ChineseStopBigrams.Contains(bigram))
+                    {
+                        terms.Add(bigram);
+                    }
                 }
 
                 previousCjk = ch;
@@ -119,17 +179,24 @@ public sealed class Bm25Index
             previousCjk = '\0';
             if (char.IsLetterOrDigit(ch))
             {
-                word.Append(char.ToLower(ch, CultureInfo.InvariantCulture));
+                word.Append(char.ToLowerInvariant(ch));
+            }
+            else if (ch == '-' && word.Length > 0 && i + 1 < normalized.Length && char.IsLetterOrDigit(normalized[i + 1]) && !IsCjk(normalized[i + 1]))
+            {
+                // A hyphen inside a word: its parts are words, and so is the whole without hyphens.
+                EndPart();
             }
             else
             {
-                Flush();
+                EndWord();
             }
         }
 
-        Flush();
+        EndWord();
         return terms;
     }
+
+    private static bool IsHan(char ch) => ch is >= '\u4e00' and <= '\u9fff' or >= '\u3400' and <= '\u4dbf';
 
     private static bool IsCjk(char ch) =>
         ch is >= '\u4e00' and <= '\u9fff' or >= '\u3400' and <= '\u4dbf' or >= '\u3040' and <= '\u30ff' or >= '\uac00' and <= '\ud7af';

@@ -70,6 +70,7 @@ public sealed class IngestDocumentHandler(IKnowledgeStore store, IObjectStore ob
                         Heading = batch[j].Heading is { Length: > 500 } h ? h[..500] : batch[j].Heading,
                         Text = batch[j].Text,
                         Embedding = VectorMath.ToBytes(vectors[j]),
+                        Language = TextLanguage.Detect(batch[j].Heading is null ? batch[j].Text : $"{batch[j].Heading}\n{batch[j].Text}"),
                     });
                 }
 

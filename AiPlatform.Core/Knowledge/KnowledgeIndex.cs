@@ -9,6 +9,7 @@ public sealed class KnowledgeIndex
     private readonly SemaphoreSlim _sync = new(1, 1);
     private readonly List<Guid> _chunkOf = [];
     private readonly Dictionary<Guid, int> _nodeOf = [];
+    private readonly Dictionary<Guid, string?> _languageOf = [];
     private HnswIndex _graph;
     private Bm25Index _keywords = new();
     private bool _keywordsLoaded;
@@ -127,6 +128,12 @@ public sealed class KnowledgeIndex
                     {
                         _nodeOf[k] = v;
                     }
+
+                    _languageOf.Clear();
+                    foreach (var (k, v) in fresh._languageOf)
+                    {
+                        _languageOf[k] = v;
+                    }
                 }
                 finally
                 {
@@ -144,6 +151,7 @@ public sealed class KnowledgeIndex
                         _graph.Remove(node);
                         _keywords.Remove(node);
                         _nodeOf.Remove(id);
+                        _languageOf.Remove(id);
                     }
                 }
                 finally
@@ -164,6 +172,7 @@ public sealed class KnowledgeIndex
                             foreach (var c in batch)
                             {
                                 _keywords.Add(_nodeOf[c.Id], KeywordText(c));
+                                _languageOf[c.Id] = LanguageOf(c);
                             }
                         }
                         finally
@@ -193,9 +202,18 @@ public sealed class KnowledgeIndex
 
     /// <summary>
     /// Candidates for a question: the vector list (graph or external store) and the keyword list, each
-    /// <c>max(4k, 20)</c> deep, fused by reciprocal rank, best first. The caller applies the threshold and keeps k.
+    /// <c>max(4k, 20)</c> deep, ranked by <see cref="HybridFusion.Fuse"/> with the chunks' languages, best first.
+    /// The caller applies the threshold and keeps k.
     /// </summary>
-    public async Task<IReadOnlyList<IndexHit>> SearchAsync(float[] query, string text, int k, RetrievalMode mode, CancellationToken ct)
+    /// <param name="query">The question's vector.</param>
+    /// <param name="text">The question.</param>
+    /// <param name="k">How many hits the caller keeps.</param>
+    /// <param name="mode">Hybrid, Vector or Keyword.</param>
+    /// <param name="embedder">The languages the knowledge base's embedding model serves.</param>
+    /// <param name="questionLanguage">The question's <see cref="TextLanguage"/>.</param>
+    /// <param name="vectorWeight">The vector list's share in fused ranking.</param>
+    /// <param name="ct">Cancels the external store's search.</param>
+    public async Task<IReadOnlyList<IndexHit>> SearchAsync(float[] query, string text, int k, RetrievalMode mode, EmbeddingLanguageInfo embedder, string? questionLanguage, double vectorWeight, CancellationToken ct)
     {
         var depth = Math.Max(k * 4, 20);
         IReadOnlyList<(Guid ChunkId, double Similarity)> vector = [];
@@ -207,21 +225,9 @@ public sealed class KnowledgeIndex
         _lock.EnterReadLock();
         try
         {
-            var keyword = mode == RetrievalMode.Vector ? [] : _keywords.Search(text, depth);
-            var fused = new Dictionary<Guid, (double Score, double? Similarity, int? VectorRank, int? KeywordRank)>();
-            for (var i = 0; i < vector.Count; i++)
-            {
-                fused[vector[i].ChunkId] = (1.0 / (KnowledgeIndexCache.RrfK + i + 1), vector[i].Similarity, i + 1, null);
-            }
-
-            for (var i = 0; i < keyword.Count; i++)
-            {
-                var id = _chunkOf[keyword[i].Node];
-                var (score, similarity, vr, _) = fused.GetValueOrDefault(id);
-                fused[id] = (score + (1.0 / (KnowledgeIndexCache.RrfK + i + 1)), similarity, vr, i + 1);
-            }
-
-            return [.. fused.Select(f => new IndexHit(f.Key, f.Value.Score, f.Value.Similarity, f.Value.VectorRank, f.Value.KeywordRank)).OrderByDescending(h => h.Score)];
+            // A chunk the external store knows but this index has not loaded yet has no language here: it is treated as served.
+            IReadOnlyList<(Guid ChunkId, double Score)> keyword = mode == RetrievalMode.Vector ? [] : [.. _keywords.Search(text, depth).Select(h => (_chunkOf[h.Node], h.Score))];
+            return HybridFusion.Fuse(vector, keyword, id => _languageOf.GetValueOrDefault(id), embedder, questionLanguage, mode, vectorWeight);
         }
         finally
         {
@@ -271,6 +277,9 @@ public sealed class KnowledgeIndex
 
     internal static string KeywordText(KnowledgeChunk c) => c.Heading is null ? c.Text : $"{c.Heading}\n{c.Text}";
 
+    /// <summary>The chunk's recorded language, or (for chunks stored before it was recorded) the language of its text.</summary>
+    internal static string? LanguageOf(KnowledgeChunk c) => c.Language ?? TextLanguage.Detect(KeywordText(c));
+
     private async Task AddChunksAsync(IReadOnlyList<Guid> ids, IKnowledgeStore store, CancellationToken ct)
     {
         for (var i = 0; i < ids.Count; i += 2000)
@@ -292,6 +301,7 @@ public sealed class KnowledgeIndex
                     _chunkOf.Add(c.Id);
                     _nodeOf[c.Id] = node;
                     _keywords.Add(node, KeywordText(c));
+                    _languageOf[c.Id] = LanguageOf(c);
                 }
             }
             finally

@@ -3,9 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace AiPlatform.Core.Knowledge;
 
-/// <summary>A retrieved chunk before its text is read: fused score, similarity when known, and its ranks.</summary>
-public sealed record IndexHit(Guid ChunkId, double Score, double? Similarity, int? VectorRank, int? KeywordRank);
-
 /// <summary>
 /// The in-process indexes of every knowledge base this node has queried: an HNSW graph for vectors and BM25 for
 /// keywords, numbered alike. The database is the truth: before a query the index compares the knowledge base's
@@ -19,7 +16,6 @@ public sealed class KnowledgeIndexCache(IIndexSnapshotStore snapshots, ILogger<K
     /// <summary>The external vector store in use, or null for the in-process graph.</summary>
     public IExternalVectorStore? External => _external;
 
-    public const int RrfK = 60;
     private readonly ConcurrentDictionary<Guid, KnowledgeIndex> _indexes = new();
 
     public void Drop(Guid kbId)

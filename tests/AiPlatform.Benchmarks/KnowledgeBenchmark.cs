@@ -139,7 +139,7 @@ public static partial class KnowledgeBenchmark
             {
                 await using var scope = services.CreateAsyncScope();
                 var t = Stopwatch.StartNew();
-                await scope.ServiceProvider.GetRequiredService<KnowledgeRetrievalService>().SearchAsync(kb.Id, question, 5, RetrievalMode.Hybrid, 0, default);
+                await scope.ServiceProvider.GetRequiredService<KnowledgeRetrievalService>().SearchAsync(kb.Id, question, 5, RetrievalMode.Hybrid, 0, null, default);
                 full.Add(t.Elapsed.TotalMilliseconds);
             }
 

@@ -19,7 +19,7 @@ public static class KnowledgeEndpoints
         kbs.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteKnowledgeBase").WithSummary("Deletes documents, chunks, vectors and files.");
         kbs.MapPost("/{id:guid}/reindex", ReindexAllAsync).WithName("ReindexKnowledgeBase");
         kbs.MapPost("/{id:guid}/search", SearchAsync)
-            .WithName("SearchKnowledgeBase").WithSummary("The retrieval console: chunks for a question with fused score, cosine similarity and their rank in the vector and keyword lists. mode: Hybrid, Vector or Keyword.");
+            .WithName("SearchKnowledgeBase").WithSummary("The retrieval console: chunks for a question with score, cosine similarity, rank in the vector and keyword lists, language and whether the vector counted; and the ranking: strategy (Fused, KeywordLed, KeywordOnly, VectorOnly), the question's language, the embedding model's languages, the vector weight and why. mode: Hybrid, Vector or Keyword; vectorWeight 0–1 overrides the knowledge base's.");
 
         var documents = kbs.MapGroup("/{id:guid}/documents");
         documents.MapGet("/", ListDocumentsAsync).WithName("ListKnowledgeDocuments").WithSummary("Documents with their ingestion status, progress, error and chunk count.");
@@ -64,8 +64,8 @@ public static class KnowledgeEndpoints
     private static async Task<Accepted<ReindexQueued>> ReindexAllAsync(Guid id, KnowledgeDocumentService d, CancellationToken ct) =>
         TypedResults.Accepted((string?)null, new ReindexQueued(await d.ReindexAllAsync(id, ct)));
 
-    private static async Task<Ok<IReadOnlyList<RetrievalHit>>> SearchAsync(Guid id, SearchInput body, KnowledgeRetrievalService r, CancellationToken ct) =>
-        TypedResults.Ok(await r.SearchAsync(id, body.Query, body.TopK ?? 5, body.Mode ?? RetrievalMode.Hybrid, body.Threshold, ct));
+    private static async Task<Ok<RetrievalResult>> SearchAsync(Guid id, SearchInput body, KnowledgeRetrievalService r, CancellationToken ct) =>
+        TypedResults.Ok(await r.SearchAsync(id, body.Query, body.TopK ?? 5, body.Mode ?? RetrievalMode.Hybrid, body.Threshold, body.VectorWeight, ct));
 
     private static async Task<Ok<IReadOnlyList<KnowledgeDocument>>> ListDocumentsAsync(Guid id, KnowledgeDocumentService d, CancellationToken ct) => TypedResults.Ok(await d.ListDocumentsAsync(id, ct));
 
@@ -130,7 +130,7 @@ public sealed record DocumentView(KnowledgeDocument Document, IReadOnlyList<Chun
 /// <summary>How many documents a re-index queued.</summary>
 public sealed record ReindexQueued(int Queued);
 
-public sealed record SearchInput(string? Query, int? TopK, RetrievalMode? Mode, double? Threshold);
+public sealed record SearchInput(string? Query, int? TopK, RetrievalMode? Mode, double? Threshold, double? VectorWeight = null);
 
 public sealed record KnowledgeBaseView(
     Guid Id,

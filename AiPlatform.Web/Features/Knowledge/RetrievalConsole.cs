@@ -13,5 +13,9 @@ public sealed class RetrievalConsole
 
     public double Threshold { get; set; } = 0.2;
 
-    public IReadOnlyList<RetrievalHit>? Hits { get; set; }
+    /// <summary>The vector ranking's share in hybrid mode; null uses the knowledge base's.</summary>
+    public double? VectorWeight { get; set; }
+
+    /// <summary>The last answer: the hits and why they are in that order.</summary>
+    public RetrievalResult? Result { get; set; }
 }

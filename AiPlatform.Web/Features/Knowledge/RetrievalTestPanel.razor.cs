@@ -31,7 +31,7 @@ public partial class RetrievalTestPanel : PlatformPage
     private async Task SearchAsync()
     {
         _searching = true;
-        await RunAsync(async ct => State.Hits = await Retrieval.SearchAsync(KnowledgeBaseId, State.Query, State.TopK, State.Mode, State.Threshold, ct));
+        await RunAsync(async ct => State.Result = await Retrieval.SearchAsync(KnowledgeBaseId, State.Query, State.TopK, State.Mode, State.Threshold, State.VectorWeight, ct));
         _searching = false;
     }
 }

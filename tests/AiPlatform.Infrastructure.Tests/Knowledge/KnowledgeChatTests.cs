@@ -103,7 +103,7 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
         (await Documents.ListDocumentsAsync(kb.Id, None)).Single().Status.ShouldBe(DocumentStatus.Ready);
 
         // The peer's embeddings are as random as its weights: the plumbing is what is checked, and keywords still find the text.
-        var hits = await Retrieval.SearchAsync(kb.Id, "archive room floor", 3, RetrievalMode.Hybrid, 0, None);
+        var hits = (await Retrieval.SearchAsync(kb.Id, "archive room floor", 3, RetrievalMode.Hybrid, 0, null, None)).Hits;
         hits.Single().Text.ShouldContain("third floor");
         (await Documents.GetDocumentAsync(kb.Id, document.Id, None)).Chunks.Single().Embedding.Length.ShouldBe(64 * sizeof(float));
 
@@ -135,7 +135,7 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
         var failed = (await Documents.ListDocumentsAsync(shared.Id, None)).Single();
         failed.Status.ShouldBe(DocumentStatus.Failed);
         failed.Error!.ShouldContain("may use");
-        await fixture.As(user, async () => await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Retrieval.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
+        await fixture.As(user, async () => await Should.ThrowAsync<AiPlatform.Core.Access.ForbiddenException>(() => Retrieval.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, null, None)));
         var usage = fixture.Get<IChatStore>();
         (await usage.ListUsageAsync(DateOnly.FromDateTime(DateTime.UtcNow), user.Id, None)).ShouldBeEmpty();
 
@@ -155,7 +155,7 @@ public sealed class KnowledgeChatTests(SqliteServicesFixture fixture, LlmPeer ll
         var blocked = (await Documents.ListDocumentsAsync(shared.Id, None)).Single(d => d.FileName == "more.txt");
         blocked.Status.ShouldBe(DocumentStatus.Failed);
         blocked.Error!.ShouldContain("quota");
-        await fixture.As(user, async () => await Should.ThrowAsync<QuotaExceededException>(() => Retrieval.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, None)));
+        await fixture.As(user, async () => await Should.ThrowAsync<QuotaExceededException>(() => Retrieval.SearchAsync(shared.Id, "archive", 3, RetrievalMode.Hybrid, 0, null, None)));
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];

@@ -66,7 +66,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         var recall = await RecallAt3Async(kb, SemanticQuestions, RetrievalMode.Hybrid);
         output.WriteLine($"semantic recall@3: hybrid {recall:P0}, vector {await RecallAt3Async(kb, SemanticQuestions, RetrievalMode.Vector):P0}, keyword {await RecallAt3Async(kb, SemanticQuestions, RetrievalMode.Keyword):P0}");
         recall.ShouldBeGreaterThanOrEqualTo(0.9);
-        var hit = (await Retrieval.SearchAsync(kb.Id, "Which planet is the hottest?", 3, RetrievalMode.Hybrid, null, None))[0];
+        var hit = (await Retrieval.SearchAsync(kb.Id, "Which planet is the hottest?", 3, RetrievalMode.Hybrid, null, null, None)).Hits[0];
         hit.DocumentName.ShouldBe("solar-system.html");
         hit.Similarity.ShouldBeGreaterThan(0.3);
         hit.VectorRank.ShouldNotBeNull();
@@ -83,8 +83,8 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         hybrid.ShouldBeGreaterThanOrEqualTo(0.9);
 
         // The threshold drops what is not similar enough; keyword mode ignores it.
-        (await Retrieval.SearchAsync(kb.Id, "What does E1043 mean?", 5, RetrievalMode.Hybrid, 0.99, None)).ShouldBeEmpty();
-        (await Retrieval.SearchAsync(kb.Id, "E1043", 5, RetrievalMode.Keyword, 0.99, None))[0].Heading.ShouldBe("Storage client error codes > E1043");
+        (await Retrieval.SearchAsync(kb.Id, "What does E1043 mean?", 5, RetrievalMode.Hybrid, 0.99, null, None)).Hits.ShouldBeEmpty();
+        (await Retrieval.SearchAsync(kb.Id, "E1043", 5, RetrievalMode.Keyword, 0.99, null, None)).Hits[0].Heading.ShouldBe("Storage client error codes > E1043");
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         documents[locked.Id].Error!.ShouldContain("password-protected");
         documents[notWord.Id].Error!.ShouldContain("Word");
         documents.Values.Single(d => d.FileName == "handbook.md").Status.ShouldBe(DocumentStatus.Ready);
-        (await Retrieval.SearchAsync(kb.Id, "How many vacation days?", 3, RetrievalMode.Hybrid, null, None)).ShouldNotBeEmpty();
+        (await Retrieval.SearchAsync(kb.Id, "How many vacation days?", 3, RetrievalMode.Hybrid, null, null, None)).Hits.ShouldNotBeEmpty();
 
         await Should.ThrowAsync<ValidationException>(() => Documents.UploadAsync(kb.Id, new MemoryStream([1, 2]), "image.png", None));
         await Should.ThrowAsync<ValidationException>(() => Documents.UploadAsync(kb.Id, new MemoryStream(), "empty.txt", None));
@@ -115,7 +115,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
     {
         var kb = await Knowledge.CreateAsync(new KnowledgeBaseInput("changing-" + Suffix(), null, ChunkSize: 300, ChunkOverlap: 50), None);
         var first = await UploadAsync(kb, "notes.txt", "The quarterly planning meeting is on Tuesday in room Orion."u8.ToArray());
-        (await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 1, RetrievalMode.Hybrid, 0, None))[0].Text.ShouldContain("Orion");
+        (await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 1, RetrievalMode.Hybrid, 0, null, None)).Hits[0].Text.ShouldContain("Orion");
 
         var same = await Documents.UploadAsync(kb.Id, new MemoryStream("The quarterly planning meeting is on Tuesday in room Orion."u8.ToArray()), "notes.txt", None);
         same.Id.ShouldBe(first.Id);
@@ -123,13 +123,13 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
 
         var second = await UploadAsync(kb, "notes.txt", "The quarterly planning meeting moved to Thursday in room Vega."u8.ToArray());
         second.Id.ShouldBe(first.Id);
-        var hits = await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, None);
+        var hits = (await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, null, None)).Hits;
         hits.Single().Text.ShouldContain("Vega");
         var objects = fixture.Get<IObjectStore>();
         (await ListAsync(objects, $"knowledge/{kb.Id:N}/{first.Id:N}/")).Count.ShouldBe(1, "the previous file is gone");
 
         await Documents.DeleteDocumentAsync(kb.Id, first.Id, None);
-        (await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, None)).ShouldBeEmpty();
+        (await Retrieval.SearchAsync(kb.Id, "Where is the planning meeting?", 5, RetrievalMode.Hybrid, 0, null, None)).Hits.ShouldBeEmpty();
         (await ListAsync(objects, $"knowledge/{kb.Id:N}/")).ShouldBeEmpty();
 
         await Knowledge.DeleteAsync(kb.Id, None);
@@ -146,7 +146,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         await fixture.As(other, async () =>
         {
             (await Knowledge.ListAsync(null, None)).ShouldNotContain(s => s.KnowledgeBase.Id == kb.Id);
-            await Should.ThrowAsync<NotFoundException>(() => Retrieval.SearchAsync(kb.Id, "launch code", 3, RetrievalMode.Hybrid, null, None));
+            await Should.ThrowAsync<NotFoundException>(() => Retrieval.SearchAsync(kb.Id, "launch code", 3, RetrievalMode.Hybrid, null, null, None));
             (await Retrieval.RetrieveAsync([kb.Id], "What is the launch code of Falcon?", 3, None)).ShouldBeEmpty();
         });
 
@@ -163,7 +163,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
     public async Task The_index_is_persisted_and_a_new_process_answers_from_the_snapshot()
     {
         var kb = await CorpusAsync();
-        var expected = await Retrieval.SearchAsync(kb.Id, "Why is Mars red?", 3, RetrievalMode.Hybrid, null, None);
+        var expected = (await Retrieval.SearchAsync(kb.Id, "Why is Mars red?", 3, RetrievalMode.Hybrid, null, null, None)).Hits;
         var snapshots = fixture.Get<IIndexSnapshotStore>();
         var external = fixture.Get<KnowledgeIndexCache>().External;
         using (var stream = snapshots.OpenRead(kb.Id))
@@ -177,7 +177,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         var index = await fresh.GetAsync(current, fixture.Get<IKnowledgeStore>(), 384, None);
         index.Count.ShouldBe((await Documents.ListDocumentsAsync(kb.Id, None)).Sum(d => d.ChunkCount));
         var query = (await fixture.Get<ILocalEmbedder>().EmbedAsync(["Why is Mars red?"], None))[0];
-        (await index.SearchAsync(query, "Why is Mars red?", 3, RetrievalMode.Hybrid, None)).Take(3).Select(h => h.ChunkId).ShouldBe(expected.Select(h => h.ChunkId));
+        (await index.SearchAsync(query, "Why is Mars red?", 3, RetrievalMode.Hybrid, EmbeddingLanguages.BuiltIn, TextLanguage.English, HybridFusion.DefaultVectorWeight, None)).Take(3).Select(h => h.ChunkId).ShouldBe(expected.Select(h => h.ChunkId));
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..8];
@@ -209,7 +209,7 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         var found = 0;
         foreach (var (question, heading) in questions)
         {
-            var hits = await Retrieval.SearchAsync(kb.Id, question, 3, mode, 0, None);
+            var hits = (await Retrieval.SearchAsync(kb.Id, question, 3, mode, 0, null, None)).Hits;
             found += hits.Any(h => h.Heading == heading) ? 1 : 0;
         }
 

@@ -45,8 +45,8 @@ public sealed class KnowledgeApiTests : ApiTestBase
         documents["locked.pdf"].GetProperty("status").GetString().ShouldBe("Failed");
         documents["locked.pdf"].GetProperty("error").GetString()!.ShouldContain("password-protected");
 
-        var hits = await JsonAsync(Admin.PostAsJsonAsync($"/api/v1/knowledge-bases/{id}/search", new { query = "Where do visitors park?", topK = 3 }), HttpStatusCode.OK);
-        var top = hits[0];
+        var result = await JsonAsync(Admin.PostAsJsonAsync($"/api/v1/knowledge-bases/{id}/search", new { query = "Where do visitors park?", topK = 3 }), HttpStatusCode.OK);
+        var top = result.GetProperty("hits")[0];
         top.GetProperty("documentName").GetString().ShouldBe("building.docx");
         top.GetProperty("heading").GetString().ShouldBe("Parking");
         top.GetProperty("similarity").GetDouble().ShouldBeGreaterThan(0.3);
@@ -65,7 +65,7 @@ public sealed class KnowledgeApiTests : ApiTestBase
 
         (await Admin.DeleteAsync($"/api/v1/knowledge-bases/{id}/documents/{handbook}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         var after = await JsonAsync(Admin.PostAsJsonAsync($"/api/v1/knowledge-bases/{id}/search", new { query = "How many vacation days?", topK = 5, mode = "Keyword" }), HttpStatusCode.OK);
-        after.EnumerateArray().ShouldAllBe(h => h.GetProperty("documentName").GetString() != "handbook.md");
+        after.GetProperty("hits").EnumerateArray().ShouldAllBe(h => h.GetProperty("documentName").GetString() != "handbook.md");
         (await Admin.DeleteAsync($"/api/v1/knowledge-bases/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await Admin.GetAsync($"/api/v1/knowledge-bases/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }

@@ -1,0 +1,16 @@
+namespace AiPlatform.Core.Knowledge;
+
+/// <summary>
+/// A retrieved chunk before its text is read: its score in the ranking (see <see cref="HybridFusion"/>), the cosine
+/// similarity when the vector list had it, its 1-based rank in each list (null when absent) and its BM25 score; the
+/// chunk's language, and whether its vector counted in the ranking.
+/// </summary>
+public sealed record IndexHit(
+    Guid ChunkId,
+    double Score,
+    double? Similarity,
+    int? VectorRank,
+    int? KeywordRank,
+    double? KeywordScore = null,
+    bool VectorUsed = true,
+    string? Language = null);
