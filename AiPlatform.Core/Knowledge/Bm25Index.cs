@@ -48,7 +48,7 @@ public sealed class Bm25Index
         var n = _lengths.Count;
         var average = Math.Max(1.0, (double)_totalLength / n);
         var scores = new Dictionary<int, double>();
-        foreach (var term in Tokenize(query).Distinct(StringComparer.Ordinal))
+        foreach (var (term, weight) in QueryTerms(query))
         {
             if (!_postings.TryGetValue(term, out var list))
             {
@@ -69,7 +69,7 @@ public sealed class Bm25Index
                     continue;
                 }
 
-                var score = idf * (tf * (K1 + 1)) / (tf + (K1 * (1 - B + (B * length / average))));
+                var score = weight * idf * (tf * (K1 + 1)) / (tf + (K1 * (1 - B + (B * length / average))));
                 scores[node] = scores.GetValueOrDefault(node) + score;
             }
         }
@@ -126,6 +126,7 @@ public sealed class Bm25Index
             if (!EnglishStopWords.Contains(w))
             {
                 terms.Add(w);
+                AddParts(terms, w);
             }
         }
 
@@ -193,6 +194,77 @@ public sealed class Bm25Index
         }
 
         EndWord();
+        return terms;
+    }
+
+    /// <summary>
+    /// A word of letters and digits also gives its runs of two or more (<c>200mb</c> → <c>200</c>, <c>mb</c>; <c>e1043</c> →
+    /// <c>1043</c>), so a quantity matches its unit and a code its number.
+    /// </summary>
+    private static void AddParts(List<string> terms, string word)
+    {
+        if (!word.Any(char.IsDigit) || !word.Any(char.IsLetter))
+        {
+            return;
+        }
+
+        var start = 0;
+        for (var i = 1; i <= word.Length; i++)
+        {
+            if (i == word.Length || char.IsDigit(word[i]) != char.IsDigit(word[i - 1]))
+            {
+                if (i - start >= 2 && !EnglishStopWords.Contains(word[start..i]))
+                {
+                    terms.Add(word[start..i]);
+                }
+
+                start = i;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The terms of a question with their weights: every term of <see cref="Tokenize"/> (weight 1) and, for Chinese, the
+    /// pairs of characters one or two apart (weight 0.5), so a word split by a particle or a negation still matches it:
+    /// <c>开不了机</c> finds <c>开机</c>, <c>洗了澡</c> finds <c>洗澡</c>.
+    /// </summary>
+    public static IReadOnlyList<(string Term, double Weight)> QueryTerms(string question)
+    {
+        var terms = Tokenize(question).Distinct(StringComparer.Ordinal).Select(t => (t, 1.0)).ToList();
+        var seen = terms.Select(t => t.Item1).ToHashSet(StringComparer.Ordinal);
+        var normalized = question.IsNormalized(NormalizationForm.FormKC) ? question : question.Normalize(NormalizationForm.FormKC);
+        var run = new List<char>();
+        void Pairs()
+        {
+            for (var i = 0; i < run.Count; i++)
+            {
+                for (var gap = 2; gap <= 3 && i + gap < run.Count; gap++)
+                {
+                    var (a, b) = (run[i], run[i + gap]);
+                    var pair = string.Concat(a, b);
+                    if (!ChineseStopCharacters.Contains(a) && !ChineseStopCharacters.Contains(b) && !ChineseStopBigrams.Contains(pair) && seen.Add(pair))
+                    {
+                        terms.Add((pair, 0.5));
+                    }
+                }
+            }
+
+            run.Clear();
+        }
+
+        foreach (var ch in normalized)
+        {
+            if (IsHan(ch))
+            {
+                run.Add(ch);
+            }
+            else
+            {
+                Pairs();
+            }
+        }
+
+        Pairs();
         return terms;
     }
 

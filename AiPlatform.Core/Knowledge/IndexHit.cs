@@ -3,7 +3,7 @@ namespace AiPlatform.Core.Knowledge;
 /// <summary>
 /// A retrieved chunk before its text is read: its score in the ranking (see <see cref="HybridFusion"/>), the cosine
 /// similarity when the vector list had it, its 1-based rank in each list (null when absent) and its BM25 score; the
-/// chunk's language, and whether its vector counted in the ranking.
+/// chunk's language, whether its vector counted in the ranking, and its BM25 score as a share of the best keyword hit.
 /// </summary>
 public sealed record IndexHit(
     Guid ChunkId,
@@ -13,4 +13,5 @@ public sealed record IndexHit(
     int? KeywordRank,
     double? KeywordScore = null,
     bool VectorUsed = true,
-    string? Language = null);
+    string? Language = null,
+    double KeywordShare = 0);

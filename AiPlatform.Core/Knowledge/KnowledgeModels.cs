@@ -139,10 +139,10 @@ public sealed record RetrievalHit(
 /// <summary>How a retrieval ranked: by both lists, led by keywords, or by one list alone.</summary>
 public enum RankingStrategy
 {
-    /// <summary>Weighted reciprocal-rank fusion of the vector and keyword lists.</summary>
+    /// <summary>A weighted sum of the vector and keyword scores, each relative to the best of its list.</summary>
     Fused,
 
-    /// <summary>The embedding model does not serve the question's language (or most candidates'): keyword hits first, vectors only break ties and add recall below them.</summary>
+    /// <summary>The embedding model does not serve the question's language: keyword hits first, vectors only break ties and add recall below them.</summary>
     KeywordLed,
 
     /// <summary>Keyword mode: BM25 alone.</summary>

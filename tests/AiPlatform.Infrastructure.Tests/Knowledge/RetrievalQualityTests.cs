@@ -35,7 +35,7 @@ public sealed class RetrievalQualityTests(RetrievalCorpusFixture fixture, Xunit.
 
     private const int EnglishHybridBaselineAt3 = 27;
 
-    private static readonly double[] Weights = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+    private static readonly double[] Weights = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 1];
 
     [Fact]
     public async Task With_default_settings_hybrid_is_at_least_as_good_as_its_best_component_on_both_corpora()
@@ -120,7 +120,7 @@ public sealed class RetrievalQualityTests(RetrievalCorpusFixture fixture, Xunit.
                 }
             }
 
-            table.AppendLine(CultureInfo.InvariantCulture, $"| {weight:0.0} | {string.Join(" | ", cells)} | {(ok ? "yes" : "no")} |");
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {weight:0.00} | {string.Join(" | ", cells)} | {(ok ? "yes" : "no")} |");
             sweep.Add((weight, english, keyword));
         }
 
