@@ -82,8 +82,16 @@ public abstract class KnowledgeTests<TFixture>(TFixture fixture, Xunit.Abstracti
         hybrid.ShouldBeGreaterThan(vector);
         hybrid.ShouldBeGreaterThanOrEqualTo(0.9);
 
-        // The threshold drops what is not similar enough; keyword mode ignores it.
-        (await Retrieval.SearchAsync(kb.Id, "What does E1043 mean?", 5, RetrievalMode.Hybrid, 0.99, null, None)).Hits.ShouldBeEmpty();
+        // The threshold drops what is not similar enough, except strong keyword hits (BM25 at least half the best): at 0.99
+        // only those remain, the E1043 section first; a question no keyword matches keeps nothing. Keyword mode ignores it.
+        var loose = (await Retrieval.SearchAsync(kb.Id, "What does E1043 mean?", 5, RetrievalMode.Hybrid, 0, null, None)).Hits;
+        var strict = (await Retrieval.SearchAsync(kb.Id, "What does E1043 mean?", 5, RetrievalMode.Hybrid, 0.99, null, None)).Hits;
+        strict.ShouldNotBeEmpty();
+        strict[0].Heading.ShouldBe("Storage client error codes > E1043");
+        strict.ShouldAllBe(h => h.KeywordRank != null && h.VectorUsed && h.Similarity < 0.99, "kept for their keywords, not their cosine");
+        strict.Count.ShouldBeLessThan(loose.Count, "the weak hits are dropped");
+        (await Retrieval.SearchAsync(kb.Id, "Do flamingos enjoy kayaking?", 5, RetrievalMode.Hybrid, 0, null, None)).Hits.ShouldNotBeEmpty();
+        (await Retrieval.SearchAsync(kb.Id, "Do flamingos enjoy kayaking?", 5, RetrievalMode.Hybrid, 0.99, null, None)).Hits.ShouldBeEmpty();
         (await Retrieval.SearchAsync(kb.Id, "E1043", 5, RetrievalMode.Keyword, 0.99, null, None)).Hits[0].Heading.ShouldBe("Storage client error codes > E1043");
     }
 
