@@ -31,7 +31,7 @@ public sealed class KnowledgeSearchApiTests : ApiTestBase
         ranking.GetProperty("questionLanguage").GetString().ShouldBe("zh");
         ranking.GetProperty("embedder").GetProperty("languages").EnumerateArray().Select(l => l.GetString()).ShouldBe(["en"]);
         ranking.GetProperty("embedder").GetProperty("source").GetString().ShouldBe("BuiltIn");
-        ranking.GetProperty("vectorWeight").GetDouble().ShouldBe(0.5);
+        ranking.GetProperty("vectorWeight").GetDouble().ShouldBe(Core.Knowledge.HybridFusion.DefaultVectorWeight, "the knowledge base sets none");
         ranking.GetProperty("reasonKey").GetString().ShouldBe("Kb.Rank.Reason.KeywordLed");
         ranking.GetProperty("reasonArguments")[0].GetString().ShouldBe("zh");
         var top = chinese.GetProperty("hits")[0];

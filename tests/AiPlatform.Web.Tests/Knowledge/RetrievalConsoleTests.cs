@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using AiPlatform.Core.Jobs;
 using AiPlatform.Core.Knowledge;
@@ -20,7 +21,7 @@ public sealed class RetrievalConsoleTests : PageTestBase
         var kb = await KnowledgeBaseAsync();
         var state = new RetrievalConsole { Query = "出差住酒店一晚能报销多少钱？" };
         var panel = Render<RetrievalTestPanel>(p => p.Add(x => x.KnowledgeBaseId, kb.Id).Add(x => x.State, state));
-        panel.WaitForAssertion(() => panel.Find("input[data-testid=retrieval-vector-weight]").GetAttribute("placeholder").ShouldBe("0.5"));
+        panel.WaitForAssertion(() => panel.Find("input[data-testid=retrieval-vector-weight]").GetAttribute("placeholder").ShouldBe(HybridFusion.DefaultVectorWeight.ToString("0.###", CultureInfo.InvariantCulture)));
 
         await panel.InvokeAsync(() => panel.Find("[data-testid=retrieval-search]").ClickAsync(new()));
         panel.WaitForAssertion(() => panel.FindAll("[data-testid=retrieval-hit]").Count.ShouldBeGreaterThan(0));
@@ -71,6 +72,8 @@ public sealed class RetrievalConsoleTests : PageTestBase
         hits.ShouldContain(h => h.TextContent.Contains("加班"));
         banner.TextContent.ShouldContain($"{hits.Count - 1} of the hits are in a language the model does not serve; their vectors did not count.");
         hits[0].TextContent.ShouldContain("internal websites");
+        hits[0].TextContent.ShouldContain("Score 1.000", Case.Sensitive, "the best hit of both lists scores 1");
+        panel.Markup.ShouldNotContain("RRF");
         hits[0].QuerySelector("[data-testid=hit-similarity]")!.GetAttribute("data-used").ShouldBe("true");
         hits.Skip(1).ShouldAllBe(h => h.QuerySelector("[data-testid=hit-similarity]")!.GetAttribute("data-used") == "false" && h.QuerySelector("[data-testid=hit-language]")!.GetAttribute("data-language") == "zh");
     }
