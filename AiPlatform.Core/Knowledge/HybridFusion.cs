@@ -128,14 +128,17 @@ public static class HybridFusion
     }
 
     /// <summary>
-    /// Whether the cosine threshold keeps a hit. It judges by the vector, so it filters only where the vector counted or
-    /// found the hit alone: never in Keyword mode, never a keyword hit ranked without its vector (a cosine the model cannot
-    /// mean says nothing), and never a strong keyword hit (BM25 at least <see cref="StrongKeywordShare"/> of the best).
+    /// Whether the relevance threshold keeps a hit. Where the vector counted it is a cosine, except that a strong keyword
+    /// hit (BM25 at least <see cref="StrongKeywordShare"/> of the best) stays whatever its cosine; where the vector did
+    /// not count (keyword-led, or a chunk in a language the model does not serve) it applies to the keyword score as a
+    /// share of the best keyword hit, since a cosine the model cannot mean says nothing. A hit only the vector list found
+    /// is held to the cosine. Keyword mode keeps everything.
     /// </summary>
     public static bool PassesThreshold(IndexHit hit, double similarity, RetrievalMode mode, double threshold) =>
         mode == RetrievalMode.Keyword
-        || (hit.KeywordRank is not null && (!hit.VectorUsed || hit.KeywordShare >= StrongKeywordShare))
-        || similarity >= threshold;
+        || (hit.KeywordRank is null
+            ? similarity >= threshold
+            : hit.VectorUsed ? hit.KeywordShare >= StrongKeywordShare || similarity >= threshold : hit.KeywordShare >= threshold);
 
     private sealed class Candidate(Guid chunkId, string? language)
     {
