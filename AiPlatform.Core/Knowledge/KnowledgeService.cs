@@ -201,7 +201,7 @@ public sealed class KnowledgeService(
             throw new ValidationException("chunkOverlap", "The overlap is 0 to half the chunk size.") { MessageKey = "Error.KbChunkOverlap" };
         }
 
-        if (kb.RelevanceThreshold is < 0 or > 1)
+        if (!double.IsFinite(kb.RelevanceThreshold) || kb.RelevanceThreshold is < 0 or > 1)
         {
             throw new ValidationException("relevanceThreshold", "The threshold is a cosine similarity between 0 and 1.") { MessageKey = "Error.Kb.Threshold" };
         }
