@@ -93,6 +93,7 @@ public static class DependencyInjection
         services.AddScoped<Knowledge.IEmbedderFactory, Knowledge.EmbedderFactory>();
         services.AddScoped<Knowledge.KnowledgeService>();
         services.AddScoped<Knowledge.KnowledgeIndexer>();
+        services.AddSingleton<Knowledge.KnowledgeLanguageBackfill>();
         services.AddScoped<Knowledge.KnowledgeDocumentService>();
         services.AddScoped<Knowledge.KnowledgeRetrievalService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Knowledge.KnowledgeService>());

@@ -137,6 +137,7 @@ public static class DependencyInjection
         services.AddSingleton<Core.Knowledge.ITextExtractor, Knowledge.DocumentTextExtractor>();
         services.AddSingleton<Core.Knowledge.ILocalEmbedder, Knowledge.MiniLmEmbedder>();
         services.AddSingleton<Core.Knowledge.IIndexSnapshotStore, Knowledge.FileIndexSnapshotStore>();
+        services.AddHostedService<Knowledge.KnowledgeLanguageBackfillService>();
         services.AddSingleton<Core.Serving.IEndpointStore, EfEndpointStore>();
         services.AddSingleton<Serving.OnnxRuntimeHost>();
         services.AddSingleton<Core.Serving.IInferenceRuntime>(sp => sp.GetRequiredService<Serving.OnnxRuntimeHost>());

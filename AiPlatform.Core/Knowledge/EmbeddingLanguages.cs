@@ -126,9 +126,16 @@ public static class EmbeddingLanguages
         return codes.Contains(Any) ? [Any] : [.. TextLanguage.All.Where(codes.Contains)];
     }
 
+    /// <summary>The longest list <see cref="Normalize"/> reads; longer input is refused before it is parsed.</summary>
+    public const int MaxInputLength = 256;
+
+    /// <summary>At most this many characters of a refused code are echoed in the error.</summary>
+    public const int MaxEchoedLength = 32;
+
     /// <summary>
     /// The canonical stored form of a list an administrator typed ("zh,en" → "en,zh"), null when blank; throws
-    /// <see cref="Common.ValidationException"/> naming a code that is neither <c>*</c> nor one of <see cref="TextLanguage.All"/>.
+    /// <see cref="Common.ValidationException"/> naming a code that is neither <c>*</c> nor one of <see cref="TextLanguage.All"/>
+    /// (at most its first <see cref="MaxEchoedLength"/> characters), or the start of input longer than <see cref="MaxInputLength"/>.
     /// </summary>
     public static string? Normalize(string? value)
     {
@@ -137,18 +144,31 @@ public static class EmbeddingLanguages
             return null;
         }
 
+        if (value.Length > MaxInputLength)
+        {
+            throw Invalid(value.Trim());
+        }
+
         var unknown = value.Split([',', ' ', ';', '，'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(c => c.ToLowerInvariant())
             .FirstOrDefault(c => c != Any && !TextLanguage.IsKnown(c));
         if (unknown is not null)
         {
-            throw new Common.ValidationException("embeddingLanguages", $"'{unknown}' is not a language code retrieval knows: use * (every language) or any of {string.Join(", ", TextLanguage.All)}.")
-            {
-                MessageKey = "Error.Llm.EmbeddingLanguages",
-                MessageArguments = [unknown, string.Join(", ", TextLanguage.All)],
-            };
+            throw Invalid(unknown);
         }
 
         return string.Join(',', Parse(value));
+    }
+
+    private static Common.ValidationException Invalid(string code)
+    {
+        // Cut between, never inside, a surrogate pair.
+        var cut = code.Length > MaxEchoedLength && char.IsHighSurrogate(code[MaxEchoedLength - 1]) ? MaxEchoedLength - 1 : MaxEchoedLength;
+        var shown = code.Length > MaxEchoedLength ? code[..cut] + "…" : code;
+        return new Common.ValidationException("embeddingLanguages", $"'{shown}' is not a language code retrieval knows: use * (every language) or any of {string.Join(", ", TextLanguage.All)}.")
+        {
+            MessageKey = "Error.Llm.EmbeddingLanguages",
+            MessageArguments = [shown, string.Join(", ", TextLanguage.All)],
+        };
     }
 }

@@ -53,8 +53,11 @@ public interface IKnowledgeStore
     /// </summary>
     Task<IReadOnlyList<KnowledgeChunk>> ListChunksWithoutLanguageAsync(Guid kbId, Guid? after, int take, CancellationToken ct);
 
-    /// <summary>Records detected languages on chunks that still have none (a chunk re-ingested meanwhile keeps its own).</summary>
-    Task SetChunkLanguagesAsync(IReadOnlyDictionary<Guid, string> languages, CancellationToken ct);
+    /// <summary>
+    /// Records detected languages on chunks that still have none (a chunk re-ingested meanwhile keeps its own); returns how
+    /// many chunks it changed.
+    /// </summary>
+    Task<int> SetChunkLanguagesAsync(IReadOnlyDictionary<Guid, string> languages, CancellationToken ct);
 
     /// <summary>Which documents are objects of this store (garbage collection of blobs after a replace).</summary>
     Task<IReadOnlyDictionary<Guid, string>> DocumentNamesAsync(IReadOnlyCollection<Guid> documentIds, CancellationToken ct);

@@ -27,7 +27,7 @@ public sealed class KnowledgeRetrievalService(KnowledgeService bases, AccessServ
             throw new ValidationException("query", "A question has 1 to 4,000 characters.") { MessageKey = "Error.Kb.Query" };
         }
 
-        if (threshold is < 0 or > 1)
+        if (threshold is { } t && (!double.IsFinite(t) || t is < 0 or > 1))
         {
             throw new ValidationException("threshold", "The threshold is a cosine similarity between 0 and 1.") { MessageKey = "Error.Kb.Threshold" };
         }

@@ -32,9 +32,6 @@ public sealed class KnowledgeService(
 {
     public const string ObjectTypeName = SecurableTypes.KnowledgeBase;
 
-    /// <summary>Chunks without a recorded language are detected and written back this many at a time.</summary>
-    public const int LanguageBackfillBatch = 500;
-
     public string ObjectType => ObjectTypeName;
 
     public async Task<IReadOnlyList<KnowledgeBaseSummary>> ListAsync(string? search, CancellationToken ct)
@@ -118,12 +115,12 @@ public sealed class KnowledgeService(
 
     /// <summary>
     /// The languages of the knowledge base's text (Read right) against those its embedding model serves, with the provider
-    /// models the caller may switch to. Chunks stored before languages were recorded are detected and written back first.
+    /// models the caller may switch to. Reads only what is recorded: chunks stored before languages were count as language
+    /// null until <see cref="KnowledgeLanguageBackfill"/> (run in the background after start) has detected theirs.
     /// </summary>
     public async Task<KnowledgeLanguageReport> GetLanguagesAsync(Guid id, CancellationToken ct)
     {
         var (kb, _) = await GetAsync(id, ct);
-        await BackfillLanguagesAsync(id, ct);
         var counts = await store.CountLanguagesAsync(id, ct);
         var embedder = await embedders.DescribeAsync(kb.EmbeddingModel, ct);
         var total = counts.Sum(c => c.Characters);
@@ -144,26 +141,6 @@ public sealed class KnowledgeService(
 
     async Task<SecurableObject?> ISecurableLookup.FindAsync(Guid id, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } kb ? new SecurableObject(ObjectType, kb.Id, kb.Name, kb.OwnerId) : null;
-
-    /// <summary>Detects and records the language of chunks stored before languages were, in batches (chunks without letters stay without).</summary>
-    private async Task BackfillLanguagesAsync(Guid id, CancellationToken ct)
-    {
-        Guid? after = null;
-        while (await store.ListChunksWithoutLanguageAsync(id, after, LanguageBackfillBatch, ct) is { Count: > 0 } batch)
-        {
-            var detected = new Dictionary<Guid, string>();
-            foreach (var chunk in batch)
-            {
-                if (TextLanguage.Detect(chunk.Heading is null ? chunk.Text : chunk.Heading + "\n" + chunk.Text) is { } language)
-                {
-                    detected[chunk.Id] = language;
-                }
-            }
-
-            await store.SetChunkLanguagesAsync(detected, ct);
-            after = batch[^1].Id;
-        }
-    }
 
     /// <summary>
     /// Provider models the caller may use that serve <paramref name="language"/> by what an administrator recorded or what
@@ -224,7 +201,7 @@ public sealed class KnowledgeService(
             throw new ValidationException("chunkOverlap", "The overlap is 0 to half the chunk size.") { MessageKey = "Error.KbChunkOverlap" };
         }
 
-        if (kb.RelevanceThreshold is < 0 or > 1)
+        if (!double.IsFinite(kb.RelevanceThreshold) || kb.RelevanceThreshold is < 0 or > 1)
         {
             throw new ValidationException("relevanceThreshold", "The threshold is a cosine similarity between 0 and 1.") { MessageKey = "Error.Kb.Threshold" };
         }

@@ -51,6 +51,9 @@ internal sealed class KnowledgeChunkConfiguration : IEntityTypeConfiguration<Kno
         builder.Property(c => c.Language).HasMaxLength(8);
         builder.HasIndex(c => c.KnowledgeBaseId);
         builder.HasIndex(c => new { c.DocumentId, c.Ordinal });
+
+        // The language statistics group by it; the backfill of older chunks finds those without one through it.
+        builder.HasIndex(c => new { c.KnowledgeBaseId, c.Language });
         builder.HasOne<KnowledgeDocument>().WithMany().HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -219,17 +219,20 @@ internal sealed class EfKnowledgeStore(IDbContextFactory<PlatformDbContext> cont
         return [.. rows.Select(r => new KnowledgeChunk { Id = r.Id, KnowledgeBaseId = kbId, DocumentId = r.DocumentId, Ordinal = r.Ordinal, Heading = r.Heading, Text = r.Text, Embedding = [] })];
     }
 
-    public async Task SetChunkLanguagesAsync(IReadOnlyDictionary<Guid, string> languages, CancellationToken ct)
+    public async Task<int> SetChunkLanguagesAsync(IReadOnlyDictionary<Guid, string> languages, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        var changed = 0;
         foreach (var group in languages.GroupBy(l => l.Value, l => l.Key))
         {
             var language = group.Key;
             foreach (var batch in group.Chunk(500))
             {
-                await db.KnowledgeChunks.Where(c => batch.Contains(c.Id) && c.Language == null).ExecuteUpdateAsync(s => s.SetProperty(c => c.Language, language), ct);
+                changed += await db.KnowledgeChunks.Where(c => batch.Contains(c.Id) && c.Language == null).ExecuteUpdateAsync(s => s.SetProperty(c => c.Language, language), ct);
             }
         }
+
+        return changed;
     }
 
     public async Task<IReadOnlyDictionary<Guid, string>> DocumentNamesAsync(IReadOnlyCollection<Guid> documentIds, CancellationToken ct)

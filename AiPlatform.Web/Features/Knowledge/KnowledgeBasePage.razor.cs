@@ -109,15 +109,21 @@ public partial class KnowledgeBasePage : LivePage
         }
     }
 
-    /// <summary>Switches to a model that serves the text's language: every document is re-indexed with it, as any change of model does.</summary>
+    /// <summary>
+    /// Switches to a model that serves the text's language: every document is re-indexed with it, as any change of model does.
+    /// Only the model changes: the other settings are the knowledge base's current ones, read again just before (not the
+    /// page's snapshot, which may predate someone else's change, nor unsaved edits in the settings form).
+    /// </summary>
     private Task SwitchEmbeddingAsync(string model) => RunAsync(
         async ct =>
         {
-            var input = KnowledgeSettingsForm.Model.From(_kb!);
-            input.EmbeddingModel = model;
-            _kb = await Knowledge.UpdateAsync(Id, input.ToInput(), ct);
+            var (current, _) = await Knowledge.GetAsync(Id, ct);
+            _kb = await Knowledge.UpdateAsync(Id, new KnowledgeBaseInput(
+                current.Name, current.Description, current.ChunkSize, current.ChunkOverlap, current.SplitByHeadings, model, current.RelevanceThreshold, current.VectorWeight), ct);
             _switching = false;
             _settings = KnowledgeSettingsForm.Model.From(_kb);
+            _retrieval.Threshold = _kb.RelevanceThreshold;
+            _crumbs = [new(L["Kb.Title"], "/knowledge"), new(_kb.Name, null, disabled: true)];
             await LoadDocumentsAsync();
             await LoadLanguagesAsync(ct);
         },

@@ -106,4 +106,35 @@ public sealed class EmbeddingLanguagesTests
         error.Errors.ShouldContainKey("embeddingLanguages");
         error.Errors["embeddingLanguages"][0].ShouldContain($"'{named}'");
     }
+
+    [Fact]
+    public void Normalize_refuses_input_longer_than_its_limit_before_parsing_and_echoes_only_its_start()
+    {
+        // Valid codes only, so only the length can be what is refused.
+        var longest = string.Join(',', Enumerable.Repeat("en", EmbeddingLanguages.MaxInputLength / 3)).PadRight(EmbeddingLanguages.MaxInputLength);
+        longest.Length.ShouldBe(EmbeddingLanguages.MaxInputLength);
+        EmbeddingLanguages.Normalize(longest).ShouldBe("en");
+
+        var error = Should.Throw<ValidationException>(() => EmbeddingLanguages.Normalize(longest + "x"));
+        error.MessageKey.ShouldBe("Error.Llm.EmbeddingLanguages");
+        error.Errors.ShouldContainKey("embeddingLanguages");
+        var named = error.MessageArguments[0].ShouldBeOfType<string>();
+        named.Length.ShouldBeLessThanOrEqualTo(EmbeddingLanguages.MaxEchoedLength + 1);
+        longest.ShouldStartWith(named.TrimEnd('…'));
+        error.Errors["embeddingLanguages"][0].Length.ShouldBeLessThan(200);
+
+        var huge = Should.Throw<ValidationException>(() => EmbeddingLanguages.Normalize(new string('x', 1_000_000)));
+        huge.MessageArguments[0].ShouldBe(new string('x', EmbeddingLanguages.MaxEchoedLength) + "…");
+    }
+
+    [Fact]
+    public void Normalize_echoes_at_most_the_start_of_a_long_unknown_code()
+    {
+        var code = new string('q', 100);
+        var error = Should.Throw<ValidationException>(() => EmbeddingLanguages.Normalize("en," + code));
+
+        error.MessageArguments[0].ShouldBe(code[..EmbeddingLanguages.MaxEchoedLength] + "…");
+        error.Errors["embeddingLanguages"][0].ShouldNotContain(code);
+        error.Errors["embeddingLanguages"][0].ShouldContain($"'{code[..EmbeddingLanguages.MaxEchoedLength]}…'");
+    }
 }

@@ -4,7 +4,10 @@ using AiPlatform.Infrastructure.Tests.Builders;
 
 namespace AiPlatform.Infrastructure.Tests.Knowledge;
 
-/// <summary>A knowledge base's language statistics from the store, the backfill of chunks stored before languages were, and the vector weight setting.</summary>
+/// <summary>
+/// A knowledge base's language statistics from the store, the background backfill of chunks stored before languages were
+/// (reading the statistics writes nothing), and the vector weight setting.
+/// </summary>
 public abstract class KnowledgeLanguageTests<TFixture>(TFixture fixture)
     where TFixture : PlatformServicesFixture
 {
@@ -15,13 +18,13 @@ public abstract class KnowledgeLanguageTests<TFixture>(TFixture fixture)
     private IKnowledgeStore Store => fixture.Get<IKnowledgeStore>();
 
     [Fact]
-    public async Task Statistics_group_chunks_by_language_and_old_chunks_get_their_language_detected_and_written_back_in_batches()
+    public async Task Statistics_group_chunks_by_language_and_the_backfill_detects_and_writes_back_old_chunks_languages_in_batches()
     {
         var kb = await Knowledge.CreateAsync(new KnowledgeBaseInput("languages-" + Suffix(), null), None);
         var document = await fixture.Get<KnowledgeDocumentService>().UploadAsync(kb.Id, new MemoryStream("placeholder"u8.ToArray()), "old.md", None);
 
         // As an installation from before languages were recorded has them: more chunks without one than a batch holds.
-        var chinese = Enumerable.Range(0, KnowledgeService.LanguageBackfillBatch + 150).Select(i => $"第{i}条：员工请病假需要在系统中提交申请，并附上医生证明。").ToList();
+        var chinese = Enumerable.Range(0, KnowledgeLanguageBackfill.BatchSize + 150).Select(i => $"第{i}条：员工请病假需要在系统中提交申请，并附上医生证明。").ToList();
         var english = Enumerable.Range(0, 120).Select(i => $"Rule {i}: sick leave is requested in the HR system with a note from a doctor.").ToList();
         var letterless = new[] { "2024-01-01 12:00", "12345", "3.5%" };
         var texts = chinese.Concat(english).Concat(letterless).ToList();
@@ -37,6 +40,15 @@ public abstract class KnowledgeLanguageTests<TFixture>(TFixture fixture)
         }).OrderBy(_ => Random.Shared.Next()).ToList();
         await Store.ReplaceChunksAsync(document, chunks, None);
         (await Store.CountLanguagesAsync(kb.Id, None)).Single().ShouldBe(new KnowledgeLanguageCount(null, texts.Count, texts.Sum(t => (long)t.Length)));
+
+        // Reading the statistics (a GET, open to readers) writes nothing: until the backfill, the old chunks are language null.
+        var before = await Knowledge.GetLanguagesAsync(kb.Id, None);
+        before.Languages.Select(l => (l.Language, l.Chunks, l.Characters)).ShouldBe([(null, texts.Count, texts.Sum(t => (long)t.Length))]);
+        before.Warning.ShouldBeFalse("nothing is known to be unserved yet");
+        (await Store.ListChunksWithoutLanguageAsync(kb.Id, null, 10_000, None)).Count.ShouldBe(texts.Count);
+
+        var backfill = fixture.Get<KnowledgeLanguageBackfill>();
+        (await backfill.RunAsync(None)).ShouldBe(chinese.Count + english.Count, "every chunk with letters, across more than one batch");
 
         var report = await Knowledge.GetLanguagesAsync(kb.Id, None);
 
@@ -55,16 +67,18 @@ public abstract class KnowledgeLanguageTests<TFixture>(TFixture fixture)
         report.Warning.ShouldBeTrue();
         report.Suggestions.ShouldBeEmpty("no provider model is configured");
 
-        // Written back: only the chunks without letters are still without a language, and a second read finds the same.
+        // Written back: only the chunks without letters are still without a language; a second run finds nothing to write
+        // (the chunks without letters are read again but never written), and a second read finds the same.
         var remaining = await Store.ListChunksWithoutLanguageAsync(kb.Id, null, 10_000, None);
         remaining.Select(c => c.Text).ShouldBe(letterless, ignoreOrder: true);
         var stored = await Store.LoadChunksAsync([.. chunks.Select(c => c.Id)], None);
         stored.Where(c => c.Text.StartsWith("第", StringComparison.Ordinal)).ShouldAllBe(c => c.Language == "zh");
         stored.Where(c => c.Text.StartsWith("Rule", StringComparison.Ordinal)).ShouldAllBe(c => c.Language == "en");
+        (await backfill.RunAsync(None)).ShouldBe(0);
         (await Knowledge.GetLanguagesAsync(kb.Id, None)).Languages.ShouldBe(report.Languages);
 
         // A chunk that was given its language meanwhile keeps it.
-        await Store.SetChunkLanguagesAsync(new Dictionary<Guid, string> { [stored.First(c => c.Language == "zh").Id] = "ja" }, None);
+        (await Store.SetChunkLanguagesAsync(new Dictionary<Guid, string> { [stored.First(c => c.Language == "zh").Id] = "ja" }, None)).ShouldBe(0);
         (await Store.CountLanguagesAsync(kb.Id, None)).ShouldNotContain(c => c.Language == "ja");
     }
 

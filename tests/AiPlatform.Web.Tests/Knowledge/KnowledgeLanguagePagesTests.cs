@@ -88,6 +88,44 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
     }
 
     [Fact]
+    public async Task Switching_the_embedding_model_changes_only_the_model_and_keeps_a_change_made_after_the_page_loaded()
+    {
+        var providers = Get<ProviderService>();
+        var provider = await providers.CreateProviderAsync(new ProviderInput("llama", llm.BaseUrl, LlmPeer.ApiKey), default);
+        var model = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+        await providers.SetModelAsync(model.Id, true, true, model.ContextTokens, "*", default);
+        var kb = await KnowledgeBaseAsync("中文手册", "handbook.md", Encoding.UTF8.GetBytes(KnowledgeLanguageApiTests.ChineseHandbook));
+
+        var dialogs = Render<MudDialogProvider>();
+        var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=switch-embedding]"));
+
+        // Someone else changes the settings after the page loaded; the user edits the name in the form without saving.
+        var knowledge = Get<KnowledgeService>();
+        await knowledge.UpdateAsync(kb.Id, new KnowledgeBaseInput(kb.Name, "Changed elsewhere", RelevanceThreshold: 0.35, VectorWeight: 0.6), default);
+        await page.InvokeAsync(() => page.FindAll(".mud-tab")[2].Click());
+        page.WaitForAssertion(() => page.Find("input[data-testid=kb-name]"));
+        page.Find("input[data-testid=kb-name]").Change("unsaved name");
+
+        await page.InvokeAsync(() => page.Find("[data-testid=switch-embedding]").Click());
+        dialogs.WaitForAssertion(() => dialogs.FindAll("[data-testid=switch-option]").Count.ShouldBe(1));
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=switch-confirm]").Click());
+
+        await Eventually.UntilAsync(async () => (await knowledge.GetAsync(kb.Id, default)).KnowledgeBase.EmbeddingModel == LlmPeer.Model,
+            "the knowledge base to use the model chosen in the dialog", WaitTimeout);
+        var saved = (await knowledge.GetAsync(kb.Id, default)).KnowledgeBase;
+        saved.Description.ShouldBe("Changed elsewhere", "the switch sends the current settings, not the page's snapshot");
+        saved.RelevanceThreshold.ShouldBe(0.35);
+        saved.VectorWeight.ShouldBe(0.6);
+        saved.Name.ShouldBe(kb.Name, "an unsaved edit in the settings form is not saved by the switch");
+        saved.ChunkSize.ShouldBe(kb.ChunkSize);
+
+        // The form shows what was saved.
+        page.WaitForAssertion(() => page.Find("input[data-testid=kb-name]").GetAttribute("value").ShouldBe(kb.Name));
+        page.Find("input[data-testid=kb-vector-weight]").GetAttribute("value").ShouldBe(0.6.ToString(System.Globalization.CultureInfo.CurrentCulture));
+    }
+
+    [Fact]
     public async Task The_providers_page_saves_a_models_embedding_languages_and_explains_a_bad_code()
     {
         var providers = Get<ProviderService>();

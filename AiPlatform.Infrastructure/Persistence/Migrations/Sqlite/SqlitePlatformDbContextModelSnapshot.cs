@@ -1251,6 +1251,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.HasIndex("DocumentId", "Ordinal")
                         .HasDatabaseName("ix_knowledge_chunks_document_id_ordinal");
 
+                    b.HasIndex("KnowledgeBaseId", "Language")
+                        .HasDatabaseName("ix_knowledge_chunks_knowledge_base_id_language");
+
                     b.ToTable("knowledge_chunks", (string)null);
                 });
 
