@@ -29,11 +29,20 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                 table: "knowledge_bases",
                 type: "double precision",
                 nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_knowledge_chunks_knowledge_base_id_language",
+                table: "knowledge_chunks",
+                columns: new[] { "knowledge_base_id", "language" });
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "ix_knowledge_chunks_knowledge_base_id_language",
+                table: "knowledge_chunks");
+
             migrationBuilder.DropColumn(
                 name: "embedding_languages",
                 table: "llm_models");

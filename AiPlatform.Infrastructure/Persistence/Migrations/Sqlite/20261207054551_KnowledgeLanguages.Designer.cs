@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePlatformDbContext))]
-    [Migration("20261207053019_TmpIndex")]
-    partial class TmpIndex
+    [Migration("20261207054551_KnowledgeLanguages")]
+    partial class KnowledgeLanguages
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

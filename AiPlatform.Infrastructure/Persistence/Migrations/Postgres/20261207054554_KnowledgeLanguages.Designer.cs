@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPlatformDbContext))]
-    [Migration("20261207043627_KnowledgeLanguages")]
+    [Migration("20261207054554_KnowledgeLanguages")]
     partial class KnowledgeLanguages
     {
         /// <inheritdoc />
@@ -1262,6 +1262,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 
                     b.HasIndex("DocumentId", "Ordinal")
                         .HasDatabaseName("ix_knowledge_chunks_document_id_ordinal");
+
+                    b.HasIndex("KnowledgeBaseId", "Language")
+                        .HasDatabaseName("ix_knowledge_chunks_knowledge_base_id_language");
 
                     b.ToTable("knowledge_chunks", (string)null);
                 });
