@@ -80,8 +80,10 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
             "the knowledge base to use the model chosen in the dialog", WaitTimeout);
         var document = (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single();
         document.Status.ShouldBe(DocumentStatus.Pending, "every document is re-indexed with the new model");
+        // The host's job workers may have claimed the job already; running it here then does nothing, so wait for the outcome.
         await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
-        (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().Status.ShouldBe(DocumentStatus.Ready);
+        await Eventually.UntilAsync(async () => (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().Status == DocumentStatus.Ready,
+            "the document re-indexed with the new model", WaitTimeout);
         Services.GetRequiredService<ISnackbar>().ShownSnackbars.Select(s => s.Message).ShouldContain($"Switched to {LlmPeer.Model}: every document is being re-indexed.");
         page.WaitForAssertion(() => page.FindAll("[data-testid=kb-language-warning]").ShouldBeEmpty());
         (await Get<KnowledgeService>().GetLanguagesAsync(kb.Id, default)).Warning.ShouldBeFalse();
@@ -169,6 +171,8 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         var kb = await Get<KnowledgeService>().CreateAsync(new KnowledgeBaseInput(name, null, ChunkSize: 600), default);
         var document = await Get<KnowledgeDocumentService>().UploadAsync(kb.Id, new MemoryStream(content), fileName, default);
         await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
+        await Eventually.UntilAsync(async () => (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().Status == DocumentStatus.Ready,
+            "the document ingested", WaitTimeout);
         return kb;
     }
 }
