@@ -67,6 +67,7 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         readOnly.FindAll("[data-testid=kb-language-no-suggestion]").ShouldBeEmpty();
 
         SignIn(AdminId, "admin");
+        var ingestion = (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().JobId;
         var dialogs = Render<MudDialogProvider>();
         var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
         page.WaitForAssertion(() => page.Find("[data-testid=switch-embedding]"));
@@ -80,6 +81,9 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
 
         await Eventually.UntilAsync(async () => (await Get<KnowledgeService>().GetAsync(kb.Id, default)).KnowledgeBase.EmbeddingModel == LlmPeer.Model,
             "the knowledge base to use the model chosen in the dialog", WaitTimeout);
+        // The click's handler saves the model before it queues the re-index: wait for the document's new job, not the first ingestion's.
+        await Eventually.UntilAsync(async () => (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().JobId != ingestion,
+            "the document's re-index job to be queued", WaitTimeout);
         var document = (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single();
         document.Status.ShouldBe(DocumentStatus.Pending, "every document is re-indexed with the new model");
         await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
