@@ -34,7 +34,7 @@ public sealed class KnowledgeRetrievalService(KnowledgeService bases, AccessServ
 
         if (vectorWeight is { } w && (double.IsNaN(w) || w < 0 || w > 1))
         {
-            throw new ValidationException("vectorWeight", "The vector weight is the vector ranking's share, between 0 and 1.") { MessageKey = "Error.Kb.VectorWeight" };
+            throw new ValidationException("vectorWeight", "The vector weight is a share between 0 (keywords only) and 1 (vectors only).") { MessageKey = "Error.Kb.VectorWeight" };
         }
 
         var embedder = await embedders.DescribeAsync(kb.EmbeddingModel, ct);
@@ -91,9 +91,14 @@ public sealed class KnowledgeRetrievalService(KnowledgeService bases, AccessServ
             _ when embedder.Serves(questionLanguage) => ("Kb.Rank.Reason.VectorOnly", $"Vector mode: hits are ranked by cosine similarity alone (the embedding model {embedder.Model} serves {served})."),
             _ => ("Kb.Rank.Reason.VectorUnserved", $"Vector mode: the question is in '{question}', which the embedding model {embedder.Model} does not serve (it serves {served}), so the similarities carry little meaning; Hybrid or Keyword mode ranks better."),
         };
-        if (unservedHits > 0 && strategy is RankingStrategy.Fused or RankingStrategy.VectorOnly)
+        // Where the question's own language is unserved, "N of the hits…" would only repeat it; keyword-led ranking ignores the weight.
+        if (unservedHits > 0 && (strategy == RankingStrategy.Fused || key == "Kb.Rank.Reason.VectorOnly"))
         {
             reason += $" {unservedHits} of the hits are in a language the model does not serve" + (strategy == RankingStrategy.Fused ? "; their vectors did not count." : ".");
+        }
+        else if (strategy == RankingStrategy.KeywordLed)
+        {
+            reason += " The vector weight does not apply to this question.";
         }
 
         return new RetrievalRanking(mode, strategy, questionLanguage, embedder, vectorWeight, unservedHits, reason, key,

@@ -144,7 +144,9 @@ public sealed class KnowledgeService(
 
     /// <summary>
     /// Provider models the caller may use that serve <paramref name="language"/> by what an administrator recorded or what
-    /// their family is known for (a model of unknown languages is no better a bet than the current one).
+    /// their family is known for (a model of unknown languages is no better a bet than the current one). Best first: models whose
+    /// id names an embedding model (a chat model an administrator marked is a weaker bet than bge-m3), then those whose
+    /// languages were recorded, then by name.
     /// </summary>
     private async Task<IReadOnlyList<EmbeddingLanguageInfo>> SuggestEmbeddersAsync(KnowledgeBase kb, string language, CancellationToken ct)
     {
@@ -158,7 +160,9 @@ public sealed class KnowledgeService(
             .Select(m => (m.ModelId, Info: m.EffectiveEmbeddingLanguages))
             .Where(m => m.Info.Source == EmbeddingLanguageSource.Configured || (m.Info.Source == EmbeddingLanguageSource.KnownFamily && NamesAnEmbeddingModel(m.ModelId)))
             .Where(m => m.Info.Serves(language))
-            .OrderBy(m => m.Info.Source == EmbeddingLanguageSource.Configured ? 0 : 1).ThenBy(m => m.Info.Model, StringComparer.Ordinal)
+            .OrderBy(m => NamesAnEmbeddingModel(m.ModelId) ? 0 : 1)
+            .ThenBy(m => m.Info.Source == EmbeddingLanguageSource.Configured ? 0 : 1)
+            .ThenBy(m => m.Info.Model, StringComparer.Ordinal)
             .Select(m => m.Info)];
     }
 

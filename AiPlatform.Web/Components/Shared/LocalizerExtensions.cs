@@ -29,7 +29,7 @@ public static class LocalizerExtensions
         return label.ResourceNotFound ? code ?? string.Empty : label.Value;
     }
 
-    /// <summary>The localized names of the languages an embedding model serves, joined ("English (Latin script), Chinese").</summary>
+    /// <summary>The localized names of the languages an embedding model serves, joined ("English, Chinese").</summary>
     public static string LanguageNames(this IStringLocalizer localizer, IEnumerable<string> codes) =>
         string.Join(localizer["Common.ListSeparator"] is { ResourceNotFound: false } s ? s.Value : ", ", codes.Select(localizer.LanguageName));
 

@@ -106,7 +106,7 @@ public partial class ProvidersPage : PlatformPage
         await ChangeAsync(ct => Usage.SetQuotaAsync(_quotaType, id.Value, _quotaTokens, ct));
     }
 
-    /// <summary>The languages the model serves when it embeds, and where that comes from ("Every language (known for this model family)").</summary>
+    /// <summary>The languages the model serves when it embeds, and where that comes from ("all languages (known for this model family)").</summary>
     private string EffectiveLanguages(LlmModel model)
     {
         var info = model.EffectiveEmbeddingLanguages;

@@ -131,12 +131,14 @@ public partial class KnowledgeBasePage : LivePage
 
     private static int Percent(double share) => (int)Math.Round(share * 100, MidpointRounding.AwayFromZero);
 
-    /// <summary>"92% of this knowledge base's text is Chinese, but its embedding model all-MiniLM-L6-v2 serves English (Latin script). …"</summary>
+    /// <summary>
+    /// "92% of this knowledge base's text is Chinese, but its embedding model local:all-MiniLM-L6-v2 serves English. …" (the
+    /// model named as the header chip and the retrieval console name it).
+    /// </summary>
     private string WarningText(KnowledgeLanguageReport report)
     {
         var unserved = report.Languages.Where(l => !l.Served).Select(l => l.Language!);
-        var model = report.EmbeddingModel == KnowledgeBase.LocalEmbedding ? report.EmbeddingModel["local:".Length..] : report.EmbeddingModel;
-        return L["Kb.Lang.Warning", Percent(report.UnservedShare), L.LanguageNames(unserved), model, L.LanguageNames(report.Embedder.Languages)];
+        return L["Kb.Lang.Warning", Percent(report.UnservedShare), L.LanguageNames(unserved), report.EmbeddingModel, L.LanguageNames(report.Embedder.Languages)];
     }
 
     private Task DeleteAsync() => RunAsync(async ct =>

@@ -18,4 +18,7 @@ public sealed class RetrievalConsole
 
     /// <summary>The last answer: the hits and why they are in that order.</summary>
     public RetrievalResult? Result { get; set; }
+
+    /// <summary>The question <see cref="Result"/> answers (the console compares it with the question being typed).</summary>
+    public string? ResultQuery { get; set; }
 }

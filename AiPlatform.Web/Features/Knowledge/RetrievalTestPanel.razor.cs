@@ -55,7 +55,9 @@ public partial class RetrievalTestPanel : PlatformPage
         _searching = true;
         await RunAsync(async ct =>
         {
-            State.Result = await Retrieval.SearchAsync(KnowledgeBaseId, State.Query, State.TopK, State.Mode, State.Threshold, State.VectorWeight, ct);
+            var query = State.Query;
+            State.Result = await Retrieval.SearchAsync(KnowledgeBaseId, query, State.TopK, State.Mode, State.Threshold, State.VectorWeight, ct);
+            State.ResultQuery = query;
             if (State.VectorWeight is null)
             {
                 _defaultWeight = State.Result.Ranking.VectorWeight;
@@ -63,6 +65,13 @@ public partial class RetrievalTestPanel : PlatformPage
         });
         _searching = false;
     }
+
+    /// <summary>
+    /// The last question was ranked by keywords (its language is one the embedding model does not serve), so the vector
+    /// weight changes nothing for it: the field is disabled and says so until the question is changed.
+    /// </summary>
+    private bool WeightIgnored =>
+        State.Result?.Ranking.Strategy == RankingStrategy.KeywordLed && string.Equals(State.Query, State.ResultQuery, StringComparison.Ordinal);
 
     /// <summary>A warning where vectors could not help: keyword-led hybrid, or vector mode in a language the model does not serve.</summary>
     private static bool Warns(RetrievalRanking ranking) =>
@@ -78,12 +87,19 @@ public partial class RetrievalTestPanel : PlatformPage
             ranking.Embedder.Model,
             ranking.VectorWeight.ToString("0.###", CultureInfo.CurrentCulture),
             ranking.UnservedHits].Value;
+        // "N of the hits are in a language the model does not serve" adds nothing where the question's own language is unserved.
         var unserved = ranking.Strategy switch
         {
             RankingStrategy.Fused => "Kb.Rank.Unserved.Fused",
-            RankingStrategy.VectorOnly => "Kb.Rank.Unserved.Vector",
+            RankingStrategy.VectorOnly when ranking.Embedder.Serves(ranking.QuestionLanguage) => "Kb.Rank.Unserved.Vector",
+            RankingStrategy.KeywordLed => "Kb.Rank.WeightNotApplied",
             _ => null,
         };
-        return ranking.UnservedHits > 0 && unserved is not null ? $"{text} {L[unserved, ranking.UnservedHits].Value}" : text;
+        return unserved switch
+        {
+            "Kb.Rank.WeightNotApplied" => $"{text} {L[unserved].Value}",
+            not null when ranking.UnservedHits > 0 => $"{text} {L[unserved, ranking.UnservedHits].Value}",
+            _ => text,
+        };
     }
 }

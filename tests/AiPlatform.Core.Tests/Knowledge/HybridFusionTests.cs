@@ -211,8 +211,12 @@ public sealed class HybridFusionTests
         led.Strategy.ShouldBe(RankingStrategy.KeywordLed);
         led.ReasonKey.ShouldBe("Kb.Rank.Reason.KeywordLed");
         led.Reason.ShouldContain("ranked by keywords");
+        led.Reason.ShouldEndWith("The vector weight does not apply to this question.");
 
-        KnowledgeRetrievalService.Explain(RetrievalMode.Vector, "zh", MiniLm, 0.5, 3).ReasonKey.ShouldBe("Kb.Rank.Reason.VectorUnserved");
+        var unserved = KnowledgeRetrievalService.Explain(RetrievalMode.Vector, "zh", MiniLm, 0.5, 3);
+        unserved.ReasonKey.ShouldBe("Kb.Rank.Reason.VectorUnserved");
+        unserved.Reason.ShouldNotContain("of the hits");
+        KnowledgeRetrievalService.Explain(RetrievalMode.Vector, "en", MiniLm, 0.5, 3).Reason.ShouldContain("3 of the hits are in a language the model does not serve.");
         KnowledgeRetrievalService.Explain(RetrievalMode.Vector, "zh", Multilingual, 0.5, 0).ReasonKey.ShouldBe("Kb.Rank.Reason.VectorOnly");
         KnowledgeRetrievalService.Explain(RetrievalMode.Keyword, "zh", MiniLm, 0.5, 3).ReasonKey.ShouldBe("Kb.Rank.Reason.KeywordOnly");
     }

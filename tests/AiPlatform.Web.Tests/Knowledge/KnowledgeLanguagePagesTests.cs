@@ -26,24 +26,26 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, chinese.Id));
         page.WaitForAssertion(() => page.Find("[data-testid=kb-language-warning]"));
         var warning = page.Find("[data-testid=kb-language-warning]").TextContent;
-        warning.ShouldContain("of this knowledge base's text is Chinese, but its embedding model all-MiniLM-L6-v2 serves English (Latin script)");
+        warning.ShouldContain("of this knowledge base's text is Chinese, but its embedding model local:all-MiniLM-L6-v2 serves English. ", Case.Sensitive, "the model is named as the header chip names it");
         warning.ShouldContain("Hybrid search ranks by keywords");
         page.Find("[data-testid=kb-language-no-suggestion]").TextContent.ShouldContain("bge-m3", customMessage: "no model the admin may use serves Chinese: the page says how to add one");
+        page.Find("[data-testid=kb-language-no-suggestion]").TextContent.ShouldContain("or record the languages an existing model serves in the Embedding languages column", customMessage: "or how to make an existing one count");
         page.FindAll("[data-testid=switch-embedding]").ShouldBeEmpty();
         page.Find("[data-testid=kb-language][data-language=zh]").TextContent.ShouldStartWith("Chinese ");
         await page.InvokeAsync(() => page.FindAll(".mud-tab")[2].Click());
-        page.WaitForAssertion(() => page.Find("[data-testid=kb-embedding-languages]").TextContent.ShouldBe("Serves English (Latin script) (built-in model)."));
+        page.WaitForAssertion(() => page.Find("[data-testid=kb-embedding-languages]").TextContent.ShouldBe("Serves English (built-in model)."));
         page.Find("input[data-testid=kb-vector-weight]").GetAttribute("placeholder").ShouldBe(HybridFusion.DefaultVectorWeight.ToString(System.Globalization.CultureInfo.CurrentCulture));
 
         using (InCulture("zh-CN"))
         {
             var zh = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, chinese.Id));
-            zh.WaitForAssertion(() => zh.Find("[data-testid=kb-language-warning]").TextContent.ShouldContain("的文本是中文，但其嵌入模型 all-MiniLM-L6-v2 支持的是英文（拉丁字母）"));
+            zh.WaitForAssertion(() => zh.Find("[data-testid=kb-language-warning]").TextContent.ShouldContain("的文本是中文，但其嵌入模型 local:all-MiniLM-L6-v2 支持的是英文。"));
             zh.Find("[data-testid=kb-language][data-language=zh]").TextContent.ShouldStartWith("中文 ");
+            zh.Find("[data-testid=kb-language-no-suggestion]").TextContent.ShouldContain("也可以在该页的“嵌入语言”列中记录现有模型支持的语言");
         }
 
         var plain = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, english.Id));
-        plain.WaitForAssertion(() => plain.Find("[data-testid=kb-language][data-language=en]").TextContent.ShouldBe("English (Latin script) 100%"));
+        plain.WaitForAssertion(() => plain.Find("[data-testid=kb-language][data-language=en]").TextContent.ShouldBe("English 100%"));
         plain.FindAll("[data-testid=kb-language-warning]").ShouldBeEmpty();
     }
 
@@ -65,6 +67,7 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         readOnly.FindAll("[data-testid=kb-language-no-suggestion]").ShouldBeEmpty();
 
         SignIn(AdminId, "admin");
+        var ingestion = (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().JobId;
         var dialogs = Render<MudDialogProvider>();
         var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
         page.WaitForAssertion(() => page.Find("[data-testid=switch-embedding]"));
@@ -72,12 +75,15 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         dialogs.WaitForAssertion(() => dialogs.FindAll("[data-testid=switch-option]").Count.ShouldBe(1));
         var option = dialogs.Find("[data-testid=switch-option]").TextContent;
         option.ShouldContain(LlmPeer.Model);
-        option.ShouldContain("Every language");
+        option.ShouldContain("all languages (recorded by an administrator)");
         dialogs.Find("[data-testid=switch-reindex]").TextContent.ShouldContain("re-indexed");
         await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=switch-confirm]").Click());
 
         await Eventually.UntilAsync(async () => (await Get<KnowledgeService>().GetAsync(kb.Id, default)).KnowledgeBase.EmbeddingModel == LlmPeer.Model,
             "the knowledge base to use the model chosen in the dialog", WaitTimeout);
+        // The click's handler saves the model before it queues the re-index: wait for the document's new job, not the first ingestion's.
+        await Eventually.UntilAsync(async () => (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().JobId != ingestion,
+            "the document's re-index job to be queued", WaitTimeout);
         var document = (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single();
         document.Status.ShouldBe(DocumentStatus.Pending, "every document is re-indexed with the new model");
         // The host's job workers may have claimed the job already; running it here then does nothing, so wait for the outcome.
@@ -135,13 +141,14 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         await providers.SyncModelsAsync(provider.Id, default);
 
         var page = Render<ProvidersPage>();
-        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("Every language (not recorded: assumed to serve every language)"));
+        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("all languages (not recorded: treated as every language for ranking, but not offered to knowledge bases until recorded)"));
         page.Find("input[data-testid=model-embedding-languages]").GetAttribute("placeholder").ShouldBe("*");
+        page.Find("[data-testid=model-row] code").GetAttribute("style")!.ShouldContain("white-space: nowrap", customMessage: "model ids such as text-embedding-3-small do not wrap");
 
         page.Find("input[data-testid=model-embedding-languages]").Change("zh, en");
         await Eventually.UntilAsync(async () => (await providers.ListProvidersAsync(default)).Single().Models.Single().EmbeddingLanguages == "en,zh",
             "the languages entered on the page to be saved", WaitTimeout);
-        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("English (Latin script), Chinese (recorded by an administrator)"));
+        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("English, Chinese (recorded by an administrator)"));
 
         var snackbar = Services.GetRequiredService<ISnackbar>();
         page.Find("input[data-testid=model-embedding-languages]").Change("xx");
@@ -160,11 +167,46 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         {
             snackbar.Clear();
             var zh = Render<ProvidersPage>();
-            zh.WaitForAssertion(() => zh.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("所有语言（未设置：视为支持所有语言）"));
+            zh.WaitForAssertion(() => zh.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("所有语言（未设置：排序时视为支持所有语言，但在记录语言之前不会推荐给知识库）"));
             zh.Find("input[data-testid=model-embedding-languages]").Change("fr");
             zh.WaitForAssertion(() => snackbar.ShownSnackbars.Select(s => s.Message ?? string.Empty).ShouldContain(m => m.Contains("“fr”不是检索可识别的语言代码")));
         }
     }
+
+    [Fact]
+    public async Task The_switch_dialog_lists_models_that_name_an_embedding_model_first_then_recorded_ones_and_preselects_the_first()
+    {
+        // A chat model an administrator marked "*", a known family named as an embedder, and an embedder with recorded languages.
+        var providers = Get<ProviderService>();
+        var provider = await providers.CreateProviderAsync(new ProviderInput("llama", llm.BaseUrl, LlmPeer.ApiKey), default);
+        var chat = (await providers.SyncModelsAsync(provider.Id, default)).Single();
+        await providers.SetModelAsync(chat.Id, true, true, chat.ContextTokens, "*", default);
+        await ModelAsync(provider.Id, "bge-m3", null);
+        await ModelAsync(provider.Id, "zh-embedder", "zh");
+        var kb = await KnowledgeBaseAsync("中文手册", "handbook.md", Encoding.UTF8.GetBytes(KnowledgeLanguageApiTests.ChineseHandbook));
+
+        string[] expected = ["zh-embedder", "bge-m3", LlmPeer.Model];
+        (await Get<KnowledgeService>().GetLanguagesAsync(kb.Id, default)).Suggestions.Select(s => s.Model).ShouldBe(expected);
+
+        var dialogs = Render<MudDialogProvider>();
+        var page = Render<KnowledgeBasePage>(p => p.Add(x => x.Id, kb.Id));
+        page.WaitForAssertion(() => page.Find("[data-testid=switch-embedding]"));
+        await page.InvokeAsync(() => page.Find("[data-testid=switch-embedding]").Click());
+        dialogs.WaitForAssertion(() => dialogs.FindAll("[data-testid=switch-option]").Count.ShouldBe(3));
+        dialogs.FindAll("[data-testid=switch-option] strong").Select(s => s.TextContent).ShouldBe(expected);
+        dialogs.FindAll("[data-testid=switch-option-languages]")[1].TextContent.ShouldBe("all languages (known for this model family)", "the parentheses come from the resource (full-width in Chinese)");
+
+        // The first is preselected (confirming it would embed through a provider this test does not run, so only the choice is checked).
+        dialogs.FindAll("[data-testid=switch-option] input[type=radio]").Select(r => r.HasAttribute("checked")).ShouldBe([true, false, false]);
+    }
+
+    /// <summary>An enabled model open to everyone on <paramref name="providerId"/>, with the embedding languages an administrator recorded.</summary>
+    private async Task ModelAsync(Guid providerId, string name, string? embeddingLanguages) =>
+        await Get<IChatStore>().SaveModelAsync(
+            new LlmModel { Id = Guid.CreateVersion7(), ProviderId = providerId, ModelId = name, Name = name, Enabled = true, OpenToAll = true, OwnerId = AdminId, CreatedAt = DateTimeOffset.UtcNow, EmbeddingLanguages = embeddingLanguages },
+            true,
+            null,
+            default);
 
     private async Task<KnowledgeBase> KnowledgeBaseAsync(string name, string fileName, byte[] content)
     {

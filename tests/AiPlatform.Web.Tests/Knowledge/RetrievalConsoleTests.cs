@@ -22,13 +22,28 @@ public sealed class RetrievalConsoleTests : PageTestBase
         var state = new RetrievalConsole { Query = "出差住酒店一晚能报销多少钱？" };
         var panel = Render<RetrievalTestPanel>(p => p.Add(x => x.KnowledgeBaseId, kb.Id).Add(x => x.State, state));
         panel.WaitForAssertion(() => panel.Find("input[data-testid=retrieval-vector-weight]").GetAttribute("placeholder").ShouldBe(HybridFusion.DefaultVectorWeight.ToString("0.###", CultureInfo.InvariantCulture)));
+        panel.Find("input[data-testid=retrieval-vector-weight]").HasAttribute("disabled").ShouldBeFalse();
+        WeightHelp(panel).ShouldBe("0 to 1", "the field shows its range");
 
         await panel.InvokeAsync(() => panel.Find("[data-testid=retrieval-search]").ClickAsync(new()));
         panel.WaitForAssertion(() => panel.FindAll("[data-testid=retrieval-hit]").Count.ShouldBeGreaterThan(0));
         var banner = panel.Find("[data-testid=retrieval-ranking]");
         banner.GetAttribute("data-strategy").ShouldBe(nameof(RankingStrategy.KeywordLed));
         banner.ClassList.ShouldContain(c => c.Contains("warning"));
-        banner.TextContent.ShouldContain("The question is in Chinese, which the embedding model local:all-MiniLM-L6-v2 does not serve (it serves English (Latin script)): hits are ranked by keywords");
+        banner.TextContent.ShouldContain("The question is in Chinese, which the embedding model local:all-MiniLM-L6-v2 does not serve (it serves English): hits are ranked by keywords");
+        banner.TextContent.ShouldEndWith("The vector weight does not apply to this question.");
+
+        // The weight changes nothing for this question: the field is disabled and says why, until the question changes.
+        panel.Find("input[data-testid=retrieval-vector-weight]").HasAttribute("disabled").ShouldBeTrue();
+        WeightHelp(panel).ShouldBe("The vector weight does not apply to this question.");
+        panel.Find("input[data-testid=retrieval-query]").Input("How do I open internal websites from home?");
+        panel.WaitForAssertion(() => panel.Find("input[data-testid=retrieval-vector-weight]").HasAttribute("disabled").ShouldBeFalse());
+        WeightHelp(panel).ShouldBe("0 to 1");
+        panel.Find("input[data-testid=retrieval-query]").Input(state.ResultQuery!);
+        panel.WaitForAssertion(() => panel.Find("input[data-testid=retrieval-vector-weight]").HasAttribute("disabled").ShouldBeTrue());
+
+        // The similarity that did not count is struck through, with no dimming that would fail contrast in dark mode.
+        panel.Find("[data-testid=hit-similarity][data-used=false]").GetAttribute("style").ShouldBe("text-decoration: line-through");
 
         var first = panel.FindAll("[data-testid=retrieval-hit]")[0];
         first.TextContent.ShouldContain("六百元");
@@ -40,7 +55,9 @@ public sealed class RetrievalConsoleTests : PageTestBase
         using (InCulture("zh-CN"))
         {
             var chinese = Render<RetrievalTestPanel>(p => p.Add(x => x.KnowledgeBaseId, kb.Id).Add(x => x.State, state));
-            chinese.Find("[data-testid=retrieval-ranking]").TextContent.ShouldStartWith("问题的语言是中文，嵌入模型 local:all-MiniLM-L6-v2 不支持该语言（仅支持英文（拉丁字母））：结果按关键词排序");
+            chinese.Find("[data-testid=retrieval-ranking]").TextContent.ShouldStartWith("问题的语言是中文，嵌入模型 local:all-MiniLM-L6-v2 不支持该语言（仅支持英文）：结果按关键词排序");
+            chinese.Find("[data-testid=retrieval-ranking]").TextContent.ShouldEndWith("向量权重对此问题不适用。");
+            WeightHelp(chinese).ShouldBe("向量权重对此问题不适用。");
             chinese.Find("[data-testid=hit-language]").TextContent.ShouldContain("中文");
         }
 
@@ -52,6 +69,7 @@ public sealed class RetrievalConsoleTests : PageTestBase
         panel.WaitForAssertion(() => panel.Find("[data-testid=retrieval-ranking]").GetAttribute("data-strategy").ShouldBe(nameof(RankingStrategy.VectorOnly)));
         panel.Find("[data-testid=retrieval-ranking]").ClassList.ShouldContain(c => c.Contains("warning"));
         panel.Find("[data-testid=retrieval-ranking]").TextContent.ShouldContain("the similarities carry little meaning");
+        panel.Find("[data-testid=retrieval-ranking]").TextContent.ShouldNotContain("of the hits", customMessage: "the question's own language is unserved: counting the hits would repeat it");
     }
 
     [Fact]
@@ -67,7 +85,9 @@ public sealed class RetrievalConsoleTests : PageTestBase
         var banner = panel.Find("[data-testid=retrieval-ranking]");
         banner.GetAttribute("data-strategy").ShouldBe(nameof(RankingStrategy.Fused));
         banner.ClassList.ShouldContain(c => c.Contains("info"));
-        banner.TextContent.ShouldContain("The question is in English (Latin script) and the embedding model local:all-MiniLM-L6-v2 serves English (Latin script): the keyword and vector rankings are fused (vector weight 0.7).");
+        banner.TextContent.ShouldContain("The question is in English and the embedding model local:all-MiniLM-L6-v2 serves English: the keyword and vector rankings are fused (vector weight 0.7).");
+        banner.TextContent.ShouldNotContain("does not apply");
+        panel.Find("input[data-testid=retrieval-vector-weight]").HasAttribute("disabled").ShouldBeFalse("the weight counts in fused ranking");
         var hits = panel.FindAll("[data-testid=retrieval-hit]");
         hits.ShouldContain(h => h.TextContent.Contains("加班"));
         banner.TextContent.ShouldContain($"{hits.Count - 1} of the hits are in a language the model does not serve; their vectors did not count.");
@@ -77,6 +97,10 @@ public sealed class RetrievalConsoleTests : PageTestBase
         hits[0].QuerySelector("[data-testid=hit-similarity]")!.GetAttribute("data-used").ShouldBe("true");
         hits.Skip(1).ShouldAllBe(h => h.QuerySelector("[data-testid=hit-similarity]")!.GetAttribute("data-used") == "false" && h.QuerySelector("[data-testid=hit-language]")!.GetAttribute("data-language") == "zh");
     }
+
+    /// <summary>The vector weight field's helper text.</summary>
+    private static string WeightHelp(IRenderedComponent<RetrievalTestPanel> panel) =>
+        panel.Find("input[data-testid=retrieval-vector-weight]").Closest(".mud-input-control")!.QuerySelector(".mud-input-helper-text")!.TextContent.Trim();
 
     private async Task<KnowledgeBase> KnowledgeBaseAsync()
     {
