@@ -85,7 +85,7 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         await Eventually.UntilAsync(async () => (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().JobId != ingestion,
             "the document's re-index job to be queued", WaitTimeout);
         var document = (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single();
-        document.Status.ShouldBe(DocumentStatus.Pending, "every document is re-indexed with the new model");
+        document.Status.ShouldNotBe(DocumentStatus.Failed, "every document is re-indexed with the new model (queued, running or done: the host's workers may be quicker than this test)");
         // The host's job workers may have claimed the job already; running it here then does nothing, so wait for the outcome.
         await Get<JobRunner>().RunAsync(document.JobId!.Value, default);
         await Eventually.UntilAsync(async () => (await Get<KnowledgeDocumentService>().ListDocumentsAsync(kb.Id, default)).Single().Status == DocumentStatus.Ready,
