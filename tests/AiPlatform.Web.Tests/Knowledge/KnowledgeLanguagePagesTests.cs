@@ -141,7 +141,7 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         await providers.SyncModelsAsync(provider.Id, default);
 
         var page = Render<ProvidersPage>();
-        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("all languages (not recorded: treated as every language for ranking, but not offered to knowledge bases until recorded)"));
+        page.WaitForAssertion(() => page.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("all languages (not recorded; not offered to knowledge bases until recorded)"));
         page.Find("input[data-testid=model-embedding-languages]").GetAttribute("placeholder").ShouldBe("*");
         page.Find("[data-testid=model-row] code").GetAttribute("style")!.ShouldContain("white-space: nowrap", customMessage: "model ids such as text-embedding-3-small do not wrap");
 
@@ -167,7 +167,7 @@ public sealed class KnowledgeLanguagePagesTests(LlmPeer llm) : PageTestBase, ICl
         {
             snackbar.Clear();
             var zh = Render<ProvidersPage>();
-            zh.WaitForAssertion(() => zh.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("所有语言（未设置：排序时视为支持所有语言，但在记录语言之前不会推荐给知识库）"));
+            zh.WaitForAssertion(() => zh.Find("[data-testid=model-embedding-effective]").TextContent.ShouldBe("所有语言（未设置；记录语言之前不会推荐给知识库）"));
             zh.Find("input[data-testid=model-embedding-languages]").Change("fr");
             zh.WaitForAssertion(() => snackbar.ShownSnackbars.Select(s => s.Message ?? string.Empty).ShouldContain(m => m.Contains("“fr”不是检索可识别的语言代码")));
         }
