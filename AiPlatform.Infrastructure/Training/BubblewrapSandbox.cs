@@ -139,7 +139,13 @@ internal sealed class BubblewrapSandbox(LocalSandboxOptions options, string data
         }
         else
         {
+            // A sandbox that fails to start once (a busy machine, a signal) is tried once more before custom code is refused.
             reason = await TryRunAsync(ct);
+            if (reason is not null && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+                reason = await TryRunAsync(ct);
+            }
         }
 
         _probed = reason is null;
@@ -171,7 +177,7 @@ internal sealed class BubblewrapSandbox(LocalSandboxOptions options, string data
             var uid = (await output).Trim();
             if (process.ExitCode != 0)
             {
-                return $"the bubblewrap sandbox does not start here: {(await error).Trim()}";
+                return $"the bubblewrap sandbox does not start here (exit code {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {(await error).Trim()}";
             }
 
             return RunAs is { } expected && uid != expected.Uid.ToString(CultureInfo.InvariantCulture) ? $"the sandbox ran as uid {uid}, not {expected.Uid}." : null;
