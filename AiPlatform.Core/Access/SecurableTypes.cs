@@ -11,6 +11,7 @@ public static class SecurableTypes
     public const string Endpoint = "endpoint";
     public const string LlmModel = "llm-model";
     public const string KnowledgeBase = "knowledge-base";
+    public const string App = "app";
 
-    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel, Endpoint, LlmModel, KnowledgeBase];
+    public static IReadOnlyList<string> All { get; } = [Project, Dataset, DataSource, Experiment, RegisteredModel, Endpoint, LlmModel, KnowledgeBase, App];
 }

@@ -114,6 +114,14 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Knowledge.KnowledgeChunk> KnowledgeChunks => Set<Core.Knowledge.KnowledgeChunk>();
 
+    public DbSet<Core.Apps.App> Apps => Set<Core.Apps.App>();
+
+    public DbSet<Core.Apps.AppVersion> AppVersions => Set<Core.Apps.AppVersion>();
+
+    public DbSet<Core.Apps.AppRun> AppRuns => Set<Core.Apps.AppRun>();
+
+    public DbSet<Core.Apps.AppApiKey> AppApiKeys => Set<Core.Apps.AppApiKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

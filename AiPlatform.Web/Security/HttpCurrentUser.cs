@@ -6,7 +6,7 @@ namespace AiPlatform.Web.Security;
 
 /// <summary>
 /// The caller from the HTTP request's principal, or, inside an interactive Blazor circuit (no HttpContext),
-/// from the circuit's authentication state.
+/// from the circuit's authentication state; inside an <see cref="ActingCaller"/> scope, the user it names.
 /// </summary>
 internal sealed class HttpCurrentUser(IHttpContextAccessor http, IServiceProvider services) : ICurrentUser
 {
@@ -16,6 +16,11 @@ internal sealed class HttpCurrentUser(IHttpContextAccessor http, IServiceProvide
 
     public async ValueTask<CallerIdentity?> GetAsync(CancellationToken ct)
     {
+        if (ActingCaller.Current is { } acting)
+        {
+            return acting;
+        }
+
         var principal = http.HttpContext?.User;
         if (principal?.Identity?.IsAuthenticated != true && services.GetService<AuthenticationStateProvider>() is { } auth)
         {

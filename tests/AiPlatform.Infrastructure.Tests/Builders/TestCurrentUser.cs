@@ -11,5 +11,5 @@ public sealed class TestCurrentUser : ICurrentUser
 
     public string? CorrelationId => "test-correlation";
 
-    public ValueTask<CallerIdentity?> GetAsync(CancellationToken ct) => ValueTask.FromResult(Caller);
+    public ValueTask<CallerIdentity?> GetAsync(CancellationToken ct) => ValueTask.FromResult(ActingCaller.Current ?? Caller);
 }

@@ -239,6 +239,319 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("role_assignments", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Apps.App", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("DraftJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("draft_json");
+
+                    b.Property<int>("DraftRevision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("draft_revision");
+
+                    b.Property<long>("DraftUpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("draft_updated_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("owner_id");
+
+                    b.Property<long?>("PublishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("published_at");
+
+                    b.Property<Guid?>("PublishedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_by");
+
+                    b.Property<Guid?>("PublishedVersionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_version_id");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("slug");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_apps");
+
+                    b.HasIndex("OwnerId")
+                        .HasDatabaseName("ix_apps_owner_id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique()
+                        .HasDatabaseName("ix_apps_slug");
+
+                    b.ToTable("apps", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppApiKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("app_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<long?>("DailyTokenBudget")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("daily_token_budget");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hash");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_used_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("prefix");
+
+                    b.Property<int?>("RateLimitPerMinute")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rate_limit_per_minute");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_api_keys");
+
+                    b.HasIndex("AppId")
+                        .HasDatabaseName("ix_app_api_keys_app_id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_app_api_keys_hash");
+
+                    b.ToTable("app_api_keys", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Answer")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("answer");
+
+                    b.Property<Guid?>("ApiKeyId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("api_key_id");
+
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("app_id");
+
+                    b.Property<Guid>("CallerId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("caller_id");
+
+                    b.Property<long>("CompletionTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("completion_tokens");
+
+                    b.Property<Guid?>("ConversationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<double?>("DurationMs")
+                        .HasColumnType("REAL")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("ErrorArguments")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_arguments");
+
+                    b.Property<string>("ErrorKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_key");
+
+                    b.Property<string>("ErrorNodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_node_id");
+
+                    b.Property<string>("InputsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inputs_json");
+
+                    b.Property<string>("NodesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("nodes_json");
+
+                    b.Property<string>("OutputsJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outputs_json");
+
+                    b.Property<long>("PromptTokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("prompt_tokens");
+
+                    b.Property<string>("Query")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("query");
+
+                    b.Property<Guid>("RunAsId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_as_id");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_id");
+
+                    b.Property<Guid?>("VersionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version_id");
+
+                    b.Property<int?>("VersionNumber")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_number");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_runs");
+
+                    b.HasIndex("ConversationId")
+                        .HasDatabaseName("ix_app_runs_conversation_id");
+
+                    b.HasIndex("AppId", "StartedAt")
+                        .HasDatabaseName("ix_app_runs_app_id_started_at");
+
+                    b.HasIndex("Status", "StartedAt")
+                        .HasDatabaseName("ix_app_runs_status_started_at");
+
+                    b.ToTable("app_runs", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppVersion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("app_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("GraphJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("graph_json");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_versions");
+
+                    b.HasIndex("AppId", "Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_app_versions_app_id_number");
+
+                    b.ToTable("app_versions", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -3174,6 +3487,46 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_role_assignments_roles_role_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.App", b =>
+                {
+                    b.HasOne("AiPlatform.Infrastructure.Identity.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_apps_users_owner_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppApiKey", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_api_keys_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppRun", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_runs_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppVersion", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_versions_apps_app_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Chat.Conversation", b =>

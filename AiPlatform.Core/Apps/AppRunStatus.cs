@@ -1,0 +1,9 @@
+namespace AiPlatform.Core.Apps;
+
+public enum AppRunStatus
+{
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}

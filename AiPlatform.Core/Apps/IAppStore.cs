@@ -1,0 +1,61 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+
+namespace AiPlatform.Core.Apps;
+
+/// <summary>Apps, their versions, runs and API keys.</summary>
+public interface IAppStore
+{
+    /// <summary>The apps the context may read, filtered in the database, newest change first.</summary>
+    Task<PagedResult<App>> ListReadableAsync(AccessContext context, string? search, PageRequest page, CancellationToken ct);
+
+    Task<App?> FindAsync(Guid id, CancellationToken ct);
+
+    Task<App?> FindBySlugAsync(string slug, CancellationToken ct);
+
+    Task<bool> SlugTakenAsync(string slug, Guid? except, CancellationToken ct);
+
+    Task AddAsync(App app, AuditEntry audit, CancellationToken ct);
+
+    /// <summary>Saves the app's fields (name, description, published pointer; not the draft).</summary>
+    Task UpdateAsync(App app, AuditEntry? audit, CancellationToken ct);
+
+    /// <summary>
+    /// Writes the draft only if its revision is still <paramref name="expectedRevision"/>, moving it on by one; false
+    /// when another save came first.
+    /// </summary>
+    Task<bool> SaveDraftAsync(Guid appId, string draftJson, int expectedRevision, DateTimeOffset at, AuditEntry? audit, CancellationToken ct);
+
+    /// <summary>Deletes the app with its versions, runs, keys and grants.</summary>
+    Task DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct);
+
+    /// <summary>Adds a version (numbered by the caller: the highest + 1, unique per app) and moves the published pointer to it, in one transaction.</summary>
+    Task AddVersionAsync(AppVersion version, App app, AuditEntry audit, CancellationToken ct);
+
+    Task<IReadOnlyList<AppVersion>> ListVersionsAsync(Guid appId, CancellationToken ct);
+
+    Task<AppVersion?> FindVersionAsync(Guid appId, int number, CancellationToken ct);
+
+    Task<AppVersion?> FindVersionAsync(Guid versionId, CancellationToken ct);
+
+    Task AddRunAsync(AppRun run, CancellationToken ct);
+
+    Task UpdateRunAsync(AppRun run, CancellationToken ct);
+
+    Task<AppRun?> FindRunAsync(Guid runId, CancellationToken ct);
+
+    /// <summary>An app's runs, newest first; optionally of one version, one conversation, or draft runs only (<paramref name="draftOnly"/>).</summary>
+    Task<PagedResult<AppRun>> ListRunsAsync(Guid appId, int? versionNumber, Guid? conversationId, bool draftOnly, PageRequest page, CancellationToken ct);
+
+    /// <summary>Runs still marked Running that started before <paramref name="before"/> (left by a process that died), for the sweep at start.</summary>
+    Task<int> FailAbandonedRunsAsync(DateTimeOffset before, string error, DateTimeOffset at, CancellationToken ct);
+
+    Task AddKeyAsync(AppApiKey key, AuditEntry audit, CancellationToken ct);
+
+    Task<IReadOnlyList<AppApiKey>> ListKeysAsync(Guid appId, CancellationToken ct);
+
+    Task<AppApiKey?> FindKeyByHashAsync(string hash, CancellationToken ct);
+
+    Task UpdateKeyAsync(AppApiKey key, AuditEntry? audit, CancellationToken ct);
+}
