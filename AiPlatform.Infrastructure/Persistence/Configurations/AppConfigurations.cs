@@ -51,6 +51,9 @@ internal sealed class AppRunConfiguration : IEntityTypeConfiguration<AppRun>
         builder.HasIndex(r => new { r.AppId, r.StartedAt });
         builder.HasIndex(r => r.ConversationId);
         builder.HasIndex(r => new { r.Status, r.StartedAt });
+
+        // A key's daily token budget sums its runs of the day.
+        builder.HasIndex(r => new { r.ApiKeyId, r.StartedAt });
         builder.HasOne<App>().WithMany().HasForeignKey(r => r.AppId).OnDelete(DeleteBehavior.Cascade);
     }
 }
@@ -68,5 +71,34 @@ internal sealed class AppApiKeyConfiguration : IEntityTypeConfiguration<AppApiKe
         builder.HasIndex(k => k.Hash).IsUnique();
         builder.HasIndex(k => k.AppId);
         builder.HasOne<App>().WithMany().HasForeignKey(k => k.AppId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class AppEvaluationConfiguration : IEntityTypeConfiguration<AppEvaluation>
+{
+    public void Configure(EntityTypeBuilder<AppEvaluation> builder)
+    {
+        builder.ToTable("AppEvaluations");
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.Id).ValueGeneratedNever();
+        builder.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.ExperimentRunId).HasMaxLength(64);
+        builder.Property(e => e.Error).HasMaxLength(4000);
+        builder.HasIndex(e => new { e.AppId, e.CreatedAt });
+        builder.HasOne<App>().WithMany().HasForeignKey(e => e.AppId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class AppDeploymentConfiguration : IEntityTypeConfiguration<AppDeployment>
+{
+    public void Configure(EntityTypeBuilder<AppDeployment> builder)
+    {
+        builder.ToTable("AppDeployments");
+        builder.HasKey(d => d.AppId);
+        builder.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(d => d.Message).HasMaxLength(4000);
+        builder.Property(d => d.ResourceName).HasMaxLength(63);
+        builder.Property(d => d.Namespace).HasMaxLength(63);
+        builder.HasOne<App>().WithMany().HasForeignKey(d => d.AppId).OnDelete(DeleteBehavior.Cascade);
     }
 }

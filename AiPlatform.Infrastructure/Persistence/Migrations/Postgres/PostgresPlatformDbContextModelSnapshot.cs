@@ -388,6 +388,147 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("app_api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppDeployment", b =>
+                {
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("app_id");
+
+                    b.Property<int>("MaxReplicas")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_replicas");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("message");
+
+                    b.Property<int>("MinReplicas")
+                        .HasColumnType("integer")
+                        .HasColumnName("min_replicas");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("namespace");
+
+                    b.Property<int>("ReadyReplicas")
+                        .HasColumnType("integer")
+                        .HasColumnName("ready_replicas");
+
+                    b.Property<string>("ResourceName")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("resource_name");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("TargetCpuPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("target_cpu_percent");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("AppId")
+                        .HasName("pk_app_deployments");
+
+                    b.ToTable("app_deployments", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppEvaluation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("app_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<int>("DatasetVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("dataset_version");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("error");
+
+                    b.Property<string>("ExperimentRunId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("experiment_run_id");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("job_id");
+
+                    b.Property<int>("RowCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("row_count");
+
+                    b.Property<int>("RowsDone")
+                        .HasColumnType("integer")
+                        .HasColumnName("rows_done");
+
+                    b.Property<int>("RowsFailed")
+                        .HasColumnType("integer")
+                        .HasColumnName("rows_failed");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("settings_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SummaryJson")
+                        .HasColumnType("text")
+                        .HasColumnName("summary_json");
+
+                    b.Property<int>("VersionNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("version_number");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_evaluations");
+
+                    b.HasIndex("AppId", "CreatedAt")
+                        .HasDatabaseName("ix_app_evaluations_app_id_created_at");
+
+                    b.ToTable("app_evaluations", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Apps.AppRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -505,6 +646,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
 
                     b.HasIndex("ConversationId")
                         .HasDatabaseName("ix_app_runs_conversation_id");
+
+                    b.HasIndex("ApiKeyId", "StartedAt")
+                        .HasDatabaseName("ix_app_runs_api_key_id_started_at");
 
                     b.HasIndex("AppId", "StartedAt")
                         .HasDatabaseName("ix_app_runs_app_id_started_at");
@@ -3522,6 +3666,26 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_app_api_keys_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppDeployment", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_deployments_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppEvaluation", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_evaluations_apps_app_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Apps.AppRun", b =>

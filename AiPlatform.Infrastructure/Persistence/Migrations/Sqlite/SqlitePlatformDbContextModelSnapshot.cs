@@ -383,6 +383,147 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("app_api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppDeployment", b =>
+                {
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("app_id");
+
+                    b.Property<int>("MaxReplicas")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_replicas");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<int>("MinReplicas")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("min_replicas");
+
+                    b.Property<string>("Namespace")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("namespace");
+
+                    b.Property<int>("ReadyReplicas")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ready_replicas");
+
+                    b.Property<string>("ResourceName")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resource_name");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<int>("TargetCpuPercent")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("target_cpu_percent");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("AppId")
+                        .HasName("pk_app_deployments");
+
+                    b.ToTable("app_deployments", (string)null);
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppEvaluation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("app_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<Guid>("DatasetId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("dataset_id");
+
+                    b.Property<int>("DatasetVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("dataset_version");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ended_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<string>("ExperimentRunId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("experiment_run_id");
+
+                    b.Property<Guid?>("JobId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("job_id");
+
+                    b.Property<int>("RowCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("row_count");
+
+                    b.Property<int>("RowsDone")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rows_done");
+
+                    b.Property<int>("RowsFailed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rows_failed");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("settings_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SummaryJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary_json");
+
+                    b.Property<int>("VersionNumber")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version_number");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_evaluations");
+
+                    b.HasIndex("AppId", "CreatedAt")
+                        .HasDatabaseName("ix_app_evaluations_app_id_created_at");
+
+                    b.ToTable("app_evaluations", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Apps.AppRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -500,6 +641,9 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasIndex("ConversationId")
                         .HasDatabaseName("ix_app_runs_conversation_id");
+
+                    b.HasIndex("ApiKeyId", "StartedAt")
+                        .HasDatabaseName("ix_app_runs_api_key_id_started_at");
 
                     b.HasIndex("AppId", "StartedAt")
                         .HasDatabaseName("ix_app_runs_app_id_started_at");
@@ -3507,6 +3651,26 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_app_api_keys_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppDeployment", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_deployments_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppEvaluation", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_evaluations_apps_app_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Apps.AppRun", b =>
