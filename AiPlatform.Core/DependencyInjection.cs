@@ -113,6 +113,16 @@ public static class DependencyInjection
         services.AddScoped<Serving.EndpointReconciler>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Registry.RegistryService>());
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
+
+        // i18/nodes: the app workbench's nodes that call platform services (gateway, knowledge, serving, SQL, HTTP, sub-apps).
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.LlmNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.KnowledgeNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.InferenceNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.SqlNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.HttpNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.ClassifierNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.ExtractorNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.SubAppNode>();
         return services;
     }
 }
