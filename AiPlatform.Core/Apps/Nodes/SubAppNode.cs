@@ -11,8 +11,11 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <c>Apps:MaxSubAppDepth</c>, so apps cannot call each other forever). The sub-app runs with the rights of its own
 /// publisher, the user whose rights it was published with, re-checked now. Outputs <c>outputs</c> and <c>answer</c>.
 /// </summary>
-/// <remarks>The engine is taken from the container when the node runs: the engine itself is built from the executors.</remarks>
-public sealed class SubAppNode(IAppStore apps, AccessService access, IUserDirectory users, IServiceProvider services) : IAppNodeExecutor
+/// <remarks>
+/// The engine and the app store are taken from the container when the node runs: the engine is itself built from the
+/// executors, and a container that runs no apps need not hold a store.
+/// </remarks>
+public sealed class SubAppNode(AccessService access, IUserDirectory users, IServiceProvider services) : IAppNodeExecutor
 {
     /// <summary>Until <c>AppSettings.MaxSubAppDepth</c> (eng) is bound: its default.</summary>
     public const int DefaultMaxDepth = 4;
@@ -30,6 +33,7 @@ public sealed class SubAppNode(IAppStore apps, AccessService access, IUserDirect
             throw new ValidationException("app", $"Node '{node.Id}': apps call each other more than {maxDepth} levels deep (Apps:MaxSubAppDepth).") { MessageKey = "Apps.Error.SubAppDepth", MessageArguments = [node.Id, maxDepth] };
         }
 
+        var apps = services.GetRequiredService<IAppStore>();
         var app = await apps.FindBySlugAsync(slug, ct);
         if (app is null || await access.GetLevelAsync(SecurableTypes.App, app.Id, app.OwnerId, ct) is null)
         {
