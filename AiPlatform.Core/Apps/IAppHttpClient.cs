@@ -15,7 +15,7 @@ public interface IAppHttpClient
     Task<AppHttpResponse> SendAsync(AppHttpRequest request, CancellationToken ct);
 }
 
-/// <param name="Method">GET, POST, PUT, PATCH or DELETE.</param>
+/// <param name="Method">GET, POST, PUT, PATCH, DELETE or HEAD.</param>
 /// <param name="Headers">Request headers (a <c>Content-Type</c> applies to the body).</param>
 /// <param name="Body">The body, sent as UTF-8; null for none.</param>
 /// <param name="MaxResponseBytes">The most of the answer's body that is read; the rest is dropped and the answer says it was truncated.</param>

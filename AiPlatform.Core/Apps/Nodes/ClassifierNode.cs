@@ -81,7 +81,7 @@ public sealed class ClassifierNode(GatewayService gateway) : IAppNodeExecutor
         }
 
         var inputs = new JsonObject { ["model"] = model, ["query"] = query, ["classes"] = new JsonArray([.. classes.Select(c => (JsonNode)c.Name)]), ["instructions"] = instructions };
-        var outputs = new JsonObject { ["class"] = classes[index].Name, ["classIndex"] = index, ["usage"] = reply.Usage };
+        var outputs = new JsonObject { ["class"] = classes[index].Name, ["classIndex"] = index };
         return new NodeOutcome(outputs)
         {
             Ports = ["class-" + index.ToString(CultureInfo.InvariantCulture)],

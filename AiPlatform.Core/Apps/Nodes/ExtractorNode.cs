@@ -28,6 +28,7 @@ public sealed partial class ExtractorNode(GatewayService gateway) : IAppNodeExec
         ["array[string]"] = new() { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
         ["array[number]"] = new() { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "number" } },
         ["array[object]"] = new() { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object" } },
+        ["any"] = [],
     };
 
     public string Type => AppNodeTypes.Extractor;
@@ -115,7 +116,6 @@ public sealed partial class ExtractorNode(GatewayService gateway) : IAppNodeExec
         }
 
         outputs["json"] = json;
-        outputs["usage"] = reply.Usage;
         var inputs = new JsonObject { ["model"] = model, ["query"] = query, ["parameters"] = new JsonArray([.. parameters.Select(p => (JsonNode)p.Name)]), ["instructions"] = instructions };
         return new NodeOutcome(outputs) { Inputs = inputs, PromptTokens = reply.PromptTokens, CompletionTokens = reply.CompletionTokens, Model = reply.Model };
     }
@@ -131,6 +131,7 @@ public sealed partial class ExtractorNode(GatewayService gateway) : IAppNodeExec
         "array[string]" => value is JsonArray a && a.All(i => i?.GetValueKind() == JsonValueKind.String),
         "array[number]" => value is JsonArray a && a.All(i => i?.GetValueKind() == JsonValueKind.Number),
         "array[object]" => value is JsonArray a && a.All(i => i is JsonObject),
+        "any" => true,
         _ => false,
     };
 
@@ -140,9 +141,14 @@ public sealed partial class ExtractorNode(GatewayService gateway) : IAppNodeExec
         foreach (var item in ServiceNodeConfig.Objects(node, "parameters"))
         {
             var name = Str(item["name"])?.Trim() ?? string.Empty;
-            var type = (Str(item["type"])?.Trim() ?? "string").ToLowerInvariant();
+            var type = (Str(item["type"])?.Trim() ?? "string").ToLowerInvariant() switch
+            {
+                "text" => "string",
+                "bool" => "boolean",
+                var named => named,
+            };
             var required = item["required"] is JsonValue r && r.GetValueKind() == JsonValueKind.True;
-            if (!ParameterName().IsMatch(name) || name is "json" or "usage" || !Types.ContainsKey(type) || list.Any(p => p.Name == name))
+            if (!ParameterName().IsMatch(name) || name == "json" || !Types.ContainsKey(type) || list.Any(p => p.Name == name))
             {
                 throw new ValidationException("parameters", $"Node '{node.Id}': '{name}' of type '{type}' is not a parameter it can extract.") { MessageKey = "Apps.Error.ExtractorParameter", MessageArguments = [node.Id, name, type] };
             }

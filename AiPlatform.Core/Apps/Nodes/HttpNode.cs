@@ -7,7 +7,7 @@ using AiPlatform.Core.Common;
 namespace AiPlatform.Core.Apps.Nodes;
 
 /// <summary>
-/// The HTTP request node: GET, POST, PUT, PATCH or DELETE to a URL template, with header and body templates, through
+/// The HTTP request node: GET, POST, PUT, PATCH, DELETE or HEAD to a URL template, with header and body templates, through
 /// <see cref="IAppHttpClient"/> (the platform's outbound host allow-list; redirects are not followed), within
 /// <c>timeoutSeconds</c>, the answer's body read up to <see cref="MaxResponseBytes"/>. Any status is an answer (a 404 or
 /// 500 does not fail the node: check <c>status</c> with an if/else). Outputs <c>status</c>, <c>body</c>, <c>json</c>
@@ -21,8 +21,6 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
 
     public const int MaxTimeoutSeconds = 300;
 
-    public static readonly IReadOnlyList<string> Methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-
     /// <summary>Headers that belong to the connection, not to the request: the client sets them.</summary>
     private static readonly string[] ReservedHeaders = ["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-authorization", "proxy-connection"];
 
@@ -32,7 +30,7 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
     {
         var node = context.Node;
         var method = (ServiceNodeConfig.Text(node, "method") is { Length: > 0 } m ? m.Trim() : "GET").ToUpperInvariant();
-        if (!Methods.Contains(method))
+        if (!AppNodeCatalog.HttpMethods.Contains(method))
         {
             throw ServiceNodeConfig.Invalid(node, "method", method);
         }
@@ -64,7 +62,7 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
         }
 
         var bodyTemplate = ServiceNodeConfig.Text(node, "body");
-        var body = method != "GET" && !string.IsNullOrEmpty(bodyTemplate) ? context.Render(bodyTemplate) : null;
+        var body = method is not ("GET" or "HEAD") && !string.IsNullOrEmpty(bodyTemplate) ? context.Render(bodyTemplate) : null;
         if (body is not null && !headers.Any(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
         {
             headers.Add(new("Content-Type", LooksLikeJson(body) ? "application/json; charset=utf-8" : "text/plain; charset=utf-8"));

@@ -29,7 +29,7 @@ public sealed class LlmNode(GatewayService gateway) : IAppNodeExecutor
 
         var maxTokens = ServiceNodeConfig.Integer(node, "maxTokens", 1, MaxTokensLimit);
         var schema = ServiceNodeConfig.Object(node, "jsonSchema");
-        var stream = ServiceNodeConfig.Flag(node, "stream", false) && context.Streaming;
+        var stream = ServiceNodeConfig.Flag(node, "stream", true) && context.Streaming;
         var memory = ServiceNodeConfig.Flag(node, "memory", false) && context.Request.App.Kind == AppKind.Chat;
 
         var messages = new JsonArray();

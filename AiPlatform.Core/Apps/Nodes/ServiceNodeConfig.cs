@@ -1,16 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Apps.Nodes;
 
 /// <summary>
 /// Reads the settings of the nodes that call platform services (<see cref="AppNode.Config"/>) and refuses a missing or
-/// unusable one with a key that names the node and the setting (<c>Apps.Error.SettingRequired</c>, <c>Apps.Error.SettingInvalid</c>).
+/// unusable one with a key that names the node and the setting (<c>Apps.Error.NodeSettingMissing</c>, <c>Apps.Error.NodeSettingValue</c>).
 /// </summary>
-internal static partial class ServiceNodeConfig
+internal static class ServiceNodeConfig
 {
     public static string? Text(AppNode node, string name) =>
         node.Config[name] switch
@@ -137,8 +136,7 @@ internal static partial class ServiceNodeConfig
             case null:
                 return null;
             case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                var template = v.GetValue<string>();
-                return SingleReference().Match(template) is { Success: true } m ? context.Resolve(m.Groups[1].Value)?.DeepClone() : JsonValue.Create(context.Render(template));
+                return AppVariables.Evaluate(v.GetValue<string>(), r => context.Resolve(r.Text));
             case JsonObject o:
                 var rendered = new JsonObject();
                 foreach (var (key, item) in o)
@@ -155,15 +153,13 @@ internal static partial class ServiceNodeConfig
     }
 
     public static ValidationException Required(AppNode node, string name) =>
-        new(name, $"Node '{node.Id}': set '{name}'.") { MessageKey = "Apps.Error.SettingRequired", MessageArguments = [node.Id, name] };
+        new(name, $"Node '{node.Id}': set '{name}'.") { MessageKey = "Apps.Error.NodeSettingMissing", MessageArguments = [node.Id, name] };
 
     public static ValidationException Invalid(AppNode node, string name, string value) =>
-        new(name, $"Node '{node.Id}': the setting '{name}' cannot be {Excerpt(value)}.") { MessageKey = "Apps.Error.SettingInvalid", MessageArguments = [node.Id, name, Excerpt(value)] };
+        new(name, $"Node '{node.Id}': the setting '{name}' cannot be {Excerpt(value)}.") { MessageKey = "Apps.Error.NodeSettingValue", MessageArguments = [node.Id, name, Excerpt(value)] };
 
     /// <summary>At most 200 characters of a value, for a message.</summary>
     public static string Excerpt(string? text) =>
         text is null ? string.Empty : text.Length <= 200 ? text : string.Concat(text.AsSpan(0, 200), "…");
 
-    [GeneratedRegex(@"^\s*\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_\-]+)*)\s*\}\}\s*$", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex SingleReference();
 }

@@ -10,9 +10,10 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <summary>
 /// The SQL node: one read-only query under the SQL console's sandbox (<see cref="SqlConsoleService"/>), over the listed
 /// datasets only (by name, latest version; each must be readable by the user the app runs as). The SQL is never a
-/// template: values come in through <c>parameters</c> ({name, value template}), written <c>$name</c> in the SQL and
+/// template (a <c>{{reference}}</c> in it is refused): values come in through <c>parameters</c> ({name, value template}), written <c>$name</c> in the SQL and
 /// bound as values of a prepared statement, so a value cannot change the query. At most <see cref="MaxRows"/> rows.
-/// Outputs <c>rows</c> (objects, numbers and booleans typed), <c>columns</c> ({name, type}), <c>rowCount</c>, <c>truncated</c>.
+/// Outputs <c>rows</c> (objects, numbers and booleans typed by their column), <c>columns</c> (names), <c>rowCount</c>,
+/// <c>truncated</c> (more rows than the cap).
 /// </summary>
 public sealed partial class SqlNode(SqlConsoleService console) : IAppNodeExecutor
 {
@@ -25,6 +26,16 @@ public sealed partial class SqlNode(SqlConsoleService console) : IAppNodeExecuto
         var node = context.Node;
         var datasets = ServiceNodeConfig.Ids(node, "datasets");
         var sql = ServiceNodeConfig.RequiredText(node, "sql");
+        if (AppVariables.FindReferences(sql) is [var reference, ..])
+        {
+            // Text spliced into SQL could change the query: values go in as bound parameters only.
+            throw new ValidationException("sql", $"Node '{node.Id}': the SQL uses {reference}; give it as a parameter ($name) instead, so that its value cannot change the query.")
+            {
+                MessageKey = "Apps.Error.SqlTemplate",
+                MessageArguments = [node.Id, reference.ToString()],
+            };
+        }
+
         var parameters = new Dictionary<string, object?>(StringComparer.Ordinal);
         var shown = new JsonObject();
         foreach (var parameter in ServiceNodeConfig.Objects(node, "parameters"))
@@ -59,7 +70,7 @@ public sealed partial class SqlNode(SqlConsoleService console) : IAppNodeExecuto
         var names = new List<string>();
         foreach (var column in result.Columns)
         {
-            columns.Add(new JsonObject { ["name"] = column.Name, ["type"] = column.Type });
+            columns.Add((JsonNode)column.Name);
             var name = column.Name;
             for (var i = 2; names.Contains(name, StringComparer.Ordinal); i++)
             {

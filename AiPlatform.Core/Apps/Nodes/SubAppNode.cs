@@ -15,22 +15,19 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// The engine and the app store are taken from the container when the node runs: the engine is itself built from the
 /// executors, and a container that runs no apps need not hold a store.
 /// </remarks>
-public sealed class SubAppNode(AccessService access, IUserDirectory users, IServiceProvider services) : IAppNodeExecutor
+public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSettings settings, IServiceProvider services) : IAppNodeExecutor
 {
-    /// <summary>Until <c>AppSettings.MaxSubAppDepth</c> (eng) is bound: its default.</summary>
-    public const int DefaultMaxDepth = 4;
-
     public string Type => AppNodeTypes.SubApp;
 
     public async Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
     {
         var node = context.Node;
         var slug = ServiceNodeConfig.RequiredText(node, "app").ToLowerInvariant();
-        var maxDepth = DefaultMaxDepth;
+        var maxDepth = settings.MaxSubAppDepth;
         var depth = context.Request.Depth + 1;
         if (depth > maxDepth)
         {
-            throw new ValidationException("app", $"Node '{node.Id}': apps call each other more than {maxDepth} levels deep (Apps:MaxSubAppDepth).") { MessageKey = "Apps.Error.SubAppDepth", MessageArguments = [node.Id, maxDepth] };
+            throw new ValidationException("app", $"Node '{node.Id}': apps call each other more than {maxDepth} levels deep (Apps:MaxSubAppDepth).") { MessageKey = "Apps.Error.SubAppTooDeep", MessageArguments = [node.Id, maxDepth] };
         }
 
         var apps = services.GetRequiredService<IAppStore>();
@@ -84,7 +81,8 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, IServ
             };
         }
 
-        var outputs = new JsonObject { ["outputs"] = result.Outputs.DeepClone(), ["answer"] = result.Answer, ["runTraceId"] = result.TraceId };
+        var outputs = new JsonObject { ["outputs"] = result.Outputs.DeepClone(), ["answer"] = result.Answer };
+        context.Span.SetAttribute("app.subAppTraceId", result.TraceId);
         return new NodeOutcome(outputs) { Inputs = shown, PromptTokens = result.PromptTokens, CompletionTokens = result.CompletionTokens };
     }
 }

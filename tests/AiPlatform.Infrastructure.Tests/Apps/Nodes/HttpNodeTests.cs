@@ -151,8 +151,8 @@ public sealed class HttpNodeTests : IAsyncLifetime
         timedOut.MessageArguments.ShouldBe(["n1", "127.0.0.1", 1]);
 
         (await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Http, new { url = "ftp://example.com/x" })), None))).MessageKey.ShouldBe("Apps.Error.HttpUrl");
-        (await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Http, new { method = "TRACE", url = _base })), None))).MessageKey.ShouldBe("Apps.Error.SettingInvalid");
-        (await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Http, new { method = "GET" })), None))).MessageKey.ShouldBe("Apps.Error.SettingRequired");
+        (await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Http, new { method = "TRACE", url = _base })), None))).MessageKey.ShouldBe("Apps.Error.NodeSettingValue");
+        (await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Http, new { method = "GET" })), None))).MessageKey.ShouldBe("Apps.Error.NodeSettingMissing");
         var smuggled = Node(AppNodeTypes.Http, new { url = _base + "/json" });
         smuggled.Config["headers"] = Json("""{"X-Test": "{{start.v}}"}""");
         var injected = await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(smuggled, Json("""{"start": {"v": "a\r\nHost: evil"}}""")), None));

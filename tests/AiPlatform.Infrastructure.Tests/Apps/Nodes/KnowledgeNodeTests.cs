@@ -67,11 +67,11 @@ public sealed class KnowledgeNodeTests(SqliteServicesFixture fixture) : IClassFi
 
         foreach (var (settings, key) in new (object Settings, string Key)[]
         {
-            (new { knowledgeBases = new[] { planets.Id.ToString() }, query = "x", threshold = 2 }, "Apps.Error.SettingInvalid"),
-            (new { knowledgeBases = new[] { planets.Id.ToString() }, query = "x", mode = "magic" }, "Apps.Error.SettingInvalid"),
-            (new { knowledgeBases = new[] { "not-an-id" }, query = "x" }, "Apps.Error.SettingInvalid"),
-            (new { knowledgeBases = Array.Empty<string>(), query = "x" }, "Apps.Error.SettingRequired"),
-            (new { knowledgeBases = new[] { planets.Id.ToString() }, query = "{{start.empty}}" }, "Apps.Error.SettingRequired"),
+            (new { knowledgeBases = new[] { planets.Id.ToString() }, query = "x", threshold = 2 }, "Apps.Error.NodeSettingValue"),
+            (new { knowledgeBases = new[] { planets.Id.ToString() }, query = "x", mode = "magic" }, "Apps.Error.NodeSettingValue"),
+            (new { knowledgeBases = new[] { "not-an-id" }, query = "x" }, "Apps.Error.NodeSettingValue"),
+            (new { knowledgeBases = Array.Empty<string>(), query = "x" }, "Apps.Error.NodeSettingMissing"),
+            (new { knowledgeBases = new[] { planets.Id.ToString() }, query = "{{start.empty}}" }, "Apps.Error.NodeSettingMissing"),
         })
         {
             var error = await Should.ThrowAsync<ValidationException>(() => Executor.ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Knowledge, settings), Json("""{"start": {"empty": ""}}""")), None));

@@ -98,7 +98,7 @@ public sealed class LlmNodesTests(SqliteServicesFixture fixture, LlmPeer llm) : 
 
         // A schema given as text that is not a JSON object is a bad setting, refused before any call.
         var bad = Node(AppNodeTypes.Llm, new { model = model.Name, prompt = "x", jsonSchema = "{not json" });
-        (await Should.ThrowAsync<ValidationException>(() => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(bad), None))).MessageKey.ShouldBe("Apps.Error.SettingInvalid");
+        (await Should.ThrowAsync<ValidationException>(() => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(bad), None))).MessageKey.ShouldBe("Apps.Error.NodeSettingValue");
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class LlmNodesTests(SqliteServicesFixture fixture, LlmPeer llm) : 
         }, "the revoked model to be refused");
 
         var missing = Node(AppNodeTypes.Llm, new { prompt = "Hello" });
-        (await Should.ThrowAsync<ValidationException>(() => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(missing), None))).MessageKey.ShouldBe("Apps.Error.SettingRequired");
+        (await Should.ThrowAsync<ValidationException>(() => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(missing), None))).MessageKey.ShouldBe("Apps.Error.NodeSettingMissing");
     }
 
     [Fact]

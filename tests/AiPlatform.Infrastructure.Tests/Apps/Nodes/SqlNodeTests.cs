@@ -38,7 +38,7 @@ public sealed class SqlNodeTests(SqliteServicesFixture fixture) : IClassFixture<
         rows[0]!["population"]!.GetValue<long>().ShouldBe(2100000);
         rows[0]!["capital"]!.GetValue<bool>().ShouldBeTrue();
         rows[1]!["name"]!.GetValue<string>().ShouldBe("Lyon");
-        outcome.Outputs["columns"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ShouldBe(["name", "population", "capital"]);
+        outcome.Outputs["columns"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldBe(["name", "population", "capital"]);
         outcome.Inputs!["parameters"]!["min"]!.GetValue<int>().ShouldBe(400000, "a single reference keeps its type");
     }
 
@@ -61,11 +61,11 @@ public sealed class SqlNodeTests(SqliteServicesFixture fixture) : IClassFixture<
 
         outcome.Outputs["rowCount"]!.GetValue<int>().ShouldBe(0, "no row has that country, and the value did not widen the query");
 
-        // The same text inside the SQL is not a template: variables reach a query only as parameters.
+        // A variable spliced into the SQL text is refused: variables reach a query only as parameters.
         var templated = Node(AppNodeTypes.Sql, new { datasets = new[] { cities.Id.ToString() }, sql = $"SELECT name FROM \"{cities.Name}\" WHERE country = '{{{{start.country}}}}'" });
-        var literal = await Executor.ExecuteAsync(new TestNodeRunContext(templated, variables), None);
-        literal.Outputs["rowCount"]!.GetValue<int>().ShouldBe(0);
-        literal.Inputs!["sql"]!.GetValue<string>().ShouldContain("{{start.country}}");
+        var refused = await Should.ThrowAsync<ValidationException>(() => Executor.ExecuteAsync(new TestNodeRunContext(templated, variables), None));
+        refused.MessageKey.ShouldBe("Apps.Error.SqlTemplate");
+        refused.MessageArguments.ShouldBe(["n1", "{{start.country}}"]);
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class SqlNodeTests(SqliteServicesFixture fixture) : IClassFixture<
         error.MessageKey.ShouldBe("Apps.Error.SqlParameterName");
 
         var noDatasets = Node(AppNodeTypes.Sql, new { sql = "SELECT 1" });
-        (await Should.ThrowAsync<ValidationException>(() => Executor.ExecuteAsync(new TestNodeRunContext(noDatasets), None))).MessageKey.ShouldBe("Apps.Error.SettingRequired");
+        (await Should.ThrowAsync<ValidationException>(() => Executor.ExecuteAsync(new TestNodeRunContext(noDatasets), None))).MessageKey.ShouldBe("Apps.Error.NodeSettingMissing");
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];
