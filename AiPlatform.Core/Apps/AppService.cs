@@ -100,14 +100,14 @@ public sealed partial class AppService(AccessService access, IAppStore store, Au
     /// <summary>
     /// Saves the draft when <paramref name="revision"/> is still the current one (409, <c>Apps.Error.DraftStale</c>, when
     /// someone saved in between). The graph may be incomplete (validation is for running and publishing), but its node
-    /// ids must be usable. At most one audit entry per <see cref="DraftAuditQuietPeriod"/> of editing.
+    /// ids must be usable. The first save is audited, then at most one save per <see cref="DraftAuditQuietPeriod"/> of editing.
     /// </summary>
     public async Task<AppDraft> SaveDraftAsync(Guid id, AppGraph graph, int revision, CancellationToken ct)
     {
         var (app, _) = await RequireAsync(id, PermissionLevel.Write, ct);
         var json = ValidDraft(graph);
         var now = time.GetUtcNow();
-        var entry = now - app.DraftUpdatedAt >= DraftAuditQuietPeriod
+        var entry = revision == 0 || now - app.DraftUpdatedAt >= DraftAuditQuietPeriod
             ? await audit.EntryAsync("app.draft.save", ObjectType, id, new { revision = revision + 1, nodes = graph.Nodes.Count, edges = graph.Edges.Count }, ct)
             : null;
         if (!await store.SaveDraftAsync(id, json, revision, now, entry, ct))
