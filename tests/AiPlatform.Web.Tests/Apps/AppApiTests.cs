@@ -104,7 +104,7 @@ public sealed class AppApiTests : ApiTestBase
         AppApi.TemplateOf(kept.GetProperty("graph")).ShouldBe("Hello {{start.name}}");
 
         var badId = await Admin.PutAsJsonAsync($"/api/v1/apps/{id}/draft", new { graph = new { nodes = new[] { new { id = "1bad", type = "start" } } }, revision = 1 });
-        await AppApi.ProblemAsync(badId, HttpStatusCode.BadRequest, "validation", "Apps.Error.NodeId");
+        await AppApi.ProblemAsync(badId, HttpStatusCode.BadRequest, "validation", "Apps.Error.NodeIdInvalid");
     }
 
     [Fact]
