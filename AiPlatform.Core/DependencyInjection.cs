@@ -140,6 +140,15 @@ public static class DependencyInjection
         services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.ExtractorNode>();
         services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.SubAppNode>();
         // end i18/nodes
+
+        // i18/api: apps, their versions and runs.
+        services.AddScoped<Apps.AppService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Apps.AppService>());
+        services.AddScoped<Apps.AppReferenceCheck>();
+        services.AddScoped<Apps.AppVersionService>();
+        services.AddScoped<Apps.AppRunService>();
+        services.AddSingleton<Apps.AppRunRegistry>();
+        // end i18/api
         return services;
     }
 }
