@@ -82,6 +82,33 @@ public sealed class SubAppNodeTests(SqliteServicesFixture fixture) : IClassFixtu
         unknown.ErrorKey.ShouldBe("Apps.Error.SubAppNotFound");
     }
 
+    [Fact]
+    public async Task A_chat_sub_app_answers_the_query_it_is_given()
+    {
+        var chat = new AppGraph
+        {
+            Nodes =
+            [
+                Node(AppNodeTypes.Start, new { fields = Array.Empty<object>() }, "start"),
+                Node(AppNodeTypes.Answer, new { text = "You asked: {{sys.query}}" }, "answer"),
+            ],
+            Edges = [new AppEdge { Source = "start", Target = "answer" }],
+        };
+        var apps = fixture.Get<AppService>();
+        var created = await apps.CreateAsync(new AppInput("Echo", "echo-" + Suffix(), null, AppKind.Chat), None);
+        await apps.SaveDraftAsync(created.Id, chat, (await apps.GetDraftAsync(created.Id, None)).Revision, None);
+        await fixture.Get<AppVersionService>().PublishAsync(created.Id, null, None);
+        var parent = Workflow(
+            ["question"],
+            [Node(AppNodeTypes.SubApp, new { app = created.Slug, query = "{{start.question}}?" }, "sub")],
+            new Dictionary<string, string> { ["reply"] = "{{sub.answer}}" });
+
+        var result = await RunAsync(fixture.Get<IAppEngine>(), parent, Json("""{"question": "Why is the sky blue"}"""), fixture.Admin);
+
+        result.Status.ShouldBe(AppRunStatus.Succeeded, result.Error);
+        result.Outputs["reply"]!.GetValue<string>().ShouldBe("You asked: Why is the sky blue?");
+    }
+
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];
 
     /// <summary>start(name) → sub-app → end(greeting, rows).</summary>
