@@ -135,6 +135,22 @@ public sealed class LlmNodesTests(SqliteServicesFixture fixture, LlmPeer llm) : 
     }
 
     [Fact]
+    public async Task A_runner_over_their_daily_tokens_is_refused_with_the_reset_time()
+    {
+        var model = await ModelAsync(openToAll: true);
+        var runner = await fixture.CreateUserAsync("llmquota" + Suffix(), SystemRoles.DataAnalyst);
+        await fixture.Get<ChatUsageService>().SetQuotaAsync(PrincipalType.User, runner.Id, 5, None);
+        var node = Node(AppNodeTypes.Llm, new { model = model.Name, prompt = "Hello there", maxTokens = 8 });
+
+        await AsAsync(runner, () => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(node), None));
+        var refused = await AsAsync(runner, () => Should.ThrowAsync<QuotaExceededException>(() => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(node), None)));
+
+        refused.MessageKey.ShouldBe("Apps.Error.LlmQuota");
+        refused.MessageArguments[0].ShouldBe("n1");
+        refused.ResetsAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
     public async Task A_provider_that_refuses_fails_the_node_with_its_status_and_the_failed_call_is_recorded()
     {
         await using var failing = new PeerScope(await LlmPeer.StartAsync(failStatus: 503));
