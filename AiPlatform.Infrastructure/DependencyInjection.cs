@@ -69,6 +69,9 @@ public static class DependencyInjection
         AddKnowledge(services, configuration, database);
         AddAppEngine(services, configuration); // i18/eng
 
+        // i18/nodes: the app workbench's HTTP request node goes out through the outbound host guard (SSRF allow-list).
+        services.AddSingleton<Core.Apps.IAppHttpClient>(sp => new Apps.GuardedAppHttpClient(sp.GetRequiredService<Network.OutboundHostGuard>()));
+
         services.AddHealthChecks()
             .AddDbContextCheck<PlatformDbContext>("database", tags: [ReadyTag], customTestQuery: (db, ct) => db.Database.CanConnectAsync(ct))
             .AddCheck<ObjectStoreHealthCheck>("object-store", tags: [ReadyTag]);
@@ -270,6 +273,12 @@ public static class DependencyInjection
         services.AddSingleton<Core.Registry.IRegistryStore, EfRegistryStore>();
         services.AddSingleton<Core.Registry.IModelInspector, Registry.ModelInspector>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
+
+        // i18/api: the app workbench's store, document format and the sweep of runs a dead process left.
+        services.AddSingleton<Core.Apps.IAppStore, EfAppStore>();
+        services.AddSingleton<Core.Apps.IAppDocumentFormat, Apps.YamlAppDocumentFormat>();
+        services.AddHostedService<Apps.AbandonedAppRunSweep>();
+        // end i18/api
         services.AddSingleton<DataSources.S3SourceConnector>();
         services.AddSingleton<DataSources.KafkaSourceConnector>();
         services.AddSingleton<IDatabaseConnector, DataSources.SourceConnector>();
