@@ -75,17 +75,17 @@ public static partial class AppNodeCatalog
         new(AppNodeTypes.Inference, "data", true, [OutPort],
             [
                 new("endpoint", K.Endpoint, Required: true),
-                new("version", K.Text),
+                new("version", K.Integer),
                 new("inputs", K.Template, Required: true),
             ],
-            [new("outputs", T.Object), new("predictions", T.ArrayObject)]),
+            [new("outputs", T.Object), new("predictions", T.ArrayObject), new("version", T.Number)]),
         new(AppNodeTypes.Sql, "data", true, [OutPort],
             [
                 new("datasets", K.Datasets, Required: true),
-                new("sql", K.Template, Required: true),
+                new("sql", K.Code, Required: true),
                 new("parameters", K.OutputMap, Default: new JsonArray()),
             ],
-            [new("rows", T.ArrayObject), new("columns", T.ArrayString), new("rowCount", T.Number)]),
+            [new("rows", T.ArrayObject), new("columns", T.ArrayString), new("rowCount", T.Number), new("truncated", T.Boolean)]),
         new(AppNodeTypes.Http, "data", true, [OutPort],
             [
                 new("method", K.Select, Required: true, Default: "GET", Options: HttpMethods),
@@ -94,7 +94,7 @@ public static partial class AppNodeCatalog
                 new("body", K.Template),
                 new("timeoutSeconds", K.Integer, Default: 30),
             ],
-            [new("status", T.Number), new("body", T.String), new("json", T.Any), new("headers", T.Object)]),
+            [new("status", T.Number), new("body", T.String), new("json", T.Any), new("headers", T.Object), new("truncated", T.Boolean)]),
         new(AppNodeTypes.Code, "transform", true, [OutPort],
             [
                 new("code", K.Code, Required: true, Default: "function main(inputs) {\n  return { result: inputs };\n}\n"),
