@@ -51,7 +51,8 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSe
 
         var inputs = ServiceNodeConfig.Object(node, "inputs") is { } templates ? ServiceNodeConfig.Value(context, templates) as JsonObject ?? [] : [];
         var queryTemplate = ServiceNodeConfig.Text(node, "query");
-        var query = string.IsNullOrWhiteSpace(queryTemplate) ? null : context.Render(queryTemplate);
+        // A chat sub-app without a query of its own answers the question this run was asked.
+        var query = !string.IsNullOrWhiteSpace(queryTemplate) ? context.Render(queryTemplate) : app.Kind == AppKind.Chat ? context.Request.Query : null;
         var request = new AppRunRequest(app, AppGraph.FromJson(version.GraphJson), version, (JsonObject)inputs.DeepClone(), new CallerIdentity(publisher.Id, publisher.UserName), AppRunSources.SubApp)
         {
             Query = query,

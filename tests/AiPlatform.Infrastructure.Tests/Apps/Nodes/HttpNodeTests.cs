@@ -5,6 +5,7 @@ using AiPlatform.Core.Apps.Nodes;
 using AiPlatform.Core.Common;
 using AiPlatform.Infrastructure.Apps;
 using AiPlatform.Infrastructure.Network;
+using AiPlatform.Infrastructure.Tests.Builders;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +17,7 @@ using static AiPlatform.Infrastructure.Tests.Apps.Nodes.NodeBuilder;
 namespace AiPlatform.Infrastructure.Tests.Apps.Nodes;
 
 /// <summary>The HTTP request node against a real Kestrel server on 127.0.0.1, through the outbound host guard.</summary>
-public sealed class HttpNodeTests : IAsyncLifetime
+public sealed class HttpNodeTests(SqliteServicesFixture fixture) : IAsyncLifetime, IClassFixture<SqliteServicesFixture>
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -138,6 +139,28 @@ public sealed class HttpNodeTests : IAsyncLifetime
 
         var latin = await new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Http, new { url = _base + "/latin" })), None);
         latin.Outputs["body"]!.GetValue<string>().ShouldBe("café");
+    }
+
+    [Fact]
+    public async Task The_engine_runs_a_workflow_whose_http_node_posts_the_start_inputs_through_the_platforms_client()
+    {
+        // The platform's own client (DI), whose allow-list here admits 127.0.0.0/8 like an operator's DataSources:AllowedHosts.
+        var http = Node(AppNodeTypes.Http, new { method = "POST", url = _base + "/echo?who={{start.name}}", body = """{"greeting": "Hello {{start.name}}"}""", timeoutSeconds = 5 }, "call");
+        var graph = Workflow(["name"], [http], new Dictionary<string, string> { ["status"] = "{{call.status}}", ["sent"] = "{{call.json.body}}", ["query"] = "{{call.json.query}}" });
+
+        var result = await RunAsync(fixture.Get<IAppEngine>(), graph, Json("""{"name": "Ada"}"""), fixture.Admin);
+
+        result.Status.ShouldBe(AppRunStatus.Succeeded, result.Error);
+        result.Outputs["status"]!.GetValue<int>().ShouldBe(201);
+        JsonNode.Parse(result.Outputs["sent"]!.GetValue<string>())!["greeting"]!.GetValue<string>().ShouldBe("Hello Ada");
+        result.Outputs["query"]!.GetValue<string>().ShouldBe("?who=Ada");
+
+        // A host the policy refuses fails the node with the guard's reason.
+        var metadata = Workflow(["name"], [Node(AppNodeTypes.Http, new { method = "GET", url = "http://169.254.169.254/latest/meta-data/" }, "call")], new Dictionary<string, string> { ["status"] = "{{call.status}}" });
+        var refused = await RunAsync(fixture.Get<IAppEngine>(), metadata, Json("""{"name": "Ada"}"""), fixture.Admin);
+        refused.Status.ShouldBe(AppRunStatus.Failed);
+        refused.ErrorNodeId.ShouldBe("call");
+        refused.ErrorKey.ShouldBe("Error.HostNotAllowed");
     }
 
     [Fact]

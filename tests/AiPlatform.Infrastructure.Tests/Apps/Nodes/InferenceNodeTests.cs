@@ -71,6 +71,22 @@ public sealed class InferenceNodeTests(SqliteServicesFixture fixture) : Training
         (await Should.ThrowAsync<NotFoundException>(() => Executor.ExecuteAsync(new TestNodeRunContext(missing), None))).MessageKey.ShouldBe("Apps.Error.EndpointNotReadable");
     }
 
+    [Fact]
+    public async Task The_engine_runs_a_workflow_whose_inference_node_scores_the_start_inputs()
+    {
+        var endpoint = await EndpointAsync();
+        var inference = Node(AppNodeTypes.Inference, new { endpoint = endpoint.Name, inputs = new { tenure = "{{start.tenure}}", spend = "{{start.spend}}", plan = "{{start.plan}}" } }, "inf");
+        var graph = Workflow(["tenure", "spend", "plan"], [inference], new Dictionary<string, string> { ["churn"] = "{{inf.outputs.PredictedLabel}}", ["probability"] = "{{inf.outputs.Probability}}" }, "tenure", "spend");
+
+        var risky = await RunAsync(Fixture.Get<IAppEngine>(), graph, Json("""{"tenure": 3, "spend": 10.5, "plan": "basic"}"""), Fixture.Admin);
+        var loyal = await RunAsync(Fixture.Get<IAppEngine>(), graph, Json("""{"tenure": 50, "spend": 95, "plan": "pro"}"""), Fixture.Admin);
+
+        risky.Status.ShouldBe(AppRunStatus.Succeeded, risky.Error);
+        loyal.Status.ShouldBe(AppRunStatus.Succeeded, loyal.Error);
+        risky.Outputs["probability"]!.GetValue<double>().ShouldBeGreaterThan(loyal.Outputs["probability"]!.GetValue<double>());
+        risky.Nodes.Single(n => n.NodeId == "inf").Inputs!["records"]![0]!["tenure"]!.GetValue<double>().ShouldBe(3);
+    }
+
     private static async Task<T> AsAsync<T>(CallerIdentity user, Func<Task<T>> action)
     {
         using (ActingCaller.Begin(user))

@@ -79,6 +79,31 @@ public sealed class KnowledgeNodeTests(SqliteServicesFixture fixture) : IClassFi
         }
     }
 
+    [Fact]
+    public async Task The_engine_runs_a_workflow_whose_knowledge_node_cites_its_chunks_and_fails_it_once_the_grant_is_gone()
+    {
+        var planets = await BaseAsync("solar-system.html");
+        var runner = await fixture.CreateUserAsync("kbrun" + Suffix(), SystemRoles.DataAnalyst);
+        var sharing = fixture.Get<SharingService>();
+        var grant = await sharing.GrantAsync(SecurableTypes.KnowledgeBase, planets.Id, PrincipalType.User, runner.Id, PermissionLevel.Read, None);
+        var kb = Node(AppNodeTypes.Knowledge, new { knowledgeBases = new[] { planets.Id.ToString() }, query = "{{start.question}}", topK = 2 }, "kb1");
+        var graph = Workflow(["question"], [kb], new Dictionary<string, string> { ["heading"] = "{{kb1.chunks.0.heading}}", ["context"] = "{{kb1.text}}" });
+        var inputs = Json("""{"question": "Why is Mars red?"}""");
+
+        var result = await RunAsync(fixture.Get<IAppEngine>(), graph, inputs, runner);
+
+        result.Status.ShouldBe(AppRunStatus.Succeeded, result.Error);
+        result.Outputs["heading"]!.GetValue<string>().ShouldBe("The solar system > Mars");
+        result.Outputs["context"]!.GetValue<string>().ShouldStartWith("[1] solar-system.html — The solar system > Mars");
+
+        await sharing.RevokeAsync(SecurableTypes.KnowledgeBase, planets.Id, grant.Id, None);
+        var refused = await RunAsync(fixture.Get<IAppEngine>(), graph, inputs, runner);
+        refused.Status.ShouldBe(AppRunStatus.Failed);
+        refused.ErrorNodeId.ShouldBe("kb1");
+        refused.ErrorKey.ShouldBe("Apps.Error.KnowledgeBaseNotReadable");
+        refused.ErrorArguments.ShouldBe(["kb1", planets.Id.ToString()]);
+    }
+
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];
 
     private static async Task<T> AsAsync<T>(CallerIdentity user, Func<Task<T>> action)

@@ -135,6 +135,22 @@ public sealed class LlmNodesTests(SqliteServicesFixture fixture, LlmPeer llm) : 
     }
 
     [Fact]
+    public async Task A_runner_over_their_daily_tokens_is_refused_with_the_reset_time()
+    {
+        var model = await ModelAsync(openToAll: true);
+        var runner = await fixture.CreateUserAsync("llmquota" + Suffix(), SystemRoles.DataAnalyst);
+        await fixture.Get<ChatUsageService>().SetQuotaAsync(PrincipalType.User, runner.Id, 5, None);
+        var node = Node(AppNodeTypes.Llm, new { model = model.Name, prompt = "Hello there", maxTokens = 8 });
+
+        await AsAsync(runner, () => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(node), None));
+        var refused = await AsAsync(runner, () => Should.ThrowAsync<QuotaExceededException>(() => Executor(AppNodeTypes.Llm).ExecuteAsync(new TestNodeRunContext(node), None)));
+
+        refused.MessageKey.ShouldBe("Apps.Error.LlmQuota");
+        refused.MessageArguments[0].ShouldBe("n1");
+        refused.ResetsAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
     public async Task A_provider_that_refuses_fails_the_node_with_its_status_and_the_failed_call_is_recorded()
     {
         await using var failing = new PeerScope(await LlmPeer.StartAsync(failStatus: 503));
@@ -205,6 +221,65 @@ public sealed class LlmNodesTests(SqliteServicesFixture fixture, LlmPeer llm) : 
         error.MessageArguments.ShouldBe(["n1", "when", "date"]);
         var reserved = Node(AppNodeTypes.Extractor, new { model = model.Name, query = "x", parameters = new object[] { new { name = "json", type = "string" } } });
         (await Should.ThrowAsync<ValidationException>(() => Executor(AppNodeTypes.Extractor).ExecuteAsync(new TestNodeRunContext(reserved), None))).MessageKey.ShouldBe("Apps.Error.ExtractorParameter");
+    }
+
+    [Fact]
+    public async Task The_engine_streams_a_chat_apps_llm_answer_piece_by_piece()
+    {
+        var model = await ModelAsync(openToAll: true);
+        var chat = new AppGraph
+        {
+            Nodes =
+            [
+                Node(AppNodeTypes.Start, new { fields = Array.Empty<object>() }, "start"),
+                Node(AppNodeTypes.Llm, new { model = model.Name, systemPrompt = "You are {{sys.user}}'s assistant.", prompt = "{{sys.query}}", maxTokens = 12, stream = true }, "llm1"),
+                Node(AppNodeTypes.Answer, new { text = "{{llm1.text}}" }, "answer"),
+            ],
+            Edges = [new AppEdge { Source = "start", Target = "llm1" }, new AppEdge { Source = "llm1", Target = "answer" }],
+        };
+        var events = new List<AppRunEvent>();
+
+        var result = await RunAsync(fixture.Get<IAppEngine>(), chat, [], fixture.Admin, AppKind.Chat, e =>
+        {
+            lock (events)
+            {
+                events.Add(e);
+            }
+
+            return ValueTask.CompletedTask;
+        }, "Hello, who are you?");
+
+        result.Status.ShouldBe(AppRunStatus.Succeeded, result.Error);
+        var deltas = events.Where(e => e.Kind == AppRunEventKind.AnswerDelta).ToList();
+        deltas.Count.ShouldBeGreaterThan(1, "the LLM node's answer streams through the run");
+        deltas.ShouldAllBe(e => e.NodeId == "llm1");
+        string.Concat(deltas.Select(d => d.Text)).ShouldBe(result.Answer);
+        result.CompletionTokens.ShouldBeGreaterThan(0);
+        var llmRun = result.Nodes.Single(n => n.NodeId == "llm1");
+        llmRun.Model.ShouldBe(model.Name);
+        llmRun.Inputs!["messages"]![0]!["content"]!.GetValue<string>().ShouldBe("You are admin's assistant.");
+    }
+
+    [Fact]
+    public async Task The_engine_runs_an_extractor_then_a_classifier_whose_class_picks_the_branch()
+    {
+        var model = await ModelAsync(openToAll: true);
+        var extractor = Node(AppNodeTypes.Extractor, new { model = model.Name, query = "{{start.text}}", parameters = new object[] { new { name = "urgent", type = "boolean", required = true } } }, "ex");
+        var classifier = Node(AppNodeTypes.Classifier, new { model = model.Name, query = "{{start.text}} (urgent: {{ex.urgent}})", classes = new object[] { new { name = "complaint" }, new { name = "praise" } } }, "cls");
+        var graph = Workflow(["text"], [extractor, classifier], new Dictionary<string, string> { ["branch"] = "complaint", ["urgent"] = "{{ex.urgent}}" });
+        var praise = Node(AppNodeTypes.End, new { outputs = new object[] { new { name = "branch", value = "praise" }, new { name = "urgent", value = "{{ex.urgent}}" } } }, "end2");
+        graph.Nodes.Add(praise);
+        graph.Edges.Single(e => e.Source == "cls").SourcePort = "class-0";
+        graph.Edges.Add(new AppEdge { Source = "cls", SourcePort = "class-1", Target = "end2" });
+
+        var result = await RunAsync(fixture.Get<IAppEngine>(), graph, Json("""{"text": "The parcel arrived broken, I want my money back now!"}"""), fixture.Admin);
+
+        result.Status.ShouldBe(AppRunStatus.Succeeded, result.Error);
+        var chosen = result.Nodes.Single(n => n.NodeId == "cls").Outputs!["classIndex"]!.GetValue<int>();
+        result.Outputs["branch"]!.GetValue<string>().ShouldBe(chosen == 0 ? "complaint" : "praise");
+        result.Nodes.Single(n => n.NodeId == (chosen == 0 ? "end2" : "end")).Status.ShouldBe(NodeExecutionStatus.Skipped);
+        result.Outputs["urgent"]!.GetValueKind().ShouldBeOneOf(System.Text.Json.JsonValueKind.True, System.Text.Json.JsonValueKind.False);
+        result.PromptTokens.ShouldBeGreaterThan(0);
     }
 
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];

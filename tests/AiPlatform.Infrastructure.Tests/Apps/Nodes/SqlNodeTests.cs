@@ -112,6 +112,36 @@ public sealed class SqlNodeTests(SqliteServicesFixture fixture) : IClassFixture<
         (await Should.ThrowAsync<ValidationException>(() => Executor.ExecuteAsync(new TestNodeRunContext(noDatasets), None))).MessageKey.ShouldBe("Apps.Error.NodeSettingMissing");
     }
 
+    [Fact]
+    public async Task The_engine_runs_a_workflow_whose_sql_node_takes_start_inputs_as_parameters_with_the_runners_rights()
+    {
+        var cities = await DatasetAsync("name,country,population\nParis,FR,2100000\nLyon,FR,520000\nBerlin,DE,3600000\n");
+        var sql = Node(AppNodeTypes.Sql, new
+        {
+            datasets = new[] { cities.Id.ToString() },
+            sql = $"SELECT name, population FROM \"{cities.Name}\" WHERE country = $country ORDER BY population DESC",
+            parameters = new object[] { new { name = "country", value = "{{start.country}}" } },
+        }, "sql1");
+        var graph = Workflow(["country"], [sql], new Dictionary<string, string> { ["first"] = "{{sql1.rows.0.name}}", ["count"] = "{{sql1.rowCount}}" });
+
+        var result = await RunAsync(fixture.Get<IAppEngine>(), graph, Json("""{"country": "FR"}"""), fixture.Admin);
+
+        result.Status.ShouldBe(AppRunStatus.Succeeded, result.Error);
+        result.Outputs["first"]!.GetValue<string>().ShouldBe("Paris");
+        result.Outputs["count"]!.GetValue<int>().ShouldBe(2);
+        var execution = result.Nodes.Single(n => n.NodeId == "sql1");
+        execution.Status.ShouldBe(NodeExecutionStatus.Succeeded);
+        execution.Inputs!["parameters"]!["country"]!.GetValue<string>().ShouldBe("FR");
+
+        // The same app run by a user who cannot read the dataset fails at the SQL node, saying why.
+        var stranger = await fixture.CreateUserAsync("sqlrun" + Suffix(), SystemRoles.DataAnalyst);
+        var refused = await RunAsync(fixture.Get<IAppEngine>(), graph, Json("""{"country": "FR"}"""), stranger);
+        refused.Status.ShouldBe(AppRunStatus.Failed);
+        refused.ErrorNodeId.ShouldBe("sql1");
+        refused.ErrorKey.ShouldBe("Apps.Error.DatasetNotReadable");
+        refused.ErrorArguments.ShouldBe(["sql1", cities.Id.ToString()]);
+    }
+
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];
 
     /// <summary>Runs as an app does: with the rights of the user it runs as.</summary>
