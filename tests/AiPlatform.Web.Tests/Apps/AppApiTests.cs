@@ -141,6 +141,10 @@ public sealed class AppApiTests : ApiTestBase
         (await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}/versions/diff?from=1&to=draft"), HttpStatusCode.OK)).GetProperty("isEmpty").GetBoolean().ShouldBeTrue();
         (await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}"), HttpStatusCode.OK)).GetProperty("publishedVersionId").GetGuid().ShouldNotBe(v1.GetProperty("id").GetGuid(), "restoring changes the draft only");
 
+        var exported = await Admin.GetAsync($"/api/v1/apps/{id}/export?version=1");
+        exported.Content.Headers.ContentDisposition!.FileName!.Trim('"').ShouldBe("versioned-v1.yaml");
+        (await exported.Content.ReadAsStringAsync()).ShouldContain("template: one");
+
         var rolled = await AppApi.JsonAsync(Admin.PostAsJsonAsync($"/api/v1/apps/{id}/rollback", new { version = 1 }), HttpStatusCode.OK);
         rolled.GetProperty("publishedVersionId").GetGuid().ShouldBe(v1.GetProperty("id").GetGuid());
         (await Admin.PostAsJsonAsync($"/api/v1/apps/{id}/rollback", new { version = 7 })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
