@@ -121,6 +121,8 @@ public sealed class AppApiTests : ApiTestBase
         await AppApi.SaveDraftAsync(Admin, id, graph);
         (await AppApi.JsonAsync(Admin.PostAsJsonAsync($"/api/v1/apps/{id}/publish", new { message = "second" }), HttpStatusCode.Created)).GetProperty("number").GetInt32().ShouldBe(2);
 
+        await AppApi.ProblemAsync(await Admin.PutAsJsonAsync($"/api/v1/apps/{id}", new { name = "Versioned", slug = "versioned", kind = "Chat" }), HttpStatusCode.BadRequest, "validation", "Apps.Error.KindChange");
+
         var versions = await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}/versions"), HttpStatusCode.OK);
         versions.EnumerateArray().Select(v => (v.GetProperty("number").GetInt32(), v.GetProperty("message").GetString(), v.GetProperty("published").GetBoolean()))
             .ShouldBe([(2, "second", true), (1, "first", false)]);
