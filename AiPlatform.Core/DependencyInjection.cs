@@ -113,6 +113,15 @@ public static class DependencyInjection
         services.AddScoped<Serving.EndpointReconciler>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Registry.RegistryService>());
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
+
+        // i18/api: apps, their versions and runs.
+        services.AddScoped<Apps.AppService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Apps.AppService>());
+        services.AddScoped<Apps.AppReferenceCheck>();
+        services.AddScoped<Apps.AppVersionService>();
+        services.AddScoped<Apps.AppRunService>();
+        services.AddSingleton<Apps.AppRunRegistry>();
+        // end i18/api
         return services;
     }
 }

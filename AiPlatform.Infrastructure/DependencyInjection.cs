@@ -269,6 +269,12 @@ public static class DependencyInjection
         services.AddSingleton<Core.Registry.IRegistryStore, EfRegistryStore>();
         services.AddSingleton<Core.Registry.IModelInspector, Registry.ModelInspector>();
         services.AddSingleton<IDataSourceStore, EfDataSourceStore>();
+
+        // i18/api: the app workbench's store, document format and the sweep of runs a dead process left.
+        services.AddSingleton<Core.Apps.IAppStore, EfAppStore>();
+        services.AddSingleton<Core.Apps.IAppDocumentFormat, Apps.YamlAppDocumentFormat>();
+        services.AddHostedService<Apps.AbandonedAppRunSweep>();
+        // end i18/api
         services.AddSingleton<DataSources.S3SourceConnector>();
         services.AddSingleton<DataSources.KafkaSourceConnector>();
         services.AddSingleton<IDatabaseConnector, DataSources.SourceConnector>();

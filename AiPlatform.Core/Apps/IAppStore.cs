@@ -45,8 +45,8 @@ public interface IAppStore
 
     Task<AppRun?> FindRunAsync(Guid runId, CancellationToken ct);
 
-    /// <summary>An app's runs, newest first; optionally of one version, one conversation, or draft runs only (<paramref name="draftOnly"/>).</summary>
-    Task<PagedResult<AppRun>> ListRunsAsync(Guid appId, int? versionNumber, Guid? conversationId, bool draftOnly, PageRequest page, CancellationToken ct);
+    /// <summary>An app's runs, newest first; optionally of one version, one conversation, draft runs only (<paramref name="draftOnly"/>), or one caller's (<paramref name="callerId"/>: a Read grantee sees only their own runs).</summary>
+    Task<PagedResult<AppRun>> ListRunsAsync(Guid appId, int? versionNumber, Guid? conversationId, bool draftOnly, Guid? callerId, PageRequest page, CancellationToken ct);
 
     /// <summary>Runs still marked Running that started before <paramref name="before"/> (left by a process that died), for the sweep at start.</summary>
     Task<int> FailAbandonedRunsAsync(DateTimeOffset before, string error, DateTimeOffset at, CancellationToken ct);

@@ -14,6 +14,7 @@ using AiPlatform.Web.Features.Serving;
 using AiPlatform.Web.Features.Jobs;
 using AiPlatform.Web.Api.Oip;
 using AiPlatform.Web.Features.Localization;
+using AiPlatform.Web.Features.Apps;
 
 namespace AiPlatform.Web.Api;
 
@@ -41,6 +42,7 @@ public static class ApiEndpoints
         app.MapChatEndpoints();
         app.MapOpenAiEndpoints();
         app.MapKnowledgeEndpoints();
+        app.MapAppEndpoints();
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

@@ -104,7 +104,7 @@ public static class SecuritySetup
         app.UseMiddleware<MustChangePasswordMiddleware>();
     }
 
-    /// <summary>MLflow's searches and inference are POSTs that only read; read-only tokens may make them.</summary>
+    /// <summary>MLflow's searches, inference and running a published app are POSTs that only read; read-only tokens may make them.</summary>
     private static bool IsReadOnlyPost(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) && request.Path.Value is { } path
         && (((path.EndsWith("/mlflow/runs/search", StringComparison.Ordinal) || path.EndsWith("/mlflow/experiments/search", StringComparison.Ordinal)
@@ -113,7 +113,8 @@ public static class SecuritySetup
             || path is "/api/3.0/mlflow/traces/search" or "/ajax-api/3.0/mlflow/traces/search"
             || (path.StartsWith("/v2/models/", StringComparison.Ordinal) && path.EndsWith("/infer", StringComparison.Ordinal))
             || path == "/v1/chat/completions"
-            || (path.StartsWith("/api/v1/endpoints/", StringComparison.Ordinal) && path.EndsWith("/predict", StringComparison.Ordinal)));
+            || (path.StartsWith("/api/v1/endpoints/", StringComparison.Ordinal) && path.EndsWith("/predict", StringComparison.Ordinal))
+            || (path.StartsWith("/api/v1/apps/", StringComparison.Ordinal) && path.EndsWith("/run", StringComparison.Ordinal) && path.Count(c => c == '/') == 5));
 
     internal static bool IsApi(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/_blazor") || request.Path.StartsWithSegments("/v2") || request.Path.StartsWithSegments("/v1") || request.Path.StartsWithSegments("/ajax-api") || request.Path.StartsWithSegments("/openapi") || request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase);

@@ -31,6 +31,7 @@ internal static class AccessLabels
         SecurableTypes.RegisteredModel => $"/models/{id}",
         SecurableTypes.Endpoint => $"/endpoints/{id}",
         SecurableTypes.KnowledgeBase => $"/knowledge/{id}",
+        SecurableTypes.App => $"/apps/{id}",
         "training-run" => $"/training/{id}",
         "study" => $"/studies/{id}",
         "job" => $"/jobs/{id}",

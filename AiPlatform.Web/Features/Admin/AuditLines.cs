@@ -21,6 +21,14 @@ internal static partial class AuditLines
     /// <summary>Every action the platform records, for the action filter (an entry with another action still reads well).</summary>
     public static IReadOnlyList<string> Actions { get; } =
     [
+        "app.create",
+        "app.update",
+        "app.delete",
+        "app.draft.save",
+        "app.publish",
+        "app.restore",
+        "app.rollback",
+        "app.import",
         "dataset.create",
         "dataset.delete",
         "dataset.update",
@@ -128,7 +136,7 @@ internal static partial class AuditLines
     ];
 
     /// <summary>The object types audit entries name, for the object-type filter.</summary>
-    public static IReadOnlyList<string> Types { get; } = ["project", "dataset", "data-source", "experiment", "registered-model", "endpoint", "llm-model", "knowledge-base", "user", "group", "role", "api-token", "job", "llm-provider", "llm-quota", "training-run", "study", "prompt-template"];
+    public static IReadOnlyList<string> Types { get; } = ["project", "dataset", "data-source", "experiment", "registered-model", "endpoint", "llm-model", "knowledge-base", "app", "user", "group", "role", "api-token", "job", "llm-provider", "llm-quota", "training-run", "study", "prompt-template"];
 
     /// <summary>Action prefixes that are not the object type's own name.</summary>
     private static readonly Dictionary<string, string> PrefixTypes = new(StringComparer.Ordinal)

@@ -1,0 +1,255 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+
+namespace AiPlatform.Core.Apps;
+
+/// <summary>What a run is given: the start node's inputs, a chat app's question and conversation.</summary>
+public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid? ConversationId = null);
+
+/// <summary>
+/// Runs apps and records each run (<see cref="AppRun"/>). The draft and single nodes run with the caller's rights
+/// (Write); a published version runs for anyone with Read, with the rights of the user who published it, loaded fresh
+/// at every run (a disabled or deleted publisher fails the run; a grant they lost fails the node that needed it).
+/// Runs are cancelled through <see cref="AppRunRegistry"/>. A caller with only Read sees only their own runs (runs hold
+/// other users' inputs); Write and above see all of the app's runs.
+/// </summary>
+public sealed class AppRunService(AccessService access, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, IUserDirectory users, TimeProvider time)
+{
+    /// <summary>How many earlier turns of a conversation a chat run gets as memory.</summary>
+    public const int HistoryTurns = 10;
+
+    public const int MaxQueryLength = 20_000;
+
+    /// <summary>Runs the draft (Write) with the caller's rights.</summary>
+    public async Task<AppRun> RunDraftAsync(Guid id, AppRunInput input, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
+    {
+        var (app, _) = await apps.RequireAsync(id, PermissionLevel.Write, ct);
+        var caller = await CallerAsync(ct);
+        var graph = AppGraph.FromJson(app.DraftJson);
+        var issues = AppGraphRules.Validate(graph, app.Kind);
+        if (issues.Count > 0)
+        {
+            throw AppVersionService.Invalid(issues);
+        }
+
+        return await RunAsync(app, graph, null, caller, caller, AppRunSources.Draft, input, onEvent, ct);
+    }
+
+    /// <summary>Runs the published version (Read) with its publisher's rights; <paramref name="source"/> is <see cref="AppRunSources.Api"/> or <see cref="AppRunSources.Page"/>.</summary>
+    public async Task<AppRun> RunPublishedAsync(string slug, AppRunInput input, string source, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
+    {
+        var (app, _) = await apps.RequireBySlugAsync(slug, PermissionLevel.Read, ct);
+        var caller = await CallerAsync(ct);
+        var version = await apps.RequirePublishedVersionAsync(app, ct);
+        var publisher = await PublisherAsync(app, ct);
+        return await RunAsync(app, AppGraph.FromJson(version.GraphJson), version, caller, publisher, source, input, onEvent, ct);
+    }
+
+    /// <summary>Runs one node of the draft (Write) with <paramref name="variables"/> standing in for its upstream nodes' outputs.</summary>
+    public async Task<AppRun> RunNodeAsync(Guid id, string nodeId, JsonObject? variables, CancellationToken ct)
+    {
+        var (app, _) = await apps.RequireAsync(id, PermissionLevel.Write, ct);
+        var caller = await CallerAsync(ct);
+        var graph = AppGraph.FromJson(app.DraftJson);
+        var node = graph.Find(nodeId) ?? throw new NotFoundException("Node", nodeId);
+        var inputs = variables ?? [];
+        var run = NewRun(app, null, caller, caller, AppRunSources.Node, inputs, null, null);
+        await store.AddRunAsync(run, ct);
+        await ExecuteAsync(run, caller, async token =>
+        {
+            var execution = await engine.RunNodeAsync(Request(app, graph, null, caller, run, inputs, null, []), node.Id, (JsonObject)inputs.DeepClone(), token);
+            run.Status = execution.Status switch
+            {
+                NodeExecutionStatus.Succeeded or NodeExecutionStatus.Continued or NodeExecutionStatus.Skipped => AppRunStatus.Succeeded,
+                NodeExecutionStatus.Cancelled => AppRunStatus.Cancelled,
+                _ => AppRunStatus.Failed,
+            };
+            run.OutputsJson = (execution.Outputs ?? []).ToJsonString();
+            run.NodesJson = JsonSerializer.Serialize(new[] { execution }, AppGraph.JsonOptions);
+            run.PromptTokens = execution.PromptTokens;
+            run.CompletionTokens = execution.CompletionTokens;
+            if (run.Status == AppRunStatus.Failed)
+            {
+                SetError(run, execution.Error, execution.ErrorKey, execution.ErrorArguments, node.Id);
+            }
+        }, ct);
+        return run;
+    }
+
+    /// <summary>The app's runs, newest first: all of them for Write and above, only the caller's own for Read.</summary>
+    public async Task<PagedResult<AppRun>> ListAsync(Guid id, int? version, Guid? conversationId, bool draftOnly, PageRequest page, CancellationToken ct)
+    {
+        var (app, level) = await apps.RequireAsync(id, PermissionLevel.Read, ct);
+        var onlyOwn = level < PermissionLevel.Write ? (await access.RequireContextAsync(ct)).UserId : (Guid?)null;
+        return await store.ListRunsAsync(app.Id, version, conversationId, draftOnly, onlyOwn, page, ct);
+    }
+
+    /// <summary>One run (404 for a Read grantee when it is someone else's).</summary>
+    public async Task<AppRun> GetAsync(Guid id, Guid runId, CancellationToken ct)
+    {
+        var (app, level) = await apps.RequireAsync(id, PermissionLevel.Read, ct);
+        var run = await store.FindRunAsync(runId, ct);
+        var context = await access.RequireContextAsync(ct);
+        return run is not null && run.AppId == app.Id && (level >= PermissionLevel.Write || run.CallerId == context.UserId)
+            ? run
+            : throw new NotFoundException("App run", runId);
+    }
+
+    /// <summary>Cancels a run going on in this process (its caller, or Write on the app); 409 when it is not running here.</summary>
+    public async Task<AppRun> CancelAsync(Guid id, Guid runId, CancellationToken ct)
+    {
+        var run = await GetAsync(id, runId, ct);
+        if (run.Status != AppRunStatus.Running || !registry.Cancel(runId))
+        {
+            throw new ConflictException("The run is not running (any more).") { MessageKey = "Apps.Error.RunNotRunning" };
+        }
+
+        return run;
+    }
+
+    private async Task<AppRun> RunAsync(App app, AppGraph graph, AppVersion? version, CallerIdentity caller, CallerIdentity runAs, string source, AppRunInput input, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
+    {
+        var inputs = input.Inputs ?? [];
+        var query = input.Query?.Trim();
+        if (query is { Length: > MaxQueryLength })
+        {
+            throw new ValidationException("query", $"A question has at most {MaxQueryLength} characters.") { MessageKey = "Apps.Error.QueryLength", MessageArguments = [MaxQueryLength] };
+        }
+
+        Guid? conversation = null;
+        IReadOnlyList<AppChatTurn> history = [];
+        if (app.Kind == AppKind.Chat)
+        {
+            if (string.IsNullOrEmpty(query))
+            {
+                throw new ValidationException("query", "A chat app needs a question.") { MessageKey = "Apps.Error.QueryRequired" };
+            }
+
+            conversation = input.ConversationId ?? Guid.CreateVersion7(time.GetUtcNow());
+            history = input.ConversationId is { } c ? await HistoryAsync(app, c, caller, ct) : [];
+        }
+
+        var run = NewRun(app, version, caller, runAs, source, inputs, query, conversation);
+        await store.AddRunAsync(run, ct);
+        await ExecuteAsync(run, runAs, async token =>
+        {
+            var result = await engine.RunAsync(Request(app, graph, version, runAs, run, inputs, query, history), onEvent, token);
+            run.Status = result.Status;
+            run.OutputsJson = result.Outputs.ToJsonString();
+            run.Answer = result.Answer;
+            run.NodesJson = JsonSerializer.Serialize(result.Nodes, AppGraph.JsonOptions);
+            run.TraceId = result.TraceId;
+            run.PromptTokens = result.PromptTokens;
+            run.CompletionTokens = result.CompletionTokens;
+            SetError(run, result.Error, result.ErrorKey, result.ErrorArguments, result.ErrorNodeId);
+        }, ct);
+        return run;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with <paramref name="runAs"/>'s rights and a token the registry can cancel, then records
+    /// how the run ended: cancelled, or failed with the error when the engine threw (the error is then passed on).
+    /// </summary>
+    private async Task ExecuteAsync(AppRun run, CallerIdentity runAs, Func<CancellationToken, Task> body, CancellationToken ct)
+    {
+        using var cancel = registry.Register(run.Id, ct);
+        try
+        {
+            using (ActingCaller.Begin(runAs))
+            {
+                await body(cancel.Token);
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            run.Status = AppRunStatus.Cancelled;
+        }
+        catch (Exception e)
+        {
+            run.Status = AppRunStatus.Failed;
+            SetError(run, e.Message, (e as PlatformException)?.MessageKey, (e as PlatformException)?.MessageArguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).ToList(), null);
+            await FinishAsync(run);
+            throw;
+        }
+        finally
+        {
+            registry.Remove(run.Id);
+        }
+
+        await FinishAsync(run);
+    }
+
+    /// <summary>The caller's earlier answered turns of a conversation, oldest first; someone else's conversation is refused.</summary>
+    private async Task<IReadOnlyList<AppChatTurn>> HistoryAsync(App app, Guid conversation, CallerIdentity caller, CancellationToken ct)
+    {
+        var runs = (await store.ListRunsAsync(app.Id, null, conversation, false, null, new PageRequest(0, HistoryTurns * 3), ct)).Items;
+        if (runs.Any(r => r.CallerId != caller.Id))
+        {
+            throw new ForbiddenException("This conversation is someone else's; start a new one.") { MessageKey = "Apps.Error.ConversationNotYours" };
+        }
+
+        return [.. runs.Where(r => r.Status == AppRunStatus.Succeeded && r.Query is not null && r.Answer is not null)
+            .Take(HistoryTurns).Reverse().Select(r => new AppChatTurn(r.Query!, r.Answer!))];
+    }
+
+    private AppRun NewRun(App app, AppVersion? version, CallerIdentity caller, CallerIdentity runAs, string source, JsonObject inputs, string? query, Guid? conversation)
+    {
+        var now = time.GetUtcNow();
+        return new AppRun
+        {
+            Id = Guid.CreateVersion7(now),
+            AppId = app.Id,
+            VersionId = version?.Id,
+            VersionNumber = version?.Number,
+            Source = source,
+            CallerId = caller.Id,
+            RunAsId = runAs.Id,
+            ConversationId = conversation,
+            Status = AppRunStatus.Running,
+            InputsJson = inputs.ToJsonString(),
+            Query = query,
+            StartedAt = now,
+        };
+    }
+
+    private static AppRunRequest Request(App app, AppGraph graph, AppVersion? version, CallerIdentity runAs, AppRun run, JsonObject inputs, string? query, IReadOnlyList<AppChatTurn> history) =>
+        new(app, graph, version, (JsonObject)inputs.DeepClone(), runAs, run.Source) { Query = query, ConversationId = run.ConversationId, History = history, RunId = run.Id };
+
+    private static void SetError(AppRun run, string? error, string? key, IReadOnlyList<string>? arguments, string? nodeId)
+    {
+        run.Error = error is { Length: > 4000 } ? error[..4000] : error;
+        run.ErrorKey = key;
+        run.ErrorArguments = arguments is { Count: > 0 } ? JsonSerializer.Serialize(arguments) : null;
+        run.ErrorNodeId = nodeId;
+    }
+
+    private async Task FinishAsync(AppRun run)
+    {
+        var now = time.GetUtcNow();
+        run.EndedAt = now;
+        run.DurationMs = (now - run.StartedAt).TotalMilliseconds;
+        // Not the caller's token: a run that was cancelled (or whose client went away) is still recorded as it ended.
+        await store.UpdateRunAsync(run, CancellationToken.None);
+    }
+
+    private async Task<CallerIdentity> CallerAsync(CancellationToken ct)
+    {
+        var context = await access.RequireContextAsync(ct);
+        return new CallerIdentity(context.UserId, context.UserName);
+    }
+
+    /// <summary>The publisher, loaded now: a disabled or deleted one fails the run (<c>Apps.Error.PublisherInactive</c>).</summary>
+    private async Task<CallerIdentity> PublisherAsync(App app, CancellationToken ct)
+    {
+        var publisher = app.PublishedBy is { } id ? await users.FindAsync(id, ct) : null;
+        return publisher is { IsDisabled: false }
+            ? new CallerIdentity(publisher.Id, publisher.UserName)
+            : throw new ConflictException($"The app '{app.Slug}' cannot run: the user who published it is disabled or deleted; someone with Manage must publish it again.")
+            {
+                MessageKey = "Apps.Error.PublisherInactive",
+                MessageArguments = [app.Slug],
+            };
+    }
+}

@@ -1,0 +1,250 @@
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Apps;
+using AiPlatform.Core.Audit;
+using AiPlatform.Core.Common;
+using Microsoft.EntityFrameworkCore;
+
+namespace AiPlatform.Infrastructure.Persistence.Stores;
+
+internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) : IAppStore
+{
+    public async Task<PagedResult<App>> ListReadableAsync(AccessContext context, string? search, PageRequest page, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var apps = db.Apps.AsNoTracking().Readable(db, context, SecurableTypes.App);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var term = search.Trim().ToLower();
+            apps = apps.Where(a => a.Name.ToLower().Contains(term) || a.Slug.Contains(term) || (a.Description != null && a.Description.ToLower().Contains(term)));
+        }
+
+        var total = await apps.CountAsync(ct);
+        var items = await apps.OrderByDescending(a => a.UpdatedAt).ThenBy(a => a.Id).Skip(page.Skip).Take(page.Take).ToListAsync(ct);
+        return new PagedResult<App>(items, total);
+    }
+
+    public async Task<App?> FindAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Apps.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+    }
+
+    public async Task<App?> FindBySlugAsync(string slug, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Apps.AsNoTracking().FirstOrDefaultAsync(a => a.Slug == slug, ct);
+    }
+
+    public async Task<bool> SlugTakenAsync(string slug, Guid? except, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Apps.AnyAsync(a => a.Slug == slug && a.Id != except, ct);
+    }
+
+    public async Task AddAsync(App app, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Apps.Add(app);
+        db.AuditEntries.Add(audit);
+        await SaveUniqueAsync(db, $"The slug '{app.Slug}' is taken.", ct);
+    }
+
+    public async Task UpdateAsync(App app, AuditEntry? audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        // The draft has its own conditional save: leave it (and its revision) as the database has it.
+        db.Apps.Attach(app);
+        var entry = db.Entry(app);
+        entry.State = EntityState.Modified;
+        entry.Property(a => a.DraftJson).IsModified = false;
+        entry.Property(a => a.DraftRevision).IsModified = false;
+        entry.Property(a => a.DraftUpdatedAt).IsModified = false;
+        if (audit is not null)
+        {
+            db.AuditEntries.Add(audit);
+        }
+
+        await SaveUniqueAsync(db, $"The slug '{app.Slug}' is taken.", ct);
+    }
+
+    public async Task<bool> SaveDraftAsync(Guid appId, string draftJson, int expectedRevision, DateTimeOffset at, AuditEntry? audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var changed = await db.Apps.Where(a => a.Id == appId && a.DraftRevision == expectedRevision)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.DraftJson, draftJson).SetProperty(a => a.DraftRevision, expectedRevision + 1).SetProperty(a => a.DraftUpdatedAt, at), ct);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        if (audit is not null)
+        {
+            db.AuditEntries.Add(audit);
+            await db.SaveChangesAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task DeleteAsync(Guid id, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.AppRuns.Where(r => r.AppId == id).ExecuteDeleteAsync(ct);
+        await db.AppApiKeys.Where(k => k.AppId == id).ExecuteDeleteAsync(ct);
+        await db.AppVersions.Where(v => v.AppId == id).ExecuteDeleteAsync(ct);
+        // Tracked, not ExecuteDelete: the save then moves the access stamp, so no node keeps the grants cached.
+        db.Grants.RemoveRange(await db.Grants.Where(g => g.ObjectType == SecurableTypes.App && g.ObjectId == id).ToListAsync(ct));
+        await db.Apps.Where(a => a.Id == id).ExecuteDeleteAsync(ct);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+
+    public async Task AddVersionAsync(AppVersion version, App app, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        db.AppVersions.Add(version);
+        db.AuditEntries.Add(audit);
+        await SaveUniqueAsync(db, $"Version {version.Number} was published by someone else meanwhile; publish again.", ct);
+        var moved = await db.Apps.Where(a => a.Id == app.Id).ExecuteUpdateAsync(
+            s => s.SetProperty(a => a.PublishedVersionId, app.PublishedVersionId).SetProperty(a => a.PublishedBy, app.PublishedBy)
+                .SetProperty(a => a.PublishedAt, app.PublishedAt).SetProperty(a => a.UpdatedAt, app.UpdatedAt),
+            ct);
+        if (moved == 0)
+        {
+            throw new NotFoundException("App", app.Id);
+        }
+
+        await transaction.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<AppVersion>> ListVersionsAsync(Guid appId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppVersions.AsNoTracking().Where(v => v.AppId == appId).OrderByDescending(v => v.Number).ToListAsync(ct);
+    }
+
+    public async Task<AppVersion?> FindVersionAsync(Guid appId, int number, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppVersions.AsNoTracking().FirstOrDefaultAsync(v => v.AppId == appId && v.Number == number, ct);
+    }
+
+    public async Task<AppVersion?> FindVersionAsync(Guid versionId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Id == versionId, ct);
+    }
+
+    public async Task AddRunAsync(AppRun run, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.AppRuns.Add(run);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task UpdateRunAsync(AppRun run, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.AppRuns.Update(run);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // The app (and its runs) was deleted while the run went on: nothing left to record it on.
+        }
+    }
+
+    public async Task<AppRun?> FindRunAsync(Guid runId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
+    }
+
+    public async Task<PagedResult<AppRun>> ListRunsAsync(Guid appId, int? versionNumber, Guid? conversationId, bool draftOnly, Guid? callerId, PageRequest page, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var runs = db.AppRuns.AsNoTracking().Where(r => r.AppId == appId);
+        if (versionNumber is { } number)
+        {
+            runs = runs.Where(r => r.VersionNumber == number);
+        }
+
+        if (conversationId is { } conversation)
+        {
+            runs = runs.Where(r => r.ConversationId == conversation);
+        }
+
+        if (draftOnly)
+        {
+            runs = runs.Where(r => r.VersionId == null);
+        }
+
+        if (callerId is { } caller)
+        {
+            runs = runs.Where(r => r.CallerId == caller);
+        }
+
+        var total = await runs.CountAsync(ct);
+        var items = await runs.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Take).ToListAsync(ct);
+        return new PagedResult<AppRun>(items, total);
+    }
+
+    public async Task<int> FailAbandonedRunsAsync(DateTimeOffset before, string error, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppRuns.Where(r => r.Status == AppRunStatus.Running && r.StartedAt < before)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, AppRunStatus.Failed).SetProperty(r => r.Error, error).SetProperty(r => r.ErrorKey, "Apps.Error.RunAbandoned").SetProperty(r => r.EndedAt, at), ct);
+    }
+
+    public async Task AddKeyAsync(AppApiKey key, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.AppApiKeys.Add(key);
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<AppApiKey>> ListKeysAsync(Guid appId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppApiKeys.AsNoTracking().Where(k => k.AppId == appId).OrderBy(k => k.Name).ToListAsync(ct);
+    }
+
+    public async Task<AppApiKey?> FindKeyByHashAsync(string hash, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash, ct);
+    }
+
+    public async Task UpdateKeyAsync(AppApiKey key, AuditEntry? audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.AppApiKeys.Update(key);
+        if (audit is not null)
+        {
+            db.AuditEntries.Add(audit);
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Saves; a unique index clash (a slug or a version number taken by a concurrent save) is a conflict the caller can retry.</summary>
+    private static async Task SaveUniqueAsync(PlatformDbContext db, string conflict, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e is not DbUpdateConcurrencyException)
+        {
+            throw new ConflictException(conflict);
+        }
+    }
+}
