@@ -209,7 +209,7 @@ public partial class AppEditorPage : PlatformPage
             ApplyMarkers(models.Values);
             if (_selectedId is not null && models.TryGetValue(_selectedId, out var selected))
             {
-                selected.Selected = true;
+                diagram.SelectModel(selected, unselectOthers: true);
             }
             else
             {

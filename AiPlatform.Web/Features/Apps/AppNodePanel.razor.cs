@@ -348,5 +348,13 @@ public partial class AppNodePanel : PlatformPage
 
     private IReadOnlyList<RowColumn> ColumnsOf(NodeSetting setting) => AppCatalogView.Columns(L, setting.Kind, Node.Type);
 
+    private IReadOnlyList<RowColumn> VariableColumns => [new RowColumn("variable", L["Apps.Rows.Variable"], RowColumnKind.Variable)];
+
+    /// <summary>A list of variables shown as rows of one column.</summary>
+    private JsonArray? VariableRows(string name) =>
+        Node.Config[name] is JsonArray list ? [.. list.Select(v => (JsonNode?)new JsonObject { ["variable"] = v?.DeepClone() })] : null;
+
+    private Task SetVariableListAsync(string name, JsonArray rows) => SetAsync(name, new JsonArray([.. rows.Select(r => r?["variable"]?.DeepClone())]));
+
     private static string Pretty(JsonNode? node) => node?.ToJsonString(Indented) ?? "null";
 }
