@@ -122,6 +122,22 @@ public static class DependencyInjection
         services.AddScoped<Apps.AppRunService>();
         services.AddSingleton<Apps.AppRunRegistry>();
         // end i18/api
+
+        // i18/eng: the app workbench's engine and its control/data node executors.
+        services.TryAddSingleton(new Apps.AppSettings());
+        services.AddScoped<Apps.Runtime.IAppTraceSink, Apps.Runtime.PlatformAppTraceSink>();
+        services.AddScoped<Apps.IAppEngine, Apps.Runtime.AppEngine>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.StartNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.EndNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.AnswerNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.TemplateNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.CodeNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.IfElseNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.SwitchNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.IterationNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.LoopNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.AggregatorNode>();
+        // end i18/eng
         return services;
     }
 }

@@ -1,0 +1,30 @@
+namespace AiPlatform.Core.Apps;
+
+/// <summary>Limits of app runs (<c>Apps:*</c>); Infrastructure binds them from configuration.</summary>
+public sealed class AppSettings
+{
+    /// <summary>A node's time limit when it sets none (iterations and loops default to the run's limit instead).</summary>
+    public int NodeTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>A whole run's time limit.</summary>
+    public int RunTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>The most items an iteration maps over and the most rounds a loop runs.</summary>
+    public int MaxIterations { get; set; } = 1000;
+
+    /// <summary>The most iteration items that run at once, whatever a node asks for.</summary>
+    public int MaxParallelism { get; set; } = 8;
+
+    /// <summary>How deep sub-app nodes may nest apps in apps.</summary>
+    public int MaxSubAppDepth { get; set; } = 4;
+
+    /// <summary>The most characters a template node (Liquid) renders.</summary>
+    public int MaxTemplateOutputChars { get; set; } = 1_000_000;
+
+    /// <summary>Limits of the code node's JavaScript (<c>Apps:Code:*</c>).</summary>
+    public AppCodeSettings Code { get; set; } = new();
+
+    public TimeSpan NodeTimeout => TimeSpan.FromSeconds(Math.Max(1, NodeTimeoutSeconds));
+
+    public TimeSpan RunTimeout => TimeSpan.FromSeconds(Math.Max(1, RunTimeoutSeconds));
+}

@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using AiPlatform.Core.Tracing;
+using Microsoft.Extensions.Logging;
+
+namespace AiPlatform.Core.Apps.Runtime;
+
+/// <summary>
+/// Everything one run shares between its graphs and nodes: the request, the trace (guarded: branches and iteration items
+/// run in parallel and <see cref="TraceBuilder"/> is not thread-safe), the node executions, the events.
+/// </summary>
+internal sealed class RunState(
+    AppRunRequest request,
+    TraceBuilder trace,
+    IReadOnlyDictionary<string, IAppNodeExecutor> executors,
+    AppSettings settings,
+    TimeProvider time,
+    Func<AppRunEvent, ValueTask>? onEvent,
+    ILogger logger)
+{
+    private readonly object _traceGate = new();
+    private readonly object _executionsGate = new();
+    private readonly List<NodeExecution> _executions = [];
+    private readonly HashSet<string> _streamed = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _eventGate = new(1, 1);
+
+    public AppRunRequest Request => request;
+
+    public AppSettings Settings => settings;
+
+    public TimeProvider Time => time;
+
+    public object VariablesGate { get; } = new();
+
+    /// <summary>LLM nodes whose text an answer node shows as it is: they stream their answer when the caller listens.</summary>
+    public HashSet<string> StreamTargets { get; } = new(StringComparer.Ordinal);
+
+    public IAppNodeExecutor? Executor(string type) => executors.TryGetValue(type, out var e) ? e : null;
+
+    public SpanBuilder StartSpan(string name, string type, object? inputs, SpanBuilder parent)
+    {
+        lock (_traceGate)
+        {
+            return trace.StartSpan(name, type, inputs, parent);
+        }
+    }
+
+    /// <summary>Runs a change of a span (attributes, end) under the trace's lock.</summary>
+    public void WithSpan(Action action)
+    {
+        lock (_traceGate)
+        {
+            action();
+        }
+    }
+
+    public void Record(NodeExecution execution)
+    {
+        lock (_executionsGate)
+        {
+            _executions.Add(execution);
+        }
+    }
+
+    public List<NodeExecution> Executions()
+    {
+        lock (_executionsGate)
+        {
+            return [.. _executions];
+        }
+    }
+
+    public bool Streamed(string nodeId)
+    {
+        lock (_streamed)
+        {
+            return _streamed.Contains(nodeId);
+        }
+    }
+
+    public bool Listening => onEvent is not null;
+
+    public async ValueTask EmitAsync(AppRunEvent runEvent)
+    {
+        if (onEvent is null)
+        {
+            return;
+        }
+
+        if (runEvent.Kind == AppRunEventKind.AnswerDelta && runEvent.NodeId is { } streaming)
+        {
+            lock (_streamed)
+            {
+                _streamed.Add(streaming);
+            }
+        }
+
+        await _eventGate.WaitAsync(CancellationToken.None);
+        try
+        {
+            await onEvent(runEvent);
+        }
+        catch (Exception e)
+        {
+            // A listener that went away (closed stream) must not fail the run; cancelling it is the caller's token's job.
+            logger.LogDebug(e, "An app run listener failed on {Kind} of node {NodeId}", runEvent.Kind, runEvent.NodeId);
+        }
+        finally
+        {
+            _eventGate.Release();
+        }
+    }
+
+    public static NodeExecution Copy(NodeExecution e) => new()
+    {
+        NodeId = e.NodeId,
+        NodeType = e.NodeType,
+        Title = e.Title,
+        Status = e.Status,
+        Inputs = e.Inputs?.DeepClone(),
+        Outputs = e.Outputs?.DeepClone() as JsonObject,
+        Error = e.Error,
+        ErrorKey = e.ErrorKey,
+        ErrorArguments = e.ErrorArguments is null ? null : [.. e.ErrorArguments],
+        StartedAt = e.StartedAt,
+        DurationMs = e.DurationMs,
+        PromptTokens = e.PromptTokens,
+        CompletionTokens = e.CompletionTokens,
+        Model = e.Model,
+        Attempts = e.Attempts,
+        ParentId = e.ParentId,
+        Index = e.Index,
+    };
+}
