@@ -67,6 +67,7 @@ public static class DependencyInjection
         AddTraining(services, configuration, dataDirectory);
         AddServing(services, configuration);
         AddKnowledge(services, configuration, database);
+        AddAppEngine(services, configuration); // i18/eng
 
         services.AddHealthChecks()
             .AddDbContextCheck<PlatformDbContext>("database", tags: [ReadyTag], customTestQuery: (db, ct) => db.Database.CanConnectAsync(ct))
@@ -333,4 +334,21 @@ public static class DependencyInjection
         services.AddHostedService<JobStartupService>();
         services.AddHostedService<JobSweepService>();
     }
+
+    // i18/eng: app workbench limits (Apps:*) and the code/template sandboxes.
+    private static void AddAppEngine(IServiceCollection services, IConfiguration configuration)
+    {
+        var apps = configuration.GetSection("Apps").Get<Core.Apps.AppSettings>() ?? new Core.Apps.AppSettings();
+        if (apps.NodeTimeoutSeconds < 1 || apps.RunTimeoutSeconds < 1 || apps.MaxIterations < 1 || apps.MaxParallelism < 1 || apps.MaxSubAppDepth < 0
+            || apps.Code.TimeoutMs < 1 || apps.Code.MemoryBytes < 1024 * 1024 || apps.Code.MaxRecursion < 1 || apps.Code.MaxStatements < 1 || apps.MaxTemplateOutputChars < 1)
+        {
+            throw new InvalidOperationException("Apps:* limits must be positive (Apps:Code:MemoryBytes at least 1 MB).");
+        }
+
+        services.Replace(ServiceDescriptor.Singleton(apps));
+        services.AddSingleton<Core.Apps.IScriptRunner, Apps.JintScriptRunner>();
+        services.AddSingleton<Core.Apps.ITemplateRenderer, Apps.FluidTemplateRenderer>();
+    }
+
+    // end i18/eng
 }
