@@ -51,7 +51,7 @@ public sealed class AppsPageTests : PageTestBase
         (await Get<AppService>().ListAsync(null, new(), default)).Items.ShouldBeEmpty();
 
         dialogs.Find("input[data-testid=app-slug]").Change("triage");
-        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=kind-chat] input").Change(true));
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=kind-chat]").Click());
         await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=create-app]").Click());
 
         var created = (await Get<AppService>().ListAsync(null, new(), default)).Items.ShouldHaveSingleItem();
@@ -79,7 +79,7 @@ public sealed class AppsPageTests : PageTestBase
         await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=create-app]").Click());
 
         var snackbar = Services.GetRequiredService<ISnackbar>();
-        snackbar.ShownSnackbars.Select(s => s.Message).ShouldHaveSingleItem().ShouldContain("taken");
+        snackbar.ShownSnackbars.Select(s => s.Message ?? string.Empty).ShouldHaveSingleItem().ShouldContain("taken");
         (await Get<AppService>().ListAsync(null, new(), default)).Items.Count.ShouldBe(1);
     }
 
