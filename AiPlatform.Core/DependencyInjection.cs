@@ -114,15 +114,6 @@ public static class DependencyInjection
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Registry.RegistryService>());
         services.AddScoped<IJobHandler, Training.TrainingJobHandler>();
 
-        // i18/api: apps, their versions and runs.
-        services.AddScoped<Apps.AppService>();
-        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Apps.AppService>());
-        services.AddScoped<Apps.AppReferenceCheck>();
-        services.AddScoped<Apps.AppVersionService>();
-        services.AddScoped<Apps.AppRunService>();
-        services.AddSingleton<Apps.AppRunRegistry>();
-        // end i18/api
-
         // i18/eng: the app workbench's engine and its control/data node executors.
         services.TryAddSingleton(new Apps.AppSettings());
         services.AddScoped<Apps.Runtime.IAppTraceSink, Apps.Runtime.PlatformAppTraceSink>();
@@ -138,6 +129,15 @@ public static class DependencyInjection
         services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.LoopNode>();
         services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.AggregatorNode>();
         // end i18/eng
+
+        // i18/api: apps, their versions and runs.
+        services.AddScoped<Apps.AppService>();
+        services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Apps.AppService>());
+        services.AddScoped<Apps.AppReferenceCheck>();
+        services.AddScoped<Apps.AppVersionService>();
+        services.AddScoped<Apps.AppRunService>();
+        services.AddSingleton<Apps.AppRunRegistry>();
+        // end i18/api
         return services;
     }
 }

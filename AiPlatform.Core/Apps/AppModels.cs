@@ -8,9 +8,6 @@ public sealed record AppInput(string? Name, string? Slug, string? Description, A
 /// <summary>The draft as the canvas edits it: the graph and the revision the next save must name.</summary>
 public sealed record AppDraft(AppGraph Graph, int Revision, DateTimeOffset UpdatedAt);
 
-/// <summary>One thing wrong with a graph: the node (or null for the graph as a whole), the English text, and its resource key and arguments.</summary>
-public sealed record AppIssue(string? NodeId, string Message, string MessageKey, IReadOnlyList<string> Arguments);
-
 /// <summary>An app as an export file holds it (YAML): enough to create it again elsewhere.</summary>
 public sealed record AppDocument(string Name, string? Slug, string? Description, AppKind Kind, AppGraph Graph);
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Common;
@@ -19,9 +18,9 @@ public sealed class AppReferenceCheck(
     Data.DatasetService datasets)
 {
     /// <summary>The references that fail, one issue each, naming the node, the setting and the value.</summary>
-    public async Task<IReadOnlyList<AppIssue>> CheckAsync(App app, AppGraph graph, CancellationToken ct)
+    public async Task<IReadOnlyList<AppGraphProblem>> CheckAsync(App app, AppGraph graph, CancellationToken ct)
     {
-        var issues = new List<AppIssue>();
+        var issues = new List<AppGraphProblem>();
         IReadOnlySet<string>? models = null;
         foreach (var (node, setting, kind, value) in References(graph))
         {
@@ -36,11 +35,12 @@ public sealed class AppReferenceCheck(
             };
             if (!ok)
             {
-                issues.Add(new AppIssue(
+                issues.Add(new AppGraphProblem(
                     node.Id,
-                    $"The node '{node.Id}' names {Describe(kind)} '{value}' in '{setting}', which does not exist or which you may not use.",
+                    null,
                     "Apps.Error.Reference",
-                    [node.Id, setting, value]));
+                    [node.Id, setting, value],
+                    $"The node '{node.Id}' names {Describe(kind)} '{value}' in '{setting}', which does not exist or which you may not use."));
             }
         }
 
@@ -64,10 +64,11 @@ public sealed class AppReferenceCheck(
                     AppGraph? body;
                     try
                     {
-                        body = value.Deserialize<AppGraph>(AppGraph.JsonOptions);
+                        body = AppNodeCatalog.Body(node);
                     }
-                    catch (JsonException)
+                    catch (ValidationException)
                     {
+                        // The graph validator reports a malformed body.
                         continue;
                     }
 
@@ -90,17 +91,12 @@ public sealed class AppReferenceCheck(
         }
     }
 
-    /// <summary>The settings of a node type that name platform objects or hold a nested body.</summary>
-    private static IEnumerable<(string Setting, NodeSettingKind Kind)> ReferenceSettings(string type) => type switch
-    {
-        AppNodeTypes.Llm or AppNodeTypes.Classifier or AppNodeTypes.Extractor => [("model", NodeSettingKind.LlmModel)],
-        AppNodeTypes.Knowledge => [("knowledgeBases", NodeSettingKind.KnowledgeBases)],
-        AppNodeTypes.Inference => [("endpoint", NodeSettingKind.Endpoint)],
-        AppNodeTypes.Sql => [("datasets", NodeSettingKind.Datasets)],
-        AppNodeTypes.SubApp => [("app", NodeSettingKind.App)],
-        AppNodeTypes.Iteration or AppNodeTypes.Loop => [("body", NodeSettingKind.SubGraph)],
-        _ => [],
-    };
+    /// <summary>The settings of a node type that name platform objects or hold a nested body (from the node catalog).</summary>
+    private static IEnumerable<(string Setting, NodeSettingKind Kind)> ReferenceSettings(string type) =>
+        AppNodeCatalog.Find(type)?.Settings
+            .Where(s => s.Kind is NodeSettingKind.LlmModel or NodeSettingKind.KnowledgeBases or NodeSettingKind.Endpoint or NodeSettingKind.Datasets or NodeSettingKind.App or NodeSettingKind.SubGraph)
+            .Select(s => (s.Name, s.Kind))
+        ?? [];
 
     private async Task<IReadOnlySet<string>> UsableModelsAsync(CancellationToken ct)
     {

@@ -28,7 +28,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         var (app, _) = await apps.RequireAsync(id, PermissionLevel.Write, ct);
         var caller = await CallerAsync(ct);
         var graph = AppGraph.FromJson(app.DraftJson);
-        var issues = AppGraphRules.Validate(graph, app.Kind);
+        var issues = AppGraphValidator.Validate(graph, app.Kind);
         if (issues.Count > 0)
         {
             throw AppVersionService.Invalid(issues);
@@ -53,7 +53,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         var (app, _) = await apps.RequireAsync(id, PermissionLevel.Write, ct);
         var caller = await CallerAsync(ct);
         var graph = AppGraph.FromJson(app.DraftJson);
-        var node = graph.Find(nodeId) ?? throw new NotFoundException("Node", nodeId);
+        var node = FindNode(graph, nodeId) ?? throw new NotFoundException("Node", nodeId);
         var inputs = variables ?? [];
         var run = NewRun(app, null, caller, caller, AppRunSources.Node, inputs, null, null);
         await store.AddRunAsync(run, ct);
@@ -193,6 +193,10 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         return [.. runs.Where(r => r.Status == AppRunStatus.Succeeded && r.Query is not null && r.Answer is not null)
             .Take(HistoryTurns).Reverse().Select(r => new AppChatTurn(r.Query!, r.Answer!))];
     }
+
+    /// <summary>A node of the graph or of an iteration's or loop's body.</summary>
+    private static AppNode? FindNode(AppGraph graph, string nodeId) =>
+        graph.Find(nodeId) ?? graph.Nodes.Where(n => AppNodeCatalog.HasBody(n.Type)).Select(n => AppNodeCatalog.Body(n) is { } body ? FindNode(body, nodeId) : null).FirstOrDefault(n => n is not null);
 
     private AppRun NewRun(App app, AppVersion? version, CallerIdentity caller, CallerIdentity runAs, string source, JsonObject inputs, string? query, Guid? conversation)
     {

@@ -100,14 +100,14 @@ public sealed partial class AppService(AccessService access, IAppStore store, Au
     /// <summary>
     /// Saves the draft when <paramref name="revision"/> is still the current one (409, <c>Apps.Error.DraftStale</c>, when
     /// someone saved in between). The graph may be incomplete (validation is for running and publishing), but its node
-    /// ids must be usable. At most one audit entry per <see cref="DraftAuditQuietPeriod"/> of editing.
+    /// ids must be usable. The first save is audited, then at most one save per <see cref="DraftAuditQuietPeriod"/> of editing.
     /// </summary>
     public async Task<AppDraft> SaveDraftAsync(Guid id, AppGraph graph, int revision, CancellationToken ct)
     {
         var (app, _) = await RequireAsync(id, PermissionLevel.Write, ct);
         var json = ValidDraft(graph);
         var now = time.GetUtcNow();
-        var entry = now - app.DraftUpdatedAt >= DraftAuditQuietPeriod
+        var entry = revision == 0 || now - app.DraftUpdatedAt >= DraftAuditQuietPeriod
             ? await audit.EntryAsync("app.draft.save", ObjectType, id, new { revision = revision + 1, nodes = graph.Nodes.Count, edges = graph.Edges.Count }, ct)
             : null;
         if (!await store.SaveDraftAsync(id, json, revision, now, entry, ct))
@@ -201,20 +201,20 @@ public sealed partial class AppService(AccessService access, IAppStore store, Au
 
         foreach (var node in graph.Nodes)
         {
-            if (node.Id is null || !NodeIdPattern().IsMatch(node.Id))
+            if (!AppGraphValidator.IsValidNodeId(node.Id))
             {
-                throw new ValidationException("graph", $"'{node.Id}' is not a node id: letters, digits and underscores, starting with a letter, at most 32.") { MessageKey = "Apps.Error.NodeId", MessageArguments = [node.Id ?? string.Empty] };
+                throw new ValidationException("graph", $"The node id '{node.Id}' is not valid: use 1 to 32 letters, digits and '_', starting with a letter ('sys' is reserved).") { MessageKey = "Apps.Error.NodeIdInvalid", MessageArguments = [node.Id ?? string.Empty] };
             }
 
-            if (!AppNodeTypes.All.Contains(node.Type))
+            if (AppNodeCatalog.Find(node.Type) is null)
             {
-                throw new ValidationException("graph", $"The node '{node.Id}' has an unknown type '{node.Type}'.") { MessageKey = "Apps.Error.NodeType", MessageArguments = [node.Id, node.Type ?? string.Empty] };
+                throw new ValidationException("graph", $"Node '{node.Id}' has an unknown type '{node.Type}'.") { MessageKey = "Apps.Error.NodeTypeUnknown", MessageArguments = [node.Id, node.Type ?? string.Empty] };
             }
         }
 
         if (graph.Nodes.GroupBy(n => n.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
-            throw new ValidationException("graph", $"Two nodes have the id '{twice.Key}'.") { MessageKey = "Apps.Error.DuplicateNode", MessageArguments = [twice.Key] };
+            throw new ValidationException("graph", $"Two nodes have the id '{twice.Key}'.") { MessageKey = "Apps.Error.NodeIdDuplicate", MessageArguments = [twice.Key] };
         }
 
         var json = graph.ToJson();
@@ -283,9 +283,6 @@ public sealed partial class AppService(AccessService access, IAppStore store, Au
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
     private static partial Regex SlugPattern();
-
-    [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9_]{0,31}$")]
-    private static partial Regex NodeIdPattern();
 
     [GeneratedRegex("[^a-z0-9]+")]
     private static partial Regex NotSlug();

@@ -15,11 +15,11 @@ public sealed class AppVersionService(AccessService access, AppService apps, IAp
     public const string InvalidGraphCode = "app-graph-invalid";
 
     /// <summary>What is wrong with the draft (or <paramref name="graph"/>, when given): graph rules first, then references; empty when it may be published.</summary>
-    public async Task<IReadOnlyList<AppIssue>> ValidateAsync(Guid id, AppGraph? graph, CancellationToken ct)
+    public async Task<IReadOnlyList<AppGraphProblem>> ValidateAsync(Guid id, AppGraph? graph, CancellationToken ct)
     {
         var (app, _) = await apps.RequireAsync(id, PermissionLevel.Write, ct);
         graph ??= AppGraph.FromJson(app.DraftJson);
-        var issues = AppGraphRules.Validate(graph, app.Kind);
+        var issues = AppGraphValidator.Validate(graph, app.Kind);
         return issues.Count > 0 ? issues : await references.CheckAsync(app, graph, ct);
     }
 
@@ -99,7 +99,7 @@ public sealed class AppVersionService(AccessService access, AppService apps, IAp
 
     private async Task RequireValidAsync(App app, AppGraph graph, CancellationToken ct)
     {
-        var issues = AppGraphRules.Validate(graph, app.Kind);
+        var issues = AppGraphValidator.Validate(graph, app.Kind);
         if (issues.Count == 0)
         {
             issues = await references.CheckAsync(app, graph, ct);
@@ -111,12 +111,15 @@ public sealed class AppVersionService(AccessService access, AppService apps, IAp
         }
     }
 
-    /// <summary>A 400 whose errors are keyed by node id (<c>graph</c> for the graph as a whole); the first issue gives the localized message.</summary>
-    public static ValidationException Invalid(IReadOnlyList<AppIssue> issues)
+    /// <summary>
+    /// A 400 (<see cref="InvalidGraphCode"/>) whose errors are keyed by node id (<c>source->target</c> for an edge,
+    /// <c>graph</c> for the graph as a whole); the first problem gives the localized message.
+    /// </summary>
+    public static ValidationException Invalid(IReadOnlyList<AppGraphProblem> problems)
     {
-        var errors = issues.GroupBy(i => i.NodeId ?? "graph").ToDictionary(g => g.Key, g => g.Select(i => i.Message).ToArray());
-        var first = issues[0];
-        return new ValidationException(errors, InvalidGraphCode) { MessageKey = first.MessageKey, MessageArguments = [.. first.Arguments] };
+        var errors = problems.GroupBy(p => p.NodeId ?? (p.Edge is { } e ? $"{e.Source}->{e.Target}" : "graph")).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray());
+        var first = problems[0];
+        return new ValidationException(errors, InvalidGraphCode) { MessageKey = first.Key, MessageArguments = [.. first.Arguments] };
     }
 
     private async Task<AppVersion> FindAsync(Guid id, int number, CancellationToken ct) =>

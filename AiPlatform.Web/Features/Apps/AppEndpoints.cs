@@ -238,7 +238,7 @@ public sealed record RunRequest(JsonObject? Inputs, string? Query, Guid? Convers
 
 public sealed record NodeRunRequest(JsonObject? Variables);
 
-public sealed record ValidationView(bool Valid, IReadOnlyList<AppIssue> Issues);
+public sealed record ValidationView(bool Valid, IReadOnlyList<AppGraphProblem> Issues);
 
 /// <summary>An app; <see cref="Permission"/> is the caller's level on it (left out in lists).</summary>
 public sealed record AppView(

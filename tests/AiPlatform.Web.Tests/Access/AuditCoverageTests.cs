@@ -81,6 +81,19 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["PUT /api/v1/me/preferences"] = "a user's own display preferences (language, dark mode, dismissed checklist); grant nothing",
     };
 
+    /// <summary>
+    /// App runs (i18/api): each run is recorded as an app run (caller, inputs, outputs, trace, tokens) that the app's
+    /// run list shows, like inference and chat; auditing every run would drown the trail. Validation changes nothing.
+    /// </summary>
+    private static readonly Dictionary<string, string> AppRuns = new()
+    {
+        ["POST /api/v1/apps/{id}/validate"] = "checks the draft, changes nothing",
+        ["POST /api/v1/apps/{id}/draft/run"] = "a run, recorded as an app run with its caller, inputs and trace",
+        ["POST /api/v1/apps/{id}/draft/nodes/{nodeId}/run"] = "a single-node test run, recorded as an app run",
+        ["POST /api/v1/apps/{slug}/run"] = "a run of the published version, recorded as an app run (like inference)",
+        ["POST /api/v1/apps/{id}/runs/{runId}/cancel"] = "stops a run; the app run records that it was cancelled",
+    };
+
     /// <summary>Set on a request that acts on its caller's own account: the audit entries are counted for that caller, not the walker.</summary>
     private static readonly HttpRequestOptionsKey<Guid> Actor = new("audit-actor");
 
@@ -109,7 +122,7 @@ public sealed class AuditCoverageTests : ApiTestBase
     {
         var walks = Walks();
         var operations = await MutatingOperationsAsync();
-        var excluded = NotStateChanges.Keys.Concat(HighVolume.Keys).Concat(PersonalData.Keys).ToList();
+        var excluded = NotStateChanges.Keys.Concat(HighVolume.Keys).Concat(PersonalData.Keys).Concat(AppRuns.Keys).ToList();
         operations.Where(o => !walks.ContainsKey(o) && !excluded.Contains(o)).ShouldBeEmpty("each mutating route needs a walk or a stated reason");
         walks.Keys.Concat(excluded).Where(o => !operations.Contains(o)).ShouldBeEmpty("the tables name routes that no longer exist");
         walks.Keys.Intersect(excluded).ShouldBeEmpty();
@@ -467,6 +480,28 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/studies"] = async () => await Json("POST", "/api/v1/studies", await StudyAsync()),
         ["POST /api/v1/studies/{id}/cancel"] = async () => await Json("POST", $"/api/v1/studies/{await NewAsync("/api/v1/studies", await StudyAsync())}/cancel"),
 
+        // i18/api: apps.
+        ["POST /api/v1/apps"] = () => Json("POST", "/api/v1/apps", NewApp()),
+        ["POST /api/v1/apps/import"] = async () =>
+        {
+            var app = await NewAsync("/api/v1/apps", NewApp());
+            var yaml = await Admin.GetStringAsync($"/api/v1/apps/{app}/export");
+            return new HttpRequestMessage(HttpMethod.Post, "/api/v1/apps/import") { Content = new StringContent(yaml, Encoding.UTF8, "text/yaml") };
+        },
+        ["PUT /api/v1/apps/{id}"] = async () => await Json("PUT", $"/api/v1/apps/{await NewAsync("/api/v1/apps", NewApp())}", NewApp()),
+        ["DELETE /api/v1/apps/{id}"] = async () => await Json("DELETE", $"/api/v1/apps/{await NewAsync("/api/v1/apps", NewApp())}"),
+        ["PUT /api/v1/apps/{id}/draft"] = async () =>
+        {
+            var app = await NewAsync("/api/v1/apps", NewApp());
+            var draft = await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/apps/{app}/draft", JsonDefaults.Options);
+            return await Json("PUT", $"/api/v1/apps/{app}/draft", new { graph = draft.GetProperty("graph"), revision = draft.GetProperty("revision").GetInt32() });
+        },
+        ["POST /api/v1/apps/{id}/publish"] = async () => await Json("POST", $"/api/v1/apps/{await NewAsync("/api/v1/apps", NewApp())}/publish", new { message = "walked" }),
+        ["POST /api/v1/apps/{id}/versions/{number}/restore"] = async () => await Json("POST", $"/api/v1/apps/{await NewPublishedAppAsync(1)}/versions/1/restore"),
+        ["POST /api/v1/apps/{id}/rollback"] = async () => await Json("POST", $"/api/v1/apps/{await NewPublishedAppAsync(2)}/rollback", new { version = 1 }),
+        ["POST /api/v1/apps/{id}/grants"] = () => GrantAsync("/api/v1/apps", NewApp()),
+        ["DELETE /api/v1/apps/{id}/grants/{grantId}"] = () => RevokeAsync("/api/v1/apps", NewApp()),
+
         ["POST /api/v1/prompt-templates"] = () => Json("POST", "/api/v1/prompt-templates", new { name = Unique("pt"), content = "Summarise {{text}}" }),
         ["PUT /api/v1/prompt-templates/{id}"] = async () => await Json("PUT", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}", new { name = Unique("pt"), content = "y" }),
         ["DELETE /api/v1/prompt-templates/{id}"] = async () => await Json("DELETE", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}"),
@@ -498,6 +533,21 @@ public sealed class AuditCoverageTests : ApiTestBase
         });
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    private static object NewApp() => new { name = Unique("app"), slug = Unique("app"), kind = "Workflow" };
+
+    /// <summary>An app (i18/api) published <paramref name="times"/> times.</summary>
+    private async Task<Guid> NewPublishedAppAsync(int times)
+    {
+        var app = await NewAsync("/api/v1/apps", NewApp());
+        for (var i = 0; i < times; i++)
+        {
+            var published = await Admin.PostAsJsonAsync($"/api/v1/apps/{app}/publish", new { message = "seed" }, JsonDefaults.Options);
+            published.IsSuccessStatusCode.ShouldBeTrue(await published.Content.ReadAsStringAsync());
+        }
+
+        return app;
+    }
 
     private static object Source() => new { name = Unique("s"), kind = "Postgres", host = "db.example.org", port = 5432, database = "sales", userName = "reader" };
 
