@@ -66,7 +66,7 @@ public static partial class AppNodeCatalog
         new(AppNodeTypes.Knowledge, "knowledge", true, [OutPort],
             [
                 new("knowledgeBases", K.KnowledgeBases, Required: true),
-                new("query", K.Template, Required: true, Default: "{{sys.query}}"),
+                new("query", K.Template, Required: true),
                 new("topK", K.Integer, Default: 5),
                 new("threshold", K.Number, Default: 0.0),
                 new("mode", K.Select, Default: "hybrid", Options: RetrievalModes),
@@ -120,7 +120,7 @@ public static partial class AppNodeCatalog
         new(AppNodeTypes.Classifier, "llm", true, [],
             [
                 new("model", K.LlmModel, Required: true),
-                new("query", K.Template, Required: true, Default: "{{sys.query}}"),
+                new("query", K.Template, Required: true),
                 new("classes", K.Classes, Required: true),
                 new("instructions", K.Template),
             ],
@@ -128,7 +128,7 @@ public static partial class AppNodeCatalog
         new(AppNodeTypes.Extractor, "llm", true, [OutPort],
             [
                 new("model", K.LlmModel, Required: true),
-                new("query", K.Template, Required: true, Default: "{{sys.query}}"),
+                new("query", K.Template, Required: true),
                 new("parameters", K.Parameters, Required: true),
                 new("instructions", K.Template),
             ],
@@ -235,8 +235,8 @@ public static partial class AppNodeCatalog
         _ => [],
     };
 
-    /// <summary>A new node of a type with sensible settings, at the given place.</summary>
-    public static AppNode NewNode(string type, string id, double x = 0, double y = 0)
+    /// <summary>A new node of a type with sensible settings, at the given place (chat apps' nodes start from the user's question).</summary>
+    public static AppNode NewNode(string type, string id, double x = 0, double y = 0, AppKind kind = AppKind.Workflow)
     {
         var descriptor = Get(type);
         var config = new JsonObject();
@@ -247,11 +247,15 @@ public static partial class AppNodeCatalog
 
         switch (type)
         {
-            case AppNodeTypes.Start:
+            case AppNodeTypes.Start when kind == AppKind.Workflow:
                 config["fields"] = new JsonArray(new JsonObject { ["name"] = "query", ["type"] = "text", ["required"] = true, ["label"] = "Query" });
                 break;
-            case AppNodeTypes.Llm:
+            case AppNodeTypes.Llm when kind == AppKind.Chat:
                 config["prompt"] = "{{sys.query}}";
+                config["memory"] = true;
+                break;
+            case AppNodeTypes.Knowledge or AppNodeTypes.Classifier or AppNodeTypes.Extractor when kind == AppKind.Chat:
+                config["query"] = "{{sys.query}}";
                 break;
             case AppNodeTypes.IfElse:
                 config["conditions"] = new JsonArray(new JsonObject { ["variable"] = string.Empty, ["operator"] = "equals", ["value"] = string.Empty });
