@@ -23,6 +23,26 @@ public sealed class AppRunPagesTests : PageTestBase
         return app;
     }
 
+    /// <summary>
+    /// Every run is a trace, written in the background: wait until its spans are stored (also so that nothing writes to
+    /// the test's data directory after the test).
+    /// </summary>
+    private async Task TraceWrittenAsync(Guid appId)
+    {
+        var run = (await Get<AppRunService>().ListAsync(appId, null, null, false, new(), default)).Items.ShouldHaveSingleItem();
+        run.TraceId.ShouldNotBeNull();
+        var deadline = DateTime.UtcNow + WaitTimeout;
+        while (await Get<AiPlatform.Core.Tracing.ITraceStore>().FindSpansAsync(run.TraceId, default) is null)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The trace {run.TraceId} of the run was not written within {WaitTimeout}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     [Fact]
     public async Task Running_the_draft_from_the_canvas_shows_the_outputs_and_a_badge_on_every_node()
     {
@@ -47,6 +67,8 @@ public sealed class AppRunPagesTests : PageTestBase
         view.WaitForAssertion(() => view.FindAll("[data-testid=node-execution]").Select(n => n.GetAttribute("data-node-id")).ShouldBe(["start", "code1", "end"]));
         view.Find("[data-testid=run-status]").TextContent.ShouldBe("Succeeded");
         view.Find("[data-testid=run-inputs]").TextContent.ShouldContain("Ada");
+        await TraceWrittenAsync(app.Id);
+        page.Find("[data-testid=run-trace-link]").GetAttribute("href").ShouldBe($"/traces/{run.TraceId}");
     }
 
     [Fact]
@@ -64,6 +86,7 @@ public sealed class AppRunPagesTests : PageTestBase
         page.WaitForAssertion(() => page.Find(".diagram-node[data-node-id=code1] .app-node").ClassList.ShouldContain("failed-run"));
         page.Find(".diagram-node[data-node-id=code1] [data-testid=app-node-badge]").GetAttribute("data-status").ShouldBe("Failed");
         page.FindAll(".diagram-node[data-node-id=end] [data-testid=app-node-badge][data-status=Succeeded]").ShouldBeEmpty();
+        await TraceWrittenAsync(app.Id);
     }
 
     [Fact]
@@ -86,6 +109,7 @@ public sealed class AppRunPagesTests : PageTestBase
         var run = (await Get<AppRunService>().ListAsync(app.Id, null, null, false, new(), default)).Items.ShouldHaveSingleItem();
         run.Source.ShouldBe(AppRunSources.Page);
         run.VersionNumber.ShouldBe(1);
+        await TraceWrittenAsync(app.Id);
     }
 
     [Fact]
