@@ -137,10 +137,11 @@ public partial class AppEditorPage : PlatformPage
         options.Links.DefaultColor = "#8a94a6";
         options.Links.DefaultSelectedColor = "#594ae2";
         options.Links.RequireTarget = true;
-        options.Links.Factory = (_, source, target) =>
-            source is AppPortModel { IsInput: false } port && CanWrite
-                ? new LinkModel(new SinglePortAnchor(port), target) { TargetMarker = LinkMarker.Arrow }
-                : null!;
+        options.Links.Factory = (_, source, target) => new LinkModel(
+            source is PortModel port ? new SinglePortAnchor(port) : new ShapeIntersectionAnchor((NodeModel)source), target)
+        {
+            TargetMarker = LinkMarker.Arrow,
+        };
         options.Constraints.ShouldDeleteNode = _ => ValueTask.FromResult(CanWrite);
         options.Constraints.ShouldDeleteLink = _ => ValueTask.FromResult(CanWrite);
         var diagram = new BlazorDiagram(options);
@@ -307,7 +308,8 @@ public partial class AppEditorPage : PlatformPage
         }
 
         // Links are drawn from an output to an input; one drawn the other way round is turned into that.
-        if (from.IsInput)
+        var reversed = from.IsInput;
+        if (reversed)
         {
             (from, to) = (to, from);
         }
@@ -320,8 +322,16 @@ public partial class AppEditorPage : PlatformPage
             return;
         }
 
-        _state.Change(graph => graph.Edges.Add(new AppEdge { Source = source, SourcePort = from.Name, Target = target, TargetPort = "in" }));
-        _ = InvokeAsync(StateHasChanged);
+        _state.Change(graph => graph.Edges.Add(new AppEdge { Source = source, SourcePort = from.Name, Target = target, TargetPort = AppNodeCatalog.InputPort }));
+        _ = InvokeAsync(() =>
+        {
+            if (reversed)
+            {
+                Rebuild();
+            }
+
+            StateHasChanged();
+        });
     }
 
     private void OnLinkRemoved(BaseLinkModel link)

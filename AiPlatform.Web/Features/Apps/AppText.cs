@@ -16,6 +16,16 @@ public static class AppText
     /// <summary>The label of a setting (<c>Apps.Setting.{type}.{name}</c>), or its name.</summary>
     public static string Setting(IStringLocalizer l, string type, string name) => Or(l[$"Apps.Setting.{type}.{name}"], name);
 
+    /// <summary>What a diff names as changed: a setting of the node type, or the node's title, type, error policy or time limit.</summary>
+    public static string DiffSetting(IStringLocalizer l, string type, string name) => name switch
+    {
+        "title" => l["Apps.Node.Title"],
+        "type" => l["Apps.Rows.Type"],
+        "onError" => l["Apps.Node.ErrorPolicy"],
+        "timeoutSeconds" => l["Apps.Node.Timeout"],
+        _ => Setting(l, type, name),
+    };
+
     /// <summary>The palette group's name (<c>Apps.Group.{group}</c>).</summary>
     public static string Group(IStringLocalizer l, string group) => Or(l[$"Apps.Group.{group}"], group);
 

@@ -54,4 +54,15 @@ internal static class AppGraphs
         ],
         Edges = [new AppEdge { Source = "start", Target = "code1" }, new AppEdge { Source = "code1", Target = "end" }],
     };
+
+    /// <summary>A chat app that answers with what it was asked.</summary>
+    public static AppGraph Echo() => new()
+    {
+        Nodes =
+        [
+            new AppNode { Id = "start", Type = AppNodeTypes.Start, X = 80, Y = 200 },
+            new AppNode { Id = "answer", Type = AppNodeTypes.Answer, X = 400, Y = 200, Config = new JsonObject { ["text"] = "You said: {{sys.query}}" } },
+        ],
+        Edges = [new AppEdge { Source = "start", Target = "answer" }],
+    };
 }

@@ -27,16 +27,18 @@ public sealed class AppRunPagesTests : PageTestBase
     /// Every run is a trace, written in the background: wait until its spans are stored (also so that nothing writes to
     /// the test's data directory after the test).
     /// </summary>
-    private async Task TraceWrittenAsync(Guid appId)
+    private async Task TraceWrittenAsync(Guid appId) =>
+        await TraceWrittenAsync((await Get<AppRunService>().ListAsync(appId, null, null, false, new(), default)).Items.ShouldHaveSingleItem().TraceId);
+
+    private async Task TraceWrittenAsync(string? traceId)
     {
-        var run = (await Get<AppRunService>().ListAsync(appId, null, null, false, new(), default)).Items.ShouldHaveSingleItem();
-        run.TraceId.ShouldNotBeNull();
+        traceId.ShouldNotBeNull();
         var deadline = DateTime.UtcNow + WaitTimeout;
-        while (await Get<AiPlatform.Core.Tracing.ITraceStore>().FindSpansAsync(run.TraceId, default) is null)
+        while (await Get<AiPlatform.Core.Tracing.ITraceStore>().FindSpansAsync(traceId, default) is null)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The trace {run.TraceId} of the run was not written within {WaitTimeout}.");
+                throw new TimeoutException($"The trace {traceId} of the run was not written within {WaitTimeout}.");
             }
 
             await Task.Delay(50);
@@ -110,6 +112,34 @@ public sealed class AppRunPagesTests : PageTestBase
         run.Source.ShouldBe(AppRunSources.Page);
         run.VersionNumber.ShouldBe(1);
         await TraceWrittenAsync(app.Id);
+    }
+
+    [Fact]
+    public async Task The_app_page_of_a_chat_app_keeps_the_conversation()
+    {
+        var apps = Get<AppService>();
+        var app = await apps.CreateAsync(new AppInput("Echo", "echo", null, AppKind.Chat), default);
+        var draft = await apps.GetDraftAsync(app.Id, default);
+        await apps.SaveDraftAsync(app.Id, AppGraphs.Echo(), draft.Revision, default);
+        await Get<AppVersionService>().PublishAsync(app.Id, null, default);
+
+        var page = Render<AppRunPage>(p => p.Add(x => x.Slug, "echo"));
+        page.WaitForAssertion(() => page.Find("[data-testid=chat-empty]"));
+        foreach (var question in new[] { "hello", "again" })
+        {
+            await page.InvokeAsync(() => page.Find("textarea[data-testid=chat-question]").Change(question));
+            await page.InvokeAsync(() => page.Find("[data-testid=chat-send]").Click());
+            page.WaitForAssertion(() => page.FindAll("[data-testid=turn-answer]").Select(a => a.TextContent.Trim()).ShouldContain($"You said: {question}"));
+        }
+
+        page.FindAll("[data-testid=turn-question]").Select(q => q.TextContent).ShouldBe(["hello", "again"]);
+        var runs = (await Get<AppRunService>().ListAsync(app.Id, null, null, false, new(), default)).Items;
+        runs.Count.ShouldBe(2);
+        runs.Select(r => r.ConversationId).Distinct().ShouldHaveSingleItem().ShouldNotBeNull();
+        foreach (var run in runs)
+        {
+            await TraceWrittenAsync(run.TraceId);
+        }
     }
 
     [Fact]
