@@ -419,9 +419,17 @@ public partial class AppEditorPage : PlatformPage
         Rebuild();
     }
 
+    /// <summary>Where a node added by a click goes: in the middle of what the canvas shows, a little lower for each node already there.</summary>
     private Point NextPosition()
     {
         var nodes = _state!.Current.Nodes;
+        if (_diagram?.Container is { Width: > 0 } container)
+        {
+            var center = _diagram.GetRelativeMousePoint(container.Left + (container.Width / 2) - 90, container.Top + (container.Height / 3));
+            var step = nodes.Count % 4 * 40;
+            return new Point(center.X + step, center.Y + step);
+        }
+
         return nodes.Count == 0 ? new Point(80, 120) : new Point(nodes.Max(n => n.X) + 260, nodes.Min(n => n.Y) + (nodes.Count % 3 * 110));
     }
 
