@@ -130,6 +130,17 @@ public static class DependencyInjection
         services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.AggregatorNode>();
         // end i18/eng
 
+        // i18/nodes: the app workbench's nodes that call platform services (gateway, knowledge, serving, SQL, HTTP, sub-apps).
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.LlmNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.KnowledgeNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.InferenceNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.SqlNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.HttpNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.ClassifierNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.ExtractorNode>();
+        services.AddScoped<Apps.IAppNodeExecutor, Apps.Nodes.SubAppNode>();
+        // end i18/nodes
+
         // i18/api: apps, their versions and runs.
         services.AddScoped<Apps.AppService>();
         services.AddScoped<ISecurableLookup>(sp => sp.GetRequiredService<Apps.AppService>());

@@ -69,6 +69,9 @@ public static class DependencyInjection
         AddKnowledge(services, configuration, database);
         AddAppEngine(services, configuration); // i18/eng
 
+        // i18/nodes: the app workbench's HTTP request node goes out through the outbound host guard (SSRF allow-list).
+        services.AddSingleton<Core.Apps.IAppHttpClient>(sp => new Apps.GuardedAppHttpClient(sp.GetRequiredService<Network.OutboundHostGuard>()));
+
         services.AddHealthChecks()
             .AddDbContextCheck<PlatformDbContext>("database", tags: [ReadyTag], customTestQuery: (db, ct) => db.Database.CanConnectAsync(ct))
             .AddCheck<ObjectStoreHealthCheck>("object-store", tags: [ReadyTag]);

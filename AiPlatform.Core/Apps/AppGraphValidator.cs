@@ -27,9 +27,15 @@ public static partial class AppGraphValidator
     public static bool IsValidFieldName([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? name) => name is not null && FieldNamePattern().IsMatch(name);
 
     /// <summary>Every problem of the graph, in a stable order (graph-wide first, then node by node).</summary>
-    public static IReadOnlyList<AppGraphProblem> Validate(AppGraph graph, AppKind kind)
+    public static IReadOnlyList<AppGraphProblem> Validate(AppGraph graph, AppKind kind) => Validate(graph, kind, null);
+
+    /// <summary>
+    /// Every problem of the graph; <paramref name="checkTemplate"/> (<see cref="ITemplateRenderer.Check"/>) also checks the
+    /// Liquid of template nodes, which this pure validator cannot parse itself.
+    /// </summary>
+    public static IReadOnlyList<AppGraphProblem> Validate(AppGraph graph, AppKind kind, Func<string, string?>? checkTemplate)
     {
-        var run = new Run(kind);
+        var run = new Run(kind, checkTemplate);
         run.CollectIds(graph);
         run.ValidateGraph(graph, new Dictionary<string, IReadOnlyList<NodeOutput>>(StringComparer.Ordinal), body: false);
         return run.Problems;
@@ -44,7 +50,7 @@ public static partial class AppGraphValidator
         }
     }
 
-    private sealed class Run(AppKind kind)
+    private sealed class Run(AppKind kind, Func<string, string?>? checkTemplate)
     {
         private readonly HashSet<string> _allIds = new(StringComparer.Ordinal);
         private readonly HashSet<string> _seenIds = new(StringComparer.Ordinal);
@@ -439,6 +445,10 @@ public static partial class AppGraphValidator
                     break;
                 case AppNodeTypes.End:
                     ValidateNames(node, "outputs", requireValue: true);
+                    break;
+                case AppNodeTypes.Template when checkTemplate is not null && AppNodeCatalog.GetString(config, "template") is { Length: > 0 } liquid && checkTemplate(liquid) is { } error:
+                    Add(node.Id, "Apps.Error.TemplateInvalid", $"The template of node '{node.Id}' is not valid Liquid: {error}", error);
+                    ValidateNames(node, "variables", requireValue: true);
                     break;
                 case AppNodeTypes.Template:
                 case AppNodeTypes.Code when config["inputs"] is not null:

@@ -22,6 +22,9 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
 
     public const int MaxQueryLength = 20_000;
 
+    /// <summary>How <see cref="AppRun.NodesJson"/> is written: camelCase, statuses by name.</summary>
+    public static readonly JsonSerializerOptions NodesJson = new(AppGraph.JsonOptions) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
     /// <summary>Runs the draft (Write) with the caller's rights.</summary>
     public async Task<AppRun> RunDraftAsync(Guid id, AppRunInput input, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
     {
@@ -56,7 +59,6 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         var node = FindNode(graph, nodeId) ?? throw new NotFoundException("Node", nodeId);
         var inputs = variables ?? [];
         var run = NewRun(app, null, caller, caller, AppRunSources.Node, inputs, null, null);
-        await store.AddRunAsync(run, ct);
         await ExecuteAsync(run, caller, async token =>
         {
             var execution = await engine.RunNodeAsync(Request(app, graph, null, caller, run, inputs, null, []), node.Id, (JsonObject)inputs.DeepClone(), token);
@@ -67,7 +69,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
                 _ => AppRunStatus.Failed,
             };
             run.OutputsJson = (execution.Outputs ?? []).ToJsonString();
-            run.NodesJson = JsonSerializer.Serialize(new[] { execution }, AppGraph.JsonOptions);
+            run.NodesJson = JsonSerializer.Serialize(new[] { execution }, NodesJson);
             run.PromptTokens = execution.PromptTokens;
             run.CompletionTokens = execution.CompletionTokens;
             if (run.Status == AppRunStatus.Failed)
@@ -132,14 +134,13 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         }
 
         var run = NewRun(app, version, caller, runAs, source, inputs, query, conversation);
-        await store.AddRunAsync(run, ct);
         await ExecuteAsync(run, runAs, async token =>
         {
             var result = await engine.RunAsync(Request(app, graph, version, runAs, run, inputs, query, history), onEvent, token);
             run.Status = result.Status;
             run.OutputsJson = result.Outputs.ToJsonString();
             run.Answer = result.Answer;
-            run.NodesJson = JsonSerializer.Serialize(result.Nodes, AppGraph.JsonOptions);
+            run.NodesJson = JsonSerializer.Serialize(result.Nodes, NodesJson);
             run.TraceId = result.TraceId;
             run.PromptTokens = result.PromptTokens;
             run.CompletionTokens = result.CompletionTokens;
@@ -149,12 +150,23 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> with <paramref name="runAs"/>'s rights and a token the registry can cancel, then records
+    /// Stores the run, runs <paramref name="body"/> with <paramref name="runAs"/>'s rights and a token the registry can cancel, then records
     /// how the run ended: cancelled, or failed with the error when the engine threw (the error is then passed on).
     /// </summary>
     private async Task ExecuteAsync(AppRun run, CallerIdentity runAs, Func<CancellationToken, Task> body, CancellationToken ct)
     {
+        // Registered before the run is stored: whoever sees it Running can cancel it.
         using var cancel = registry.Register(run.Id, ct);
+        try
+        {
+            await store.AddRunAsync(run, ct);
+        }
+        catch
+        {
+            registry.Remove(run.Id);
+            throw;
+        }
+
         try
         {
             using (ActingCaller.Begin(runAs))

@@ -24,6 +24,13 @@ public interface IDatasetEngine
     /// </summary>
     Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct);
 
+    /// <summary>
+    /// As <see cref="QueryAsync(IReadOnlyList{SqlSource}, string, SqlSettings, CancellationToken)"/>, with named
+    /// parameters (<c>$name</c> in the SQL) bound as values of a prepared statement, never written into the SQL text.
+    /// A value is a string, a whole number (<see cref="long"/>), a <see cref="double"/>, a <see cref="bool"/> or null.
+    /// </summary>
+    Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, IReadOnlyDictionary<string, object?> parameters, SqlSettings settings, CancellationToken ct);
+
     /// <summary>Runs the query like <see cref="QueryAsync"/> and writes all its rows to a Parquet file at <paramref name="outputPath"/>.</summary>
     Task ExportParquetAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct);
 

@@ -50,6 +50,49 @@ public sealed class SqlConsoleService(
         }
     }
 
+    /// <summary>
+    /// A query over the listed datasets only (an app's SQL node), each by id at its latest version and read with the
+    /// caller's rights — one the caller cannot read is a <see cref="NotFoundException"/> for it, one without a version a
+    /// validation error — under the console's sandbox, with <c>$name</c> placeholders bound to
+    /// <paramref name="parameters"/> as values, and at most <paramref name="maxRows"/> rows (never more than the console's).
+    /// </summary>
+    public async Task<SqlResult> RunOnAsync(IReadOnlyList<Guid> datasetIds, string sql, IReadOnlyDictionary<string, object?> parameters, int maxRows, CancellationToken ct)
+    {
+        var statement = Validate(sql);
+        var files = new List<LocalObjectFile>();
+        try
+        {
+            var sources = new List<SqlSource>();
+            foreach (var id in datasetIds.Distinct())
+            {
+                var dataset = await store.FindAsync(id, ct);
+                if (dataset is null || await access.GetLevelAsync(SecurableTypes.Dataset, id, dataset.OwnerId, ct) is null)
+                {
+                    throw new NotFoundException("Dataset", id);
+                }
+
+                if ((await store.ListVersionsAsync(dataset.Id, ct)).FirstOrDefault() is not { } latest)
+                {
+                    throw new ValidationException("datasets", $"The dataset '{dataset.Name}' has no version yet.") { MessageKey = "Error.Sql.DatasetNoVersion", MessageArguments = [dataset.Name] };
+                }
+
+                var (key, format) = latest.ColumnarKey is { } columnar ? (columnar, DatasetFormat.Parquet) : (latest.ObjectKey, latest.Format);
+                var file = await LocalObjectFile.OpenAsync(objects, scratch, ObjectKey.Parse(key), format.Extension(), ct);
+                files.Add(file);
+                sources.Add(new SqlSource(dataset.Name, file.Path, format));
+            }
+
+            return await engine.QueryAsync(sources, statement, parameters, settings with { MaxRows = Math.Clamp(maxRows, 1, settings.MaxRows) }, ct);
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                await file.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>Runs the query and writes all its rows to a Parquet scratch file; the caller deletes it.</summary>
     public async Task<(string Path, IReadOnlyList<SqlSource> Sources)> ExportAsync(string sql, CancellationToken ct)
     {

@@ -70,10 +70,14 @@ public sealed class InferenceService(
     }
 
     /// <summary>The record-style API: one object per record in, one per record out.</summary>
-    public async Task<(int Version, IReadOnlyList<Dictionary<string, object?>> Predictions)> PredictAsync(string name, IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> records, CancellationToken ct)
+    public Task<(int Version, IReadOnlyList<Dictionary<string, object?>> Predictions)> PredictAsync(string name, IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> records, CancellationToken ct) =>
+        PredictAsync(name, null, records, ct);
+
+    /// <summary>The record-style API on a named version (the stable or the canary one); null lets the canary take its share.</summary>
+    public async Task<(int Version, IReadOnlyList<Dictionary<string, object?>> Predictions)> PredictAsync(string name, int? version, IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> records, CancellationToken ct)
     {
         var route = await ReadableRouteAsync(name, ct);
-        var served = PickVersion(route.Route, null);
+        var served = PickVersion(route.Route, version);
         var signature = runtime.Signature(new ServedModel(name, served)) ?? throw new EndpointUnavailableException($"Endpoint '{name}' is not loaded on this node.");
         var inputs = RecordTensors.ToInputs(signature, records);
         var result = await InferAsync(route, served, new InferenceRequest(null, inputs, null), ct);

@@ -61,7 +61,10 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
         _profiler.DiffRowsAsync(fromPath, fromFormat, toPath, toFormat, key, sharedColumns, ct);
 
     public Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct) =>
-        _sql.QueryAsync(sources, sql, settings, ct);
+        _sql.QueryAsync(sources, sql, null, settings, ct);
+
+    public Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, IReadOnlyDictionary<string, object?> parameters, SqlSettings settings, CancellationToken ct) =>
+        _sql.QueryAsync(sources, sql, parameters, settings, ct);
 
     public Task ExportParquetAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct) =>
         _sql.ExportParquetAsync(sources, sql, outputPath, settings, ct);
@@ -139,10 +142,15 @@ internal sealed class DuckDbDatasetEngine(SqlSettings settings, string? dataDire
         return value;
     }
 
-    internal static async Task RunAsync(DuckDBConnection connection, string sql, string path, CancellationToken ct, Func<DbDataReader, Task>? read = null, string field = "file")
+    internal static async Task RunAsync(DuckDBConnection connection, string sql, string path, CancellationToken ct, Func<DbDataReader, Task>? read = null, string field = "file", IReadOnlyDictionary<string, object?>? parameters = null)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
+        foreach (var (name, value) in parameters ?? new Dictionary<string, object?>())
+        {
+            command.Parameters.Add(new DuckDBParameter(name, value));
+        }
+
         await using var registration = ct.Register(command.Cancel);
         try
         {

@@ -20,8 +20,9 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
     /// caller's thread (a Blazor circuit could not even process the Cancel click). <paramref name="ct"/> reaches the
     /// engine as <c>duckdb_interrupt</c>, and a cancelled query ends in <see cref="OperationCanceledException"/>.
     /// </summary>
-    public Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct) =>
-        OffThreadAsync(() => QueryCoreAsync(sources, sql, settings, ct), ct);
+    /// <param name="parameters">Values for the query's <c>$name</c> placeholders, bound to the prepared statement (never into its text).</param>
+    public Task<SqlResult> QueryAsync(IReadOnlyList<SqlSource> sources, string sql, IReadOnlyDictionary<string, object?>? parameters, SqlSettings settings, CancellationToken ct) =>
+        OffThreadAsync(() => QueryCoreAsync(sources, sql, parameters, settings, ct), ct);
 
     /// <summary>As <see cref="QueryAsync"/>: on the thread pool, cancellable through <paramref name="ct"/>.</summary>
     public Task ExportParquetAsync(IReadOnlyList<SqlSource> sources, string sql, string outputPath, SqlSettings settings, CancellationToken ct) =>
@@ -44,7 +45,7 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
         }
     }
 
-    private async Task<SqlResult> QueryCoreAsync(IReadOnlyList<SqlSource> sources, string sql, SqlSettings settings, CancellationToken ct)
+    private async Task<SqlResult> QueryCoreAsync(IReadOnlyList<SqlSource> sources, string sql, IReadOnlyDictionary<string, object?>? parameters, SqlSettings settings, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(settings.Timeout);
@@ -57,8 +58,8 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
             var columns = new List<DatasetColumn>();
             var rows = new List<IReadOnlyList<string?>>();
             var truncated = false;
-            var described = query.IsExplain ? null : await DescribeTypesAsync(connection, query.Sql, limit.Token);
-            await RunQueryAsync(connection, query.Sql, scrubber, settings, limit.Token, async reader =>
+            var described = query.IsExplain ? null : await DescribeTypesAsync(connection, query.Sql, parameters, limit.Token);
+            await RunQueryAsync(connection, query.Sql, scrubber, settings, limit.Token, parameters, async reader =>
             {
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
@@ -105,7 +106,7 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
             }
 
             await using var connection = await OpenLockedAsync(sources, outputPath, settings, limit.Token);
-            await RunQueryAsync(connection, $"COPY (\n{query.Sql}\n) TO '{outputPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", scrubber, settings, limit.Token, null);
+            await RunQueryAsync(connection, $"COPY (\n{query.Sql}\n) TO '{outputPath.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", scrubber, settings, limit.Token, null, null);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
         {
@@ -185,11 +186,11 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
         }
     }
 
-    private static async Task RunQueryAsync(DuckDBConnection connection, string sql, PathScrubber scrubber, SqlSettings settings, CancellationToken ct, Func<DbDataReader, Task>? read)
+    private static async Task RunQueryAsync(DuckDBConnection connection, string sql, PathScrubber scrubber, SqlSettings settings, CancellationToken ct, IReadOnlyDictionary<string, object?>? parameters, Func<DbDataReader, Task>? read)
     {
         try
         {
-            await RunAsync(connection, sql, string.Empty, ct, read, "sql");
+            await RunAsync(connection, sql, string.Empty, ct, read, "sql", parameters);
         }
         catch (ValidationException ex)
         {
@@ -217,7 +218,7 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
     /// The result's column types as DuckDB writes them (<c>VARCHAR</c>, <c>DECIMAL(10,2)</c>, <c>INTEGER[]</c>): the same
     /// names a dataset's columns show. <c>DESCRIBE</c> of a query only binds it; null when DuckDB cannot describe it.
     /// </summary>
-    private static async Task<IReadOnlyList<string>?> DescribeTypesAsync(DuckDBConnection connection, string sql, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>?> DescribeTypesAsync(DuckDBConnection connection, string sql, IReadOnlyDictionary<string, object?>? parameters, CancellationToken ct)
     {
         try
         {
@@ -228,7 +229,7 @@ internal sealed class DuckDbSqlRunner(string? dataDirectory)
                 {
                     types.Add(reader.GetString(1));
                 }
-            }, "sql");
+            }, "sql", parameters);
             return types;
         }
         catch (ValidationException)

@@ -100,14 +100,16 @@ public static class AppEndpoints
     static async Task<Ok<AppDraft>> SaveDraftAsync(Guid id, DraftRequest body, AppService apps, CancellationToken ct) =>
         TypedResults.Ok(await apps.SaveDraftAsync(id, body.Graph ?? new AppGraph(), body.Revision, ct));
 
-    static async Task<Ok<ValidationView>> ValidateAsync(Guid id, AppVersionService versions, CancellationToken ct, ValidateRequest? body = null)
+    static async Task<Ok<ValidationView>> ValidateAsync(Guid id, HttpRequest request, AppVersionService versions, CancellationToken ct)
     {
+        var body = await OptionalBodyAsync<ValidateRequest>(request, ct);
         var issues = await versions.ValidateAsync(id, body?.Graph, ct);
         return TypedResults.Ok(new ValidationView(issues.Count == 0, issues));
     }
 
-    static async Task<Created<AppVersionView>> PublishAsync(Guid id, PublishRequest? body, AppVersionService versions, CancellationToken ct)
+    static async Task<Created<AppVersionView>> PublishAsync(Guid id, HttpRequest request, AppVersionService versions, CancellationToken ct)
     {
+        var body = await OptionalBodyAsync<PublishRequest>(request, ct);
         var version = await versions.PublishAsync(id, body?.Message, ct);
         return TypedResults.Created($"/api/v1/apps/{id}/versions/{version.Number}", AppVersionView.From(version, true));
     }
@@ -160,8 +162,27 @@ public static class AppEndpoints
     static Task<IResult> RunDraftAsync(Guid id, RunRequest body, HttpContext http, AppRunService runs) =>
         RespondAsync(http, body.Stream, onEvent => runs.RunDraftAsync(id, body.ToInput(), onEvent, http.RequestAborted));
 
-    static async Task<Ok<AppRunView>> RunNodeAsync(Guid id, string nodeId, NodeRunRequest? body, AppRunService runs, CancellationToken ct) =>
-        TypedResults.Ok(AppRunView.From(await runs.RunNodeAsync(id, nodeId, body?.Variables, ct), true));
+    static async Task<Ok<AppRunView>> RunNodeAsync(Guid id, string nodeId, HttpRequest request, AppRunService runs, CancellationToken ct) =>
+        TypedResults.Ok(AppRunView.From(await runs.RunNodeAsync(id, nodeId, (await OptionalBodyAsync<NodeRunRequest>(request, ct))?.Variables, ct), true));
+
+    /// <summary>A JSON body the route may also be called without (no body, or no JSON content type).</summary>
+    private static async Task<T?> OptionalBodyAsync<T>(HttpRequest request, CancellationToken ct)
+        where T : class
+    {
+        if (!request.HasJsonContentType() || request.ContentLength == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await request.ReadFromJsonAsync<T>(ct);
+        }
+        catch (JsonException e)
+        {
+            throw new BadHttpRequestException($"The body is not valid JSON: {e.Message}");
+        }
+    }
 
     static async Task<Ok<AppPublishedView>> GetPublishedAsync(string slug, AppService apps, CancellationToken ct) => TypedResults.Ok(await apps.GetPublishedAsync(slug, ct));
 

@@ -455,6 +455,74 @@ public sealed class AppEngineTests
         result.ErrorNodeId.ShouldBe("h");
     }
 
+    [Fact]
+    public async Task Independent_branches_run_at_the_same_time_and_a_failure_in_one_cancels_the_other()
+    {
+        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        var parallel = new FuncExecutor(AppNodeTypes.Code, async (context, ct) =>
+        {
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                bothStarted.TrySetResult();
+            }
+
+            await bothStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            if (context.Node.Id == "bad")
+            {
+                throw new ValidationException("x", "bad branch") { MessageKey = "Test.Bad" };
+            }
+
+            await Task.Delay(Timeout.Infinite, ct);
+            return new NodeOutcome([]);
+        });
+        var graph = Graph([Start(), Code("bad"), Code("slow"), End(("a", "{{bad.result}}"), ("b", "{{slow.result}}"))],
+            Edge("start", "bad"), Edge("start", "slow"), Edge("bad", "end"), Edge("slow", "end"));
+        var (engine, _) = Engine(null, parallel);
+        var events = new List<AppRunEvent>();
+
+        var result = await engine.RunAsync(Request(graph), e => { lock (events) { events.Add(e); } return ValueTask.CompletedTask; }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+
+        result.Status.ShouldBe(AppRunStatus.Failed);
+        result.ErrorNodeId.ShouldBe("bad");
+        result.Nodes.Single(n => n.NodeId == "slow").Status.ShouldBe(NodeExecutionStatus.Cancelled);
+        events.Count(e => e.Kind == AppRunEventKind.NodeFinished).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Skipped_nodes_are_reported_as_finished_events()
+    {
+        var graph = Graph([Start("q"), IfElse("if1", "{{start.q}}", "equals", "yes"), Code("a", ("v", "A")), Code("b", ("v", "B")),
+                Node("agg", AppNodeTypes.Aggregator, new JsonObject { ["variables"] = new JsonArray("{{a.v}}", "{{b.v}}") }), End(("v", "{{agg.value}}"))],
+            Edge("start", "if1"), Edge("if1", "a", "true"), Edge("if1", "b", "false"), Edge("a", "agg"), Edge("b", "agg"), Edge("agg", "end"));
+        var (engine, _) = Engine(null, EchoCode());
+        var events = new List<AppRunEvent>();
+
+        var result = await engine.RunAsync(Request(graph, new JsonObject { ["q"] = "no" }), e => { events.Add(e); return ValueTask.CompletedTask; }, CancellationToken.None);
+
+        result.Outputs["v"]!.GetValue<string>().ShouldBe("B");
+        var skipped = events.Single(e => e.Kind == AppRunEventKind.NodeFinished && e.NodeId == "a");
+        skipped.Node!.Status.ShouldBe(NodeExecutionStatus.Skipped);
+        events.ShouldNotContain(e => e.Kind == AppRunEventKind.NodeStarted && e.NodeId == "a");
+    }
+
+    [Fact]
+    public async Task A_failing_loop_round_fails_the_loop_naming_the_round()
+    {
+        var body = Graph([Code("step", ("i", "{{loop.index}}"))]);
+        var failOnTwo = EchoCode((context, inputs, _) => context.Node.Id == "step" && inputs["i"].Num() == 2 ? throw new ValidationException("i", "round two") : Task.CompletedTask);
+        var loop = Node("loop", AppNodeTypes.Loop, new JsonObject { ["maxIterations"] = 5, ["body"] = BodyJson(body) });
+        var (engine, _) = Engine(null, failOnTwo);
+
+        var result = await engine.RunAsync(Request(Graph([Start(), loop, End(("r", "{{loop.index}}"))], Edge("start", "loop"), Edge("loop", "end"))), null, CancellationToken.None);
+
+        result.Status.ShouldBe(AppRunStatus.Failed);
+        result.ErrorNodeId.ShouldBe("loop");
+        result.ErrorKey.ShouldBe("Apps.Error.LoopFailed");
+        result.ErrorArguments.ShouldBe(["loop", "2", "step", "round two"]);
+        result.Nodes.Count(n => n.NodeId == "step").ShouldBe(3);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

@@ -242,6 +242,23 @@ public sealed class AppGraphValidatorTests
     }
 
     [Fact]
+    public void Template_liquid_is_checked_when_a_checker_is_given()
+    {
+        var graph = Graph([Start("q"), Node("t1", AppNodeTypes.Template, new JsonObject
+            {
+                ["template"] = "{% if %}",
+                ["variables"] = new JsonArray(new JsonObject { ["name"] = "q", ["value"] = "{{start.q}}" }),
+            }), End(("r", "{{t1.text}}"))],
+            Edge("start", "t1"), Edge("t1", "end"));
+
+        Check(graph).ShouldBeEmpty();
+        var problem = AppGraphValidator.Validate(graph, AppKind.Workflow, t => t.Contains("{% if %}", StringComparison.Ordinal) ? "if needs a condition" : null).ShouldHaveSingleItem();
+        problem.Key.ShouldBe("Apps.Error.TemplateInvalid");
+        problem.NodeId.ShouldBe("t1");
+        problem.Arguments.ShouldBe(["if needs a condition"]);
+    }
+
+    [Fact]
     public void New_chat_nodes_start_from_the_question()
     {
         var chat = Graph([AppNodeCatalog.NewNode(AppNodeTypes.Start, "start", kind: AppKind.Chat), AppNodeCatalog.NewNode(AppNodeTypes.Llm, "llm1", kind: AppKind.Chat).With(n => n.Config["model"] = "m"),

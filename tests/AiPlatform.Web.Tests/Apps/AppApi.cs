@@ -11,12 +11,16 @@ internal static class AppApi
     public static async Task<Guid> CreateAsync(HttpClient client, string slug, string kind = "Workflow") =>
         (await JsonAsync(client.PostAsJsonAsync("/api/v1/apps", new { name = "App " + slug, slug, kind }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
-    /// <summary>start (field <c>name</c>) → tpl (a template) → end (output <c>text</c> = the template's text).</summary>
+    /// <summary>start (field <c>name</c>) → tpl (a Liquid template over <c>name</c> = the start field and <c>user</c> = <c>sys.user</c>) → end (output <c>text</c> = the template's text).</summary>
     public static JsonObject Workflow(string template) => new()
     {
         ["nodes"] = new JsonArray(
             new JsonObject { ["id"] = "start", ["type"] = "start", ["config"] = new JsonObject { ["fields"] = new JsonArray(new JsonObject { ["name"] = "name", ["type"] = "text", ["required"] = false }) } },
-            new JsonObject { ["id"] = "tpl", ["type"] = "template", ["x"] = 300, ["config"] = new JsonObject { ["template"] = template } },
+            new JsonObject { ["id"] = "tpl", ["type"] = "template", ["x"] = 300, ["config"] = new JsonObject
+            {
+                ["template"] = template,
+                ["variables"] = new JsonArray(new JsonObject { ["name"] = "name", ["value"] = "{{start.name}}" }, new JsonObject { ["name"] = "user", ["value"] = "{{sys.user}}" }),
+            } },
             new JsonObject { ["id"] = "end", ["type"] = "end", ["x"] = 600, ["config"] = new JsonObject { ["outputs"] = new JsonArray(new JsonObject { ["name"] = "text", ["value"] = "{{tpl.text}}" }) } }),
         ["edges"] = new JsonArray(new JsonObject { ["source"] = "start", ["target"] = "tpl" }, new JsonObject { ["source"] = "tpl", ["target"] = "end" }),
     };

@@ -14,7 +14,7 @@ public sealed class AppRunApiTests : ApiTestBase
     public async Task The_draft_runs_start_template_end_and_the_run_is_recorded_with_its_nodes_and_trace()
     {
         var id = await AppApi.CreateAsync(Admin, "greeter");
-        await AppApi.SaveDraftAsync(Admin, id, AppApi.Workflow("Hello {{start.name}}!"));
+        await AppApi.SaveDraftAsync(Admin, id, AppApi.Workflow("Hello {{ name }}!"));
 
         var result = await AppApi.JsonAsync(Admin.PostAsJsonAsync($"/api/v1/apps/{id}/draft/run", new { inputs = new { name = "Ada" } }), HttpStatusCode.OK);
         result.GetProperty("status").GetString().ShouldBe("Succeeded", result.GetRawText());
@@ -44,7 +44,7 @@ public sealed class AppRunApiTests : ApiTestBase
     {
         var builder = await CreateUserAsync("builder", SystemRoles.AppBuilder);
         var id = await AppApi.CreateAsync(builder, "whoami");
-        await AppApi.PublishAsync(builder, id, AppApi.Workflow("{{start.name}} ran as {{sys.user}}"));
+        await AppApi.PublishAsync(builder, id, AppApi.Workflow("{{ name }} ran as {{ user }}"));
         var reader = await CreateUserAsync("reader", SystemRoles.Viewer);
         (await reader.PostAsJsonAsync("/api/v1/apps/whoami/run", new { inputs = new { name = "r" } })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         await AppApi.GrantAsync(builder, reader, id, "Read");

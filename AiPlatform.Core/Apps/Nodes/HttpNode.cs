@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AiPlatform.Core.Common;
+
+namespace AiPlatform.Core.Apps.Nodes;
+
+/// <summary>
+/// The HTTP request node: GET, POST, PUT, PATCH, DELETE or HEAD to a URL template, with header and body templates, through
+/// <see cref="IAppHttpClient"/> (the platform's outbound host allow-list; redirects are not followed), within
+/// <c>timeoutSeconds</c>, the answer's body read up to <see cref="MaxResponseBytes"/>. Any status is an answer (a 404 or
+/// 500 does not fail the node: check <c>status</c> with an if/else). Outputs <c>status</c>, <c>body</c>, <c>json</c>
+/// (when the body is JSON), <c>headers</c> and <c>truncated</c>.
+/// </summary>
+public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
+{
+    public const long MaxResponseBytes = 1024 * 1024;
+
+    public const int DefaultTimeoutSeconds = 30;
+
+    public const int MaxTimeoutSeconds = 300;
+
+    /// <summary>Headers that belong to the connection, not to the request: the client sets them.</summary>
+    private static readonly string[] ReservedHeaders = ["host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-authorization", "proxy-connection"];
+
+    public string Type => AppNodeTypes.Http;
+
+    public async Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
+    {
+        var node = context.Node;
+        var method = (ServiceNodeConfig.Text(node, "method") is { Length: > 0 } m ? m.Trim() : "GET").ToUpperInvariant();
+        if (!AppNodeCatalog.HttpMethods.Contains(method))
+        {
+            throw ServiceNodeConfig.Invalid(node, "method", method);
+        }
+
+        var urlText = context.Render(ServiceNodeConfig.RequiredText(node, "url")).Trim();
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Host.Length == 0)
+        {
+            throw new ValidationException("url", $"Node '{node.Id}': '{ServiceNodeConfig.Excerpt(urlText)}' is not an http(s) URL.") { MessageKey = "Apps.Error.HttpUrl", MessageArguments = [node.Id, ServiceNodeConfig.Excerpt(urlText)] };
+        }
+
+        var timeout = ServiceNodeConfig.Integer(node, "timeoutSeconds", 1, MaxTimeoutSeconds) ?? DefaultTimeoutSeconds;
+        var headers = new List<KeyValuePair<string, string>>();
+        var shownHeaders = new JsonObject();
+        foreach (var (name, template) in ServiceNodeConfig.Object(node, "headers") ?? [])
+        {
+            var value = ServiceNodeConfig.Value(context, template) switch
+            {
+                null => string.Empty,
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                var other => other.ToJsonString(),
+            };
+            if (!HeaderName().IsMatch(name) || ReservedHeaders.Contains(name.ToLowerInvariant()) || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            {
+                throw new ValidationException("headers", $"Node '{node.Id}': the header '{name}' cannot be sent.") { MessageKey = "Apps.Error.HttpHeader", MessageArguments = [node.Id, name] };
+            }
+
+            headers.Add(new(name, value));
+            shownHeaders[name] = IsSecret(name) ? "***" : value;
+        }
+
+        var bodyTemplate = ServiceNodeConfig.Text(node, "body");
+        var body = method is not ("GET" or "HEAD") && !string.IsNullOrEmpty(bodyTemplate) ? context.Render(bodyTemplate) : null;
+        if (body is not null && !headers.Any(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
+        {
+            headers.Add(new("Content-Type", LooksLikeJson(body) ? "application/json; charset=utf-8" : "text/plain; charset=utf-8"));
+        }
+
+        var inputs = new JsonObject { ["method"] = method, ["url"] = url.ToString(), ["headers"] = shownHeaders, ["body"] = body, ["timeoutSeconds"] = timeout };
+        AppHttpResponse response;
+        try
+        {
+            response = await http.SendAsync(new AppHttpRequest(method, url, headers, body, TimeSpan.FromSeconds(timeout), MaxResponseBytes), ct);
+        }
+        catch (TimeoutException)
+        {
+            throw new ValidationException("timeoutSeconds", $"Node '{node.Id}': {url.Host} did not answer within {timeout} s.") { MessageKey = "Apps.Error.HttpTimeout", MessageArguments = [node.Id, url.Host, timeout] };
+        }
+        catch (HttpRequestException e)
+        {
+            var detail = ServiceNodeConfig.Excerpt(e.InnerException?.Message ?? e.Message);
+            throw new ValidationException("url", $"Node '{node.Id}': the request to {url.Host} failed: {detail}") { MessageKey = "Apps.Error.HttpFailed", MessageArguments = [node.Id, url.Host, detail] };
+        }
+
+        var responseHeaders = new JsonObject();
+        foreach (var (name, value) in response.Headers)
+        {
+            responseHeaders[name] = value;
+        }
+
+        var outputs = new JsonObject
+        {
+            ["status"] = response.Status,
+            ["body"] = response.Body,
+            ["json"] = response.Truncated ? null : TryJson(response.Body),
+            ["headers"] = responseHeaders,
+            ["truncated"] = response.Truncated,
+        };
+        context.Span.SetAttribute("http.status", response.Status.ToString(CultureInfo.InvariantCulture));
+        return new NodeOutcome(outputs) { Inputs = inputs };
+    }
+
+    private static JsonNode? TryJson(string body)
+    {
+        if (!LooksLikeJson(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool LooksLikeJson(string text) => text.TrimStart() is { Length: > 0 } t && (t[0] is '{' or '[' or '"' || char.IsDigit(t[0]) || t[0] == '-' || t.StartsWith("true", StringComparison.Ordinal) || t.StartsWith("false", StringComparison.Ordinal) || t.StartsWith("null", StringComparison.Ordinal));
+
+    /// <summary>Credentials are sent but not recorded in the run's inputs.</summary>
+    private static bool IsSecret(string name) =>
+        name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || name.Contains("key", StringComparison.OrdinalIgnoreCase)
+        || name.Contains("token", StringComparison.OrdinalIgnoreCase) || name.Contains("secret", StringComparison.OrdinalIgnoreCase) || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase);
+
+    [GeneratedRegex("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$", RegexOptions.CultureInvariant)]
+    private static partial Regex HeaderName();
+}

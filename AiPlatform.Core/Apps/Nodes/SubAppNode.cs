@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Common;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPlatform.Core.Apps.Nodes;
+
+/// <summary>
+/// The sub-app node: the published version of another app (by slug) that the user this run acts as may read, run
+/// through the engine with its inputs (an object of templates) and query, one level deeper (refused beyond
+/// <c>Apps:MaxSubAppDepth</c>, so apps cannot call each other forever). The sub-app runs with the rights of its own
+/// publisher, the user whose rights it was published with, re-checked now. Outputs <c>outputs</c> and <c>answer</c>.
+/// </summary>
+/// <remarks>
+/// The engine and the app store are taken from the container when the node runs: the engine is itself built from the
+/// executors, and a container that runs no apps need not hold a store.
+/// </remarks>
+public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSettings settings, IServiceProvider services) : IAppNodeExecutor
+{
+    public string Type => AppNodeTypes.SubApp;
+
+    public async Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
+    {
+        var node = context.Node;
+        var slug = ServiceNodeConfig.RequiredText(node, "app").ToLowerInvariant();
+        var maxDepth = settings.MaxSubAppDepth;
+        var depth = context.Request.Depth + 1;
+        if (depth > maxDepth)
+        {
+            throw new ValidationException("app", $"Node '{node.Id}': apps call each other more than {maxDepth} levels deep (Apps:MaxSubAppDepth).") { MessageKey = "Apps.Error.SubAppTooDeep", MessageArguments = [node.Id, maxDepth] };
+        }
+
+        var apps = services.GetRequiredService<IAppStore>();
+        var app = await apps.FindBySlugAsync(slug, ct);
+        if (app is null || await access.GetLevelAsync(SecurableTypes.App, app.Id, app.OwnerId, ct) is null)
+        {
+            throw new NotFoundException("App", slug) { MessageKey = "Apps.Error.SubAppNotFound", MessageArguments = [node.Id, slug] };
+        }
+
+        var version = app.PublishedVersionId is { } versionId ? await apps.FindVersionAsync(versionId, ct) : null;
+        if (version is null || app.PublishedBy is not { } publisherId)
+        {
+            throw new ValidationException("app", $"Node '{node.Id}': the app '{slug}' has no published version.") { MessageKey = "Apps.Error.SubAppNotPublished", MessageArguments = [node.Id, slug] };
+        }
+
+        var publisher = await users.FindAsync(publisherId, ct);
+        if (publisher is null || publisher.IsDisabled)
+        {
+            throw new ValidationException("app", $"Node '{node.Id}': the app '{slug}' was published by a user who can no longer run it; publish it again.") { MessageKey = "Apps.Error.SubAppPublisherGone", MessageArguments = [node.Id, slug] };
+        }
+
+        var inputs = ServiceNodeConfig.Object(node, "inputs") is { } templates ? ServiceNodeConfig.Value(context, templates) as JsonObject ?? [] : [];
+        var queryTemplate = ServiceNodeConfig.Text(node, "query");
+        // A chat sub-app without a query of its own answers the question this run was asked.
+        var query = !string.IsNullOrWhiteSpace(queryTemplate) ? context.Render(queryTemplate) : app.Kind == AppKind.Chat ? context.Request.Query : null;
+        var request = new AppRunRequest(app, AppGraph.FromJson(version.GraphJson), version, (JsonObject)inputs.DeepClone(), new CallerIdentity(publisher.Id, publisher.UserName), AppRunSources.SubApp)
+        {
+            Query = query,
+            Depth = depth,
+        };
+
+        AppRunResult result;
+        using (ActingCaller.Begin(request.RunAs))
+        {
+            result = await services.GetRequiredService<IAppEngine>().RunAsync(request, null, ct);
+        }
+
+        var shown = new JsonObject { ["app"] = slug, ["version"] = version.Number, ["inputs"] = inputs.DeepClone(), ["query"] = query, ["depth"] = depth };
+        context.Span.SetAttribute("app.subApp", slug);
+        if (result.Status == AppRunStatus.Cancelled)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
+
+        if (result.Status != AppRunStatus.Succeeded)
+        {
+            var error = result.Error ?? result.Status.ToString();
+            throw new ValidationException("app", $"Node '{node.Id}': the app '{slug}' failed at its node '{result.ErrorNodeId}': {error}")
+            {
+                MessageKey = "Apps.Error.SubAppFailed",
+                MessageArguments = [node.Id, slug, result.ErrorNodeId ?? string.Empty, error],
+            };
+        }
+
+        var outputs = new JsonObject { ["outputs"] = result.Outputs.DeepClone(), ["answer"] = result.Answer };
+        context.Span.SetAttribute("app.subAppTraceId", result.TraceId);
+        return new NodeOutcome(outputs) { Inputs = shown, PromptTokens = result.PromptTokens, CompletionTokens = result.CompletionTokens };
+    }
+}
