@@ -262,7 +262,7 @@ public partial class AppEditorPage : PlatformPage
     {
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<List<NodeExecution>>(run.NodesJson, AppGraph.JsonOptions) ?? [];
+            return System.Text.Json.JsonSerializer.Deserialize<List<NodeExecution>>(run.NodesJson, AppRunService.NodesJson) ?? [];
         }
         catch (System.Text.Json.JsonException)
         {

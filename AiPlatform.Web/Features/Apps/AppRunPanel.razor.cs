@@ -116,7 +116,7 @@ public partial class AppRunPanel : PlatformPage
 
             if (_running)
             {
-                await OnRun.InvokeAsync(new AppRun { AppId = App.Id, Source = AppRunSources.Draft, Status = AppRunStatus.Running, NodesJson = JsonSerializer.Serialize(_live, AppGraph.JsonOptions) });
+                await OnRun.InvokeAsync(new AppRun { AppId = App.Id, Source = AppRunSources.Draft, Status = AppRunStatus.Running, NodesJson = JsonSerializer.Serialize(_live, AppRunService.NodesJson) });
             }
 
             StateHasChanged();

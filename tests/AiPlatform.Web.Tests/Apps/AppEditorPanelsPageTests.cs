@@ -91,14 +91,30 @@ public sealed class AppEditorPanelsPageTests : PageTestBase
         page.Find("[data-testid=node-run-outputs]").TextContent.ShouldContain("Hello Lin!");
         var run = (await Get<AppRunService>().ListAsync(app.Id, null, null, false, new(), default)).Items.ShouldHaveSingleItem();
         run.Source.ShouldBe(AppRunSources.Node);
-        if (run.TraceId is { } traceId)
+
+        // The node's run is a trace too, written in the background (its id is not on the run): wait until it is stored.
+        var deadline = DateTime.UtcNow + WaitTimeout;
+        while (!await AdminTraceWrittenAsync())
         {
-            var deadline = DateTime.UtcNow + WaitTimeout;
-            while (await Get<AiPlatform.Core.Tracing.ITraceStore>().FindSpansAsync(traceId, default) is null && DateTime.UtcNow < deadline)
+            if (DateTime.UtcNow > deadline)
             {
-                await Task.Delay(50);
+                throw new TimeoutException("The single node's trace was not written.");
             }
+
+            await Task.Delay(50);
         }
+    }
+
+    private async Task<bool> AdminTraceWrittenAsync()
+    {
+        var experiment = await Get<AiPlatform.Core.Tracking.ITrackingStore>().FindExperimentByNameAsync(AdminId, AiPlatform.Core.Tracing.PlatformTraceWriter.ExperimentName("admin"), default);
+        if (experiment is null)
+        {
+            return false;
+        }
+
+        var page = await Get<AiPlatform.Core.Tracing.ITraceStore>().SearchAsync(new([experiment.Id], [], [], 0, 10), default);
+        return page.Traces.Count > 0 && await Get<AiPlatform.Core.Tracing.ITraceStore>().FindSpansAsync(page.Traces[0].Info.TraceId, default) is not null;
     }
 
     [Fact]
