@@ -3,9 +3,6 @@ using Microsoft.Extensions.Localization;
 
 namespace AiPlatform.Web.Features.Apps;
 
-/// <summary>One problem of the graph in the reader's language, with the node it is about (null for the graph as a whole).</summary>
-public sealed record AppProblem(string? NodeId, string Key, string Message);
-
 /// <summary>What the workbench's pages take from Core's node catalog and validator, in the reader's language.</summary>
 public static class AppCatalogView
 {

@@ -257,6 +257,3 @@ public sealed partial class AppEditorState
     [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9_]{0,31}$")]
     private static partial Regex IdPattern();
 }
-
-/// <summary>A node whose outputs another may use; a container (the iteration or loop around a body) offers only what its body sees.</summary>
-public sealed record UpstreamNode(AppNode Node, bool IsContainer);
