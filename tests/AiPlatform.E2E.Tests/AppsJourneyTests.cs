@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 
 namespace AiPlatform.E2E.Tests;
 
-/// <summary>An app builder creates an app, adds a node from the palette and connects it by dragging between ports, at 1024 px, in light and dark mode.</summary>
+/// <summary>An app builder creates an app, adds nodes from the palette (click and drag), connects them by dragging between ports, undoes and redoes with the keyboard, at 1024 px, in light and dark mode.</summary>
 public sealed class AppsJourneyTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 {
     [Fact]
@@ -31,6 +31,16 @@ public sealed class AppsJourneyTests(BrowserFixture fixture) : IClassFixture<Bro
         var draft = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/apps/{appId}/draft")).RootElement;
         var edges = draft.GetProperty("graph").GetProperty("edges").EnumerateArray().Select(e => $"{e.GetProperty("source").GetString()}->{e.GetProperty("target").GetString()}").ToList();
         edges.ShouldContain("start->template1");
+
+        // A node dragged from the palette lands on the canvas; Ctrl+Z takes it away again and Ctrl+Shift+Z brings it back.
+        await page.Locator("[data-testid=palette-item][data-type=code]").DragToAsync(page.Locator("[data-testid=app-canvas]"));
+        await Assertions.Expect(page.Locator("[data-testid=app-node]")).ToHaveCountAsync(4);
+        await page.Locator("[data-testid=app-title]").ClickAsync();
+        await page.Keyboard.PressAsync("Control+z");
+        await Assertions.Expect(page.Locator("[data-testid=app-node]")).ToHaveCountAsync(3);
+        await page.Keyboard.PressAsync("Control+Shift+z");
+        await Assertions.Expect(page.Locator("[data-testid=app-node]")).ToHaveCountAsync(4);
+        await page.Keyboard.PressAsync("f");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "app-editor-1024.png"), FullPage = true });
 
         await page.Locator("[data-testid=theme-toggle]").ClickAsync();
