@@ -70,10 +70,15 @@ public sealed partial class AppService(AccessService access, IAppStore store, Au
         return await AddAsync(context, input, StarterGraph(input.Kind), "app.create", ct);
     }
 
-    /// <summary>Changes the name, address (slug), description and kind (Manage: the slug is the app's public address).</summary>
+    /// <summary>Changes the name, address (slug), description and kind (Manage: the slug is the app's public address); a published app keeps its kind.</summary>
     public async Task<App> UpdateAsync(Guid id, AppInput input, CancellationToken ct)
     {
         var (app, _) = await RequireAsync(id, PermissionLevel.Manage, ct);
+        if (input.Kind != app.Kind && app.PublishedVersionId is not null)
+        {
+            throw new ValidationException("kind", "A published app keeps its kind: its versions were checked as that kind. Export it and import it as a new app instead.") { MessageKey = "Apps.Error.KindChange" };
+        }
+
         var before = new { app.Name, app.Slug, app.Description, app.Kind };
         app.Name = ValidName(input.Name);
         app.Slug = await ValidSlugAsync(input.Slug, id, ct);

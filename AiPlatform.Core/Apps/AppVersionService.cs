@@ -10,16 +10,16 @@ namespace AiPlatform.Core.Apps;
 /// into the draft (Write) and the published pointer rolled back (Manage). Reading versions needs Write: they hold the
 /// whole graph, which a Read grantee (who only runs the app) does not see.
 /// </summary>
-public sealed class AppVersionService(AccessService access, AppService apps, IAppStore store, AuditRecorder audit, AppReferenceCheck references, TimeProvider time)
+public sealed class AppVersionService(AccessService access, AppService apps, IAppStore store, AuditRecorder audit, AppReferenceCheck references, ITemplateRenderer templates, TimeProvider time)
 {
     public const string InvalidGraphCode = "app-graph-invalid";
 
-    /// <summary>What is wrong with the draft (or <paramref name="graph"/>, when given): graph rules first, then references; empty when it may be published.</summary>
+    /// <summary>What is wrong with the draft (or <paramref name="graph"/>, when given): graph rules (Liquid templates parsed too) first, then references; empty when it may be published.</summary>
     public async Task<IReadOnlyList<AppGraphProblem>> ValidateAsync(Guid id, AppGraph? graph, CancellationToken ct)
     {
         var (app, _) = await apps.RequireAsync(id, PermissionLevel.Write, ct);
         graph ??= AppGraph.FromJson(app.DraftJson);
-        var issues = AppGraphValidator.Validate(graph, app.Kind);
+        var issues = AppGraphValidator.Validate(graph, app.Kind, templates.Check);
         return issues.Count > 0 ? issues : await references.CheckAsync(app, graph, ct);
     }
 
@@ -99,7 +99,7 @@ public sealed class AppVersionService(AccessService access, AppService apps, IAp
 
     private async Task RequireValidAsync(App app, AppGraph graph, CancellationToken ct)
     {
-        var issues = AppGraphValidator.Validate(graph, app.Kind);
+        var issues = AppGraphValidator.Validate(graph, app.Kind, templates.Check);
         if (issues.Count == 0)
         {
             issues = await references.CheckAsync(app, graph, ct);

@@ -40,10 +40,11 @@ public static class AppEndpoints
         group.MapGet("/{id:guid}/runs", ListRunsAsync).WithName("ListAppRuns").WithSummary("Runs, newest first: all for Write and above, only the caller's own for Read.");
         group.MapGet("/{id:guid}/runs/{runId:guid}", GetRunAsync).WithName("GetAppRun");
         group.MapPost("/{id:guid}/runs/{runId:guid}/cancel", CancelRunAsync).WithName("CancelAppRun").WithSummary("Cancels a run going on (its caller, or Write on the app).");
-        group.MapPost("/{id:guid}/draft/run", RunDraftAsync).WithName("RunAppDraft").WithSummary("Runs the draft with the caller's rights (Write); stream=true or Accept: text/event-stream sends Server-Sent Events.");
+        group.MapPost("/{id:guid}/draft/run", RunDraftAsync).Produces<AppRunResultView>(StatusCodes.Status200OK, "application/json", "text/event-stream").WithName("RunAppDraft").WithSummary("Runs the draft with the caller's rights (Write); stream=true or Accept: text/event-stream sends Server-Sent Events.");
         group.MapPost("/{id:guid}/draft/nodes/{nodeId}/run", RunNodeAsync).WithName("RunAppNode").WithSummary("Runs one node of the draft with the given variables standing in for its upstream nodes' outputs (Write).");
         group.MapGet("/{slug}/published", GetPublishedAsync).WithName("GetPublishedApp").WithSummary("The published version's name, kind and input fields (Read).");
         group.MapPost("/{slug}/run", RunPublishedAsync)
+            .Produces<AppRunResultView>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .WithName("RunApp")
             .WithSummary("Runs the published version (Read) with its publisher's rights. JSON {runId, status, outputs, answer, conversationId, error, errorNode, traceId, usage}; with stream=true or Accept: text/event-stream, Server-Sent Events node_started, node_finished, answer_delta and done (the same JSON).");
         group.MapGrantEndpoints(SecurableTypes.App, "App");

@@ -121,6 +121,8 @@ public sealed class AppApiTests : ApiTestBase
         await AppApi.SaveDraftAsync(Admin, id, graph);
         (await AppApi.JsonAsync(Admin.PostAsJsonAsync($"/api/v1/apps/{id}/publish", new { message = "second" }), HttpStatusCode.Created)).GetProperty("number").GetInt32().ShouldBe(2);
 
+        await AppApi.ProblemAsync(await Admin.PutAsJsonAsync($"/api/v1/apps/{id}", new { name = "Versioned", slug = "versioned", kind = "Chat" }), HttpStatusCode.BadRequest, "validation", "Apps.Error.KindChange");
+
         var versions = await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}/versions"), HttpStatusCode.OK);
         versions.EnumerateArray().Select(v => (v.GetProperty("number").GetInt32(), v.GetProperty("message").GetString(), v.GetProperty("published").GetBoolean()))
             .ShouldBe([(2, "second", true), (1, "first", false)]);
@@ -140,6 +142,10 @@ public sealed class AppApiTests : ApiTestBase
         restored.GetProperty("revision").GetInt32().ShouldBe(3);
         (await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}/versions/diff?from=1&to=draft"), HttpStatusCode.OK)).GetProperty("isEmpty").GetBoolean().ShouldBeTrue();
         (await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}"), HttpStatusCode.OK)).GetProperty("publishedVersionId").GetGuid().ShouldNotBe(v1.GetProperty("id").GetGuid(), "restoring changes the draft only");
+
+        var exported = await Admin.GetAsync($"/api/v1/apps/{id}/export?version=1");
+        exported.Content.Headers.ContentDisposition!.FileName!.Trim('"').ShouldBe("versioned-v1.yaml");
+        (await exported.Content.ReadAsStringAsync()).ShouldContain("template: one");
 
         var rolled = await AppApi.JsonAsync(Admin.PostAsJsonAsync($"/api/v1/apps/{id}/rollback", new { version = 1 }), HttpStatusCode.OK);
         rolled.GetProperty("publishedVersionId").GetGuid().ShouldBe(v1.GetProperty("id").GetGuid());

@@ -37,6 +37,10 @@ public sealed class AppPublishApiTests : ApiTestBase
         (await Admin.PostAsJsonAsync($"/api/v1/apps/{id}/draft/run", new { inputs = new { } })).StatusCode.ShouldBe(HttpStatusCode.BadRequest, "the draft does not run either");
         (await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}/versions"), HttpStatusCode.OK)).GetArrayLength().ShouldBe(0);
 
+        await AppApi.SaveDraftAsync(Admin, id, AppApi.Workflow("{% if name %}unclosed"));
+        var liquid = await AppApi.ProblemAsync(await Admin.PostAsJsonAsync($"/api/v1/apps/{id}/publish", new { message = "v1" }), HttpStatusCode.BadRequest, "app-graph-invalid", "Apps.Error.TemplateInvalid");
+        liquid.GetProperty("errors").TryGetProperty("tpl", out _).ShouldBeTrue(liquid.GetRawText());
+
         await AppApi.SaveDraftAsync(Admin, id, AppApi.Workflow("{{ name }}"));
         (await AppApi.JsonAsync(Admin.PostAsync($"/api/v1/apps/{id}/validate", null), HttpStatusCode.OK)).GetProperty("valid").GetBoolean().ShouldBeTrue();
         (await AppApi.JsonAsync(Admin.PostAsJsonAsync($"/api/v1/apps/{id}/publish", new { message = "v1" }), HttpStatusCode.Created)).GetProperty("number").GetInt32().ShouldBe(1);

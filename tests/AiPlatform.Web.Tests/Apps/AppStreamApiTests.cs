@@ -42,6 +42,12 @@ public sealed class AppStreamApiTests : ApiTestBase
 
         var refused = await Admin.PostAsJsonAsync("/api/v1/apps/no-such-app/run", new { query = "x", stream = true });
         await AppApi.ProblemAsync(refused, HttpStatusCode.NotFound, "not-found", null);
+
+        var openApi = await AppApi.JsonAsync(Admin.GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
+        var run = openApi.GetProperty("paths").GetProperty("/api/v1/apps/{slug}/run").GetProperty("post");
+        run.GetProperty("operationId").GetString().ShouldBe("RunApp");
+        run.GetProperty("summary").GetString()!.ShouldContain("text/event-stream");
+        run.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _).ShouldBeTrue();
     }
 
     [Fact]
