@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using AiPlatform.Core.Access;
+using AiPlatform.Core.Apps;
+using AiPlatform.Web.Features.Apps;
+using AiPlatform.Web.Tests.Builders;
+using Blazor.Diagrams.Core.Geometry;
+using Bunit;
+using Microsoft.AspNetCore.Components.Web;
+
+namespace AiPlatform.Web.Tests.Apps;
+
+public sealed class AppEditorPageTests : PageTestBase
+{
+    public AppEditorPageTests()
+    {
+        // The canvas measures itself and its ports through Z.Blazor.Diagrams' script; give it a size as a browser would.
+        JSInterop.Setup<Rectangle>("ZBlazorDiagrams.getBoundingClientRect", _ => true).SetResult(new Rectangle(0, 0, 1200, 800));
+    }
+
+    private async Task<App> WorkflowAsync(string slug = "greeter")
+    {
+        var app = await Get<AppService>().CreateAsync(new AppInput("Greeter", slug, null, AppKind.Workflow), default);
+        return app;
+    }
+
+    private IRenderedComponent<AppEditorPage> Editor(Guid id)
+    {
+        var page = Render<AppEditorPage>(p => p.Add(x => x.Id, id));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=app-node]").Count.ShouldBeGreaterThan(0));
+        return page;
+    }
+
+    private static Task SelectAsync(IRenderedComponent<AppEditorPage> page, string nodeId) =>
+        page.InvokeAsync(() => page.Find($".diagram-node[data-node-id={nodeId}]").PointerDown(new PointerEventArgs { Button = 0, PointerType = "mouse" }));
+
+    [Fact]
+    public async Task The_editor_renders_the_draft_and_a_selected_nodes_setting_is_autosaved_with_a_new_revision()
+    {
+        var app = await WorkflowAsync();
+        var before = await Get<AppService>().GetDraftAsync(app.Id, default);
+
+        var page = Editor(app.Id);
+        page.FindAll("[data-testid=app-node]").Select(n => n.GetAttribute("data-node-type")).ShouldBe([AppNodeTypes.Start, AppNodeTypes.End]);
+        page.FindAll("[data-testid=app-node-title]").Select(n => n.TextContent).ShouldBe(["Start", "End"]);
+        page.Find("[data-testid=no-selection]");
+
+        await SelectAsync(page, "end");
+        page.WaitForAssertion(() => page.Find("[data-testid=node-panel]").GetAttribute("data-node-id").ShouldBe("end"));
+        page.FindAll("[data-testid=setting]").Select(s => s.GetAttribute("data-setting")).ShouldBe(["outputs"]);
+
+        await page.InvokeAsync(() => page.Find("input[data-testid=node-title]").Change("Result"));
+        page.WaitForAssertion(() => page.Find("[data-testid=save-state]").GetAttribute("data-state").ShouldBe("Saved"));
+        var after = await Get<AppService>().GetDraftAsync(app.Id, default);
+        after.Revision.ShouldBe(before.Revision + 1);
+        after.Graph.Find("end")!.Title.ShouldBe("Result");
+        page.WaitForAssertion(() => page.Find(".diagram-node[data-node-id=end] [data-testid=app-node-title]").TextContent.ShouldBe("Result"));
+    }
+
+    [Fact]
+    public async Task A_node_added_from_the_palette_is_marked_with_the_validators_problem_until_it_is_connected_and_undo_takes_it_away()
+    {
+        var app = await WorkflowAsync();
+        var page = Editor(app.Id);
+        page.Find("[data-testid=problem-count]").TextContent.ShouldBe("0 problems");
+
+        await page.InvokeAsync(() => page.Find("[data-testid=palette-item][data-type=template]").Click());
+
+        page.WaitForAssertion(() => page.FindAll("[data-testid=app-node]").Count.ShouldBe(3));
+        var problem = page.Find(".diagram-node[data-node-id=template1] [data-testid=app-node-problem]");
+        problem.TextContent.ShouldNotBeNullOrWhiteSpace();
+        page.Find("[data-testid=problem-count]").TextContent.ShouldNotBe("0 problems");
+        page.FindAll("[data-testid=problem]").Select(p => p.TextContent).ShouldContain(t => t.Contains("template1"));
+        page.Find("[data-testid=run-draft]").HasAttribute("disabled").ShouldBeTrue();
+        page.WaitForAssertion(() => page.Find("[data-testid=save-state]").GetAttribute("data-state").ShouldBe("Saved"));
+        (await Get<AppService>().GetDraftAsync(app.Id, default)).Graph.Find("template1").ShouldNotBeNull();
+
+        await page.InvokeAsync(() => page.Find("[data-testid=undo]").Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=app-node]").Count.ShouldBe(2));
+        page.Find("[data-testid=problem-count]").TextContent.ShouldBe("0 problems");
+        page.WaitForAssertion(() => page.Find("[data-testid=save-state]").GetAttribute("data-state").ShouldBe("Saved"));
+        (await Get<AppService>().GetDraftAsync(app.Id, default)).Graph.Find("template1").ShouldBeNull();
+
+        await page.InvokeAsync(() => page.Find("[data-testid=redo]").Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=app-node]").Count.ShouldBe(3));
+    }
+
+    [Fact]
+    public async Task A_draft_saved_elsewhere_meanwhile_is_not_overwritten_and_can_be_reloaded()
+    {
+        var app = await WorkflowAsync();
+        var page = Editor(app.Id);
+        var draft = await Get<AppService>().GetDraftAsync(app.Id, default);
+        draft.Graph.Find("end")!.Title = "Changed elsewhere";
+        await Get<AppService>().SaveDraftAsync(app.Id, draft.Graph, draft.Revision, default);
+
+        await SelectAsync(page, "start");
+        page.WaitForAssertion(() => page.Find("[data-testid=node-panel]"));
+        await page.InvokeAsync(() => page.Find("input[data-testid=node-title]").Change("Mine"));
+
+        page.WaitForAssertion(() => page.Find("[data-testid=stale-draft]"));
+        (await Get<AppService>().GetDraftAsync(app.Id, default)).Graph.Find("start")!.Title.ShouldBeNull();
+        await page.InvokeAsync(() => page.Find("[data-testid=reload-draft]").Click());
+        page.WaitForAssertion(() => page.Find(".diagram-node[data-node-id=end] [data-testid=app-node-title]").TextContent.ShouldBe("Changed elsewhere"));
+        page.FindAll("[data-testid=stale-draft]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_read_only_user_sees_no_edit_controls_and_a_writer_sees_no_publish_button()
+    {
+        var app = await WorkflowAsync();
+        var reader = await Get<UserAdminService>().CreateAsync(new NewUser("rita", null, null, "Passw0rd-rita"), [], default);
+        await Get<SharingService>().GrantAsync(SecurableTypes.App, app.Id, PrincipalType.User, reader.Id, PermissionLevel.Read, default);
+        SignIn(reader.Id, "rita");
+
+        var page = Render<AppEditorPage>(p => p.Add(x => x.Id, app.Id));
+
+        page.WaitForAssertion(() => page.Find("[data-testid=read-only]"));
+        page.Find("[data-testid=app-page-link]").GetAttribute("href").ShouldBe("/a/greeter");
+        page.FindAll("[data-testid=app-palette]").ShouldBeEmpty();
+        page.FindAll("[data-testid=app-canvas]").ShouldBeEmpty();
+        page.FindAll("[data-testid=node-panel]").ShouldBeEmpty();
+        page.FindAll("[data-testid=publish]").ShouldBeEmpty();
+        page.FindAll("[data-testid=run-draft]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_writer_edits_but_may_not_publish()
+    {
+        var app = await WorkflowAsync();
+        var writer = await Get<UserAdminService>().CreateAsync(new NewUser("wes", null, null, "Passw0rd-wes"), [], default);
+        await Get<SharingService>().GrantAsync(SecurableTypes.App, app.Id, PrincipalType.User, writer.Id, PermissionLevel.Write, default);
+        SignIn(writer.Id, "wes");
+
+        var page = Editor(app.Id);
+
+        page.Find("[data-testid=app-palette]");
+        page.FindAll("[data-testid=publish]").ShouldBeEmpty();
+        page.Find("[data-testid=versions-panel]").TextContent.ShouldContain("Publishing and rolling back need Manage access.");
+    }
+
+    [Fact]
+    public async Task In_Chinese_the_canvas_palette_and_panels_read_in_Chinese()
+    {
+        var app = await WorkflowAsync();
+        using var chinese = InCulture("zh-CN");
+
+        var page = Editor(app.Id);
+
+        page.FindAll("[data-testid=app-node-title]").Select(n => n.TextContent).ShouldBe(["开始", "结束"]);
+        page.Find("[data-testid=palette-item][data-type=llm]").TextContent.Trim().ShouldBe("大模型");
+        page.Find("[data-testid=app-kind]").TextContent.ShouldBe("工作流");
+        page.Find("[data-testid=problem-count]").TextContent.ShouldBe("0 个问题");
+        page.Markup.ShouldContain("运行草稿");
+        await SelectAsync(page, "start");
+        page.WaitForAssertion(() => page.Find("[data-testid=node-panel-type]").TextContent.ShouldBe("开始"));
+        page.Find("[data-testid=node-panel]").TextContent.ShouldContain("输入字段");
+    }
+}
