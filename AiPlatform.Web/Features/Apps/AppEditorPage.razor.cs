@@ -56,6 +56,10 @@ public partial class AppEditorPage : PlatformPage
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
+    /// <summary>Checks template nodes' Liquid on the canvas, as publishing does.</summary>
+    [Inject]
+    private ITemplateRenderer Templates { get; set; } = default!;
+
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
@@ -542,7 +546,7 @@ public partial class AppEditorPage : PlatformPage
     {
         if (_state is not null)
         {
-            _problems = AppCatalogView.Validate(_state.Root, _state.Kind, L);
+            _problems = AppCatalogView.Validate(_state.Root, _state.Kind, L, Templates.Check);
         }
     }
 
