@@ -439,6 +439,15 @@ public partial class AppEditorPage : PlatformPage
 
     private void OnPaletteDragStart(string type) => _dragType = type;
 
+    /// <summary>Enter or Space on a focused palette item adds the node, as a click does.</summary>
+    private void OnPaletteKey(KeyboardEventArgs e, string type)
+    {
+        if (e.Key is "Enter" or " ")
+        {
+            AddNode(type);
+        }
+    }
+
     private void OnCanvasDrop(DragEventArgs e)
     {
         if (_dragType is not { } type || _diagram?.Container is null)
