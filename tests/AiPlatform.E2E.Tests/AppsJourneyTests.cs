@@ -49,8 +49,51 @@ public sealed class AppsJourneyTests(BrowserFixture fixture) : IClassFixture<Bro
 
         await page.GotoAsync(fixture.BaseUrl + "/apps");
         await BrowserFixture.WaitForCircuitAsync(page, "/apps");
-        await Assertions.Expect(page.Locator("[data-testid=app-link]")).ToHaveTextAsync("Greeter");
+        await Assertions.Expect(page.Locator("[data-testid=app-link]", new() { HasText = "Greeter" })).ToHaveCountAsync(1);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "apps.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task A_builder_runs_the_draft_with_live_badges_publishes_it_and_a_user_runs_it_from_its_page()
+    {
+        using var api = fixture.CreateAdminApiClient();
+        var created = JsonDocument.Parse(await (await api.PostAsJsonAsync("/api/v1/apps", new { name = "Hello", slug = "hello", kind = "Workflow" })).Content.ReadAsStringAsync()).RootElement;
+        var appId = created.GetProperty("id").GetGuid();
+        var draft = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/apps/{appId}/draft")).RootElement;
+        var graph = new
+        {
+            nodes = new object[]
+            {
+                new { id = "start", type = "start", x = 40, y = 120, config = new { fields = new[] { new { name = "name", type = "text", required = true, label = "Name" } } } },
+                new { id = "code1", type = "code", x = 260, y = 120, config = new { code = "function main(inputs) { return { text: 'Hello ' + inputs.name + '!' }; }", inputs = new[] { new { name = "name", value = "{{start.name}}" } }, outputs = new[] { new { name = "text", type = "string" } } } },
+                new { id = "end", type = "end", x = 480, y = 120, config = new { outputs = new[] { new { name = "greeting", value = "{{code1.text}}" } } } },
+            },
+            edges = new[] { new { source = "start", target = "code1" }, new { source = "code1", target = "end" } },
+        };
+        (await api.PutAsJsonAsync($"/api/v1/apps/{appId}/draft", new { graph, revision = draft.GetProperty("revision").GetInt32() })).EnsureSuccessStatusCode();
+
+        var page = await fixture.OpenAsync($"/apps/{appId}");
+        await page.SetViewportSizeAsync(1280, 900);
+        await Assertions.Expect(page.Locator("[data-testid=app-node]")).ToHaveCountAsync(3);
+        await page.Locator("[data-testid=tab-run], .mud-tab:has-text('Run')").First.ClickAsync();
+        await page.Locator("textarea[data-testid=input-name]").FillAsync("Ada");
+        await page.Locator("[data-testid=run-draft]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=run-result]")).ToHaveAttributeAsync("data-status", "Succeeded");
+        await Assertions.Expect(page.Locator("[data-testid=run-outputs]")).ToContainTextAsync("Hello Ada!");
+        await Assertions.Expect(page.Locator("[data-testid=app-node-badge][data-status=Succeeded]")).ToHaveCountAsync(3);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "app-editor-run.png"), FullPage = true });
+
+        await page.Locator(".mud-tab:has-text('Versions')").First.ClickAsync();
+        await page.Locator("textarea[data-testid=publish-message]").FillAsync("First version");
+        await page.Locator("[data-testid=publish]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=version-published]")).ToHaveCountAsync(1);
+
+        await page.GotoAsync(fixture.BaseUrl + "/a/hello");
+        await BrowserFixture.WaitForCircuitAsync(page, "/a/hello");
+        await page.Locator("textarea[data-testid=input-name]").FillAsync("Grace");
+        await page.Locator("[data-testid=app-run]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=app-output][data-name=greeting]")).ToContainTextAsync("Hello Grace!");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactDirectory, "app-page.png"), FullPage = true });
     }
 
     private static async Task DragAsync(IPage page, string from, string to)

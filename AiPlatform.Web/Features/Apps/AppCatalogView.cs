@@ -17,9 +17,9 @@ public static class AppCatalogView
 
     public static IReadOnlyList<string> OutputPorts(AppNode node, AppKind kind) => AppNodeCatalog.OutputPorts(node, kind);
 
-    /// <summary>The validator's problems, localized from their resource keys (the English text when a key has no entry).</summary>
-    public static IReadOnlyList<AppProblem> Validate(AppGraph graph, AppKind kind, IStringLocalizer l) =>
-        [.. AppGraphValidator.Validate(graph, kind).Select(p => new AppProblem(p.NodeId ?? p.Edge?.Source, p.Key, Localize(l, p.Key, p.Arguments, p.Message)))];
+    /// <summary>The validator's problems (template nodes' Liquid checked too when <paramref name="checkTemplate"/> is given), localized from their resource keys (the English text when a key has no entry).</summary>
+    public static IReadOnlyList<AppProblem> Validate(AppGraph graph, AppKind kind, IStringLocalizer l, Func<string, string?>? checkTemplate = null) =>
+        [.. AppGraphValidator.Validate(graph, kind, checkTemplate).Select(p => new AppProblem(p.NodeId ?? p.Edge?.Source, p.Key, Localize(l, p.Key, p.Arguments, p.Message)))];
 
     public static string Localize(IStringLocalizer l, string? key, IReadOnlyList<string>? arguments, string fallback) =>
         key is not null && l[key, [.. (arguments ?? [])]] is { ResourceNotFound: false } text ? text.Value : fallback;

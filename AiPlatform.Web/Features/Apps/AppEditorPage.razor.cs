@@ -56,6 +56,10 @@ public partial class AppEditorPage : PlatformPage
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
+    /// <summary>Checks template nodes' Liquid on the canvas, as publishing does.</summary>
+    [Inject]
+    private ITemplateRenderer Templates { get; set; } = default!;
+
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
@@ -435,6 +439,15 @@ public partial class AppEditorPage : PlatformPage
 
     private void OnPaletteDragStart(string type) => _dragType = type;
 
+    /// <summary>Enter or Space on a focused palette item adds the node, as a click does.</summary>
+    private void OnPaletteKey(KeyboardEventArgs e, string type)
+    {
+        if (e.Key is "Enter" or " ")
+        {
+            AddNode(type);
+        }
+    }
+
     private void OnCanvasDrop(DragEventArgs e)
     {
         if (_dragType is not { } type || _diagram?.Container is null)
@@ -542,7 +555,7 @@ public partial class AppEditorPage : PlatformPage
     {
         if (_state is not null)
         {
-            _problems = AppCatalogView.Validate(_state.Root, _state.Kind, L);
+            _problems = AppCatalogView.Validate(_state.Root, _state.Kind, L, Templates.Check);
         }
     }
 

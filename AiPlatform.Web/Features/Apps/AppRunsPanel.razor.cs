@@ -12,6 +12,7 @@ public partial class AppRunsPanel : PlatformPage
 {
     private readonly Dictionary<Guid, string> _names = [];
     private MudTable<AppRun>? _table;
+    private bool _draftOnly;
 
     [Parameter, EditorRequired]
     public Guid AppId { get; set; }
@@ -26,7 +27,7 @@ public partial class AppRunsPanel : PlatformPage
     {
         try
         {
-            var page = await Runs.ListAsync(AppId, null, null, false, new PageRequest(state.Page, state.PageSize), PageToken);
+            var page = await Runs.ListAsync(AppId, null, null, _draftOnly, new PageRequest(state.Page, state.PageSize), PageToken);
             foreach (var id in page.Items.Select(r => r.CallerId).Distinct().Where(id => !_names.ContainsKey(id)))
             {
                 _names[id] = (await Users.FindAsync(id, PageToken))?.UserName ?? "?";
@@ -46,6 +47,12 @@ public partial class AppRunsPanel : PlatformPage
     }
 
     private Task ReloadAsync() => _table?.ReloadServerData() ?? Task.CompletedTask;
+
+    private Task DraftOnlyChanged(bool draftOnly)
+    {
+        _draftOnly = draftOnly;
+        return ReloadAsync();
+    }
 
     public static Color StatusColor(AppRunStatus status) => status switch
     {

@@ -85,6 +85,29 @@ public sealed class AppEditorPageTests : PageTestBase
     }
 
     [Fact]
+    public async Task A_template_whose_Liquid_does_not_parse_is_marked_on_its_node_before_any_run()
+    {
+        var app = await WorkflowAsync();
+        var draft = await Get<AppService>().GetDraftAsync(app.Id, default);
+        var graph = draft.Graph;
+        graph.Nodes.Add(new AppNode
+        {
+            Id = "template1", Type = AppNodeTypes.Template, X = 300, Y = 200,
+            Config = new JsonObject { ["template"] = "Hello {% if %}", ["variables"] = new JsonArray() },
+        });
+        graph.Edges.Clear();
+        graph.Edges.Add(new AppEdge { Source = "start", Target = "template1" });
+        graph.Edges.Add(new AppEdge { Source = "template1", Target = "end" });
+        await Get<AppService>().SaveDraftAsync(app.Id, graph, draft.Revision, default);
+
+        var page = Editor(app.Id);
+
+        page.WaitForAssertion(() => page.FindAll(".diagram-node[data-node-id=template1] [data-testid=app-node-problem]").Count.ShouldBe(1));
+        page.FindAll(".diagram-node[data-node-id=start] [data-testid=app-node-problem]").ShouldBeEmpty();
+        page.Find("[data-testid=run-draft]").HasAttribute("disabled").ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_draft_saved_elsewhere_meanwhile_is_not_overwritten_and_can_be_reloaded()
     {
         var app = await WorkflowAsync();

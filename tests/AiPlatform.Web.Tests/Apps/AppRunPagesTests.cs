@@ -92,6 +92,33 @@ public sealed class AppRunPagesTests : PageTestBase
     }
 
     [Fact]
+    public async Task A_chat_apps_draft_is_tried_on_the_canvas_as_a_conversation()
+    {
+        var apps = Get<AppService>();
+        var app = await apps.CreateAsync(new AppInput("Echo", "echo-draft", null, AppKind.Chat), default);
+        var draft = await apps.GetDraftAsync(app.Id, default);
+        await apps.SaveDraftAsync(app.Id, AppGraphs.Echo(), draft.Revision, default);
+        var page = Render<AppEditorPage>(p => p.Add(x => x.Id, app.Id));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=app-node]").Count.ShouldBe(2));
+
+        foreach (var question in new[] { "first", "second" })
+        {
+            await page.InvokeAsync(() => page.Find("textarea[data-testid=run-question]").Change(question));
+            await page.InvokeAsync(() => page.Find("[data-testid=run-draft]").Click());
+            page.WaitForAssertion(() => page.FindAll("[data-testid=turn-answer]").Select(a => a.TextContent.Trim()).ShouldContain($"You said: {question}"));
+        }
+
+        page.FindAll("[data-testid=turn-question]").Select(q => q.TextContent).ShouldBe(["first", "second"]);
+        var runs = (await Get<AppRunService>().ListAsync(app.Id, null, null, false, new(), default)).Items;
+        runs.Select(r => r.ConversationId).Distinct().ShouldHaveSingleItem().ShouldNotBeNull();
+        runs.ShouldAllBe(r => r.Source == AppRunSources.Draft);
+        foreach (var run in runs)
+        {
+            await TraceWrittenAsync(run.TraceId);
+        }
+    }
+
+    [Fact]
     public async Task The_app_page_runs_the_published_workflow_from_its_form_for_a_reader()
     {
         var app = await AppAsync("hello", AppGraphs.Greeter());
