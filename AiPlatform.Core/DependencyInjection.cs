@@ -152,6 +152,7 @@ public static class DependencyInjection
         // i18/keys
         services.AddScoped<Apps.AppKeyService>();
         services.AddSingleton<Apps.AppKeyRateLimiter>();
+        services.AddScoped<Apps.AppGatewayService>();
         // end i18/keys
         return services;
     }

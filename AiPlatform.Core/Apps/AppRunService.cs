@@ -6,7 +6,11 @@ using AiPlatform.Core.Common;
 namespace AiPlatform.Core.Apps;
 
 /// <summary>What a run is given: the start node's inputs, a chat app's question and conversation.</summary>
-public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid? ConversationId = null);
+public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid? ConversationId = null)
+{
+    /// <summary>A chat app's earlier turns given by the caller (the OpenAI gateway's messages) when there is no conversation to load them from.</summary>
+    public IReadOnlyList<AppChatTurn>? History { get; init; }
+}
 
 /// <summary>
 /// Runs apps and records each run (<see cref="AppRun"/>). The draft and single nodes run with the caller's rights
@@ -149,7 +153,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
             }
 
             conversation = input.ConversationId ?? Guid.CreateVersion7(time.GetUtcNow());
-            history = input.ConversationId is { } c ? await HistoryAsync(app, c, caller, ct) : [];
+            history = input.ConversationId is { } c ? await HistoryAsync(app, c, caller, ct) : input.History ?? [];
         }
 
         var run = NewRun(app, version, caller, runAs, source, inputs, query, conversation);

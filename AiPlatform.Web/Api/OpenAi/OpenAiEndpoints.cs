@@ -28,11 +28,12 @@ public static partial class OpenAiEndpoints
         v1.MapFallback(NoSuchRoute).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> ListModelsAsync(GatewayService gateway, CancellationToken ct)
+    private static async Task<IResult> ListModelsAsync(GatewayService gateway, HttpContext http, CancellationToken ct)
     {
         var models = (await gateway.ListModelsAsync(ct))
             .Select(m => new JsonObject { ["id"] = m.Name, ["object"] = "model", ["created"] = m.CreatedAt.ToUnixTimeSeconds(), ["owned_by"] = "aiplatform", ["max_model_len"] = m.ContextTokens })
-            .Append(new JsonObject { ["id"] = GatewayService.LocalEmbeddingModel, ["object"] = "model", ["created"] = 0, ["owned_by"] = "aiplatform" });
+            .Append(new JsonObject { ["id"] = GatewayService.LocalEmbeddingModel, ["object"] = "model", ["created"] = 0, ["owned_by"] = "aiplatform" })
+            .Concat(await AppModelsAsync(http, ct)); // i18/keys: chat apps as models
         return Json(new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. models]) });
     }
 
@@ -56,6 +57,11 @@ public static partial class OpenAiEndpoints
             {
                 throw new ValidationException("messages", $"Unknown role '{role}'.");
             }
+        }
+
+        if (AiPlatform.Core.Apps.AppGatewayService.IsAppModel(name))
+        {
+            return await CompleteWithAppAsync(http, body, name, messages, ct); // i18/keys
         }
 
         if (name == GatewayService.LocalEmbeddingModel)
