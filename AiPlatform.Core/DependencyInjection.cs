@@ -149,6 +149,11 @@ public static class DependencyInjection
         services.AddScoped<Apps.AppRunService>();
         services.AddSingleton<Apps.AppRunRegistry>();
         // end i18/api
+        // i18/keys
+        services.AddScoped<Apps.AppKeyService>();
+        services.AddSingleton<Apps.AppKeyRateLimiter>();
+        services.AddScoped<Apps.AppGatewayService>();
+        // end i18/keys
         return services;
     }
 }

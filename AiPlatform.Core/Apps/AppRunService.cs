@@ -6,7 +6,11 @@ using AiPlatform.Core.Common;
 namespace AiPlatform.Core.Apps;
 
 /// <summary>What a run is given: the start node's inputs, a chat app's question and conversation.</summary>
-public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid? ConversationId = null);
+public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid? ConversationId = null)
+{
+    /// <summary>A chat app's earlier turns given by the caller (the OpenAI gateway's messages) when there is no conversation to load them from.</summary>
+    public IReadOnlyList<AppChatTurn>? History { get; init; }
+}
 
 /// <summary>
 /// Runs apps and records each run (<see cref="AppRun"/>). The draft and single nodes run with the caller's rights
@@ -111,7 +115,26 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         return run;
     }
 
-    private async Task<AppRun> RunAsync(App app, AppGraph graph, AppVersion? version, CallerIdentity caller, CallerIdentity runAs, string source, AppRunInput input, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
+    // i18/keys
+    /// <summary>
+    /// Runs the published version for an API key (checked by <see cref="AppKeyService"/>): as the publisher, recorded with
+    /// the key's creator as caller and the key's id; a disabled or deleted creator cannot use their keys.
+    /// </summary>
+    public async Task<AppRun> RunWithKeyAsync(App app, AppApiKey key, AppRunInput input, string source, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
+    {
+        var creator = await users.FindAsync(key.CreatedBy, ct);
+        if (creator is not { IsDisabled: false })
+        {
+            throw new ForbiddenException("The user who created this key is disabled or deleted.") { MessageKey = "Apps.Keys.Error.CreatorInactive" };
+        }
+
+        var version = await apps.RequirePublishedVersionAsync(app, ct);
+        var publisher = await PublisherAsync(app, ct);
+        return await RunAsync(app, AppGraph.FromJson(version.GraphJson), version, new CallerIdentity(creator.Id, creator.UserName), publisher, source, input, onEvent, ct, key.Id);
+    }
+
+    // end i18/keys
+    private async Task<AppRun> RunAsync(App app, AppGraph graph, AppVersion? version, CallerIdentity caller, CallerIdentity runAs, string source, AppRunInput input, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct, Guid? apiKeyId = null)
     {
         var inputs = input.Inputs ?? [];
         var query = input.Query?.Trim();
@@ -130,10 +153,11 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
             }
 
             conversation = input.ConversationId ?? Guid.CreateVersion7(time.GetUtcNow());
-            history = input.ConversationId is { } c ? await HistoryAsync(app, c, caller, ct) : [];
+            history = input.ConversationId is { } c ? await HistoryAsync(app, c, caller, ct) : input.History ?? [];
         }
 
         var run = NewRun(app, version, caller, runAs, source, inputs, query, conversation);
+        run.ApiKeyId = apiKeyId;
         await ExecuteAsync(run, runAs, async token =>
         {
             var result = await engine.RunAsync(Request(app, graph, version, runAs, run, inputs, query, history), onEvent, token);

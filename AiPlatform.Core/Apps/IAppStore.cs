@@ -58,4 +58,10 @@ public interface IAppStore
     Task<AppApiKey?> FindKeyByHashAsync(string hash, CancellationToken ct);
 
     Task UpdateKeyAsync(AppApiKey key, AuditEntry? audit, CancellationToken ct);
+
+    // i18/keys
+    Task<AppApiKey?> FindKeyAsync(Guid id, CancellationToken ct);
+
+    /// <summary>Prompt + completion tokens of the key's runs that started at or after <paramref name="since"/> (the daily budget).</summary>
+    Task<long> SumKeyTokensAsync(Guid keyId, DateTimeOffset since, CancellationToken ct);
 }

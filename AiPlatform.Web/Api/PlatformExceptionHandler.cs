@@ -16,6 +16,7 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
             AiPlatform.Core.Serving.EndpointUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The endpoint cannot answer now."),
             AiPlatform.Core.Chat.ProviderUnavailableException => (StatusCodes.Status502BadGateway, "The model provider did not answer."),
             AiPlatform.Core.Chat.QuotaExceededException => (StatusCodes.Status429TooManyRequests, "Quota exceeded."),
+            AiPlatform.Core.Apps.AppKeyLimitException => (StatusCodes.Status429TooManyRequests, "Too many requests."),
             NotFoundException or AiPlatform.Core.Storage.ObjectNotFoundException => (StatusCodes.Status404NotFound, "Not found."),
             ConflictException or AlreadyExistsException => (StatusCodes.Status409Conflict, "Conflict."),
             AiPlatform.Core.Training.SandboxUnavailableException => (StatusCodes.Status409Conflict, "Custom code cannot run here."),
@@ -50,6 +51,11 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
                 problem.Extensions["messageKey"] = key;
                 problem.Extensions["messageArguments"] = p.MessageArguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             }
+        }
+
+        if (exception is AiPlatform.Core.Apps.AppKeyLimitException limited)
+        {
+            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(1, limited.RetryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         httpContext.Response.StatusCode = status;

@@ -34,6 +34,7 @@ public static class SecuritySetup
         authentication
             .AddPolicyScheme(SmartScheme, "Cookie or token", o => o.ForwardDefaultSelector = ctx => SelectScheme(ctx, jwtEnabled))
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, AppKeyAuthenticationHandler>(AppKeyAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
             {
                 o.LoginPath = "/account/login";
@@ -49,11 +50,13 @@ public static class SecuritySetup
             }));
         services.AddSingleton<IAuthorizationPolicyProvider, CapabilityPolicyProvider>();
         services.AddScoped<IAuthorizationHandler, CapabilityHandler>();
+        services.AddScoped<IAuthorizationHandler, AppRunCallerHandler>();
         services.AddAuthorization(o =>
         {
             var activeUser = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(new CapabilityRequirement(null)).Build();
             o.DefaultPolicy = activeUser;
             o.FallbackPolicy = activeUser;
+            o.AddPolicy(AppKeyAuthenticationHandler.RunPolicy, p => p.RequireAuthenticatedUser().AddRequirements(new AppRunCallerRequirement()));
         });
         return authentication;
     }
@@ -72,6 +75,12 @@ public static class SecuritySetup
         }
 
         var isBearer = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        if (isBearer && Core.Apps.AppKeyService.LooksLikeKey(header[7..].Trim()))
+        {
+            // App keys (aipk_…): their own scheme, which accepts them only on the app run endpoint.
+            return AppKeyAuthenticationHandler.SchemeName;
+        }
+
         return isBearer && jwtEnabled && !ApiTokenService.LooksLikeToken(header[7..].Trim()) ? "Bearer" : TokenAuthenticationHandler.SchemeName;
     }
 

@@ -247,4 +247,17 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) 
             throw new ConflictException(conflict);
         }
     }
+
+    // i18/keys
+    public async Task<AppApiKey?> FindKeyAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, ct);
+    }
+
+    public async Task<long> SumKeyTokensAsync(Guid keyId, DateTimeOffset since, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppRuns.Where(r => r.ApiKeyId == keyId && r.StartedAt >= since).SumAsync(r => (long?)(r.PromptTokens + r.CompletionTokens), ct) ?? 0;
+    }
 }

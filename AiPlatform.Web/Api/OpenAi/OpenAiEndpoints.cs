@@ -28,11 +28,23 @@ public static partial class OpenAiEndpoints
         v1.MapFallback(NoSuchRoute).ExcludeFromDescription();
     }
 
-    private static async Task<IResult> ListModelsAsync(GatewayService gateway, CancellationToken ct)
+    private static async Task<IResult> ListModelsAsync(GatewayService gateway, HttpContext http, CancellationToken ct)
     {
-        var models = (await gateway.ListModelsAsync(ct))
+        // i18/keys: without chat.use the caller still sees the chat apps they may read.
+        IReadOnlyList<LlmModel> usable;
+        try
+        {
+            usable = await gateway.ListModelsAsync(ct);
+        }
+        catch (AiPlatform.Core.Access.ForbiddenException)
+        {
+            return Json(new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. await AppModelsAsync(http, ct)]) });
+        }
+
+        var models = usable
             .Select(m => new JsonObject { ["id"] = m.Name, ["object"] = "model", ["created"] = m.CreatedAt.ToUnixTimeSeconds(), ["owned_by"] = "aiplatform", ["max_model_len"] = m.ContextTokens })
-            .Append(new JsonObject { ["id"] = GatewayService.LocalEmbeddingModel, ["object"] = "model", ["created"] = 0, ["owned_by"] = "aiplatform" });
+            .Append(new JsonObject { ["id"] = GatewayService.LocalEmbeddingModel, ["object"] = "model", ["created"] = 0, ["owned_by"] = "aiplatform" })
+            .Concat(await AppModelsAsync(http, ct)); // i18/keys: chat apps as models
         return Json(new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. models]) });
     }
 
@@ -41,8 +53,24 @@ public static partial class OpenAiEndpoints
     private static async Task<IResult> CompleteAsync(HttpContext http, GatewayService gateway)
     {
         var ct = http.RequestAborted;
-        await gateway.EnsureAllowanceAsync(ct);
+        // i18/keys: a chat app (app:{slug}) needs Read on the app only, like its run endpoint (not chat.use or the caller's
+        // gateway quota: the app runs with its publisher's rights and is recorded as an app run).
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? refused = null;
+        try
+        {
+            await gateway.EnsureAllowanceAsync(ct);
+        }
+        catch (Exception e) when (e is AiPlatform.Core.Access.ForbiddenException or QuotaExceededException)
+        {
+            refused = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+        }
+
         var body = await ReadAsync(http, ct);
+        if (refused is not null && !AiPlatform.Core.Apps.AppGatewayService.IsAppModel(body["model"] is JsonValue mv && mv.GetValueKind() == JsonValueKind.String ? mv.GetValue<string>() : null))
+        {
+            refused.Throw();
+        }
+
         var name = ModelOf(body);
         if (body["messages"] is not JsonArray { Count: > 0 } messages)
         {
@@ -56,6 +84,11 @@ public static partial class OpenAiEndpoints
             {
                 throw new ValidationException("messages", $"Unknown role '{role}'.");
             }
+        }
+
+        if (AiPlatform.Core.Apps.AppGatewayService.IsAppModel(name))
+        {
+            return await CompleteWithAppAsync(http, body, name, messages, ct); // i18/keys
         }
 
         if (name == GatewayService.LocalEmbeddingModel)

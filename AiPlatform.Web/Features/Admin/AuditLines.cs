@@ -29,6 +29,8 @@ internal static partial class AuditLines
         "app.restore",
         "app.rollback",
         "app.import",
+        "app.key.create",
+        "app.key.revoke",
         "dataset.create",
         "dataset.delete",
         "dataset.update",

@@ -44,6 +44,7 @@ public static class AppEndpoints
         group.MapPost("/{id:guid}/draft/nodes/{nodeId}/run", RunNodeAsync).WithName("RunAppNode").WithSummary("Runs one node of the draft with the given variables standing in for its upstream nodes' outputs (Write).");
         group.MapGet("/{slug}/published", GetPublishedAsync).WithName("GetPublishedApp").WithSummary("The published version's name, kind and input fields (Read).");
         group.MapPost("/{slug}/run", RunPublishedAsync)
+            .RequireAuthorization(AiPlatform.Web.Security.AppKeyAuthenticationHandler.RunPolicy)
             .Produces<AppRunResultView>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .WithName("RunApp")
             .WithSummary("Runs the published version (Read) with its publisher's rights. JSON {runId, status, outputs, answer, conversationId, error, errorNode, traceId, usage}; with stream=true or Accept: text/event-stream, Server-Sent Events node_started, node_finished, answer_delta and done (the same JSON).");
@@ -188,7 +189,9 @@ public static class AppEndpoints
     static async Task<Ok<AppPublishedView>> GetPublishedAsync(string slug, AppService apps, CancellationToken ct) => TypedResults.Ok(await apps.GetPublishedAsync(slug, ct));
 
     static Task<IResult> RunPublishedAsync(string slug, RunRequest body, HttpContext http, AppRunService runs) =>
-        RespondAsync(http, body.Stream, onEvent => runs.RunPublishedAsync(slug, body.ToInput(), AppRunSources.Api, onEvent, http.RequestAborted));
+        RespondAsync(http, body.Stream, onEvent => AiPlatform.Web.Security.AppKeyAuthenticationHandler.KeyOf(http.User) is { } keyId
+            ? http.RequestServices.GetRequiredService<AppKeyService>().RunAsync(keyId, slug, body.ToInput(), AppRunSources.Api, onEvent, http.RequestAborted)
+            : runs.RunPublishedAsync(slug, body.ToInput(), AppRunSources.Api, onEvent, http.RequestAborted));
 
     /// <summary>
     /// A run's answer: JSON when it ended, or with streaming, Server-Sent Events while it runs (node_started,

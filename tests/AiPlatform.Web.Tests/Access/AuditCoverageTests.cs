@@ -502,6 +502,16 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/apps/{id}/grants"] = () => GrantAsync("/api/v1/apps", NewApp()),
         ["DELETE /api/v1/apps/{id}/grants/{grantId}"] = () => RevokeAsync("/api/v1/apps", NewApp()),
 
+        // i18/keys: app API keys.
+        ["POST /api/v1/apps/{id}/keys"] = async () => await Json("POST", $"/api/v1/apps/{await NewAsync("/api/v1/apps", NewApp())}/keys", new { name = "walked" }),
+        ["DELETE /api/v1/apps/{id}/keys/{keyId}"] = async () =>
+        {
+            var app = await NewAsync("/api/v1/apps", NewApp());
+            var created = await Admin.PostAsJsonAsync($"/api/v1/apps/{app}/keys", new { name = "walked" }, JsonDefaults.Options);
+            var key = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("info").GetProperty("id").GetGuid();
+            return await Json("DELETE", $"/api/v1/apps/{app}/keys/{key}");
+        },
+
         ["POST /api/v1/prompt-templates"] = () => Json("POST", "/api/v1/prompt-templates", new { name = Unique("pt"), content = "Summarise {{text}}" }),
         ["PUT /api/v1/prompt-templates/{id}"] = async () => await Json("PUT", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}", new { name = Unique("pt"), content = "y" }),
         ["DELETE /api/v1/prompt-templates/{id}"] = async () => await Json("DELETE", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}"),
