@@ -149,6 +149,10 @@ public static class DependencyInjection
         services.AddScoped<Apps.AppRunService>();
         services.AddSingleton<Apps.AppRunRegistry>();
         // end i18/api
+
+        // i18/k8s: deploying apps to Kubernetes (the IAppDeployer and IAppDeploymentStore are Infrastructure's).
+        services.AddScoped<Apps.AppDeploymentService>();
+        // end i18/k8s
         return services;
     }
 }
