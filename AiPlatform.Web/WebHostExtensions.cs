@@ -280,6 +280,11 @@ public static class WebHostExtensions
             app.MapMetrics("/metrics").AllowAnonymous();
         }
 
+        // Everything else (pages, other API, files) answers 404 here, before sign-in is asked for.
+        app.MapFallback("{**path}", () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "An app runner serves only POST /api/v1/apps/{slug}/run.", type: ProblemTypes.For("not-found")))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+
         var only = app.Configuration["Platform:AppRunner:App"];
         var run = app.MapAppRunEndpoint();
         if (!string.IsNullOrWhiteSpace(only))
