@@ -154,6 +154,10 @@ public static class DependencyInjection
         services.AddSingleton<Apps.AppKeyRateLimiter>();
         services.AddScoped<Apps.AppGatewayService>();
         // end i18/keys
+
+        // i18/k8s: deploying apps to Kubernetes (the IAppDeployer and IAppDeploymentStore are Infrastructure's).
+        services.AddScoped<Apps.AppDeploymentService>();
+        // end i18/k8s
         return services;
     }
 }

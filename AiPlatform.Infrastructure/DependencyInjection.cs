@@ -68,6 +68,7 @@ public static class DependencyInjection
         AddServing(services, configuration);
         AddKnowledge(services, configuration, database);
         AddAppEngine(services, configuration); // i18/eng
+        AddAppDeployment(services, configuration); // i18/k8s
 
         // i18/nodes: the app workbench's HTTP request node goes out through the outbound host guard (SSRF allow-list).
         services.AddSingleton<Core.Apps.IAppHttpClient>(sp => new Apps.GuardedAppHttpClient(sp.GetRequiredService<Network.OutboundHostGuard>()));
@@ -354,4 +355,21 @@ public static class DependencyInjection
     }
 
     // end i18/eng
+
+    // i18/k8s: app runners on Kubernetes (Apps:Kubernetes:*, checked here so a wrong setting stops the host at start).
+    private static void AddAppDeployment(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Apps.AppKubernetesOptions.Section).Get<Apps.AppKubernetesOptions>() ?? new Apps.AppKubernetesOptions();
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddSingleton<Core.Apps.IAppDeploymentStore, EfAppDeploymentStore>();
+        services.AddSingleton<Core.Apps.IAppDeployer>(sp => new Apps.KubernetesAppDeployer(
+            options.Enabled
+                ? new k8s.Kubernetes(!string.IsNullOrWhiteSpace(options.Host) ? new k8s.KubernetesClientConfiguration { Host = options.Host }
+                    : k8s.KubernetesClientConfiguration.IsInCluster() ? k8s.KubernetesClientConfiguration.InClusterConfig()
+                    : k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile())
+                : null,
+            options,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Apps.KubernetesAppDeployer>>()));
+    }
 }

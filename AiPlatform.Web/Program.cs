@@ -14,6 +14,13 @@ builder.Services.AddInfrastructureSignIn(builder.Configuration);
 builder.Services.AddWeb(builder.Configuration);
 builder.Services.AddPlatformSecurity(builder.Configuration).AddPlatformOidc(builder.Configuration);
 
+// i18/k8s: an app runner (Platform:Role=AppRunner) serves only published app runs, health and metrics.
+var appRunner = builder.Configuration.IsAppRunner();
+if (appRunner)
+{
+    builder.Services.AddAppRunnerRole();
+}
+
 // Disposed on every way out (also --migrate-only and a failed start), so the background log writer is drained.
 await using var app = builder.Build();
 if (args.Contains("--migrate-only"))
@@ -21,6 +28,15 @@ if (args.Contains("--migrate-only"))
     await app.Services.MigrateDatabaseAsync();
     return;
 }
+
+if (appRunner)
+{
+    app.UseWeb();
+    app.MapAppRunner();
+    await app.RunAsync();
+    return;
+}
+// end i18/k8s
 
 await app.PrepareDatabaseAsync();
 app.UseWeb();

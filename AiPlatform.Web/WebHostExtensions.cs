@@ -10,6 +10,7 @@ using AiPlatform.Web.Components;
 using AiPlatform.Web.Features.Localization;
 using AiPlatform.Core.Access;
 using AiPlatform.Web.Features.Account;
+using AiPlatform.Web.Features.Apps;
 using AiPlatform.Web.Observability;
 using AiPlatform.Web.Security;
 using Hangfire;
@@ -242,4 +243,57 @@ public static class WebHostExtensions
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "AiPlatform jobs", AppPath = "/jobs", Authorization = [] })
             .RequireAuthorization(CapabilityPolicyProvider.For(Capabilities.JobsManage));
     }
+
+    // ---- i18/k8s: the app-runner role (Platform:Role=AppRunner) ------------------------------------------------------
+    // A runner pod deployed for one app (KubernetesAppDeployer) answers only POST /api/v1/apps/{slug}/run of published
+    // versions (for Platform:AppRunner:App when set, 404 for any other app), /health/* and /metrics (management port or
+    // scrape token, as on the web host); no pages, no other API, no job workers, no migrations.
+
+    public const string AppRunnerRole = "AppRunner";
+
+    /// <summary>True when this process is an app runner (<c>Platform:Role=AppRunner</c>).</summary>
+    public static bool IsAppRunner(this IConfiguration configuration) =>
+        string.Equals(configuration["Platform:Role"], AppRunnerRole, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The background services a runner keeps: access-grant freshness, token usage and its metrics. Job workers, reconcilers and sweeps stay on the web host.</summary>
+    private static readonly string[] AppRunnerHostedServices = ["AccessStampPoller", "TokenUsageFlusher", nameof(PlatformMeterExporter)];
+
+    public static void AddAppRunnerRole(this IServiceCollection services)
+    {
+        foreach (var hosted in services.Where(d => d.ServiceType == typeof(IHostedService)
+            && !AppRunnerHostedServices.Contains((d.ImplementationType ?? d.ImplementationInstance?.GetType())?.Name)).ToList())
+        {
+            services.Remove(hosted);
+        }
+    }
+
+    public static void MapAppRunner(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(DependencyInjection.ReadyTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        }).AllowAnonymous();
+        if (app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value.MetricsEnabled)
+        {
+            app.MapMetrics("/metrics").AllowAnonymous();
+        }
+
+        // Everything else (pages, other API, files) answers 404 here, before sign-in is asked for.
+        app.MapFallback("{**path}", () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "An app runner serves only POST /api/v1/apps/{slug}/run.", type: ProblemTypes.For("not-found")))
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+
+        var only = app.Configuration["Platform:AppRunner:App"];
+        var run = app.MapAppRunEndpoint();
+        if (!string.IsNullOrWhiteSpace(only))
+        {
+            run.AddEndpointFilter(async (context, next) =>
+                string.Equals(context.HttpContext.GetRouteValue("slug") as string, only, StringComparison.Ordinal)
+                    ? await next(context)
+                    : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "This runner serves only the app '" + only + "'.", type: ProblemTypes.For("not-found")));
+        }
+    }
+    // ---- end i18/k8s -------------------------------------------------------------------------------------------------
 }

@@ -10,7 +10,7 @@ namespace AiPlatform.Core.Apps;
 /// changes the app, shares, publishes and deletes it). Versions are <see cref="AppVersionService"/>'s, runs
 /// <see cref="AppRunService"/>'s; both ask this service for the app and the caller's right to it.
 /// </summary>
-public sealed partial class AppService(AccessService access, IAppStore store, AuditRecorder audit, IAppDocumentFormat format, TimeProvider time) : ISecurableLookup
+public sealed partial class AppService(AccessService access, IAppStore store, AuditRecorder audit, IAppDocumentFormat format, TimeProvider time, IAppDeploymentStore deployments) : ISecurableLookup
 {
     /// <summary>A draft save records an audit entry only when the previous save is older than this (an autosaving canvas would flood the trail).</summary>
     public static readonly TimeSpan DraftAuditQuietPeriod = TimeSpan.FromMinutes(10);
@@ -92,6 +92,10 @@ public sealed partial class AppService(AccessService access, IAppStore store, Au
     public async Task DeleteAsync(Guid id, CancellationToken ct)
     {
         var (app, _) = await RequireAsync(id, PermissionLevel.Manage, ct);
+
+        // i18/k8s: a runner on Kubernetes would outlive the app; it is removed first (DELETE /api/v1/apps/{id}/deployment).
+        await RefuseWhileDeployedAsync(app, ct);
+
         await store.DeleteAsync(id, await audit.EntryAsync("app.delete", ObjectType, id, new { app.Name, app.Slug }, ct), ct);
     }
 
@@ -291,4 +295,13 @@ public sealed partial class AppService(AccessService access, IAppStore store, Au
 
     [GeneratedRegex("[^a-z0-9]+")]
     private static partial Regex NotSlug();
+
+    // i18/k8s
+    private async Task RefuseWhileDeployedAsync(App app, CancellationToken ct)
+    {
+        if (await deployments.FindAsync(app.Id, ct) is not null)
+        {
+            throw new ConflictException($"The app '{app.Slug}' is deployed to Kubernetes: remove its deployment before deleting it.") { MessageKey = "Apps.Error.DeleteWhileDeployed", MessageArguments = [app.Slug] };
+        }
+    }
 }

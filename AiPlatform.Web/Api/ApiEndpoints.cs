@@ -44,6 +44,7 @@ public static class ApiEndpoints
         app.MapKnowledgeEndpoints();
         app.MapAppEndpoints();
         app.MapAppKeyEndpoints(); // i18/keys
+        app.MapAppDeploymentEndpoints(); // i18/k8s
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

@@ -52,6 +52,13 @@ public static class AppEndpoints
         return group;
     }
 
+    // i18/k8s: the app-runner role maps only this route (WebHostExtensions.MapAppRunner).
+    public static RouteHandlerBuilder MapAppRunEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapPost("/api/v1/apps/{slug}/run", RunPublishedAsync)
+            .WithTags("Apps")
+            .Produces<AppRunResultView>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .WithName("RunApp");
+
     static async Task<Ok<Paged<AppView>>> ListAsync(AppService apps, [AsParameters] PageQuery paging, CancellationToken ct, string? q = null)
     {
         var request = paging.ToRequest();

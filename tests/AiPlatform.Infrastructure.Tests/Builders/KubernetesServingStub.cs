@@ -38,6 +38,13 @@ public sealed class KubernetesServingStub : IAsyncDisposable
     /// </summary>
     public void Fail(string call, int code, int times = int.MaxValue) => _faults[call] = (code, times);
 
+    /// <summary>Sets what the cluster reports of a stored Deployment (<c>status.readyReplicas</c>), as its controller would.</summary>
+    public void SetReadyReplicas(string deployment, int ready) =>
+        _objects[$"deployments/{deployment}"]["status"] = new JsonObject { ["readyReplicas"] = ready, ["replicas"] = ready };
+
+    /// <summary>The stored object as the client sent it, e.g. "horizontalpodautoscalers/app-x".</summary>
+    public JsonObject Object(string key) => _objects[key];
+
     public static V1Pod Pod(string name, string endpoint, V1PodStatus status) => new()
     {
         ApiVersion = "v1",
