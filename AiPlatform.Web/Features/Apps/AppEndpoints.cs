@@ -55,6 +55,7 @@ public static class AppEndpoints
     // i18/k8s: the app-runner role maps only this route (WebHostExtensions.MapAppRunner).
     public static RouteHandlerBuilder MapAppRunEndpoint(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/v1/apps/{slug}/run", RunPublishedAsync)
+            .RequireAuthorization(AiPlatform.Web.Security.AppKeyAuthenticationHandler.RunPolicy)
             .WithTags("Apps")
             .Produces<AppRunResultView>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .WithName("RunApp");
