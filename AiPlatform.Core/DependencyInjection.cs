@@ -149,6 +149,11 @@ public static class DependencyInjection
         services.AddScoped<Apps.AppRunService>();
         services.AddSingleton<Apps.AppRunRegistry>();
         // end i18/api
+
+        // i18/eval: evaluations of app versions over datasets (job app.evaluate).
+        services.AddScoped<Apps.AppEvaluationService>();
+        services.AddScoped<IJobHandler, Apps.AppEvaluationHandler>();
+        // end i18/eval
         return services;
     }
 }
