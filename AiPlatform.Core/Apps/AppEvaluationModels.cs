@@ -43,6 +43,3 @@ public sealed record AppEvaluationRow(
     double LatencyMs,
     long Tokens,
     Guid? RunId);
-
-/// <summary>An evaluation with its settings parsed, for pages and the API.</summary>
-public sealed record AppEvaluationView(AppEvaluation Evaluation, AppEvaluationSettings Settings, IReadOnlyDictionary<string, double> Summary, string? DatasetName);

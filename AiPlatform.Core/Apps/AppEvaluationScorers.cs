@@ -181,8 +181,8 @@ public static partial class AppEvaluationScorers
 
     public static double? Number(AppEvaluationScorer scorer, string key) => scorer.Settings?[key] switch
     {
-        JsonValue v when v.TryGetValue<double>(out var d) => d,
         JsonValue v when v.TryGetValue<string>(out var s) => ParseNumber(s),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => ParseNumber(v.ToJsonString()),
         _ => null,
     };
 

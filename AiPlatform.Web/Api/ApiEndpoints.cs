@@ -43,6 +43,9 @@ public static class ApiEndpoints
         app.MapOpenAiEndpoints();
         app.MapKnowledgeEndpoints();
         app.MapAppEndpoints();
+        // i18/eval
+        app.MapAppEvaluationEndpoints();
+        // end i18/eval
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }
