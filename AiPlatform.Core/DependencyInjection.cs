@@ -158,6 +158,11 @@ public static class DependencyInjection
         // i18/k8s: deploying apps to Kubernetes (the IAppDeployer and IAppDeploymentStore are Infrastructure's).
         services.AddScoped<Apps.AppDeploymentService>();
         // end i18/k8s
+
+        // i18/eval: evaluations of app versions over datasets (job app.evaluate).
+        services.AddScoped<Apps.AppEvaluationService>();
+        services.AddScoped<IJobHandler, Apps.AppEvaluationHandler>();
+        // end i18/eval
         return services;
     }
 }

@@ -280,6 +280,10 @@ public static class DependencyInjection
         services.AddSingleton<Core.Apps.IAppDocumentFormat, Apps.YamlAppDocumentFormat>();
         services.AddHostedService<Apps.AbandonedAppRunSweep>();
         // end i18/api
+
+        // i18/eval: the evaluations' store.
+        services.AddSingleton<Core.Apps.IAppEvaluationStore, EfAppEvaluationStore>();
+        // end i18/eval
         services.AddSingleton<DataSources.S3SourceConnector>();
         services.AddSingleton<DataSources.KafkaSourceConnector>();
         services.AddSingleton<IDatabaseConnector, DataSources.SourceConnector>();

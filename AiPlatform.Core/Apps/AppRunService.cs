@@ -280,6 +280,16 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         return new CallerIdentity(context.UserId, context.UserName);
     }
 
+    // i18/eval: a version's run for an evaluation.
+    /// <summary>
+    /// Runs a given version for an evaluation, like a published run (source <see cref="AppRunSources.Evaluation"/>,
+    /// recorded with <paramref name="caller"/> as its caller) with <paramref name="publisher"/>'s rights; the evaluation
+    /// service checked Write on the app and resolved the version's publisher.
+    /// </summary>
+    internal Task<AppRun> RunVersionForEvaluationAsync(App app, AppGraph graph, AppVersion version, CallerIdentity caller, CallerIdentity publisher, AppRunInput input, CancellationToken ct) =>
+        RunAsync(app, graph, version, caller, publisher, AppRunSources.Evaluation, input, null, ct);
+    // end i18/eval
+
     /// <summary>The publisher, loaded now: a disabled or deleted one fails the run (<c>Apps.Error.PublisherInactive</c>).</summary>
     private async Task<CallerIdentity> PublisherAsync(App app, CancellationToken ct)
     {

@@ -45,6 +45,9 @@ public static class ApiEndpoints
         app.MapAppEndpoints();
         app.MapAppKeyEndpoints(); // i18/keys
         app.MapAppDeploymentEndpoints(); // i18/k8s
+        // i18/eval
+        app.MapAppEvaluationEndpoints();
+        // end i18/eval
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

@@ -74,6 +74,25 @@ internal static class LlmCall
         return reply;
     }
 
+    /// <summary>A call outside a node (an evaluation's LLM judge), on the same path; failures name <paramref name="label"/>.</summary>
+    public static async Task<LlmReply> CompleteForWorkAsync(GatewayService gateway, string label, LlmAsk ask, CancellationToken ct)
+    {
+        await gateway.EnsureAllowanceAsync(ct);
+        var (model, endpoint) = await gateway.GetEndpointAsync(ask.Model, ct);
+        var body = new JsonObject { ["model"] = model.Name, ["messages"] = ask.Messages.DeepClone(), ["stream"] = false };
+        if (ask.Temperature is { } temperature)
+        {
+            body["temperature"] = temperature;
+        }
+
+        if (ask.MaxTokens is { } max)
+        {
+            body["max_tokens"] = max;
+        }
+
+        return await AskAsync(gateway, label, model, endpoint, body, ct);
+    }
+
     /// <summary>The answer as JSON, or <c>Apps.Error.LlmNotJson</c> (a fenced <c>```json</c> block is unwrapped first).</summary>
     public static JsonNode ParseJson(string nodeId, string text)
     {

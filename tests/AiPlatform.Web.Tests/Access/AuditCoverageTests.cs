@@ -522,6 +522,20 @@ public sealed class AuditCoverageTests : ApiTestBase
             return await Json("DELETE", $"/api/v1/apps/{app}/keys/{key}");
         },
 
+        // i18/eval: evaluations of an app version over a dataset.
+        ["POST /api/v1/apps/{id}/evaluations"] = async () =>
+        {
+            var (app, dataset) = await NewEvaluationSeedAsync(3);
+            return await Json("POST", $"/api/v1/apps/{app}/evaluations", EvaluationBody(dataset, 1));
+        },
+        ["POST /api/v1/apps/{id}/evaluations/{evaluationId}/cancel"] = async () =>
+        {
+            // Enough rows, one at a time, that the evaluation is still going when the walk cancels it.
+            var (app, dataset) = await NewEvaluationSeedAsync(3000);
+            var evaluation = await NewAsync($"/api/v1/apps/{app}/evaluations", EvaluationBody(dataset, 1));
+            return await Json("POST", $"/api/v1/apps/{app}/evaluations/{evaluation}/cancel");
+        },
+
         ["POST /api/v1/prompt-templates"] = () => Json("POST", "/api/v1/prompt-templates", new { name = Unique("pt"), content = "Summarise {{text}}" }),
         ["PUT /api/v1/prompt-templates/{id}"] = async () => await Json("PUT", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}", new { name = Unique("pt"), content = "y" }),
         ["DELETE /api/v1/prompt-templates/{id}"] = async () => await Json("DELETE", $"/api/v1/prompt-templates/{await NewAsync("/api/v1/prompt-templates", new { name = Unique("pt"), content = "x" }, _walker)}"),
@@ -568,6 +582,30 @@ public sealed class AuditCoverageTests : ApiTestBase
 
         return app;
     }
+
+    /// <summary>An app (i18/eval) published once (start → end, text = the start field) and a dataset with a version of <paramref name="rows"/> rows.</summary>
+    private async Task<(Guid App, Guid Dataset)> NewEvaluationSeedAsync(int rows)
+    {
+        var app = await NewAsync("/api/v1/apps", NewApp());
+        var draft = await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/apps/{app}/draft", JsonDefaults.Options);
+        var graph = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"nodes": [{"id": "start", "type": "start", "config": {"fields": [{"name": "name", "type": "text", "required": false}]}},
+                       {"id": "end", "type": "end", "x": 300, "config": {"outputs": [{"name": "text", "value": "{{start.name}}"}]}}],
+             "edges": [{"source": "start", "target": "end"}]}
+            """);
+        (await Admin.PutAsJsonAsync($"/api/v1/apps/{app}/draft", new { graph, revision = draft.GetProperty("revision").GetInt32() }, JsonDefaults.Options)).EnsureSuccessStatusCode();
+        (await Admin.PostAsJsonAsync($"/api/v1/apps/{app}/publish", new { message = "seed" }, JsonDefaults.Options)).EnsureSuccessStatusCode();
+        var dataset = await NewAsync("/api/v1/datasets", new { name = Unique("d") });
+        var csv = "name,expected\n" + string.Concat(Enumerable.Range(1, rows).Select(i => $"n{i},n{i}\n"));
+        (await Admin.PostAsync($"/api/v1/datasets/{dataset}/versions?fileName=rows.csv", new StringContent(csv))).EnsureSuccessStatusCode();
+        return (app, dataset);
+    }
+
+    private static object EvaluationBody(Guid dataset, int concurrency) => new
+    {
+        datasetId = dataset,
+        settings = new { inputs = new Dictionary<string, string> { ["name"] = "name" }, expected = "expected", scorers = new[] { new { kind = "exact" } }, concurrency },
+    };
 
     private static object Source() => new { name = Unique("s"), kind = "Postgres", host = "db.example.org", port = 5432, database = "sales", userName = "reader" };
 
