@@ -149,6 +149,11 @@ public static class DependencyInjection
         services.AddScoped<Apps.AppRunService>();
         services.AddSingleton<Apps.AppRunRegistry>();
         // end i18/api
+
+        // i18/mon: app monitoring and the apps' Prometheus meter.
+        services.AddScoped<Apps.AppMonitoringService>();
+        services.AddSingleton<Apps.AppMetrics>();
+        // end i18/mon
         return services;
     }
 }

@@ -279,6 +279,10 @@ public static class DependencyInjection
         services.AddSingleton<Core.Apps.IAppDocumentFormat, Apps.YamlAppDocumentFormat>();
         services.AddHostedService<Apps.AbandonedAppRunSweep>();
         // end i18/api
+
+        // i18/mon: monitoring's read of app runs.
+        services.AddSingleton<Core.Apps.IAppMonitoringStore, EfAppMonitoringStore>();
+        // end i18/mon
         services.AddSingleton<DataSources.S3SourceConnector>();
         services.AddSingleton<DataSources.KafkaSourceConnector>();
         services.AddSingleton<IDatabaseConnector, DataSources.SourceConnector>();

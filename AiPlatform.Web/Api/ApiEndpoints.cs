@@ -43,6 +43,7 @@ public static class ApiEndpoints
         app.MapOpenAiEndpoints();
         app.MapKnowledgeEndpoints();
         app.MapAppEndpoints();
+        app.MapAppMonitoringEndpoints(); // i18/mon
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }
