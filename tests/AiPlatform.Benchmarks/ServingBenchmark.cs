@@ -303,7 +303,9 @@ public static class ServingBenchmark
             if (line.StartsWith("URL=", StringComparison.Ordinal))
             {
                 // Keep draining its console: a full pipe would block the platform's logger.
-                _ = host.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+                _ = Environment.GetEnvironmentVariable("AIP_BENCH_HOST_LOG") is not null
+                    ? host.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError())
+                    : host.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
                 return new Uri(line[4..]);
             }
         }
