@@ -163,6 +163,11 @@ public static class DependencyInjection
         services.AddScoped<Apps.AppEvaluationService>();
         services.AddScoped<IJobHandler, Apps.AppEvaluationHandler>();
         // end i18/eval
+
+        // i18/mon: app monitoring and the apps' Prometheus meter.
+        services.AddScoped<Apps.AppMonitoringService>();
+        services.AddSingleton<Apps.AppMetrics>();
+        // end i18/mon
         return services;
     }
 }

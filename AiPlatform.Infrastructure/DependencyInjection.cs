@@ -284,6 +284,9 @@ public static class DependencyInjection
         // i18/eval: the evaluations' store.
         services.AddSingleton<Core.Apps.IAppEvaluationStore, EfAppEvaluationStore>();
         // end i18/eval
+        // i18/mon: monitoring's read of app runs.
+        services.AddSingleton<Core.Apps.IAppMonitoringStore, EfAppMonitoringStore>();
+        // end i18/mon
         services.AddSingleton<DataSources.S3SourceConnector>();
         services.AddSingleton<DataSources.KafkaSourceConnector>();
         services.AddSingleton<IDatabaseConnector, DataSources.SourceConnector>();

@@ -80,7 +80,8 @@ public sealed class AppReferenceCheck(
                     continue;
                 }
 
-                foreach (var item in value is JsonArray array ? array : [value])
+                // Not [value]: a collection expression here builds a JsonArray, and the value already has a parent (its node's config).
+                foreach (var item in value is JsonArray array ? (IEnumerable<JsonNode?>)array : new[] { value })
                 {
                     if (item is JsonValue v && v.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) && !text.Contains("{{", StringComparison.Ordinal))
                     {

@@ -19,7 +19,7 @@ public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid?
 /// Runs are cancelled through <see cref="AppRunRegistry"/>. A caller with only Read sees only their own runs (runs hold
 /// other users' inputs); Write and above see all of the app's runs.
 /// </summary>
-public sealed class AppRunService(AccessService access, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, IUserDirectory users, TimeProvider time)
+public sealed class AppRunService(AccessService access, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, IUserDirectory users, TimeProvider time, AppMetrics metrics)
 {
     /// <summary>How many earlier turns of a conversation a chat run gets as memory.</summary>
     public const int HistoryTurns = 10;
@@ -63,7 +63,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         var node = FindNode(graph, nodeId) ?? throw new NotFoundException("Node", nodeId);
         var inputs = variables ?? [];
         var run = NewRun(app, null, caller, caller, AppRunSources.Node, inputs, null, null);
-        await ExecuteAsync(run, caller, async token =>
+        await ExecuteAsync(app, run, caller, async token =>
         {
             var execution = await engine.RunNodeAsync(Request(app, graph, null, caller, run, inputs, null, []), node.Id, (JsonObject)inputs.DeepClone(), token);
             run.Status = execution.Status switch
@@ -158,7 +158,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
 
         var run = NewRun(app, version, caller, runAs, source, inputs, query, conversation);
         run.ApiKeyId = apiKeyId;
-        await ExecuteAsync(run, runAs, async token =>
+        await ExecuteAsync(app, run, runAs, async token =>
         {
             var result = await engine.RunAsync(Request(app, graph, version, runAs, run, inputs, query, history), onEvent, token);
             run.Status = result.Status;
@@ -177,7 +177,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
     /// Stores the run, runs <paramref name="body"/> with <paramref name="runAs"/>'s rights and a token the registry can cancel, then records
     /// how the run ended: cancelled, or failed with the error when the engine threw (the error is then passed on).
     /// </summary>
-    private async Task ExecuteAsync(AppRun run, CallerIdentity runAs, Func<CancellationToken, Task> body, CancellationToken ct)
+    private async Task ExecuteAsync(App app, AppRun run, CallerIdentity runAs, Func<CancellationToken, Task> body, CancellationToken ct)
     {
         // Registered before the run is stored: whoever sees it Running can cancel it.
         using var cancel = registry.Register(run.Id, ct);
@@ -206,7 +206,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         {
             run.Status = AppRunStatus.Failed;
             SetError(run, e.Message, (e as PlatformException)?.MessageKey, (e as PlatformException)?.MessageArguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).ToList(), null);
-            await FinishAsync(run);
+            await FinishAsync(app, run);
             throw;
         }
         finally
@@ -214,7 +214,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
             registry.Remove(run.Id);
         }
 
-        await FinishAsync(run);
+        await FinishAsync(app, run);
     }
 
     /// <summary>The caller's earlier answered turns of a conversation, oldest first; someone else's conversation is refused.</summary>
@@ -265,13 +265,16 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         run.ErrorNodeId = nodeId;
     }
 
-    private async Task FinishAsync(AppRun run)
+    private async Task FinishAsync(App app, AppRun run)
     {
         var now = time.GetUtcNow();
         run.EndedAt = now;
         run.DurationMs = (now - run.StartedAt).TotalMilliseconds;
         // Not the caller's token: a run that was cancelled (or whose client went away) is still recorded as it ended.
         await store.UpdateRunAsync(run, CancellationToken.None);
+
+        // i18/mon: Prometheus metrics of the ended run (AiPlatform.Apps).
+        metrics.RunEnded(app.Slug, run);
     }
 
     private async Task<CallerIdentity> CallerAsync(CancellationToken ct)

@@ -48,6 +48,7 @@ public static class ApiEndpoints
         // i18/eval
         app.MapAppEvaluationEndpoints();
         // end i18/eval
+        app.MapAppMonitoringEndpoints(); // i18/mon
         app.MapGroup("/api").MapFallback(() => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: "No API endpoint matches this path.", type: ProblemTypes.For("not-found")))
             .ExcludeFromDescription();
     }

@@ -67,7 +67,9 @@ internal sealed class PlatformMeterExporter : IHostedService, IDisposable
 
     /// <summary>Every platform instrument is tagged with kind and status (see JobMetrics); Prometheus needs the set up front.</summary>
     private static string[] LabelNames(Instrument instrument) =>
-        instrument.Meter.Name == Core.Serving.ServingMetrics.MeterName ? [.. Core.Serving.ServingMetrics.LabelNames] : ["kind", "status"];
+        instrument.Meter.Name == Core.Serving.ServingMetrics.MeterName ? [.. Core.Serving.ServingMetrics.LabelNames]
+        : instrument.Meter.Name == Core.Apps.AppMetrics.MeterName ? [.. Core.Apps.AppMetrics.LabelNames(instrument.Name)]
+        : ["kind", "status"];
 
     private static Action<double, ReadOnlySpan<KeyValuePair<string, object?>>> CounterSink(Counter counter) =>
         (value, tags) => counter.WithLabels(Values(counter.LabelNames, tags)).Inc(value);

@@ -6,7 +6,7 @@ namespace AiPlatform.Benchmarks;
 /// <summary>
 /// <c>-- throughput [MB]</c> dataset ingestion, <c>-- tracking [requests per client] [runs]</c> MLflow ingestion and
 /// search; <c>-- serving [seconds] [trees]</c> the hot paths (inference, tokens, MLflow, gateway) against the anonymous floor; <c>-- serving-profile [seconds]</c> the server under a mix of them, for a profiler; <c>-- knowledge [chunks]</c> ingestion and retrieval;
-/// <c>-- gateway [requests]</c> time to first token through the OpenAI-compatible gateway; anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
+/// <c>-- gateway [requests]</c> time to first token through the OpenAI-compatible gateway; <c>-- apps-overhead [runs]</c> and <c>-- apps-inference [seconds]</c> the app runner's goals (see AppsBenchmark); anything else goes to BenchmarkDotNet (e.g. <c>--filter *PermissionFilter*</c>).
 /// </summary>
 public static class BenchmarkEntry
 {
@@ -41,6 +41,12 @@ public static class BenchmarkEntry
                 break;
             case ["training", ..]:
                 await TrainingOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300_000);
+                break;
+            case ["apps-overhead", ..]:
+                await AppsBenchmark.OverheadAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300);
+                break;
+            case ["apps-inference", ..]:
+                await AppsBenchmark.InferenceAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3);
                 break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args);

@@ -29,7 +29,7 @@ namespace AiPlatform.Benchmarks;
 /// </summary>
 public static class ServingBenchmark
 {
-    private const string Password = "Bench-Passw0rd-1";
+    internal const string Password = "Bench-Passw0rd-1";
     private const int Features = 10;
 
     public static async Task RunAsync(double seconds, int trees = 200, bool profile = false)
@@ -188,15 +188,15 @@ public static class ServingBenchmark
         await Console.In.ReadToEndAsync();
     }
 
-    private sealed record Cell(double Rate, double P50, double P99);
+    internal sealed record Cell(double Rate, double P50, double P99);
 
-    private static Cell Report(string name, int concurrency, Cell cell)
+    internal static Cell Report(string name, int concurrency, Cell cell)
     {
         Console.WriteLine($"{name,-20}{concurrency,5} {cell.Rate,9:0} {cell.P50,9:0.000} {cell.P99,8:0.000}");
         return cell;
     }
 
-    private static async Task<Cell> LoadAsync(int concurrency, double seconds, Func<Task> call)
+    internal static async Task<Cell> LoadAsync(int concurrency, double seconds, Func<Task> call)
     {
         var warm = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -263,7 +263,7 @@ public static class ServingBenchmark
         }
     }
 
-    private static async Task Send(HttpClient http, HttpMethod method, string path, byte[]? body, AuthenticationHeaderValue? auth)
+    internal static async Task Send(HttpClient http, HttpMethod method, string path, byte[]? body, AuthenticationHeaderValue? auth)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = auth;
@@ -303,7 +303,9 @@ public static class ServingBenchmark
             if (line.StartsWith("URL=", StringComparison.Ordinal))
             {
                 // Keep draining its console: a full pipe would block the platform's logger.
-                _ = host.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+                _ = Environment.GetEnvironmentVariable("AIP_BENCH_HOST_LOG") is not null
+                    ? host.StandardOutput.BaseStream.CopyToAsync(Console.OpenStandardError())
+                    : host.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
                 return new Uri(line[4..]);
             }
         }
@@ -312,7 +314,7 @@ public static class ServingBenchmark
     }
 
     /// <summary>LightGBM binary classifier on 10 numeric features (<paramref name="trees"/> trees), exported to ONNX with inputs f0…f9.</summary>
-    private static byte[] TrainModel(int trees)
+    internal static byte[] TrainModel(int trees)
     {
         var ml = new MLContext(seed: 3);
         var random = new Random(3);
