@@ -97,7 +97,12 @@ internal sealed class RunState(
         await _eventGate.WaitAsync(CancellationToken.None);
         try
         {
-            await onEvent(runEvent);
+            // The listener is the caller's code (a page, an SSE writer): it must not run, nor post work that captures the
+            // execution context, with the rights of the user the run acts as.
+            using (AiPlatform.Core.Access.ActingCaller.Suspend())
+            {
+                await onEvent(runEvent);
+            }
         }
         catch (Exception e)
         {
