@@ -25,6 +25,12 @@ public sealed record AppRunRequest(
 
     /// <summary>Nesting depth of sub-app calls (a sub-app node refuses beyond a limit, so apps cannot call each other forever).</summary>
     public int Depth { get; init; }
+
+    /// <summary>
+    /// The user who asked for the run (<c>{{sys.user}}</c>, <c>{{sys.user_id}}</c>); null means <see cref="RunAs"/> (draft and
+    /// node runs). A published run acts as its publisher (<c>{{sys.publisher}}</c>) but is asked for by its caller.
+    /// </summary>
+    public CallerIdentity? Caller { get; init; }
 }
 
 public sealed record AppChatTurn(string Query, string Answer);

@@ -57,6 +57,8 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSe
         {
             Query = query,
             Depth = depth,
+            // The user who asked for the outer run is still the one asking ({{sys.user}} in the sub-app).
+            Caller = context.Request.Caller ?? context.Request.RunAs,
         };
 
         AppRunResult result;

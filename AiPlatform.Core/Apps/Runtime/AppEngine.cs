@@ -166,13 +166,20 @@ public sealed class AppEngine(IEnumerable<IAppNodeExecutor> executors, AppSettin
         }
     }
 
-    private static JsonObject SystemVariables(AppRunRequest request) => new()
+    /// <summary>The <c>sys</c> variables: <c>user</c> and <c>user_id</c> are the caller (who asked for the run), <c>publisher</c> the user it acts as.</summary>
+    private static JsonObject SystemVariables(AppRunRequest request)
     {
-        ["query"] = request.Query,
-        ["conversation_id"] = request.ConversationId?.ToString(),
-        ["user"] = request.RunAs.UserName,
-        ["history"] = new JsonArray([.. request.History.Select(t => (JsonNode)new JsonObject { ["query"] = t.Query, ["answer"] = t.Answer })]),
-    };
+        var caller = request.Caller ?? request.RunAs;
+        return new()
+        {
+            ["query"] = request.Query,
+            ["conversation_id"] = request.ConversationId?.ToString(),
+            ["user"] = caller.UserName,
+            ["user_id"] = caller.Id.ToString(),
+            ["publisher"] = request.RunAs.UserName,
+            ["history"] = new JsonArray([.. request.History.Select(t => (JsonNode)new JsonObject { ["query"] = t.Query, ["answer"] = t.Answer })]),
+        };
+    }
 
     private static string? RunningNode(RunState run) =>
         run.Executions().Where(e => e.Status == NodeExecutionStatus.Cancelled).OrderBy(e => e.ParentId is null ? 1 : 0).Select(e => e.NodeId).FirstOrDefault();
