@@ -59,6 +59,8 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSe
             Depth = depth,
             // The user who asked for the outer run is still the one asking ({{sys.user}} in the sub-app).
             Caller = context.Request.Caller ?? context.Request.RunAs,
+            // One budget for the whole run: the sub-app's nodes count against the caller's executions and parallel slots.
+            Budget = context.Request.Budget,
         };
 
         AppRunResult result;
