@@ -145,6 +145,20 @@ public static partial class AppVariables
         return ReferenceInTemplate().Replace(template, m => ToText(resolve(Split(m.Groups[1].Value))));
     }
 
+    /// <summary>
+    /// A template with every reference replaced by what <paramref name="format"/> makes of its value, given where the
+    /// reference stands in the template (to escape a value for the place it goes: a URL, a JSON string).
+    /// </summary>
+    public static string Render(string? template, Func<AppVariableReference, JsonNode?> resolve, Func<JsonNode?, int, string> format)
+    {
+        if (string.IsNullOrEmpty(template) || !template.Contains("{{", StringComparison.Ordinal))
+        {
+            return template ?? string.Empty;
+        }
+
+        return ReferenceInTemplate().Replace(template, m => format(resolve(Split(m.Groups[1].Value)), m.Index));
+    }
+
     /// <summary>A template rendered against a variables object; unknown roots render as nothing.</summary>
     public static string Render(string? template, JsonObject variables) => Render(template, r => Resolve(variables, r, out _));
 
