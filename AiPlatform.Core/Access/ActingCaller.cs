@@ -19,6 +19,17 @@ public static class ActingCaller
         return new Scope(previous);
     }
 
+    /// <summary>
+    /// Clears the acting user for a scope, so work started inside it (a listener's UI or stream updates that capture the
+    /// execution context) runs as the request's own user, never with the rights of the user a run acts as.
+    /// </summary>
+    public static IDisposable Suspend()
+    {
+        var previous = Acting.Value;
+        Acting.Value = null;
+        return new Scope(previous);
+    }
+
     private sealed class Scope(CallerIdentity? previous) : IDisposable
     {
         public void Dispose() => Acting.Value = previous;

@@ -541,7 +541,7 @@ public static partial class AppGraphValidator
             {
                 if (reference.Field is not { } field || !AppVariables.SystemFields.Contains(field))
                 {
-                    Add(nodeId, "Apps.Error.UnknownVariable", $"Node '{nodeId}' uses {reference}, which is not a system variable (sys.query, sys.conversation_id, sys.user, sys.history).", nodeId, reference.ToString());
+                    Add(nodeId, "Apps.Error.UnknownVariable", $"Node '{nodeId}' uses {reference}, which is not a system variable (sys.query, sys.conversation_id, sys.user, sys.user_id, sys.publisher, sys.history).", nodeId, reference.ToString());
                     return null;
                 }
 

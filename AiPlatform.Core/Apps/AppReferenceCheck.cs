@@ -30,7 +30,7 @@ public sealed class AppReferenceCheck(
                 NodeSettingKind.KnowledgeBases => Guid.TryParse(value, out var kb) && await FoundAsync(() => knowledge.GetAsync(kb, ct)),
                 NodeSettingKind.Endpoint => await FoundAsync(() => endpoints.GetByNameAsync(value, ct)),
                 NodeSettingKind.Datasets => Guid.TryParse(value, out var ds) && await FoundAsync(() => datasets.GetAsync(ds, ct)),
-                NodeSettingKind.App => await SubAppReadableAsync(app, value, ct),
+                NodeSettingKind.App => await SubAppReadableAsync(app, node, value, ct),
                 _ => true,
             };
             if (!ok)
@@ -80,8 +80,9 @@ public sealed class AppReferenceCheck(
                     continue;
                 }
 
-                // Not [value]: a collection expression here builds a JsonArray, and the value already has a parent (its node's config).
-                foreach (var item in value is JsonArray array ? (IEnumerable<JsonNode?>)array : new[] { value })
+                // Not [value]: that would build a JsonArray and re-parent the setting's node ("The node already has a parent").
+                IEnumerable<JsonNode?> items = value is JsonArray array ? array : new[] { value };
+                foreach (var item in items)
                 {
                     if (item is JsonValue v && v.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) && !text.Contains("{{", StringComparison.Ordinal))
                     {
@@ -111,15 +112,66 @@ public sealed class AppReferenceCheck(
         }
     }
 
-    private async Task<bool> SubAppReadableAsync(App app, string slug, CancellationToken ct)
+    /// <summary>Whether the sub-app a node names (by its pinned <c>appId</c> in a version, else by slug) is another published app the caller may read.</summary>
+    private async Task<bool> SubAppReadableAsync(App app, AppNode node, string slug, CancellationToken ct)
     {
         if (string.Equals(slug, app.Slug, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var target = await store.FindBySlugAsync(slug, ct);
-        return target is { PublishedVersionId: not null } && await access.GetLevelAsync(SecurableTypes.App, target.Id, target.OwnerId, ct) is not null;
+        var target = await ResolveSubAppAsync(node, slug, ct);
+        return target is { PublishedVersionId: not null } && target.Id != app.Id && await access.GetLevelAsync(SecurableTypes.App, target.Id, target.OwnerId, ct) is not null;
+    }
+
+    /// <summary>The app a sub-app node names: by the <c>appId</c> a publish pinned (the id wins over the slug), else by its slug.</summary>
+    internal async Task<App?> ResolveSubAppAsync(AppNode node, string slug, CancellationToken ct) =>
+        AppNodeCatalog.GetString(node.Config, Nodes.SubAppNode.PinnedAppId) is { } pinned && Guid.TryParse(pinned, out var id)
+            ? await store.FindAsync(id, ct)
+            : await store.FindBySlugAsync(slug.Trim().ToLowerInvariant(), ct);
+
+    /// <summary>
+    /// A copy of <paramref name="graph"/> whose sub-app nodes (in bodies too) name the app their slug names now by id
+    /// (<c>appId</c>), so a published version keeps calling that app even if its slug is later given to another one.
+    /// </summary>
+    internal async Task<AppGraph> PinSubAppsAsync(AppGraph graph, CancellationToken ct)
+    {
+        var pinned = AppGraph.FromJson(graph.ToJson());
+        await PinAsync(pinned, ct);
+        return pinned;
+    }
+
+    private async Task PinAsync(AppGraph graph, CancellationToken ct)
+    {
+        foreach (var node in graph.Nodes)
+        {
+            if (node.Type == AppNodeTypes.SubApp && AppNodeCatalog.GetString(node.Config, "app") is { Length: > 0 } slug)
+            {
+                node.Config.Remove(Nodes.SubAppNode.PinnedAppId);
+                if (await store.FindBySlugAsync(slug.Trim().ToLowerInvariant(), ct) is { } target)
+                {
+                    node.Config[Nodes.SubAppNode.PinnedAppId] = target.Id.ToString();
+                }
+            }
+            else if (AppNodeCatalog.HasBody(node.Type) && node.Config["body"] is JsonObject)
+            {
+                AppGraph? body;
+                try
+                {
+                    body = AppNodeCatalog.Body(node);
+                }
+                catch (ValidationException)
+                {
+                    continue;
+                }
+
+                if (body is not null)
+                {
+                    await PinAsync(body, ct);
+                    node.Config["body"] = JsonNode.Parse(body.ToJson());
+                }
+            }
+        }
     }
 
     private static async Task<bool> FoundAsync<T>(Func<Task<T>> find)

@@ -25,6 +25,41 @@ public sealed record AppRunRequest(
 
     /// <summary>Nesting depth of sub-app calls (a sub-app node refuses beyond a limit, so apps cannot call each other forever).</summary>
     public int Depth { get; init; }
+
+    /// <summary>
+    /// The user who asked for the run (<c>{{sys.user}}</c>, <c>{{sys.user_id}}</c>); null means <see cref="RunAs"/> (draft and
+    /// node runs). A published run acts as its publisher (<c>{{sys.publisher}}</c>) but is asked for by its caller.
+    /// </summary>
+    public CallerIdentity? Caller { get; init; }
+
+    /// <summary>The run-wide budget (parallel slots, node executions) a sub-app run shares with the run that called it; null starts a new one.</summary>
+    public AppRunBudget? Budget { get; init; }
+}
+
+/// <summary>
+/// What one run may use, whatever its nesting: at most <see cref="AppSettings.MaxParallelism"/> nodes doing work at once and
+/// at most <see cref="AppSettings.MaxNodeExecutions"/> node executions in all. A sub-app run shares its caller's budget.
+/// </summary>
+public sealed class AppRunBudget
+{
+    private int _executions;
+
+    public AppRunBudget(AppSettings settings)
+    {
+        var parallel = Math.Max(1, settings.MaxParallelism);
+        Slots = new SemaphoreSlim(parallel, parallel);
+        MaxExecutions = Math.Max(1, settings.MaxNodeExecutions);
+    }
+
+    /// <summary>Held by a node while it does its own work (never by a node that waits for a body or a sub-app, so nesting cannot deadlock).</summary>
+    internal SemaphoreSlim Slots { get; }
+
+    public int MaxExecutions { get; }
+
+    public int Executions => Volatile.Read(ref _executions);
+
+    /// <summary>Counts one more node execution; false when that is more than the run may make.</summary>
+    internal bool TryCount() => Interlocked.Increment(ref _executions) <= MaxExecutions;
 }
 
 public sealed record AppChatTurn(string Query, string Answer);

@@ -65,7 +65,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         var run = NewRun(app, null, caller, caller, AppRunSources.Node, inputs, null, null);
         await ExecuteAsync(app, run, caller, async token =>
         {
-            var execution = await engine.RunNodeAsync(Request(app, graph, null, caller, run, inputs, null, []), node.Id, (JsonObject)inputs.DeepClone(), token);
+            var execution = await engine.RunNodeAsync(Request(app, graph, null, caller, caller, run, inputs, null, []), node.Id, (JsonObject)inputs.DeepClone(), token);
             run.Status = execution.Status switch
             {
                 NodeExecutionStatus.Succeeded or NodeExecutionStatus.Continued or NodeExecutionStatus.Skipped => AppRunStatus.Succeeded,
@@ -160,7 +160,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         run.ApiKeyId = apiKeyId;
         await ExecuteAsync(app, run, runAs, async token =>
         {
-            var result = await engine.RunAsync(Request(app, graph, version, runAs, run, inputs, query, history), onEvent, token);
+            var result = await engine.RunAsync(Request(app, graph, version, caller, runAs, run, inputs, query, history), onEvent, token);
             run.Status = result.Status;
             run.OutputsJson = result.Outputs.ToJsonString();
             run.Answer = result.Answer;
@@ -254,8 +254,8 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
         };
     }
 
-    private static AppRunRequest Request(App app, AppGraph graph, AppVersion? version, CallerIdentity runAs, AppRun run, JsonObject inputs, string? query, IReadOnlyList<AppChatTurn> history) =>
-        new(app, graph, version, (JsonObject)inputs.DeepClone(), runAs, run.Source) { Query = query, ConversationId = run.ConversationId, History = history, RunId = run.Id };
+    private static AppRunRequest Request(App app, AppGraph graph, AppVersion? version, CallerIdentity caller, CallerIdentity runAs, AppRun run, JsonObject inputs, string? query, IReadOnlyList<AppChatTurn> history) =>
+        new(app, graph, version, (JsonObject)inputs.DeepClone(), runAs, run.Source) { Query = query, ConversationId = run.ConversationId, History = history, RunId = run.Id, Caller = caller };
 
     private static void SetError(AppRun run, string? error, string? key, IReadOnlyList<string>? arguments, string? nodeId)
     {

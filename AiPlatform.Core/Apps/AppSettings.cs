@@ -12,8 +12,18 @@ public sealed class AppSettings
     /// <summary>The most items an iteration maps over and the most rounds a loop runs.</summary>
     public int MaxIterations { get; set; } = 1000;
 
-    /// <summary>The most iteration items that run at once, whatever a node asks for.</summary>
+    /// <summary>
+    /// The most iteration items that run at once, whatever a node asks for; also the most nodes (other than iterations,
+    /// loops and sub-apps, which wait for their bodies) that run at once in one whole run, nested iterations, parallel
+    /// branches and sub-apps together.
+    /// </summary>
     public int MaxParallelism { get; set; } = 8;
+
+    /// <summary>
+    /// The most node executions one run makes, its sub-apps' and every iteration item's and loop round's included: beyond it
+    /// the run fails (<c>Apps.Error.TooManyExecutions</c>), so nested iterations cannot multiply into millions of executions.
+    /// </summary>
+    public int MaxNodeExecutions { get; set; } = 10_000;
 
     /// <summary>How deep sub-app nodes may nest apps in apps.</summary>
     public int MaxSubAppDepth { get; set; } = 4;

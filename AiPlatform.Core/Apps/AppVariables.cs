@@ -8,14 +8,15 @@ namespace AiPlatform.Core.Apps;
 
 /// <summary>
 /// Variable references in node settings: <c>{{nodeId.field}}</c>, <c>{{nodeId.field.path.0}}</c>, and the system
-/// variables <c>{{sys.query}}</c>, <c>{{sys.conversation_id}}</c>, <c>{{sys.user}}</c>, <c>{{sys.history}}</c>.
+/// variables <c>{{sys.query}}</c>, <c>{{sys.conversation_id}}</c>, <c>{{sys.user}}</c> and <c>{{sys.user_id}}</c> (the user who
+/// asked for the run), <c>{{sys.publisher}}</c> (the user whose rights a published run uses), <c>{{sys.history}}</c>.
 /// </summary>
 public static partial class AppVariables
 {
     /// <summary>The root of the system variables.</summary>
     public const string System = "sys";
 
-    public static IReadOnlyList<string> SystemFields { get; } = ["query", "conversation_id", "user", "history"];
+    public static IReadOnlyList<string> SystemFields { get; } = ["query", "conversation_id", "user", "user_id", "publisher", "history"];
 
     /// <summary>The system variables only chat apps have.</summary>
     public static IReadOnlyList<string> ChatSystemFields { get; } = ["query", "conversation_id", "history"];
@@ -142,6 +143,20 @@ public static partial class AppVariables
         }
 
         return ReferenceInTemplate().Replace(template, m => ToText(resolve(Split(m.Groups[1].Value))));
+    }
+
+    /// <summary>
+    /// A template with every reference replaced by what <paramref name="format"/> makes of its value, given where the
+    /// reference stands in the template (to escape a value for the place it goes: a URL, a JSON string).
+    /// </summary>
+    public static string Render(string? template, Func<AppVariableReference, JsonNode?> resolve, Func<JsonNode?, int, string> format)
+    {
+        if (string.IsNullOrEmpty(template) || !template.Contains("{{", StringComparison.Ordinal))
+        {
+            return template ?? string.Empty;
+        }
+
+        return ReferenceInTemplate().Replace(template, m => format(resolve(Split(m.Groups[1].Value)), m.Index));
     }
 
     /// <summary>A template rendered against a variables object; unknown roots render as nothing.</summary>

@@ -34,7 +34,9 @@ public sealed class AppVersionService(AccessService access, AppService apps, IAp
             throw new ValidationException("message", "A version message has at most 2000 characters.") { MessageKey = "Apps.Error.VersionMessage" };
         }
 
-        var graph = AppGraph.FromJson(app.DraftJson);
+        // The version names its sub-apps by id (what their slugs name now; checked below like any reference): a slug freed
+        // by a rename or delete and taken by another app cannot redirect the published version.
+        var graph = await references.PinSubAppsAsync(AppGraph.FromJson(app.DraftJson), ct);
         await RequireValidAsync(app, graph, ct);
         var now = time.GetUtcNow();
         var number = (await store.ListVersionsAsync(id, ct)).Select(v => v.Number).DefaultIfEmpty(0).Max() + 1;

@@ -39,6 +39,10 @@ internal sealed class JintScriptRunner(AppSettings settings) : IScriptRunner
                 .MaxStatements(Math.Max(1, limits.MaxStatements))
                 .CancellationToken(ct);
             options.Constraints.MaxArraySize = (uint)Math.Clamp(limits.MemoryBytes / 16, 1024, int.MaxValue);
+
+            // A regex match is one native call the statement timer cannot interrupt: bound it by the same time limit
+            // (Jint's own default is 10 s), so catastrophic backtracking stops like any other long-running code.
+            options.Constraints.RegexTimeout = TimeSpan.FromMilliseconds(Math.Max(1, limits.TimeoutMs));
         });
         try
         {

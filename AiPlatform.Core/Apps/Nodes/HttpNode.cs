@@ -35,10 +35,25 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
             throw ServiceNodeConfig.Invalid(node, "method", method);
         }
 
-        var urlText = context.Render(ServiceNodeConfig.RequiredText(node, "url")).Trim();
+        var urlTemplate = ServiceNodeConfig.RequiredText(node, "url").Trim();
+        // A URL that is one reference is used as it is; values inserted into a URL's text are encoded, so they cannot add
+        // path segments, a query or a user, nor change the host.
+        var urlText = (AppVariables.AsSingleReference(urlTemplate) is not null
+            ? context.Render(urlTemplate)
+            : AppVariables.Render(urlTemplate, r => context.Resolve(r.Text), (value, _) => Uri.EscapeDataString(AppVariables.ToText(value)))).Trim();
         if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Host.Length == 0)
         {
             throw new ValidationException("url", $"Node '{node.Id}': '{ServiceNodeConfig.Excerpt(urlText)}' is not an http(s) URL.") { MessageKey = "Apps.Error.HttpUrl", MessageArguments = [node.Id, ServiceNodeConfig.Excerpt(urlText)] };
+        }
+
+        if (FixedOrigin(urlTemplate) is { } origin
+            && (!url.Scheme.Equals(origin.Scheme, StringComparison.OrdinalIgnoreCase) || !url.Host.Equals(origin.Host, StringComparison.OrdinalIgnoreCase) || url.Port != origin.Port))
+        {
+            throw new ValidationException("url", $"Node '{node.Id}': the values put into the URL changed its host from {origin.Authority} to {url.Authority}.")
+            {
+                MessageKey = "Apps.Error.HttpUrlChanged",
+                MessageArguments = [node.Id, origin.Authority, url.Authority],
+            };
         }
 
         var timeout = ServiceNodeConfig.Integer(node, "timeoutSeconds", 1, MaxTimeoutSeconds) ?? DefaultTimeoutSeconds;
@@ -62,7 +77,14 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
         }
 
         var bodyTemplate = ServiceNodeConfig.Text(node, "body");
-        var body = method is not ("GET" or "HEAD") && !string.IsNullOrEmpty(bodyTemplate) ? context.Render(bodyTemplate) : null;
+        string? body = null;
+        if (method is not ("GET" or "HEAD") && !string.IsNullOrEmpty(bodyTemplate))
+        {
+            var contentType = headers.FirstOrDefault(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Value;
+            var json = contentType is null ? bodyTemplate.TrimStart() is ['{' or '[', ..] : contentType.Contains("json", StringComparison.OrdinalIgnoreCase);
+            body = json ? RenderJson(context, bodyTemplate) : context.Render(bodyTemplate);
+        }
+
         if (body is not null && !headers.Any(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
         {
             headers.Add(new("Content-Type", LooksLikeJson(body) ? "application/json; charset=utf-8" : "text/plain; charset=utf-8"));
@@ -102,6 +124,60 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
         return new NodeOutcome(outputs) { Inputs = inputs };
     }
 
+    /// <summary>The scheme, host and port a URL template's literal text fixes (null when a reference stands in them).</summary>
+    private static Uri? FixedOrigin(string template)
+    {
+        var schemeEnd = template.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
+        {
+            return null;
+        }
+
+        var authorityEnd = template.IndexOfAny(['/', '?', '#'], schemeEnd + 3);
+        var prefix = authorityEnd < 0 ? template : template[..authorityEnd];
+        return !prefix.Contains("{{", StringComparison.Ordinal) && Uri.TryCreate(prefix, UriKind.Absolute, out var origin) && origin.Host.Length > 0 ? origin : null;
+    }
+
+    /// <summary>
+    /// A JSON body template with its values escaped for where they stand: inside a string as string content, elsewhere
+    /// as a JSON value (a number, true, false or null written as text stays that literal), so a value cannot add keys.
+    /// </summary>
+    private static string RenderJson(NodeRunContext context, string template) =>
+        AppVariables.Render(template, r => context.Resolve(r.Text), (value, index) =>
+        {
+            if (InJsonString(template, index))
+            {
+                var encoded = JsonSerializer.Serialize(AppVariables.ToText(value));
+                return encoded[1..^1];
+            }
+
+            if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && JsonLiteral().IsMatch(v.GetValue<string>()))
+            {
+                return v.GetValue<string>().Trim();
+            }
+
+            return value?.ToJsonString() ?? "null";
+        });
+
+    /// <summary>Whether the template's text before <paramref name="index"/> leaves an open JSON string (references hold no quotes).</summary>
+    private static bool InJsonString(string template, int index)
+    {
+        var inString = false;
+        for (var i = 0; i < index; i++)
+        {
+            if (template[i] == '\\' && inString)
+            {
+                i++;
+            }
+            else if (template[i] == '"')
+            {
+                inString = !inString;
+            }
+        }
+
+        return inString;
+    }
+
     private static JsonNode? TryJson(string body)
     {
         if (!LooksLikeJson(body))
@@ -128,4 +204,7 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
 
     [GeneratedRegex("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$", RegexOptions.CultureInvariant)]
     private static partial Regex HeaderName();
+
+    [GeneratedRegex(@"^\s*(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false|null)\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex JsonLiteral();
 }

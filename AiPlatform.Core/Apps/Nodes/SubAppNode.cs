@@ -17,6 +17,9 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// </remarks>
 public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSettings settings, IServiceProvider services) : IAppNodeExecutor
 {
+    /// <summary>The setting a publish writes into a version's sub-app node: the id of the app its slug named then.</summary>
+    public const string PinnedAppId = "appId";
+
     public string Type => AppNodeTypes.SubApp;
 
     public async Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
@@ -31,11 +34,28 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSe
         }
 
         var apps = services.GetRequiredService<IAppStore>();
-        var app = await apps.FindBySlugAsync(slug, ct);
+        App? app;
+        if (AppNodeCatalog.GetString(node.Config, PinnedAppId) is { } pinned && Guid.TryParse(pinned, out var appId))
+        {
+            // Pinned at publish: the id wins; the slug is only a label (it may since name another app).
+            app = await apps.FindAsync(appId, ct);
+        }
+        else if (context.Request.Version is null)
+        {
+            // Draft and node runs resolve the slug as it is now.
+            app = await apps.FindBySlugAsync(slug, ct);
+        }
+        else
+        {
+            throw new ValidationException("app", $"Node '{node.Id}': this version names the app '{slug}' only by its slug; publish the app again.") { MessageKey = "Apps.Error.SubAppNotPinned", MessageArguments = [node.Id, slug] };
+        }
+
         if (app is null || await access.GetLevelAsync(SecurableTypes.App, app.Id, app.OwnerId, ct) is null)
         {
             throw new NotFoundException("App", slug) { MessageKey = "Apps.Error.SubAppNotFound", MessageArguments = [node.Id, slug] };
         }
+
+        slug = app.Slug;
 
         var version = app.PublishedVersionId is { } versionId ? await apps.FindVersionAsync(versionId, ct) : null;
         if (version is null || app.PublishedBy is not { } publisherId)
@@ -57,6 +77,10 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSe
         {
             Query = query,
             Depth = depth,
+            // The user who asked for the outer run is still the one asking ({{sys.user}} in the sub-app).
+            Caller = context.Request.Caller ?? context.Request.RunAs,
+            // One budget for the whole run: the sub-app's nodes count against the caller's executions and parallel slots.
+            Budget = context.Request.Budget,
         };
 
         AppRunResult result;

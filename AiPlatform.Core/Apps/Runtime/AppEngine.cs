@@ -12,11 +12,14 @@ namespace AiPlatform.Core.Apps.Runtime;
 /// </summary>
 public sealed class AppEngine(IEnumerable<IAppNodeExecutor> executors, AppSettings settings, IAppTraceSink traces, TimeProvider time, ILogger<AppEngine> logger) : IAppEngine
 {
+    private const string TooManyExecutions = "Apps.Error.TooManyExecutions";
+
     private readonly Dictionary<string, IAppNodeExecutor> _executors = executors.GroupBy(e => e.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
     public async Task<AppRunResult> RunAsync(AppRunRequest request, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        request = request.Budget is null ? request with { Budget = new AppRunBudget(settings) } : request;
         using var acting = ActingCaller.Begin(request.RunAs);
         var trace = StartTrace(request, new { inputs = request.Inputs, query = request.Query, conversation_id = request.ConversationId });
         var run = new RunState(request, trace, _executors, settings, time, onEvent, logger);
@@ -62,6 +65,14 @@ public sealed class AppEngine(IEnumerable<IAppNodeExecutor> executors, AppSettin
         }
 
         var executions = run.Executions();
+        if (status == AppRunStatus.Failed && run.Budget.Executions > run.Budget.MaxExecutions && failure?.Key != TooManyExecutions)
+        {
+            // Say why the run really stopped, not only which iteration or sub-app the refused node was in.
+            var max = run.Budget.MaxExecutions.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var refused = executions.FirstOrDefault(e => e.ErrorKey == TooManyExecutions)?.NodeId ?? failure?.NodeId ?? string.Empty;
+            failure = new NodeFailure($"The run made more than {max} node executions (Apps:MaxNodeExecutions); node '{refused}' was not run.", TooManyExecutions, [refused, max], failure?.NodeId);
+        }
+
         var top = executions.Where(e => e.ParentId is null).ToList();
         var outputs = new JsonObject();
         foreach (var end in top.Where(e => e.NodeType == AppNodeTypes.End && e.Outputs is not null))
@@ -91,6 +102,7 @@ public sealed class AppEngine(IEnumerable<IAppNodeExecutor> executors, AppSettin
         ct.ThrowIfCancellationRequested();
         var node = FindNode(request.Graph, nodeId)
             ?? throw new ValidationException("nodeId", $"The app has no node '{nodeId}'.") { MessageKey = "Apps.Error.NodeNotFound", MessageArguments = [nodeId] };
+        request = request.Budget is null ? request with { Budget = new AppRunBudget(settings) } : request;
         using var acting = ActingCaller.Begin(request.RunAs);
         var trace = StartTrace(request, new { node = nodeId, variables });
         var run = new RunState(request, trace, _executors, settings, time, null, logger);
@@ -166,13 +178,20 @@ public sealed class AppEngine(IEnumerable<IAppNodeExecutor> executors, AppSettin
         }
     }
 
-    private static JsonObject SystemVariables(AppRunRequest request) => new()
+    /// <summary>The <c>sys</c> variables: <c>user</c> and <c>user_id</c> are the caller (who asked for the run), <c>publisher</c> the user it acts as.</summary>
+    private static JsonObject SystemVariables(AppRunRequest request)
     {
-        ["query"] = request.Query,
-        ["conversation_id"] = request.ConversationId?.ToString(),
-        ["user"] = request.RunAs.UserName,
-        ["history"] = new JsonArray([.. request.History.Select(t => (JsonNode)new JsonObject { ["query"] = t.Query, ["answer"] = t.Answer })]),
-    };
+        var caller = request.Caller ?? request.RunAs;
+        return new()
+        {
+            ["query"] = request.Query,
+            ["conversation_id"] = request.ConversationId?.ToString(),
+            ["user"] = caller.UserName,
+            ["user_id"] = caller.Id.ToString(),
+            ["publisher"] = request.RunAs.UserName,
+            ["history"] = new JsonArray([.. request.History.Select(t => (JsonNode)new JsonObject { ["query"] = t.Query, ["answer"] = t.Answer })]),
+        };
+    }
 
     private static string? RunningNode(RunState run) =>
         run.Executions().Where(e => e.Status == NodeExecutionStatus.Cancelled).OrderBy(e => e.ParentId is null ? 1 : 0).Select(e => e.NodeId).FirstOrDefault();

@@ -180,6 +180,17 @@ internal sealed class GraphScheduler(RunState run)
         NodeFailure? failure = null;
         var cancelled = false;
         EngineNodeContext? context = null;
+        var overBudget = !run.Budget.TryCount();
+        if (overBudget)
+        {
+            attempts = 0;
+            execution.Attempts = 0;
+            var max = run.Budget.MaxExecutions.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            failure = new NodeFailure($"The run made more than {max} node executions (Apps:MaxNodeExecutions); node '{node.Id}' was not run.", "Apps.Error.TooManyExecutions", [node.Id, max], node.Id);
+        }
+
+        // Nodes that wait for a body or another app hold no slot: only their inner nodes do (so nesting cannot deadlock).
+        var holdsSlot = !AppNodeCatalog.HasBody(node.Type) && node.Type != AppNodeTypes.SubApp;
         for (var attempt = 1; attempt <= attempts; attempt++)
         {
             execution.Attempts = attempt;
@@ -191,26 +202,49 @@ internal sealed class GraphScheduler(RunState run)
                 break;
             }
 
-            using var timeout = new CancellationTokenSource(limit, run.Time);
-            using var nodeCts = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
-            context = new EngineNodeContext(run, this, node, scope, span, nodeCts.Token);
+            if (holdsSlot)
+            {
+                try
+                {
+                    await run.Budget.Slots.WaitAsync(ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    cancelled = true;
+                    break;
+                }
+            }
+
             try
             {
-                outcome = await RunWithLimitAsync(executor, context, nodeCts.Token);
-                break;
+                using var timeout = new CancellationTokenSource(limit, run.Time);
+                using var nodeCts = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+                context = new EngineNodeContext(run, this, node, scope, span, nodeCts.Token);
+                try
+                {
+                    outcome = await RunWithLimitAsync(executor, context, nodeCts.Token);
+                    break;
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    cancelled = true;
+                    break;
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    failure = NodeFailure.Timeout(node.Id, limit);
+                }
+                catch (Exception e)
+                {
+                    failure = NodeFailure.From(e, node.Id);
+                }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            finally
             {
-                cancelled = true;
-                break;
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                failure = NodeFailure.Timeout(node.Id, limit);
-            }
-            catch (Exception e)
-            {
-                failure = NodeFailure.From(e, node.Id);
+                if (holdsSlot)
+                {
+                    run.Budget.Slots.Release();
+                }
             }
 
             run.WithSpan(() => span.AddEvent("attempt.failed", new Dictionary<string, string> { ["attempt"] = attempt.ToString(System.Globalization.CultureInfo.InvariantCulture), ["message"] = failure.Message }));
@@ -233,8 +267,10 @@ internal sealed class GraphScheduler(RunState run)
         if (outcome is not null)
         {
             execution.Status = NodeExecutionStatus.Succeeded;
-            execution.Inputs = outcome.Inputs?.DeepClone();
-            execution.Outputs = (JsonObject)outcome.Outputs.DeepClone();
+            // The record keeps at most MaxRecordedChars of each; the outputs passed on downstream stay whole.
+            execution.Inputs = RunState.ForRecord(outcome.Inputs);
+            // End and answer nodes' outputs are the run's result (its published contract): they are kept whole.
+            execution.Outputs = node.Type is AppNodeTypes.End or AppNodeTypes.Answer ? (JsonObject)outcome.Outputs.DeepClone() : (JsonObject)RunState.ForRecord(outcome.Outputs)!;
             execution.PromptTokens = outcome.PromptTokens;
             execution.CompletionTokens = outcome.CompletionTokens;
             execution.Model = outcome.Model;
@@ -243,17 +279,17 @@ internal sealed class GraphScheduler(RunState run)
         else if (cancelled)
         {
             execution.Status = NodeExecutionStatus.Cancelled;
-            execution.Inputs = context?.ResolvedInputs();
+            execution.Inputs = RunState.ForRecord(context?.ResolvedInputs());
             result = new NodeResult(NodeExecutionStatus.Cancelled, [], null, new NodeFailure("The run was cancelled.", "Apps.Error.RunCancelled", null, node.Id));
         }
         else
         {
             failure ??= new NodeFailure($"Node '{node.Id}' failed.", "Apps.Error.NodeFailed", [node.Id, string.Empty], node.Id);
-            execution.Inputs = context?.ResolvedInputs();
+            execution.Inputs = RunState.ForRecord(context?.ResolvedInputs());
             execution.Error = failure.Message;
             execution.ErrorKey = failure.Key;
             execution.ErrorArguments = failure.Arguments is null ? null : [.. failure.Arguments];
-            if (policy is { Continue: true })
+            if (policy is { Continue: true } && !overBudget)
             {
                 var defaults = policy.DefaultOutputs?.DeepClone() as JsonObject ?? [];
                 execution.Status = NodeExecutionStatus.Continued;

@@ -23,7 +23,15 @@ internal sealed class RunState(
     private readonly HashSet<string> _streamed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _eventGate = new(1, 1);
 
+    /// <summary>The most characters of JSON a node execution's recorded inputs or outputs keep (the values passed on stay whole).</summary>
+    public const int MaxRecordedChars = 64 * 1024;
+
+    private const int PreviewChars = 2048;
+
     public AppRunRequest Request => request;
+
+    /// <summary>The run-wide budget (the engine sets one on every request it runs).</summary>
+    public AppRunBudget Budget { get; } = request.Budget ?? new AppRunBudget(settings);
 
     public AppSettings Settings => settings;
 
@@ -97,7 +105,12 @@ internal sealed class RunState(
         await _eventGate.WaitAsync(CancellationToken.None);
         try
         {
-            await onEvent(runEvent);
+            // The listener is the caller's code (a page, an SSE writer): it must not run, nor post work that captures the
+            // execution context, with the rights of the user the run acts as.
+            using (AiPlatform.Core.Access.ActingCaller.Suspend())
+            {
+                await onEvent(runEvent);
+            }
         }
         catch (Exception e)
         {
@@ -108,6 +121,20 @@ internal sealed class RunState(
         {
             _eventGate.Release();
         }
+    }
+
+    /// <summary>A node's inputs or outputs as the run's record keeps them: as they are, or a preview when their JSON is too long.</summary>
+    public static JsonNode? ForRecord(JsonNode? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var json = value.ToJsonString();
+        return json.Length <= MaxRecordedChars
+            ? value.DeepClone()
+            : new JsonObject { ["truncated"] = true, ["chars"] = json.Length, ["preview"] = json[..PreviewChars] };
     }
 
     public static NodeExecution Copy(NodeExecution e) => new()

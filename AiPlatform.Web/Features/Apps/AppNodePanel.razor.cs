@@ -139,7 +139,7 @@ public partial class AppNodePanel : PlatformPage
             }
         }
 
-        string[] system = State.Kind == AppKind.Chat ? ["sys.query", "sys.conversation_id", "sys.user", "sys.history"] : ["sys.user"];
+        string[] system = State.Kind == AppKind.Chat ? ["sys.query", "sys.conversation_id", "sys.user", "sys.user_id", "sys.publisher", "sys.history"] : ["sys.user", "sys.user_id", "sys.publisher"];
         result.AddRange(system.Select(s => new AppVariableOption(s, "sys", L.EnumName(AppValueType.String))));
         return result;
     }

@@ -47,6 +47,7 @@ public sealed class HttpNodeTests(SqliteServicesFixture fixture) : IAsyncLifetim
             var answer = new JsonObject { ["method"] = http.Request.Method, ["contentType"] = http.Request.ContentType, ["body"] = body, ["query"] = http.Request.QueryString.Value };
             return Results.Text(answer.ToJsonString(), "application/json", statusCode: 201);
         });
+        _server.MapGet("/raw/{**rest}", (HttpContext http) => Results.Text(http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget, "text/plain"));
         _server.MapGet("/big", () => Results.Text(new string('x', 1536 * 1024), "text/plain"));
         _server.MapGet("/slow", async (CancellationToken ct) =>
         {
@@ -184,5 +185,48 @@ public sealed class HttpNodeTests(SqliteServicesFixture fixture) : IAsyncLifetim
         host.Config["headers"] = Json("""{"Host": "example.com"}""");
         (await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(host), None))).MessageKey.ShouldBe("Apps.Error.HttpHeader");
         await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(Node(AppNodeTypes.Http, new { url = "{{missing.url}}" })), None));
+    }
+
+    [Fact]
+    public async Task Values_put_into_a_url_are_encoded_so_they_cannot_add_segments_a_query_or_change_the_host()
+    {
+        var node = Node(AppNodeTypes.Http, new { url = _base + "/raw/users/{{start.id}}?q={{start.q}}" });
+        var context = new TestNodeRunContext(node, Json("""{"start": {"id": "../admin/keys?all=1#", "q": "a&role=admin"}}"""));
+
+        var outcome = await new HttpNode(_allowed).ExecuteAsync(context, None);
+
+        outcome.Outputs["status"]!.GetValue<int>().ShouldBe(200);
+        outcome.Outputs["body"]!.GetValue<string>().ShouldBe("/raw/users/..%2Fadmin%2Fkeys%3Fall%3D1%23?q=a%26role%3Dadmin");
+
+        // The host in the template's text stays the host: a value cannot add a user part and move the request elsewhere.
+        var moved = Node(AppNodeTypes.Http, new { url = _base + "{{start.p}}" });
+        var refused = await Should.ThrowAsync<ValidationException>(() => new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(moved, Json("""{"start": {"p": "@evil.example/"}}""")), None));
+        refused.MessageKey.ShouldBeOneOf("Apps.Error.HttpUrl", "Apps.Error.HttpUrlChanged");
+
+        // A URL that is one reference as a whole is the author's choice of a whole URL: used as it is.
+        var whole = Node(AppNodeTypes.Http, new { url = "{{start.url}}" });
+        var raw = await new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(whole, Json("{\"start\": {\"url\": \"" + _base + "/raw/a/b?x=1&y=2\"}}")), None);
+        raw.Outputs["body"]!.GetValue<string>().ShouldBe("/raw/a/b?x=1&y=2");
+    }
+
+    [Fact]
+    public async Task Values_put_into_a_json_body_are_json_escaped_so_they_cannot_add_keys()
+    {
+        var node = Node(AppNodeTypes.Http, new { method = "POST", url = _base + "/echo", body = """{"q": "{{start.q}}", "n": {{start.n}}, "m": {{start.m}}, "role": "user"}""" });
+        var context = new TestNodeRunContext(node, Json("""{"start": {"q": "x\", \"role\": \"admin", "n": "5", "m": "1, \"role\": \"admin\""}}"""));
+
+        var outcome = await new HttpNode(_allowed).ExecuteAsync(context, None);
+
+        var sent = JsonNode.Parse(outcome.Outputs["json"]!["body"]!.GetValue<string>())!.AsObject();
+        sent["q"]!.GetValue<string>().ShouldBe("x\", \"role\": \"admin");
+        sent["n"]!.GetValue<double>().ShouldBe(5);
+        sent["m"]!.GetValue<string>().ShouldBe("1, \"role\": \"admin\"");
+        sent["role"]!.GetValue<string>().ShouldBe("user");
+        sent.Count.ShouldBe(4);
+
+        // A text body is sent as it is rendered.
+        var text = Node(AppNodeTypes.Http, new { method = "POST", url = _base + "/echo", body = "hello {{start.q}}" });
+        var plain = await new HttpNode(_allowed).ExecuteAsync(new TestNodeRunContext(text, Json("""{"start": {"q": "a\"b"}}""")), None);
+        plain.Outputs["json"]!["body"]!.GetValue<string>().ShouldBe("hello a\"b");
     }
 }

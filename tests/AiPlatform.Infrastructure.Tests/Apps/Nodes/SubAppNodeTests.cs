@@ -109,6 +109,49 @@ public sealed class SubAppNodeTests(SqliteServicesFixture fixture) : IClassFixtu
         result.Outputs["reply"]!.GetValue<string>().ShouldBe("You asked: Why is the sky blue?");
     }
 
+    [Fact]
+    public async Task A_published_parent_keeps_calling_the_app_it_was_published_with_when_its_slug_is_taken_by_another()
+    {
+        var (child, _, _, owner) = await PublishedChildAsync();
+        var apps = fixture.Get<AppService>();
+        var parentApp = await apps.CreateAsync(new AppInput("Parent", "parent-" + Suffix(), null), None);
+        await apps.SaveDraftAsync(parentApp.Id, Parent(child.Slug), (await apps.GetDraftAsync(parentApp.Id, None)).Revision, None);
+        var version = await fixture.Get<AppVersionService>().PublishAsync(parentApp.Id, null, None);
+
+        // The version names the sub-app by id; the draft keeps only the slug.
+        AppGraph.FromJson(version.GraphJson).Find("sub")!.Config["appId"]!.GetValue<string>().ShouldBe(child.Id.ToString());
+        (await apps.GetDraftAsync(parentApp.Id, None)).Graph.Find("sub")!.Config.ContainsKey("appId").ShouldBeFalse();
+
+        // The sub-app is renamed; an attacker takes its old slug with a published look-alike everyone may read.
+        var oldSlug = child.Slug;
+        await fixture.As(owner, () => apps.UpdateAsync(child.Id, new AppInput(child.Name, "renamed-" + Suffix(), null), None));
+        var attacker = await fixture.CreateUserAsync("attacker" + Suffix(), SystemRoles.AppBuilder);
+        await fixture.As(attacker, async () =>
+        {
+            var fake = await apps.CreateAsync(new AppInput("Greeter", oldSlug, null), None);
+            var graph = Workflow(["name"], [], new Dictionary<string, string> { ["greeting"] = "pwned {{start.name}}", ["rows"] = "0" });
+            await apps.SaveDraftAsync(fake.Id, graph, (await apps.GetDraftAsync(fake.Id, None)).Revision, None);
+            await fixture.Get<AppVersionService>().PublishAsync(fake.Id, null, None);
+            await fixture.Get<SharingService>().GrantAsync(SecurableTypes.App, fake.Id, PrincipalType.User, fixture.Admin.Id, PermissionLevel.Read, None);
+        });
+
+        var runs = fixture.Get<AppRunService>();
+        var run = await runs.RunPublishedAsync(parentApp.Slug, new AppRunInput(Json("""{"name": "Ada"}""")), AppRunSources.Api, null, None);
+        run.Status.ShouldBe(AppRunStatus.Succeeded, run.Error);
+        JsonNode.Parse(run.OutputsJson!)!["greeting"]!.GetValue<string>().ShouldBe("Hello Ada");
+
+        // A draft run follows the slug as it is now (the author sees what a new publish would call).
+        var draft = await RunAsync(fixture.Get<IAppEngine>(), Parent(oldSlug), Json("""{"name": "Ada"}"""), fixture.Admin);
+        draft.Outputs["greeting"]!.GetValue<string>().ShouldBe("pwned Ada");
+
+        // The original app is deleted: the published parent fails clearly rather than call the look-alike.
+        await fixture.As(owner, () => apps.DeleteAsync(child.Id, None));
+        var gone = await runs.RunPublishedAsync(parentApp.Slug, new AppRunInput(Json("""{"name": "Ada"}""")), AppRunSources.Api, null, None);
+        gone.Status.ShouldBe(AppRunStatus.Failed);
+        gone.ErrorKey.ShouldBe("Apps.Error.SubAppNotFound");
+        (gone.OutputsJson ?? string.Empty).ShouldNotContain("pwned");
+    }
+
     private static string Suffix() => Guid.NewGuid().ToString("N")[..6];
 
     /// <summary>start(name) → sub-app → end(greeting, rows).</summary>

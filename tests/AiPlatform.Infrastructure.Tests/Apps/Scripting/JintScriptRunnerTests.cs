@@ -55,6 +55,19 @@ public sealed class JintScriptRunnerTests
     }
 
     [Fact]
+    public async Task A_catastrophic_regex_is_stopped_by_the_code_time_limit()
+    {
+        var watch = Stopwatch.StartNew();
+
+        // Jint's default regex timeout is 10 s: without the code limit applied to regexes this runs 10 s or longer.
+        var error = await Should.ThrowAsync<ValidationException>(() => Runner(c => { c.TimeoutMs = 300; c.MaxStatements = int.MaxValue; })
+            .RunAsync("function main(i) { return /^(a+)+$/.test('a'.repeat(40) + 'b'); }", [], CancellationToken.None));
+
+        error.MessageKey.ShouldBe("Apps.Error.CodeTimeout");
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(8));
+    }
+
+    [Fact]
     public async Task A_huge_allocation_is_stopped_by_the_memory_limit()
     {
         const string code = "function main(i) { const all = []; while (true) { all.push('x'.repeat(1024) + all.length); } }";
