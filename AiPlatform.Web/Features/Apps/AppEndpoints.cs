@@ -67,9 +67,9 @@ public static class AppEndpoints
     static async Task<Created<AppView>> ImportAsync(HttpRequest request, AppService apps, CancellationToken ct)
     {
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var buffer = new char[AppService.MaxDraftBytes * 2 + 1];
+        var buffer = new char[AppService.MaxDraftBytes + 1];
         var read = await reader.ReadBlockAsync(buffer, ct);
-        if (read > AppService.MaxDraftBytes * 2)
+        if (read > AppService.MaxDraftBytes)
         {
             throw new Core.Common.ValidationException("document", "The file is too large.") { MessageKey = "Apps.Error.DocumentTooLarge" };
         }
