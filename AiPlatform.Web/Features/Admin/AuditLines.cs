@@ -29,6 +29,7 @@ internal static partial class AuditLines
         "app.restore",
         "app.rollback",
         "app.import",
+        "app.run.cancel",
         "dataset.create",
         "dataset.delete",
         "dataset.update",
