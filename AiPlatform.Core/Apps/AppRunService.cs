@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Core.Access;
+using AiPlatform.Core.Audit;
 using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Apps;
@@ -19,7 +20,7 @@ public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid?
 /// Runs are cancelled through <see cref="AppRunRegistry"/>. A caller with only Read sees only their own runs (runs hold
 /// other users' inputs); Write and above see all of the app's runs.
 /// </summary>
-public sealed class AppRunService(AccessService access, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, IUserDirectory users, TimeProvider time, AppMetrics metrics)
+public sealed class AppRunService(AccessService access, ICurrentUser currentUser, AuditRecorder audit, IAuditStore auditLog, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, IUserDirectory users, TimeProvider time, AppMetrics metrics)
 {
     /// <summary>How many earlier turns of a conversation a chat run gets as memory.</summary>
     public const int HistoryTurns = 10;
@@ -47,11 +48,96 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
     /// <summary>Runs the published version (Read) with its publisher's rights; <paramref name="source"/> is <see cref="AppRunSources.Api"/> or <see cref="AppRunSources.Page"/>.</summary>
     public async Task<AppRun> RunPublishedAsync(string slug, AppRunInput input, string source, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
     {
-        var (app, _) = await apps.RequireBySlugAsync(slug, PermissionLevel.Read, ct);
+        var (app, level) = await apps.RequireBySlugAsync(slug, PermissionLevel.Read, ct);
         var caller = await CallerAsync(ct);
         var version = await apps.RequirePublishedVersionAsync(app, ct);
+        var graph = AppGraph.FromJson(version.GraphJson);
+        if (caller.ReadOnly && WritesOutside(graph) is { } writer)
+        {
+            throw new ForbiddenException($"A read-only token cannot run this app: its node '{writer}' sends requests that may change data.") { MessageKey = "Apps.Error.ReadOnlyWrites", MessageArguments = [writer] };
+        }
+
         var publisher = await PublisherAsync(app, ct);
-        return await RunAsync(app, AppGraph.FromJson(version.GraphJson), version, caller, publisher, source, input, onEvent, ct);
+        if (level >= PermissionLevel.Write)
+        {
+            return await RunAsync(app, graph, version, caller, publisher, source, input, onEvent, ct);
+        }
+
+        // Below Write the caller gets the app's outputs, not what its nodes read and wrote on the publisher's behalf.
+        Func<AppRunEvent, ValueTask>? redacted = onEvent is null ? null : e => onEvent(e.Node is null ? e : e with { Node = Redacted(e.Node) });
+        return Redacted(await RunAsync(app, graph, version, caller, publisher, source, input, redacted, ct));
+    }
+
+    /// <summary>
+    /// The run as a caller below Write on the app may see it: each node only with its id, type, title, status and duration
+    /// (no inputs, outputs or errors), and an error whose text may carry a provider's or another node's details replaced by
+    /// "node X failed".
+    /// </summary>
+    public static AppRun Redacted(AppRun run)
+    {
+        var nodes = new JsonArray();
+        if (JsonNode.Parse(run.NodesJson) is JsonArray recorded)
+        {
+            foreach (var node in recorded.OfType<JsonObject>())
+            {
+                var shown = new JsonObject();
+                foreach (var name in (string[])["nodeId", "nodeType", "title", "status", "durationMs"])
+                {
+                    if (node[name] is { } value)
+                    {
+                        shown[name] = value.DeepClone();
+                    }
+                }
+
+                nodes.Add(shown);
+            }
+        }
+
+        var copy = new AppRun
+        {
+            Id = run.Id, AppId = run.AppId, VersionId = run.VersionId, VersionNumber = run.VersionNumber, Source = run.Source, CallerId = run.CallerId,
+            RunAsId = run.RunAsId, ApiKeyId = run.ApiKeyId, ConversationId = run.ConversationId, Status = run.Status, InputsJson = run.InputsJson,
+            OutputsJson = run.OutputsJson, Query = run.Query, Answer = run.Answer, Error = run.Error, ErrorKey = run.ErrorKey, ErrorArguments = run.ErrorArguments,
+            ErrorNodeId = run.ErrorNodeId, TraceId = run.TraceId, NodesJson = nodes.ToJsonString(), PromptTokens = run.PromptTokens,
+            CompletionTokens = run.CompletionTokens, StartedAt = run.StartedAt, EndedAt = run.EndedAt, DurationMs = run.DurationMs,
+        };
+        if (run.Error is not null && (run.ErrorKey is null || DetailedErrors.Contains(run.ErrorKey)))
+        {
+            copy.Error = run.ErrorNodeId is { } node ? $"Node '{node}' failed." : "The run failed.";
+            copy.ErrorKey = run.ErrorNodeId is null ? "Apps.Error.RunFailedHidden" : "Apps.Error.NodeFailedHidden";
+            copy.ErrorArguments = run.ErrorNodeId is null ? null : JsonSerializer.Serialize(new[] { run.ErrorNodeId });
+        }
+
+        return copy;
+    }
+
+    /// <summary>A node execution as a caller below Write may see it (streamed): id, type, title, status and duration.</summary>
+    public static NodeExecution Redacted(NodeExecution node) =>
+        new() { NodeId = node.NodeId, NodeType = node.NodeType, Title = node.Title, Status = node.Status, DurationMs = node.DurationMs, Attempts = node.Attempts };
+
+    /// <summary>Error keys whose text carries an exception's message, a provider's answer or an inner node's error.</summary>
+    private static readonly HashSet<string> DetailedErrors = new(StringComparer.Ordinal)
+    {
+        "Apps.Error.NodeFailed", "Apps.Error.SubAppFailed", "Apps.Error.IterationFailed", "Apps.Error.LoopFailed", "Apps.Error.CodeFailed", "Apps.Error.HttpFailed",
+    };
+
+    /// <summary>The first HTTP node (also inside iteration and loop bodies) whose method is not GET or HEAD.</summary>
+    private static string? WritesOutside(AppGraph graph)
+    {
+        foreach (var node in graph.Nodes)
+        {
+            if (node.Type == AppNodeTypes.Http && (Nodes.ServiceNodeConfig.Text(node, "method") is { Length: > 0 } m ? m.Trim().ToUpperInvariant() : "GET") is not ("GET" or "HEAD"))
+            {
+                return node.Id;
+            }
+
+            if (AppNodeCatalog.HasBody(node.Type) && AppNodeCatalog.Body(node) is { } body && WritesOutside(body) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Runs one node of the draft (Write) with <paramref name="variables"/> standing in for its upstream nodes' outputs.</summary>
@@ -89,30 +175,38 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
     {
         var (app, level) = await apps.RequireAsync(id, PermissionLevel.Read, ct);
         var onlyOwn = level < PermissionLevel.Write ? (await access.RequireContextAsync(ct)).UserId : (Guid?)null;
-        return await store.ListRunsAsync(app.Id, version, conversationId, draftOnly, onlyOwn, page, ct);
+        var runs = await store.ListRunsAsync(app.Id, version, conversationId, draftOnly, onlyOwn, page, ct);
+        return level < PermissionLevel.Write ? runs with { Items = [.. runs.Items.Select(Redacted)] } : runs;
     }
 
-    /// <summary>One run (404 for a Read grantee when it is someone else's).</summary>
+    /// <summary>One run (404 for a Read grantee when it is someone else's); below Write <see cref="Redacted(AppRun)"/>.</summary>
     public async Task<AppRun> GetAsync(Guid id, Guid runId, CancellationToken ct)
+    {
+        var (run, level) = await FindAsync(id, runId, ct);
+        return level >= PermissionLevel.Write ? run : Redacted(run);
+    }
+
+    private async Task<(AppRun Run, PermissionLevel Level)> FindAsync(Guid id, Guid runId, CancellationToken ct)
     {
         var (app, level) = await apps.RequireAsync(id, PermissionLevel.Read, ct);
         var run = await store.FindRunAsync(runId, ct);
         var context = await access.RequireContextAsync(ct);
         return run is not null && run.AppId == app.Id && (level >= PermissionLevel.Write || run.CallerId == context.UserId)
-            ? run
+            ? (run, level)
             : throw new NotFoundException("App run", runId);
     }
 
     /// <summary>Cancels a run going on in this process (its caller, or Write on the app); 409 when it is not running here.</summary>
     public async Task<AppRun> CancelAsync(Guid id, Guid runId, CancellationToken ct)
     {
-        var run = await GetAsync(id, runId, ct);
+        var (run, level) = await FindAsync(id, runId, ct);
         if (run.Status != AppRunStatus.Running || !registry.Cancel(runId))
         {
             throw new ConflictException("The run is not running (any more).") { MessageKey = "Apps.Error.RunNotRunning" };
         }
 
-        return run;
+        await auditLog.AddAsync(await audit.EntryAsync("app.run.cancel", SecurableTypes.App, run.AppId, new { runId = run.Id, run.CallerId }, ct), ct);
+        return level >= PermissionLevel.Write ? run : Redacted(run);
     }
 
     // i18/keys
@@ -130,7 +224,9 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
 
         var version = await apps.RequirePublishedVersionAsync(app, ct);
         var publisher = await PublisherAsync(app, ct);
-        return await RunAsync(app, AppGraph.FromJson(version.GraphJson), version, new CallerIdentity(creator.Id, creator.UserName), publisher, source, input, onEvent, ct, key.Id);
+        // A key's caller is an outside consumer: it gets the app's outputs, never what the nodes read and wrote (as below Write).
+        Func<AppRunEvent, ValueTask>? redacted = onEvent is null ? null : e => onEvent(e.Node is null ? e : e with { Node = Redacted(e.Node) });
+        return Redacted(await RunAsync(app, AppGraph.FromJson(version.GraphJson), version, new CallerIdentity(creator.Id, creator.UserName), publisher, source, input, redacted, ct, key.Id));
     }
 
     // end i18/keys
@@ -280,7 +376,7 @@ public sealed class AppRunService(AccessService access, AppService apps, IAppSto
     private async Task<CallerIdentity> CallerAsync(CancellationToken ct)
     {
         var context = await access.RequireContextAsync(ct);
-        return new CallerIdentity(context.UserId, context.UserName);
+        return new CallerIdentity(context.UserId, context.UserName, (await currentUser.GetAsync(ct))?.ReadOnly == true);
     }
 
     // i18/eval: a version's run for an evaluation.

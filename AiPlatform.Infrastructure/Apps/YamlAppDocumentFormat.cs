@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AiPlatform.Core.Apps;
 using AiPlatform.Core.Common;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace AiPlatform.Infrastructure.Apps;
@@ -16,6 +17,12 @@ namespace AiPlatform.Infrastructure.Apps;
 internal sealed class YamlAppDocumentFormat : IAppDocumentFormat
 {
     public const string Format = "aiplatform-app/v1";
+
+    /// <summary>The deepest nesting of mappings and sequences a file may have (the JSON depth the graph accepts anyway).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>The most parser events (scalars, mapping and sequence starts and ends) a file may have.</summary>
+    public const int MaxEvents = 200_000;
 
     public string ContentType => "text/yaml";
 
@@ -43,6 +50,8 @@ internal sealed class YamlAppDocumentFormat : IAppDocumentFormat
         var stream = new YamlStream();
         try
         {
+            // The representation model is built recursively and expands aliases: check the shape on the event stream first.
+            Scan(text);
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -85,6 +94,43 @@ internal sealed class YamlAppDocumentFormat : IAppDocumentFormat
         }
 
         return new AppDocument(name.Trim(), Text(root, "slug"), Text(root, "description"), kind, graph);
+    }
+
+    /// <summary>
+    /// Refuses, before anything is built from it, a file nested deeper than <see cref="MaxDepth"/>, one with an anchor or
+    /// an alias (an alias repeats a whole subtree, so a few bytes can stand for billions of nodes) and one with more than
+    /// <see cref="MaxEvents"/> events. The parser is iterative, so this pass uses no stack however deep the file is.
+    /// </summary>
+    private static void Scan(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        var events = 0;
+        while (parser.MoveNext())
+        {
+            var current = parser.Current!;
+            if (++events > MaxEvents)
+            {
+                throw Invalid(current.Start.Line, $"The file has more than {MaxEvents.ToString(CultureInfo.InvariantCulture)} elements.");
+            }
+
+            switch (current)
+            {
+                case AnchorAlias:
+                    throw Invalid(current.Start.Line, "Aliases (*name) are not supported.");
+                case NodeEvent { Anchor.IsEmpty: false }:
+                    throw Invalid(current.Start.Line, "Anchors (&name) are not supported.");
+            }
+
+            switch (current)
+            {
+                case MappingStart or SequenceStart when ++depth > MaxDepth:
+                    throw Invalid(current.Start.Line, $"The file is nested deeper than {MaxDepth.ToString(CultureInfo.InvariantCulture)} levels.");
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
     }
 
     private static ValidationException Invalid(long line, string reason) =>

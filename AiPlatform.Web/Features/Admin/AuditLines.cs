@@ -31,6 +31,7 @@ internal static partial class AuditLines
         "app.import",
         "app.key.create",
         "app.key.revoke",
+        "app.run.cancel",
         "dataset.create",
         "dataset.delete",
         "dataset.update",

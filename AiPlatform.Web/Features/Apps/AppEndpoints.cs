@@ -76,9 +76,9 @@ public static class AppEndpoints
     static async Task<Created<AppView>> ImportAsync(HttpRequest request, AppService apps, CancellationToken ct)
     {
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var buffer = new char[AppService.MaxDraftBytes * 2 + 1];
+        var buffer = new char[AppService.MaxDraftBytes + 1];
         var read = await reader.ReadBlockAsync(buffer, ct);
-        if (read > AppService.MaxDraftBytes * 2)
+        if (read > AppService.MaxDraftBytes)
         {
             throw new Core.Common.ValidationException("document", "The file is too large.") { MessageKey = "Apps.Error.DocumentTooLarge" };
         }
@@ -170,7 +170,7 @@ public static class AppEndpoints
         TypedResults.Accepted($"/api/v1/apps/{id}/runs/{runId}", AppRunView.From(await runs.CancelAsync(id, runId, ct), false));
 
     static Task<IResult> RunDraftAsync(Guid id, RunRequest body, HttpContext http, AppRunService runs) =>
-        RespondAsync(http, body.Stream, onEvent => runs.RunDraftAsync(id, body.ToInput(), onEvent, http.RequestAborted));
+        RespondAsync(http, body.Stream, onEvent => runs.RunDraftAsync(id, body.ToInput(), onEvent, http.RequestAborted), nodeDetails: true);
 
     static async Task<Ok<AppRunView>> RunNodeAsync(Guid id, string nodeId, HttpRequest request, AppRunService runs, CancellationToken ct) =>
         TypedResults.Ok(AppRunView.From(await runs.RunNodeAsync(id, nodeId, (await OptionalBodyAsync<NodeRunRequest>(request, ct))?.Variables, ct), true));
@@ -196,16 +196,24 @@ public static class AppEndpoints
 
     static async Task<Ok<AppPublishedView>> GetPublishedAsync(string slug, AppService apps, CancellationToken ct) => TypedResults.Ok(await apps.GetPublishedAsync(slug, ct));
 
-    static Task<IResult> RunPublishedAsync(string slug, RunRequest body, HttpContext http, AppRunService runs) =>
-        RespondAsync(http, body.Stream, onEvent => AiPlatform.Web.Security.AppKeyAuthenticationHandler.KeyOf(http.User) is { } keyId
-            ? http.RequestServices.GetRequiredService<AppKeyService>().RunAsync(keyId, slug, body.ToInput(), AppRunSources.Api, onEvent, http.RequestAborted)
-            : runs.RunPublishedAsync(slug, body.ToInput(), AppRunSources.Api, onEvent, http.RequestAborted));
+    static async Task<IResult> RunPublishedAsync(string slug, RunRequest body, HttpContext http, AppService apps, AppRunService runs)
+    {
+        if (AiPlatform.Web.Security.AppKeyAuthenticationHandler.KeyOf(http.User) is { } keyId)
+        {
+            // An API key's run is redacted like a reader's (AppRunService.RunWithKeyAsync): node events carry no data.
+            return await RespondAsync(http, body.Stream, onEvent => http.RequestServices.GetRequiredService<AppKeyService>().RunAsync(keyId, slug, body.ToInput(), AppRunSources.Api, onEvent, http.RequestAborted), false);
+        }
+
+        // Below Write the node events name the node and how it ended, nothing it read or wrote (AppRunService redacts them too).
+        var (_, level) = await apps.RequireBySlugAsync(slug, PermissionLevel.Read, http.RequestAborted);
+        return await RespondAsync(http, body.Stream, onEvent => runs.RunPublishedAsync(slug, body.ToInput(), AppRunSources.Api, onEvent, http.RequestAborted), level >= PermissionLevel.Write);
+    }
 
     /// <summary>
     /// A run's answer: JSON when it ended, or with streaming, Server-Sent Events while it runs (node_started,
     /// node_finished, answer_delta) and <c>done</c> with the same JSON last. Refusals before the run starts stay problems.
     /// </summary>
-    private static async Task<IResult> RespondAsync(HttpContext http, bool stream, Func<Func<AppRunEvent, ValueTask>?, Task<AppRun>> run)
+    private static async Task<IResult> RespondAsync(HttpContext http, bool stream, Func<Func<AppRunEvent, ValueTask>?, Task<AppRun>> run, bool nodeDetails)
     {
         if (!stream && !http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
@@ -238,7 +246,9 @@ public static class AppEndpoints
         var result = await run(e => e.Kind switch
         {
             AppRunEventKind.NodeStarted => SendAsync("node_started", new { nodeId = e.NodeId }),
-            AppRunEventKind.NodeFinished => SendAsync("node_finished", new { nodeId = e.NodeId, node = e.Node }),
+            AppRunEventKind.NodeFinished => nodeDetails
+                ? SendAsync("node_finished", new { nodeId = e.NodeId, node = e.Node })
+                : SendAsync("node_finished", new { nodeId = e.NodeId, status = e.Node?.Status, durationMs = e.Node?.DurationMs }),
             _ => SendAsync("answer_delta", new { nodeId = e.NodeId, text = e.Text }),
         });
         if (!http.RequestAborted.IsCancellationRequested)

@@ -19,6 +19,7 @@ public partial class AppRunViewPage : LivePage
     private string? _caller;
     private bool _notFound;
     private bool _canCancel;
+    private bool _nodeDetails;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -55,6 +56,7 @@ public partial class AppRunViewPage : LivePage
             PermissionLevel level;
             (_app, level) = await Apps.GetAsync(Id, ct);
             _run = await Runs.GetAsync(Id, RunId, ct);
+            _nodeDetails = level >= PermissionLevel.Write;
             _canCancel = level >= PermissionLevel.Write || _run.CallerId == (await Access.RequireContextAsync(ct)).UserId;
         }
         catch (NotFoundException)

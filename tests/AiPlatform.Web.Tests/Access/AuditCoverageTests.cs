@@ -91,7 +91,6 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/apps/{id}/draft/run"] = "a run, recorded as an app run with its caller, inputs and trace",
         ["POST /api/v1/apps/{id}/draft/nodes/{nodeId}/run"] = "a single-node test run, recorded as an app run",
         ["POST /api/v1/apps/{slug}/run"] = "a run of the published version, recorded as an app run (like inference)",
-        ["POST /api/v1/apps/{id}/runs/{runId}/cancel"] = "stops a run; the app run records that it was cancelled",
     };
 
     /// <summary>
@@ -509,6 +508,11 @@ public sealed class AuditCoverageTests : ApiTestBase
         ["POST /api/v1/apps/{id}/publish"] = async () => await Json("POST", $"/api/v1/apps/{await NewAsync("/api/v1/apps", NewApp())}/publish", new { message = "walked" }),
         ["POST /api/v1/apps/{id}/versions/{number}/restore"] = async () => await Json("POST", $"/api/v1/apps/{await NewPublishedAppAsync(1)}/versions/1/restore"),
         ["POST /api/v1/apps/{id}/rollback"] = async () => await Json("POST", $"/api/v1/apps/{await NewPublishedAppAsync(2)}/rollback", new { version = 1 }),
+        ["POST /api/v1/apps/{id}/runs/{runId}/cancel"] = async () =>
+        {
+            var (app, run) = await NewRunningAppRunAsync();
+            return await Json("POST", $"/api/v1/apps/{app}/runs/{run}/cancel");
+        },
         ["POST /api/v1/apps/{id}/grants"] = () => GrantAsync("/api/v1/apps", NewApp()),
         ["DELETE /api/v1/apps/{id}/grants/{grantId}"] = () => RevokeAsync("/api/v1/apps", NewApp()),
 
@@ -606,6 +610,29 @@ public sealed class AuditCoverageTests : ApiTestBase
         datasetId = dataset,
         settings = new { inputs = new Dictionary<string, string> { ["name"] = "name" }, expected = "expected", scorers = new[] { new { kind = "exact" } }, concurrency },
     };
+
+    /// <summary>An app (i18/api) whose published version loops until cancelled, and the id of its run going on (started by the administrator).</summary>
+    private async Task<(Guid App, Guid Run)> NewRunningAppRunAsync()
+    {
+        var slug = Unique("app");
+        var app = await NewAsync("/api/v1/apps", new { name = slug, slug, kind = "Workflow" });
+        var draft = await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/apps/{app}/draft", JsonDefaults.Options);
+        (await Admin.PutAsJsonAsync($"/api/v1/apps/{app}/draft", new { graph = Apps.AppStreamApiTests.SlowLoop(), revision = draft.GetProperty("revision").GetInt32() }, JsonDefaults.Options)).IsSuccessStatusCode.ShouldBeTrue();
+        (await Admin.PostAsJsonAsync($"/api/v1/apps/{app}/publish", new { message = "seed" }, JsonDefaults.Options)).IsSuccessStatusCode.ShouldBeTrue();
+        _ = Admin.PostAsJsonAsync($"/api/v1/apps/{slug}/run", new { inputs = new { } }, JsonDefaults.Options);
+        for (var i = 0; i < 1200; i++)
+        {
+            var runs = await Admin.GetFromJsonAsync<JsonElement>($"/api/v1/apps/{app}/runs", JsonDefaults.Options);
+            if (runs.GetProperty("items").EnumerateArray().FirstOrDefault(r => r.GetProperty("status").GetString() == "Running") is { ValueKind: JsonValueKind.Object } running)
+            {
+                return (app, running.GetProperty("id").GetGuid());
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException("no run of the app was marked Running within 60 s");
+    }
 
     private static object Source() => new { name = Unique("s"), kind = "Postgres", host = "db.example.org", port = 5432, database = "sales", userName = "reader" };
 

@@ -189,4 +189,39 @@ public sealed class AppApiTests : ApiTestBase
         var noName = await Admin.PostAsync("/api/v1/apps/import", new StringContent("format: aiplatform-app/v1\nkind: workflow\n", Encoding.UTF8, "text/yaml"));
         await AppApi.ProblemAsync(noName, HttpStatusCode.BadRequest, "validation", "Apps.Error.Document");
     }
+
+    [Fact]
+    public async Task A_deeply_nested_aliased_or_oversized_import_is_refused_and_the_server_keeps_answering()
+    {
+        // 400,000 nested flow sequences (800 KB): building the YAML model recursively used to overflow the stack and kill the process.
+        var deep = "format: aiplatform-app/v1\nname: deep\nx: " + new string('[', 400_000) + new string(']', 400_000) + "\n";
+        var refused = await AppApi.ProblemAsync(await Admin.PostAsync("/api/v1/apps/import", new StringContent(deep, Encoding.UTF8, "text/yaml")), HttpStatusCode.BadRequest, "validation", "Apps.Error.Document");
+        refused.GetProperty("detail").GetString()!.ShouldContain("64");
+
+        // Billion laughs in small: each level repeats the one before ten times.
+        var laughs = new StringBuilder("format: aiplatform-app/v1\nname: laughs\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (var level = 1; level <= 6; level++)
+        {
+            laughs.Append(System.Globalization.CultureInfo.InvariantCulture, $"l{level}: &l{level} [{string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 10))}]\n");
+        }
+
+        var aliased = await AppApi.ProblemAsync(await Admin.PostAsync("/api/v1/apps/import", new StringContent(laughs.ToString(), Encoding.UTF8, "text/yaml")), HttpStatusCode.BadRequest, "validation", "Apps.Error.Document");
+        aliased.GetProperty("detail").GetString()!.ShouldContain("not supported");
+        await AppApi.ProblemAsync(await Admin.PostAsync("/api/v1/apps/import", new StringContent("format: aiplatform-app/v1\nname: &n anchored\n", Encoding.UTF8, "text/yaml")), HttpStatusCode.BadRequest, "validation", "Apps.Error.Document");
+
+        // Many small elements within the size limit are refused by count.
+        var wide = "format: aiplatform-app/v1\nname: wide\nx: [" + string.Join(",", Enumerable.Repeat("1", 250_000)) + "]\n";
+        var many = await AppApi.ProblemAsync(await Admin.PostAsync("/api/v1/apps/import", new StringContent(wide, Encoding.UTF8, "text/yaml")), HttpStatusCode.BadRequest, "validation", "Apps.Error.Document");
+        many.GetProperty("detail").GetString()!.ShouldContain("200000");
+
+        // The body may be as large as a draft, not twice that.
+        var large = "format: aiplatform-app/v1\nname: large\ndescription: \"" + new string('a', 1_200_000) + "\"\n";
+        await AppApi.ProblemAsync(await Admin.PostAsync("/api/v1/apps/import", new StringContent(large, Encoding.UTF8, "text/yaml")), HttpStatusCode.BadRequest, "validation", "Apps.Error.DocumentTooLarge");
+
+        // Still up, and a normal file with nesting well inside the limit still imports.
+        var id = await AppApi.CreateAsync(Admin, "still-up");
+        var yaml = await (await Admin.GetAsync($"/api/v1/apps/{id}/export")).Content.ReadAsStringAsync();
+        var imported = await AppApi.JsonAsync(Admin.PostAsync("/api/v1/apps/import", new StringContent(yaml, Encoding.UTF8, "text/yaml")), HttpStatusCode.Created);
+        imported.GetProperty("slug").GetString().ShouldBe("still-up-2");
+    }
 }

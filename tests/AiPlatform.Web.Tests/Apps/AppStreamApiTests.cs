@@ -74,7 +74,7 @@ public sealed class AppStreamApiTests : ApiTestBase
     }
 
     /// <summary>start → a loop of up to 1000 rounds of 100 ms of busy code → end: a run that lasts until cancelled.</summary>
-    private static JsonObject SlowLoop()
+    internal static JsonObject SlowLoop()
     {
         var body = new JsonObject
         {
