@@ -36,9 +36,16 @@ public static partial class OpenAiEndpoints
         {
             usable = await gateway.ListModelsAsync(ct);
         }
-        catch (AiPlatform.Core.Access.ForbiddenException)
+        catch (AiPlatform.Core.Access.ForbiddenException refusal)
         {
-            return Json(new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. await AppModelsAsync(http, ct)]) });
+            // Without chat.use a caller who may read chat apps sees only those; with none the refusal stands (403).
+            var apps = (await AppModelsAsync(http, ct)).ToList();
+            if (apps.Count == 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(refusal).Throw();
+            }
+
+            return Json(new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. apps]) });
         }
 
         var models = usable

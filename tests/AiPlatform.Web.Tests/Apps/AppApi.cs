@@ -19,7 +19,7 @@ internal static class AppApi
             new JsonObject { ["id"] = "tpl", ["type"] = "template", ["x"] = 300, ["config"] = new JsonObject
             {
                 ["template"] = template,
-                ["variables"] = new JsonArray(new JsonObject { ["name"] = "name", ["value"] = "{{start.name}}" }, new JsonObject { ["name"] = "user", ["value"] = "{{sys.user}}" }),
+                ["variables"] = new JsonArray(new JsonObject { ["name"] = "name", ["value"] = "{{start.name}}" }, new JsonObject { ["name"] = "user", ["value"] = "{{sys.publisher}}" }, new JsonObject { ["name"] = "caller", ["value"] = "{{sys.user}}" }),
             } },
             new JsonObject { ["id"] = "end", ["type"] = "end", ["x"] = 600, ["config"] = new JsonObject { ["outputs"] = new JsonArray(new JsonObject { ["name"] = "text", ["value"] = "{{tpl.text}}" }) } }),
         ["edges"] = new JsonArray(new JsonObject { ["source"] = "start", ["target"] = "tpl" }, new JsonObject { ["source"] = "tpl", ["target"] = "end" }),

@@ -44,7 +44,7 @@ public sealed class AppRunApiTests : ApiTestBase
     {
         var builder = await CreateUserAsync("builder", SystemRoles.AppBuilder);
         var id = await AppApi.CreateAsync(builder, "whoami");
-        await AppApi.PublishAsync(builder, id, AppApi.Workflow("{{ name }} ran as {{ user }}"));
+        await AppApi.PublishAsync(builder, id, AppApi.Workflow("{{ name }} ran as {{ user }} for {{ caller }}"));
         var reader = await CreateUserAsync("reader", SystemRoles.Viewer);
         (await reader.PostAsJsonAsync("/api/v1/apps/whoami/run", new { inputs = new { name = "r" } })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         await AppApi.GrantAsync(builder, reader, id, "Read");
@@ -57,6 +57,7 @@ public sealed class AppRunApiTests : ApiTestBase
         text.ShouldStartWith("reader ran as ");
         text.ShouldContain("builder");
         text.ShouldNotContain("ran as reader");
+        text.ShouldEndWith(" for reader"); // {{sys.user}} is the caller, {{sys.publisher}} the user whose rights the run used
 
         await AppApi.JsonAsync(builder.PostAsJsonAsync("/api/v1/apps/whoami/run", new { inputs = new { name = "owner" } }), HttpStatusCode.OK);
         var own = await AppApi.JsonAsync(reader.GetAsync($"/api/v1/apps/{id}/runs"), HttpStatusCode.OK);
