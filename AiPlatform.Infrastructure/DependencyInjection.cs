@@ -183,6 +183,11 @@ public static class DependencyInjection
                 await PostgresFirstStart.PrepareAsync(db, ct);
             }
 
+            else if (db.Database.IsSqlite())
+            {
+                await Persistence.SqliteConnectionSetup.EnableWriteAheadLogAsync(db, ct);
+            }
+
             await db.Database.MigrateAsync(ct);
             await Persistence.AccessStamps.AccessStampRow.EnsureAsync(db, ct);
         }
@@ -254,9 +259,10 @@ public static class DependencyInjection
         else
         {
             var connection = string.IsNullOrWhiteSpace(database.ConnectionString)
-                ? $"Data Source={Path.Combine(dataDirectory, "aiplatform.db")};Cache=Shared;Pooling=True"
+                ? $"Data Source={Path.Combine(dataDirectory, "aiplatform.db")};Pooling=True"
                 : database.ConnectionString;
-            services.AddDbContextFactory<SqlitePlatformDbContext>((sp, o) => o.UseSqlite(connection).AddInterceptors(sp.GetRequiredService<Persistence.AccessStamps.AccessStampInterceptor>()));
+            services.AddSingleton<Persistence.SqliteConnectionSetup>();
+            services.AddDbContextFactory<SqlitePlatformDbContext>((sp, o) => o.UseSqlite(connection).AddInterceptors(sp.GetRequiredService<Persistence.AccessStamps.AccessStampInterceptor>(), sp.GetRequiredService<Persistence.SqliteConnectionSetup>()));
             services.AddSingleton<IDbContextFactory<PlatformDbContext>, PlatformDbContextFactory<SqlitePlatformDbContext>>();
         }
 
