@@ -40,6 +40,9 @@ public sealed class AccessService(ICurrentUser currentUser, IAccessStore store, 
     public async Task<AccessContext> RequireContextAsync(CancellationToken ct) =>
         await FindContextAsync(ct) ?? throw new ForbiddenException("Sign in as an active user to do this.") { MessageKey = "Error.SignInRequired" };
 
+    /// <summary>An active user's context (null when they are disabled or deleted), from this node's cache: e.g. the user an app runs as.</summary>
+    public ValueTask<AccessContext?> FindActiveUserAsync(Guid userId, CancellationToken ct) => cache.GetContextAsync(userId, store.LoadContextAsync, ct);
+
     /// <summary>Forgets the cached context, e.g. after the caller changed their own roles.</summary>
     public void Invalidate() => _context = null;
 

@@ -39,4 +39,7 @@ public sealed class App : Access.IOwnedObject
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>A copy of the app's fields (what a cache hands out, so that nobody changes the cached one).</summary>
+    public App Copy() => (App)MemberwiseClone();
 }

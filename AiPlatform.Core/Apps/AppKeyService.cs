@@ -54,7 +54,7 @@ public sealed class AppKeyRateLimiter(TimeProvider time)
 /// each key may have a rate limit per minute (in-process, per node) and a daily token budget (UTC day, summed from the
 /// key's runs in the store).
 /// </summary>
-public sealed class AppKeyService(AppService apps, IAppStore store, AuditRecorder audit, AppRunService runs, AppKeyRateLimiter limiter, TimeProvider time)
+public sealed class AppKeyService(AppService apps, IAppStore store, AuditRecorder audit, AppRunService runs, AppRunRecorder recorder, AppKeyRateLimiter limiter, TimeProvider time)
 {
     public const string KeyPrefix = "aipk_";
 
@@ -159,6 +159,7 @@ public sealed class AppKeyService(AppService apps, IAppStore store, AuditRecorde
         {
             var now = time.GetUtcNow();
             var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+            await recorder.WaitForAppAsync(app.Id);
             var used = await store.SumKeyTokensAsync(key.Id, today, ct);
             if (used >= budget)
             {

@@ -10,7 +10,7 @@ namespace AiPlatform.Core.Apps;
 /// are the publisher's business). The work is bounded: the newest <see cref="MaxRuns"/> ended runs of the window
 /// (<see cref="AppMonitoringReport.Truncated"/> says when there were more). Percentiles are nearest-rank.
 /// </summary>
-public sealed class AppMonitoringService(AppService apps, IAppStore store, IAppMonitoringStore runs, TimeProvider time)
+public sealed class AppMonitoringService(AppService apps, IAppStore store, IAppMonitoringStore runs, AppRunRecorder recorder, TimeProvider time)
 {
     public const int MaxRuns = 20_000;
 
@@ -20,6 +20,7 @@ public sealed class AppMonitoringService(AppService apps, IAppStore store, IAppM
         var span = AppMonitoringWindow.Parse(window);
         var to = time.GetUtcNow();
         var from = to - span.Length;
+        await recorder.WaitForAppAsync(app.Id);
         var samples = await runs.ListEndedRunsAsync(app.Id, version, from, MaxRuns + 1, ct);
         var truncated = samples.Count > MaxRuns;
         if (truncated)

@@ -67,4 +67,7 @@ public sealed class AppRun
     public DateTimeOffset? EndedAt { get; set; }
 
     public double? DurationMs { get; set; }
+
+    /// <summary>A copy of the run as it is now (for a record written later, or a view that leaves some fields out).</summary>
+    public AppRun Copy() => (AppRun)MemberwiseClone();
 }

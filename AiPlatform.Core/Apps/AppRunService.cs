@@ -20,7 +20,7 @@ public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid?
 /// Runs are cancelled through <see cref="AppRunRegistry"/>. A caller with only Read sees only their own runs (runs hold
 /// other users' inputs); Write and above see all of the app's runs.
 /// </summary>
-public sealed class AppRunService(AccessService access, ICurrentUser currentUser, AuditRecorder audit, IAuditStore auditLog, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, IUserDirectory users, TimeProvider time, AppMetrics metrics)
+public sealed class AppRunService(AccessService access, ICurrentUser currentUser, AuditRecorder audit, IAuditStore auditLog, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, AppRunRecorder recorder, TimeProvider time, AppMetrics metrics)
 {
     /// <summary>How many earlier turns of a conversation a chat run gets as memory.</summary>
     public const int HistoryTurns = 10;
@@ -93,14 +93,8 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
             }
         }
 
-        var copy = new AppRun
-        {
-            Id = run.Id, AppId = run.AppId, VersionId = run.VersionId, VersionNumber = run.VersionNumber, Source = run.Source, CallerId = run.CallerId,
-            RunAsId = run.RunAsId, ApiKeyId = run.ApiKeyId, ConversationId = run.ConversationId, Status = run.Status, InputsJson = run.InputsJson,
-            OutputsJson = run.OutputsJson, Query = run.Query, Answer = run.Answer, Error = run.Error, ErrorKey = run.ErrorKey, ErrorArguments = run.ErrorArguments,
-            ErrorNodeId = run.ErrorNodeId, TraceId = run.TraceId, NodesJson = nodes.ToJsonString(), PromptTokens = run.PromptTokens,
-            CompletionTokens = run.CompletionTokens, StartedAt = run.StartedAt, EndedAt = run.EndedAt, DurationMs = run.DurationMs,
-        };
+        var copy = run.Copy();
+        copy.NodesJson = nodes.ToJsonString();
         if (run.Error is not null && (run.ErrorKey is null || DetailedErrors.Contains(run.ErrorKey)))
         {
             copy.Error = run.ErrorNodeId is { } node ? $"Node '{node}' failed." : "The run failed.";
@@ -175,6 +169,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     {
         var (app, level) = await apps.RequireAsync(id, PermissionLevel.Read, ct);
         var onlyOwn = level < PermissionLevel.Write ? (await access.RequireContextAsync(ct)).UserId : (Guid?)null;
+        await recorder.WaitForAppAsync(app.Id);
         var runs = await store.ListRunsAsync(app.Id, version, conversationId, draftOnly, onlyOwn, page, ct);
         return level < PermissionLevel.Write ? runs with { Items = [.. runs.Items.Select(Redacted)] } : runs;
     }
@@ -189,7 +184,18 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     private async Task<(AppRun Run, PermissionLevel Level)> FindAsync(Guid id, Guid runId, CancellationToken ct)
     {
         var (app, level) = await apps.RequireAsync(id, PermissionLevel.Read, ct);
-        var run = await store.FindRunAsync(runId, ct);
+        // A run going on here may not be stored yet (AppRunRecorder); what it is now is fresher anyway.
+        AppRun? run;
+        if (registry.TryGet(runId, out var live))
+        {
+            run = live.Copy();
+        }
+        else
+        {
+            await recorder.WaitForRunAsync(runId);
+            run = await store.FindRunAsync(runId, ct);
+        }
+
         var context = await access.RequireContextAsync(ct);
         return run is not null && run.AppId == app.Id && (level >= PermissionLevel.Write || run.CallerId == context.UserId)
             ? (run, level)
@@ -200,7 +206,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     public async Task<AppRun> CancelAsync(Guid id, Guid runId, CancellationToken ct)
     {
         var (run, level) = await FindAsync(id, runId, ct);
-        if (run.Status != AppRunStatus.Running || !registry.Cancel(runId))
+        if (run.Status != AppRunStatus.Running || !registry.TryCancel(runId))
         {
             throw new ConflictException("The run is not running (any more).") { MessageKey = "Apps.Error.RunNotRunning" };
         }
@@ -216,8 +222,8 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     /// </summary>
     public async Task<AppRun> RunWithKeyAsync(App app, AppApiKey key, AppRunInput input, string source, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
     {
-        var creator = await users.FindAsync(key.CreatedBy, ct);
-        if (creator is not { IsDisabled: false })
+        var creator = await access.FindActiveUserAsync(key.CreatedBy, ct);
+        if (creator is null)
         {
             throw new ForbiddenException("The user who created this key is disabled or deleted.") { MessageKey = "Apps.Keys.Error.CreatorInactive" };
         }
@@ -226,7 +232,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         var publisher = await PublisherAsync(app, ct);
         // A key's caller is an outside consumer: it gets the app's outputs, never what the nodes read and wrote (as below Write).
         Func<AppRunEvent, ValueTask>? redacted = onEvent is null ? null : e => onEvent(e.Node is null ? e : e with { Node = Redacted(e.Node) });
-        return Redacted(await RunAsync(app, AppGraph.FromJson(version.GraphJson), version, new CallerIdentity(creator.Id, creator.UserName), publisher, source, input, redacted, ct, key.Id));
+        return Redacted(await RunAsync(app, AppGraph.FromJson(version.GraphJson), version, new CallerIdentity(creator.UserId, creator.UserName), publisher, source, input, redacted, ct, key.Id));
     }
 
     // end i18/keys
@@ -275,11 +281,13 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     /// </summary>
     private async Task ExecuteAsync(App app, AppRun run, CallerIdentity runAs, Func<CancellationToken, Task> body, CancellationToken ct)
     {
-        // Registered before the run is stored: whoever sees it Running can cancel it.
-        using var cancel = registry.Register(run.Id, ct);
+        // Registered before the run can be seen: whoever sees it Running can cancel it.
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        registry.Register(run.Id, cancel, run);
+        AppRunRecorder.Recording recording;
         try
         {
-            await store.AddRunAsync(run, ct);
+            recording = await recorder.BeginAsync(run);
         }
         catch
         {
@@ -287,35 +295,45 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
             throw;
         }
 
-        try
+        using (recording)
         {
-            using (ActingCaller.Begin(runAs))
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+            try
             {
-                await body(cancel.Token);
+                using (ActingCaller.Begin(runAs))
+                {
+                    await body(cancel.Token);
+                }
             }
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            run.Status = AppRunStatus.Cancelled;
-        }
-        catch (Exception e)
-        {
-            run.Status = AppRunStatus.Failed;
-            SetError(run, e.Message, (e as PlatformException)?.MessageKey, (e as PlatformException)?.MessageArguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).ToList(), null);
-            await FinishAsync(app, run);
-            throw;
-        }
-        finally
-        {
-            registry.Remove(run.Id);
-        }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                run.Status = AppRunStatus.Cancelled;
+            }
+            catch (Exception e)
+            {
+                run.Status = AppRunStatus.Failed;
+                SetError(run, e.Message, (e as PlatformException)?.MessageKey, (e as PlatformException)?.MessageArguments.Select(a => Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty).ToList(), null);
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
 
-        await FinishAsync(app, run);
+            try
+            {
+                await FinishAsync(app, run, recording);
+            }
+            finally
+            {
+                // Only now: until its end is queued, the run is found here; then reads wait for its record (AppRunRecorder).
+                registry.Remove(run.Id);
+            }
+
+            failure?.Throw();
+        }
     }
 
     /// <summary>The caller's earlier answered turns of a conversation, oldest first; someone else's conversation is refused.</summary>
     private async Task<IReadOnlyList<AppChatTurn>> HistoryAsync(App app, Guid conversation, CallerIdentity caller, CancellationToken ct)
     {
+        await recorder.WaitForAppAsync(app.Id);
         var runs = (await store.ListRunsAsync(app.Id, null, conversation, false, null, new PageRequest(0, HistoryTurns * 3), ct)).Items;
         if (runs.Any(r => r.CallerId != caller.Id))
         {
@@ -361,13 +379,13 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         run.ErrorNodeId = nodeId;
     }
 
-    private async Task FinishAsync(App app, AppRun run)
+    private async Task FinishAsync(App app, AppRun run, AppRunRecorder.Recording recording)
     {
         var now = time.GetUtcNow();
         run.EndedAt = now;
         run.DurationMs = (now - run.StartedAt).TotalMilliseconds;
-        // Not the caller's token: a run that was cancelled (or whose client went away) is still recorded as it ended.
-        await store.UpdateRunAsync(run, CancellationToken.None);
+        // Queued, not awaited until written: a run that was cancelled (or whose client went away) is still recorded as it ended.
+        await recording.EndAsync();
 
         // i18/mon: Prometheus metrics of the ended run (AiPlatform.Apps).
         metrics.RunEnded(app.Slug, run);
@@ -392,9 +410,9 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     /// <summary>The publisher, loaded now: a disabled or deleted one fails the run (<c>Apps.Error.PublisherInactive</c>).</summary>
     private async Task<CallerIdentity> PublisherAsync(App app, CancellationToken ct)
     {
-        var publisher = app.PublishedBy is { } id ? await users.FindAsync(id, ct) : null;
-        return publisher is { IsDisabled: false }
-            ? new CallerIdentity(publisher.Id, publisher.UserName)
+        var publisher = app.PublishedBy is { } id ? await access.FindActiveUserAsync(id, ct) : null;
+        return publisher is not null
+            ? new CallerIdentity(publisher.UserId, publisher.UserName)
             : throw new ConflictException($"The app '{app.Slug}' cannot run: the user who published it is disabled or deleted; someone with Manage must publish it again.")
             {
                 MessageKey = "Apps.Error.PublisherInactive",

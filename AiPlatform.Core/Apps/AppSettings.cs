@@ -34,6 +34,14 @@ public sealed class AppSettings
     /// <summary>Limits of the code node's JavaScript (<c>Apps:Code:*</c>).</summary>
     public AppCodeSettings Code { get; set; } = new();
 
+    /// <summary>
+    /// How long a run goes on before it is stored as Running (shown in the runs list, failed by the sweep after a crash);
+    /// a run that ends sooner is stored once, when it ends. 0 stores every run when it starts.
+    /// </summary>
+    public int RecordRunningAfterMs { get; set; } = 1000;
+
+    public TimeSpan RecordRunningAfter => TimeSpan.FromMilliseconds(Math.Max(0, RecordRunningAfterMs));
+
     public TimeSpan NodeTimeout => TimeSpan.FromSeconds(Math.Max(1, NodeTimeoutSeconds));
 
     public TimeSpan RunTimeout => TimeSpan.FromSeconds(Math.Max(1, RunTimeoutSeconds));

@@ -19,6 +19,13 @@ public interface IAppNodeExecutor
     /// <paramref name="ct"/> means the run was cancelled or the node timed out.
     /// </summary>
     Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct);
+
+    /// <summary>
+    /// True for executors that only compute a little from the node's settings and variables (no I/O, no user code, no
+    /// unbounded work): they run on the scheduler's own thread. Others run on a thread of their own, so one that blocks
+    /// cannot stall the run's other branches and a timeout can leave it behind.
+    /// </summary>
+    bool RunsInline => false;
 }
 
 /// <summary>What a node produced: its outputs, the output port(s) the run goes on through, and what it spent.</summary>

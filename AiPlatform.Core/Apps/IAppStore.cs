@@ -39,9 +39,8 @@ public interface IAppStore
 
     Task<AppVersion?> FindVersionAsync(Guid versionId, CancellationToken ct);
 
-    Task AddRunAsync(AppRun run, CancellationToken ct);
-
-    Task UpdateRunAsync(AppRun run, CancellationToken ct);
+    /// <summary>Writes run records in one transaction: each a new row (<see cref="AppRunWrite.Insert"/>) or the new state of a stored one.</summary>
+    Task SaveRunsAsync(IReadOnlyList<AppRunWrite> runs, CancellationToken ct);
 
     Task<AppRun?> FindRunAsync(Guid runId, CancellationToken ct);
 

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using AiPlatform.Core.Common;
 
 namespace AiPlatform.Core.Jobs;
 
@@ -6,29 +6,4 @@ namespace AiPlatform.Core.Jobs;
 /// Cancellation sources of the jobs running in this process, so that a cancel issued here takes effect
 /// at once; cancels issued on another node reach the job through the store within one poll interval.
 /// </summary>
-public sealed class JobCancellationRegistry
-{
-    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
-
-    internal void Register(Guid jobId, CancellationTokenSource source) => _running[jobId] = source;
-
-    internal void Unregister(Guid jobId) => _running.TryRemove(jobId, out _);
-
-    public bool TryCancel(Guid jobId)
-    {
-        if (!_running.TryGetValue(jobId, out var source))
-        {
-            return false;
-        }
-
-        try
-        {
-            source.Cancel();
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-    }
-}
+public sealed class JobCancellationRegistry : CancellationRegistry<bool>;

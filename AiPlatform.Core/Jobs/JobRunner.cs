@@ -43,7 +43,7 @@ public sealed class JobRunner(
 
         metrics.Started(job.Kind);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        cancellations.Register(jobId, cts);
+        cancellations.Register(jobId, cts, true);
         using var watcherStop = new CancellationTokenSource();
         var watch = new WatchState();
         var watcher = WatchAsync(jobId, settings.Node.Incarnation, cts, watch, watcherStop.Token);
@@ -85,7 +85,7 @@ public sealed class JobRunner(
         }
         finally
         {
-            cancellations.Unregister(jobId);
+            cancellations.Remove(jobId);
             await watcherStop.CancelAsync();
             await watcher;
         }

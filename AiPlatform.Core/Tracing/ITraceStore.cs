@@ -20,7 +20,13 @@ public interface ITraceStore
     /// <summary>Deletes traces of one experiment: the named ones, or the oldest up to a time (at most <paramref name="maxTraces"/>).</summary>
     Task<int> DeleteAsync(Guid experimentId, IReadOnlyCollection<string>? traceIds, long? maxTimestampMillis, int? maxTraces, CancellationToken ct);
 
+    /// <summary>Adds new traces (ids not stored yet) with their tags, metadata and spans, all in one transaction.</summary>
+    Task AddTracesAsync(IReadOnlyList<NewTrace> traces, CancellationToken ct);
+
     Task SaveSpansAsync(string traceId, string json, DateTimeOffset at, CancellationToken ct);
 
     Task<string?> FindSpansAsync(string traceId, CancellationToken ct);
 }
+
+/// <summary>A trace written once, whole (the platform's own traces): its info, tags, metadata and spans.</summary>
+public sealed record NewTrace(TraceInfo Info, IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, string> Metadata, string SpansJson, DateTimeOffset At);

@@ -14,45 +14,59 @@ namespace AiPlatform.Core.Tracing;
 /// <c>LLM traces (user)</c> (tagged <see cref="TraceService.SystemTag"/>), made on first use in their Default project;
 /// <see cref="TraceService"/> lets only that user read it, so nobody sees another user's prompts through traces.
 /// </summary>
-public sealed class PlatformTraceWriter(ITrackingStore tracking, IProjectStore projects, ITraceStore traces, TimeProvider time, ILogger<PlatformTraceWriter> logger)
+public sealed class PlatformTraceWriter : IAsyncDisposable
 {
-    private const int MaxPending = 256;
+    /// <summary>The most traces waiting to be written; more are dropped (logged) rather than slow down the answers.</summary>
+    public const int MaxPending = 4096;
+
+    private const int MaxBatch = 200;
     private readonly ConcurrentDictionary<Guid, Guid> _experiments = new();
     private readonly SemaphoreSlim _resolve = new(1, 1);
-    private int _pending;
+    private readonly ITrackingStore tracking;
+    private readonly IProjectStore projects;
+    private readonly ITraceStore traces;
+    private readonly TimeProvider time;
+    private readonly ILogger<PlatformTraceWriter> logger;
+    private readonly BatchWriter<Pending> _writer;
+    private long _dropped;
+    private long _lastDropWarning;
+
+    public PlatformTraceWriter(ITrackingStore tracking, IProjectStore projects, ITraceStore traces, TimeProvider time, ILogger<PlatformTraceWriter> logger)
+    {
+        this.tracking = tracking;
+        this.projects = projects;
+        this.traces = traces;
+        this.time = time;
+        this.logger = logger;
+        _writer = new BatchWriter<Pending>(MaxPending, MaxBatch, WriteBatchAsync, logger);
+    }
 
     /// <summary>The name of a user's system experiment of platform traces.</summary>
     public static string ExperimentName(string userName) => $"LLM traces ({userName})";
 
-    /// <summary>Queues the trace for writing and returns at once; drops it (logged) when too many writes are pending.</summary>
+    /// <summary>Queues the trace for writing (with others, in one transaction) and returns at once; drops it (logged) when too many are waiting.</summary>
     public void Submit(Guid ownerId, string ownerName, string source, TraceBuilder trace)
     {
-        if (Interlocked.Increment(ref _pending) > MaxPending)
+        if (trace.EndedAt is null)
         {
-            Interlocked.Decrement(ref _pending);
-            logger.LogWarning("Dropped the {Source} trace {TraceId}: {Max} trace writes are pending", source, trace.TraceId, MaxPending);
+            trace.End(null);
+        }
+
+        if (_writer.TryAdd(new Pending(ownerId, ownerName, source, trace)))
+        {
             return;
         }
 
-        _ = Task.Run(async () =>
+        var dropped = Interlocked.Increment(ref _dropped);
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastDropWarning);
+        if ((last == 0 || time.GetElapsedTime(last, now) > TimeSpan.FromSeconds(10)) && Interlocked.CompareExchange(ref _lastDropWarning, now, last) == last)
         {
-            try
-            {
-                await WriteAsync(ownerId, ownerName, source, trace, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                _experiments.TryRemove(ownerId, out _);
-                logger.LogWarning(e, "Could not write the {Source} trace {TraceId}", source, trace.TraceId);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _pending);
-            }
-        });
+            logger.LogWarning("Dropped the {Source} trace {TraceId}: {Max} trace writes are waiting ({Dropped} dropped since start)", source, trace.TraceId, MaxPending, dropped);
+        }
     }
 
-    /// <summary>Writes the trace now (what <see cref="Submit"/> runs in the background).</summary>
+    /// <summary>Writes the trace now (what <see cref="Submit"/> does in the background, in batches).</summary>
     public async Task WriteAsync(Guid ownerId, string ownerName, string source, TraceBuilder trace, CancellationToken ct)
     {
         if (trace.EndedAt is null)
@@ -60,7 +74,70 @@ public sealed class PlatformTraceWriter(ITrackingStore tracking, IProjectStore p
             trace.End(null);
         }
 
-        var experimentId = await SystemExperimentAsync(ownerId, ownerName, ct);
+        var prepared = Prepare(await SystemExperimentAsync(ownerId, ownerName, ct), ownerId, ownerName, source, trace);
+        await traces.SaveTraceAsync(prepared.Info, prepared.Tags, prepared.Metadata, ct);
+        await traces.SaveSpansAsync(prepared.Info.TraceId, prepared.SpansJson, prepared.At, ct);
+    }
+
+    /// <summary>Writes what was queued when the platform stops.</summary>
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+
+    private async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
+    {
+        var ready = new List<NewTrace>(batch.Count);
+        foreach (var owner in batch.GroupBy(p => p.OwnerId))
+        {
+            Guid experimentId;
+            try
+            {
+                experimentId = await SystemExperimentAsync(owner.Key, owner.First().OwnerName, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _experiments.TryRemove(owner.Key, out _);
+                logger.LogWarning(e, "Could not write {Count} platform traces of {Owner}", owner.Count(), owner.First().OwnerName);
+                continue;
+            }
+
+            ready.AddRange(owner.Select(p => Prepare(experimentId, p.OwnerId, p.OwnerName, p.Source, p.Trace)));
+        }
+
+        if (ready.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await traces.AddTracesAsync(ready, CancellationToken.None);
+            return;
+        }
+        catch (Exception e) when (ready.Count > 1)
+        {
+            logger.LogWarning(e, "Could not write {Count} platform traces at once; writing them one by one", ready.Count);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not write the {Source} trace {TraceId}", ready[0].Info.Source, ready[0].Info.TraceId);
+            return;
+        }
+
+        foreach (var one in ready)
+        {
+            try
+            {
+                await traces.AddTracesAsync([one], CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Could not write the {Source} trace {TraceId}", one.Info.Source, one.Info.TraceId);
+            }
+        }
+    }
+
+    /// <summary>The rows of an ended trace in the owner's system experiment.</summary>
+    private NewTrace Prepare(Guid experimentId, Guid ownerId, string ownerName, string source, TraceBuilder trace)
+    {
         var tags = new Dictionary<string, string>(trace.Tags, StringComparer.Ordinal) { [TraceService.TraceNameTag] = trace.Root.Name, ["aiplatform.source"] = source };
         var metadata = new Dictionary<string, string>(trace.Metadata, StringComparer.Ordinal) { ["mlflow.trace_schema.version"] = "3", ["mlflow.user"] = ownerName };
         if (trace.TokenUsage is { } usage)
@@ -73,6 +150,7 @@ public sealed class PlatformTraceWriter(ITrackingStore tracking, IProjectStore p
             });
         }
 
+        var now = time.GetUtcNow();
         var info = new TraceInfo
         {
             TraceId = trace.TraceId,
@@ -84,12 +162,13 @@ public sealed class PlatformTraceWriter(ITrackingStore tracking, IProjectStore p
             ExecutionDuration = (long)(trace.EndedAt!.Value - trace.StartedAt).TotalMilliseconds,
             Source = source,
             CreatedBy = ownerId,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
         };
         TraceService.Derive(info, tags, metadata);
-        await traces.SaveTraceAsync(info, tags, metadata, ct);
-        await traces.SaveSpansAsync(info.TraceId, trace.ToSpansJson(), time.GetUtcNow(), ct);
+        return new NewTrace(info, tags, metadata, trace.ToSpansJson(), now);
     }
+
+    private sealed record Pending(Guid OwnerId, string OwnerName, string Source, TraceBuilder Trace);
 
     private async Task<Guid> SystemExperimentAsync(Guid ownerId, string ownerName, CancellationToken ct)
     {

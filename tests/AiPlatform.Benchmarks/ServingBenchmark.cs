@@ -188,15 +188,16 @@ public static class ServingBenchmark
         await Console.In.ReadToEndAsync();
     }
 
-    internal sealed record Cell(double Rate, double P50, double P99);
+    /// <param name="ServerCpuMs">CPU time the server process spent per request during the cell, when it was measured.</param>
+    internal sealed record Cell(double Rate, double P50, double P99, double? ServerCpuMs = null);
 
     internal static Cell Report(string name, int concurrency, Cell cell)
     {
-        Console.WriteLine($"{name,-20}{concurrency,5} {cell.Rate,9:0} {cell.P50,9:0.000} {cell.P99,8:0.000}");
+        Console.WriteLine($"{name,-20}{concurrency,5} {cell.Rate,9:0} {cell.P50,9:0.000} {cell.P99,8:0.000}" + (cell.ServerCpuMs is { } cpu ? $" {cpu,9:0.000}" : string.Empty));
         return cell;
     }
 
-    internal static async Task<Cell> LoadAsync(int concurrency, double seconds, Func<Task> call)
+    internal static async Task<Cell> LoadAsync(int concurrency, double seconds, Func<Task> call, Process? server = null)
     {
         var warm = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -207,6 +208,8 @@ public static class ServingBenchmark
             }
         }));
         var latencies = new List<double>[concurrency];
+        server?.Refresh();
+        var cpu = server?.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
         {
@@ -219,8 +222,9 @@ public static class ServingBenchmark
             }
         }));
         var elapsed = clock.Elapsed.TotalSeconds;
+        server?.Refresh();
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Cell(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)]);
+        return new Cell(all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)], server is null ? null : (server.TotalProcessorTime - cpu!.Value).TotalMilliseconds / all.Length);
     }
 
     private static async Task<Cell> RawAsync(byte[] onnx, int concurrency, double seconds)

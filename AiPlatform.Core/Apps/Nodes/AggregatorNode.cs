@@ -6,6 +6,8 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <summary>The variable aggregator: the first of its variables that has a value (branches not taken have none) → <c>value</c>.</summary>
 public sealed class AggregatorNode : IAppNodeExecutor
 {
+    public bool RunsInline => true;
+
     public string Type => AppNodeTypes.Aggregator;
 
     public Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)

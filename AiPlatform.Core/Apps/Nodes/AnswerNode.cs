@@ -5,6 +5,8 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <summary>The answer node of a chat app: its text template, rendered, is the turn's answer (<c>{{answer.answer}}</c>).</summary>
 public sealed class AnswerNode : IAppNodeExecutor
 {
+    public bool RunsInline => true;
+
     public string Type => AppNodeTypes.Answer;
 
     public Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)

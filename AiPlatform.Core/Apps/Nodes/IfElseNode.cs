@@ -5,6 +5,8 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <summary>The if/else node: its conditions (joined by <c>and</c>/<c>or</c>) choose the <c>true</c> or the <c>false</c> port.</summary>
 public sealed class IfElseNode : IAppNodeExecutor
 {
+    public bool RunsInline => true;
+
     public string Type => AppNodeTypes.IfElse;
 
     public Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)

@@ -8,6 +8,8 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <summary>The start node: checks the run's inputs against its fields and outputs them (<c>{{start.field}}</c>).</summary>
 public sealed class StartNode : IAppNodeExecutor
 {
+    public bool RunsInline => true;
+
     public string Type => AppNodeTypes.Start;
 
     public Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)

@@ -5,6 +5,8 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <summary>The switch node: the first case whose conditions hold chooses its port <c>case-N</c>; none, the <c>default</c> port.</summary>
 public sealed class SwitchNode : IAppNodeExecutor
 {
+    public bool RunsInline => true;
+
     public string Type => AppNodeTypes.Switch;
 
     public Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)

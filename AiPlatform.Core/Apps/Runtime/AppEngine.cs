@@ -14,6 +14,9 @@ public sealed class AppEngine(IEnumerable<IAppNodeExecutor> executors, AppSettin
 {
     private const string TooManyExecutions = "Apps.Error.TooManyExecutions";
 
+    /// <summary>Versions whose graph passed the checks: a version never changes (nor does a published app's kind), so it is checked once per process.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> ValidVersions = new();
+
     private readonly Dictionary<string, IAppNodeExecutor> _executors = executors.GroupBy(e => e.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
     public async Task<AppRunResult> RunAsync(AppRunRequest request, Func<AppRunEvent, ValueTask>? onEvent, CancellationToken ct)
@@ -23,7 +26,17 @@ public sealed class AppEngine(IEnumerable<IAppNodeExecutor> executors, AppSettin
         using var acting = ActingCaller.Begin(request.RunAs);
         var trace = StartTrace(request, new { inputs = request.Inputs, query = request.Query, conversation_id = request.ConversationId });
         var run = new RunState(request, trace, _executors, settings, time, onEvent, logger);
-        var problems = AppGraphValidator.Validate(request.Graph, request.App.Kind);
+        var problems = request.Version is { } checkedVersion && ValidVersions.ContainsKey(checkedVersion.Id) ? [] : AppGraphValidator.Validate(request.Graph, request.App.Kind);
+        if (problems.Count == 0 && request.Version is { } valid)
+        {
+            if (ValidVersions.Count > 4096)
+            {
+                ValidVersions.Clear();
+            }
+
+            ValidVersions[valid.Id] = true;
+        }
+
         NodeFailure? failure = null;
         var status = AppRunStatus.Succeeded;
         if (problems is [var problem, ..])

@@ -149,8 +149,6 @@ internal sealed class GraphScheduler(RunState run)
     /// <summary>Runs one node with its retries, time limit and error policy, under its own span. Never throws.</summary>
     public async Task<NodeResult> ExecuteAsync(AppNode node, VariableScope scope, SpanBuilder parentSpan, string? parentId, int? index, CancellationToken ct)
     {
-        // Off the scheduler's thread: an executor that blocks before its first await must not stall the other branches.
-        await Task.Yield();
         var started = run.Time.GetTimestamp();
         var execution = new NodeExecution
         {
@@ -361,6 +359,12 @@ internal sealed class GraphScheduler(RunState run)
     private static async Task<NodeOutcome> RunWithLimitAsync(IAppNodeExecutor executor, NodeRunContext context, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        if (executor.RunsInline)
+        {
+            return await executor.ExecuteAsync(context, ct);
+        }
+
+        // Off the scheduler's thread: an executor that blocks before its first await must not stall the other branches.
         var work = Task.Run(() => executor.ExecuteAsync(context, ct), CancellationToken.None);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using (ct.Register(() => stopped.TrySetResult()))

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AiPlatform.Core.Access;
 using AiPlatform.Core.Apps;
 using AiPlatform.Core.Audit;
@@ -6,8 +7,20 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AiPlatform.Infrastructure.Persistence.Stores;
 
-internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) : IAppStore
+/// <summary>
+/// Apps in the database. What every published run reads — the app by its address and the version it serves — is kept
+/// in memory: a version for as long as it lives (versions never change), an app by address for
+/// <see cref="SlugLifetime"/> and emptied at once by any change of an app made here (another node sees it by then).
+/// </summary>
+internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts, TimeProvider time) : IAppStore
 {
+    /// <summary>How long an app found by its address is reused; a change made on another node takes at most this long to be seen here.</summary>
+    public static readonly TimeSpan SlugLifetime = TimeSpan.FromSeconds(2);
+
+    private const int MaxCached = 1024;
+    private readonly ConcurrentDictionary<string, (App App, long At)> _bySlug = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, AppVersion> _versions = new();
+
     public async Task<PagedResult<App>> ListReadableAsync(AccessContext context, string? search, PageRequest page, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -31,9 +44,29 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) 
 
     public async Task<App?> FindBySlugAsync(string slug, CancellationToken ct)
     {
+        if (_bySlug.TryGetValue(slug, out var cached) && time.GetElapsedTime(cached.At) < SlugLifetime)
+        {
+            return cached.App.Copy();
+        }
+
+        var now = time.GetTimestamp();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Apps.AsNoTracking().FirstOrDefaultAsync(a => a.Slug == slug, ct);
+        var app = await db.Apps.AsNoTracking().FirstOrDefaultAsync(a => a.Slug == slug, ct);
+        if (app is not null)
+        {
+            if (_bySlug.Count >= MaxCached)
+            {
+                _bySlug.Clear();
+            }
+
+            _bySlug[slug] = (app.Copy(), now);
+        }
+
+        return app;
     }
+
+    /// <summary>After any change of an app made here: no app is found by an address it no longer has, or with an old published pointer.</summary>
+    private void Changed() => _bySlug.Clear();
 
     public async Task<bool> SlugTakenAsync(string slug, Guid? except, CancellationToken ct)
     {
@@ -65,6 +98,7 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) 
         }
 
         await SaveUniqueAsync(db, $"The slug '{app.Slug}' is taken.", ct);
+        Changed();
     }
 
     public async Task<bool> SaveDraftAsync(Guid appId, string draftJson, int expectedRevision, DateTimeOffset at, AuditEntry? audit, CancellationToken ct)
@@ -85,6 +119,7 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) 
         }
 
         await transaction.CommitAsync(ct);
+        Changed();
         return true;
     }
 
@@ -101,6 +136,7 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) 
         db.AuditEntries.Add(audit);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        Changed();
     }
 
     public async Task AddVersionAsync(AppVersion version, App app, AuditEntry audit, CancellationToken ct)
@@ -120,6 +156,7 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) 
         }
 
         await transaction.CommitAsync(ct);
+        Changed();
     }
 
     public async Task<IReadOnlyList<AppVersion>> ListVersionsAsync(Guid appId, CancellationToken ct)
@@ -136,29 +173,47 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts) 
 
     public async Task<AppVersion?> FindVersionAsync(Guid versionId, CancellationToken ct)
     {
+        if (_versions.TryGetValue(versionId, out var cached))
+        {
+            return cached;
+        }
+
+        var version = await LoadVersionAsync(versionId, ct);
+        if (version is not null)
+        {
+            if (_versions.Count >= MaxCached)
+            {
+                _versions.Clear();
+            }
+
+            _versions[versionId] = version;
+        }
+
+        return version;
+    }
+
+    private async Task<AppVersion?> LoadVersionAsync(Guid versionId, CancellationToken ct)
+    {
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.AppVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Id == versionId, ct);
     }
 
-    public async Task AddRunAsync(AppRun run, CancellationToken ct)
+    public async Task SaveRunsAsync(IReadOnlyList<AppRunWrite> runs, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        db.AppRuns.Add(run);
-        await db.SaveChangesAsync(ct);
-    }
+        foreach (var write in runs)
+        {
+            if (write.Insert)
+            {
+                db.AppRuns.Add(write.Run);
+            }
+            else
+            {
+                db.AppRuns.Update(write.Run);
+            }
+        }
 
-    public async Task UpdateRunAsync(AppRun run, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        db.AppRuns.Update(run);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // The app (and its runs) was deleted while the run went on: nothing left to record it on.
-        }
+        await db.SaveChangesAsync(ct);
     }
 
     public async Task<AppRun?> FindRunAsync(Guid runId, CancellationToken ct)

@@ -108,6 +108,19 @@ internal sealed class EfTraceStore(IDbContextFactory<PlatformDbContext> contexts
         return doomed.Count;
     }
 
+    public async Task AddTracesAsync(IReadOnlyList<NewTrace> traces, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        foreach (var trace in traces)
+        {
+            db.Set<TraceInfo>().Add(trace.Info);
+            Add(db, trace.Info.TraceId, trace.Tags, trace.Metadata);
+            db.Set<TraceSpans>().Add(new TraceSpans { TraceId = trace.Info.TraceId, Json = trace.SpansJson, UpdatedAt = trace.At });
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
     public async Task SaveSpansAsync(string traceId, string json, DateTimeOffset at, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

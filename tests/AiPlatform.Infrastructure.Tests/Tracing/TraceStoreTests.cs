@@ -83,6 +83,34 @@ public abstract class TraceStoreTests<TFixture>(TFixture fixture) : IClassFixtur
         spans[1].Outputs.ShouldBe("hello");
     }
 
+    [Fact]
+    public async Task Submitted_traces_are_written_in_batches_each_with_its_tags_metadata_and_spans()
+    {
+        var user = (await fixture.Get<IUserDirectory>().FindByNameAsync("admin", None))!;
+        var traces = Enumerable.Range(0, 30).Select(i =>
+        {
+            var trace = new TraceBuilder("app:batch", "CHAIN", new { i }, TimeProvider.System);
+            trace.Tags["aiplatform.app"] = "batch";
+            trace.Metadata["aiplatform.appRun"] = "run-" + i;
+            trace.StartSpan("node", "TOOL", new { i }).SetOutputs(new { answer = "答案" + i }).End();
+            trace.End(new { i });
+            return trace;
+        }).ToList();
+        var writer = fixture.Get<PlatformTraceWriter>();
+        traces.ForEach(t => writer.Submit(user.Id, "admin", "app", t));
+
+        var store = fixture.Get<ITraceStore>();
+        foreach (var (trace, i) in traces.Select((t, i) => (t, i)))
+        {
+            await Eventually.UntilAsync(async () => await store.FindAsync(trace.TraceId, None) is not null, $"the trace {i} to be written");
+            var stored = (await store.FindAsync(trace.TraceId, None))!;
+            stored.Info.Source.ShouldBe("app");
+            stored.Tags.ShouldContainKeyAndValue("aiplatform.app", "batch");
+            stored.Metadata.ShouldContainKeyAndValue("aiplatform.appRun", "run-" + i);
+            SpanView.Parse(await store.FindSpansAsync(trace.TraceId, None))[1].Outputs!.ShouldContain("答案" + i);
+        }
+    }
+
     private async Task<Experiment> NewExperimentAsync()
     {
         var project = await fixture.Get<ProjectService>().CreateAsync("p" + Guid.NewGuid().ToString("N")[..6], null, None);

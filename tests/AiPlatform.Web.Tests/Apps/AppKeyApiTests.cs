@@ -39,6 +39,8 @@ public sealed class AppKeyApiTests : ApiTestBase
         result.GetProperty("outputs").GetProperty("text").GetString()!.ShouldStartWith("bot ran as admin");
         var run = await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}/runs/{result.GetProperty("runId").GetGuid()}"), HttpStatusCode.OK);
         run.GetProperty("callerId").GetGuid().ShouldBe(await AppApi.UserIdAsync(Admin), "the key's creator is the caller");
+        // The record is written in the background (AppRunRecorder); this reads the store itself, so it waits for it.
+        await Factory.Services.GetRequiredService<AppRunRecorder>().WaitForRunAsync(result.GetProperty("runId").GetGuid());
         (await Factory.Services.GetRequiredService<IAppStore>().FindRunAsync(result.GetProperty("runId").GetGuid(), CancellationToken.None))!.ApiKeyId.ShouldBe(keyId);
 
         var audit = await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/audit?objectId={id}&pageSize=50"), HttpStatusCode.OK);
@@ -134,10 +136,11 @@ public sealed class AppKeyApiTests : ApiTestBase
 
         // The template app uses no tokens; the day's earlier runs of this key (e.g. with an LLM node) used 100.
         var store = Factory.Services.GetRequiredService<IAppStore>();
+        await Factory.Services.GetRequiredService<AppRunRecorder>().WaitForRunAsync(first.GetProperty("runId").GetGuid());
         var run = (await store.FindRunAsync(first.GetProperty("runId").GetGuid(), CancellationToken.None))!;
         run.PromptTokens = 60;
         run.CompletionTokens = 40;
-        await store.UpdateRunAsync(run, CancellationToken.None);
+        await store.SaveRunsAsync([new(run, false)], CancellationToken.None);
 
         var over = await spender.PostAsJsonAsync("/api/v1/apps/limited/run", new { inputs = new { name = "x" } });
         await AppApi.ProblemAsync(over, HttpStatusCode.TooManyRequests, "rate-limited", "Apps.Keys.Error.BudgetUsed");

@@ -95,11 +95,12 @@ public sealed class AppMonitoringApiTests : ApiTestBase
             var adminId = await AppApi.UserIdAsync(Admin);
             await store.AddKeyAsync(new AppApiKey { Id = keyId, AppId = id, Name = "partner", Prefix = "aipk_1234", Hash = Guid.NewGuid().ToString("N"), CreatedBy = adminId, CreatedAt = DateTimeOffset.UtcNow },
                 new AuditEntry { At = DateTimeOffset.UtcNow, ActorId = adminId, ActorName = "admin", Action = "app.key.create", ObjectType = SecurableTypes.App, ObjectId = id.ToString() }, default);
+            await Factory.Services.GetRequiredService<AppRunRecorder>().WaitForRunAsync(run.GetProperty("runId").GetGuid());
             var stored = (await store.FindRunAsync(run.GetProperty("runId").GetGuid(), default))!;
             stored.ApiKeyId = keyId;
             stored.PromptTokens = 7;
             stored.CompletionTokens = 3;
-            await store.UpdateRunAsync(stored, default);
+            await store.SaveRunsAsync([new(stored, false)], default);
         }
 
         var full = await AppApi.JsonAsync(Admin.GetAsync($"/api/v1/apps/{id}/monitoring"), HttpStatusCode.OK);

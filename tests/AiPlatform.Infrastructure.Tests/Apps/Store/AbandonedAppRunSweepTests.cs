@@ -23,8 +23,8 @@ public sealed class AbandonedAppRunSweepTests(SqliteServicesFixture fixture) : I
         await store.AddAsync(app, new AuditEntry { At = now, ActorName = "admin", Action = "app.create", ObjectType = SecurableTypes.App, ObjectId = app.Id.ToString() }, None);
         var left = Run(app.Id, now.AddMinutes(-5));
         var current = Run(app.Id, now.AddSeconds(1));
-        await store.AddRunAsync(left, None);
-        await store.AddRunAsync(current, None);
+        await store.SaveRunsAsync([new(left, true)], None);
+        await store.SaveRunsAsync([new(current, true)], None);
 
         var time = new FakeTimeProvider(now);
         using var sweep = new AbandonedAppRunSweep(fixture.Services.GetRequiredService<IServiceScopeFactory>(), time, NullLogger<AbandonedAppRunSweep>.Instance);

@@ -100,7 +100,7 @@ public abstract class AppStoreTests<TFixture>(TFixture fixture) : IClassFixture<
         var version = Version(app.Id, 1);
         app.PublishedVersionId = version.Id;
         await Store.AddVersionAsync(version, app, Audit("app.publish", app.Id), None);
-        await Store.AddRunAsync(Run(app.Id, fixture.Admin.Id, AppRunStatus.Succeeded, DateTimeOffset.UtcNow), None);
+        await Store.SaveRunsAsync([new(Run(app.Id, fixture.Admin.Id, AppRunStatus.Succeeded, DateTimeOffset.UtcNow), true)], None);
         await Store.AddKeyAsync(new AppApiKey { Id = Guid.NewGuid(), AppId = app.Id, Name = "k", Prefix = "ak-1", Hash = Guid.NewGuid().ToString("N"), CreatedBy = fixture.Admin.Id, CreatedAt = DateTimeOffset.UtcNow }, Audit("app.key.create", app.Id), None);
         await fixture.Get<SharingService>().GrantAsync(SecurableTypes.App, app.Id, PrincipalType.User, bob.Id, PermissionLevel.Read, None);
 
@@ -129,7 +129,7 @@ public abstract class AppStoreTests<TFixture>(TFixture fixture) : IClassFixture<
         var fresh = Run(app.Id, bob.Id, AppRunStatus.Running, start.AddMinutes(1), version, conversation);
         foreach (var run in new[] { draft, published, fresh })
         {
-            await Store.AddRunAsync(run, None);
+            await Store.SaveRunsAsync([new(run, true)], None);
         }
 
         (await Store.ListRunsAsync(app.Id, null, null, false, null, new PageRequest(), None)).Items.Select(r => r.Id).ShouldBe([fresh.Id, published.Id, draft.Id]);
@@ -152,8 +152,90 @@ public abstract class AppStoreTests<TFixture>(TFixture fixture) : IClassFixture<
         fresh.Status = AppRunStatus.Succeeded;
         fresh.Answer = "42";
         fresh.PromptTokens = 7;
-        await Store.UpdateRunAsync(fresh, None);
+        await Store.SaveRunsAsync([new(fresh, false)], None);
         (await Store.FindRunAsync(fresh.Id, None))!.ShouldSatisfyAllConditions(r => r.Answer.ShouldBe("42"), r => r.PromptTokens.ShouldBe(7));
+    }
+
+    [Fact]
+    public async Task An_app_found_by_its_slug_is_a_copy_and_changes_made_here_are_seen_at_once()
+    {
+        var app = await AddAsync(fixture.Admin.Id, Name("cached"), null);
+        var found = (await Store.FindBySlugAsync(app.Slug, None))!;
+        found.Name = "changed by whoever found it";
+        (await Store.FindBySlugAsync(app.Slug, None))!.Name.ShouldBe(app.Name);
+
+        var v1 = Version(app.Id, 1);
+        app.PublishedVersionId = v1.Id;
+        app.PublishedBy = fixture.Admin.Id;
+        app.PublishedAt = DateTimeOffset.UtcNow;
+        await Store.AddVersionAsync(v1, app, Audit("app.publish", app.Id), None);
+        (await Store.FindBySlugAsync(app.Slug, None))!.PublishedVersionId.ShouldBe(v1.Id);
+        (await Store.FindVersionAsync(v1.Id, None))!.GraphJson.ShouldBe(v1.GraphJson);
+
+        var old = app.Slug;
+        app.Slug = Name("moved");
+        await Store.UpdateAsync(app, null, None);
+        (await Store.FindBySlugAsync(old, None)).ShouldBeNull();
+        (await Store.FindBySlugAsync(app.Slug, None))!.Id.ShouldBe(app.Id);
+
+        await Store.DeleteAsync(app.Id, Audit("app.delete", app.Id), None);
+        (await Store.FindBySlugAsync(app.Slug, None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task The_recorder_writes_a_short_run_once_when_it_ends_and_a_long_one_as_running_first()
+    {
+        var app = await AddAsync(fixture.Admin.Id, Name("recorded"), null);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var recorder = new AppRunRecorder(Store, new AppSettings { RecordRunningAfterMs = 1000 }, time, Microsoft.Extensions.Logging.Abstractions.NullLogger<AppRunRecorder>.Instance);
+
+        var quick = Run(app.Id, fixture.Admin.Id, AppRunStatus.Running, time.GetUtcNow());
+        using (var recording = await recorder.BeginAsync(quick))
+        {
+            (await Store.FindRunAsync(quick.Id, None)).ShouldBeNull("a run is not written while it has run less than a second");
+            quick.Status = AppRunStatus.Succeeded;
+            quick.Answer = "快";
+            await recording.EndAsync();
+        }
+
+        await recorder.WaitForRunAsync(quick.Id);
+        (await Store.FindRunAsync(quick.Id, None))!.ShouldSatisfyAllConditions(r => r.Status.ShouldBe(AppRunStatus.Succeeded), r => r.Answer.ShouldBe("快"));
+
+        var slow = Run(app.Id, fixture.Admin.Id, AppRunStatus.Running, time.GetUtcNow());
+        using (var recording = await recorder.BeginAsync(slow))
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await recorder.WaitForAppAsync(app.Id);
+            (await Store.FindRunAsync(slow.Id, None))!.Status.ShouldBe(AppRunStatus.Running, "a run going on for a second is written as Running");
+            slow.Status = AppRunStatus.Failed;
+            slow.Error = "boom";
+            await recording.EndAsync();
+        }
+
+        await recorder.WaitForAppAsync(app.Id);
+        (await Store.FindRunAsync(slow.Id, None))!.ShouldSatisfyAllConditions(r => r.Status.ShouldBe(AppRunStatus.Failed), r => r.Error.ShouldBe("boom"));
+        (await Store.ListRunsAsync(app.Id, null, null, false, null, new PageRequest(), None)).TotalCount.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task The_recorder_drops_the_run_of_an_app_deleted_meanwhile_and_still_writes_the_others()
+    {
+        var gone = await AddAsync(fixture.Admin.Id, Name("gone"), null);
+        var kept = await AddAsync(fixture.Admin.Id, Name("kept"), null);
+        await using var recorder = new AppRunRecorder(Store, new AppSettings { RecordRunningAfterMs = 60_000 }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<AppRunRecorder>.Instance);
+        var orphan = Run(gone.Id, fixture.Admin.Id, AppRunStatus.Running, DateTimeOffset.UtcNow);
+        var other = Run(kept.Id, fixture.Admin.Id, AppRunStatus.Running, DateTimeOffset.UtcNow);
+        var first = await recorder.BeginAsync(orphan);
+        var second = await recorder.BeginAsync(other);
+        await Store.DeleteAsync(gone.Id, Audit("app.delete", gone.Id), None);
+
+        orphan.Status = other.Status = AppRunStatus.Succeeded;
+        await first.EndAsync();
+        await second.EndAsync();
+        await Task.WhenAll(recorder.WaitForRunAsync(orphan.Id), recorder.WaitForRunAsync(other.Id));
+
+        (await Store.FindRunAsync(orphan.Id, None)).ShouldBeNull();
+        (await Store.FindRunAsync(other.Id, None))!.Status.ShouldBe(AppRunStatus.Succeeded);
     }
 
     private async Task<App> AddAsync(Guid ownerId, string slug, string? description)
