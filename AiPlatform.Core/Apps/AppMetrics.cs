@@ -41,8 +41,11 @@ public sealed class AppMetrics : IDisposable
         _ => RunLabels,
     };
 
-    /// <summary>Records an ended run: the run counter and duration, each node execution's duration and the tokens by model.</summary>
-    public void RunEnded(string app, AppRun run)
+    /// <summary>
+    /// Records an ended run: the run counter and duration, each node execution's duration and the tokens by model
+    /// (<paramref name="nodes"/>, or read from the run's record when the run ended without them).
+    /// </summary>
+    public void RunEnded(string app, AppRun run, IReadOnlyList<NodeExecution>? nodes = null)
     {
         var version = run.VersionNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "draft";
         var status = run.Status.ToString();
@@ -54,10 +57,9 @@ public sealed class AppMetrics : IDisposable
             return;
         }
 
-        List<NodeExecution>? nodes;
         try
         {
-            nodes = JsonSerializer.Deserialize<List<NodeExecution>>(run.NodesJson, AppRunService.NodesJson);
+            nodes ??= JsonSerializer.Deserialize<List<NodeExecution>>(run.NodesJson, AppRunService.NodesJson);
         }
         catch (JsonException)
         {

@@ -160,6 +160,8 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
             {
                 SetError(run, execution.Error, execution.ErrorKey, execution.ErrorArguments, node.Id);
             }
+
+            return [execution];
         }, ct);
         return run;
     }
@@ -271,6 +273,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
             run.PromptTokens = result.PromptTokens;
             run.CompletionTokens = result.CompletionTokens;
             SetError(run, result.Error, result.ErrorKey, result.ErrorArguments, result.ErrorNodeId);
+            return result.Nodes;
         }, ct);
         return run;
     }
@@ -279,7 +282,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     /// Stores the run, runs <paramref name="body"/> with <paramref name="runAs"/>'s rights and a token the registry can cancel, then records
     /// how the run ended: cancelled, or failed with the error when the engine threw (the error is then passed on).
     /// </summary>
-    private async Task ExecuteAsync(App app, AppRun run, CallerIdentity runAs, Func<CancellationToken, Task> body, CancellationToken ct)
+    private async Task ExecuteAsync(App app, AppRun run, CallerIdentity runAs, Func<CancellationToken, Task<IReadOnlyList<NodeExecution>>> body, CancellationToken ct)
     {
         // Registered before the run can be seen: whoever sees it Running can cancel it.
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -298,11 +301,12 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         using (recording)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+            IReadOnlyList<NodeExecution>? nodes = null;
             try
             {
                 using (ActingCaller.Begin(runAs))
                 {
-                    await body(cancel.Token);
+                    nodes = await body(cancel.Token);
                 }
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -318,7 +322,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
 
             try
             {
-                await FinishAsync(app, run, recording);
+                await FinishAsync(app, run, recording, nodes);
             }
             finally
             {
@@ -379,7 +383,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         run.ErrorNodeId = nodeId;
     }
 
-    private async Task FinishAsync(App app, AppRun run, AppRunRecorder.Recording recording)
+    private async Task FinishAsync(App app, AppRun run, AppRunRecorder.Recording recording, IReadOnlyList<NodeExecution>? nodes)
     {
         var now = time.GetUtcNow();
         run.EndedAt = now;
@@ -388,7 +392,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         await recording.EndAsync();
 
         // i18/mon: Prometheus metrics of the ended run (AiPlatform.Apps).
-        metrics.RunEnded(app.Slug, run);
+        metrics.RunEnded(app.Slug, run, nodes);
     }
 
     private async Task<CallerIdentity> CallerAsync(CancellationToken ct)

@@ -16,6 +16,7 @@ public sealed class BatchWriter<T> : IAsyncDisposable
     private readonly Func<IReadOnlyList<T>, Task> _write;
     private readonly ILogger _logger;
     private readonly Lock _startLock = new();
+    private readonly string _name;
     private Task? _loop;
 
     /// <param name="capacity">The most items queued (<see cref="TryAdd"/> refuses more), or null for no limit.</param>
@@ -23,6 +24,7 @@ public sealed class BatchWriter<T> : IAsyncDisposable
     /// <param name="write">Writes a batch; it handles its own failures (an exception is logged and the batch dropped).</param>
     public BatchWriter(int? capacity, int maxBatch, Func<IReadOnlyList<T>, Task> write, ILogger logger)
     {
+        _name = "aip-writer-" + typeof(T).DeclaringType?.Name;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         _channel = capacity is { } bound
             ? Channel.CreateBounded<T>(new BoundedChannelOptions(bound) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait })
@@ -69,15 +71,42 @@ public sealed class BatchWriter<T> : IAsyncDisposable
         {
             lock (_startLock)
             {
-                _loop ??= Task.Run(LoopAsync);
+                _loop ??= Start();
             }
         }
     }
 
-    private async Task LoopAsync()
+    /// <summary>
+    /// The writer runs on a thread of its own: database drivers that block (SQLite's are synchronous under their async
+    /// face) then block it rather than a thread-pool thread, so the requests that queue items never wait for a pool thread.
+    /// </summary>
+    private Task Start()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Loop();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = _name,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Loop()
     {
         var batch = new List<T>(_maxBatch);
-        while (await _channel.Reader.WaitToReadAsync())
+        while (Wait(_channel.Reader.WaitToReadAsync()))
         {
             while (batch.Count < _maxBatch && _channel.Reader.TryRead(out var item))
             {
@@ -86,7 +115,7 @@ public sealed class BatchWriter<T> : IAsyncDisposable
 
             try
             {
-                await _write(batch);
+                _write(batch).GetAwaiter().GetResult();
             }
             catch (Exception e)
             {
@@ -97,6 +126,8 @@ public sealed class BatchWriter<T> : IAsyncDisposable
         }
     }
 
+    private static bool Wait(ValueTask<bool> ready) => ready.IsCompletedSuccessfully ? ready.Result : ready.AsTask().GetAwaiter().GetResult();
+
     /// <summary>Stops taking items and waits until the queued ones are written.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -105,7 +136,7 @@ public sealed class BatchWriter<T> : IAsyncDisposable
         lock (_startLock)
         {
             // An item added just before the writer was due to start still gets written.
-            _loop ??= _channel.Reader.Count > 0 ? Task.Run(LoopAsync) : null;
+            _loop ??= _channel.Reader.Count > 0 ? Start() : null;
             loop = _loop;
         }
 

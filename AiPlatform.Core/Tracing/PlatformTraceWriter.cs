@@ -74,9 +74,7 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
             trace.End(null);
         }
 
-        var prepared = Prepare(await SystemExperimentAsync(ownerId, ownerName, ct), ownerId, ownerName, source, trace);
-        await traces.SaveTraceAsync(prepared.Info, prepared.Tags, prepared.Metadata, ct);
-        await traces.SaveSpansAsync(prepared.Info.TraceId, prepared.SpansJson, prepared.At, ct);
+        await traces.AddTracesAsync([Prepare(await SystemExperimentAsync(ownerId, ownerName, ct), ownerId, ownerName, source, trace)], ct);
     }
 
     /// <summary>Writes what was queued when the platform stops.</summary>

@@ -15,7 +15,7 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// The engine and the app store are taken from the container when the node runs: the engine is itself built from the
 /// executors, and a container that runs no apps need not hold a store.
 /// </remarks>
-public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSettings settings, IServiceProvider services) : IAppNodeExecutor
+public sealed class SubAppNode(AccessService access, AppSettings settings, IServiceProvider services) : IAppNodeExecutor
 {
     /// <summary>The setting a publish writes into a version's sub-app node: the id of the app its slug named then.</summary>
     public const string PinnedAppId = "appId";
@@ -63,8 +63,8 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSe
             throw new ValidationException("app", $"Node '{node.Id}': the app '{slug}' has no published version.") { MessageKey = "Apps.Error.SubAppNotPublished", MessageArguments = [node.Id, slug] };
         }
 
-        var publisher = await users.FindAsync(publisherId, ct);
-        if (publisher is null || publisher.IsDisabled)
+        var publisher = await access.FindActiveUserAsync(publisherId, ct);
+        if (publisher is null)
         {
             throw new ValidationException("app", $"Node '{node.Id}': the app '{slug}' was published by a user who can no longer run it; publish it again.") { MessageKey = "Apps.Error.SubAppPublisherGone", MessageArguments = [node.Id, slug] };
         }
@@ -73,7 +73,7 @@ public sealed class SubAppNode(AccessService access, IUserDirectory users, AppSe
         var queryTemplate = ServiceNodeConfig.Text(node, "query");
         // A chat sub-app without a query of its own answers the question this run was asked.
         var query = !string.IsNullOrWhiteSpace(queryTemplate) ? context.Render(queryTemplate) : app.Kind == AppKind.Chat ? context.Request.Query : null;
-        var request = new AppRunRequest(app, AppGraph.FromJson(version.GraphJson), version, (JsonObject)inputs.DeepClone(), new CallerIdentity(publisher.Id, publisher.UserName), AppRunSources.SubApp)
+        var request = new AppRunRequest(app, AppGraph.FromJson(version.GraphJson), version, (JsonObject)inputs.DeepClone(), new CallerIdentity(publisher.UserId, publisher.UserName), AppRunSources.SubApp)
         {
             Query = query,
             Depth = depth,

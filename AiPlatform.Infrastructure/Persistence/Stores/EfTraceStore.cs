@@ -111,14 +111,12 @@ internal sealed class EfTraceStore(IDbContextFactory<PlatformDbContext> contexts
     public async Task AddTracesAsync(IReadOnlyList<NewTrace> traces, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        foreach (var trace in traces)
-        {
-            db.Set<TraceInfo>().Add(trace.Info);
-            Add(db, trace.Info.TraceId, trace.Tags, trace.Metadata);
-            db.Set<TraceSpans>().Add(new TraceSpans { TraceId = trace.Info.TraceId, Json = trace.SpansJson, UpdatedAt = trace.At });
-        }
-
-        await db.SaveChangesAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await BulkInsert.RowsAsync(db, [.. traces.Select(t => t.Info)], ct);
+        await BulkInsert.RowsAsync(db, [.. traces.SelectMany(t => t.Tags.Select(p => new TraceTag { TraceId = t.Info.TraceId, Key = p.Key, Value = p.Value }))], ct);
+        await BulkInsert.RowsAsync(db, [.. traces.SelectMany(t => t.Metadata.Select(p => new TraceMetadataEntry { TraceId = t.Info.TraceId, Key = p.Key, Value = p.Value }))], ct);
+        await BulkInsert.RowsAsync(db, [.. traces.Select(t => new TraceSpans { TraceId = t.Info.TraceId, Json = t.SpansJson, UpdatedAt = t.At })], ct);
+        await transaction.CommitAsync(ct);
     }
 
     public async Task SaveSpansAsync(string traceId, string json, DateTimeOffset at, CancellationToken ct)

@@ -97,7 +97,9 @@ public abstract class TraceStoreTests<TFixture>(TFixture fixture) : IClassFixtur
             return trace;
         }).ToList();
         var writer = fixture.Get<PlatformTraceWriter>();
-        traces.ForEach(t => writer.Submit(user.Id, "admin", "app", t));
+        // The first one directly: a failure of the batch write shows here rather than only in the log.
+        await writer.WriteAsync(user.Id, "admin", "app", traces[0], None);
+        traces.Skip(1).ToList().ForEach(t => writer.Submit(user.Id, "admin", "app", t));
 
         var store = fixture.Get<ITraceStore>();
         foreach (var (trace, i) in traces.Select((t, i) => (t, i)))
