@@ -38,9 +38,7 @@ internal sealed class EfAppEvaluationStore(IDbContextFactory<PlatformDbContext> 
     public async Task<PagedResult<AppEvaluation>> ListAsync(Guid appId, PageRequest page, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var query = db.AppEvaluations.AsNoTracking().Where(e => e.AppId == appId);
-        var total = await query.CountAsync(ct);
-        var items = await query.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Skip(page.Skip).Take(page.Take).ToListAsync(ct);
-        return new PagedResult<AppEvaluation>(items, total);
+        return await db.AppEvaluations.AsNoTracking().Where(e => e.AppId == appId)
+            .ToPageAsync(q => q.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id), page, ct);
     }
 }
