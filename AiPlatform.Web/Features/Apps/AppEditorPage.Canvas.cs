@@ -39,6 +39,7 @@ public partial class AppEditorPage
         diagram.Links.Added += OnLinkAdded;
         diagram.Links.Removed += OnLinkRemoved;
         diagram.Nodes.Removed += OnNodeRemoved;
+        diagram.ContainerChanged += OnContainerChanged;
         Fill(diagram);
         return diagram;
     }
@@ -170,4 +171,31 @@ public partial class AppEditorPage
     }
 
     private void Fit() => _diagram?.ZoomToFit(40);
+
+    /// <summary>
+    /// Once the canvas knows its size, a graph that does not fit it (a narrow window, the menu open) is zoomed out and
+    /// moved so that every node starts in sight; one that fits stays at 100 %. Node sizes are estimated: they are only
+    /// measured after they are drawn.
+    /// </summary>
+    private void OnContainerChanged()
+    {
+        const double margin = 30, nodeWidth = 230, nodeHeight = 80;
+        if (_placed || _diagram?.Container is not { Width: > 0, Height: > 0 } container || _state is not { Current.Nodes.Count: > 0 })
+        {
+            return;
+        }
+
+        _placed = true;
+        var nodes = _state.Current.Nodes;
+        var (left, top) = (nodes.Min(n => n.X), nodes.Min(n => n.Y));
+        var (right, bottom) = (nodes.Max(n => n.X) + nodeWidth, nodes.Max(n => n.Y) + nodeHeight);
+        if (left >= 0 && top >= 0 && right <= container.Width && bottom <= container.Height)
+        {
+            return;
+        }
+
+        var zoom = Math.Clamp(Math.Min((container.Width - (2 * margin)) / (right - left), (container.Height - (2 * margin)) / (bottom - top)), _diagram.Options.Zoom.Minimum, 1);
+        _diagram.SetZoom(zoom);
+        _diagram.SetPan(margin - (left * zoom), margin - (top * zoom));
+    }
 }

@@ -33,8 +33,11 @@ public partial class AppEditorPage : PlatformPage
     private IJSObjectReference? _module;
     private DotNetObjectReference<AppEditorPage>? _self;
     private bool _sharing;
+    private bool _placed;
     private AppRun? _lastRun;
     private int _revision;
+    private AppRunsPanel? _runsPanel;
+    private AppMonitoringPanel? _monitoringPanel;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -51,6 +54,11 @@ public partial class AppEditorPage : PlatformPage
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
+
+    // The side tabs in their order in the markup (the editor is shown to Write and above, so every tab is there).
+    private const int ProblemsTab = 2;
+    private const int RunsTab = 4;
+    private const int MonitoringTab = 8;
 
     private bool CanWrite => _level >= PermissionLevel.Write;
 
@@ -141,6 +149,23 @@ public partial class AppEditorPage : PlatformPage
 
         StateHasChanged();
     });
+
+    /// <summary>
+    /// The panels stay alive between tabs (a run going on keeps going): the runs and monitoring tabs load again when
+    /// opened, so a run made since (here, on the app's page, through the API) is there.
+    /// </summary>
+    private async Task OnTabChangedAsync(int index)
+    {
+        _tab = index;
+        if (index == RunsTab && _runsPanel is not null)
+        {
+            await _runsPanel.ReloadAsync();
+        }
+        else if (index == MonitoringTab && _monitoringPanel is not null)
+        {
+            await _monitoringPanel.RefreshAsync();
+        }
+    }
 
     /// <summary>A run (from the run panel) ended or reported progress: its badges go on the canvas.</summary>
     private void OnRunUpdated(AppRun? run)
