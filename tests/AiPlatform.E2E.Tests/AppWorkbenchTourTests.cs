@@ -156,6 +156,7 @@ public sealed class AppWorkbenchTourTests(BrowserFixture fixture) : IClassFixtur
             await page.Locator("textarea[data-testid=run-question]").FillAsync("hi");
             await page.Locator("[data-testid=run-draft]").ClickAsync();
             await Assertions.Expect(page.Locator("[data-testid=turn-answer]")).ToContainTextAsync("You said: hi");
+            await Assertions.Expect(page.Locator("[data-testid=run-panel] [data-testid=no-inputs]")).ToHaveCountAsync(0);
             await ShotAsync(page, language, "chat-editor-run");
 
             await GoAsync(page, "/a/tour-chat");
