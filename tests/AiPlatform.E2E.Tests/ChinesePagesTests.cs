@@ -54,7 +54,7 @@ public sealed partial class ChinesePagesTests(BrowserFixture fixture) : IClassFi
             await SettledAsync(page);
             var text = await page.EvaluateAsync<string>(
                 "() => { document.querySelectorAll('code, pre, kbd, textarea').forEach(e => e.remove()); return document.body.innerText; }");
-            var words = LatinWord().Matches(CodeLike().Replace(Url().Replace(text, " "), " ")).Select(m => m.Value).Where(w => !Allowed.Contains(w)).ToList();
+            var words = LatinWords(text).ToList();
             if (words.Count > 0)
             {
                 offending[url] = new SortedSet<string>(words, StringComparer.Ordinal);
@@ -70,6 +70,10 @@ public sealed partial class ChinesePagesTests(BrowserFixture fixture) : IClassFi
         await File.WriteAllTextAsync(Path.Combine(BrowserFixture.ArtifactDirectory, "latin-words-zh-CN.txt"), report.ToString());
         offending.ShouldBeEmpty($"Latin-only words on pages in zh-CN (allow-list in {nameof(ChinesePagesTests)}):{Environment.NewLine}{report}");
     }
+
+    /// <summary>The Latin-only words of a page's text that are not code, addresses or allowed names.</summary>
+    internal static IEnumerable<string> LatinWords(string text) =>
+        LatinWord().Matches(CodeLike().Replace(Url().Replace(text, " "), " ")).Select(m => m.Value).Where(w => !Allowed.Contains(w));
 
     /// <summary>A project, a dataset with an uploaded version, an experiment with a run: the detail pages to visit.</summary>
     private static async Task<List<string>> CreateContentAsync(HttpClient api)

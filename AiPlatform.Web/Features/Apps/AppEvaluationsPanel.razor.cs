@@ -100,6 +100,9 @@ public partial class AppEvaluationsPanel : PlatformPage
         }
     });
 
+    /// <summary>A scorer kind by its name in the reader's language (the API and the settings keep the kind's identifier).</summary>
+    private string ScorerKindName(string? kind) => kind is null ? string.Empty : L[$"Apps.Eval.Kind.{kind}"] is { ResourceNotFound: false } name ? name.Value : kind;
+
     private Task VersionChangedAsync(int number)
     {
         if (_form is { } form)

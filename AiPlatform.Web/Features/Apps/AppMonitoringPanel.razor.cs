@@ -40,6 +40,13 @@ public partial class AppMonitoringPanel : PlatformPage
         await LoadAsync();
     }
 
+    /// <summary>Loads the report again (the editor calls it when the tab is opened).</summary>
+    internal async Task RefreshAsync()
+    {
+        await LoadAsync();
+        StateHasChanged();
+    }
+
     private async Task LoadAsync()
     {
         try
@@ -62,7 +69,7 @@ public partial class AppMonitoringPanel : PlatformPage
             new Bar { Name = L["Apps.Monitoring.Runs"], X = x, Y = [.. _report.Buckets.Select(b => (object)(b.Runs - b.Failed))] },
             new Bar { Name = L["Apps.Monitoring.Errors"], X = x, Y = [.. _report.Buckets.Select(b => (object)b.Failed)] },
         ];
-        _runsLayout = ChartTheme.Layout(null, 260, legend: true).WithAxes(ChartTheme.DateXAxis(null), ChartTheme.YAxis(L["Apps.Monitoring.Runs"], fromZero: true));
+        _runsLayout = NarrowLayout().WithAxes(ChartTheme.DateXAxis(null, ticks: 3), ChartTheme.YAxis(L["Apps.Monitoring.Runs"], fromZero: true));
         _runsLayout.BarMode = Plotly.Blazor.LayoutLib.BarModeEnum.Stack;
         var timed = _report.Buckets.Where(b => b.P50Ms is not null).ToList();
         _latencyChart =
@@ -70,7 +77,17 @@ public partial class AppMonitoringPanel : PlatformPage
             new Scatter { Name = "p50", X = [.. timed.Select(b => (object)b.Start.UtcDateTime)], Y = [.. timed.Select(b => (object)b.P50Ms!.Value)], Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers },
             new Scatter { Name = "p95", X = [.. timed.Select(b => (object)b.Start.UtcDateTime)], Y = [.. timed.Select(b => (object)b.P95Ms!.Value)], Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers },
         ];
-        _latencyLayout = ChartTheme.Layout(null, 260, legend: true).WithAxes(ChartTheme.DateXAxis(null), ChartTheme.YAxis("ms", fromZero: true));
+        _latencyLayout = NarrowLayout().WithAxes(ChartTheme.DateXAxis(null, ticks: 3), ChartTheme.YAxis("ms", fromZero: true));
+    }
+
+    /// <summary>The charts live in the editor's narrow side panel: the legend goes above the plot, where the slanted dates under it cannot cover it.</summary>
+    private static Layout NarrowLayout()
+    {
+        var layout = ChartTheme.Layout(null, 260, legend: true);
+        layout.Legend = [new Plotly.Blazor.LayoutLib.Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, X = 0, Y = 1.02m, YAnchor = Plotly.Blazor.LayoutLib.LegendLib.YAnchorEnum.Bottom }];
+        layout.Margin.T = 36;
+        layout.Margin.B = 40;
+        return layout;
     }
 
     private static string Ms(double? value) => value is { } v ? $"{v:0.#} ms" : "—";

@@ -46,7 +46,7 @@ public partial class AppRunsPanel : PlatformPage
         }
     }
 
-    private Task ReloadAsync() => _table?.ReloadServerData() ?? Task.CompletedTask;
+    internal Task ReloadAsync() => _table?.ReloadServerData() ?? Task.CompletedTask;
 
     private Task DraftOnlyChanged(bool draftOnly)
     {

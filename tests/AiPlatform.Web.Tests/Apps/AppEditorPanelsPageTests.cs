@@ -76,6 +76,22 @@ public sealed class AppEditorPanelsPageTests : PageTestBase
     }
 
     [Fact]
+    public async Task The_runs_and_monitoring_tabs_show_a_run_made_after_the_editor_was_opened()
+    {
+        var app = await AppAsync("tabs-fresh", AppGraphs.Greeter());
+        var page = Editor(app.Id, 3);
+        page.WaitForAssertion(() => page.Find("[data-testid=runs-empty]"));
+        page.WaitForAssertion(() => page.Find("[data-testid=monitoring-runs]").TextContent.ShouldBe("0"));
+
+        // A run from elsewhere (the app's page, the API) while the editor is open: the tabs, kept alive, load again when opened.
+        await Get<AppRunService>().RunDraftAsync(app.Id, new AppRunInput(new JsonObject { ["name"] = "Ada" }), null, default);
+        await page.InvokeAsync(() => page.FindAll(".app-side .mud-tab")[4].Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=run-link]").Count.ShouldBe(1));
+        await page.InvokeAsync(() => page.FindAll(".app-side .mud-tab")[8].Click());
+        page.WaitForAssertion(() => page.Find("[data-testid=monitoring-runs]").TextContent.ShouldBe("1"));
+    }
+
+    [Fact]
     public async Task A_node_runs_alone_with_the_variables_given_for_the_nodes_before_it()
     {
         var app = await AppAsync("alone", AppGraphs.Greeter());
