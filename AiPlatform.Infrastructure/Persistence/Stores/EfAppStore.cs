@@ -31,9 +31,7 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts, 
             apps = apps.Where(a => a.Name.ToLower().Contains(term) || a.Slug.Contains(term) || (a.Description != null && a.Description.ToLower().Contains(term)));
         }
 
-        var total = await apps.CountAsync(ct);
-        var items = await apps.OrderByDescending(a => a.UpdatedAt).ThenBy(a => a.Id).Skip(page.Skip).Take(page.Take).ToListAsync(ct);
-        return new PagedResult<App>(items, total);
+        return await apps.ToPageAsync(q => q.OrderByDescending(a => a.UpdatedAt).ThenBy(a => a.Id), page, ct);
     }
 
     public async Task<App?> FindAsync(Guid id, CancellationToken ct)
@@ -246,9 +244,7 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts, 
             runs = runs.Where(r => r.CallerId == caller);
         }
 
-        var total = await runs.CountAsync(ct);
-        var items = await runs.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id).Skip(page.Skip).Take(page.Take).ToListAsync(ct);
-        return new PagedResult<AppRun>(items, total);
+        return await runs.ToPageAsync(q => q.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id), page, ct);
     }
 
     public async Task<int> FailAbandonedRunsAsync(DateTimeOffset before, string error, DateTimeOffset at, CancellationToken ct)
