@@ -159,7 +159,7 @@ public sealed class AppKeyService(AppService apps, IAppStore store, AuditRecorde
         {
             var now = time.GetUtcNow();
             var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-            await recorder.WaitForAppAsync(app.Id);
+            await recorder.WaitForAppAsync(app.Id, ct);
             var used = await store.SumKeyTokensAsync(key.Id, today, ct);
             if (used >= budget)
             {

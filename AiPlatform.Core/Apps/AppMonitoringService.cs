@@ -20,7 +20,7 @@ public sealed class AppMonitoringService(AppService apps, IAppStore store, IAppM
         var span = AppMonitoringWindow.Parse(window);
         var to = time.GetUtcNow();
         var from = to - span.Length;
-        await recorder.WaitForAppAsync(app.Id);
+        await recorder.WaitForAppAsync(app.Id, ct);
         var samples = await runs.ListEndedRunsAsync(app.Id, version, from, MaxRuns + 1, ct);
         var truncated = samples.Count > MaxRuns;
         if (truncated)

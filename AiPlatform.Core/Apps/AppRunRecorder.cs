@@ -23,12 +23,16 @@ public sealed class AppRunRecorder : IAsyncDisposable
     /// <summary>The most records waiting; beyond it ending runs wait for room (the database is slower than the runs).</summary>
     private const int MaxQueued = 8192;
 
+    /// <summary>How long an ending run waits for room in the queue, and a read for the records on their way, before it gives up (logged).</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(15);
+
     private readonly IAppStore _store;
     private readonly AppSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger<AppRunRecorder> _logger;
     private readonly BatchWriter<Pending> _writer;
     private readonly ConcurrentDictionary<Guid, Pending> _pending = new();
+    private readonly ConcurrentDictionary<Guid, int> _pendingByApp = new();
 
     public AppRunRecorder(IAppStore store, AppSettings settings, TimeProvider time, ILogger<AppRunRecorder> logger)
     {
@@ -55,15 +59,27 @@ public sealed class AppRunRecorder : IAsyncDisposable
         return recording;
     }
 
-    /// <summary>Waits until the app's records queued so far are written (or failed), before its runs are read.</summary>
-    public Task WaitForAppAsync(Guid appId)
-    {
-        var waiting = _pending.Values.Where(p => p.Write.Run.AppId == appId).Select(p => p.Done.Task).ToList();
-        return waiting.Count == 0 ? Task.CompletedTask : Task.WhenAll(waiting);
-    }
+    /// <summary>Waits until the app's records queued so far are written (or failed), before its runs are read; at most <see cref="MaxWait"/>, then the read goes on (logged).</summary>
+    public Task WaitForAppAsync(Guid appId, CancellationToken ct = default) =>
+        _pendingByApp.TryGetValue(appId, out var count) && count > 0
+            ? BoundedAsync(Task.WhenAll(_pending.Values.Where(p => p.Write.Run.AppId == appId).Select(p => p.Done.Task)), appId, ct)
+            : Task.CompletedTask;
 
-    /// <summary>Waits until the run's record queued so far is written (or failed).</summary>
-    public Task WaitForRunAsync(Guid runId) => _pending.TryGetValue(runId, out var pending) ? pending.Done.Task : Task.CompletedTask;
+    /// <summary>Waits until the run's record queued so far is written (or failed), at most <see cref="MaxWait"/>.</summary>
+    public Task WaitForRunAsync(Guid runId, CancellationToken ct = default) =>
+        _pending.TryGetValue(runId, out var pending) ? BoundedAsync(pending.Done.Task, pending.Write.Run.AppId, ct) : Task.CompletedTask;
+
+    private async Task BoundedAsync(Task written, Guid appId, CancellationToken ct)
+    {
+        try
+        {
+            await written.WaitAsync(MaxWait, _time, ct);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("The run records of the app {AppId} were not written within {Seconds} s; reading what is stored", appId, MaxWait.TotalSeconds);
+        }
+    }
 
     /// <summary>
     /// Queues a copy of the run as it is now (waiting for room when the queue is full); the task it gives ends when the
@@ -71,18 +87,61 @@ public sealed class AppRunRecorder : IAsyncDisposable
     /// </summary>
     private async Task<Task<bool>> QueueAsync(AppRun run, bool insert)
     {
-        var pending = new Pending(new AppRunWrite(run.Copy(), insert), new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        _pending[run.Id] = pending;
-        if (!await _writer.AddAsync(pending))
+        var pending = new Pending(new AppRunWrite(Storable(run), insert), new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_pending.TryGetValue(run.Id, out var earlier))
         {
-            // Shutting down: write it here.
-            await WriteOneAsync(pending.Write, [pending]);
+            // The Running write is still queued: the end replaces it as what readers wait for, once.
+            Done([earlier], null);
+        }
+
+        _pending[run.Id] = pending;
+        _pendingByApp.AddOrUpdate(run.AppId, 1, (_, n) => n + 1);
+        using var wait = new CancellationTokenSource(MaxWait, _time);
+        if (!await _writer.AddAsync(pending, wait.Token))
+        {
+            if (wait.IsCancellationRequested)
+            {
+                _logger.LogError("The run records' queue stayed full for {Seconds} s (the database is not keeping up); the run {RunId} is not recorded", MaxWait.TotalSeconds, run.Id);
+                Done([pending], false);
+            }
+            else
+            {
+                // Shutting down: write it here.
+                await WriteOneAsync(pending.Write, [pending]);
+            }
         }
 
         return pending.Done.Task;
     }
 
+    /// <summary>A copy of the run to write: text without NUL characters, which PostgreSQL refuses in text columns (a question may carry them).</summary>
+    private static AppRun Storable(AppRun run)
+    {
+        var copy = run.Copy();
+        copy.Query = NoNul(copy.Query);
+        copy.Answer = NoNul(copy.Answer);
+        copy.Error = NoNul(copy.Error);
+        copy.ErrorArguments = NoNul(copy.ErrorArguments);
+        copy.ErrorNodeId = NoNul(copy.ErrorNodeId);
+        return copy;
+
+        static string? NoNul(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+    }
+
     private async Task WriteAsync(IReadOnlyList<Pending> batch)
+    {
+        try
+        {
+            await WriteBatchAsync(batch);
+        }
+        finally
+        {
+            // Whatever went wrong, nobody waits for these any longer.
+            Done([.. batch.Where(p => !p.Done.Task.IsCompleted)], false);
+        }
+    }
+
+    private async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
     {
         // A run stored as Running and ended in the same batch is one write: its last state, inserted.
         var groups = batch.GroupBy(p => p.Write.Run.Id).Select(g => (Write: g.Last().Write with { Insert = g.Any(p => p.Write.Insert) }, Waiting: g.ToList())).ToList();
@@ -151,12 +210,20 @@ public sealed class AppRunRecorder : IAsyncDisposable
         Done(waiting, false);
     }
 
-    private void Done(List<Pending> waiting, bool written)
+    /// <summary>Ends the waits of written (or given-up) records; null for one replaced by a later record of its run (its readers wait for that one).</summary>
+    private void Done(List<Pending> waiting, bool? written)
     {
         foreach (var pending in waiting)
         {
-            _pending.TryRemove(new KeyValuePair<Guid, Pending>(pending.Write.Run.Id, pending));
-            pending.Done.TrySetResult(written);
+            if (_pending.TryRemove(new KeyValuePair<Guid, Pending>(pending.Write.Run.Id, pending)))
+            {
+                _pendingByApp.AddOrUpdate(pending.Write.Run.AppId, 0, (_, n) => Math.Max(0, n - 1));
+            }
+
+            if (written is { } result)
+            {
+                pending.Done.TrySetResult(result);
+            }
         }
     }
 

@@ -171,7 +171,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     {
         var (app, level) = await apps.RequireAsync(id, PermissionLevel.Read, ct);
         var onlyOwn = level < PermissionLevel.Write ? (await access.RequireContextAsync(ct)).UserId : (Guid?)null;
-        await recorder.WaitForAppAsync(app.Id);
+        await recorder.WaitForAppAsync(app.Id, ct);
         var runs = await store.ListRunsAsync(app.Id, version, conversationId, draftOnly, onlyOwn, page, ct);
         return level < PermissionLevel.Write ? runs with { Items = [.. runs.Items.Select(Redacted)] } : runs;
     }
@@ -194,7 +194,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         }
         else
         {
-            await recorder.WaitForRunAsync(runId);
+            await recorder.WaitForRunAsync(runId, ct);
             run = await store.FindRunAsync(runId, ct);
         }
 
@@ -337,7 +337,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     /// <summary>The caller's earlier answered turns of a conversation, oldest first; someone else's conversation is refused.</summary>
     private async Task<IReadOnlyList<AppChatTurn>> HistoryAsync(App app, Guid conversation, CallerIdentity caller, CancellationToken ct)
     {
-        await recorder.WaitForAppAsync(app.Id);
+        await recorder.WaitForAppAsync(app.Id, ct);
         var runs = (await store.ListRunsAsync(app.Id, null, conversation, false, null, new PageRequest(0, HistoryTurns * 3), ct)).Items;
         if (runs.Any(r => r.CallerId != caller.Id))
         {

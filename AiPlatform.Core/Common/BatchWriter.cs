@@ -46,16 +46,16 @@ public sealed class BatchWriter<T> : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Queues the item, waiting for room when the queue is full; false when the writer was disposed.</summary>
-    public async ValueTask<bool> AddAsync(T item)
+    /// <summary>Queues the item, waiting for room when the queue is full; false when the writer was disposed or <paramref name="ct"/> ended the wait.</summary>
+    public async ValueTask<bool> AddAsync(T item, CancellationToken ct)
     {
         if (!_channel.Writer.TryWrite(item))
         {
             try
             {
-                await _channel.Writer.WriteAsync(item);
+                await _channel.Writer.WriteAsync(item, ct);
             }
-            catch (ChannelClosedException)
+            catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
             {
                 return false;
             }

@@ -19,6 +19,9 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
     /// <summary>The most traces waiting to be written; more are dropped (logged) rather than slow down the answers.</summary>
     public const int MaxPending = 4096;
 
+    /// <summary>The most characters of spans waiting to be written (about 128 MB): large traces fill the queue sooner.</summary>
+    public const long MaxPendingChars = 64L * 1024 * 1024;
+
     private const int MaxBatch = 200;
     private readonly ConcurrentDictionary<Guid, Guid> _experiments = new();
     private readonly SemaphoreSlim _resolve = new(1, 1);
@@ -29,6 +32,7 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
     private readonly ILogger<PlatformTraceWriter> logger;
     private readonly BatchWriter<Pending> _writer;
     private long _dropped;
+    private long _pendingChars;
     private long _lastDropWarning;
 
     public PlatformTraceWriter(ITrackingStore tracking, IProjectStore projects, ITraceStore traces, TimeProvider time, ILogger<PlatformTraceWriter> logger)
@@ -52,17 +56,20 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
             trace.End(null);
         }
 
-        if (_writer.TryAdd(new Pending(ownerId, ownerName, source, trace)))
+        var spans = trace.ToSpansJson();
+        if (Interlocked.Add(ref _pendingChars, spans.Length) <= MaxPendingChars && _writer.TryAdd(new Pending(ownerId, ownerName, source, trace, spans)))
         {
             return;
         }
+
+        Interlocked.Add(ref _pendingChars, -spans.Length);
 
         var dropped = Interlocked.Increment(ref _dropped);
         var now = time.GetTimestamp();
         var last = Interlocked.Read(ref _lastDropWarning);
         if ((last == 0 || time.GetElapsedTime(last, now) > TimeSpan.FromSeconds(10)) && Interlocked.CompareExchange(ref _lastDropWarning, now, last) == last)
         {
-            logger.LogWarning("Dropped the {Source} trace {TraceId}: {Max} trace writes are waiting ({Dropped} dropped since start)", source, trace.TraceId, MaxPending, dropped);
+            logger.LogWarning("Dropped the {Source} trace {TraceId}: the queue of traces to write is full ({Max} traces or {MaxChars} characters of spans; {Dropped} dropped since start)", source, trace.TraceId, MaxPending, MaxPendingChars, dropped);
         }
     }
 
@@ -74,13 +81,25 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
             trace.End(null);
         }
 
-        await traces.AddTracesAsync([Prepare(await SystemExperimentAsync(ownerId, ownerName, ct), ownerId, ownerName, source, trace)], ct);
+        await traces.AddTracesAsync([Prepare(await SystemExperimentAsync(ownerId, ownerName, ct), ownerId, ownerName, source, trace, trace.ToSpansJson())], ct);
     }
 
     /// <summary>Writes what was queued when the platform stops.</summary>
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
     private async Task WriteBatchAsync(IReadOnlyList<Pending> batch)
+    {
+        try
+        {
+            await WriteQueuedAsync(batch);
+        }
+        finally
+        {
+            Interlocked.Add(ref _pendingChars, -batch.Sum(p => (long)p.SpansJson.Length));
+        }
+    }
+
+    private async Task WriteQueuedAsync(IReadOnlyList<Pending> batch)
     {
         var ready = new List<NewTrace>(batch.Count);
         foreach (var owner in batch.GroupBy(p => p.OwnerId))
@@ -97,7 +116,7 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
                 continue;
             }
 
-            ready.AddRange(owner.Select(p => Prepare(experimentId, p.OwnerId, p.OwnerName, p.Source, p.Trace)));
+            ready.AddRange(owner.Select(p => Prepare(experimentId, p.OwnerId, p.OwnerName, p.Source, p.Trace, p.SpansJson)));
         }
 
         if (ready.Count == 0)
@@ -134,7 +153,7 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
     }
 
     /// <summary>The rows of an ended trace in the owner's system experiment.</summary>
-    private NewTrace Prepare(Guid experimentId, Guid ownerId, string ownerName, string source, TraceBuilder trace)
+    private NewTrace Prepare(Guid experimentId, Guid ownerId, string ownerName, string source, TraceBuilder trace, string spansJson)
     {
         var tags = new Dictionary<string, string>(trace.Tags, StringComparer.Ordinal) { [TraceService.TraceNameTag] = trace.Root.Name, ["aiplatform.source"] = source };
         var metadata = new Dictionary<string, string>(trace.Metadata, StringComparer.Ordinal) { ["mlflow.trace_schema.version"] = "3", ["mlflow.user"] = ownerName };
@@ -163,10 +182,10 @@ public sealed class PlatformTraceWriter : IAsyncDisposable
             CreatedAt = now,
         };
         TraceService.Derive(info, tags, metadata);
-        return new NewTrace(info, tags, metadata, trace.ToSpansJson(), now);
+        return new NewTrace(info, tags, metadata, spansJson, now);
     }
 
-    private sealed record Pending(Guid OwnerId, string OwnerName, string Source, TraceBuilder Trace);
+    private sealed record Pending(Guid OwnerId, string OwnerName, string Source, TraceBuilder Trace, string SpansJson);
 
     private async Task<Guid> SystemExperimentAsync(Guid ownerId, string ownerName, CancellationToken ct)
     {

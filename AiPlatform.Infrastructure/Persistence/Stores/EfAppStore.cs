@@ -20,6 +20,7 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts, 
     private const int MaxCached = 1024;
     private readonly ConcurrentDictionary<string, (App App, long At)> _bySlug = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, AppVersion> _versions = new();
+    private long _generation;
 
     public async Task<PagedResult<App>> ListReadableAsync(AccessContext context, string? search, PageRequest page, CancellationToken ct)
     {
@@ -48,9 +49,11 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts, 
         }
 
         var now = time.GetTimestamp();
+        var generation = Interlocked.Read(ref _generation);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var app = await db.Apps.AsNoTracking().FirstOrDefaultAsync(a => a.Slug == slug, ct);
-        if (app is not null)
+        // Not kept when an app changed here meanwhile: what was read may be from before the change.
+        if (app is not null && Interlocked.Read(ref _generation) == generation)
         {
             if (_bySlug.Count >= MaxCached)
             {
@@ -64,7 +67,11 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts, 
     }
 
     /// <summary>After any change of an app made here: no app is found by an address it no longer has, or with an old published pointer.</summary>
-    private void Changed() => _bySlug.Clear();
+    private void Changed()
+    {
+        Interlocked.Increment(ref _generation);
+        _bySlug.Clear();
+    }
 
     public async Task<bool> SlugTakenAsync(string slug, Guid? except, CancellationToken ct)
     {

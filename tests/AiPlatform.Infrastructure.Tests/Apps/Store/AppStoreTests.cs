@@ -194,12 +194,16 @@ public abstract class AppStoreTests<TFixture>(TFixture fixture) : IClassFixture<
         {
             (await Store.FindRunAsync(quick.Id, None)).ShouldBeNull("a run is not written while it has run less than a second");
             quick.Status = AppRunStatus.Succeeded;
+            quick.Query = "问\0题";
             quick.Answer = "快";
             await recording.EndAsync();
         }
 
         await recorder.WaitForRunAsync(quick.Id);
-        (await Store.FindRunAsync(quick.Id, None))!.ShouldSatisfyAllConditions(r => r.Status.ShouldBe(AppRunStatus.Succeeded), r => r.Answer.ShouldBe("快"));
+        (await Store.FindRunAsync(quick.Id, None))!.ShouldSatisfyAllConditions(
+            r => r.Status.ShouldBe(AppRunStatus.Succeeded),
+            r => r.Answer.ShouldBe("快"),
+            r => r.Query.ShouldBe("问\uFFFD题", "PostgreSQL refuses NUL in text: the record keeps a replacement character"));
 
         var slow = Run(app.Id, fixture.Admin.Id, AppRunStatus.Running, time.GetUtcNow());
         using (var recording = await recorder.BeginAsync(slow))
