@@ -83,17 +83,26 @@ public sealed class AppDeploymentService(AppService apps, IAppDeployer deployer,
         return new AppDeploymentView(true, deployer.Namespace, true, row);
     }
 
-    /// <summary>Removes the app's runner from the cluster and forgets the deployment (Manage).</summary>
-    public async Task UndeployAsync(Guid appId, CancellationToken ct)
+    /// <summary>
+    /// Removes the app's runner from the cluster and forgets the deployment (Manage). With <paramref name="force"/>, a
+    /// deployment the cluster cannot remove (unreachable, refused) is forgotten all the same — audited with the reason —
+    /// so the app can be deleted; whatever is left in the cluster is then for an operator to remove.
+    /// </summary>
+    public async Task UndeployAsync(Guid appId, bool force, CancellationToken ct)
     {
         var (app, _) = await apps.RequireAsync(appId, PermissionLevel.Manage, ct);
         var row = await store.FindAsync(app.Id, ct) ?? throw new NotFoundException("App deployment", appId);
-        if (row.ResourceName is { } name)
+        string? leftBehind = null;
+        if (row.ResourceName is { } name && !(force && !deployer.Configured))
         {
             RequireConfigured();
             try
             {
                 await deployer.RemoveAsync(name, ct);
+            }
+            catch (InvalidOperationException e) when (force)
+            {
+                leftBehind = Trim(e.Message);
             }
             catch (InvalidOperationException e)
             {
@@ -105,7 +114,8 @@ public sealed class AppDeploymentService(AppService apps, IAppDeployer deployer,
             }
         }
 
-        await store.DeleteAsync(app.Id, await audit.EntryAsync("app.undeploy", SecurableTypes.App, app.Id, new { row.ResourceName, row.Namespace }, ct), ct);
+        var forced = force && (leftBehind is not null || (row.ResourceName is not null && !deployer.Configured));
+        await store.DeleteAsync(app.Id, await audit.EntryAsync("app.undeploy", SecurableTypes.App, app.Id, new { row.ResourceName, row.Namespace, forced, error = leftBehind }, ct), ct);
     }
 
     /// <summary>True when the app has a deployment row (live or failed): the app cannot be deleted before it is removed.</summary>

@@ -14,7 +14,7 @@ public static class AppDeploymentEndpoints
         group.MapPut("/", DeployAsync).WithName("DeployApp")
             .WithSummary("Deploys the published app to Kubernetes: a runner Deployment in the app-runner role, a Service and a HorizontalPodAutoscaler, created or replaced (Manage). 409 Apps.Error.DeployNotConfigured / DeployNotPublished / DeployFailed (with the cluster's reason).");
         group.MapDelete("/", UndeployAsync).WithName("UndeployApp")
-            .WithSummary("Removes the app's runner (HPA, Deployment, Service) from the cluster and forgets the deployment (Manage).");
+            .WithSummary("Removes the app's runner (HPA, Deployment, Service) from the cluster and forgets the deployment (Manage); 409 Apps.Error.UndeployFailed with the cluster's reason. force=true forgets it even when the cluster cannot remove it (audited; what is left in the cluster is for an operator).");
         return group;
     }
 
@@ -24,9 +24,9 @@ public static class AppDeploymentEndpoints
     static async Task<Ok<AppDeploymentResponse>> DeployAsync(Guid id, AppDeploymentRequest? body, AppDeploymentService deployments, CancellationToken ct) =>
         TypedResults.Ok(AppDeploymentResponse.From(await deployments.DeployAsync(id, new AppDeploymentInput(body?.MinReplicas, body?.MaxReplicas, body?.TargetCpuPercent), ct)));
 
-    static async Task<NoContent> UndeployAsync(Guid id, AppDeploymentService deployments, CancellationToken ct)
+    static async Task<NoContent> UndeployAsync(Guid id, AppDeploymentService deployments, CancellationToken ct, bool force = false)
     {
-        await deployments.UndeployAsync(id, ct);
+        await deployments.UndeployAsync(id, force, ct);
         return TypedResults.NoContent();
     }
 }

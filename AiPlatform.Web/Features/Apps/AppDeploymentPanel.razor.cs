@@ -14,6 +14,7 @@ public partial class AppDeploymentPanel : PlatformPage
     private int _max = 3;
     private int _cpu = 70;
     private bool _busy;
+    private bool _removeFailed;
 
     [Parameter, EditorRequired]
     public App App { get; set; } = default!;
@@ -53,11 +54,26 @@ public partial class AppDeploymentPanel : PlatformPage
         }
     });
 
-    private Task UndeployAsync() => Busy(async ct =>
+    private Task UndeployAsync() => RemoveAsync(force: false);
+
+    /// <summary>After the cluster refused (or could not be reached) to remove the runner: forget the deployment anyway.</summary>
+    private Task ForgetAsync() => RemoveAsync(force: true);
+
+    private Task RemoveAsync(bool force) => Busy(async ct =>
     {
-        await Deployments.UndeployAsync(App.Id, ct);
+        try
+        {
+            await Deployments.UndeployAsync(App.Id, force, ct);
+            _removeFailed = false;
+        }
+        catch (Core.Common.ConflictException)
+        {
+            _removeFailed = true;
+            throw;
+        }
+
         _view = await Deployments.GetAsync(App.Id, ct);
-        Snackbar.Add(L["Apps.Deploy.Removed"], Severity.Success);
+        Snackbar.Add(L[force ? "Apps.Deploy.Forgotten" : "Apps.Deploy.Removed"], Severity.Success);
     });
 
     private async Task Busy(Func<CancellationToken, Task> action)

@@ -8,6 +8,7 @@ using AiPlatform.Web.Tests.Builders;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPlatform.Web.Tests.Apps;
 
@@ -91,6 +92,30 @@ public sealed class AppDeploymentApiTests : IAsyncLifetime
 
         _cluster.Refuse = 0;
         (await _admin.DeleteAsync($"/api/v1/apps/{id}/deployment")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task A_deployment_the_cluster_will_not_remove_is_refused_then_forgotten_with_force_and_audited()
+    {
+        var id = await AppApi.CreateAsync(_admin, "stuck-app");
+        await AppApi.PublishAsync(_admin, id, AppApi.Workflow("Hi"));
+        (await _admin.PutAsJsonAsync($"/api/v1/apps/{id}/deployment", new { })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        _cluster.Refuse = 403;
+        try
+        {
+            await AppApi.ProblemAsync(await _admin.DeleteAsync($"/api/v1/apps/{id}/deployment"), HttpStatusCode.Conflict, "conflict", "Apps.Error.UndeployFailed");
+            await AppApi.ProblemAsync(await _admin.DeleteAsync($"/api/v1/apps/{id}"), HttpStatusCode.Conflict, "conflict", "Apps.Error.DeleteWhileDeployed");
+
+            (await _admin.DeleteAsync($"/api/v1/apps/{id}/deployment?force=true")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+            (await AppApi.JsonAsync(_admin.GetAsync($"/api/v1/apps/{id}/deployment"), HttpStatusCode.OK)).GetProperty("deployment").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+            var audit = await _factory.Services.GetRequiredService<AiPlatform.Core.Audit.IAuditStore>().QueryAsync(new AiPlatform.Core.Audit.AuditQuery(Action: "app.undeploy", ObjectId: id.ToString()), CancellationToken.None);
+            audit.Items.ShouldContain(e => e.ObjectId == id.ToString() && e.Summary!.Contains("\"forced\":true") && e.Summary.Contains("403"));
+            (await _admin.DeleteAsync($"/api/v1/apps/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+        finally
+        {
+            _cluster.Refuse = 0;
+        }
     }
 
     [Fact]

@@ -69,5 +69,14 @@ public sealed class AppDeploymentPanelClusterTests : PageTestBase
         snackbars.WaitForAssertion(() => snackbars.Markup.ShouldContain("The deployment could not be removed"), TimeSpan.FromSeconds(90));
         panel.WaitForAssertion(() => panel.Find("[data-testid=undeploy]").HasAttribute("disabled").ShouldBeFalse());
         panel.Find("[data-testid=deploy-state]").GetAttribute("data-status").ShouldBe("Failed");
+
+        // The cluster cannot be reached: forget the deployment so the app can be deleted.
+        panel.Find("[data-testid=deploy-forget-hint]").TextContent.ShouldContain("forget the deployment anyway");
+        await panel.InvokeAsync(() => panel.Find("[data-testid=deploy-forget]").Click());
+        snackbars.WaitForAssertion(() => snackbars.Markup.ShouldContain("The deployment was forgotten"), TimeSpan.FromSeconds(90));
+        panel.WaitForAssertion(() => panel.FindAll("[data-testid=deploy-status]").ShouldBeEmpty());
+        panel.FindAll("[data-testid=deploy-forget-hint]").ShouldBeEmpty();
+        (await Get<AppDeploymentService>().GetAsync(app.Id, default)).Deployment.ShouldBeNull();
+        await apps.DeleteAsync(app.Id, default);
     }
 }
