@@ -99,7 +99,12 @@ public sealed class BatchWriter<T> : IAsyncDisposable
             IsBackground = true,
             Name = _name,
         };
-        thread.Start();
+        // Started by whoever queues first (a request, a timer): nothing of theirs (HttpContext, the acting user) goes with it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            thread.Start();
+        }
+
         return done.Task;
     }
 
