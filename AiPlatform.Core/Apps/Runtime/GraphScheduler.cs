@@ -143,7 +143,10 @@ internal sealed class GraphScheduler(RunState run)
             Index = index,
         };
         run.Record(execution);
-        await run.EmitAsync(new AppRunEvent(AppRunEventKind.NodeFinished, node.Id, RunState.Copy(execution)));
+        if (run.Listening)
+        {
+            await run.EmitAsync(new AppRunEvent(AppRunEventKind.NodeFinished, node.Id, RunState.Copy(execution)));
+        }
     }
 
     /// <summary>Runs one node with its retries, time limit and error policy, under its own span. Never throws.</summary>
@@ -169,7 +172,10 @@ internal sealed class GraphScheduler(RunState run)
                 span.SetAttribute("aiplatform.node.title", title);
             }
         });
-        await run.EmitAsync(new AppRunEvent(AppRunEventKind.NodeStarted, node.Id, RunState.Copy(execution)));
+        if (run.Listening)
+        {
+            await run.EmitAsync(new AppRunEvent(AppRunEventKind.NodeStarted, node.Id, RunState.Copy(execution)));
+        }
 
         var policy = node.OnError;
         var attempts = 1 + Math.Clamp(policy?.Retries ?? 0, 0, 5);
@@ -329,7 +335,10 @@ internal sealed class GraphScheduler(RunState run)
             span.End(execution.Status is NodeExecutionStatus.Succeeded or NodeExecutionStatus.Continued ? TraceState.Ok : TraceState.Error, execution.Error ?? (cancelled ? "Cancelled" : null));
         });
         run.Record(execution);
-        await run.EmitAsync(new AppRunEvent(AppRunEventKind.NodeFinished, node.Id, RunState.Copy(execution)));
+        if (run.Listening)
+        {
+            await run.EmitAsync(new AppRunEvent(AppRunEventKind.NodeFinished, node.Id, RunState.Copy(execution)));
+        }
         if (result.Status == NodeExecutionStatus.Succeeded && node.Type == AppNodeTypes.Answer)
         {
             await EmitAnswerAsync(node, result.Outputs);
