@@ -14,8 +14,6 @@ public class CancellationRegistry<TState>
 
     public void Remove(Guid id) => _running.TryRemove(id, out _);
 
-    public bool IsRunning(Guid id) => _running.ContainsKey(id);
-
     /// <summary>The state registered with the work while it goes on here.</summary>
     public bool TryGet(Guid id, out TState state)
     {
