@@ -46,7 +46,7 @@ public static class BenchmarkEntry
                 await AppsBenchmark.OverheadAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300);
                 break;
             case ["apps-inference", ..]:
-                await AppsBenchmark.InferenceAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+                await AppsBenchmark.InferenceAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200);
                 break;
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args);
