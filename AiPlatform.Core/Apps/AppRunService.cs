@@ -52,7 +52,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         var caller = await CallerAsync(ct);
         var version = await apps.RequirePublishedVersionAsync(app, ct);
         var graph = AppGraph.FromJson(version.GraphJson);
-        if (caller.ReadOnly && WritesOutside(graph) is { } writer)
+        if (caller.ReadOnly && await AppWrites.FindWriterAsync(graph, store, ct) is { } writer)
         {
             throw new ForbiddenException($"A read-only token cannot run this app: its node '{writer}' sends requests that may change data.") { MessageKey = "Apps.Error.ReadOnlyWrites", MessageArguments = [writer] };
         }
@@ -115,24 +115,6 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         "Apps.Error.NodeFailed", "Apps.Error.SubAppFailed", "Apps.Error.IterationFailed", "Apps.Error.LoopFailed", "Apps.Error.CodeFailed", "Apps.Error.HttpFailed",
     };
 
-    /// <summary>The first HTTP node (also inside iteration and loop bodies) whose method is not GET or HEAD.</summary>
-    private static string? WritesOutside(AppGraph graph)
-    {
-        foreach (var node in graph.Nodes)
-        {
-            if (node.Type == AppNodeTypes.Http && (Nodes.ServiceNodeConfig.Text(node, "method") is { Length: > 0 } m ? m.Trim().ToUpperInvariant() : "GET") is not ("GET" or "HEAD"))
-            {
-                return node.Id;
-            }
-
-            if (AppNodeCatalog.HasBody(node.Type) && AppNodeCatalog.Body(node) is { } body && WritesOutside(body) is { } inner)
-            {
-                return inner;
-            }
-        }
-
-        return null;
-    }
 
     /// <summary>Runs one node of the draft (Write) with <paramref name="variables"/> standing in for its upstream nodes' outputs.</summary>
     public async Task<AppRun> RunNodeAsync(Guid id, string nodeId, JsonObject? variables, CancellationToken ct)

@@ -69,11 +69,20 @@ public sealed class SubAppNode(AccessService access, AppSettings settings, IServ
             throw new ValidationException("app", $"Node '{node.Id}': the app '{slug}' was published by a user who can no longer run it; publish it again.") { MessageKey = "Apps.Error.SubAppPublisherGone", MessageArguments = [node.Id, slug] };
         }
 
+        var graph = AppGraph.FromJson(version.GraphJson);
+        var asking = context.Request.Caller ?? context.Request.RunAs;
+        if (asking.ReadOnly && AppWrites.FindWriter(graph) is { } writer)
+        {
+            // Checked before a published run starts too (AppWrites.FindWriterAsync); this catches a sub-app published since.
+            var named = $"{node.Id} → {slug}/{writer}";
+            throw new ForbiddenException($"A read-only token cannot run this app: its node '{named}' sends requests that may change data.") { MessageKey = "Apps.Error.ReadOnlyWrites", MessageArguments = [named] };
+        }
+
         var inputs = ServiceNodeConfig.Object(node, "inputs") is { } templates ? ServiceNodeConfig.Value(context, templates) as JsonObject ?? [] : [];
         var queryTemplate = ServiceNodeConfig.Text(node, "query");
         // A chat sub-app without a query of its own answers the question this run was asked.
         var query = !string.IsNullOrWhiteSpace(queryTemplate) ? context.Render(queryTemplate) : app.Kind == AppKind.Chat ? context.Request.Query : null;
-        var request = new AppRunRequest(app, AppGraph.FromJson(version.GraphJson), version, (JsonObject)inputs.DeepClone(), new CallerIdentity(publisher.UserId, publisher.UserName), AppRunSources.SubApp)
+        var request = new AppRunRequest(app, graph, version, (JsonObject)inputs.DeepClone(), new CallerIdentity(publisher.UserId, publisher.UserName), AppRunSources.SubApp)
         {
             Query = query,
             Depth = depth,

@@ -82,6 +82,14 @@ public sealed class AppRunRedactionApiTests : ApiTestBase
         await AppApi.ProblemAsync(await readOnly.PostAsJsonAsync("/api/v1/apps/ticket/run", new { inputs = new { } }), HttpStatusCode.Forbidden, null, "Apps.Error.ReadOnlyWrites");
         (await AppApi.JsonAsync(readOnly.GetAsync($"/api/v1/apps/{id}/runs"), HttpStatusCode.OK)).GetProperty("totalCount").GetInt32().ShouldBe(0, "the run was refused before it started");
 
+        // Nor one that calls such an app as a sub-app, however deep: refused before it starts, naming the path.
+        var wrapper = await AppApi.CreateAsync(Admin, "helpdesk");
+        await AppApi.PublishAsync(Admin, wrapper, CallsTicket());
+        await AppApi.GrantAsync(Admin, reader, wrapper, "Read");
+        var refused = await AppApi.ProblemAsync(await readOnly.PostAsJsonAsync("/api/v1/apps/helpdesk/run", new { inputs = new { } }), HttpStatusCode.Forbidden, null, "Apps.Error.ReadOnlyWrites");
+        refused.GetRawText().ShouldContain("call → ticket/hook");
+        (await AppApi.JsonAsync(readOnly.GetAsync($"/api/v1/apps/{wrapper}/runs"), HttpStatusCode.OK)).GetProperty("totalCount").GetInt32().ShouldBe(0);
+
         var other = await AppApi.CreateAsync(Admin, "lookup");
         await AppApi.PublishAsync(Admin, other, AppApi.Workflow("hi {{ name }}"));
         await AppApi.GrantAsync(Admin, reader, other, "Read");
@@ -111,6 +119,16 @@ public sealed class AppRunRedactionApiTests : ApiTestBase
     };
 
     /// <summary>start → hook (an HTTP request with <paramref name="method"/>) → end.</summary>
+    /// <summary>start → call (the sub-app <c>ticket</c>) → end.</summary>
+    private static JsonObject CallsTicket() => new()
+    {
+        ["nodes"] = new JsonArray(
+            new JsonObject { ["id"] = "start", ["type"] = "start" },
+            new JsonObject { ["id"] = "call", ["type"] = "sub-app", ["config"] = new JsonObject { ["app"] = "ticket" } },
+            new JsonObject { ["id"] = "end", ["type"] = "end", ["config"] = new JsonObject { ["outputs"] = new JsonArray(new JsonObject { ["name"] = "status", ["value"] = "{{call.outputs.status}}" }) } }),
+        ["edges"] = new JsonArray(new JsonObject { ["source"] = "start", ["target"] = "call" }, new JsonObject { ["source"] = "call", ["target"] = "end" }),
+    };
+
     private static JsonObject Hook(string method) => new()
     {
         ["nodes"] = new JsonArray(

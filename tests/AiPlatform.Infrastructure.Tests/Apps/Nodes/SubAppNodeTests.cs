@@ -58,6 +58,39 @@ public sealed class SubAppNodeTests(SqliteServicesFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_read_only_caller_cannot_reach_a_writing_node_through_a_sub_app()
+    {
+        // The child posts to a ticket system; the check before a published run normally refuses this, but a child
+        // published after that check is still caught when the sub-app node runs.
+        var graph = Workflow([], [Node(AppNodeTypes.Http, new { method = "POST", url = "https://tickets.example.org/api", body = "{}" }, "hook")], new Dictionary<string, string> { ["status"] = "{{hook.status}}" });
+        var apps = fixture.Get<AppService>();
+        var child = await apps.CreateAsync(new AppInput("Ticket", "ticket-" + Suffix(), null), None);
+        await apps.SaveDraftAsync(child.Id, graph, (await apps.GetDraftAsync(child.Id, None)).Revision, None);
+        await fixture.Get<AppVersionService>().PublishAsync(child.Id, "first", None);
+        var parent = Parent(child.Slug);
+        var app = new App { Id = Guid.NewGuid(), Slug = "outer-" + Suffix(), Name = "Outer", OwnerId = fixture.Admin.Id };
+        var readOnly = fixture.Admin with { ReadOnly = true };
+
+        var refused = await fixture.Get<IAppEngine>().RunAsync(new AppRunRequest(app, parent, null, Json("""{"name": "Ada"}"""), fixture.Admin, AppRunSources.Api) { Caller = readOnly }, null, None);
+        refused.Status.ShouldBe(AppRunStatus.Failed);
+        refused.ErrorNodeId.ShouldBe("sub");
+        refused.ErrorKey.ShouldBe("Apps.Error.ReadOnlyWrites");
+        refused.ErrorArguments.ShouldBe([$"sub → {child.Slug}/hook"]);
+        (await AppWrites.FindWriterAsync(await PublishedGraphAsync(parent), fixture.Get<IAppStore>(), None)).ShouldBe($"sub → {child.Slug}/hook");
+        AppWrites.FindWriter(parent).ShouldBeNull("the parent itself sends nothing");
+    }
+
+    /// <summary>The graph as a publish pins it: sub-app nodes carry the id of the app their slug names.</summary>
+    private async Task<AppGraph> PublishedGraphAsync(AppGraph draft)
+    {
+        var apps = fixture.Get<AppService>();
+        var holder = await apps.CreateAsync(new AppInput("Holder", "holder-" + Suffix(), null), None);
+        await apps.SaveDraftAsync(holder.Id, draft, (await apps.GetDraftAsync(holder.Id, None)).Revision, None);
+        var version = await fixture.Get<AppVersionService>().PublishAsync(holder.Id, "pinned", None);
+        return AppGraph.FromJson(version.GraphJson);
+    }
+
+    [Fact]
     public async Task Nesting_stops_at_the_depth_limit_and_unpublished_or_unknown_apps_are_refused()
     {
         var (child, _, _, _) = await PublishedChildAsync();
