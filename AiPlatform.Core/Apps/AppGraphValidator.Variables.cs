@@ -68,6 +68,8 @@ public static partial class AppGraphValidator
                     AppValueType.ArrayString when int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out _) => AppValueType.String,
                     AppValueType.ArrayNumber when int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out _) => AppValueType.Number,
                     _ when AppNodeCatalog.IsArray(type) && segment == "length" => AppValueType.Number,
+                    AppValueType.File when segment is "text" or "name" or "contentType" or "base64" => AppValueType.String,
+                    AppValueType.File when segment == "size" => AppValueType.Number,
                     _ => AppValueType.Any,
                 };
             }

@@ -1,21 +1,61 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text;
 using AiPlatform.Core.Common;
+using AiPlatform.Core.Knowledge;
 
 namespace AiPlatform.Core.Apps.Nodes;
 
-/// <summary>The start node: checks the run's inputs against its fields and outputs them (<c>{{start.field}}</c>).</summary>
-public sealed class StartNode : IAppNodeExecutor
+/// <summary>
+/// The start node: checks the run's inputs against its fields and outputs them (<c>{{start.field}}</c>). A file field
+/// comes out as <c>{name, contentType, size, text, base64}</c>: <c>text</c> is the file's text (UTF-8 files as they are;
+/// PDF, Word and HTML through the knowledge bases' text extractor), <c>base64</c> its bytes when it was sent as bytes.
+/// </summary>
+public sealed class StartNode(ITextExtractor? extractor = null) : IAppNodeExecutor
 {
+    /// <summary>The largest file a file field takes (decoded bytes, or characters of text).</summary>
+    public const int MaxFileBytes = 1_000_000;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     public bool RunsInline => true;
 
     public string Type => AppNodeTypes.Start;
 
-    public Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
+    public async Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
     {
         var outputs = ValidateInputs(context.Node, context.Request.Inputs);
-        return Task.FromResult(new NodeOutcome(outputs) { Inputs = context.Request.Inputs.DeepClone() });
+        foreach (var (name, field) in AppNodeCatalog.NamedItems(context.Node.Config, "fields"))
+        {
+            if (AppNodeCatalog.GetString(field, "type") == "file" && outputs[name] is JsonObject file)
+            {
+                await ExtractTextAsync(name, file, ct);
+            }
+        }
+
+        return new NodeOutcome(outputs) { Inputs = context.Request.Inputs.DeepClone() };
+    }
+
+    /// <summary>Fills in the text of a document sent as bytes (PDF, Word, HTML, Markdown) that was not plain UTF-8.</summary>
+    private async Task ExtractTextAsync(string field, JsonObject file, CancellationToken ct)
+    {
+        if (extractor is null || file["text"] is not null || file["base64"]?.GetValue<string>() is not { } base64
+            || file["name"]?.GetValue<string>() is not { Length: > 0 } fileName || !extractor.Supports(fileName))
+        {
+            return;
+        }
+
+        try
+        {
+            using var content = new MemoryStream(Convert.FromBase64String(base64));
+            var sections = await extractor.ExtractAsync(content, fileName, ct);
+            file["text"] = string.Join("\n\n", sections.Select(s => (s.Heading is { Length: > 0 } h ? h + "\n" + s.Text : s.Text).Trim()));
+        }
+        catch (Exception e) when (e is DocumentUnreadableException or InvalidOperationException or FormatException or IOException)
+        {
+            throw new ValidationException($"inputs.{field}", $"The text of '{fileName}' could not be read: {e.Message}") { MessageKey = "Apps.Error.InputFileUnreadable", MessageArguments = [fileName, e.Message] };
+        }
     }
 
     /// <summary>
@@ -106,13 +146,13 @@ public sealed class StartNode : IAppNodeExecutor
 
                     break;
                 case "file":
-                    if (value is JsonObject || (value is JsonValue f && f.GetValueKind() == JsonValueKind.String))
+                    if (File(value!, out var problem, out var problemKey) is { } file)
                     {
-                        outputs[name] = value;
+                        outputs[name] = file;
                     }
                     else
                     {
-                        Fail(name, $"'{label}' must be a file.", "Apps.Error.InputFile", label);
+                        Fail(name, $"'{label}' {problem}", problemKey, label);
                     }
 
                     break;
@@ -128,6 +168,93 @@ public sealed class StartNode : IAppNodeExecutor
         }
 
         return outputs;
+    }
+
+    /// <summary>
+    /// A file field's value as the node outputs it: a string is the file's text; an object has <c>text</c> or
+    /// <c>base64</c> (bytes), and optionally <c>name</c> and <c>contentType</c>. Bytes that are UTF-8 text get their
+    /// <c>text</c> too. The size is counted here, never taken from the caller.
+    /// </summary>
+    private static JsonObject? File(JsonNode value, out string problem, out string problemKey)
+    {
+        problem = "must be a file: its text, or an object with text or base64 and optionally name and contentType.";
+        problemKey = "Apps.Error.InputFile";
+        string? name = null, contentType = null, text = null, base64 = null;
+        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+        {
+            text = v.GetValue<string>();
+        }
+        else if (value is JsonObject o)
+        {
+            if (!OptionalString(o, "name", out name) || !OptionalString(o, "contentType", out contentType) || !OptionalString(o, "text", out text) || !OptionalString(o, "base64", out base64)
+                || (text is null) == (base64 is null))
+            {
+                return null;
+            }
+        }
+        else
+        {
+            return null;
+        }
+
+        int size;
+        if (base64 is not null)
+        {
+            var bytes = new byte[base64.Length * 3 / 4 + 3];
+            if (!Convert.TryFromBase64String(base64, bytes, out size))
+            {
+                problem = "is not valid base64.";
+                return null;
+            }
+
+            if (size <= MaxFileBytes && text is null && !IsDocument(name) && !LooksBinary(bytes.AsSpan(0, size)))
+            {
+                try
+                {
+                    text = StrictUtf8.GetString(bytes, 0, size).TrimStart('\uFEFF');
+                }
+                catch (DecoderFallbackException)
+                {
+                    // Not UTF-8: a document the extractor may read when the node runs, or bytes for a code or HTTP node.
+                }
+            }
+        }
+        else
+        {
+            size = Encoding.UTF8.GetByteCount(text!);
+        }
+
+        if (size > MaxFileBytes)
+        {
+            problem = $"is larger than {MaxFileBytes:N0} bytes.";
+            problemKey = "Apps.Error.InputFileTooLarge";
+            return null;
+        }
+
+        return new JsonObject { ["name"] = name, ["contentType"] = contentType ?? (base64 is null ? "text/plain" : "application/octet-stream"), ["size"] = size, ["text"] = text, ["base64"] = base64 };
+    }
+
+    private static bool LooksBinary(ReadOnlySpan<byte> bytes) => bytes.IndexOf((byte)0) >= 0;
+
+    /// <summary>Formats whose text the extractor reads when the node runs (their bytes are not the text).</summary>
+    private static bool IsDocument(string? name) =>
+        Path.GetExtension(name ?? string.Empty).ToLowerInvariant() is ".pdf" or ".docx" or ".html" or ".htm";
+
+    private static bool OptionalString(JsonObject o, string key, out string? value)
+    {
+        value = null;
+        if (!o.TryGetPropertyValue(key, out var node) || node is null)
+        {
+            return true;
+        }
+
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+        {
+            value = v.GetValue<string>();
+            return true;
+        }
+
+        return false;
     }
 
     private static bool IsMissing(JsonNode? value) =>

@@ -136,6 +136,12 @@ public partial class AppNodePanel : PlatformPage
             foreach (var output in outputs)
             {
                 result.Add(new AppVariableOption($"{upstream.Id}.{output.Name}", upstream.Id, L.EnumName(output.Type)));
+                if (output.Type == AppValueType.File)
+                {
+                    // A file is an object: its text is what prompts and templates usually want.
+                    result.Add(new AppVariableOption($"{upstream.Id}.{output.Name}.text", upstream.Id, L.EnumName(AppValueType.String)));
+                    result.Add(new AppVariableOption($"{upstream.Id}.{output.Name}.name", upstream.Id, L.EnumName(AppValueType.String)));
+                }
             }
         }
 

@@ -179,4 +179,24 @@ public sealed class AppRunPagesTests : PageTestBase
         page.WaitForAssertion(() => page.Find("[data-testid=app-unavailable]").TextContent.ShouldContain("draft-only"));
         page.FindAll("[data-testid=app-run]").ShouldBeEmpty();
     }
+
+    [Fact]
+    public void A_picked_file_is_sent_as_its_bytes_and_one_over_the_limit_is_refused_in_the_form()
+    {
+        var values = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>();
+        var form = Render<AppInputsForm>(p => p
+            .Add(x => x.Fields, [new AppInputField("doc", "file", "Document", true, [])])
+            .Add(x => x.Values, values));
+
+        form.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>().UploadFiles(InputFileContent.CreateFromBinary([0x89, 0x50, 0x4E, 0x47, 0], "cat.png", contentType: "image/png"));
+        form.WaitForAssertion(() => values.ShouldContainKey("doc"));
+        var file = values["doc"].ShouldBeOfType<System.Text.Json.Nodes.JsonObject>();
+        file["name"]!.GetValue<string>().ShouldBe("cat.png");
+        file["contentType"]!.GetValue<string>().ShouldBe("image/png");
+        file["base64"]!.GetValue<string>().ShouldBe(Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 0]));
+        form.Markup.ShouldContain("cat.png");
+
+        form.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>().UploadFiles(InputFileContent.CreateFromBinary(new byte[AiPlatform.Core.Apps.Nodes.StartNode.MaxFileBytes + 1], "huge.pdf"));
+        form.WaitForAssertion(() => form.Instance.HasErrors.ShouldBeTrue());
+    }
 }
