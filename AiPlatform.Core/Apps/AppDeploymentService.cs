@@ -39,7 +39,7 @@ public sealed class AppDeploymentService(AppService apps, IAppDeployer deployer,
             }
         }
 
-        return new AppDeploymentView(deployer.Configured, deployer.Configured ? deployer.Namespace : null, app.PublishedVersionId is not null, row);
+        return new AppDeploymentView(deployer.Configured, deployer.Configured ? deployer.Namespace : null, app.PublishedVersionId is not null, row) { Defaults = deployer.Configured ? deployer.Defaults : null };
     }
 
     /// <summary>Creates or replaces the app's runner (Manage; the app must be published; Kubernetes must be configured).</summary>
@@ -80,7 +80,7 @@ public sealed class AppDeploymentService(AppService apps, IAppDeployer deployer,
 
         entry.Summary = System.Text.Json.JsonSerializer.Serialize(new { spec, row.ResourceName, row.Namespace }, System.Text.Json.JsonSerializerOptions.Web);
         await store.SaveAsync(row, entry, ct);
-        return new AppDeploymentView(true, deployer.Namespace, true, row);
+        return new AppDeploymentView(true, deployer.Namespace, true, row) { Defaults = deployer.Defaults };
     }
 
     /// <summary>
@@ -163,4 +163,8 @@ public sealed class AppDeploymentService(AppService apps, IAppDeployer deployer,
 public sealed record AppDeploymentInput(int? MinReplicas, int? MaxReplicas, int? TargetCpuPercent);
 
 /// <summary>Configured: Apps:Kubernetes is enabled; Deployment: null when the app is not deployed.</summary>
-public sealed record AppDeploymentView(bool Configured, string? Namespace, bool Published, AppDeployment? Deployment);
+public sealed record AppDeploymentView(bool Configured, string? Namespace, bool Published, AppDeployment? Deployment)
+{
+    /// <summary>The scaling a new deployment gets when the form or the API leaves it out (<c>Apps:Kubernetes</c>).</summary>
+    public AppDeploymentSpec? Defaults { get; init; }
+}

@@ -36,6 +36,11 @@ public partial class AppDeploymentPanel : PlatformPage
         {
             (_min, _max, _cpu) = (d.MinReplicas, d.MaxReplicas, d.TargetCpuPercent);
         }
+        else if (_view.Defaults is { } defaults)
+        {
+            // The operator's defaults (Apps:Kubernetes), not the form's own.
+            (_min, _max, _cpu) = (defaults.MinReplicas, Math.Max(defaults.MinReplicas, defaults.MaxReplicas), defaults.TargetCpuPercent);
+        }
     }
 
     private Task RefreshAsync() => Busy(LoadAsync);

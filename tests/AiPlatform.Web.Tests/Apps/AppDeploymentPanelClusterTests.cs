@@ -17,10 +17,12 @@ public sealed class AppDeploymentPanelClusterTests : PageTestBase
     [
         new("Apps:Kubernetes:Enabled", "true"),
         new("Apps:Kubernetes:Host", "http://127.0.0.1:9"),
+        new("Apps:Kubernetes:Replicas", "2"),
+        new("Apps:Kubernetes:TargetCpuPercent", "60"),
     ];
 
     [Fact]
-    public async Task An_unpublished_app_cannot_be_deployed_and_the_form_shows_the_default_scaling()
+    public async Task An_unpublished_app_cannot_be_deployed_and_the_form_shows_the_operators_default_scaling()
     {
         var app = await Get<AppService>().CreateAsync(new AppInput("Deployable", "deploy-draft", null, AppKind.Workflow), default);
         var panel = Render<AppDeploymentPanel>(p => p.Add(x => x.App, app).Add(x => x.Level, PermissionLevel.Manage));
@@ -29,9 +31,10 @@ public sealed class AppDeploymentPanelClusterTests : PageTestBase
         panel.FindAll("[data-testid=deploy-not-configured]").ShouldBeEmpty();
         panel.Find("[data-testid=deploy]").HasAttribute("disabled").ShouldBeTrue();
         panel.Find("[data-testid=deploy]").TextContent.ShouldBe("Deploy");
-        panel.Find("input[data-testid=deploy-min]").GetAttribute("value").ShouldBe("1");
+        // Apps:Kubernetes's Replicas and TargetCpuPercent, not the form's own 1 and 70.
+        panel.Find("input[data-testid=deploy-min]").GetAttribute("value").ShouldBe("2");
         panel.Find("input[data-testid=deploy-max]").GetAttribute("value").ShouldBe("3");
-        panel.Find("input[data-testid=deploy-cpu]").GetAttribute("value").ShouldBe("70");
+        panel.Find("input[data-testid=deploy-cpu]").GetAttribute("value").ShouldBe("60");
         panel.FindAll("[data-testid=deploy-status]").ShouldBeEmpty();
         panel.FindAll("[data-testid=undeploy]").ShouldBeEmpty();
     }
@@ -56,7 +59,7 @@ public sealed class AppDeploymentPanelClusterTests : PageTestBase
         panel.WaitForAssertion(() => panel.Find("[data-testid=deploy-state]").GetAttribute("data-status").ShouldBe("Failed"), TimeSpan.FromSeconds(90));
         panel.Find("[data-testid=deploy-state]").TextContent.ShouldBe("Failed");
         panel.Find("[data-testid=deploy-message]").TextContent.ShouldNotBeNullOrWhiteSpace();
-        panel.Find("[data-testid=deploy-ready]").TextContent.ShouldBe("0 ready (scales 1–2)");
+        panel.Find("[data-testid=deploy-ready]").TextContent.ShouldBe("0 ready (scales 2–2)", "the minimum is the operator's default, the maximum what was typed");
         panel.Find("[data-testid=deploy-status]").TextContent.ShouldContain("app-deploy-fail");
         panel.Find("[data-testid=deploy]").TextContent.ShouldBe("Update deployment");
         snackbars.WaitForAssertion(() => snackbars.Markup.ShouldContain("The deployment failed"));
