@@ -251,12 +251,24 @@ public sealed partial class AppEvaluationService
                 }
 
                 prompt.AppendLine(CultureInfo.InvariantCulture, $"Reply with JSON only: {{\"score\": <integer from 1 (fails the rubric) to {scale} (fully meets it)>, \"reason\": \"<one sentence>\"}}.");
+                // Structured output where the provider has it (the score one of 1…scale); the reply is parsed leniently either way.
+                var schema = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["properties"] = new JsonObject
+                    {
+                        ["score"] = new JsonObject { ["type"] = "integer", ["enum"] = new JsonArray([.. Enumerable.Range(1, scale).Select(i => (JsonNode)i)]) },
+                        ["reason"] = new JsonObject { ["type"] = "string" },
+                    },
+                    ["required"] = new JsonArray("score", "reason"),
+                    ["additionalProperties"] = false,
+                };
                 var reply = await LlmCall.CompleteForWorkAsync(gateway, scorer.MetricName, new LlmAsk(
                     AppEvaluationScorers.Text(scorer, "model")!,
                     [LlmCall.Message("user", prompt.ToString())],
                     0,
                     200,
-                    null), ct);
+                    LlmCall.SchemaFormat("grade", schema)), ct);
                 var value = AppEvaluationScorers.JudgeScore(reply.Text, scale)
                     ?? throw new ValidationException("judge", $"The judge's reply has no score: {ServiceNodeConfig.Excerpt(reply.Text)}") { MessageKey = "Apps.Error.EvalJudgeNoScore", MessageArguments = [scorer.MetricName] };
                 return new AppEvaluationScore(value, value >= (AppEvaluationScorers.Number(scorer, "threshold") ?? 0.75));

@@ -90,6 +90,11 @@ internal static class LlmCall
             body["max_tokens"] = max;
         }
 
+        if (ask.ResponseFormat is { } format)
+        {
+            body["response_format"] = format.DeepClone();
+        }
+
         return await AskAsync(gateway, label, model, endpoint, body, ct);
     }
 
