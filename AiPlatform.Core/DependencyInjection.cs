@@ -148,6 +148,7 @@ public static class DependencyInjection
         services.AddScoped<Apps.AppVersionService>();
         services.AddScoped<Apps.AppRunService>();
         services.AddSingleton<Apps.AppRunRegistry>();
+        services.AddSingleton<Apps.AppRunLimiter>();
         services.AddSingleton<Apps.AppRunRecorder>();
         // end i18/api
         // i18/keys

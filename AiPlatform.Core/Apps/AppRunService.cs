@@ -20,7 +20,7 @@ public sealed record AppRunInput(JsonObject? Inputs, string? Query = null, Guid?
 /// Runs are cancelled through <see cref="AppRunRegistry"/>. A caller with only Read sees only their own runs (runs hold
 /// other users' inputs); Write and above see all of the app's runs.
 /// </summary>
-public sealed class AppRunService(AccessService access, ICurrentUser currentUser, AuditRecorder audit, IAuditStore auditLog, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, AppRunRecorder recorder, TimeProvider time, AppMetrics metrics)
+public sealed class AppRunService(AccessService access, ICurrentUser currentUser, AuditRecorder audit, IAuditStore auditLog, AppService apps, IAppStore store, IAppEngine engine, AppRunRegistry registry, AppRunRecorder recorder, TimeProvider time, AppMetrics metrics, AppRunLimiter limiter)
 {
     /// <summary>How many earlier turns of a conversation a chat run gets as memory.</summary>
     public const int HistoryTurns = 10;
@@ -242,6 +242,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
             history = input.ConversationId is { } c ? await HistoryAsync(app, c, caller, ct) : input.History ?? [];
         }
 
+        using var slot = source == AppRunSources.Evaluation ? default : limiter.Enter(apiKeyId ?? caller.Id);
         var run = NewRun(app, version, caller, runAs, source, inputs, query, conversation);
         run.ApiKeyId = apiKeyId;
         await ExecuteAsync(app, run, runAs, async token =>

@@ -25,6 +25,12 @@ public sealed class AppSettings
     /// </summary>
     public int MaxNodeExecutions { get; set; } = 10_000;
 
+    /// <summary>
+    /// The most runs one user (or one app key) has going at once on this node, drafts, pages, the API and the gateway
+    /// together; beyond it a run is refused with 429 (<c>Apps.Error.TooManyRuns</c>). 0 sets no limit.
+    /// </summary>
+    public int MaxConcurrentRunsPerCaller { get; set; } = 32;
+
     /// <summary>How deep sub-app nodes may nest apps in apps.</summary>
     public int MaxSubAppDepth { get; set; } = 4;
 

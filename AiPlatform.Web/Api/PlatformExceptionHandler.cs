@@ -16,7 +16,7 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
             AiPlatform.Core.Serving.EndpointUnavailableException => (StatusCodes.Status503ServiceUnavailable, "The endpoint cannot answer now."),
             AiPlatform.Core.Chat.ProviderUnavailableException => (StatusCodes.Status502BadGateway, "The model provider did not answer."),
             AiPlatform.Core.Chat.QuotaExceededException => (StatusCodes.Status429TooManyRequests, "Quota exceeded."),
-            AiPlatform.Core.Apps.AppKeyLimitException => (StatusCodes.Status429TooManyRequests, "Too many requests."),
+            AiPlatform.Core.Apps.AppKeyLimitException or AiPlatform.Core.Apps.AppRunLimitException => (StatusCodes.Status429TooManyRequests, "Too many requests."),
             NotFoundException or AiPlatform.Core.Storage.ObjectNotFoundException => (StatusCodes.Status404NotFound, "Not found."),
             ConflictException or AlreadyExistsException => (StatusCodes.Status409Conflict, "Conflict."),
             AiPlatform.Core.Training.SandboxUnavailableException => (StatusCodes.Status409Conflict, "Custom code cannot run here."),
@@ -53,9 +53,9 @@ internal sealed class PlatformExceptionHandler(IProblemDetailsService problems, 
             }
         }
 
-        if (exception is AiPlatform.Core.Apps.AppKeyLimitException limited)
+        if (((exception as AiPlatform.Core.Apps.AppKeyLimitException)?.RetryAfter ?? (exception as AiPlatform.Core.Apps.AppRunLimitException)?.RetryAfter) is { } retryAfter)
         {
-            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(1, limited.RetryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(1, retryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         httpContext.Response.StatusCode = status;

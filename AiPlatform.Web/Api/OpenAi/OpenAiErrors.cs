@@ -51,6 +51,7 @@ internal static class OpenAiErrors
                 ForbiddenException => (403, "permission_error", e.Message),
                 ProviderUnavailableException => (502, "server_error", e.Message),
                 QuotaExceededException => (429, "insufficient_quota", e.Message),
+                AiPlatform.Core.Apps.AppRunLimitException => (429, "rate_limit_error", e.Message),
                 _ => (500, "server_error", $"An unexpected error occurred; quote the correlation id {context.HttpContext.TraceIdentifier} when reporting it."),
             };
             if (status == 500)
@@ -62,6 +63,7 @@ internal static class OpenAiErrors
             {
                 NotFoundException => "model_not_found",
                 QuotaExceededException => "insufficient_quota",
+                AiPlatform.Core.Apps.AppRunLimitException => "rate_limit_exceeded",
                 ForbiddenException => "permission_denied",
                 GatewayLimitException { Status: 413 } => "request_too_large",
                 _ => null,

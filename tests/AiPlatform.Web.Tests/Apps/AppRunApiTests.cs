@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiPlatform.Core.Access;
+using AiPlatform.Core.Apps;
+using Microsoft.Extensions.DependencyInjection;
 using AiPlatform.Web.Tests.Builders;
 
 namespace AiPlatform.Web.Tests.Apps;
@@ -106,4 +108,41 @@ public sealed class AppRunApiTests : ApiTestBase
             new JsonObject { ["id"] = "answer", ["type"] = "answer", ["x"] = 300, ["config"] = new JsonObject { ["text"] = answer } }),
         ["edges"] = new JsonArray(new JsonObject { ["source"] = "start", ["target"] = "answer" }),
     };
+
+    [Fact]
+    public async Task A_caller_over_the_concurrent_run_limit_gets_429_until_a_run_ends()
+    {
+        var limits = Factory.Services.GetRequiredService<AppSettings>();
+        limits.MaxConcurrentRunsPerCaller = 1;
+        var spin = await AppApi.CreateAsync(Admin, "spin");
+        await AppApi.PublishAsync(Admin, spin, new JsonObject
+        {
+            ["nodes"] = new JsonArray(
+                new JsonObject { ["id"] = "start", ["type"] = "start" },
+                new JsonObject { ["id"] = "loop", ["type"] = "code", ["config"] = new JsonObject { ["code"] = "function main(inputs) { while (true) {} }" } },
+                new JsonObject { ["id"] = "end", ["type"] = "end", ["config"] = new JsonObject { ["outputs"] = new JsonArray(new JsonObject { ["name"] = "x", ["value"] = "{{loop.result}}" }) } }),
+            ["edges"] = new JsonArray(new JsonObject { ["source"] = "start", ["target"] = "loop" }, new JsonObject { ["source"] = "loop", ["target"] = "end" }),
+        });
+        var quick = await AppApi.CreateAsync(Admin, "quick");
+        await AppApi.PublishAsync(Admin, quick, AppApi.Workflow("hi {{ name }}"));
+
+        // The first run spins until the code node's time limit; meanwhile the same caller's next run is refused.
+        var first = Admin.PostAsJsonAsync("/api/v1/apps/spin/run", new { inputs = new { } });
+        var limiter = Factory.Services.GetRequiredService<AppRunLimiter>();
+        var me = (await AppApi.JsonAsync(Admin.GetAsync("/api/v1/me"), HttpStatusCode.OK)).GetProperty("id").GetGuid();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (limiter.Running(me) == 0)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline);
+            await Task.Delay(20);
+        }
+
+        var refused = await Admin.PostAsJsonAsync("/api/v1/apps/quick/run", new { inputs = new { name = "x" } });
+        refused.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(1));
+        await AppApi.ProblemAsync(refused, HttpStatusCode.TooManyRequests, null, "Apps.Error.TooManyRuns");
+
+        (await AppApi.JsonAsync(first, HttpStatusCode.OK)).GetProperty("status").GetString().ShouldBe("Failed", "the code node's time limit stopped it");
+        limiter.Running(me).ShouldBe(0);
+        (await AppApi.JsonAsync(Admin.PostAsJsonAsync("/api/v1/apps/quick/run", new { inputs = new { name = "x" } }), HttpStatusCode.OK)).GetProperty("outputs").GetProperty("text").GetString().ShouldBe("hi x");
+    }
 }
