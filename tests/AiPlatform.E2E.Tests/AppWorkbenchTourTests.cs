@@ -40,6 +40,19 @@ public sealed class AppWorkbenchTourTests(BrowserFixture fixture) : IClassFixtur
         await page.Locator("[data-testid=palette-item][data-type=template]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=app-node]")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("[data-testid=save-state]")).ToHaveAttributeAsync("data-state", "Saved");
+
+        // Copy and paste through the browser's clipboard, duplicate, then undo both.
+        await page.Locator(".diagram-node[data-node-id=template1]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=node-panel]")).ToHaveAttributeAsync("data-node-id", "template1");
+        await page.Keyboard.PressAsync("Control+c");
+        await page.Keyboard.PressAsync("Control+v");
+        await Assertions.Expect(page.Locator(".diagram-node[data-node-id=template2]")).ToHaveCountAsync(1);
+        await page.Keyboard.PressAsync("Control+d");
+        await Assertions.Expect(page.Locator(".diagram-node[data-node-id=template3]")).ToHaveCountAsync(1);
+        await page.Keyboard.PressAsync("Control+z");
+        await page.Keyboard.PressAsync("Control+z");
+        await Assertions.Expect(page.Locator("[data-testid=app-node]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("[data-testid=save-state]")).ToHaveAttributeAsync("data-state", "Saved");
         await SaveGraphAsync(api, appId, WorkflowGraph());
         var chatId = await CreateChatAsync(api);
 

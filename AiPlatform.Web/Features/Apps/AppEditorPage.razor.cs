@@ -105,6 +105,11 @@ public partial class AppEditorPage : PlatformPage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (!firstRender && _module is not null && CanWrite)
+        {
+            await PublishSelectionAsync();
+        }
+
         if (firstRender && RendererInfo.IsInteractive && _state is not null)
         {
             try
@@ -141,6 +146,9 @@ public partial class AppEditorPage : PlatformPage
                 break;
             case "fit":
                 Fit();
+                break;
+            case "duplicate":
+                Duplicate();
                 break;
             case "save":
                 await SaveNowAsync();

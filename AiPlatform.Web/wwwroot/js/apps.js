@@ -1,7 +1,17 @@
 // The app workbench's keyboard shortcuts and file download (an ES module loaded by AppEditorPage).
-// Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Delete removes the selected node or link, Ctrl+S saves now and
-// F fits the graph in view. Keys typed into a field stay the field's (except Ctrl+S).
+// Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Delete removes the selected node or link, Ctrl+S saves now,
+// Ctrl+D duplicates the selected node and F fits the graph in view. Ctrl+C / Ctrl+V copy the selected node through the
+// system clipboard (also into another app's canvas, in another tab). Keys typed into a field stay the field's (except Ctrl+S).
 let handler = null;
+let copyHandler = null;
+let pasteHandler = null;
+let selectedNode = null;
+const marker = '{"aiplatform":"app-node"';
+
+/** The selected node as the clipboard's text (set by the page when the selection changes), or null. */
+export function select(json) {
+    selectedNode = json;
+}
 
 function inField(target) {
     return target instanceof Element && (target.closest('input, textarea, select, [contenteditable="true"], .mud-input') !== null);
@@ -24,6 +34,8 @@ export function attach(dotnet) {
             name = 'delete';
         } else if (!ctrl && !e.altKey && (e.key === 'f' || e.key === 'F')) {
             name = 'fit';
+        } else if (ctrl && (e.key === 'd' || e.key === 'D')) {
+            name = 'duplicate';
         }
 
         if (name !== null) {
@@ -32,6 +44,27 @@ export function attach(dotnet) {
         }
     };
     document.addEventListener('keydown', handler);
+    copyHandler = function (e) {
+        if (selectedNode === null || inField(e.target) || (window.getSelection && String(window.getSelection()).length > 0)) {
+            return;
+        }
+
+        e.clipboardData.setData('text/plain', selectedNode);
+        e.preventDefault();
+    };
+    pasteHandler = function (e) {
+        if (inField(e.target)) {
+            return;
+        }
+
+        const text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+        if (text && text.startsWith(marker)) {
+            e.preventDefault();
+            dotnet.invokeMethodAsync('OnPaste', text);
+        }
+    };
+    document.addEventListener('copy', copyHandler);
+    document.addEventListener('paste', pasteHandler);
 }
 
 export function detach() {
@@ -39,6 +72,15 @@ export function detach() {
         document.removeEventListener('keydown', handler);
         handler = null;
     }
+
+    if (copyHandler !== null) {
+        document.removeEventListener('copy', copyHandler);
+        document.removeEventListener('paste', pasteHandler);
+        copyHandler = null;
+        pasteHandler = null;
+    }
+
+    selectedNode = null;
 }
 
 export function download(fileName, text, type) {

@@ -178,4 +178,41 @@ public sealed class AppEditorPageTests : PageTestBase
         page.WaitForAssertion(() => page.Find("[data-testid=node-panel-type]").TextContent.ShouldBe("开始"));
         page.Find("[data-testid=node-panel]").TextContent.ShouldContain("输入字段");
     }
+
+    [Fact]
+    public async Task A_node_is_copied_pasted_and_duplicated_with_a_new_id_and_start_nodes_or_foreign_text_are_refused()
+    {
+        var app = await WorkflowAsync();
+        var draft = await Get<AppService>().GetDraftAsync(app.Id, default);
+        await Get<AppService>().SaveDraftAsync(app.Id, AppGraphs.Greeter(), draft.Revision, default);
+        var page = Editor(app.Id);
+        var snackbars = Render<MudBlazor.MudSnackbarProvider>();
+        await SelectAsync(page, "code1");
+        var copied = page.Instance.SelectionJson().ShouldNotBeNull();
+        copied.ShouldStartWith("""{"aiplatform":"app-node","node":{"id":"code1","type":"code",""");
+
+        // Duplicate: code2, 40 px below and right, selected; the copy's references to its own id follow it.
+        await page.InvokeAsync(() => page.Instance.OnShortcut("duplicate"));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=app-node]").Count.ShouldBe(4));
+        var pasted = JsonNode.Parse(copied)!["node"]!.AsObject();
+        pasted["id"] = "code1";
+        pasted["config"]!["code"] = "function main(inputs) { return { text: '{{ code1.text }}' }; }";
+        await page.InvokeAsync(() => page.Instance.OnPaste(new JsonObject { ["aiplatform"] = "app-node", ["node"] = pasted.DeepClone() }.ToJsonString()));
+        page.WaitForAssertion(() => page.FindAll("[data-testid=app-node]").Count.ShouldBe(5));
+        await page.InvokeAsync(() => page.Instance.OnShortcut("save"));
+        var saved = (await Get<AppService>().GetDraftAsync(app.Id, default)).Graph;
+        var original = saved.Find("code1").ShouldNotBeNull();
+        var duplicate = saved.Find("code2").ShouldNotBeNull();
+        duplicate.Config.ToJsonString().ShouldBe(original.Config.ToJsonString());
+        (duplicate.X, duplicate.Y).ShouldBe((original.X + 40, original.Y + 40));
+        saved.Find("code3").ShouldNotBeNull().Config["code"]!.GetValue<string>().ShouldContain("{{ code3.text }}");
+
+        // The start node is not copied; a start node or another app kind's node on the clipboard is refused.
+        await SelectAsync(page, "start");
+        page.Instance.SelectionJson().ShouldBeNull();
+        await page.InvokeAsync(() => page.Instance.OnPaste("""{"aiplatform":"app-node","node":{"id":"start","type":"start","config":{}}}"""));
+        await page.InvokeAsync(() => page.Instance.OnPaste("""{"aiplatform":"app-node","node":{"id":"answer","type":"answer","config":{}}}"""));
+        snackbars.WaitForAssertion(() => snackbars.FindAll(".mud-snackbar").Count.ShouldBe(2));
+        page.FindAll("[data-testid=app-node]").Count.ShouldBe(5);
+    }
 }
