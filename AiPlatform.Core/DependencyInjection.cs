@@ -153,6 +153,8 @@ public static class DependencyInjection
         // end i18/api
         // i18/keys
         services.AddScoped<Apps.AppKeyService>();
+        services.AddScoped<Apps.AppSecretService>();
+        services.AddSingleton<Apps.AppSecretReader>();
         services.AddSingleton<Apps.AppKeyRateLimiter>();
         services.AddScoped<Apps.AppGatewayService>();
         // end i18/keys

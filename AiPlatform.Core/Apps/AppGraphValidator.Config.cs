@@ -37,6 +37,13 @@ public static partial class AppGraphValidator
 
                 foreach (var reference in AppVariables.FindReferences(value))
                 {
+                    // A node named "secret" (made before secrets existed) keeps its name: then {{secret.…}} means the node.
+                    if (reference.Root == AppVariables.Secret && !_allIds.Contains(AppVariables.Secret))
+                    {
+                        CheckSecret(node, name, reference);
+                        continue;
+                    }
+
                     CheckReference(node.Id, reference, visible);
                 }
             }
@@ -57,6 +64,19 @@ public static partial class AppGraphValidator
                 case AppNodeTypes.Loop:
                     ValidateBody(node, config, visible);
                     break;
+            }
+        }
+
+        /// <summary>Secrets go only into HTTP nodes' header values, by name (<c>{{secret.NAME}}</c>): nowhere they could be traced or shown.</summary>
+        private void CheckSecret(AppNode node, string setting, AppVariableReference reference)
+        {
+            if (node.Type != AppNodeTypes.Http || setting != "headers")
+            {
+                Add(node.Id, "Apps.Error.SecretOutsideHeader", $"Node '{node.Id}' uses {reference}: secrets can only be sent in an HTTP node's headers.", node.Id, reference.ToString());
+            }
+            else if (reference.Path.Count != 1 || !AppSecretService.IsValidName(reference.Field))
+            {
+                Add(node.Id, "Apps.Error.UnknownVariable", $"Node '{node.Id}' uses {reference}, which does not name a secret ({{{{secret.NAME}}}}).", node.Id, reference.ToString());
             }
         }
 

@@ -52,8 +52,10 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         var caller = await CallerAsync(ct);
         var version = await apps.RequirePublishedVersionAsync(app, ct);
         var graph = AppGraph.FromJson(version.GraphJson);
-        if (caller.ReadOnly && await AppWrites.FindWriterAsync(graph, store, ct) is { } writer)
+        if (caller.ReadOnly && await AppWrites.FindWriterAsync(graph, store, ct) is { } found)
         {
+            // Below Write the caller cannot see the graph: name only this app's node, not the sub-app behind it.
+            var writer = level >= PermissionLevel.Write ? found : found.Split(" → ")[0];
             throw new ForbiddenException($"A read-only token cannot run this app: its node '{writer}' sends requests that may change data.") { MessageKey = "Apps.Error.ReadOnlyWrites", MessageArguments = [writer] };
         }
 
@@ -124,6 +126,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
         var graph = AppGraph.FromJson(app.DraftJson);
         var node = FindNode(graph, nodeId) ?? throw new NotFoundException("Node", nodeId);
         var inputs = variables ?? [];
+        using var slot = limiter.Enter(caller.Id);
         var run = NewRun(app, null, caller, caller, AppRunSources.Node, inputs, null, null);
         await ExecuteAsync(app, run, caller, async token =>
         {
@@ -349,7 +352,8 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
             RunAsId = runAs.Id,
             ConversationId = conversation,
             Status = AppRunStatus.Running,
-            InputsJson = inputs.ToJsonString(),
+            // Each input as the record keeps node values: a file's bytes beyond 64 K characters become a preview.
+            InputsJson = new JsonObject([.. inputs.Select(i => KeyValuePair.Create(i.Key, Runtime.RunState.ForRecord(i.Value)))]).ToJsonString(),
             Query = query,
             StartedAt = now,
         };

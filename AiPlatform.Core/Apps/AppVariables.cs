@@ -16,6 +16,9 @@ public static partial class AppVariables
     /// <summary>The root of the system variables.</summary>
     public const string System = "sys";
 
+    /// <summary>The root of an app's secrets (<c>{{secret.NAME}}</c>), only in HTTP nodes' header values.</summary>
+    public const string Secret = "secret";
+
     public static IReadOnlyList<string> SystemFields { get; } = ["query", "conversation_id", "user", "user_id", "publisher", "history"];
 
     /// <summary>The system variables only chat apps have.</summary>

@@ -50,6 +50,17 @@ public interface IAppStore
     /// <summary>Runs still marked Running that started before <paramref name="before"/> (left by a process that died), for the sweep at start.</summary>
     Task<int> FailAbandonedRunsAsync(DateTimeOffset before, string error, DateTimeOffset at, CancellationToken ct);
 
+    /// <summary>The app's secrets by name (values encrypted).</summary>
+    Task<IReadOnlyList<AppSecret>> ListSecretsAsync(Guid appId, CancellationToken ct);
+
+    Task<AppSecret?> FindSecretAsync(Guid appId, string name, CancellationToken ct);
+
+    /// <summary>Adds the secret or replaces the one of that name, with its audit entry, in one transaction.</summary>
+    Task SaveSecretAsync(AppSecret secret, AuditEntry audit, CancellationToken ct);
+
+    /// <summary>False when the app has no secret of that name.</summary>
+    Task<bool> DeleteSecretAsync(Guid appId, string name, AuditEntry audit, CancellationToken ct);
+
     Task AddKeyAsync(AppApiKey key, AuditEntry audit, CancellationToken ct);
 
     Task<IReadOnlyList<AppApiKey>> ListKeysAsync(Guid appId, CancellationToken ct);

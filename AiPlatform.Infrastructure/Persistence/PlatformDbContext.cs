@@ -122,6 +122,8 @@ public abstract class PlatformDbContext(DbContextOptions options) : IdentityUser
 
     public DbSet<Core.Apps.AppApiKey> AppApiKeys => Set<Core.Apps.AppApiKey>();
 
+    public DbSet<Core.Apps.AppSecret> AppSecrets => Set<Core.Apps.AppSecret>();
+
     public DbSet<Core.Apps.AppEvaluation> AppEvaluations => Set<Core.Apps.AppEvaluation>();
 
     public DbSet<Core.Apps.AppDeployment> AppDeployments => Set<Core.Apps.AppDeployment>();

@@ -44,6 +44,7 @@ public static class ApiEndpoints
         app.MapKnowledgeEndpoints();
         app.MapAppEndpoints();
         app.MapAppKeyEndpoints(); // i18/keys
+        app.MapAppSecretEndpoints();
         app.MapAppDeploymentEndpoints(); // i18/k8s
         // i18/eval
         app.MapAppEvaluationEndpoints();

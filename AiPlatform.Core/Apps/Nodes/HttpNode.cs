@@ -11,9 +11,11 @@ namespace AiPlatform.Core.Apps.Nodes;
 /// <see cref="IAppHttpClient"/> (the platform's outbound host allow-list; redirects are not followed), within
 /// <c>timeoutSeconds</c>, the answer's body read up to <see cref="MaxResponseBytes"/>. Any status is an answer (a 404 or
 /// 500 does not fail the node: check <c>status</c> with an if/else). Outputs <c>status</c>, <c>body</c>, <c>json</c>
-/// (when the body is JSON), <c>headers</c> and <c>truncated</c>.
+/// (when the body is JSON), <c>headers</c> and <c>truncated</c>. Header values may hold the app's secrets
+/// (<c>{{secret.NAME}}</c>, <see cref="AppSecretService"/>): sent only to the secret's hosts, shown as <c>***</c> in the
+/// run and its trace, and replaced by <c>***</c> where the answer echoes them.
 /// </summary>
-public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
+public sealed partial class HttpNode(IAppHttpClient http, AppSecretReader? secrets = null) : IAppNodeExecutor
 {
     public const long MaxResponseBytes = 1024 * 1024;
 
@@ -59,9 +61,20 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
         var timeout = ServiceNodeConfig.Integer(node, "timeoutSeconds", 1, MaxTimeoutSeconds) ?? DefaultTimeoutSeconds;
         var headers = new List<KeyValuePair<string, string>>();
         var shownHeaders = new JsonObject();
+        var used = new Dictionary<string, AppSecretValue>(StringComparer.Ordinal);
+        var secretsOn = new Lazy<bool>(() => !HasNode(context.Request.Graph, AppVariables.Secret));
         foreach (var (name, template) in ServiceNodeConfig.Object(node, "headers") ?? [])
         {
-            var value = ServiceNodeConfig.Value(context, template) switch
+            var secret = false;
+            foreach (var reference in AppVariables.FindReferences(template).Where(r => r.Root == AppVariables.Secret && secretsOn.Value))
+            {
+                await SecretAsync(context, reference.Field ?? string.Empty, url, used, ct);
+                secret = true;
+            }
+
+            var value = (secret && template is JsonValue t && t.TryGetValue<string>(out var text)
+                ? JsonValue.Create(AppVariables.Render(text, r => r.Root == AppVariables.Secret ? JsonValue.Create(used[r.Field!].Value) : context.Resolve(r.Text)))
+                : ServiceNodeConfig.Value(context, template)) switch
             {
                 null => string.Empty,
                 JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
@@ -73,7 +86,7 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
             }
 
             headers.Add(new(name, value));
-            shownHeaders[name] = IsSecret(name) ? "***" : value;
+            shownHeaders[name] = secret || IsSecret(name) ? "***" : value;
         }
 
         var bodyTemplate = ServiceNodeConfig.Text(node, "body");
@@ -109,19 +122,65 @@ public sealed partial class HttpNode(IAppHttpClient http) : IAppNodeExecutor
         var responseHeaders = new JsonObject();
         foreach (var (name, value) in response.Headers)
         {
-            responseHeaders[name] = value;
+            responseHeaders[name] = Mask(value, used);
         }
 
+        var answer = Mask(response.Body, used);
         var outputs = new JsonObject
         {
             ["status"] = response.Status,
-            ["body"] = response.Body,
-            ["json"] = response.Truncated ? null : TryJson(response.Body),
+            ["body"] = answer,
+            ["json"] = response.Truncated ? null : TryJson(answer),
             ["headers"] = responseHeaders,
             ["truncated"] = response.Truncated,
         };
         context.Span.SetAttribute("http.status", response.Status.ToString(CultureInfo.InvariantCulture));
         return new NodeOutcome(outputs) { Inputs = inputs };
+    }
+
+    /// <summary>Whether the app's graph (bodies included) has a node of that id: a node named "secret" shadows the secrets.</summary>
+    private static bool HasNode(AppGraph graph, string id) =>
+        graph.Nodes.Any(n => n.Id == id || (AppNodeCatalog.HasBody(n.Type) && AppNodeCatalog.Body(n) is { } body && HasNode(body, id)));
+
+    /// <summary>Looks a secret of the app up once per node run and checks it may go to the URL's host.</summary>
+    private async Task SecretAsync(NodeRunContext context, string name, Uri url, Dictionary<string, AppSecretValue> used, CancellationToken ct)
+    {
+        var node = context.Node;
+        if (used.ContainsKey(name))
+        {
+            return;
+        }
+
+        var secret = secrets is null ? null : await secrets.FindAsync(context.Request.App.Id, name, ct);
+        if (secret is null)
+        {
+            throw new ValidationException("headers", $"Node '{node.Id}': the app has no secret '{name}'.") { MessageKey = "Apps.Error.SecretMissing", MessageArguments = [node.Id, name] };
+        }
+
+        if (!secret.AllowsHost(url.Host))
+        {
+            throw new ValidationException("url", $"Node '{node.Id}': the secret '{name}' may not be sent to {url.Host} (only to {string.Join(", ", secret.Hosts)}).")
+            {
+                MessageKey = "Apps.Error.SecretHost",
+                MessageArguments = [node.Id, name, url.Host, string.Join(", ", secret.Hosts)],
+            };
+        }
+
+        used[name] = secret;
+    }
+
+    /// <summary>The text with every secret value sent replaced by <c>***</c> (an answer that echoes a header back).</summary>
+    private static string Mask(string text, Dictionary<string, AppSecretValue> used)
+    {
+        foreach (var secret in used.Values)
+        {
+            if (secret.Value.Length > 0)
+            {
+                text = text.Replace(secret.Value, "***", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
     }
 
     /// <summary>The scheme, host and port a URL template's literal text fixes (null when a reference stands in them).</summary>

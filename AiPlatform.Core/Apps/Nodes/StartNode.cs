@@ -3,16 +3,16 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text;
 using AiPlatform.Core.Common;
-using AiPlatform.Core.Knowledge;
 
 namespace AiPlatform.Core.Apps.Nodes;
 
 /// <summary>
 /// The start node: checks the run's inputs against its fields and outputs them (<c>{{start.field}}</c>). A file field
-/// comes out as <c>{name, contentType, size, text, base64}</c>: <c>text</c> is the file's text (UTF-8 files as they are;
-/// PDF, Word and HTML through the knowledge bases' text extractor), <c>base64</c> its bytes when it was sent as bytes.
+/// comes out as <c>{name, contentType, size, text, base64}</c>: <c>text</c> is the file's text when it is UTF-8 text,
+/// <c>base64</c> its bytes when it was sent as bytes. Documents (PDF, Word) are not parsed here: their parsers have no
+/// bound on what a small compressed file expands to, and this runs for anyone who may run the app.
 /// </summary>
-public sealed class StartNode(ITextExtractor? extractor = null) : IAppNodeExecutor
+public sealed class StartNode : IAppNodeExecutor
 {
     /// <summary>The largest file a file field takes (decoded bytes, or characters of text).</summary>
     public const int MaxFileBytes = 1_000_000;
@@ -23,39 +23,10 @@ public sealed class StartNode(ITextExtractor? extractor = null) : IAppNodeExecut
 
     public string Type => AppNodeTypes.Start;
 
-    public async Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
+    public Task<NodeOutcome> ExecuteAsync(NodeRunContext context, CancellationToken ct)
     {
         var outputs = ValidateInputs(context.Node, context.Request.Inputs);
-        foreach (var (name, field) in AppNodeCatalog.NamedItems(context.Node.Config, "fields"))
-        {
-            if (AppNodeCatalog.GetString(field, "type") == "file" && outputs[name] is JsonObject file)
-            {
-                await ExtractTextAsync(name, file, ct);
-            }
-        }
-
-        return new NodeOutcome(outputs) { Inputs = context.Request.Inputs.DeepClone() };
-    }
-
-    /// <summary>Fills in the text of a document sent as bytes (PDF, Word, HTML, Markdown) that was not plain UTF-8.</summary>
-    private async Task ExtractTextAsync(string field, JsonObject file, CancellationToken ct)
-    {
-        if (extractor is null || file["text"] is not null || file["base64"]?.GetValue<string>() is not { } base64
-            || file["name"]?.GetValue<string>() is not { Length: > 0 } fileName || !extractor.Supports(fileName))
-        {
-            return;
-        }
-
-        try
-        {
-            using var content = new MemoryStream(Convert.FromBase64String(base64));
-            var sections = await extractor.ExtractAsync(content, fileName, ct);
-            file["text"] = string.Join("\n\n", sections.Select(s => (s.Heading is { Length: > 0 } h ? h + "\n" + s.Text : s.Text).Trim()));
-        }
-        catch (Exception e) when (e is DocumentUnreadableException or InvalidOperationException or FormatException or IOException)
-        {
-            throw new ValidationException($"inputs.{field}", $"The text of '{fileName}' could not be read: {e.Message}") { MessageKey = "Apps.Error.InputFileUnreadable", MessageArguments = [fileName, e.Message] };
-        }
+        return Task.FromResult(new NodeOutcome(outputs) { Inputs = context.Request.Inputs.DeepClone() });
     }
 
     /// <summary>
@@ -200,6 +171,13 @@ public sealed class StartNode(ITextExtractor? extractor = null) : IAppNodeExecut
         int size;
         if (base64 is not null)
         {
+            if (base64.Length > ((MaxFileBytes + 2) / 3 * 4) + 4)
+            {
+                problem = $"is larger than {MaxFileBytes:N0} bytes.";
+                problemKey = "Apps.Error.InputFileTooLarge";
+                return null;
+            }
+
             var bytes = new byte[base64.Length * 3 / 4 + 3];
             if (!Convert.TryFromBase64String(base64, bytes, out size))
             {
@@ -207,7 +185,7 @@ public sealed class StartNode(ITextExtractor? extractor = null) : IAppNodeExecut
                 return null;
             }
 
-            if (size <= MaxFileBytes && text is null && !IsDocument(name) && !LooksBinary(bytes.AsSpan(0, size)))
+            if (size <= MaxFileBytes && !IsDocument(name) && !LooksBinary(bytes.AsSpan(0, size)))
             {
                 try
                 {
@@ -215,7 +193,7 @@ public sealed class StartNode(ITextExtractor? extractor = null) : IAppNodeExecut
                 }
                 catch (DecoderFallbackException)
                 {
-                    // Not UTF-8: a document the extractor may read when the node runs, or bytes for a code or HTTP node.
+                    // Not UTF-8: bytes for a code or HTTP node.
                 }
             }
         }
@@ -236,9 +214,9 @@ public sealed class StartNode(ITextExtractor? extractor = null) : IAppNodeExecut
 
     private static bool LooksBinary(ReadOnlySpan<byte> bytes) => bytes.IndexOf((byte)0) >= 0;
 
-    /// <summary>Formats whose text the extractor reads when the node runs (their bytes are not the text).</summary>
+    /// <summary>Document formats whose bytes are not their text even when they happen to decode as UTF-8.</summary>
     private static bool IsDocument(string? name) =>
-        Path.GetExtension(name ?? string.Empty).ToLowerInvariant() is ".pdf" or ".docx" or ".html" or ".htm";
+        Path.GetExtension(name ?? string.Empty).ToLowerInvariant() is ".pdf" or ".docx" or ".xlsx" or ".pptx";
 
     private static bool OptionalString(JsonObject o, string key, out string? value)
     {

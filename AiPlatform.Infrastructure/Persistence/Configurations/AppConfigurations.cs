@@ -74,6 +74,20 @@ internal sealed class AppApiKeyConfiguration : IEntityTypeConfiguration<AppApiKe
     }
 }
 
+internal sealed class AppSecretConfiguration : IEntityTypeConfiguration<AppSecret>
+{
+    public void Configure(EntityTypeBuilder<AppSecret> builder)
+    {
+        builder.ToTable("AppSecrets");
+        builder.HasKey(s => s.Id);
+        builder.Property(s => s.Id).ValueGeneratedNever();
+        builder.Property(s => s.Name).HasMaxLength(AppSecretService.MaxNameLength);
+        builder.Property(s => s.Hosts).HasMaxLength(4000);
+        builder.HasIndex(s => new { s.AppId, s.Name }).IsUnique();
+        builder.HasOne<App>().WithMany().HasForeignKey(s => s.AppId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
 internal sealed class AppEvaluationConfiguration : IEntityTypeConfiguration<AppEvaluation>
 {
     public void Configure(EntityTypeBuilder<AppEvaluation> builder)

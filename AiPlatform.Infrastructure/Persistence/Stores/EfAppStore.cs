@@ -261,6 +261,57 @@ internal sealed class EfAppStore(IDbContextFactory<PlatformDbContext> contexts, 
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, AppRunStatus.Failed).SetProperty(r => r.Error, error).SetProperty(r => r.ErrorKey, "Apps.Error.RunAbandoned").SetProperty(r => r.EndedAt, at), ct);
     }
 
+    public async Task<IReadOnlyList<AppSecret>> ListSecretsAsync(Guid appId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppSecrets.AsNoTracking().Where(s => s.AppId == appId).ToListAsync(ct);
+    }
+
+    public async Task<AppSecret?> FindSecretAsync(Guid appId, string name, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.AppSecrets.AsNoTracking().FirstOrDefaultAsync(s => s.AppId == appId && s.Name == name, ct);
+    }
+
+    public async Task SaveSecretAsync(AppSecret secret, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await db.AppSecrets.AnyAsync(s => s.Id == secret.Id, ct))
+        {
+            db.AppSecrets.Update(secret);
+        }
+        else
+        {
+            db.AppSecrets.Add(secret);
+        }
+
+        db.AuditEntries.Add(audit);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Two first sets of one name at once: the unique index took the other; say so rather than fail obscurely.
+            throw new ConflictException($"The secret '{secret.Name}' was just set by someone else; try again.") { MessageKey = "Apps.Secrets.Error.Conflict", MessageArguments = [secret.Name] };
+        }
+    }
+
+    public async Task<bool> DeleteSecretAsync(Guid appId, string name, AuditEntry audit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await db.AppSecrets.Where(s => s.AppId == appId && s.Name == name).ExecuteDeleteAsync(ct) == 0)
+        {
+            return false;
+        }
+
+        db.AuditEntries.Add(audit);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
     public async Task AddKeyAsync(AppApiKey key, AuditEntry audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

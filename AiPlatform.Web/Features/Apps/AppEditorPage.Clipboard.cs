@@ -14,6 +14,9 @@ namespace AiPlatform.Web.Features.Apps;
 public partial class AppEditorPage
 {
     private const string ClipboardMarker = "app-node";
+
+    /// <summary>The largest clipboard text a paste reads (a node with a big body or code).</summary>
+    private const long MaxPasteBytes = 4 * 1024 * 1024;
     private string? _publishedSelection;
 
     /// <summary>What Ctrl+C copies: the selected node, or null when none is (or it is the start node).</summary>
@@ -92,10 +95,42 @@ public partial class AppEditorPage
             return;
         }
 
-        var oldId = node.Id;
+        // Every node id, the pasted node's and those in its body, becomes new and unused: references follow.
+        var used = AppEditorState.AllIds(_state.Root);
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Fresh(string type)
+        {
+            var stem = type.Replace('-', '_');
+            for (var i = 1; ; i++)
+            {
+                var id = stem + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (used.Add(id))
+                {
+                    return id;
+                }
+            }
+        }
+
         var newId = _state.NewId(node.Type);
-        // The body's references to its container ({{iteration1.item}}) follow the new id.
-        var config = Regex.Replace(node.Config.ToJsonString(), @"\{\{(\s*)" + Regex.Escape(oldId) + @"\.", m => "{{" + m.Groups[1].Value + newId + ".");
+        used.Add(newId);
+        renames[node.Id] = newId;
+        var body = AppNodeCatalog.HasBody(node.Type) ? AppNodeCatalog.Body(node) : null;
+        if (body is not null)
+        {
+            RenameBody(body, renames, Fresh);
+            node.Config["body"] = System.Text.Json.JsonSerializer.SerializeToNode(body, AppGraph.JsonOptions);
+        }
+
+        // A sub-app is named by its slug in a draft; a pinned id from elsewhere is dropped (publishing pins it again).
+        if (node.Type == AppNodeTypes.SubApp)
+        {
+            node.Config.Remove(AiPlatform.Core.Apps.Nodes.SubAppNode.PinnedAppId);
+        }
+
+        // One pass, so that a rename never applies to the result of another (template2 → template1 → …).
+        var config = Regex.Replace(node.Config.ToJsonString(), @"\{\{(\s*)([A-Za-z][A-Za-z0-9_]*)\.", m =>
+            renames.TryGetValue(m.Groups[2].Value, out var to) ? "{{" + m.Groups[1].Value + to + "." : m.Value);
+
         var copy = new AppNode
         {
             Id = newId,
@@ -111,6 +146,48 @@ public partial class AppEditorPage
         _selectedId = newId;
         _tab = 0;
         Rebuild();
+    }
+
+    /// <summary>Gives every node of a body (and of bodies inside it) a fresh id, its edges following.</summary>
+    private static void RenameBody(AppGraph body, Dictionary<string, string> renames, Func<string, string> fresh)
+    {
+        var local = body.Nodes.ToDictionary(n => n.Id, n => fresh(n.Type), StringComparer.Ordinal);
+        foreach (var edge in body.Edges)
+        {
+            edge.Source = local.GetValueOrDefault(edge.Source, edge.Source);
+            edge.Target = local.GetValueOrDefault(edge.Target, edge.Target);
+        }
+
+        foreach (var inner in body.Nodes)
+        {
+            renames[inner.Id] = local[inner.Id];
+            inner.Id = local[inner.Id];
+            if (AppNodeCatalog.HasBody(inner.Type) && AppNodeCatalog.Body(inner) is { } nested)
+            {
+                RenameBody(nested, renames, fresh);
+                inner.Config["body"] = System.Text.Json.JsonSerializer.SerializeToNode(nested, AppGraph.JsonOptions);
+            }
+        }
+    }
+
+    /// <summary>Ctrl+V with a copied node too large for one interop message: its text streamed from the page.</summary>
+    [JSInvokable]
+    public async Task OnPasteStream(IJSStreamReference stream)
+    {
+        string text;
+        try
+        {
+            await using var content = await stream.OpenReadStreamAsync(MaxPasteBytes);
+            using var reader = new StreamReader(content);
+            text = await reader.ReadToEndAsync();
+        }
+        catch (IOException)
+        {
+            await InvokeAsync(() => Snackbar.Add(L["Apps.Editor.PasteRefused"], Severity.Warning));
+            return;
+        }
+
+        await OnPaste(text);
     }
 
     private static JsonNode? JsonSerializerNode(AppNode node) => System.Text.Json.JsonSerializer.SerializeToNode(node, AppGraph.JsonOptions);

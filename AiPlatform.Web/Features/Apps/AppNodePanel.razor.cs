@@ -18,7 +18,7 @@ namespace AiPlatform.Web.Features.Apps;
 /// </summary>
 public partial class AppNodePanel : PlatformPage
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private AppNodeDescriptor? _descriptor;
     private IReadOnlyList<AppVariableOption> _variables = [];

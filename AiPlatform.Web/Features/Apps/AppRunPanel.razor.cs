@@ -12,7 +12,7 @@ namespace AiPlatform.Web.Features.Apps;
 /// </summary>
 public partial class AppRunPanel : PlatformPage
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Dictionary<string, JsonNode?> _values = [];
     private readonly List<NodeExecution> _live = [];

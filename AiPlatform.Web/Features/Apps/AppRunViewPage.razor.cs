@@ -11,7 +11,7 @@ namespace AiPlatform.Web.Features.Apps;
 /// <summary>One run of an app: how it ended, its inputs and outputs, and every node execution in order with inputs, outputs, errors, time and tokens.</summary>
 public partial class AppRunViewPage : LivePage
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private App? _app;
     private AppRun? _run;

@@ -60,7 +60,12 @@ export function attach(dotnet) {
         const text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
         if (text && text.startsWith(marker)) {
             e.preventDefault();
-            dotnet.invokeMethodAsync('OnPaste', text);
+            if (text.length < 16000) {
+                dotnet.invokeMethodAsync('OnPaste', text);
+            } else {
+                // Past SignalR's message size: streamed instead.
+                dotnet.invokeMethodAsync('OnPasteStream', DotNet.createJSStreamReference(new TextEncoder().encode(text)));
+            }
         }
     };
     document.addEventListener('copy', copyHandler);

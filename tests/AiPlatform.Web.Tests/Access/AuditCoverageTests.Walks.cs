@@ -365,6 +365,15 @@ public sealed partial class AuditCoverageTests
             return await Json("DELETE", $"/api/v1/apps/{app}/keys/{key}");
         },
 
+        // App secrets for HTTP nodes' headers.
+        ["PUT /api/v1/apps/{id}/secrets/{name}"] = async () => await Json("PUT", $"/api/v1/apps/{await NewAsync("/api/v1/apps", NewApp())}/secrets/WALKED", new { value = "walked-value", hosts = new[] { "api.example.com" } }),
+        ["DELETE /api/v1/apps/{id}/secrets/{name}"] = async () =>
+        {
+            var app = await NewAsync("/api/v1/apps", NewApp());
+            (await Admin.PutAsJsonAsync($"/api/v1/apps/{app}/secrets/WALKED", new { value = "walked-value", hosts = new[] { "api.example.com" } }, JsonDefaults.Options)).EnsureSuccessStatusCode();
+            return await Json("DELETE", $"/api/v1/apps/{app}/secrets/WALKED");
+        },
+
         // i18/eval: evaluations of an app version over a dataset.
         ["POST /api/v1/apps/{id}/evaluations"] = async () =>
         {

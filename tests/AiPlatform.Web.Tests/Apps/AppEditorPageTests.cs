@@ -215,4 +215,39 @@ public sealed class AppEditorPageTests : PageTestBase
         snackbars.WaitForAssertion(() => snackbars.FindAll(".mud-snackbar").Count.ShouldBe(2));
         page.FindAll("[data-testid=app-node]").Count.ShouldBe(5);
     }
+
+    [Fact]
+    public async Task A_pasted_iteration_gets_new_ids_for_itself_and_its_body_and_references_follow()
+    {
+        var app = await WorkflowAsync();
+        var page = Editor(app.Id);
+        var body = new JsonObject
+        {
+            ["nodes"] = new JsonArray(
+                new JsonObject { ["id"] = "code2", ["type"] = "code", ["config"] = new JsonObject { ["code"] = "function main(i) { return { n: i.n }; }", ["inputs"] = new JsonArray(new JsonObject { ["name"] = "n", ["value"] = "{{iter.item}}" }) } },
+                new JsonObject { ["id"] = "code1", ["type"] = "code", ["config"] = new JsonObject { ["code"] = "function main(i) { return { n: i.n }; }", ["inputs"] = new JsonArray(new JsonObject { ["name"] = "n", ["value"] = "{{code2.n}}" }) } }),
+            ["edges"] = new JsonArray(new JsonObject { ["source"] = "code2", ["target"] = "code1" }),
+        };
+        var iteration = new JsonObject { ["id"] = "iter", ["type"] = "iteration", ["x"] = 300, ["y"] = 100, ["config"] = new JsonObject { ["items"] = "{{start.items}}", ["body"] = body, ["output"] = "{{code1.n}}", ["appId"] = Guid.NewGuid().ToString() } };
+        var clipboard = new JsonObject { ["aiplatform"] = "app-node", ["node"] = iteration }.ToJsonString();
+
+        await page.InvokeAsync(() => page.Instance.OnPaste(clipboard));
+        await page.InvokeAsync(() => page.Instance.OnPaste(clipboard));
+        await page.InvokeAsync(() => page.Instance.OnShortcut("save"));
+        var saved = (await Get<AppService>().GetDraftAsync(app.Id, default)).Graph;
+        var copies = saved.Nodes.Where(n => n.Type == AppNodeTypes.Iteration).ToList();
+        copies.Select(n => n.Id).ShouldBe(["iteration1", "iteration2"]);
+        var bodies = copies.Select(n => AppNodeCatalog.Body(n)!).ToList();
+        var innerIds = bodies.SelectMany(b => b.Nodes.Select(n => n.Id)).ToList();
+        innerIds.Distinct().Count().ShouldBe(4, "no inner id is shared between the copies");
+        var first = bodies[0];
+        // code2 was first in the body, code1 second; the edge and the references follow each node, whatever its new name.
+        var (head, tail) = (first.Nodes[0], first.Nodes[1]);
+        first.Edges.ShouldHaveSingleItem().Source.ShouldBe(head.Id);
+        first.Edges[0].Target.ShouldBe(tail.Id);
+        head.Config.ToJsonString().ShouldContain("{{iteration1.item}}");
+        tail.Config.ToJsonString().ShouldContain("{{" + head.Id + ".n}}");
+        copies[0].Config["output"]!.GetValue<string>().ShouldBe("{{" + tail.Id + ".n}}");
+        AppGraphValidator.Validate(saved, AppKind.Workflow).ShouldNotContain(p => p.Key == "Apps.Error.NodeIdDuplicate");
+    }
 }

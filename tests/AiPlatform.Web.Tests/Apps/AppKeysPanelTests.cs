@@ -43,4 +43,28 @@ public sealed class AppKeysPanelTests : PageTestBase
         panel.Find("[data-testid=keys-manage-only]");
         panel.FindAll("[data-testid=key-create]").ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task A_manager_saves_a_secret_whose_value_is_never_shown_again_and_bad_hosts_are_explained()
+    {
+        var app = await Get<AppService>().CreateAsync(new AppInput("Secretive", "secretive-ui", null, AppKind.Workflow), default);
+        var panel = Render<AppSecretsPanel>(p => p.Add(x => x.AppId, app.Id).Add(x => x.Level, PermissionLevel.Manage));
+        panel.WaitForAssertion(() => panel.Find("[data-testid=secrets-empty]"));
+
+        await panel.InvokeAsync(() => panel.Find("input[data-testid=secret-name]").Change("TOKEN"));
+        await panel.InvokeAsync(() => panel.Find("input[data-testid=secret-value]").Change("v-123456"));
+        await panel.InvokeAsync(() => panel.Find("textarea[data-testid=secret-hosts]").Change("ftp://nope"));
+        await panel.InvokeAsync(() => panel.Find("[data-testid=secret-save]").Click());
+        panel.FindAll("[data-testid=secret]").ShouldBeEmpty("the hosts were refused");
+
+        await panel.InvokeAsync(() => panel.Find("textarea[data-testid=secret-hosts]").Change("api.example.com\n.corp.example"));
+        await panel.InvokeAsync(() => panel.Find("[data-testid=secret-save]").Click());
+        panel.WaitForAssertion(() => panel.FindAll("[data-testid=secret]").Count.ShouldBe(1));
+        panel.Find("[data-testid=secret]").TextContent.ShouldContain("{{secret.TOKEN}}");
+        panel.Find("[data-testid=secret-hosts-list]").TextContent.ShouldContain("api.example.com, .corp.example");
+        panel.Markup.ShouldNotContain("v-123456");
+        (await Get<IAppStore>().FindSecretAsync(app.Id, "TOKEN", default)).ShouldNotBeNull();
+
+        Render<AppSecretsPanel>(p => p.Add(x => x.AppId, app.Id).Add(x => x.Level, PermissionLevel.Write)).Markup.Trim().ShouldBeEmpty("only Manage sees secrets");
+    }
 }

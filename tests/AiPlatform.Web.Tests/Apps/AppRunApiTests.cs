@@ -145,4 +145,29 @@ public sealed class AppRunApiTests : ApiTestBase
         limiter.Running(me).ShouldBe(0);
         (await AppApi.JsonAsync(Admin.PostAsJsonAsync("/api/v1/apps/quick/run", new { inputs = new { name = "x" } }), HttpStatusCode.OK)).GetProperty("outputs").GetProperty("text").GetString().ShouldBe("hi x");
     }
+
+    [Fact]
+    public async Task A_file_sent_as_bytes_runs_and_its_record_keeps_only_a_preview_of_them()
+    {
+        var id = await AppApi.CreateAsync(Admin, "sizer");
+        var graph = AppApi.Workflow("{{ doc.name }}: {{ doc.size }} bytes");
+        graph["nodes"]![0]!["config"] = new JsonObject { ["fields"] = new JsonArray(new JsonObject { ["name"] = "doc", ["type"] = "file", ["required"] = true }) };
+        var template = graph["nodes"]![1]!["config"]!.AsObject();
+        template["variables"] = new JsonArray(new JsonObject { ["name"] = "doc", ["value"] = "{{start.doc}}" });
+        await AppApi.PublishAsync(Admin, id, graph);
+        var bytes = new byte[200_000];
+        bytes[0] = 0x89;
+
+        var run = await AppApi.JsonAsync(Admin.PostAsJsonAsync("/api/v1/apps/sizer/run", new { inputs = new { doc = new { name = "scan.png", contentType = "image/png", base64 = Convert.ToBase64String(bytes) } } }), HttpStatusCode.OK);
+        run.GetProperty("outputs").GetProperty("text").GetString().ShouldBe("scan.png: 200000 bytes", run.GetRawText());
+        var stored = await Admin.GetStringAsync($"/api/v1/apps/{id}/runs/{run.GetProperty("runId").GetGuid()}");
+        stored.Length.ShouldBeLessThan(100_000, "the record keeps a preview of the bytes, not all of them");
+        stored.ShouldContain("\"truncated\":true");
+
+        // A file over the limit fails the start node with the reason (as any wrong input does).
+        var tooLarge = await AppApi.JsonAsync(Admin.PostAsJsonAsync("/api/v1/apps/sizer/run", new { inputs = new { doc = new { name = "big.bin", base64 = Convert.ToBase64String(new byte[1_000_001]) } } }), HttpStatusCode.OK);
+        tooLarge.GetProperty("status").GetString().ShouldBe("Failed");
+        tooLarge.GetProperty("errorNode").GetString().ShouldBe("start");
+        tooLarge.GetProperty("errorKey").GetString().ShouldBe("Apps.Error.InputFileTooLarge");
+    }
 }

@@ -184,9 +184,11 @@ public sealed class AppRunPagesTests : PageTestBase
     public void A_picked_file_is_sent_as_its_bytes_and_one_over_the_limit_is_refused_in_the_form()
     {
         var values = new Dictionary<string, System.Text.Json.Nodes.JsonNode?>();
+        var changes = 0;
         var form = Render<AppInputsForm>(p => p
             .Add(x => x.Fields, [new AppInputField("doc", "file", "Document", true, [])])
-            .Add(x => x.Values, values));
+            .Add(x => x.Values, values)
+            .Add(x => x.Changed, () => changes++));
 
         form.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>().UploadFiles(InputFileContent.CreateFromBinary([0x89, 0x50, 0x4E, 0x47, 0], "cat.png", contentType: "image/png"));
         form.WaitForAssertion(() => values.ShouldContainKey("doc"));
@@ -198,5 +200,8 @@ public sealed class AppRunPagesTests : PageTestBase
 
         form.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>().UploadFiles(InputFileContent.CreateFromBinary(new byte[AiPlatform.Core.Apps.Nodes.StartNode.MaxFileBytes + 1], "huge.pdf"));
         form.WaitForAssertion(() => form.Instance.HasErrors.ShouldBeTrue());
+        values.ShouldNotContainKey("doc", "the file chosen before is not sent instead");
+        form.Find("[data-testid=input-doc-error]").TextContent.ShouldNotBeNullOrWhiteSpace();
+        changes.ShouldBe(2, "the caller hears of each choice, to enable or disable its Run button");
     }
 }

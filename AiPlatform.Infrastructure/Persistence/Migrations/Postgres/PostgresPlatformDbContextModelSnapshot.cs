@@ -659,6 +659,51 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("app_runs", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppSecret", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("app_id");
+
+                    b.Property<string>("Hosts")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("hosts");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("ValueProtected")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value_protected");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_secrets");
+
+                    b.HasIndex("AppId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_app_secrets_app_id_name");
+
+                    b.ToTable("app_secrets", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Apps.AppVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3696,6 +3741,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_app_runs_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppSecret", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_secrets_apps_app_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Apps.AppVersion", b =>

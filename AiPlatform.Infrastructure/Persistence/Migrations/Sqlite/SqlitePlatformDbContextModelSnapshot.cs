@@ -654,6 +654,51 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("app_runs", (string)null);
                 });
 
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppSecret", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AppId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("app_id");
+
+                    b.Property<string>("Hosts")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hosts");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UpdatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("ValueProtected")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value_protected");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_secrets");
+
+                    b.HasIndex("AppId", "Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_app_secrets_app_id_name");
+
+                    b.ToTable("app_secrets", (string)null);
+                });
+
             modelBuilder.Entity("AiPlatform.Core.Apps.AppVersion", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3681,6 +3726,16 @@ namespace AiPlatform.Infrastructure.Persistence.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_app_runs_apps_app_id");
+                });
+
+            modelBuilder.Entity("AiPlatform.Core.Apps.AppSecret", b =>
+                {
+                    b.HasOne("AiPlatform.Core.Apps.App", null)
+                        .WithMany()
+                        .HasForeignKey("AppId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_secrets_apps_app_id");
                 });
 
             modelBuilder.Entity("AiPlatform.Core.Apps.AppVersion", b =>

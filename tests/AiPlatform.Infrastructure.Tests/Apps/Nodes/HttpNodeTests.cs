@@ -89,6 +89,51 @@ public sealed class HttpNodeTests(SqliteServicesFixture fixture) : IAsyncLifetim
         outcome.Inputs!.ToJsonString().ShouldNotContain("s3cr3t");
     }
 
+    [Fact]
+    public async Task A_secret_goes_only_into_headers_to_its_hosts_and_is_masked_in_the_inputs_and_the_echoed_answer()
+    {
+        var apps = fixture.Get<AppService>();
+        var app = await apps.CreateAsync(new AppInput("Caller", "caller-" + Guid.NewGuid().ToString("N")[..6], null), None);
+        var secrets = fixture.Get<AppSecretService>();
+        await secrets.SetAsync(app.Id, "TICKETS_TOKEN", new AppSecretInput("tok-9f8e7d", ["127.0.0.1"]), None);
+        await secrets.SetAsync(app.Id, "ELSEWHERE", new AppSecretInput("other-1234", [".example.com"]), None);
+        var node = Node(AppNodeTypes.Http, new { method = "GET", url = _base + "/json" });
+        node.Config["headers"] = Json("""{"Authorization": "Bearer {{secret.TICKETS_TOKEN}}", "X-Test": "{{ secret.TICKETS_TOKEN }}-{{start.tag}}"}""");
+        var request = new AppRunRequest(app, new AppGraph { Nodes = [node] }, null, [], fixture.Admin, AppRunSources.Draft);
+        var http = new HttpNode(_allowed, fixture.Get<AppSecretReader>());
+
+        var outcome = await http.ExecuteAsync(new TestNodeRunContext(node, Json("""{"start": {"tag": "t1"}}"""), request), None);
+
+        outcome.Outputs["status"]!.GetValue<int>().ShouldBe(200);
+        // The server got the secret (it echoes both headers back); the run shows *** wherever it was.
+        outcome.Outputs["headers"]!["x-auth"]!.GetValue<string>().ShouldBe("Bearer ***");
+        outcome.Outputs["headers"]!["x-echo"]!.GetValue<string>().ShouldBe("***-t1");
+        outcome.Inputs!["headers"]!["X-Test"]!.GetValue<string>().ShouldBe("***");
+        (outcome.Inputs!.ToJsonString() + outcome.Outputs.ToJsonString()).ShouldNotContain("tok-9f8e7d");
+        (await fixture.Get<IAppStore>().FindSecretAsync(app.Id, "TICKETS_TOKEN", None))!.ValueProtected.ShouldNotContain("tok-9f8e7d", Case.Sensitive, "stored encrypted");
+
+        // A secret for other hosts, or one the app does not have, fails the node before anything is sent.
+        node.Config["headers"] = Json("""{"Authorization": "Bearer {{secret.ELSEWHERE}}"}""");
+        var elsewhere = await Should.ThrowAsync<ValidationException>(() => http.ExecuteAsync(new TestNodeRunContext(node, null, request), None));
+        elsewhere.MessageKey.ShouldBe("Apps.Error.SecretHost");
+        elsewhere.MessageArguments.Select(a => a.ToString()).ShouldBe(["n1", "ELSEWHERE", "127.0.0.1", ".example.com"]);
+        node.Config["headers"] = Json("""{"Authorization": "Bearer {{secret.MISSING}}"}""");
+        (await Should.ThrowAsync<ValidationException>(() => http.ExecuteAsync(new TestNodeRunContext(node, null, request), None))).MessageKey.ShouldBe("Apps.Error.SecretMissing");
+
+        // Outside a header a secret is refused before any run.
+        var leaky = new AppGraph
+        {
+            Nodes =
+            [
+                Node(AppNodeTypes.Start, new { fields = Array.Empty<object>() }, "start"),
+                Node(AppNodeTypes.Http, new { method = "GET", url = _base + "/json?t={{secret.TICKETS_TOKEN}}" }, "h"),
+                Node(AppNodeTypes.End, new { outputs = new[] { new { name = "s", value = "{{h.status}}" } } }, "end"),
+            ],
+            Edges = [new AppEdge { Source = "start", Target = "h" }, new AppEdge { Source = "h", Target = "end" }],
+        };
+        AppGraphValidator.Validate(leaky, AppKind.Workflow).ShouldContain(p => p.Key == "Apps.Error.SecretOutsideHeader" && p.NodeId == "h");
+    }
+
     [Theory]
     [InlineData("POST")]
     [InlineData("PUT")]
