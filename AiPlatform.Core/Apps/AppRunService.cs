@@ -352,8 +352,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
             RunAsId = runAs.Id,
             ConversationId = conversation,
             Status = AppRunStatus.Running,
-            // Each input as the record keeps node values: a file's bytes beyond 64 K characters become a preview.
-            InputsJson = new JsonObject([.. inputs.Select(i => KeyValuePair.Create(i.Key, Runtime.RunState.ForRecord(i.Value)))]).ToJsonString(),
+            InputsJson = RecordedInputs(inputs),
             Query = query,
             StartedAt = now,
         };
@@ -409,5 +408,14 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
                 MessageKey = "Apps.Error.PublisherInactive",
                 MessageArguments = [app.Slug],
             };
+    }
+
+    /// <summary>The inputs as the run's record keeps them: each as node values are kept (a file's bytes beyond 64 K characters become a preview).</summary>
+    private static string RecordedInputs(JsonObject inputs)
+    {
+        var json = inputs.ToJsonString();
+        return json.Length <= Runtime.RunState.MaxRecordedChars
+            ? json
+            : new JsonObject([.. inputs.Select(i => KeyValuePair.Create(i.Key, Runtime.RunState.ForRecord(i.Value)))]).ToJsonString();
     }
 }
