@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AiPlatform.Core.Apps;
 using Microsoft.Extensions.Localization;
 
@@ -40,7 +41,7 @@ public static class AppCatalogView
                 new("type", l["Apps.Rows.Type"], RowColumnKind.Select, Options(AppNodeCatalog.StartFieldTypes, "fieldType"), "text"),
                 new("label", l["Apps.Rows.Label"]),
                 new("required", l["Apps.Rows.Required"], RowColumnKind.Switch, Default: false),
-                new("options", l["Apps.Rows.Options"], RowColumnKind.List),
+                new("options", l["Apps.Rows.Options"], RowColumnKind.List) { ShownFor = row => row["type"] is JsonValue t && t.TryGetValue<string>(out var type) && type == "select" },
             ],
             NodeSettingKind.OutputMap =>
             [

@@ -210,6 +210,8 @@ public sealed class AppEditorPageTests : PageTestBase
         // The start node is not copied; a start node or another app kind's node on the clipboard is refused.
         await SelectAsync(page, "start");
         page.Instance.SelectionJson().ShouldBeNull();
+        page.WaitForAssertion(() => page.FindAll("[data-testid=row-type]").Count.ShouldBe(1));
+        page.FindAll("[data-testid=row-options]").ShouldBeEmpty("a text field has no options to edit");
         await page.InvokeAsync(() => page.Instance.OnPaste("""{"aiplatform":"app-node","node":{"id":"start","type":"start","config":{}}}"""));
         await page.InvokeAsync(() => page.Instance.OnPaste("""{"aiplatform":"app-node","node":{"id":"answer","type":"answer","config":{}}}"""));
         snackbars.WaitForAssertion(() => snackbars.FindAll(".mud-snackbar").Count.ShouldBe(2));
