@@ -20,7 +20,27 @@ public static class AppCatalogView
 
     /// <summary>The validator's problems (template nodes' Liquid checked too when <paramref name="checkTemplate"/> is given), localized from their resource keys (the English text when a key has no entry).</summary>
     public static IReadOnlyList<AppProblem> Validate(AppGraph graph, AppKind kind, IStringLocalizer l, Func<string, string?>? checkTemplate = null) =>
-        [.. AppGraphValidator.Validate(graph, kind, checkTemplate).Select(p => new AppProblem(p.NodeId ?? p.Edge?.Source, p.Key, Localize(l, p.Key, p.Arguments, p.Message)))];
+        [.. AppGraphValidator.Validate(graph, kind, checkTemplate).Select(p => new AppProblem(p.NodeId ?? p.Edge?.Source, p.Key, Localize(l, p.Key, Labelled(l, graph, p), p.Message)))];
+
+    /// <summary>The problems whose second argument names a setting: shown by its label in the reader's language, not its key.</summary>
+    private static readonly HashSet<string> SettingArgument = new(StringComparer.Ordinal)
+    {
+        "Apps.Error.SettingRequired", "Apps.Error.SettingInvalid", "Apps.Error.SettingNumber", "Apps.Error.SettingBoolean", "Apps.Error.SettingRange",
+        "Apps.Error.VariableInvalid", "Apps.Error.FieldNameInvalid", "Apps.Error.FieldNameDuplicate", "Apps.Error.FieldValueMissing",
+        "Apps.Error.TypeMismatch", "Apps.Error.ConditionVariable",
+    };
+
+    private static IReadOnlyList<string> Labelled(IStringLocalizer l, AppGraph graph, AppGraphProblem problem)
+    {
+        if (!SettingArgument.Contains(problem.Key) || problem.Arguments.Count < 2 || problem.NodeId is null || graph.Find(problem.NodeId) is not { } node)
+        {
+            return problem.Arguments;
+        }
+
+        var arguments = problem.Arguments.ToArray();
+        arguments[1] = AppText.Setting(l, node.Type, arguments[1]);
+        return arguments;
+    }
 
     public static string Localize(IStringLocalizer l, string? key, IReadOnlyList<string>? arguments, string fallback) =>
         key is not null && l[key, [.. (arguments ?? [])]] is { ResourceNotFound: false } text ? text.Value : fallback;

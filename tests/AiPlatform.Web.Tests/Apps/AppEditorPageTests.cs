@@ -177,6 +177,10 @@ public sealed class AppEditorPageTests : PageTestBase
         await SelectAsync(page, "start");
         page.WaitForAssertion(() => page.Find("[data-testid=node-panel-type]").TextContent.ShouldBe("开始"));
         page.Find("[data-testid=node-panel]").TextContent.ShouldContain("输入字段");
+
+        // A problem names the setting by its label, not its key.
+        await page.InvokeAsync(() => page.Find("[data-testid=palette-item][data-type=llm]").Click());
+        page.WaitForAssertion(() => page.FindAll("[data-testid=problem]").Select(p => p.TextContent).ShouldContain(t => t.Contains("需要设置“模型”")));
     }
 
     [Fact]
