@@ -12,6 +12,9 @@ namespace AiPlatform.Infrastructure.Knowledge;
 /// <summary>Text and headings from txt, md, html, pdf (PdfPig; a page is a section) and docx (Open XML; Heading styles).</summary>
 public sealed class DocumentTextExtractor : ITextExtractor
 {
+    /// <summary>The most characters one part of a Word document may have when it is read.</summary>
+    public const long MaxCharactersInPart = 10_000_000;
+
     private static readonly string[] Extensions = [".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"];
 
     public bool Supports(string fileName) => Extensions.Contains(Path.GetExtension(fileName).ToLowerInvariant());
@@ -168,7 +171,9 @@ public sealed class DocumentTextExtractor : ITextExtractor
     {
         try
         {
-            using var word = WordprocessingDocument.Open(stream, false);
+            // A part (document.xml, styles) of more than 10 M characters is refused while it is read: a small .docx can
+            // be a zip of hundreds of megabytes of XML, which would otherwise be loaded whole.
+            using var word = WordprocessingDocument.Open(stream, false, new OpenSettings { MaxCharactersInPart = MaxCharactersInPart });
             var body = word.MainDocumentPart?.Document?.Body ?? throw new DocumentUnreadableException("The Word document has no body.", "Error.Document.WordNoBody");
             var styles = word.MainDocumentPart!.StyleDefinitionsPart?.Styles?.Elements<Style>()
                 .Where(s => s.StyleId?.Value is not null)
