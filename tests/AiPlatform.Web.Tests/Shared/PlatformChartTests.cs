@@ -162,6 +162,22 @@ public sealed class PlatformChartTests : PageTestBase
 
     private static ElementReference Element(JSRuntimeInvocation draw) => (ElementReference)draw.Arguments[0]!;
 
+    [Fact]
+    public void In_Chinese_Plotlys_own_mode_bar_words_are_given_in_Chinese_and_in_English_they_are_left_alone()
+    {
+        using (InCulture("zh-CN"))
+        {
+            Render<PlatformChart>(p => p.Add(x => x.Data, [new Scatter { X = [1, 2], Y = [3, 4] }]).Add(x => x.Layout, ChartTheme.Layout("x", 200)));
+        }
+
+        var english = Render<PlatformChart>(p => p.Add(x => x.Data, [new Scatter { X = [1, 2], Y = [3, 4] }]).Add(x => x.Layout, ChartTheme.Layout("x", 200)));
+        english.WaitForAssertion(() => Draws.Count.ShouldBe(2));
+        var chinese = (JsonElement)Draws[0].Arguments[3]!;
+        chinese.GetProperty("locale").GetString().ShouldBe("zh-CN");
+        chinese.GetProperty("locales").GetProperty("zh-CN").GetProperty("dictionary").GetProperty("Zoom in").GetString().ShouldBe("放大");
+        ((JsonElement)Draws[1].Arguments[3]!).TryGetProperty("locale", out _).ShouldBeFalse();
+    }
+
     private static JsonElement[] Traces(JSRuntimeInvocation draw) => ((IEnumerable<JsonElement>)draw.Arguments[1]!).ToArray();
 
     private static AngleSharp.Dom.IElement Tab(IRenderedComponent<RunComparePage> page, string text) =>

@@ -49,6 +49,30 @@ public partial class PlatformChart : ComponentBase, IAsyncDisposable
     [Inject]
     private IStringLocalizer<SharedResource> L { get; set; } = default!;
 
+    /// <summary>Plotly's own words (mode bar tooltips, hints), by the English text Plotly looks up, in the reader's language.</summary>
+    private static readonly (string Plotly, string Key)[] PlotlyWords =
+    [
+        ("Zoom", "Charts.Plotly.Zoom"), ("Pan", "Charts.Plotly.Pan"), ("Zoom in", "Charts.Plotly.ZoomIn"), ("Zoom out", "Charts.Plotly.ZoomOut"),
+        ("Reset axes", "Charts.Plotly.ResetAxes"), ("Autoscale", "Charts.Plotly.Autoscale"), ("Download plot as a PNG", "Charts.Plotly.DownloadPng"),
+        ("Download plot", "Charts.Plotly.Download"), ("Show closest data on hover", "Charts.Plotly.HoverClosest"), ("Compare data on hover", "Charts.Plotly.HoverCompare"),
+        ("Double-click to zoom back out", "Charts.Plotly.DoubleClick"), ("Taking snapshot - this may take a few seconds", "Charts.Plotly.Snapshot"),
+        ("Snapshot succeeded", "Charts.Plotly.SnapshotDone"), ("Reset view", "Charts.Plotly.ResetView"),
+    ];
+
+    /// <summary>The config with Plotly's words in the reader's language (Plotly ships English only).</summary>
+    private Config Localized(Config config)
+    {
+        var culture = System.Globalization.CultureInfo.CurrentUICulture.Name;
+        if (culture.Length == 0 || culture.StartsWith("en", StringComparison.OrdinalIgnoreCase))
+        {
+            return config;
+        }
+
+        config.Locale = culture;
+        config.Locales = new Dictionary<string, object> { [culture] = new Dictionary<string, object> { ["dictionary"] = PlotlyWords.ToDictionary(w => w.Plotly, w => L[w.Key].Value) } };
+        return config;
+    }
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (_failed || _disposed || (ReferenceEquals(Data, _drawnData) && ReferenceEquals(Layout, _drawnLayout)))
@@ -66,7 +90,7 @@ public partial class PlatformChart : ComponentBase, IAsyncDisposable
                 _element,
                 ChartValues.Sanitize(Data).Select(trace => ChartValues.EscapeText(ToJson(trace))).ToList(),
                 ChartValues.EscapeText(ToJson(Layout)),
-                ToJson(Config ?? ChartTheme.Config()),
+                ToJson(Localized(Config ?? ChartTheme.Config())),
                 ChartTheme.Modes,
             ];
         }
