@@ -115,6 +115,7 @@ public sealed class AppRunService(AccessService access, ICurrentUser currentUser
     private static readonly HashSet<string> DetailedErrors = new(StringComparer.Ordinal)
     {
         "Apps.Error.NodeFailed", "Apps.Error.SubAppFailed", "Apps.Error.IterationFailed", "Apps.Error.LoopFailed", "Apps.Error.CodeFailed", "Apps.Error.HttpFailed",
+        "Apps.Error.SecretHost", "Apps.Error.SecretMissing",
     };
 
 
